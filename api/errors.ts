@@ -1,0 +1,58 @@
+/**
+ * Error codes clients can rely on (extensions.code). Every failure a caller can fix carries one;
+ * anything else is logged in full and reaches the client only as INTERNAL_SERVER_ERROR.
+ * The list is documented in docs/errors.md.
+ */
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { Logger } from '../platform/logger.js';
+
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+
+/** Codes produced by GraphQL/Apollo themselves, passed through unchanged. */
+const FRAMEWORK_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+export function badUserInput(message: string, field?: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { field } : {}) } });
+}
+
+export function notFound(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.NOT_FOUND } });
+}
+
+const KNOWN_CODES = new Set<string>([...Object.values(ErrorCode), ...FRAMEWORK_CODES]);
+
+/**
+ * Apollo formatError: errors we raised on purpose keep their message and code; anything unexpected
+ * (a bug, a database error) is logged with its stack and replaced by a generic message, so no
+ * stack trace, SQL or internal detail reaches the client.
+ */
+export function formatErrorFor(log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    const original = unwrapResolverError(error);
+    const raisedOnPurpose = original instanceof GraphQLError || !(original instanceof Error);
+    if (typeof code === 'string' && KNOWN_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR && raisedOnPurpose) {
+      const { stacktrace: _ignored, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    log.error({ err: original, path: formatted.path }, 'internal error while resolving a request');
+    return {
+      message: 'Internal server error',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+}

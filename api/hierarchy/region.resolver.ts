@@ -1,0 +1,124 @@
+/** Queries and relations of the hierarchy. Thin: parse arguments, call a loader or the repository, wrap the result. */
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { InvalidRegionCodeError, normaliseRegionCode, type RegionLevel as Level } from '../../hierarchy/region-code.js';
+import type { RegionFilter } from '../../hierarchy/region.repository.js';
+import type { RegionRecord } from '../../hierarchy/region.entity.js';
+import type { Context } from '../context.js';
+import { badUserInput, notFound } from '../errors.js';
+import { PageArgs, resolvePage, type ResolvedPage } from '../relay.js';
+import { Region, RegionConnection, RegionConnectionTypes, RegionCounts, RegionLevel } from './region.type.js';
+
+const MAX_SEARCH_LENGTH = 50;
+const isRegionCode = (key: string) => /^[0-9]{12}$/.test(key);
+
+function parseCode(input: string, field: string): string {
+  try {
+    return normaliseRegionCode(input);
+  } catch (error) {
+    if (error instanceof InvalidRegionCodeError) throw badUserInput(error.message, field);
+    throw error;
+  }
+}
+
+/** The region a request names and needs: NOT_FOUND if it does not exist. */
+async function requireRegion(ctx: Context, input: string, field: string): Promise<string> {
+  const code = parseCode(input, field);
+  if (!(await ctx.loaders.regionByCode.load(code))) throw notFound(`no region with code ${code} (${field})`);
+  return code;
+}
+
+function page(args: PageArgs): ResolvedPage {
+  return resolvePage(args, isRegionCode);
+}
+
+const connection = (rows: RegionRecord[], resolved: ResolvedPage, countTotal: () => Promise<number>) =>
+  RegionConnectionTypes.build(rows.map(Region.from), resolved, (r) => r.code, countTotal);
+
+@ArgsType()
+class RegionsArgs extends PageArgs {
+  @Field(() => RegionLevel, { nullable: true, description: 'Only regions of this level.' })
+  level?: Level | null;
+
+  @Field(() => String, { nullable: true, description: 'Only direct children of this region (code, or its 2/4/6/9-digit prefix).' })
+  parentCode?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Only regions anywhere below this region.' })
+  within?: string | null;
+
+  @Field(() => String, { nullable: true, description: `Substring of the Chinese name (1–${MAX_SEARCH_LENGTH} characters), e.g. "徐州" or "街道".` })
+  search?: string | null;
+}
+
+@ArgsType()
+class DescendantsArgs extends PageArgs {
+  @Field(() => RegionLevel, { nullable: true, description: 'Only descendants of this level.' })
+  level?: Level | null;
+}
+
+@Resolver(() => Region)
+export class RegionResolver {
+  @Query(() => Region, { nullable: true, description: 'One region by code: the 12-digit NBS code or its 2/4/6/9-digit prefix (320321 = 丰县). Null if unknown.' })
+  async region(@Arg('code', () => String) code: string, @Ctx() ctx: Context): Promise<Region | null> {
+    const record = await ctx.loaders.regionByCode.load(parseCode(code, 'code'));
+    return record ? Region.from(record) : null;
+  }
+
+  @Query(() => RegionConnection, { description: 'Regions ordered by code, filtered by level, parent, subtree and name.' })
+  async regions(@Args(() => RegionsArgs) args: RegionsArgs, @Ctx() ctx: Context): Promise<RegionConnection> {
+    const resolved = page(args);
+    const search = args.search?.trim();
+    if (args.search != null && (!search || search.length > MAX_SEARCH_LENGTH)) {
+      throw badUserInput(`search must be 1 to ${MAX_SEARCH_LENGTH} characters`, 'search');
+    }
+    const filter: RegionFilter = {
+      level: args.level ?? null,
+      parentCode: args.parentCode == null ? null : await requireRegion(ctx, args.parentCode, 'parentCode'),
+      withinCode: args.within == null ? null : await requireRegion(ctx, args.within, 'within'),
+      search: search ?? null,
+    };
+    const rows = resolved.first === 0 ? [] : await ctx.regions.list(filter, resolved);
+    return connection(rows, resolved, () => ctx.regions.count(filter));
+  }
+
+  @FieldResolver(() => Region, { nullable: true, description: 'The region directly above; null for a province.' })
+  async parent(@Root() region: Region, @Ctx() ctx: Context): Promise<Region | null> {
+    if (!region.parentCode) return null;
+    const record = await ctx.loaders.regionByCode.load(region.parentCode);
+    return record ? Region.from(record) : null;
+  }
+
+  @FieldResolver(() => [Region], { description: 'All regions above, from the province down to the parent.' })
+  async ancestors(@Root() region: Region, @Ctx() ctx: Context): Promise<Region[]> {
+    return (await ctx.loaders.ancestors.load(region.code)).map(Region.from);
+  }
+
+  @FieldResolver(() => RegionConnection, { description: 'Regions directly below, ordered by code.' })
+  async children(@Root() region: Region, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: Context): Promise<RegionConnection> {
+    const resolved = page(args);
+    const rows = resolved.first === 0 ? [] : await ctx.loaders.children.load({ owner: region.code, page: resolved, extra: null });
+    return connection(rows, resolved, () => ctx.loaders.childCount.load(region.code));
+  }
+
+  @FieldResolver(() => RegionConnection, { description: 'All regions below (optionally of one level), ordered by code: one indexed range scan.' })
+  async descendants(@Root() region: Region, @Args(() => DescendantsArgs) args: DescendantsArgs, @Ctx() ctx: Context): Promise<RegionConnection> {
+    const resolved = page(args);
+    const level = args.level ?? null;
+    const rows = resolved.first === 0 ? [] : await ctx.loaders.descendants.load({ owner: region.code, page: resolved, extra: level });
+    return connection(rows, resolved, async () => {
+      const counts = await ctx.loaders.descendantCounts.load(region.code);
+      return level ? (counts[level] ?? 0) : Object.values(counts).reduce((sum, n) => sum + n, 0);
+    });
+  }
+
+  @FieldResolver(() => RegionCounts, { description: 'Number of descendants at each level below.' })
+  async counts(@Root() region: Region, @Ctx() ctx: Context): Promise<RegionCounts> {
+    const counts = await ctx.loaders.descendantCounts.load(region.code);
+    return Object.assign(new RegionCounts(), {
+      cities: counts.CITY ?? 0,
+      counties: counts.COUNTY ?? 0,
+      towns: counts.TOWN ?? 0,
+      villages: counts.VILLAGE ?? 0,
+      total: Object.values(counts).reduce((sum, n) => sum + n, 0),
+    });
+  }
+}

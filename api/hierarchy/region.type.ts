@@ -1,0 +1,67 @@
+/** GraphQL types of the administrative hierarchy (行政区划). */
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DateTimeISOResolver } from 'graphql-scalars';
+import type { RegionRecord } from '../../hierarchy/region.entity.js';
+import type { RegionLevel as Level } from '../../hierarchy/region-code.js';
+import { connectionTypes, Node, toGlobalId } from '../relay.js';
+
+export const RegionLevel = {
+  PROVINCE: 'PROVINCE',
+  CITY: 'CITY',
+  COUNTY: 'COUNTY',
+  TOWN: 'TOWN',
+  VILLAGE: 'VILLAGE',
+} as const satisfies Record<Level, Level>;
+
+registerEnumType(RegionLevel, {
+  name: 'RegionLevel',
+  description: 'Level in the administrative hierarchy (市县镇村 and the province above).',
+  valuesConfig: {
+    PROVINCE: { description: '省 province, autonomous region or municipality (code PP0000000000)' },
+    CITY: { description: '市 prefecture-level city (PPCC00000000)' },
+    COUNTY: { description: '县/区/县级市 county, district or county-level city (PPCCDD000000)' },
+    TOWN: { description: '镇/乡/街道 town, township or sub-district (PPCCDDTTT000)' },
+    VILLAGE: { description: '村/社区 village or urban community (PPCCDDTTTVVV)' },
+  },
+});
+
+@ObjectType('Region', {
+  implements: Node,
+  description: '行政区划 — an administrative division, keyed by its 12-digit National Bureau of Statistics code (统计用区划代码).',
+})
+export class Region implements Node {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: '12-digit NBS statistical division code, higher levels zero-padded (徐州市 = 320300000000).' })
+  code!: string;
+
+  @Field({ description: 'Official Chinese name (名称).' })
+  name!: string;
+
+  @Field(() => RegionLevel)
+  level!: Level;
+
+  @Field(() => String, { nullable: true, description: 'Code of the region directly above; null for a province.' })
+  parentCode!: string | null;
+
+  @Field(() => DateTimeISOResolver, { description: 'When this region was last created or changed by an import.' })
+  updatedAt!: Date;
+
+  static from(record: RegionRecord): Region {
+    return Object.assign(new Region(), record, { id: toGlobalId('Region', record.code) });
+  }
+}
+
+@ObjectType({ description: 'How many regions lie below a region, per level (all descendants, not only direct children).' })
+export class RegionCounts {
+  @Field(() => Int) cities!: number;
+  @Field(() => Int) counties!: number;
+  @Field(() => Int) towns!: number;
+  @Field(() => Int) villages!: number;
+  @Field(() => Int, { description: 'All descendants.' }) total!: number;
+}
+
+export const RegionConnectionTypes = connectionTypes(Region, 'Region');
+export const RegionConnection = RegionConnectionTypes.ConnectionType;
+export type RegionConnection = InstanceType<typeof RegionConnection>;

@@ -1,0 +1,63 @@
+/**
+ * Per-request DataLoaders: every relation a resolver follows goes through one of these, so sibling
+ * objects at one depth of a query share a single SQL statement (no N+1).
+ */
+import DataLoader from 'dataloader';
+import type { RegionRecord } from '../hierarchy/region.entity.js';
+import type { LevelCounts, RegionRepository } from '../hierarchy/region.repository.js';
+import type { RegionLevel } from '../hierarchy/region-code.js';
+import type { ResolvedPage } from './relay.js';
+
+/** A key for a paged relation: the owner plus the page arguments; owners asking for the same page shape are batched together. */
+interface PagedKey<Extra> {
+  owner: string;
+  page: ResolvedPage;
+  extra: Extra;
+}
+
+function pagedLoader<Extra, T>(
+  fetch: (owners: string[], extra: Extra, page: ResolvedPage) => Promise<Map<string, T[]>>,
+): DataLoader<PagedKey<Extra>, T[], string> {
+  const shapeOf = (key: PagedKey<Extra>) => JSON.stringify([key.extra, key.page.first, key.page.after]);
+  return new DataLoader(
+    async (keys) => {
+      const byShape = new Map<string, PagedKey<Extra>[]>();
+      for (const key of keys) {
+        const shape = shapeOf(key);
+        byShape.set(shape, [...(byShape.get(shape) ?? []), key]);
+      }
+      const results = new Map<string, T[]>();
+      await Promise.all(
+        [...byShape.entries()].map(async ([shape, group]) => {
+          const first = group[0]!;
+          const rows = await fetch([...new Set(group.map((k) => k.owner))], first.extra, first.page);
+          for (const key of group) results.set(`${shape}|${key.owner}`, rows.get(key.owner) ?? []);
+        }),
+      );
+      return keys.map((key) => results.get(`${shapeOf(key)}|${key.owner}`) ?? []);
+    },
+    { cacheKeyFn: (key) => `${shapeOf(key)}|${key.owner}` },
+  );
+}
+
+function keyedLoader<T>(fetch: (keys: string[]) => Promise<Map<string, T>>, missing: T): DataLoader<string, T> {
+  return new DataLoader(async (keys) => {
+    const found = await fetch([...keys]);
+    return keys.map((key) => found.get(key) ?? missing);
+  });
+}
+
+export function createLoaders(regions: RegionRepository) {
+  return {
+    regionByCode: keyedLoader<RegionRecord | null>((codes) => regions.byCodes(codes), null),
+    ancestors: keyedLoader<RegionRecord[]>((codes) => regions.ancestors(codes), []),
+    childCount: keyedLoader<number>((codes) => regions.childCounts(codes), 0),
+    descendantCounts: keyedLoader<LevelCounts>((codes) => regions.descendantCounts(codes), {}),
+    children: pagedLoader<null, RegionRecord>((owners, _extra, page) => regions.childrenPages(owners, page)),
+    descendants: pagedLoader<RegionLevel | null, RegionRecord>((owners, level, page) =>
+      regions.descendantPages(owners, level, page),
+    ),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

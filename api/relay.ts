@@ -1,0 +1,124 @@
+/**
+ * Relay conventions shared by every type: global object ids, opaque cursors, connections and page
+ * arguments with a documented maximum.
+ */
+import { ArgsType, Field, ID, InterfaceType, Int, ObjectType, type ClassType } from 'type-graphql';
+import { badUserInput } from './errors.js';
+
+/** Page size when `first` is omitted, and the largest a caller may ask for (docs/api.md). */
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+
+@InterfaceType({ description: 'An object with a stable, opaque global id (Relay global object identification). Fetch any of them with `node(id:)`.' })
+export abstract class Node {
+  @Field(() => ID, { description: 'Opaque and stable: clients must not parse it.' })
+  id!: string;
+}
+
+const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+const unb64 = (text: string) => Buffer.from(text, 'base64url').toString('utf8');
+
+/** Global id of an object: base64url("Type:key"). */
+export function toGlobalId(type: string, key: string): string {
+  return b64(`${type}:${key}`);
+}
+
+export function fromGlobalId(id: string): { type: string; key: string } {
+  const decoded = /^[A-Za-z0-9_-]+$/.test(id) ? unb64(id) : '';
+  const colon = decoded.indexOf(':');
+  if (colon <= 0 || colon === decoded.length - 1) throw badUserInput(`"${id}" is not a valid id`, 'id');
+  return { type: decoded.slice(0, colon), key: decoded.slice(colon + 1) };
+}
+
+/** Cursors are opaque to clients; inside they carry the sort key of the row. */
+export function toCursor(key: string): string {
+  return b64(`cursor:${key}`);
+}
+
+export function fromCursor(cursor: string, isValidKey: (key: string) => boolean): string {
+  const decoded = /^[A-Za-z0-9_-]+$/.test(cursor) ? unb64(cursor) : '';
+  const key = decoded.startsWith('cursor:') ? decoded.slice('cursor:'.length) : '';
+  if (!isValidKey(key)) throw badUserInput(`"${cursor}" is not a valid cursor`, 'after');
+  return key;
+}
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: `How many items to return, 0 to ${MAX_PAGE_SIZE}; default ${DEFAULT_PAGE_SIZE}.` })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Return the items after this cursor (an `endCursor` or edge `cursor`).' })
+  after?: string | null;
+}
+
+export interface ResolvedPage {
+  first: number;
+  /** The decoded sort key the page starts after. */
+  after: string | null;
+}
+
+export function resolvePage(args: PageArgs, isValidKey: (key: string) => boolean): ResolvedPage {
+  const first = args.first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
+    throw badUserInput(`first must be between 0 and ${MAX_PAGE_SIZE}, got ${first}`, 'first');
+  }
+  return { first, after: args.after == null ? null : fromCursor(args.after, isValidKey) };
+}
+
+@ObjectType({ description: 'Relay page information.' })
+export class PageInfo {
+  @Field() hasNextPage!: boolean;
+  @Field({ description: 'True when the page was requested with `after` (there are items before it).' })
+  hasPreviousPage!: boolean;
+  @Field(() => String, { nullable: true }) startCursor!: string | null;
+  @Field(() => String, { nullable: true }) endCursor!: string | null;
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  nodes: T[];
+  pageInfo: PageInfo;
+  /** Counts all items matching the query, independent of the page; only run when asked for. */
+  countTotal: () => Promise<number>;
+}
+
+/** Builds the edge and connection object types for one node type, e.g. RegionEdge and RegionConnection. */
+export function connectionTypes<T extends object>(NodeType: ClassType<T>, name: string) {
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field() cursor!: string;
+    @Field(() => NodeType) node!: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items (Relay cursor connection).` })
+  class ConnectionType implements Connection<T> {
+    @Field(() => [Edge]) edges!: Edge[];
+    @Field(() => [NodeType], { description: 'The nodes of `edges`, for clients that need no cursors.' }) nodes!: T[];
+    @Field(() => PageInfo) pageInfo!: PageInfo;
+    countTotal!: () => Promise<number>;
+
+    @Field(() => Int, { description: 'How many items match, across all pages.' })
+    totalCount(): Promise<number> {
+      return this.countTotal();
+    }
+  }
+
+  /** `rows` holds up to first + 1 items: the extra one only tells that a next page exists. */
+  function build(rows: T[], page: ResolvedPage, keyOf: (row: T) => string, countTotal: () => Promise<number>): ConnectionType {
+    const items = rows.slice(0, page.first);
+    const edges = items.map((node) => Object.assign(new Edge(), { cursor: toCursor(keyOf(node)), node }));
+    return Object.assign(new ConnectionType(), {
+      edges,
+      nodes: items,
+      pageInfo: Object.assign(new PageInfo(), {
+        hasNextPage: rows.length > page.first,
+        hasPreviousPage: page.after !== null,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      }),
+      countTotal,
+    });
+  }
+
+  return { Edge, ConnectionType, build };
+}

@@ -1,0 +1,18 @@
+/** The executable schema, built from the resolver classes. schema/schema.graphql is its printed, checked-in form. */
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { RegionResolver } from './hierarchy/region.resolver.js';
+import { NodeResolver } from './node.resolver.js';
+
+let built: Promise<GraphQLSchema> | undefined;
+
+export function createSchema(): Promise<GraphQLSchema> {
+  built ??= buildSchema({ resolvers: [NodeResolver, RegionResolver], validate: false });
+  return built;
+}
+
+/** The SDL front-end teams read, sorted so that diffs show real changes only. */
+export async function printSdl(): Promise<string> {
+  return `${printSchema(lexicographicSortSchema(await createSchema()))}\n`;
+}

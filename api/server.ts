@@ -1,0 +1,122 @@
+/**
+ * HTTP transport: Express 5 with Apollo Server 5 at /graphql, an offline GraphiQL landing page,
+ * a health check, and structured request logs.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import http from 'node:http';
+import express from 'express';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import type { Sql } from '../platform/sql.js';
+import type { Logger } from '../platform/logger.js';
+import { createContext, type Context } from './context.js';
+import { formatErrorFor } from './errors.js';
+import { createSchema } from './schema.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+function landingPageHtml(): string {
+  // api/landing/index.html, also when running from dist/api/.
+  const candidates = [path.join(here, 'landing/index.html'), path.join(here, '../../api/landing/index.html')];
+  const file = candidates.find((candidate) => fs.existsSync(candidate));
+  if (!file) throw new Error('api/landing/index.html not found');
+  return fs.readFileSync(file, 'utf8');
+}
+
+/** Serves the GraphiQL page when a browser opens /graphql. */
+function landingPagePlugin(): ApolloServerPlugin<Context> {
+  const html = landingPageHtml();
+  return {
+    async serverWillStart() {
+      return { async renderLandingPage() { return { html }; } };
+    },
+  };
+}
+
+/** One structured log line per operation: name, duration, error codes. */
+function requestLogPlugin(log: Logger): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async willSendResponse({ operationName, errors }) {
+          log.info(
+            {
+              operationName: operationName ?? null,
+              durationMs: Math.round((performance.now() - started) * 10) / 10,
+              errors: errors?.map((e) => e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
+            },
+            'graphql request',
+          );
+        },
+      };
+    },
+  };
+}
+
+export interface AppOptions {
+  sql: Sql;
+  log: Logger;
+  production: boolean;
+}
+
+export interface App {
+  httpServer: http.Server;
+  apollo: ApolloServer<Context>;
+  listen(port: number, host?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+function packageFolder(name: string): string {
+  return path.dirname(require.resolve(`${name}/package.json`));
+}
+
+export async function createApp({ sql, log, production }: AppOptions): Promise<App> {
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const apollo = new ApolloServer<Context>({
+    schema: await createSchema(),
+    introspection: !production,
+    includeStacktraceInErrorResponses: false,
+    formatError: formatErrorFor(log),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), landingPagePlugin(), requestLogPlugin(log)],
+  });
+  await apollo.start();
+
+  const assets = { maxAge: '1d', immutable: true } as const;
+  app.use('/assets/graphiql', express.static(packageFolder('graphiql'), assets));
+  app.use('/assets/react', express.static(path.join(packageFolder('react'), 'umd'), assets));
+  app.use('/assets/react-dom', express.static(path.join(packageFolder('react-dom'), 'umd'), assets));
+  app.get('/', (_req, res) => res.redirect('/graphql'));
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await sql.query('select 1');
+      res.json({ status: 'ok' });
+    } catch (error) {
+      log.error({ err: error }, 'health check failed');
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+  app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, { context: async () => createContext(sql) }));
+
+  return {
+    httpServer,
+    apollo,
+    listen: (port, host = '0.0.0.0') =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          const address = httpServer.address();
+          const actual = typeof address === 'object' && address ? address.port : port;
+          resolve(`http://localhost:${actual}/graphql`);
+        });
+      }),
+    stop: () => apollo.stop(),
+  };
+}

@@ -1,0 +1,48 @@
+/** MikroORM on PostgreSQL: one configuration for the server, the CLI commands and the tests. */
+import 'reflect-metadata';
+import { defineConfig, MikroORM } from '@mikro-orm/postgresql';
+import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
+import { Migrator } from '@mikro-orm/migrations';
+import { Region } from '../hierarchy/region.entity.js';
+import { migrationsList } from '../migrations/index.js';
+
+export interface OrmOptions {
+  url: string;
+  poolSize?: number;
+  /** statement_timeout for every connection of this pool (ms). */
+  statementTimeoutMs?: number;
+  /** Where MikroORM's own messages (migrator progress, …) go; silent when omitted. */
+  log?: (message: string) => void;
+}
+
+function withSessionOptions(url: string, statementTimeoutMs: number | undefined): string {
+  if (!statementTimeoutMs) return url;
+  const parsed = new URL(url);
+  parsed.searchParams.set('options', `-c statement_timeout=${statementTimeoutMs}`);
+  return parsed.toString();
+}
+
+export function ormConfig(opts: OrmOptions) {
+  return defineConfig({
+    clientUrl: withSessionOptions(opts.url, opts.statementTimeoutMs),
+    entities: [Region],
+    metadataProvider: ReflectMetadataProvider,
+    extensions: [Migrator],
+    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false },
+    pool: { min: 0, max: opts.poolSize ?? 10 },
+    allowGlobalContext: false,
+    logger: (message: string) => opts.log?.(message.replace(/\u001b\[[0-9;]*m/g, '')),
+  });
+}
+
+export async function openOrm(opts: OrmOptions): Promise<MikroORM> {
+  return MikroORM.init(ormConfig(opts));
+}
+
+/** Applies every pending migration; returns the names applied. */
+export async function migrate(orm: MikroORM): Promise<string[]> {
+  const applied = await orm.migrator.up();
+  return applied.map((m) => m.name);
+}
+
+export type { MikroORM };

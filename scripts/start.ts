@@ -1,0 +1,50 @@
+/**
+ * npm start: PostgreSQL (embedded under .data/postgres unless DATABASE_URL is set), migrations,
+ * the demo city (徐州市 3203) on first run, then GraphQL at http://localhost:$PORT/graphql.
+ */
+import { loadConfig } from '../platform/config.js';
+import { logger } from '../platform/logger.js';
+import { bootPlatform } from '../platform/boot.js';
+import { importRegions } from '../hierarchy/import.js';
+import { RegionRepository } from '../hierarchy/region.repository.js';
+import { createApp } from '../api/server.js';
+import { importProgressReporter } from './progress.js';
+import { ormPool, sqlOnPool } from '../platform/sql.js';
+
+const DEMO_CITY = '3203';
+
+async function main() {
+  const config = loadConfig();
+  const platform = await bootPlatform(config, logger);
+  const pool = await ormPool(platform.orm);
+  const sql = sqlOnPool(pool);
+  const totals = await new RegionRepository(sql).totals();
+  if (Object.keys(totals).length === 0) {
+    logger.info({ city: DEMO_CITY }, 'empty database: importing the demo city 徐州市');
+    const progress = importProgressReporter(logger, 'demo city');
+    const report = await importRegions(pool, { kind: 'city', code: DEMO_CITY }, (p) => progress.update(p));
+    progress.finish();
+    logger.info(report, 'demo city imported');
+  }
+
+  const app = await createApp({ sql, log: logger, production: config.production });
+  const url = await app.listen(config.port);
+  logger.info({ url, database: platform.database.embedded ? 'embedded' : 'DATABASE_URL' }, `Sunshine GraphQL listening at ${url}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await app.stop();
+    await platform.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error) => {
+  logger.fatal({ err: error }, 'Sunshine failed to start');
+  process.exit(1);
+});
