@@ -8,8 +8,9 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
-  globalSetup: '<rootDir>/test/global-setup.ts',
-  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  // Global setup/teardown run outside jest's module system, so they load the compiled copies (npm test builds first).
+  globalSetup: '<rootDir>/dist/test/global-setup.js',
+  globalTeardown: '<rootDir>/dist/test/global-teardown.js',
   testTimeout: 60000,
   maxWorkers: 2,
 };

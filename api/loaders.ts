@@ -48,14 +48,21 @@ function keyedLoader<T>(fetch: (keys: string[]) => Promise<Map<string, T>>, miss
 }
 
 export function createLoaders(regions: RegionRepository) {
+  const regionByCode = keyedLoader<RegionRecord | null>((codes) => regions.byCodes(codes), null);
+  /** Regions loaded through a relation are primed into regionByCode, so `parent` of their children costs nothing. */
+  const primed = async (pages: Promise<Map<string, RegionRecord[]>>) => {
+    const result = await pages;
+    for (const rows of result.values()) for (const row of rows) regionByCode.prime(row.code, row);
+    return result;
+  };
   return {
-    regionByCode: keyedLoader<RegionRecord | null>((codes) => regions.byCodes(codes), null),
+    regionByCode,
     ancestors: keyedLoader<RegionRecord[]>((codes) => regions.ancestors(codes), []),
     childCount: keyedLoader<number>((codes) => regions.childCounts(codes), 0),
     descendantCounts: keyedLoader<LevelCounts>((codes) => regions.descendantCounts(codes), {}),
-    children: pagedLoader<null, RegionRecord>((owners, _extra, page) => regions.childrenPages(owners, page)),
+    children: pagedLoader<null, RegionRecord>((owners, _extra, page) => primed(regions.childrenPages(owners, page))),
     descendants: pagedLoader<RegionLevel | null, RegionRecord>((owners, level, page) =>
-      regions.descendantPages(owners, level, page),
+      primed(regions.descendantPages(owners, level, page)),
     ),
   };
 }

@@ -1,0 +1,51 @@
+/** A private copy of a template database for one test file, on the real PostgreSQL of this run. */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { withDatabase } from '../../platform/database.js';
+import { sqlOnPool, type Sql } from '../../platform/sql.js';
+import { EMPTY_TEMPLATE_DATABASE, TEMPLATE_DATABASE } from './names.js';
+
+export interface TestDatabase {
+  url: string;
+  pool: pg.Pool;
+  /** Every statement sent through `sql` is recorded here (to prove the N+1 bound). */
+  statements: string[];
+  sql: Sql;
+  drop(): Promise<void>;
+}
+
+function adminUrl(): string {
+  const url = process.env.SUNSHINE_TEST_ADMIN_URL;
+  if (!url) throw new Error('test/global-setup.ts did not run');
+  return url;
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl() });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** `withXuzhou`: migrated and holding 徐州市; otherwise migrated and empty. */
+export async function createTestDatabase(options: { withXuzhou: boolean }): Promise<TestDatabase> {
+  const name = `sunshine_test_${randomBytes(6).toString('hex')}`;
+  const template = options.withXuzhou ? TEMPLATE_DATABASE : EMPTY_TEMPLATE_DATABASE;
+  await admin((client) => client.query(`create database ${name} template ${template}`));
+  const url = withDatabase(adminUrl(), name);
+  const pool = new pg.Pool({ connectionString: url, max: 8 });
+  const statements: string[] = [];
+  return {
+    url,
+    pool,
+    statements,
+    sql: sqlOnPool(pool, (text) => statements.push(text)),
+    async drop() {
+      await pool.end();
+      await admin((client) => client.query(`drop database if exists ${name} with (force)`));
+    },
+  };
+}
