@@ -11,6 +11,7 @@ import express from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { Sql } from '../platform/sql.js';
 import type { Logger } from '../platform/logger.js';
 import { createContext, type Context } from './context.js';
@@ -85,7 +86,13 @@ export async function createApp({ sql, log, production }: AppOptions): Promise<A
     introspection: !production,
     includeStacktraceInErrorResponses: false,
     formatError: formatErrorFor(log),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), landingPagePlugin(), requestLogPlugin(log)],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // No HTTP caching hints are used; the plugin would otherwise wrap every field resolver.
+      ApolloServerPluginCacheControlDisabled(),
+      landingPagePlugin(),
+      requestLogPlugin(log),
+    ],
   });
   await apollo.start();
 

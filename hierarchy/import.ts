@@ -132,19 +132,27 @@ export async function importRegions(
     }
 
     onProgress({ bytesDone, bytesTotal, stage: 'merging' });
-    const merged = await client.query(
-      `with written as (
-         insert into region (code, parent_code, level, name)
-         select code, region_parent_of(code), level, name from region_staging order by code
-         on conflict (code) do update
-           set name = excluded.name, parent_code = excluded.parent_code, level = excluded.level, updated_at = now()
-           where (region.name, region.parent_code, region.level)
-             is distinct from (excluded.name, excluded.parent_code, excluded.level)
-         returning (xmax = 0) as inserted)
-       select count(*) filter (where inserted)::int as inserted, count(*) filter (where not inserted)::int as updated
-       from written`,
-    );
-    const { inserted, updated } = merged.rows[0] as { inserted: number; updated: number };
+    // Changed rows first, then new ones with a plain INSERT (cheaper than ON CONFLICT for 665k rows);
+    // unchanged rows are not written at all, so their updated_at stays put.
+    const updated =
+      (
+        await client.query(
+          `update region r set name = s.name, parent_code = region_parent_of(s.code), level = s.level, updated_at = now()
+           from region_staging s
+           where r.code = s.code
+             and (r.name, r.parent_code, r.level) is distinct from (s.name, region_parent_of(s.code), s.level)`,
+        )
+      ).rowCount ?? 0;
+    const inserted =
+      (
+        await client.query(
+          `insert into region (code, parent_code, level, name)
+           select s.code, region_parent_of(s.code), s.level, s.name
+           from region_staging s
+           where not exists (select from region r where r.code = s.code)
+           order by s.code`,
+        )
+      ).rowCount ?? 0;
     const levels = await client.query(
       `select level, count(*)::int as n from region where ($1 = '' or code like $1 || '%') group by level`,
       [prefix],

@@ -37,5 +37,6 @@ export interface RegionRecord {
   parentCode: string | null;
   level: RegionLevel;
   name: string;
-  updatedAt: Date;
+  /** ISO-8601 UTC timestamp of the last change by an import. */
+  updatedAt: string;
 }

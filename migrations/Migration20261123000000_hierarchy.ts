@@ -17,7 +17,7 @@ export class Migration20261123000000_hierarchy extends Migration {
   override up(): void {
     this.addSql(`
       create function region_level_of(code text) returns text
-        language sql immutable strict parallel safe as $$
+        language sql immutable parallel safe as $$
           select case
             when substr(code, 10, 3) <> '000' then 'VILLAGE'
             when substr(code, 7, 3) <> '000' then 'TOWN'
@@ -26,7 +26,7 @@ export class Migration20261123000000_hierarchy extends Migration {
             else 'PROVINCE' end $$`);
     this.addSql(`
       create function region_parent_of(code text) returns text
-        language sql immutable strict parallel safe as $$
+        language sql immutable parallel safe as $$
           select case region_level_of(code)
             when 'VILLAGE' then substr(code, 1, 9) || '000'
             when 'TOWN' then substr(code, 1, 6) || '000000'
@@ -35,7 +35,7 @@ export class Migration20261123000000_hierarchy extends Migration {
             end $$`);
     this.addSql(`
       create function region_subtree_max(code text, level text) returns text
-        language sql immutable strict parallel safe as $$
+        language sql immutable parallel safe as $$
           select rpad(left(code, case level
             when 'PROVINCE' then 2 when 'CITY' then 4 when 'COUNTY' then 6 when 'TOWN' then 9 else 12 end), 12, '9') $$`);
     this.addSql(`

@@ -46,7 +46,7 @@ export class Region implements Node {
   parentCode!: string | null;
 
   @Field(() => DateTimeISOResolver, { description: 'When this region was last created or changed by an import.' })
-  updatedAt!: Date;
+  updatedAt!: string;
 
   static from(record: RegionRecord): Region {
     return Object.assign(new Region(), record, { id: toGlobalId('Region', record.code) });
