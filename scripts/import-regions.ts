@@ -7,6 +7,7 @@ import { loadConfig } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
 import { bootPlatform } from '../platform/boot.js';
 import { importRegions, parseScope } from '../hierarchy/import.js';
+import { REGION_LEVELS } from '../hierarchy/region-code.js';
 import { importProgressReporter } from './progress.js';
 import { ormPool } from '../platform/sql.js';
 
@@ -20,7 +21,12 @@ const program = new Command()
   .parse();
 
 async function main() {
-  const scope = parseScope(program.opts());
+  let scope;
+  try {
+    scope = parseScope(program.opts());
+  } catch (error) {
+    program.error(error instanceof Error ? error.message : String(error));
+  }
   const platform = await bootPlatform(loadConfig(), logger);
   try {
     const progress = importProgressReporter(logger, 'regions');
@@ -32,7 +38,7 @@ async function main() {
       `Imported ${report.sourceRows} source rows in ${(report.durationMs / 1000).toFixed(1)} s: ` +
         `${report.inserted} inserted, ${report.updated} updated, ${report.unchanged} unchanged, ` +
         `${report.skippedPlaceholders} placeholder rows skipped.\n` +
-        `In scope now: ${Object.entries(report.byLevel).map(([level, n]) => `${n} ${level.toLowerCase()}`).join(', ')}.\n`,
+        `In scope now: ${REGION_LEVELS.filter((level) => report.byLevel[level]).map((level) => `${report.byLevel[level]} ${level.toLowerCase()}`).join(', ')}.\n`,
     );
   } finally {
     await platform.close();
