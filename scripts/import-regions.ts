@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
 import { bootPlatform } from '../platform/boot.js';
-import { importRegions, parseScope } from '../hierarchy/import.js';
+import { importRegions, parseScope, type ImportScope } from '../hierarchy/import.js';
 import { REGION_LEVELS } from '../hierarchy/region-code.js';
 import { importProgressReporter } from './progress.js';
 import { ormPool } from '../platform/sql.js';
@@ -21,7 +21,7 @@ const program = new Command()
   .parse();
 
 async function main() {
-  let scope;
+  let scope: ImportScope;
   try {
     scope = parseScope(program.opts());
   } catch (error) {
