@@ -21,12 +21,13 @@ const program = new Command()
   .parse();
 
 async function main() {
-  let scope: ImportScope;
-  try {
-    scope = parseScope(program.opts());
-  } catch (error) {
-    program.error(error instanceof Error ? error.message : String(error));
-  }
+  const scope: ImportScope = (() => {
+    try {
+      return parseScope(program.opts());
+    } catch (error) {
+      return program.error(error instanceof Error ? error.message : String(error));
+    }
+  })();
   const platform = await bootPlatform(loadConfig(), logger);
   try {
     const progress = importProgressReporter(logger, 'regions');
