@@ -5,8 +5,7 @@ import ts from 'typescript';
 import { projectRoot } from '../platform/config.js';
 import { countySummary } from '../client/example.js';
 import { countByLevel, divisionsUnder } from './support/division-csv.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { startTestApi, type TestApi } from './support/api.js';
+import { useXuzhouApi } from './support/api.js';
 
 function typeErrors(file: string): string[] {
   const config = ts.getParsedCommandLineOfConfigFile(path.join(projectRoot, 'tsconfig.json'), {}, {
@@ -46,19 +45,10 @@ describe('generated client types', () => {
 });
 
 describe('the typed client against a live server', () => {
-  let db: TestDatabase;
-  let api: TestApi;
-  beforeAll(async () => {
-    db = await createTestDatabase({ withXuzhou: true });
-    api = await startTestApi(db);
-  });
-  afterAll(async () => {
-    await api.close();
-    await db.drop();
-  });
+  const live = useXuzhouApi();
 
   test('countySummary returns every county of 徐州市 with its village count', async () => {
-    const summary = await countySummary(api.url, '3203');
+    const summary = await countySummary(live.api.url, '3203');
     const counties = [...divisionsUnder('3203').values()].filter((d) => d.level === 'COUNTY');
     expect(summary.map((s) => s.name)).toEqual(counties.map((c) => c.name));
     for (const [i, county] of counties.entries()) {

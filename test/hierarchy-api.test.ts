@@ -1,26 +1,16 @@
 /** The hierarchy over GraphQL, end to end over HTTP against a real PostgreSQL holding 徐州市. */
 import { countByLevel, divisionsUnder } from './support/division-csv.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { errorCodes, startTestApi, type TestApi } from './support/api.js';
+import { createTestDatabase } from './support/database.js';
+import { errorCodes, startTestApi, useXuzhouApi } from './support/api.js';
 import { MAX_PAGE_SIZE } from '../api/relay.js';
 
-let db: TestDatabase;
-let api: TestApi;
+const live = useXuzhouApi();
 const xuzhou = divisionsUnder('3203');
-
-beforeAll(async () => {
-  db = await createTestDatabase({ withXuzhou: true });
-  api = await startTestApi(db);
-});
-afterAll(async () => {
-  await api.close();
-  await db.drop();
-});
 
 describe('region', () => {
   test('answers 徐州市 with the exact counts of the national data', async () => {
     const expected = countByLevel(xuzhou.values());
-    const res = await api.gql(`{
+    const res = await live.api.gql(`{
       region(code: "320300000000") {
         code name level parentCode
         parent { code name level }
@@ -48,7 +38,7 @@ describe('region', () => {
 
   test('accepts the 2/4/6/9-digit prefixes of a code and walks up from a village', async () => {
     const village = [...xuzhou.values()].find((d) => d.level === 'VILLAGE')!;
-    const res = await api.gql(`query ($v: String!) {
+    const res = await live.api.gql(`query ($v: String!) {
       county: region(code: "320321") { code name }
       village: region(code: $v) { level ancestors { level } parent { level parent { level } } counts { total } }
     }`, { v: village.code });
@@ -59,11 +49,11 @@ describe('region', () => {
   });
 
   test('an unknown code is null; a malformed one is BAD_USER_INPUT', async () => {
-    const unknown = await api.gql(`{ region(code: "329900000000") { code } }`);
+    const unknown = await live.api.gql(`{ region(code: "329900000000") { code } }`);
     expect(unknown.errors).toBeUndefined();
     expect(unknown.data!.region).toBeNull();
     for (const bad of ['3203x', '32030', '3203000000001', '', '３２０３']) {
-      const res = await api.gql(`query ($c: String!) { region(code: $c) { code } }`, { c: bad });
+      const res = await live.api.gql(`query ($c: String!) { region(code: $c) { code } }`, { c: bad });
       expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
       expect(res.errors![0]!.extensions!.field).toBe('code');
     }
@@ -75,7 +65,7 @@ describe('regions', () => {
     const towns = [...xuzhou.values()].filter((d) => d.level === 'TOWN');
     const streetsUnderFeng = towns.filter((t) => t.code.startsWith('320321'));
     const jiedao = towns.filter((t) => t.name.includes('街道'));
-    const res = await api.gql(`{
+    const res = await live.api.gql(`{
       byLevel: regions(level: TOWN, first: 0) { totalCount }
       byParent: regions(parentCode: "320321", first: 100) { totalCount nodes { code } }
       bySearch: regions(within: "3203", level: TOWN, search: "街道", first: 500) { totalCount nodes { name } }
@@ -91,18 +81,18 @@ describe('regions', () => {
   });
 
   test('an unknown parent or subtree is NOT_FOUND; bad page arguments and searches are BAD_USER_INPUT', async () => {
-    expect(errorCodes(await api.gql(`{ regions(parentCode: "329900") { totalCount } }`))).toEqual(['NOT_FOUND']);
-    expect(errorCodes(await api.gql(`{ regions(within: "3299") { totalCount } }`))).toEqual(['NOT_FOUND']);
-    const tooMany = await api.gql(`{ regions(first: ${MAX_PAGE_SIZE + 1}) { totalCount } }`);
+    expect(errorCodes(await live.api.gql(`{ regions(parentCode: "329900") { totalCount } }`))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await live.api.gql(`{ regions(within: "3299") { totalCount } }`))).toEqual(['NOT_FOUND']);
+    const tooMany = await live.api.gql(`{ regions(first: ${MAX_PAGE_SIZE + 1}) { totalCount } }`);
     expect(errorCodes(tooMany)).toEqual(['BAD_USER_INPUT']);
     expect(tooMany.errors![0]!.extensions!.field).toBe('first');
-    expect(errorCodes(await api.gql(`{ regions(first: -1) { totalCount } }`))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await api.gql(`{ regions(after: "not-a-cursor!") { totalCount } }`))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await api.gql(`{ regions(after: "Y3Vyc29yOmFiYw") { totalCount } }`))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await api.gql(`{ regions(search: "   ") { totalCount } }`))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await api.gql(`{ region(code: "3203") { children(first: 100000) { totalCount } } }`))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await live.api.gql(`{ regions(first: -1) { totalCount } }`))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await live.api.gql(`{ regions(after: "not-a-cursor!") { totalCount } }`))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await live.api.gql(`{ regions(after: "Y3Vyc29yOmFiYw") { totalCount } }`))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await live.api.gql(`{ regions(search: "   ") { totalCount } }`))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await live.api.gql(`{ region(code: "3203") { children(first: 100000) { totalCount } } }`))).toEqual(['BAD_USER_INPUT']);
     // GraphQL's own type checks keep their standard codes.
-    expect(errorCodes(await api.gql(`{ regions(level: HAMLET) { totalCount } }`))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(errorCodes(await live.api.gql(`{ regions(level: HAMLET) { totalCount } }`))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });
 });
 
@@ -113,7 +103,7 @@ describe('pagination', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let guard = 0; guard < 1000; guard++) {
-      const res = await api.gql(`query ($after: String) { ${field(after)} }`, { after });
+      const res = await live.api.gql(`query ($after: String) { ${field(after)} }`, { after });
       expect(res.errors).toBeUndefined();
       const conn = pick(res.data);
       expect(conn.edges.map((e: any) => e.node.code)).toEqual(conn.nodes.map((n: any) => n.code));
@@ -147,22 +137,22 @@ describe('pagination', () => {
   test('an empty page past the end', async () => {
     let end: { hasNextPage: boolean; endCursor: string | null } = { hasNextPage: true, endCursor: null };
     while (end.hasNextPage) {
-      const res = await api.gql(`query ($a: String) { regions(level: VILLAGE, within: "3203", first: ${MAX_PAGE_SIZE}, after: $a) { pageInfo { hasNextPage endCursor } } }`, { a: end.endCursor });
+      const res = await live.api.gql(`query ($a: String) { regions(level: VILLAGE, within: "3203", first: ${MAX_PAGE_SIZE}, after: $a) { pageInfo { hasNextPage endCursor } } }`, { a: end.endCursor });
       end = res.data!.regions.pageInfo;
     }
-    const past = await api.gql(`query ($a: String) { regions(level: VILLAGE, within: "3203", after: $a) { nodes { code } pageInfo { hasNextPage endCursor } } }`, { a: end.endCursor });
+    const past = await live.api.gql(`query ($a: String) { regions(level: VILLAGE, within: "3203", after: $a) { nodes { code } pageInfo { hasNextPage endCursor } } }`, { a: end.endCursor });
     expect(past.data!.regions).toEqual({ nodes: [], pageInfo: { hasNextPage: false, endCursor: null } });
   });
 });
 
 describe('node', () => {
   test('round-trips a global id and refuses malformed ones', async () => {
-    const { data } = await api.gql(`{ region(code: "320382") { id name } }`);
-    const res = await api.gql(`query ($id: ID!) { node(id: $id) { __typename id ... on Region { name } } nodes(ids: [$id, "UmVnaW9uOjMyOTkwMDAwMDAwMA"]) { id } }`, { id: data!.region.id });
+    const { data } = await live.api.gql(`{ region(code: "320382") { id name } }`);
+    const res = await live.api.gql(`query ($id: ID!) { node(id: $id) { __typename id ... on Region { name } } nodes(ids: [$id, "UmVnaW9uOjMyOTkwMDAwMDAwMA"]) { id } }`, { id: data!.region.id });
     expect(res.data!.node).toEqual({ __typename: 'Region', id: data!.region.id, name: '邳州市' });
     expect(res.data!.nodes).toEqual([{ id: data!.region.id }, null]);
-    expect(errorCodes(await api.gql(`{ node(id: "garbage!") { id } }`))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await api.gql(`{ node(id: "${Buffer.from('Elephant:1').toString('base64url')}") { id } }`))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await live.api.gql(`{ node(id: "garbage!") { id } }`))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await live.api.gql(`{ node(id: "${Buffer.from('Elephant:1').toString('base64url')}") { id } }`))).toEqual(['BAD_USER_INPUT']);
   });
 });
 
@@ -181,21 +171,21 @@ describe('N+1', () => {
   }`;
 
   test('a city → counties → towns → villages query costs a number of statements bounded by its depth', async () => {
-    db.statements.length = 0;
-    const city = await api.gql(nested('3203'));
+    live.db.statements.length = 0;
+    const city = await live.api.gql(nested('3203'));
     expect(city.errors).toBeUndefined();
-    const cityStatements = db.statements.length;
+    const cityStatements = live.db.statements.length;
     const villages = city.data!.region.children.nodes.flatMap((c: any) => c.children.nodes.flatMap((t: any) => t.children.nodes));
     expect(villages).toHaveLength(countByLevel(xuzhou.values()).VILLAGE!);
 
-    db.statements.length = 0;
-    const county = await api.gql(nested('320321'));
+    live.db.statements.length = 0;
+    const county = await live.api.gql(nested('320321'));
     expect(county.errors).toBeUndefined();
 
     // One statement per relation per depth: 3 levels of children and their counts, parents at 3
     // depths, ancestors, region counts. 2,812 villages or 400 villages, the same small number.
     expect(cityStatements).toBeLessThanOrEqual(12);
-    expect(db.statements.length).toBe(cityStatements);
+    expect(live.db.statements.length).toBe(cityStatements);
   });
 });
 
@@ -223,7 +213,7 @@ describe('errors', () => {
 
 describe('landing page', () => {
   test('a browser opening /graphql gets GraphiQL with all its assets served locally', async () => {
-    const page = await fetch(api.url, { headers: { accept: 'text/html' } });
+    const page = await fetch(live.api.url, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('GraphiQL');
@@ -231,7 +221,7 @@ describe('landing page', () => {
     expect(assets.length).toBeGreaterThanOrEqual(4);
     expect(html).not.toMatch(/https?:\/\/(?!localhost)/);
     for (const asset of assets) {
-      const res = await fetch(new URL(asset, api.url));
+      const res = await fetch(new URL(asset, live.api.url));
       expect([asset, res.status]).toEqual([asset, 200]);
     }
   });

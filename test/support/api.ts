@@ -1,7 +1,7 @@
 /** The real HTTP server on a free port, over a test database, and a small GraphQL client for it. */
 import { pino } from 'pino';
 import { createApp, type App } from '../../api/server.js';
-import type { TestDatabase } from './database.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -37,4 +37,21 @@ export async function startTestApi(db: TestDatabase, options: { production?: boo
 /** The codes of all errors in a response, for compact assertions. */
 export function errorCodes(response: GraphQLResponse): (string | undefined)[] {
   return (response.errors ?? []).map((error) => error.extensions?.code);
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that give the enclosing suite its own database copy (with
+ * 徐州市) and a server over it; read them through the returned object once the suite runs.
+ */
+export function useXuzhouApi(): { db: TestDatabase; api: TestApi } {
+  const handle = {} as { db: TestDatabase; api: TestApi };
+  beforeAll(async () => {
+    handle.db = await createTestDatabase({ withXuzhou: true });
+    handle.api = await startTestApi(handle.db);
+  });
+  afterAll(async () => {
+    await handle.api?.close();
+    await handle.db?.drop();
+  });
+  return handle;
 }
