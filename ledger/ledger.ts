@@ -1,0 +1,655 @@
+/**
+ * The fund ledger's write side. Every public method is one PostgreSQL transaction, run as the
+ * application role `sunshine_app` (INSERT and SELECT only); the invariants themselves — append-only,
+ * balanced, no overspend, gapless hash chain — are enforced by the database (see
+ * migrations/Migration20261123010000_ledger.ts). This module turns requests into postings.
+ */
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { badInput, fromDatabaseError, LedgerError } from './errors.js';
+import { positiveFen } from './money.js';
+import { loadTransactions } from './queries.js';
+import {
+  FUNDING_SOURCES,
+  PAYEE_TYPES,
+  type AccountKind,
+  type AllocateInput,
+  type AppropriateInput,
+  type DisburseInput,
+  type PayeeType,
+  type PostResult,
+  type ReceiveAllocationInput,
+  type ReturnFundsInput,
+  type ReverseInput,
+  type TransactionKind,
+} from './types.js';
+import * as v from './validate.js';
+
+const APP_ROLE = 'sunshine_app';
+const IDEMPOTENCY_LOCK_CLASS = 21326;
+
+interface AccountKey {
+  regionCode: string;
+  fundLine: string;
+  kind: AccountKind;
+  payeeType: PayeeType | null;
+  payeeId: string | null;
+}
+
+interface NewLot {
+  fundLine: string;
+  regionCode: string;
+  parentLotId: string | null;
+  fiscalYear: number;
+  fundingSource: string;
+  documentNo: string;
+}
+
+/** A lot is either an existing id or one this transaction creates (index into `newLots`). */
+type LotRef = { id: string } | { created: number };
+
+interface PlannedPosting {
+  account: AccountKey;
+  lot: LotRef;
+  amount: bigint;
+}
+
+interface Plan {
+  kind: TransactionKind;
+  fundLine: string;
+  regionCode: string;
+  counterpartRegionCode?: string | null;
+  documentNo?: string | null;
+  reversesId?: string | null;
+  reason?: string | null;
+  allocationId?: string | null;
+  payeeType?: PayeeType | null;
+  payeeId?: string | null;
+  serviceMonth?: string | null;
+  benefitCode?: string | null;
+  beneficiaryVillageCode?: string | null;
+  newLots: NewLot[];
+  postings: PlannedPosting[];
+}
+
+/** A validated request: its idempotency key, the hash of its canonical payload, and how to plan it. */
+interface Request {
+  idempotencyKey: string;
+  effectiveDate: string;
+  memo: string | null;
+  requestHash: Buffer;
+  plan: (tx: PlanningContext) => Promise<Plan>;
+}
+
+const accountKey = (a: AccountKey) => [a.regionCode, a.fundLine, a.kind, a.payeeType ?? '', a.payeeId ?? ''].join('|');
+
+function hashRequest(kind: string, payload: Record<string, unknown>): Buffer {
+  const canonical = JSON.stringify([kind, Object.keys(payload).sort().map((k) => [k, payload[k] ?? null])], (_k, value) =>
+    typeof value === 'bigint' ? value.toString() : value,
+  );
+  return createHash('sha256').update(canonical).digest();
+}
+
+function common(input: { idempotencyKey: unknown; effectiveDate: unknown; memo?: unknown }) {
+  return {
+    idempotencyKey: v.requireText(input.idempotencyKey, 'idempotencyKey', 200),
+    effectiveDate: v.isoDate(input.effectiveDate, 'effectiveDate'),
+    memo: v.optionalText(input.memo, 'memo', 2000),
+  };
+}
+
+/** Reads a planner needs, on the request's own connection, with in-request bookkeeping of lot balances. */
+class PlanningContext {
+  private readonly fundLines = new Map<string, boolean>();
+  /** AVAILABLE balance per (region|fundLine|lotId) as seen by this request, after the plans made so far. */
+  private readonly available = new Map<string, bigint>();
+
+  constructor(readonly client: pg.PoolClient) {}
+
+  async fundLine(code: string, field = 'fundLine'): Promise<string> {
+    if (!this.fundLines.has(code)) {
+      const { rowCount } = await this.client.query('select 1 from ledger.fund_line where code = $1', [code]);
+      this.fundLines.set(code, (rowCount ?? 0) > 0);
+    }
+    if (!this.fundLines.get(code)) throw badInput(`unknown fund line ${code}`, field);
+    return code;
+  }
+
+  async region(code: string, field: string): Promise<{ code: string; level: string; subtreeMax: string }> {
+    v.regionCode(code, field);
+    const { rows } = await this.client.query('select code, level, subtree_max from region where code = $1', [code]);
+    if (!rows[0]) throw new LedgerError('NOT_FOUND', `no region with code ${code}`, field);
+    return { code: rows[0].code, level: rows[0].level, subtreeMax: rows[0].subtree_max };
+  }
+
+  async lot(id: string, field = 'lotId') {
+    v.id(id, field);
+    const { rows } = await this.client.query(
+      `select id::text, fund_line, region_code, parent_lot_id::text, fiscal_year, funding_source, document_no
+       from ledger.lot where id = $1`,
+      [id],
+    );
+    if (!rows[0]) throw new LedgerError('NOT_FOUND', `no lot ${id}`, field);
+    return rows[0] as {
+      id: string; fund_line: string; region_code: string; parent_lot_id: string | null;
+      fiscal_year: number; funding_source: string; document_no: string;
+    };
+  }
+
+  private availableKey = (regionCode: string, fundLine: string, lotId: string) => `${regionCode}|${fundLine}|${lotId}`;
+
+  /** Current AVAILABLE balance of each lot at a region and fund line, minus what earlier plans of this request took. */
+  private async availableByLot(regionCode: string, fundLine: string): Promise<{ lotId: string; fiscalYear: number; balance: bigint }[]> {
+    const { rows } = await this.client.query(
+      `select l.id::text as lot_id, l.fiscal_year,
+              coalesce((select p.balance_after from ledger.posting p where p.account_id = a.id and p.lot_id = l.id
+                        order by p.lot_seq desc limit 1), 0)::text as balance
+       from ledger.lot l
+       join ledger.account a on a.region_code = $1 and a.fund_line = $2 and a.kind = 'AVAILABLE' and a.payee_type is null
+       where l.id in (select distinct p.lot_id from ledger.posting p where p.account_id = a.id)
+       order by l.fiscal_year, l.id`,
+      [regionCode, fundLine],
+    );
+    return rows.map((row) => {
+      const key = this.availableKey(regionCode, fundLine, row.lot_id);
+      if (!this.available.has(key)) this.available.set(key, BigInt(row.balance));
+      return { lotId: row.lot_id, fiscalYear: row.fiscal_year, balance: this.available.get(key)! };
+    });
+  }
+
+  /** The named lot, or the oldest (by fiscal year) lot with enough AVAILABLE money; records the consumption. */
+  async consumeLot(regionCode: string, fundLine: string, amount: bigint, lotId: string | null | undefined): Promise<string> {
+    const lots = await this.availableByLot(regionCode, fundLine);
+    let chosen: string | undefined;
+    if (lotId) {
+      const lot = await this.lot(lotId);
+      if (lot.region_code !== regionCode || lot.fund_line !== fundLine) {
+        throw badInput(`lot ${lotId} is not a ${fundLine} lot of region ${regionCode}`, 'lotId');
+      }
+      chosen = lotId;
+    } else {
+      chosen = lots.find((lot) => lot.balance >= amount)?.lotId;
+      if (!chosen) {
+        const total = lots.reduce((sum, lot) => sum + lot.balance, 0n);
+        throw new LedgerError(
+          'INSUFFICIENT_FUNDS',
+          `no ${fundLine} lot of region ${regionCode} has ${amount} fen available (${lots.length} lots, ${total} fen in all)`,
+        );
+      }
+    }
+    const key = this.availableKey(regionCode, fundLine, chosen);
+    const current = this.available.get(key) ?? 0n;
+    this.available.set(key, current - amount);
+    return chosen;
+  }
+
+  /** Money coming into a lot within this request (so later plans of a batch can spend it). */
+  credit(regionCode: string, fundLine: string, lotId: string, amount: bigint): void {
+    const key = this.availableKey(regionCode, fundLine, lotId);
+    if (this.available.has(key)) this.available.set(key, this.available.get(key)! + amount);
+  }
+}
+
+export class Ledger {
+  constructor(private readonly pool: pg.Pool) {}
+
+  // ---- requests -------------------------------------------------------------------------------
+
+  private appropriation(input: AppropriateInput): Request {
+    const base = common(input);
+    const regionCode = v.regionCode(input.regionCode, 'regionCode');
+    const fundLine = v.code(input.fundLine, 'fundLine');
+    const amount = positiveFen(input.amount);
+    const fiscalYear = v.fiscalYear(input.fiscalYear, 'fiscalYear');
+    const fundingSource = v.oneOf(input.fundingSource, FUNDING_SOURCES, 'fundingSource');
+    const documentNo = v.requireText(input.documentNo, 'documentNo', 100);
+    return {
+      ...base,
+      requestHash: hashRequest('APPROPRIATION', { ...base, regionCode, fundLine, amount, fiscalYear, fundingSource, documentNo }),
+      plan: async (ctx) => {
+        await ctx.region(regionCode, 'regionCode');
+        await ctx.fundLine(fundLine);
+        return {
+          kind: 'APPROPRIATION',
+          fundLine,
+          regionCode,
+          documentNo,
+          newLots: [{ fundLine, regionCode, parentLotId: null, fiscalYear, fundingSource, documentNo }],
+          postings: [
+            { account: { regionCode, fundLine, kind: 'AVAILABLE', payeeType: null, payeeId: null }, lot: { created: 0 }, amount },
+            { account: { regionCode, fundLine, kind: 'FUNDING_SOURCE', payeeType: null, payeeId: null }, lot: { created: 0 }, amount: -amount },
+          ],
+        };
+      },
+    };
+  }
+
+  private allocation(input: AllocateInput): Request {
+    const base = common(input);
+    const from = v.regionCode(input.fromRegionCode, 'fromRegionCode');
+    const to = v.regionCode(input.toRegionCode, 'toRegionCode');
+    const fundLine = v.code(input.fundLine, 'fundLine');
+    const amount = positiveFen(input.amount);
+    const lotId = input.lotId == null ? null : v.id(input.lotId, 'lotId');
+    const documentNo = v.requireText(input.documentNo, 'documentNo', 100);
+    return {
+      ...base,
+      requestHash: hashRequest('ALLOCATION', { ...base, from, to, fundLine, amount, lotId, documentNo }),
+      plan: async (ctx) => {
+        const issuer = await ctx.region(from, 'fromRegionCode');
+        const receiver = await ctx.region(to, 'toRegionCode');
+        if (!(receiver.code > issuer.code && receiver.code <= issuer.subtreeMax)) {
+          throw badInput(`region ${to} is not below region ${from}`, 'toRegionCode');
+        }
+        await ctx.fundLine(fundLine);
+        const source = await ctx.lot(await ctx.consumeLot(from, fundLine, amount, lotId));
+        return {
+          kind: 'ALLOCATION',
+          fundLine,
+          regionCode: from,
+          counterpartRegionCode: to,
+          documentNo,
+          newLots: [
+            { fundLine, regionCode: to, parentLotId: source.id, fiscalYear: source.fiscal_year, fundingSource: source.funding_source, documentNo },
+          ],
+          postings: [
+            { account: { regionCode: from, fundLine, kind: 'AVAILABLE', payeeType: null, payeeId: null }, lot: { id: source.id }, amount: -amount },
+            { account: { regionCode: from, fundLine, kind: 'IN_TRANSIT_DOWN', payeeType: null, payeeId: null }, lot: { created: 0 }, amount },
+          ],
+        };
+      },
+    };
+  }
+
+  private receipt(input: ReceiveAllocationInput): Request {
+    const base = common(input);
+    const allocationId = v.id(input.allocationId, 'allocationId');
+    const documentNo = v.optionalText(input.documentNo, 'documentNo', 100);
+    return {
+      ...base,
+      requestHash: hashRequest('ALLOCATION_RECEIVED', { ...base, allocationId, documentNo }),
+      plan: async (ctx) => {
+        const { rows } = await ctx.client.query(
+          `select t.kind, t.fund_line, t.region_code, t.counterpart_region_code, t.effective_date::text, t.document_no,
+                  l.id::text as lot_id, p.amount::text as amount,
+                  exists (select from ledger.transaction r where r.reverses_id = t.id) as reversed
+           from ledger.transaction t
+           join ledger.lot l on l.created_by_transaction_id = t.id
+           join ledger.posting p on p.transaction_id = t.id and p.account_kind = 'IN_TRANSIT_DOWN'
+           where t.id = $1`,
+          [allocationId],
+        );
+        const allocation = rows[0];
+        if (!allocation) throw new LedgerError('NOT_FOUND', `no allocation ${allocationId}`, 'allocationId');
+        if (allocation.kind !== 'ALLOCATION') throw badInput(`transaction ${allocationId} is a ${allocation.kind}, not an ALLOCATION`, 'allocationId');
+        if (allocation.reversed) throw badInput(`allocation ${allocationId} was reversed`, 'allocationId');
+        if (base.effectiveDate < allocation.effective_date) {
+          throw badInput(`an allocation issued on ${allocation.effective_date} cannot be received on ${base.effectiveDate}`, 'effectiveDate');
+        }
+        const amount = BigInt(allocation.amount);
+        ctx.credit(allocation.counterpart_region_code, allocation.fund_line, allocation.lot_id, amount);
+        return {
+          kind: 'ALLOCATION_RECEIVED',
+          fundLine: allocation.fund_line,
+          regionCode: allocation.counterpart_region_code,
+          counterpartRegionCode: allocation.region_code,
+          allocationId,
+          documentNo: documentNo ?? allocation.document_no,
+          newLots: [],
+          postings: [
+            {
+              account: { regionCode: allocation.region_code, fundLine: allocation.fund_line, kind: 'IN_TRANSIT_DOWN', payeeType: null, payeeId: null },
+              lot: { id: allocation.lot_id },
+              amount: -amount,
+            },
+            {
+              account: { regionCode: allocation.counterpart_region_code, fundLine: allocation.fund_line, kind: 'AVAILABLE', payeeType: null, payeeId: null },
+              lot: { id: allocation.lot_id },
+              amount,
+            },
+          ],
+        };
+      },
+    };
+  }
+
+  private disbursement(input: DisburseInput): Request {
+    const base = common(input);
+    const regionCode = v.regionCode(input.regionCode, 'regionCode');
+    const fundLine = v.code(input.fundLine, 'fundLine');
+    const amount = positiveFen(input.amount);
+    const payeeType = v.oneOf(input.payeeType, PAYEE_TYPES, 'payeeType');
+    const payeeId = v.requireText(input.payeeId, 'payeeId', 64);
+    const serviceMonth = v.month(input.serviceMonth, 'serviceMonth');
+    const benefitCode = v.code(input.benefitCode, 'benefitCode');
+    const villageCode = v.regionCode(input.villageCode, 'villageCode');
+    const lotId = input.lotId == null ? null : v.id(input.lotId, 'lotId');
+    const documentNo = v.optionalText(input.documentNo, 'documentNo', 100);
+    return {
+      ...base,
+      requestHash: hashRequest('DISBURSEMENT', {
+        ...base, regionCode, fundLine, amount, payeeType, payeeId, serviceMonth, benefitCode, villageCode, lotId, documentNo,
+      }),
+      plan: async (ctx) => {
+        const payer = await ctx.region(regionCode, 'regionCode');
+        const village = await ctx.region(villageCode, 'villageCode');
+        if (village.level !== 'VILLAGE') throw badInput(`region ${villageCode} is a ${village.level}, not a village`, 'villageCode');
+        if (!(village.code >= payer.code && village.code <= payer.subtreeMax)) {
+          throw badInput(`village ${villageCode} is not inside the paying region ${regionCode}`, 'villageCode');
+        }
+        await ctx.fundLine(fundLine);
+        const lot = await ctx.consumeLot(regionCode, fundLine, amount, lotId);
+        return {
+          kind: 'DISBURSEMENT',
+          fundLine,
+          regionCode,
+          documentNo,
+          payeeType,
+          payeeId,
+          serviceMonth,
+          benefitCode,
+          beneficiaryVillageCode: villageCode,
+          newLots: [],
+          postings: [
+            { account: { regionCode, fundLine, kind: 'AVAILABLE', payeeType: null, payeeId: null }, lot: { id: lot }, amount: -amount },
+            { account: { regionCode, fundLine, kind: 'EXPENDITURE', payeeType, payeeId }, lot: { id: lot }, amount },
+          ],
+        };
+      },
+    };
+  }
+
+  private returnRequest(input: ReturnFundsInput): Request {
+    const base = common(input);
+    const lotId = v.id(input.lotId, 'lotId');
+    const amount = positiveFen(input.amount);
+    const documentNo = v.optionalText(input.documentNo, 'documentNo', 100);
+    return {
+      ...base,
+      requestHash: hashRequest('RETURN', { ...base, lotId, amount, documentNo }),
+      plan: async (ctx) => {
+        const lot = await ctx.lot(lotId);
+        if (!lot.parent_lot_id) throw badInput(`lot ${lotId} was appropriated, not allocated: there is no parent to return it to`, 'lotId');
+        const parent = await ctx.lot(lot.parent_lot_id);
+        await ctx.consumeLot(lot.region_code, lot.fund_line, amount, lot.id);
+        ctx.credit(parent.region_code, parent.fund_line, parent.id, amount);
+        return {
+          kind: 'RETURN',
+          fundLine: lot.fund_line,
+          regionCode: lot.region_code,
+          counterpartRegionCode: parent.region_code,
+          documentNo: documentNo ?? lot.document_no,
+          newLots: [],
+          postings: [
+            { account: { regionCode: lot.region_code, fundLine: lot.fund_line, kind: 'AVAILABLE', payeeType: null, payeeId: null }, lot: { id: lot.id }, amount: -amount },
+            { account: { regionCode: parent.region_code, fundLine: parent.fund_line, kind: 'AVAILABLE', payeeType: null, payeeId: null }, lot: { id: parent.id }, amount },
+          ],
+        };
+      },
+    };
+  }
+
+  private reversal(input: ReverseInput): Request {
+    const base = common(input);
+    const transactionId = v.id(input.transactionId, 'transactionId');
+    const reason = v.requireText(input.reason, 'reason', 2000);
+    const documentNo = v.optionalText(input.documentNo, 'documentNo', 100);
+    return {
+      ...base,
+      requestHash: hashRequest('REVERSAL', { ...base, transactionId, reason, documentNo }),
+      plan: async (ctx) => {
+        const [original] = await loadTransactions(ctx.client, [transactionId]);
+        if (!original) throw new LedgerError('NOT_FOUND', `no transaction ${transactionId}`, 'transactionId');
+        if (original.kind === 'REVERSAL') throw badInput('a reversal cannot itself be reversed; post the correct transaction instead', 'transactionId');
+        const { rowCount } = await ctx.client.query('select 1 from ledger.transaction where reverses_id = $1', [transactionId]);
+        if (rowCount) throw new LedgerError('ALREADY_REVERSED', `transaction ${transactionId} has already been reversed`, 'transactionId');
+        if (original.kind === 'ALLOCATION') {
+          const received = await ctx.client.query(`select 1 from ledger.transaction where allocation_id = $1`, [transactionId]);
+          if (received.rowCount) throw badInput(`allocation ${transactionId} has been received; return the funds instead`, 'transactionId');
+        }
+        return {
+          kind: 'REVERSAL',
+          fundLine: original.fundLine,
+          regionCode: original.regionCode,
+          counterpartRegionCode: original.counterpartRegionCode,
+          reversesId: original.id,
+          reason,
+          documentNo: documentNo ?? original.documentNo,
+          payeeType: original.payeeType,
+          payeeId: original.payeeId,
+          serviceMonth: original.serviceMonth,
+          benefitCode: original.benefitCode,
+          beneficiaryVillageCode: original.beneficiaryVillageCode,
+          newLots: [],
+          postings: original.postings.map((p) => ({
+            account: { regionCode: p.regionCode, fundLine: p.fundLine, kind: p.accountKind, payeeType: p.payeeType, payeeId: p.payeeId },
+            lot: { id: p.lotId },
+            amount: -p.amount,
+          })),
+        };
+      },
+    };
+  }
+
+  // ---- public writes --------------------------------------------------------------------------
+
+  async appropriate(input: AppropriateInput, actor: string): Promise<PostResult> {
+    return this.one(this.appropriation(input), actor);
+  }
+
+  async allocate(input: AllocateInput, actor: string): Promise<PostResult> {
+    return this.one(this.allocation(input), actor);
+  }
+
+  async receiveAllocation(input: ReceiveAllocationInput, actor: string): Promise<PostResult> {
+    return this.one(this.receipt(input), actor);
+  }
+
+  async disburse(input: DisburseInput, actor: string): Promise<PostResult> {
+    return this.one(this.disbursement(input), actor);
+  }
+
+  /** Many disbursements, each with its own idempotency key, in ONE database transaction: all or nothing. */
+  async disburseBatch(lines: DisburseInput[], actor: string): Promise<PostResult[]> {
+    if (lines.length === 0) throw badInput('a batch needs at least one line', 'lines');
+    const requests = lines.map((line, index) => {
+      try {
+        return this.disbursement(line);
+      } catch (error) {
+        if (error instanceof LedgerError) throw new LedgerError(error.code, `line ${index + 1}: ${error.message}`, error.field ? `lines.${index}.${error.field}` : undefined);
+        throw error;
+      }
+    });
+    const keys = new Set<string>();
+    requests.forEach((r, index) => {
+      if (keys.has(r.idempotencyKey)) throw badInput(`line ${index + 1} repeats idempotency key ${r.idempotencyKey}`, `lines.${index}.idempotencyKey`);
+      keys.add(r.idempotencyKey);
+    });
+    return this.execute(requests, actor);
+  }
+
+  async returnFunds(input: ReturnFundsInput, actor: string): Promise<PostResult> {
+    return this.one(this.returnRequest(input), actor);
+  }
+
+  async reverse(input: ReverseInput, actor: string): Promise<PostResult> {
+    return this.one(this.reversal(input), actor);
+  }
+
+  private async one(request: Request, actor: string): Promise<PostResult> {
+    const [result] = await this.execute([request], actor);
+    return result!;
+  }
+
+  // ---- the write protocol ---------------------------------------------------------------------
+
+  private async execute(requests: Request[], actor: string): Promise<PostResult[]> {
+    const who = v.requireText(actor, 'actor', 200);
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query(`set local role ${APP_ROLE}`);
+      const results = await this.write(client, requests, who);
+      await client.query('commit');
+      return results;
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      throw fromDatabaseError(error) ?? error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async write(client: pg.PoolClient, requests: Request[], actor: string): Promise<PostResult[]> {
+    // 1. Idempotency: lock every key (in one order), then look the keys up.
+    const keys = requests.map((r) => r.idempotencyKey);
+    await client.query(
+      `select pg_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, h) from (select distinct hashtext(k) as h from unnest($1::text[]) k order by 1) s`,
+      [keys],
+    );
+    const existing = await client.query<{ id: string; idempotency_key: string; request_hash: Buffer }>(
+      `select id::text, idempotency_key, request_hash from ledger.transaction where idempotency_key = any($1::text[])`,
+      [keys],
+    );
+    const byKey = new Map(existing.rows.map((row) => [row.idempotency_key, row]));
+    /** Per request: the id of the transaction that answers it (fresh ones are filled in after the insert). */
+    const answers: { id: string | null; replayed: boolean; fresh?: number }[] = [];
+    const fresh: { request: Request; plan: Plan }[] = [];
+    const ctx = new PlanningContext(client);
+
+    // 2. Plan every new request (reads and checks only).
+    for (const request of requests) {
+      const previous = byKey.get(request.idempotencyKey);
+      if (previous) {
+        if (!previous.request_hash.equals(request.requestHash)) {
+          throw new LedgerError(
+            'IDEMPOTENCY_CONFLICT',
+            `idempotency key ${request.idempotencyKey} was already used for a different request (transaction ${previous.id})`,
+            'idempotencyKey',
+          );
+        }
+        answers.push({ id: previous.id, replayed: true });
+        continue;
+      }
+      answers.push({ id: null, replayed: false, fresh: fresh.length });
+      fresh.push({ request, plan: await request.plan(ctx) });
+    }
+
+    if (fresh.length) {
+      // 3. Transaction ids, lots, accounts.
+      const ids = (
+        await client.query<{ id: string }>(`select nextval('ledger.transaction_id_seq')::text as id from generate_series(1, $1)`, [fresh.length])
+      ).rows.map((r) => r.id);
+      const createdLots: string[][] = [];
+      for (const [index, { plan }] of fresh.entries()) {
+        const lots: string[] = [];
+        for (const lot of plan.newLots) {
+          const { rows } = await client.query<{ id: string }>(
+            `insert into ledger.lot (fund_line, region_code, parent_lot_id, fiscal_year, funding_source, document_no, created_by_transaction_id)
+             values ($1, $2, $3, $4, $5, $6, $7) returning id::text`,
+            [lot.fundLine, lot.regionCode, lot.parentLotId, lot.fiscalYear, lot.fundingSource, lot.documentNo, ids[index]],
+          );
+          lots.push(rows[0]!.id);
+        }
+        createdLots.push(lots);
+      }
+      const accounts = await this.accountIds(client, fresh.flatMap(({ plan }) => plan.postings.map((p) => p.account)));
+
+      // 4. Postings, sorted by lot so that lot locks are always taken in ascending order.
+      const postings = fresh.flatMap(({ request, plan }, index) =>
+        plan.postings.map((p) => ({
+          transactionId: ids[index]!,
+          accountId: accounts.get(accountKey(p.account))!,
+          lotId: 'id' in p.lot ? p.lot.id : createdLots[index]![p.lot.created]!,
+          amount: p.amount,
+          effectiveDate: request.effectiveDate,
+        })),
+      );
+      postings.sort((a, b) => compareIds(a.lotId, b.lotId) || compareIds(a.transactionId, b.transactionId));
+      await client.query(
+        `insert into ledger.posting (transaction_id, account_id, lot_id, amount, effective_date)
+         select * from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::date[])`,
+        [
+          postings.map((p) => p.transactionId),
+          postings.map((p) => p.accountId),
+          postings.map((p) => p.lotId),
+          postings.map((p) => p.amount.toString()),
+          postings.map((p) => p.effectiveDate),
+        ],
+      );
+
+      // 5. Headers last, in request order: each takes the chain lock, its seq and its hash.
+      const column = <T>(pick: (plan: Plan, request: Request) => T) => fresh.map(({ plan, request }) => pick(plan, request));
+      await client.query(
+        `insert into ledger.transaction (id, kind, idempotency_key, request_hash, fund_line, region_code, counterpart_region_code,
+           effective_date, document_no, memo, actor, reverses_id, reason, allocation_id, payee_type, payee_id, service_month,
+           benefit_code, beneficiary_village_code)
+         select u.id, u.kind, u.key, u.hash, u.fund_line, u.region, u.counterpart, u.effective_date, u.document_no, u.memo, $19,
+                u.reverses, u.reason, u.allocation, u.payee_type, u.payee_id, u.service_month, u.benefit_code, u.village
+         from unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::date[], $9::text[],
+                     $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
+              with ordinality as u (id, kind, key, hash, fund_line, region, counterpart, effective_date, document_no, memo, reverses,
+                                    reason, allocation, payee_type, payee_id, service_month, benefit_code, village, n)
+         order by u.n`,
+        [
+          ids,
+          column((p) => p.kind),
+          column((_p, r) => r.idempotencyKey),
+          column((_p, r) => r.requestHash),
+          column((p) => p.fundLine),
+          column((p) => p.regionCode),
+          column((p) => p.counterpartRegionCode ?? null),
+          column((_p, r) => r.effectiveDate),
+          column((p) => p.documentNo ?? null),
+          column((_p, r) => r.memo),
+          column((p) => p.reversesId ?? null),
+          column((p) => p.reason ?? null),
+          column((p) => p.allocationId ?? null),
+          column((p) => p.payeeType ?? null),
+          column((p) => p.payeeId ?? null),
+          column((p) => p.serviceMonth ?? null),
+          column((p) => p.benefitCode ?? null),
+          column((p) => p.beneficiaryVillageCode ?? null),
+          actor,
+        ],
+      );
+      for (const answer of answers) if (answer.fresh !== undefined) answer.id = ids[answer.fresh]!;
+    }
+
+    // 6. Answer with the stored transactions (new and replayed alike).
+    const loaded = new Map((await loadTransactions(client, answers.map((a) => a.id!))).map((t) => [t.id, t]));
+    return answers.map((a) => ({ transaction: loaded.get(a.id!)!, replayed: a.replayed }));
+  }
+
+  /** Finds or creates the accounts (accounts are append-only rows, created on first use). */
+  private async accountIds(client: pg.PoolClient, keys: AccountKey[]): Promise<Map<string, string>> {
+    const unique = [...new Map(keys.map((k) => [accountKey(k), k])).values()];
+    const cols = [
+      unique.map((k) => k.regionCode),
+      unique.map((k) => k.fundLine),
+      unique.map((k) => k.kind),
+      unique.map((k) => k.payeeType),
+      unique.map((k) => k.payeeId),
+    ];
+    await client.query(
+      `insert into ledger.account (region_code, fund_line, kind, payee_type, payee_id)
+       select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+       on conflict on constraint account_key do nothing`,
+      cols,
+    );
+    const { rows } = await client.query(
+      `select a.id::text, a.region_code, a.fund_line, a.kind, a.payee_type, a.payee_id
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) k (region_code, fund_line, kind, payee_type, payee_id)
+       join ledger.account a on a.region_code = k.region_code and a.fund_line = k.fund_line and a.kind = k.kind
+         and a.payee_type is not distinct from k.payee_type and a.payee_id is not distinct from k.payee_id`,
+      cols,
+    );
+    return new Map(
+      rows.map((r) => [accountKey({ regionCode: r.region_code, fundLine: r.fund_line, kind: r.kind, payeeType: r.payee_type, payeeId: r.payee_id }), r.id]),
+    );
+  }
+}
+
+function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}

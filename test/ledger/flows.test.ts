@@ -1,0 +1,60 @@
+/** The ledger's transaction kinds end to end: postings, lots, trail, balances, replays and refusals. */
+import { createLedgerFixture, disbursement, fundCounty, key, CITY, COUNTY, type LedgerFixture } from './support.js';
+
+let fx: LedgerFixture;
+beforeAll(async () => {
+  fx = await createLedgerFixture();
+});
+afterAll(async () => {
+  await fx.db.drop();
+});
+
+test('appropriation → allocation → receipt → disbursement, traced back to the document', async () => {
+  const lot = await fundCounty(fx, 1_000_000n);
+  const paid = await fx.ledger.disburse(disbursement(fx, { amount: 12_345n }), 'clerk-1');
+  expect(paid.replayed).toBe(false);
+  expect(paid.transaction.postings.map((p) => [p.accountKind, p.amount])).toEqual(
+    expect.arrayContaining([['AVAILABLE', -12_345n], ['EXPENDITURE', 12_345n]]),
+  );
+  expect(paid.transaction.postings[0]!.lotId).toBe(lot);
+
+  const trail = await fx.queries.trail(paid.transaction.id);
+  expect(trail.map((s) => s.transaction.kind)).toEqual(['DISBURSEMENT', 'ALLOCATION_RECEIVED', 'ALLOCATION', 'APPROPRIATION']);
+  expect(trail.at(-1)!.transaction.documentNo).toBe('苏财社〔2026〕1号');
+  expect(trail[2]!.transaction.documentNo).toBe('徐财社〔2026〕7号');
+
+  const county = await fx.queries.balances(COUNTY, 'SENIOR_ALLOWANCE', null, false);
+  expect(Object.fromEntries(county.map((b) => [b.accountKind, b.balance]))).toMatchObject({ AVAILABLE: 987_655n, EXPENDITURE: 12_345n });
+  const city = await fx.queries.balances(CITY, 'SENIOR_ALLOWANCE', null, true);
+  expect(Object.fromEntries(city.map((b) => [b.accountKind, b.balance]))).toMatchObject({
+    FUNDING_SOURCE: -1_000_000n, AVAILABLE: 987_655n, IN_TRANSIT_DOWN: 0n, EXPENDITURE: 12_345n,
+  });
+  const before = await fx.queries.balances(CITY, 'SENIOR_ALLOWANCE', '2026-03-03', true);
+  expect(Object.fromEntries(before.map((b) => [b.accountKind, b.balance]))).toMatchObject({ IN_TRANSIT_DOWN: 1_000_000n, EXPENDITURE: 0n });
+
+  const verify = await fx.queries.verify(null, null);
+  expect(verify).toMatchObject({ ok: true, firstBrokenSeq: null });
+});
+
+test('replays return the original; a different payload under the same key conflicts', async () => {
+  await fundCounty(fx, 50_000n);
+  const input = disbursement(fx, { amount: 500n });
+  const first = await fx.ledger.disburse(input, 'clerk-1');
+  const again = await fx.ledger.disburse(input, 'clerk-1');
+  expect(again).toEqual({ transaction: first.transaction, replayed: true });
+  await expect(fx.ledger.disburse({ ...input, amount: 501n }, 'clerk-1')).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
+});
+
+test('overspending, double reversal and double receipt are refused and write nothing', async () => {
+  const lot = await fundCounty(fx, 1_000n);
+  const count = async () => (await fx.db.pool.query('select count(*)::int as n from ledger.posting')).rows[0].n;
+  const before = await count();
+  await expect(fx.ledger.disburse(disbursement(fx, { amount: 1_001n, lotId: lot }), 'c')).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
+  expect(await count()).toBe(before);
+  const paid = await fx.ledger.disburse(disbursement(fx, { amount: 1_000n, lotId: lot }), 'c');
+  const reversal = await fx.ledger.reverse({ idempotencyKey: key('rev'), effectiveDate: '2026-03-11', transactionId: paid.transaction.id, reason: '重复发放' }, 'c');
+  expect(reversal.transaction.postings.map((p) => p.amount).sort()).toEqual([-1_000n, 1_000n].sort());
+  await expect(
+    fx.ledger.reverse({ idempotencyKey: key('rev'), effectiveDate: '2026-03-11', transactionId: paid.transaction.id, reason: 'again' }, 'c'),
+  ).rejects.toMatchObject({ code: 'ALREADY_REVERSED' });
+});
