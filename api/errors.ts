@@ -6,6 +6,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from '../platform/logger.js';
+import { LedgerError } from '../ledger/errors.js';
 
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
@@ -42,6 +43,14 @@ export function formatErrorFor(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     const original = unwrapResolverError(error);
+    if (original instanceof LedgerError) {
+      return {
+        message: original.message,
+        ...(formatted.path ? { path: formatted.path } : {}),
+        ...(formatted.locations ? { locations: formatted.locations } : {}),
+        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+      };
+    }
     const raisedOnPurpose = original instanceof GraphQLError || !(original instanceof Error);
     if (typeof code === 'string' && KNOWN_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR && raisedOnPurpose) {
       const { stacktrace: _ignored, ...extensions } = formatted.extensions ?? {};

@@ -7,6 +7,8 @@ import type { RegionRecord } from '../hierarchy/region.entity.js';
 import type { LevelCounts, RegionRepository } from '../hierarchy/region.repository.js';
 import type { RegionLevel } from '../hierarchy/region-code.js';
 import type { ResolvedPage } from './relay.js';
+import type { LedgerQueries } from '../ledger/queries.js';
+import type { LotRecord, TransactionRecord } from '../ledger/types.js';
 
 /** A key for a paged relation: the owner plus the page arguments; owners asking for the same page shape are batched together. */
 interface PagedKey<Extra> {
@@ -47,7 +49,7 @@ function keyedLoader<T>(fetch: (keys: string[]) => Promise<Map<string, T>>, miss
   });
 }
 
-export function createLoaders(regions: RegionRepository) {
+export function createLoaders(regions: RegionRepository, ledger: LedgerQueries) {
   const regionByCode = keyedLoader<RegionRecord | null>((codes) => regions.byCodes(codes), null);
   /** Regions loaded through a relation are primed into regionByCode, so `parent` of their children costs nothing. */
   const primed = async (pages: Promise<Map<string, RegionRecord[]>>) => {
@@ -55,8 +57,11 @@ export function createLoaders(regions: RegionRepository) {
     for (const rows of result.values()) for (const row of rows) regionByCode.prime(row.code, row);
     return result;
   };
+  const byId = <T extends { id: string }>(rows: T[]) => new Map(rows.map((row) => [row.id, row]));
   return {
     regionByCode,
+    transaction: keyedLoader<TransactionRecord | null>(async (ids) => byId(await ledger.transactionsById(ids)), null),
+    lot: keyedLoader<LotRecord | null>(async (ids) => byId(await ledger.lots(ids)), null),
     ancestors: keyedLoader<RegionRecord[]>((codes) => regions.ancestors(codes), []),
     childCount: keyedLoader<number>((codes) => regions.childCounts(codes), 0),
     descendantCounts: keyedLoader<LevelCounts>((codes) => regions.descendantCounts(codes), {}),

@@ -3,6 +3,7 @@ import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { Context } from './context.js';
 import { badUserInput } from './errors.js';
 import { Region } from './hierarchy/region.type.js';
+import { LedgerTransaction, Lot } from './ledger/ledger.type.js';
 import { fromGlobalId, Node } from './relay.js';
 
 const MAX_NODES = 100;
@@ -12,6 +13,14 @@ const loaders: Record<string, (key: string, ctx: Context) => Promise<Node | null
   Region: async (key, ctx) => {
     const record = /^[0-9]{12}$/.test(key) ? await ctx.loaders.regionByCode.load(key) : null;
     return record ? Region.from(record) : null;
+  },
+  LedgerTransaction: async (key, ctx) => {
+    const record = /^[1-9][0-9]{0,17}$/.test(key) ? await ctx.loaders.transaction.load(key) : null;
+    return record ? LedgerTransaction.from(record) : null;
+  },
+  Lot: async (key, ctx) => {
+    const record = /^[1-9][0-9]{0,17}$/.test(key) ? await ctx.loaders.lot.load(key) : null;
+    return record ? Lot.from(record) : null;
   },
 };
 

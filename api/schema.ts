@@ -4,11 +4,12 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema } from 'type-graphql';
 import { RegionResolver } from './hierarchy/region.resolver.js';
 import { NodeResolver } from './node.resolver.js';
+import { LedgerResolver, LedgerTransactionResolver, LotResolver } from './ledger/ledger.resolver.js';
 
 let built: Promise<GraphQLSchema> | undefined;
 
 export function createSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [NodeResolver, RegionResolver], validate: false });
+  built ??= buildSchema({ resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver], validate: false });
   return built;
 }
 

@@ -12,7 +12,8 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import type { Sql } from '../platform/sql.js';
+import type pg from 'pg';
+import { sqlOnPool, type Sql } from '../platform/sql.js';
 import type { Logger } from '../platform/logger.js';
 import { createContext, type Context } from './context.js';
 import { formatErrorFor } from './errors.js';
@@ -60,8 +61,13 @@ function requestLogPlugin(log: Logger): ApolloServerPlugin<Context> {
   };
 }
 
+/** Request bodies up to this size: a 100,000-line disburseBatch is about 40 MB of JSON. */
+const MAX_BODY = '64mb';
+
 export interface AppOptions {
-  sql: Sql;
+  pool: pg.Pool;
+  /** SQL for read models; defaults to the pool (tests pass one that counts statements). */
+  sql?: Sql;
   log: Logger;
   production: boolean;
 }
@@ -77,7 +83,7 @@ function packageFolder(name: string): string {
   return path.dirname(require.resolve(`${name}/package.json`));
 }
 
-export async function createApp({ sql, log, production }: AppOptions): Promise<App> {
+export async function createApp({ pool, sql = sqlOnPool(pool), log, production }: AppOptions): Promise<App> {
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
@@ -110,7 +116,11 @@ export async function createApp({ sql, log, production }: AppOptions): Promise<A
       res.status(503).json({ status: 'unavailable' });
     }
   });
-  app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, { context: async () => createContext(sql) }));
+  app.use(
+    '/graphql',
+    express.json({ limit: MAX_BODY }),
+    expressMiddleware(apollo, { context: async ({ req }) => createContext(pool, sql, req.header('x-actor')) }),
+  );
 
   return {
     httpServer,

@@ -27,7 +27,7 @@ async function main() {
     logger.info(report, 'demo city imported');
   }
 
-  const app = await createApp({ sql, log: logger, production: config.production });
+  const app = await createApp({ pool, sql, log: logger, production: config.production });
   const url = await app.listen(config.port);
   logger.info({ url, database: platform.database.embedded ? 'embedded' : 'DATABASE_URL' }, `Sunshine GraphQL listening at ${url}`);
 

@@ -12,20 +12,20 @@ export interface GraphQLResponse<T = Record<string, any>> {
 export interface TestApi {
   url: string;
   app: App;
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
 
 export async function startTestApi(db: TestDatabase, options: { production?: boolean } = {}): Promise<TestApi> {
-  const app = await createApp({ sql: db.sql, log: pino({ level: 'silent' }), production: options.production ?? false });
+  const app = await createApp({ pool: db.pool, sql: db.sql, log: pino({ level: 'silent' }), production: options.production ?? false });
   const url = await app.listen(0, '127.0.0.1');
   return {
     url,
     app,
-    async gql(query, variables) {
+    async gql(query, variables, headers = {}) {
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ query, variables }),
       });
       return { status: response.status, ...(await response.json()) };

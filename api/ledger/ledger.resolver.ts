@@ -1,0 +1,213 @@
+/** The ledger over GraphQL: thin wrappers around ledger/ (writes) and its queries (reads). */
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { parseFen } from '../../ledger/money.js';
+import type { Context } from '../context.js';
+import { badUserInput } from '../errors.js';
+import { fromGlobalId, PageArgs, resolvePage } from '../relay.js';
+import { Region } from '../hierarchy/region.type.js';
+import {
+  AllocateInput,
+  AppropriateInput,
+  Balance,
+  DisburseInput,
+  FundLine,
+  LedgerTransaction,
+  LedgerTransactionConnection,
+  LedgerTransactionConnectionTypes,
+  LedgerVerification,
+  Lot,
+  PostPayload,
+  ReceiveAllocationInput,
+  ReturnFundsInput,
+  ReverseInput,
+  TrailStep,
+  TransactionFilter,
+} from './ledger.type.js';
+import type { PostResult } from '../../ledger/types.js';
+
+export const MAX_BATCH_LINES = 100_000;
+
+/** The internal id inside a global id of the expected type. */
+function internalId(id: string, type: 'LedgerTransaction' | 'Lot', field: string): string {
+  const decoded = fromGlobalId(id);
+  if (decoded.type !== type || !/^[1-9][0-9]{0,17}$/.test(decoded.key)) throw badUserInput(`"${id}" is not a ${type} id`, field);
+  return decoded.key;
+}
+const optionalId = (id: string | null | undefined, type: 'LedgerTransaction' | 'Lot', field: string) =>
+  id == null ? null : internalId(id, type, field);
+
+const payload = (result: PostResult) =>
+  Object.assign(new PostPayload(), { transaction: LedgerTransaction.from(result.transaction), replayed: result.replayed });
+
+function disburseRequest(input: DisburseInput, prefix = '') {
+  return { ...input, amount: parseFen(input.amount, `${prefix}amount`), lotId: optionalId(input.lotId, 'Lot', `${prefix}lotId`) };
+}
+
+@ArgsType()
+class BalancesArgs {
+  @Field() regionCode!: string;
+  @Field(() => String, { nullable: true, description: 'One fund line; all when omitted.' }) fundLine?: string | null;
+  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD: the exact balance at the end of that date; now when omitted.' }) asOf?: string | null;
+  @Field(() => Boolean, { defaultValue: true, description: 'Include every region below.' }) includeDescendants!: boolean;
+}
+
+@Resolver()
+export class LedgerResolver {
+  @Mutation(() => PostPayload, { description: 'Record money entering the ledger at a region (creates a root lot).' })
+  async appropriate(@Arg('input', () => AppropriateInput) input: AppropriateInput, @Ctx() ctx: Context): Promise<PostPayload> {
+    return payload(await ctx.ledger.appropriate({ ...input, amount: parseFen(input.amount) }, ctx.actor));
+  }
+
+  @Mutation(() => PostPayload, { description: 'Issue money to a region below (in transit until received; creates a child lot).' })
+  async allocate(@Arg('input', () => AllocateInput) input: AllocateInput, @Ctx() ctx: Context): Promise<PostPayload> {
+    return payload(await ctx.ledger.allocate({ ...input, amount: parseFen(input.amount), lotId: optionalId(input.lotId, 'Lot', 'lotId') }, ctx.actor));
+  }
+
+  @Mutation(() => PostPayload, { description: 'Confirm receipt of an allocation (at most once).' })
+  async receiveAllocation(@Arg('input', () => ReceiveAllocationInput) input: ReceiveAllocationInput, @Ctx() ctx: Context): Promise<PostPayload> {
+    return payload(await ctx.ledger.receiveAllocation({ ...input, allocationId: internalId(input.allocationId, 'LedgerTransaction', 'allocationId') }, ctx.actor));
+  }
+
+  @Mutation(() => PostPayload, { description: 'Pay a payee from a lot (named, or the oldest by fiscal year with enough money).' })
+  async disburse(@Arg('input', () => DisburseInput) input: DisburseInput, @Ctx() ctx: Context): Promise<PostPayload> {
+    return payload(await ctx.ledger.disburse(disburseRequest(input), ctx.actor));
+  }
+
+  @Mutation(() => [PostPayload], { description: `Many disbursements (a monthly run), each with its own idempotency key, in one database transaction: all are written or none. At most ${MAX_BATCH_LINES} lines.` })
+  async disburseBatch(@Arg('lines', () => [DisburseInput]) lines: DisburseInput[], @Ctx() ctx: Context): Promise<PostPayload[]> {
+    if (lines.length > MAX_BATCH_LINES) throw badUserInput(`at most ${MAX_BATCH_LINES} lines per batch, got ${lines.length}`, 'lines');
+    const requests = lines.map((line, index) => disburseRequest(line, `lines.${index}.`));
+    return (await ctx.ledger.disburseBatch(requests, ctx.actor)).map(payload);
+  }
+
+  @Mutation(() => PostPayload, { description: "Send a lot's unspent money back to its parent lot (lineage kept)." })
+  async returnFunds(@Arg('input', () => ReturnFundsInput) input: ReturnFundsInput, @Ctx() ctx: Context): Promise<PostPayload> {
+    return payload(await ctx.ledger.returnFunds({ ...input, amount: parseFen(input.amount), lotId: internalId(input.lotId, 'Lot', 'lotId') }, ctx.actor));
+  }
+
+  @Mutation(() => PostPayload, { description: 'Post the mirror of an earlier transaction (reason required; at most once).' })
+  async reverse(@Arg('input', () => ReverseInput) input: ReverseInput, @Ctx() ctx: Context): Promise<PostPayload> {
+    return payload(await ctx.ledger.reverse({ ...input, transactionId: internalId(input.transactionId, 'LedgerTransaction', 'transactionId') }, ctx.actor));
+  }
+
+  @Query(() => [FundLine], { description: 'The fund lines (资金线).' })
+  async fundLines(@Ctx() ctx: Context): Promise<FundLine[]> {
+    const rows = await ctx.sql.query<FundLine>(`select code, name_zh as "nameZh", name_en as "nameEn" from ledger.fund_line order by created_at, code`);
+    return rows.map((row) => Object.assign(new FundLine(), row));
+  }
+
+  @Query(() => LedgerTransaction, { nullable: true })
+  async transaction(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<LedgerTransaction | null> {
+    const record = await ctx.loaders.transaction.load(internalId(id, 'LedgerTransaction', 'id'));
+    return record ? LedgerTransaction.from(record) : null;
+  }
+
+  @Query(() => LedgerTransactionConnection, { description: 'Transactions in chain order (seq), filtered.' })
+  async transactions(
+    @Arg('filter', () => TransactionFilter, { nullable: true }) filter: TransactionFilter | null,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() ctx: Context,
+  ): Promise<LedgerTransactionConnection> {
+    const resolved = resolvePage(page, (key) => /^[0-9]{1,18}$/.test(key));
+    const f = { ...(filter ?? {}) };
+    const rows = resolved.first === 0 ? [] : await ctx.ledgerQueries.transactions(f, resolved.first + 1, resolved.after);
+    return LedgerTransactionConnectionTypes.build(rows.map(LedgerTransaction.from), resolved, (t) => t.seq, () => ctx.ledgerQueries.countTransactions(f));
+  }
+
+  @Query(() => [Balance], { description: 'Balance per account kind of a region (and below), exact as of the end of a date.' })
+  async balances(@Args(() => BalancesArgs) args: BalancesArgs, @Ctx() ctx: Context): Promise<Balance[]> {
+    return (await ctx.ledgerQueries.balances(args.regionCode, args.fundLine ?? null, args.asOf ?? null, args.includeDescendants)).map(Balance.from);
+  }
+
+  @Query(() => Lot, { nullable: true, description: '资金批次: lineage up (parent) and consumption down (children, transactions).' })
+  async lot(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Lot | null> {
+    const record = await ctx.loaders.lot.load(internalId(id, 'Lot', 'id'));
+    return record ? Lot.from(record) : null;
+  }
+
+  @Query(() => [TrailStep], { description: 'The audit trail of a transaction (typically a disbursement): each step back to the appropriation.' })
+  async trail(@Arg('transactionId', () => ID) transactionId: string, @Ctx() ctx: Context): Promise<TrailStep[]> {
+    const steps = await ctx.ledgerQueries.trail(internalId(transactionId, 'LedgerTransaction', 'transactionId'));
+    return steps.map((s) => Object.assign(new TrailStep(), { depth: s.depth, transaction: LedgerTransaction.from(s.transaction), lot: Lot.from(s.lot) }));
+  }
+
+  @Query(() => LedgerVerification, { description: 'Recompute the hash chain over [fromSeq, toSeq] (default: all) and report the first broken sequence number.' })
+  async verifyLedger(
+    @Arg('fromSeq', () => String, { nullable: true }) fromSeq: string | null,
+    @Arg('toSeq', () => String, { nullable: true }) toSeq: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<LedgerVerification> {
+    return LedgerVerification.from(await ctx.ledgerQueries.verify(fromSeq ?? null, toSeq ?? null));
+  }
+}
+
+async function regionOrNull(ctx: Context, code: string | null): Promise<Region | null> {
+  if (!code) return null;
+  const record = await ctx.loaders.regionByCode.load(code);
+  return record ? Region.from(record) : null;
+}
+
+@Resolver(() => LedgerTransaction)
+export class LedgerTransactionResolver {
+  @FieldResolver(() => Region) async region(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
+    return regionOrNull(ctx, t.regionCode);
+  }
+
+  @FieldResolver(() => Region, { nullable: true }) async counterpartRegion(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
+    return regionOrNull(ctx, t.counterpartRegionCode);
+  }
+
+  @FieldResolver(() => Region, { nullable: true }) async beneficiaryVillage(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
+    return regionOrNull(ctx, t.beneficiaryVillageCode);
+  }
+
+  @FieldResolver(() => LedgerTransaction, { nullable: true, description: 'The transaction a reversal mirrors.' })
+  async reverses(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
+    const record = t.reversesId ? await ctx.loaders.transaction.load(t.reversesId) : null;
+    return record ? LedgerTransaction.from(record) : null;
+  }
+
+  @FieldResolver(() => LedgerTransaction, { nullable: true, description: 'The allocation a receipt confirms.' })
+  async allocation(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
+    const record = t.allocationId ? await ctx.loaders.transaction.load(t.allocationId) : null;
+    return record ? LedgerTransaction.from(record) : null;
+  }
+}
+
+@Resolver(() => Lot)
+export class LotResolver {
+  @FieldResolver(() => Region) async region(@Root() lot: Lot, @Ctx() ctx: Context) {
+    return regionOrNull(ctx, lot.regionCode);
+  }
+
+  @FieldResolver(() => Lot, { nullable: true, description: 'The lot this one was allocated from.' })
+  async parent(@Root() lot: Lot, @Ctx() ctx: Context) {
+    const record = lot.parentLotId ? await ctx.loaders.lot.load(lot.parentLotId) : null;
+    return record ? Lot.from(record) : null;
+  }
+
+  @FieldResolver(() => [Lot], { description: 'This lot and every lot above it, up to the appropriated root.' })
+  async lineage(@Root() lot: Lot, @Ctx() ctx: Context) {
+    return (await ctx.ledgerQueries.lineage(lot.internalId)).map(Lot.from);
+  }
+
+  @FieldResolver(() => [Lot], { description: 'Lots allocated from this one.' })
+  async children(@Root() lot: Lot, @Ctx() ctx: Context) {
+    return (await ctx.ledgerQueries.childLots(lot.internalId)).map(Lot.from);
+  }
+
+  @FieldResolver(() => LedgerTransaction, { description: 'The appropriation or allocation that created this lot.' })
+  async createdBy(@Root() lot: Lot, @Ctx() ctx: Context) {
+    return LedgerTransaction.from((await ctx.loaders.transaction.load(lot.createdByTransactionId))!);
+  }
+
+  @FieldResolver(() => [LedgerTransaction], { description: 'Every transaction that moved money of this lot, in chain order.' })
+  async transactions(@Root() lot: Lot, @Ctx() ctx: Context) {
+    return (await ctx.ledgerQueries.lotTransactions(lot.internalId)).map(LedgerTransaction.from);
+  }
+
+  @FieldResolver(() => [Balance], { description: 'Where the money of this lot is now, per account kind.' })
+  async balances(@Root() lot: Lot, @Ctx() ctx: Context) {
+    return (await ctx.ledgerQueries.lotBalances(lot.internalId)).map(Balance.from);
+  }
+}

@@ -1,0 +1,237 @@
+/** GraphQL types of the fund ledger (资金台账). */
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DateTimeISOResolver } from 'graphql-scalars';
+import type { BalanceLine, LotRecord, PostingRecord, TransactionRecord, VerifyResult } from '../../ledger/index.js';
+import type { AccountKind as AK, FundingSource as FS, PayeeType as PT, TransactionKind as TK } from '../../ledger/types.js';
+import { Money } from '../scalars.js';
+import { connectionTypes, Node, toGlobalId } from '../relay.js';
+
+const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
+
+export const TransactionKind = enumOf<TK>(['APPROPRIATION', 'ALLOCATION', 'ALLOCATION_RECEIVED', 'DISBURSEMENT', 'RETURN', 'REVERSAL']);
+registerEnumType(TransactionKind, {
+  name: 'TransactionKind',
+  description: 'What a ledger transaction does.',
+  valuesConfig: {
+    APPROPRIATION: { description: '预算安排/资金到达: money enters the ledger at a region, creating a root lot' },
+    ALLOCATION: { description: '下达/拨付: a region issues money to a region below it (in transit until received); creates a child lot' },
+    ALLOCATION_RECEIVED: { description: '到账: the receiving region confirms an allocation' },
+    DISBURSEMENT: { description: '发放: payment to a payee (person, facility, project, operator, contractor)' },
+    RETURN: { description: '退回: unspent money of a lot goes back to its parent lot' },
+    REVERSAL: { description: '冲销: the mirror of one earlier transaction, with a reason; at most once' },
+  },
+});
+
+export const AccountKind = enumOf<AK>(['FUNDING_SOURCE', 'AVAILABLE', 'IN_TRANSIT_DOWN', 'EXPENDITURE']);
+registerEnumType(AccountKind, {
+  name: 'AccountKind',
+  valuesConfig: {
+    FUNDING_SOURCE: { description: '资金来源: where money entered (credit-normal: balance ≤ 0)' },
+    AVAILABLE: { description: '可用资金: money at a region not yet allocated or spent' },
+    IN_TRANSIT_DOWN: { description: '已下达未到账: issued to a region below, not yet received' },
+    EXPENDITURE: { description: '已支出: paid to final payees' },
+  },
+});
+
+export const PayeeType = enumOf<PT>(['PERSON', 'FACILITY', 'PROJECT', 'OPERATOR', 'CONTRACTOR']);
+registerEnumType(PayeeType, { name: 'PayeeType', description: 'Who received a disbursement.' });
+
+export const FundingSource = enumOf<FS>([
+  'CENTRAL_TRANSFER', 'PROVINCIAL_TRANSFER', 'CITY_TRANSFER', 'OWN_BUDGET', 'WELFARE_LOTTERY',
+  'CENTRAL_BUDGET_INVESTMENT', 'SPECIAL_BOND', 'PARTY_BUILDING_FUND', 'DONATION', 'OTHER',
+]);
+registerEnumType(FundingSource, { name: 'FundingSource', description: 'Where appropriated money comes from (资金来源).' });
+
+@ObjectType({ description: '资金线: a fund line (reference data).' })
+export class FundLine {
+  @Field() code!: string;
+  @Field() nameZh!: string;
+  @Field() nameEn!: string;
+}
+
+@ObjectType({ description: '分录: one leg of a transaction; amounts are signed, debit positive.' })
+export class Posting {
+  @Field(() => AccountKind) accountKind!: AK;
+  @Field({ description: 'Region of the account.' }) regionCode!: string;
+  @Field() fundLine!: string;
+  @Field(() => PayeeType, { nullable: true }) payeeType!: PT | null;
+  @Field(() => String, { nullable: true }) payeeId!: string | null;
+  @Field(() => ID, { description: 'Global id of the lot (资金批次) this money belongs to.' }) lotId!: string;
+  @Field(() => Money) amount!: bigint;
+  @Field(() => Money, { description: 'Running balance of this account and lot after the posting.' }) balanceAfter!: bigint;
+
+  static from(record: PostingRecord): Posting {
+    return Object.assign(new Posting(), record, { lotId: toGlobalId('Lot', record.lotId) });
+  }
+}
+
+@ObjectType('LedgerTransaction', { implements: Node, description: '记账凭证: one ledger transaction, in the gapless hash chain.' })
+export class LedgerTransaction implements Node {
+  @Field(() => ID) id!: string;
+  /** Internal numeric id (not exposed). */
+  internalId!: string;
+  @Field({ description: 'Position in the gapless global sequence (a string of digits).' }) seq!: string;
+  @Field(() => TransactionKind) kind!: TK;
+  @Field() idempotencyKey!: string;
+  @Field() fundLine!: string;
+  @Field({ description: 'The region that acted (issuer, receiver, payer).' }) regionCode!: string;
+  @Field(() => String, { nullable: true, description: 'The other region of an allocation, receipt or return.' }) counterpartRegionCode!: string | null;
+  @Field({ description: 'YYYY-MM-DD: the accounting date.' }) effectiveDate!: string;
+  @Field(() => DateTimeISOResolver, { description: 'When the database recorded it.' }) recordedAt!: string;
+  @Field(() => String, { nullable: true, description: '文号: document number.' }) documentNo!: string | null;
+  @Field(() => String, { nullable: true }) memo!: string | null;
+  @Field({ description: 'Who recorded it (inside the hash).' }) actor!: string;
+  @Field(() => String, { nullable: true, description: 'Reason of a reversal.' }) reason!: string | null;
+  @Field(() => PayeeType, { nullable: true }) payeeType!: PT | null;
+  @Field(() => String, { nullable: true }) payeeId!: string | null;
+  @Field(() => String, { nullable: true, description: 'YYYY-MM the benefit is for.' }) serviceMonth!: string | null;
+  @Field(() => String, { nullable: true }) benefitCode!: string | null;
+  @Field(() => String, { nullable: true, description: 'Village the beneficiary belongs to.' }) beneficiaryVillageCode!: string | null;
+  @Field({ description: 'SHA-256 of the previous transaction (hex).' }) prevHash!: string;
+  @Field({ description: 'SHA-256 over prevHash and this transaction with its postings (hex).' }) hash!: string;
+  @Field(() => [Posting]) postings!: Posting[];
+  reversesId!: string | null;
+  allocationId!: string | null;
+
+  static from(record: TransactionRecord): LedgerTransaction {
+    return Object.assign(new LedgerTransaction(), record, {
+      id: toGlobalId('LedgerTransaction', record.id),
+      internalId: record.id,
+      postings: record.postings.map(Posting.from),
+    });
+  }
+}
+
+export const LedgerTransactionConnectionTypes = connectionTypes(LedgerTransaction, 'LedgerTransaction');
+export const LedgerTransactionConnection = LedgerTransactionConnectionTypes.ConnectionType;
+export type LedgerTransactionConnection = InstanceType<typeof LedgerTransactionConnection>;
+
+@ObjectType({ description: 'Balance of one account kind.' })
+export class Balance {
+  @Field(() => AccountKind) accountKind!: AK;
+  @Field(() => Money, { description: 'Signed, debit positive: FUNDING_SOURCE is ≤ 0, the others ≥ 0.' }) balance!: bigint;
+
+  static from(line: BalanceLine): Balance {
+    return Object.assign(new Balance(), line);
+  }
+}
+
+@ObjectType('Lot', { implements: Node, description: '资金批次: the money of one document, followed down the hierarchy.' })
+export class Lot implements Node {
+  @Field(() => ID) id!: string;
+  internalId!: string;
+  @Field() fundLine!: string;
+  @Field() regionCode!: string;
+  @Field(() => Int) fiscalYear!: number;
+  @Field(() => FundingSource) fundingSource!: FS;
+  @Field({ description: '文号 of the appropriation or allocation that created it.' }) documentNo!: string;
+  parentLotId!: string | null;
+  createdByTransactionId!: string;
+
+  static from(record: LotRecord): Lot {
+    return Object.assign(new Lot(), record, { id: toGlobalId('Lot', record.id), internalId: record.id });
+  }
+}
+
+@ObjectType({ description: 'One step of an audit trail, from the payment up to the appropriation.' })
+export class TrailStep {
+  @Field(() => Int, { description: '0 is the payment itself.' }) depth!: number;
+  @Field(() => LedgerTransaction) transaction!: LedgerTransaction;
+  @Field(() => Lot) lot!: Lot;
+}
+
+@ObjectType({ description: 'Result of recomputing the hash chain.' })
+export class LedgerVerification {
+  @Field() fromSeq!: string;
+  @Field() toSeq!: string;
+  @Field(() => Int) checked!: number;
+  @Field() ok!: boolean;
+  @Field(() => String, { nullable: true, description: 'The first sequence number whose hash or link does not verify.' }) firstBrokenSeq!: string | null;
+  @Field(() => String, { nullable: true }) headSeq!: string | null;
+  @Field(() => String, { nullable: true }) headHash!: string | null;
+
+  static from(result: VerifyResult): LedgerVerification {
+    return Object.assign(new LedgerVerification(), result);
+  }
+}
+
+@ObjectType({ description: 'What a ledger write returns.' })
+export class PostPayload {
+  @Field(() => LedgerTransaction) transaction!: LedgerTransaction;
+  @Field({ description: 'True when this idempotency key had already been used for the same request: nothing new was written.' }) replayed!: boolean;
+}
+
+@InputType({ description: 'Common fields of every ledger write.' })
+class WriteInput {
+  @Field({ description: 'Unique forever. The same key with the same payload replays; with another payload: IDEMPOTENCY_CONFLICT.' }) idempotencyKey!: string;
+  @Field({ description: 'YYYY-MM-DD.' }) effectiveDate!: string;
+  @Field(() => String, { nullable: true }) memo?: string | null;
+}
+
+@InputType()
+export class AppropriateInput extends WriteInput {
+  @Field() regionCode!: string;
+  @Field() fundLine!: string;
+  @Field(() => Money) amount!: string;
+  @Field(() => Int) fiscalYear!: number;
+  @Field(() => FundingSource) fundingSource!: FS;
+  @Field({ description: '文号 of the authorising document.' }) documentNo!: string;
+}
+
+@InputType()
+export class AllocateInput extends WriteInput {
+  @Field() fromRegionCode!: string;
+  @Field({ description: 'A region below fromRegionCode.' }) toRegionCode!: string;
+  @Field() fundLine!: string;
+  @Field(() => Money) amount!: string;
+  @Field(() => ID, { nullable: true, description: 'Lot to allocate from; the oldest by fiscal year with enough money when omitted.' }) lotId?: string | null;
+  @Field() documentNo!: string;
+}
+
+@InputType()
+export class ReceiveAllocationInput extends WriteInput {
+  @Field(() => ID, { description: 'The ALLOCATION transaction.' }) allocationId!: string;
+  @Field(() => String, { nullable: true }) documentNo?: string | null;
+}
+
+@InputType()
+export class DisburseInput extends WriteInput {
+  @Field() regionCode!: string;
+  @Field() fundLine!: string;
+  @Field(() => Money) amount!: string;
+  @Field(() => PayeeType) payeeType!: PT;
+  @Field() payeeId!: string;
+  @Field({ description: 'YYYY-MM.' }) serviceMonth!: string;
+  @Field({ description: 'Benefit code, e.g. SA_MONTHLY.' }) benefitCode!: string;
+  @Field({ description: 'Village (12-digit code) of the beneficiary, inside regionCode.' }) villageCode!: string;
+  @Field(() => ID, { nullable: true }) lotId?: string | null;
+  @Field(() => String, { nullable: true }) documentNo?: string | null;
+}
+
+@InputType()
+export class ReturnFundsInput extends WriteInput {
+  @Field(() => ID, { description: 'The allocated lot whose unspent money goes back to its parent lot.' }) lotId!: string;
+  @Field(() => Money) amount!: string;
+  @Field(() => String, { nullable: true }) documentNo?: string | null;
+}
+
+@InputType()
+export class ReverseInput extends WriteInput {
+  @Field(() => ID) transactionId!: string;
+  @Field({ description: 'Why (required).' }) reason!: string;
+  @Field(() => String, { nullable: true }) documentNo?: string | null;
+}
+
+@InputType({ description: 'Filter for transactions; all given conditions must hold.' })
+export class TransactionFilter {
+  @Field(() => String, { nullable: true }) regionCode?: string | null;
+  @Field(() => Boolean, { nullable: true, description: 'With regionCode: include every region below it.' }) includeDescendants?: boolean | null;
+  @Field(() => String, { nullable: true }) fundLine?: string | null;
+  @Field(() => TransactionKind, { nullable: true }) kind?: TK | null;
+  @Field(() => PayeeType, { nullable: true }) payeeType?: PT | null;
+  @Field(() => String, { nullable: true }) payeeId?: string | null;
+  @Field(() => String, { nullable: true, description: 'YYYY-MM.' }) serviceMonth?: string | null;
+  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD, inclusive.' }) effectiveFrom?: string | null;
+  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD, inclusive.' }) effectiveTo?: string | null;
+  @Field(() => String, { nullable: true }) documentNo?: string | null;
+}
