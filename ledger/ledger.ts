@@ -115,11 +115,17 @@ class PlanningContext {
     return code;
   }
 
+  private readonly regions = new Map<string, { code: string; level: string; subtreeMax: string } | null>();
+
   async region(code: string, field: string): Promise<{ code: string; level: string; subtreeMax: string }> {
     v.regionCode(code, field);
-    const { rows } = await this.client.query('select code, level, subtree_max from region where code = $1', [code]);
-    if (!rows[0]) throw new LedgerError('NOT_FOUND', `no region with code ${code}`, field);
-    return { code: rows[0].code, level: rows[0].level, subtreeMax: rows[0].subtree_max };
+    if (!this.regions.has(code)) {
+      const { rows } = await this.client.query('select code, level, subtree_max from region where code = $1', [code]);
+      this.regions.set(code, rows[0] ? { code: rows[0].code, level: rows[0].level, subtreeMax: rows[0].subtree_max } : null);
+    }
+    const region = this.regions.get(code);
+    if (!region) throw new LedgerError('NOT_FOUND', `no region with code ${code}`, field);
+    return region;
   }
 
   async lot(id: string, field = 'lotId') {
@@ -138,23 +144,36 @@ class PlanningContext {
 
   private availableKey = (regionCode: string, fundLine: string, lotId: string) => `${regionCode}|${fundLine}|${lotId}`;
 
-  /** Current AVAILABLE balance of each lot at a region and fund line, minus what earlier plans of this request took. */
+  /** Lots per region|fundLine, loaded once per request (a batch of 100,000 lines reads them once). */
+  private readonly lotsAt = new Map<string, { lotId: string; fiscalYear: number }[]>();
+
+  /**
+   * AVAILABLE balance of the lots at a region and fund line, oldest fiscal year first, minus what
+   * earlier plans of this request took. Money AVAILABLE at a region is always in lots of that region
+   * (appropriated there or allocated to it), so the lot index bounds the search; each balance is
+   * the last running balance of (account, lot): one index probe.
+   */
   private async availableByLot(regionCode: string, fundLine: string): Promise<{ lotId: string; fiscalYear: number; balance: bigint }[]> {
-    const { rows } = await this.client.query(
-      `select l.id::text as lot_id, l.fiscal_year,
-              coalesce((select p.balance_after from ledger.posting p where p.account_id = a.id and p.lot_id = l.id
-                        order by p.lot_seq desc limit 1), 0)::text as balance
-       from ledger.lot l
-       join ledger.account a on a.region_code = $1 and a.fund_line = $2 and a.kind = 'AVAILABLE' and a.payee_type is null
-       where l.id in (select distinct p.lot_id from ledger.posting p where p.account_id = a.id)
-       order by l.fiscal_year, l.id`,
-      [regionCode, fundLine],
-    );
-    return rows.map((row) => {
-      const key = this.availableKey(regionCode, fundLine, row.lot_id);
-      if (!this.available.has(key)) this.available.set(key, BigInt(row.balance));
-      return { lotId: row.lot_id, fiscalYear: row.fiscal_year, balance: this.available.get(key)! };
-    });
+    const at = `${regionCode}|${fundLine}`;
+    if (!this.lotsAt.has(at)) {
+      const { rows } = await this.client.query(
+        `select l.id::text as lot_id, l.fiscal_year,
+                coalesce((select p.balance_after from ledger.posting p
+                          where p.account_id = a.id and p.lot_id = l.id order by p.lot_seq desc limit 1), 0)::text as balance
+         from ledger.lot l
+         left join ledger.account a on a.region_code = l.region_code and a.fund_line = l.fund_line
+                                   and a.kind = 'AVAILABLE' and a.payee_type is null
+         where l.region_code = $1 and l.fund_line = $2
+         order by l.fiscal_year, l.id`,
+        [regionCode, fundLine],
+      );
+      for (const row of rows) {
+        const key = this.availableKey(regionCode, fundLine, row.lot_id);
+        if (!this.available.has(key)) this.available.set(key, BigInt(row.balance));
+      }
+      this.lotsAt.set(at, rows.map((row) => ({ lotId: row.lot_id, fiscalYear: row.fiscal_year })));
+    }
+    return this.lotsAt.get(at)!.map((lot) => ({ ...lot, balance: this.available.get(this.availableKey(regionCode, fundLine, lot.lotId)) ?? 0n }));
   }
 
   /** The named lot, or the oldest (by fiscal year) lot with enough AVAILABLE money; records the consumption. */
@@ -162,8 +181,8 @@ class PlanningContext {
     const lots = await this.availableByLot(regionCode, fundLine);
     let chosen: string | undefined;
     if (lotId) {
-      const lot = await this.lot(lotId);
-      if (lot.region_code !== regionCode || lot.fund_line !== fundLine) {
+      if (!lots.some((lot) => lot.lotId === lotId)) {
+        await this.lot(lotId); // NOT_FOUND when it does not exist at all
         throw badInput(`lot ${lotId} is not a ${fundLine} lot of region ${regionCode}`, 'lotId');
       }
       chosen = lotId;
@@ -404,7 +423,12 @@ export class Ledger {
         const { rowCount } = await ctx.client.query('select 1 from ledger.transaction where reverses_id = $1', [transactionId]);
         if (rowCount) throw new LedgerError('ALREADY_REVERSED', `transaction ${transactionId} has already been reversed`, 'transactionId');
         if (original.kind === 'ALLOCATION') {
-          const received = await ctx.client.query(`select 1 from ledger.transaction where allocation_id = $1`, [transactionId]);
+          // Received (and the receipt not itself reversed): the money is at the receiver, who returns it instead.
+          const received = await ctx.client.query(
+            `select 1 from ledger.transaction r where r.allocation_id = $1
+             and not exists (select from ledger.transaction x where x.reverses_id = r.id)`,
+            [transactionId],
+          );
           if (received.rowCount) throw badInput(`allocation ${transactionId} has been received; return the funds instead`, 'transactionId');
         }
         return {
@@ -489,9 +513,11 @@ export class Ledger {
     try {
       await client.query('begin');
       await client.query(`set local role ${APP_ROLE}`);
-      const results = await this.write(client, requests, who);
+      const answers = await this.write(client, requests, who);
       await client.query('commit');
-      return results;
+      // Read back after the commit: the chain lock is held only from the header insert to the commit.
+      const loaded = new Map((await loadTransactions(client, answers.map((a) => a.id))).map((t) => [t.id, t]));
+      return answers.map((a) => ({ transaction: loaded.get(a.id)!, replayed: a.replayed }));
     } catch (error) {
       await client.query('rollback').catch(() => {});
       throw fromDatabaseError(error) ?? error;
@@ -500,11 +526,14 @@ export class Ledger {
     }
   }
 
-  private async write(client: pg.PoolClient, requests: Request[], actor: string): Promise<PostResult[]> {
+  /** Writes what is new; answers each request with the id of its transaction and whether it was a replay. */
+  private async write(client: pg.PoolClient, requests: Request[], actor: string): Promise<{ id: string; replayed: boolean }[]> {
     // 1. Idempotency: lock every key (in one order), then look the keys up.
     const keys = requests.map((r) => r.idempotencyKey);
+    // Keys hash into 1,024 buckets, so a 100,000-line batch takes at most 1,024 locks (PostgreSQL's lock table is finite).
     await client.query(
-      `select pg_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, h) from (select distinct hashtext(k) as h from unnest($1::text[]) k order by 1) s`,
+      `select pg_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, b)
+       from (select distinct hashtext(k) & 1023 as b from unnest($1::text[]) k order by 1) s`,
       [keys],
     );
     const existing = await client.query<{ id: string; idempotency_key: string; request_hash: Buffer }>(
@@ -616,9 +645,7 @@ export class Ledger {
       for (const answer of answers) if (answer.fresh !== undefined) answer.id = ids[answer.fresh]!;
     }
 
-    // 6. Answer with the stored transactions (new and replayed alike).
-    const loaded = new Map((await loadTransactions(client, answers.map((a) => a.id!))).map((t) => [t.id, t]));
-    return answers.map((a) => ({ transaction: loaded.get(a.id!)!, replayed: a.replayed }));
+    return answers.map((a) => ({ id: a.id!, replayed: a.replayed }));
   }
 
   /** Finds or creates the accounts (accounts are append-only rows, created on first use). */
@@ -637,11 +664,19 @@ export class Ledger {
        on conflict on constraint account_key do nothing`,
       cols,
     );
+    // Two statements so that each join is a plain equality on the account_key index.
     const { rows } = await client.query(
       `select a.id::text, a.region_code, a.fund_line, a.kind, a.payee_type, a.payee_id
        from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) k (region_code, fund_line, kind, payee_type, payee_id)
        join ledger.account a on a.region_code = k.region_code and a.fund_line = k.fund_line and a.kind = k.kind
-         and a.payee_type is not distinct from k.payee_type and a.payee_id is not distinct from k.payee_id`,
+         and a.payee_type = k.payee_type and a.payee_id = k.payee_id
+       where k.payee_type is not null
+       union all
+       select a.id::text, a.region_code, a.fund_line, a.kind, a.payee_type, a.payee_id
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[]) k (region_code, fund_line, kind, payee_type)
+       join ledger.account a on a.region_code = k.region_code and a.fund_line = k.fund_line and a.kind = k.kind
+         and a.payee_type is null and a.payee_id is null
+       where k.payee_type is null`,
       cols,
     );
     return new Map(

@@ -235,8 +235,13 @@ export class LedgerQueries {
 
   /** Recomputes the hash chain over [fromSeq, toSeq] (defaults: the whole chain). */
   async verify(fromSeq: string | null, toSeq: string | null): Promise<VerifyResult> {
-    const head = await this.db.query(`select seq::text, encode(hash, 'hex') as hash from ledger.transaction order by seq desc limit 1`);
+    const head = await this.db.query(
+      `select t.seq::text as seq, encode(t.hash, 'hex') as hash from ledger.transaction t order by t.seq desc limit 1`,
+    );
     const headSeq: string | null = head.rows[0]?.seq ?? null;
+    if (headSeq === null && fromSeq === null && toSeq === null) {
+      return { fromSeq: '1', toSeq: '0', checked: 0, ok: true, firstBrokenSeq: null, headSeq: null, headHash: null };
+    }
     const from = fromSeq ?? '1';
     const to = toSeq ?? headSeq ?? '0';
     for (const [value, field] of [[from, 'fromSeq'], [to, 'toSeq']] as const) {

@@ -58,3 +58,20 @@ test('overspending, double reversal and double receipt are refused and write not
     fx.ledger.reverse({ idempotencyKey: key('rev'), effectiveDate: '2026-03-11', transactionId: paid.transaction.id, reason: 'again' }, 'c'),
   ).rejects.toMatchObject({ code: 'ALREADY_REVERSED' });
 });
+
+test('an allocation whose receipt was reversed can itself be reversed, so no money is stuck in transit', async () => {
+  const lot = await fundCounty(fx, 7_000n, 'OPERATIONS');
+  const { rows } = await fx.db.pool.query(
+    `select a.id::text as allocation, r.id::text as receipt from ledger.transaction a
+     join ledger.transaction r on r.allocation_id = a.id join ledger.lot l on l.created_by_transaction_id = a.id where l.id = $1`,
+    [lot],
+  );
+  const { allocation, receipt } = rows[0];
+  await expect(
+    fx.ledger.reverse({ idempotencyKey: key('rev'), effectiveDate: '2026-03-06', transactionId: allocation, reason: 'wrong county' }, 'c'),
+  ).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'transactionId' });
+  await fx.ledger.reverse({ idempotencyKey: key('rev'), effectiveDate: '2026-03-06', transactionId: receipt, reason: 'not received' }, 'c');
+  await fx.ledger.reverse({ idempotencyKey: key('rev'), effectiveDate: '2026-03-06', transactionId: allocation, reason: 'wrong county' }, 'c');
+  const inTransit = await fx.queries.balances(CITY, 'OPERATIONS', null, true);
+  expect(Object.fromEntries(inTransit.map((b) => [b.accountKind, b.balance]))).toMatchObject({ IN_TRANSIT_DOWN: 0n, AVAILABLE: 7_000n });
+});

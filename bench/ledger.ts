@@ -1,0 +1,159 @@
+/**
+ * npm run bench:ledger — the fund ledger's throughput and query latency (figures in docs/ledger.md).
+ *
+ * A throw-away embedded PostgreSQL (fsync on, default settings), the demo city 徐州市, then:
+ *   1. single disbursements across many accounts (11 county lots, 20,000 payees), 8 connections;
+ *   2. single disbursements on ONE hot lot and account, 8 connections;
+ *   3. one disburseBatch of 100,000 lines;
+ *   4. more batches until the ledger holds LEDGER_BENCH_TOTAL transactions (default 1,000,000);
+ *   5. verifyLedger over all of them;
+ *   6. trail of random disbursements and city-wide balances, p50/p95.
+ * Everything goes through the ledger module (ledger/), i.e. the same code the GraphQL mutations call.
+ *
+ * Options (env): LEDGER_BENCH_SECONDS (per throughput phase, default 15), LEDGER_BENCH_TOTAL.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { pino } from 'pino';
+import { startEmbeddedPostgres } from '../platform/database.js';
+import { migrate, openOrm } from '../platform/orm.js';
+import { ormPool } from '../platform/sql.js';
+import { importRegions } from '../hierarchy/import.js';
+import { Ledger } from '../ledger/ledger.js';
+import { LedgerQueries } from '../ledger/queries.js';
+import type { DisburseInput } from '../ledger/types.js';
+
+const SECONDS = Number(process.env.LEDGER_BENCH_SECONDS ?? 15);
+const TOTAL = Number(process.env.LEDGER_BENCH_TOTAL ?? 1_000_000);
+const CONNECTIONS = 8;
+const CITY = '320300000000';
+const FUND = 'SENIOR_ALLOWANCE';
+const log = pino({ level: 'warn' });
+
+let keySeq = 0;
+const key = (p: string) => `${p}-${++keySeq}`;
+const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
+
+function stats(ms: number[]) {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+  return { n: s.length, p50: at(50), p95: at(95), p99: at(99) };
+}
+
+async function main() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sunshine-ledger-bench-'));
+  fs.chmodSync(dataDir, 0o755);
+  const server = await startEmbeddedPostgres({ dataDir, persistent: false, database: 'ledger_bench', log });
+  const orm = await openOrm({ url: server.url });
+  await migrate(orm);
+  await importRegions(await ormPool(orm), { kind: 'city', code: '3203' });
+  await orm.close();
+  const pool = new pg.Pool({ connectionString: server.url, max: CONNECTIONS + 2 });
+  pool.on('error', () => {}); // idle connections are terminated when the server stops at the end
+  const ledger = new Ledger(pool);
+  const queries = new LedgerQueries(pool);
+
+  try {
+    const counties = (await pool.query(`select code, subtree_max from region where level = 'COUNTY' and code like '3203%' order by code`)).rows;
+    const villages = new Map<string, string[]>();
+    for (const c of counties) {
+      const { rows } = await pool.query(`select code from region where level = 'VILLAGE' and code between $1 and $2`, [c.code, c.subtree_max]);
+      villages.set(c.code, rows.map((r) => r.code));
+    }
+    // Fund: one appropriation at the city, one allocation to each county, received.
+    const app = await ledger.appropriate(
+      { idempotencyKey: key('app'), effectiveDate: '2026-01-02', regionCode: CITY, fundLine: FUND, amount: 10n ** 15n, fiscalYear: 2026, fundingSource: 'PROVINCIAL_TRANSFER', documentNo: '苏财社〔2026〕1号' },
+      'bench',
+    );
+    const countyLots = new Map<string, string>();
+    for (const c of counties) {
+      const alloc = await ledger.allocate(
+        { idempotencyKey: key('alloc'), effectiveDate: '2026-01-05', fromRegionCode: CITY, toRegionCode: c.code, fundLine: FUND, amount: 10n ** 13n, documentNo: `徐财社〔2026〕${c.code}`, lotId: app.transaction.postings[0]!.lotId },
+        'bench',
+      );
+      await ledger.receiveAllocation({ idempotencyKey: key('recv'), effectiveDate: '2026-01-06', allocationId: alloc.transaction.id }, 'bench');
+      countyLots.set(c.code, alloc.transaction.postings.find((p) => p.accountKind === 'IN_TRANSIT_DOWN')!.lotId);
+    }
+    const countyCodes = counties.map((c) => c.code as string);
+    const line = (county: string, payee: number, month = '2026-02'): DisburseInput => ({
+      idempotencyKey: key('pay'), effectiveDate: `${month}-10`, regionCode: county, fundLine: FUND, amount: BigInt(10000 + (payee % 50) * 100),
+      payeeType: 'PERSON', payeeId: `E${county.slice(4, 6)}-${payee}`, serviceMonth: month, benefitCode: 'SA_MONTHLY',
+      villageCode: villages.get(county)![payee % villages.get(county)!.length]!, lotId: countyLots.get(county)!,
+    });
+
+    async function throughput(label: string, next: () => DisburseInput) {
+      const latencies: number[] = [];
+      const until = performance.now() + SECONDS * 1000;
+      await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
+        while (performance.now() < until) {
+          const t = performance.now();
+          await ledger.disburse(next(), 'bench');
+          latencies.push(performance.now() - t);
+        }
+      }));
+      const s = stats(latencies);
+      console.log(`| ${label} | ${(s.n / SECONDS).toFixed(0)}/s | ${s.p50.toFixed(1)} | ${s.p95.toFixed(1)} | ${s.p99.toFixed(1)} |`);
+    }
+
+    console.log(`## Ledger throughput (${CONNECTIONS} connections, ${SECONDS} s each, fsync on, ${os.cpus().length} cores)\n`);
+    console.log('| workload | disbursements | p50 ms | p95 ms | p99 ms |\n|---|---:|---:|---:|---:|');
+    await throughput('single disbursements, 11 county lots, 20,000 payees', () => line(pick(countyCodes), Math.floor(Math.random() * 20000)));
+    const hot = countyCodes[0]!;
+    await throughput('single disbursements, one hot lot and account', () => line(hot, Math.floor(Math.random() * 20000)));
+
+    const batch = async (size: number, month: string) => {
+      const lines = Array.from({ length: size }, (_, i) => line(countyCodes[i % countyCodes.length]!, i, month));
+      const t = performance.now();
+      await ledger.disburseBatch(lines, 'bench');
+      return (performance.now() - t) / 1000;
+    };
+    const first = await batch(100_000, '2026-03');
+    console.log(`\n- disburseBatch of 100,000 lines (one database transaction): ${first.toFixed(1)} s (${(100_000 / first).toFixed(0)} lines/s)`);
+
+    let count = Number((await pool.query('select count(*) from ledger.transaction')).rows[0].count);
+    const months = ['2026-04', '2026-05', '2026-06', '2026-07', '2026-08', '2026-09', '2026-10', '2026-11', '2026-12', '2027-01', '2027-02'];
+    let loadSeconds = 0;
+    for (const month of months) {
+      if (count >= TOTAL) break;
+      loadSeconds += await batch(Math.min(100_000, TOTAL - count), month);
+      count = Number((await pool.query('select count(*) from ledger.transaction')).rows[0].count);
+    }
+    await pool.query('analyze');
+    const size = (await pool.query(`select pg_total_relation_size('ledger.transaction') + pg_total_relation_size('ledger.posting') as bytes`)).rows[0].bytes;
+    console.log(`- loaded to ${count.toLocaleString('en')} transactions (further batches: ${loadSeconds.toFixed(0)} s); transactions + postings with indexes: ${(Number(size) / count).toFixed(0)} bytes per transaction`);
+
+    const t0 = performance.now();
+    const verify = await queries.verify(null, null);
+    console.log(`- verifyLedger over ${verify.checked.toLocaleString('en')} transactions: ${((performance.now() - t0) / 1000).toFixed(1)} s, ok=${verify.ok}`);
+
+    const ids = (await pool.query(`select id::text from ledger.transaction where kind = 'DISBURSEMENT' order by random() limit 200`)).rows.map((r) => r.id);
+    const trailMs: number[] = [];
+    for (const id of ids) {
+      const t = performance.now();
+      const steps = await queries.trail(id);
+      trailMs.push(performance.now() - t);
+      if (steps.at(-1)!.transaction.kind !== 'APPROPRIATION') throw new Error('trail did not reach the appropriation');
+    }
+    const balanceMs: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const t = performance.now();
+      await queries.balances(CITY, i % 2 ? FUND : null, i % 3 ? null : '2026-06-30', true);
+      balanceMs.push(performance.now() - t);
+    }
+    const tr = stats(trailMs);
+    const ba = stats(balanceMs);
+    console.log(`- trail (200 random disbursements): p50 ${tr.p50.toFixed(1)} ms, p95 ${tr.p95.toFixed(1)} ms`);
+    console.log(`- city-wide balances (30 calls, with and without asOf): p50 ${ba.p50.toFixed(1)} ms, p95 ${ba.p95.toFixed(1)} ms`);
+  } finally {
+    await pool.end();
+    await server.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
