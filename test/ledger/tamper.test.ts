@@ -116,7 +116,11 @@ test('a changed posting whose transaction hash is recomputed to match is caught 
   const saved = (await fx.db.pool.query(`select encode(hash, 'hex') as hash, memo from ledger.transaction where id = $1`, [target.id])).rows[0];
   await withTriggersOff(async (c) => {
     await c.query(`update ledger.transaction set memo = 'rewritten' where id = $1`, [target.id]);
-    await c.query(`update ledger.transaction t set hash = ledger.transaction_hash(t) where id = $1`, [target.id]);
+    await c.query(
+      `update ledger.transaction t set hash = ledger.transaction_hash(t, (select string_agg(ledger.posting_entry(p), ';' order by p.id)
+         from ledger.posting p where p.transaction_id = t.id)) where id = $1`,
+      [target.id],
+    );
   });
   const next = (BigInt(target.seq) + 1n).toString();
   expect(await verifyAll()).toMatchObject({ ok: false, firstBrokenSeq: next });

@@ -34,7 +34,17 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 export async function createTestDatabase(options: { withXuzhou: boolean }): Promise<TestDatabase> {
   const name = `sunshine_test_${randomBytes(6).toString('hex')}`;
   const template = options.withXuzhou ? TEMPLATE_DATABASE : EMPTY_TEMPLATE_DATABASE;
-  await admin((client) => client.query(`create database ${name} template ${template}`));
+  // Two workers cloning the same template at the same instant can collide ("source database … is
+  // being accessed by other users"): try again shortly.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin((client) => client.query(`create database ${name} template ${template}`));
+      break;
+    } catch (error) {
+      if (attempt >= 20 || !/being accessed by other users/.test(String(error))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
   const url = withDatabase(adminUrl(), name);
   const pool = new pg.Pool({ connectionString: url, max: 8 });
   const statements: string[] = [];
