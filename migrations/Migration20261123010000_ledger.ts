@@ -191,28 +191,6 @@ export class Migration20261123010000_ledger extends Migration {
     this.addSql(`create trigger posting_before_insert before insert on ledger.posting
       for each row execute function ledger.posting_before_insert()`);
 
-    // Balanced: checked at commit, however the rows were inserted.
-    this.addSql(`
-      create function ledger.check_balanced() returns trigger language plpgsql as $$
-      declare
-        unbalanced text;
-        legs int;
-      begin
-        select count(*) into legs from ledger.posting where transaction_id = new.transaction_id;
-        if legs < 2 then
-          raise exception 'transaction % has % posting(s); at least 2 are required', new.transaction_id, legs using errcode = 'SL002';
-        end if;
-        select string_agg(fund_line || ' ' || total, ', ') into unbalanced from (
-          select fund_line, sum(amount) as total from ledger.posting where transaction_id = new.transaction_id
-          group by fund_line having sum(amount) <> 0) s;
-        if unbalanced is not null then
-          raise exception 'transaction % does not balance: %', new.transaction_id, unbalanced using errcode = 'SL002';
-        end if;
-        return null;
-      end $$`);
-    this.addSql(`create constraint trigger posting_balanced after insert on ledger.posting
-      deferrable initially deferred for each row execute function ledger.check_balanced()`);
-
     // The canonical content that is hashed: the header's fields, each quoted (quote_nullable escapes
     // quotes and writes NULL for null, so the encoding is unambiguous), then its postings in id order.
     // Dates and times are rendered explicitly, independent of DateStyle and TimeZone. One definition,
@@ -234,18 +212,42 @@ export class Migration20261123010000_ledger extends Migration {
       create function ledger.transaction_hash(t ledger.transaction, postings text) returns bytea language sql stable parallel safe as $$
         select sha256(t.prev_hash || convert_to(ledger.canonical_content(t, postings), 'UTF8')) $$`);
 
-    // The header: postings first, then the chain lock, the next seq, the hash.
+    // Balanced: checked at commit, once per transaction, however the rows were inserted. Postings
+    // cannot escape it: without a header they fail the deferred foreign key at commit, and after
+    // their header they are refused (SL010).
+    this.addSql(`
+      create function ledger.check_balanced() returns trigger language plpgsql as $$
+      declare
+        legs int;
+        unbalanced text;
+      begin
+        select sum(n), string_agg(fund_line || ' ' || total, ', ') filter (where total <> 0) into legs, unbalanced
+        from (select fund_line, count(*) as n, sum(amount) as total from ledger.posting
+              where transaction_id = new.id group by fund_line) s;
+        if coalesce(legs, 0) < 2 then
+          raise exception 'transaction % has % posting(s); at least 2 are required', new.id, coalesce(legs, 0) using errcode = 'SL002';
+        end if;
+        if unbalanced is not null then
+          raise exception 'transaction % does not balance: %', new.id, unbalanced using errcode = 'SL002';
+        end if;
+        return null;
+      end $$`);
+
     this.addSql(`
       create function ledger.transaction_before_insert() returns trigger language plpgsql as $$
       declare
         head record;
+        legs int;
         mismatched int;
+        entries text;
       begin
-        if (select count(*) from ledger.posting where transaction_id = new.id) < 2 then
+        select count(*), count(*) filter (where p.effective_date <> new.effective_date or p.fund_line <> new.fund_line),
+               string_agg(ledger.posting_entry(p), ';' order by p.id)
+          into legs, mismatched, entries
+          from ledger.posting p where p.transaction_id = new.id;
+        if legs < 2 then
           raise exception 'transaction % has fewer than 2 postings: insert its postings first', new.id using errcode = 'SL002';
         end if;
-        select count(*) into mismatched from ledger.posting
-          where transaction_id = new.id and (effective_date <> new.effective_date or fund_line <> new.fund_line);
         if mismatched > 0 then
           raise exception 'postings of transaction % disagree with its effective date or fund line', new.id using errcode = 'SL012';
         end if;
@@ -254,12 +256,13 @@ export class Migration20261123010000_ledger extends Migration {
         new.seq := coalesce(head.seq, 0) + 1;
         new.prev_hash := coalesce(head.hash, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea);
         new.recorded_at := clock_timestamp();
-        new.hash := ledger.transaction_hash(new, (select string_agg(ledger.posting_entry(p), ';' order by p.id)
-                                                  from ledger.posting p where p.transaction_id = new.id));
+        new.hash := ledger.transaction_hash(new, entries);
         return new;
       end $$`);
     this.addSql(`create trigger transaction_before_insert before insert on ledger.transaction
       for each row execute function ledger.transaction_before_insert()`);
+    this.addSql(`create constraint trigger transaction_balanced after insert on ledger.transaction
+      deferrable initially deferred for each row execute function ledger.check_balanced()`);
 
     // verify: recompute every hash and link in [from, to]; the first broken seq, or null.
     this.addSql(`
