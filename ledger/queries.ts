@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import { badInput, LedgerError } from './errors.js';
-import type { AccountKind, LotRecord, PayeeType, PostingRecord, TransactionKind, TransactionRecord } from './types.js';
+import { ACCOUNT_KINDS, type AccountKind, type LotRecord, type PayeeType, type PostingRecord, type TransactionKind, type TransactionRecord } from './types.js';
 import * as v from './validate.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
@@ -82,6 +82,12 @@ const LOT_COLUMNS = `l.id::text, l.fund_line as "fundLine", l.region_code as "re
   l.fiscal_year as "fiscalYear", l.funding_source as "fundingSource", l.document_no as "documentNo",
   l.created_by_transaction_id::text as "createdByTransactionId"`;
 
+/** One line per account kind (zero where no posting), from rows of (kind, summed balance as text). */
+function perAccountKind(rows: { kind: AccountKind; balance: string }[]): BalanceLine[] {
+  const byKind = new Map(rows.map((r) => [r.kind, BigInt(r.balance)]));
+  return ACCOUNT_KINDS.map((accountKind) => ({ accountKind, balance: byKind.get(accountKind) ?? 0n }));
+}
+
 export class LedgerQueries {
   constructor(private readonly db: Queryable) {}
 
@@ -146,19 +152,16 @@ export class LedgerQueries {
    */
   async balances(regionCode: string, fundLine: string | null, asOf: string | null, includeDescendants: boolean): Promise<BalanceLine[]> {
     const region = await this.region(regionCode, 'regionCode');
+    // From the daily totals the posting trigger keeps (a property test checks them against the postings).
     const params: unknown[] = [region.code, includeDescendants ? region.subtreeMax : region.code];
-    let where = `p.region_code between $1 and $2`;
-    if (fundLine) where += ` and p.fund_line = $${params.push(fundLine)}`;
-    if (asOf) where += ` and p.effective_date <= $${params.push(v.isoDate(asOf, 'asOf'))}::date`;
+    let where = `d.region_code between $1 and $2`;
+    if (fundLine) where += ` and d.fund_line = $${params.push(fundLine)}`;
+    if (asOf) where += ` and d.effective_date <= $${params.push(v.isoDate(asOf, 'asOf'))}::date`;
     const { rows } = await this.db.query(
-      `select p.account_kind as kind, sum(p.amount)::text as balance from ledger.posting p where ${where} group by p.account_kind`,
+      `select d.account_kind as kind, sum(d.amount)::text as balance from ledger.daily_total d where ${where} group by d.account_kind`,
       params,
     );
-    const byKind = new Map(rows.map((r) => [r.kind as AccountKind, BigInt(r.balance)]));
-    return (['FUNDING_SOURCE', 'AVAILABLE', 'IN_TRANSIT_DOWN', 'EXPENDITURE'] as const).map((accountKind) => ({
-      accountKind,
-      balance: byKind.get(accountKind) ?? 0n,
-    }));
+    return perAccountKind(rows);
   }
 
   async lots(ids: readonly string[]): Promise<LotRecord[]> {
@@ -200,11 +203,7 @@ export class LedgerQueries {
       `select account_kind as kind, sum(amount)::text as balance from ledger.posting where lot_id = $1 group by account_kind`,
       [lotId],
     );
-    const byKind = new Map(rows.map((r) => [r.kind as AccountKind, BigInt(r.balance)]));
-    return (['FUNDING_SOURCE', 'AVAILABLE', 'IN_TRANSIT_DOWN', 'EXPENDITURE'] as const).map((accountKind) => ({
-      accountKind,
-      balance: byKind.get(accountKind) ?? 0n,
-    }));
+    return perAccountKind(rows);
   }
 
   /**

@@ -133,7 +133,6 @@ export class Migration20261123010000_ledger extends Migration {
     this.addSql(`comment on table ledger.posting is '分录: +debit / -credit in fen; balance_after is the running balance of (account, lot)'`);
     this.addSql(`create index posting_transaction_idx on ledger.posting (transaction_id)`);
     this.addSql(`create index posting_lot_idx on ledger.posting (lot_id)`);
-    this.addSql(`create index posting_balance_idx on ledger.posting (region_code, fund_line, effective_date) include (account_kind, amount)`);
 
     // Append-only, even for the owner.
     this.addSql(`
@@ -190,6 +189,38 @@ export class Migration20261123010000_ledger extends Migration {
       end $$`);
     this.addSql(`create trigger posting_before_insert before insert on ledger.posting
       for each row execute function ledger.posting_before_insert()`);
+
+    // Daily totals per (region, fund line, account kind, effective date): a derived summary (not a
+    // journal table) kept by a statement-level trigger in the posting's own transaction, so that
+    // balances as of any date over any subtree read a few hundred rows instead of every posting.
+    // Rows are locked in key order after the lot locks and before the chain lock (no deadlock).
+    // The application role may only read it; the trigger writes as the owner.
+    this.addSql(`
+      create table ledger.daily_total (
+        region_code text collate "C" not null,
+        fund_line text not null,
+        account_kind text not null,
+        effective_date date not null,
+        amount bigint not null,
+        primary key (region_code, fund_line, effective_date, account_kind)
+      )`);
+    this.addSql(`comment on table ledger.daily_total is 'derived: sum of posting amounts per region, fund line, account kind and effective date'`);
+    this.addSql(`revoke all on ledger.daily_total from public`);
+    this.addSql(`grant select on ledger.daily_total to sunshine_app`);
+    this.addSql(`
+      create function ledger.add_daily_totals() returns trigger language plpgsql security definer
+        set search_path = pg_catalog, ledger as $$
+      begin
+        insert into ledger.daily_total (region_code, fund_line, account_kind, effective_date, amount)
+        select region_code, fund_line, account_kind, effective_date, sum(amount) from inserted
+        group by region_code, fund_line, effective_date, account_kind
+        order by region_code, fund_line, effective_date, account_kind
+        on conflict (region_code, fund_line, effective_date, account_kind)
+          do update set amount = ledger.daily_total.amount + excluded.amount;
+        return null;
+      end $$`);
+    this.addSql(`create trigger posting_daily_totals after insert on ledger.posting
+      referencing new table as inserted for each statement execute function ledger.add_daily_totals()`);
 
     // The canonical content that is hashed: the header's fields, each quoted (quote_nullable escapes
     // quotes and writes NULL for null, so the encoding is unambiguous), then its postings in id order.

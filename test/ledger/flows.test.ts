@@ -75,3 +75,23 @@ test('an allocation whose receipt was reversed can itself be reversed, so no mon
   const inTransit = await fx.queries.balances(CITY, 'OPERATIONS', null, true);
   expect(Object.fromEntries(inTransit.map((b) => [b.accountKind, b.balance]))).toMatchObject({ IN_TRANSIT_DOWN: 0n, AVAILABLE: 7_000n });
 });
+
+test('the daily totals behind balances equal the postings, and the application role cannot write them', async () => {
+  await fundCounty(fx, 3_000n, 'PROJECT_GRANT');
+  const mismatch = await fx.db.pool.query(
+    `select coalesce(d.region_code, p.region_code) as region from ledger.daily_total d
+     full join (select region_code, fund_line, account_kind, effective_date, sum(amount) as amount from ledger.posting
+                group by 1, 2, 3, 4) p using (region_code, fund_line, account_kind, effective_date)
+     where d.amount is distinct from p.amount`,
+  );
+  expect(mismatch.rows).toEqual([]);
+  const client = await fx.db.pool.connect();
+  try {
+    await client.query('begin');
+    await client.query('set local role sunshine_app');
+    await expect(client.query(`update ledger.daily_total set amount = 0`)).rejects.toMatchObject({ code: '42501' });
+  } finally {
+    await client.query('rollback');
+    client.release();
+  }
+});

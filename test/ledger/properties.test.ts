@@ -87,7 +87,7 @@ type Op = typeof opArb extends fc.Arbitrary<infer T> ? T : never;
 const date = (offset: number) => new Date(Date.UTC(2026, 0, 1 + offset)).toISOString().slice(0, 10);
 
 interface Lot { id: string; region: string; fundLine: string; root: boolean }
-interface Done { id: string; kind: TransactionKind; postings: PostingRecord[]; replay: () => Promise<PostResult> }
+interface Done { id: string; kind: TransactionKind; allocationId: string | null; postings: PostingRecord[]; replay: () => Promise<PostResult> }
 
 /** One run: its own lots, pending allocations and transactions (the model of balances is shared). */
 class Run {
@@ -207,6 +207,9 @@ class Run {
           model.reversed.add(target.id);
           if (r.transaction.reversesId !== target.id) this.fail(step, op, `reversal names ${r.transaction.reversesId}, not ${target.id}`);
           if (target.kind === 'ALLOCATION') this.pending = this.pending.filter((p) => p.allocationId !== target.id);
+          // A reversed receipt gives the money back to the issuer's in-transit account: the allocation
+          // may then be reversed (it cannot be received a second time).
+          if (target.kind === 'ALLOCATION_RECEIVED' && target.allocationId) model.received.delete(target.allocationId);
         };
         break;
       }
@@ -242,7 +245,7 @@ class Run {
     apply(result!);
     after(result!);
     const replay = call!;
-    this.done.push({ id: result!.transaction.id, kind: result!.transaction.kind, postings: result!.transaction.postings, replay });
+    this.done.push({ id: result!.transaction.id, kind: result!.transaction.kind, allocationId: result!.transaction.allocationId, postings: result!.transaction.postings, replay });
   }
 }
 
