@@ -31,16 +31,17 @@ export class Migration20261123010000_ledger extends Migration {
         code text primary key check (code ~ '^[A-Z][A-Z0-9_]{1,39}$'),
         name_zh text not null check (length(btrim(name_zh)) > 0),
         name_en text not null check (length(btrim(name_en)) > 0),
+        sort_order int not null default 100,
         created_at timestamptz not null default now()
       )`);
     this.addSql(`comment on table ledger.fund_line is '资金线: the fund lines money flows along (reference data; a city may rename or add lines)'`);
     this.addSql(`
-      insert into ledger.fund_line (code, name_zh, name_en) values
-        ('HARDSHIP_SUPPORT', '特困供养', 'Hardship support'),
-        ('FACILITY_SUBSIDY', '机构补贴', 'Facility subsidies'),
-        ('PROJECT_GRANT', '项目补助', 'Project grants'),
-        ('SENIOR_ALLOWANCE', '尊老金', 'Senior allowances'),
-        ('OPERATIONS', '运营经费', 'Operations')`);
+      insert into ledger.fund_line (code, name_zh, name_en, sort_order) values
+        ('HARDSHIP_SUPPORT', '特困供养', 'Hardship support', 1),
+        ('FACILITY_SUBSIDY', '机构补贴', 'Facility subsidies', 2),
+        ('PROJECT_GRANT', '项目补助', 'Project grants', 3),
+        ('SENIOR_ALLOWANCE', '尊老金', 'Senior allowances', 4),
+        ('OPERATIONS', '运营经费', 'Operations', 5)`);
 
     this.addSql(`
       create table ledger.account (

@@ -73,6 +73,9 @@ test('a payment travels city → county → payee and its trail leads back to th
   expect(map(balances.data!.now)).toEqual({ FUNDING_SOURCE: '-100000000', AVAILABLE: '99970000', IN_TRANSIT_DOWN: '0', EXPENDITURE: '30000' });
   expect(map(balances.data!.before)).toEqual({ FUNDING_SOURCE: '-100000000', AVAILABLE: '70000000', IN_TRANSIT_DOWN: '30000000', EXPENDITURE: '0' });
 
+  const lines = await live.api.gql(`{ fundLines { code nameZh } }`);
+  expect(lines.data!.fundLines.map((l: any) => l.nameZh)).toEqual(['特困供养', '机构补贴', '项目补助', '尊老金', '运营经费']);
+
   const verify = await live.api.gql(`{ verifyLedger { ok firstBrokenSeq checked headSeq } }`);
   expect(verify.data!.verifyLedger).toMatchObject({ ok: true, firstBrokenSeq: null });
 

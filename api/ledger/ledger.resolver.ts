@@ -92,7 +92,7 @@ export class LedgerResolver {
 
   @Query(() => [FundLine], { description: 'The fund lines (资金线).' })
   async fundLines(@Ctx() ctx: Context): Promise<FundLine[]> {
-    const rows = await ctx.sql.query<FundLine>(`select code, name_zh as "nameZh", name_en as "nameEn" from ledger.fund_line order by created_at, code`);
+    const rows = await ctx.sql.query<FundLine>(`select code, name_zh as "nameZh", name_en as "nameEn" from ledger.fund_line order by sort_order, code`);
     return rows.map((row) => Object.assign(new FundLine(), row));
   }
 
