@@ -19,6 +19,7 @@ import { migrate, openOrm } from '../platform/orm.js';
 import { ormPool } from '../platform/sql.js';
 import { importRegions } from '../hierarchy/import.js';
 import { projectRoot } from '../platform/config.js';
+import { latencyStats } from './latency.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -57,9 +58,6 @@ function assert(condition: boolean, what: string): void {
   if (!condition) throw new Error(`unexpected answer (${what})`);
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 async function load(url: string, query: string, check: (data: any) => void) {
   const body = JSON.stringify({ query });
@@ -80,14 +78,8 @@ async function load(url: string, query: string, check: (data: any) => void) {
       while (performance.now() < until) latencies.push((await call()).ms);
     }),
   );
-  latencies.sort((a, b) => a - b);
-  return {
-    requests: latencies.length,
-    perSecond: latencies.length / SECONDS,
-    p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
-    p99: percentile(latencies, 99),
-  };
+  const { n, p50, p95, p99 } = latencyStats(latencies);
+  return { requests: n, perSecond: n / SECONDS, p50, p95, p99 };
 }
 
 async function waitForHealth(base: string): Promise<void> {

@@ -24,6 +24,7 @@ import { importRegions } from '../hierarchy/import.js';
 import { Ledger } from '../ledger/ledger.js';
 import { LedgerQueries } from '../ledger/queries.js';
 import type { DisburseInput } from '../ledger/types.js';
+import { latencyStats } from './latency.js';
 
 const SECONDS = Number(process.env.LEDGER_BENCH_SECONDS ?? 15);
 const TOTAL = Number(process.env.LEDGER_BENCH_TOTAL ?? 1_000_000);
@@ -36,11 +37,6 @@ let keySeq = 0;
 const key = (p: string) => `${p}-${++keySeq}`;
 const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
 
-function stats(ms: number[]) {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-  return { n: s.length, p50: at(50), p95: at(95), p99: at(99) };
-}
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sunshine-ledger-bench-'));
@@ -93,7 +89,7 @@ async function main() {
           latencies.push(performance.now() - t);
         }
       }));
-      const s = stats(latencies);
+      const s = latencyStats(latencies);
       console.log(`| ${label} | ${(s.n / SECONDS).toFixed(0)}/s | ${s.p50.toFixed(1)} | ${s.p95.toFixed(1)} | ${s.p99.toFixed(1)} |`);
     }
 
@@ -142,8 +138,8 @@ async function main() {
       await queries.balances(CITY, i % 2 ? FUND : null, i % 3 ? null : '2026-06-30', true);
       balanceMs.push(performance.now() - t);
     }
-    const tr = stats(trailMs);
-    const ba = stats(balanceMs);
+    const tr = latencyStats(trailMs);
+    const ba = latencyStats(balanceMs);
     console.log(`- trail (200 random disbursements): p50 ${tr.p50.toFixed(1)} ms, p95 ${tr.p95.toFixed(1)} ms`);
     console.log(`- city-wide balances (30 calls, with and without asOf): p50 ${ba.p50.toFixed(1)} ms, p95 ${ba.p95.toFixed(1)} ms`);
   } finally {

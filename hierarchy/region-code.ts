@@ -11,11 +11,6 @@
 export const REGION_LEVELS = ['PROVINCE', 'CITY', 'COUNTY', 'TOWN', 'VILLAGE'] as const;
 export type RegionLevel = (typeof REGION_LEVELS)[number];
 
-/** Levels strictly below `level`, top-down. */
-export function levelsBelow(level: RegionLevel): RegionLevel[] {
-  return REGION_LEVELS.slice(REGION_LEVELS.indexOf(level) + 1);
-}
-
 /** Lengths of the significant prefix a caller may type: 32, 3203, 320321 (GB/T 2260), 320321100, or all 12. */
 const ACCEPTED_LENGTHS = new Set([2, 4, 6, 9, 12]);
 
