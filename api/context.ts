@@ -1,6 +1,7 @@
-/** What every resolver gets: the domain modules, this request's DataLoaders and who is acting. */
+/** What every resolver gets: the domain modules, this request's DataLoaders and who is calling. */
 import type pg from 'pg';
 import type { Sql } from '../platform/sql.js';
+import type { Viewer } from '../auth/viewer.js';
 import { RegionRepository } from '../hierarchy/region.repository.js';
 import { Ledger } from '../ledger/ledger.js';
 import { LedgerQueries } from '../ledger/queries.js';
@@ -13,13 +14,14 @@ export interface Context {
   ledgerQueries: LedgerQueries;
   loaders: Loaders;
   /**
-   * Who is acting, recorded on every ledger transaction (inside its hash). Until authentication
-   * lands (issue "Who may see and do what") it comes from the `x-actor` request header.
+   * The authenticated caller (from the bearer token; see auth/). Its subject is the actor recorded
+   * on every ledger transaction, inside the hash. Requests without a token only get as far as
+   * introspection: the auth plugin rejects anything else before a resolver runs.
    */
-  actor: string;
+  viewer: Viewer;
 }
 
-export function createContext(pool: pg.Pool, sql: Sql, actor: string | undefined): Context {
+export function createContext(pool: pg.Pool, sql: Sql, viewer: Viewer): Context {
   const regions = new RegionRepository(sql);
   const ledgerQueries = new LedgerQueries(pool);
   return {
@@ -28,6 +30,6 @@ export function createContext(pool: pg.Pool, sql: Sql, actor: string | undefined
     ledger: new Ledger(pool),
     ledgerQueries,
     loaders: createLoaders(regions, ledgerQueries),
-    actor: actor?.trim() || 'anonymous',
+    viewer,
   };
 }

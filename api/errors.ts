@@ -7,10 +7,13 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from '../platform/logger.js';
 import { LedgerError } from '../ledger/errors.js';
+import { DomainError } from '../platform/domain-error.js';
 
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   NOT_FOUND: 'NOT_FOUND',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 
@@ -43,7 +46,7 @@ export function formatErrorFor(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     const original = unwrapResolverError(error);
-    if (original instanceof LedgerError) {
+    if (original instanceof LedgerError || original instanceof DomainError) {
       return {
         message: original.message,
         ...(formatted.path ? { path: formatted.path } : {}),

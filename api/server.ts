@@ -18,6 +18,8 @@ import type { Logger } from '../platform/logger.js';
 import { createContext, type Context } from './context.js';
 import { formatErrorFor } from './errors.js';
 import { createSchema } from './schema.js';
+import { requireAuthenticationPlugin, viewerFromHeader } from './auth.js';
+import { keySetFromConfig, type KeySet } from '../auth/tokens.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -70,6 +72,8 @@ export interface AppOptions {
   sql?: Sql;
   log: Logger;
   production: boolean;
+  /** Keys that verify bearer tokens; from configuration when omitted (auth/tokens.ts). */
+  keySet?: KeySet;
 }
 
 export interface App {
@@ -83,7 +87,8 @@ function packageFolder(name: string): string {
   return path.dirname(require.resolve(`${name}/package.json`));
 }
 
-export async function createApp({ pool, sql = sqlOnPool(pool), log, production }: AppOptions): Promise<App> {
+export async function createApp({ pool, sql = sqlOnPool(pool), log, production, keySet }: AppOptions): Promise<App> {
+  const keys = keySet ?? (await keySetFromConfig());
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
@@ -98,6 +103,7 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production }
       ApolloServerPluginCacheControlDisabled(),
       landingPagePlugin(),
       requestLogPlugin(log),
+      requireAuthenticationPlugin(),
     ],
   });
   await apollo.start();
@@ -119,7 +125,7 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production }
   app.use(
     '/graphql',
     express.json({ limit: MAX_BODY }),
-    expressMiddleware(apollo, { context: async ({ req }) => createContext(pool, sql, req.header('x-actor')) }),
+    expressMiddleware(apollo, { context: async ({ req }) => createContext(pool, sql, await viewerFromHeader(req.header('authorization'), keys)) }),
   );
 
   return {

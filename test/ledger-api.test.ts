@@ -1,10 +1,15 @@
 /** The ledger over GraphQL, end to end over HTTP: writes, reads, the Money scalar and error codes. */
-import { errorCodes, useXuzhouApi } from './support/api.js';
+import { authHeader, errorCodes, useXuzhouApi } from './support/api.js';
 
 const live = useXuzhouApi();
 const CITY = '320300000000';
 const COUNTY = '320321000000';
-const as = { 'x-actor': 'finance-officer-7' };
+let as: Record<string, string>;
+let countyClerk: Record<string, string>;
+beforeAll(async () => {
+  as = await authHeader('FINANCE_OFFICER', CITY, { subject: 'finance-officer-7' });
+  countyClerk = await authHeader('CIVIL_AFFAIRS_OFFICER', COUNTY, { subject: 'county-clerk-3' });
+});
 let n = 0;
 const key = (p: string) => `${p}-${Date.now()}-${++n}`;
 
@@ -45,7 +50,7 @@ test('a payment travels city → county → payee and its trail leads back to th
   const pay = await live.api.gql(
     `mutation ($i: DisburseInput!) { disburse(input: $i) { replayed transaction { id kind payeeId beneficiaryVillage { code level } region { name } } } }`,
     { i: { idempotencyKey: key('pay'), effectiveDate: '2026-02-01', regionCode: COUNTY, fundLine: 'SENIOR_ALLOWANCE', amount: '30000', payeeType: 'PERSON', payeeId: 'P-001', serviceMonth: '2026-01', benefitCode: 'SA_MONTHLY', villageCode: village } },
-    { 'x-actor': 'county-clerk-3' },
+    countyClerk,
   );
   expect(pay.errors).toBeUndefined();
   expect(pay.data!.disburse.transaction).toMatchObject({ kind: 'DISBURSEMENT', payeeId: 'P-001', beneficiaryVillage: { code: village, level: 'VILLAGE' }, region: { name: '丰县' } });

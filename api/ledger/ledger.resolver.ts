@@ -55,39 +55,39 @@ class BalancesArgs {
 export class LedgerResolver {
   @Mutation(() => PostPayload, { description: 'Record money entering the ledger at a region (creates a root lot).' })
   async appropriate(@Arg('input', () => AppropriateInput) input: AppropriateInput, @Ctx() ctx: Context): Promise<PostPayload> {
-    return payload(await ctx.ledger.appropriate({ ...input, amount: parseFen(input.amount) }, ctx.actor));
+    return payload(await ctx.ledger.appropriate({ ...input, amount: parseFen(input.amount) }, ctx.viewer.subject));
   }
 
   @Mutation(() => PostPayload, { description: 'Issue money to a region below (in transit until received; creates a child lot).' })
   async allocate(@Arg('input', () => AllocateInput) input: AllocateInput, @Ctx() ctx: Context): Promise<PostPayload> {
-    return payload(await ctx.ledger.allocate({ ...input, amount: parseFen(input.amount), lotId: optionalId(input.lotId, 'Lot', 'lotId') }, ctx.actor));
+    return payload(await ctx.ledger.allocate({ ...input, amount: parseFen(input.amount), lotId: optionalId(input.lotId, 'Lot', 'lotId') }, ctx.viewer.subject));
   }
 
   @Mutation(() => PostPayload, { description: 'Confirm receipt of an allocation (at most once).' })
   async receiveAllocation(@Arg('input', () => ReceiveAllocationInput) input: ReceiveAllocationInput, @Ctx() ctx: Context): Promise<PostPayload> {
-    return payload(await ctx.ledger.receiveAllocation({ ...input, allocationId: internalId(input.allocationId, 'LedgerTransaction', 'allocationId') }, ctx.actor));
+    return payload(await ctx.ledger.receiveAllocation({ ...input, allocationId: internalId(input.allocationId, 'LedgerTransaction', 'allocationId') }, ctx.viewer.subject));
   }
 
   @Mutation(() => PostPayload, { description: 'Pay a payee from a lot (named, or the oldest by fiscal year with enough money).' })
   async disburse(@Arg('input', () => DisburseInput) input: DisburseInput, @Ctx() ctx: Context): Promise<PostPayload> {
-    return payload(await ctx.ledger.disburse(disburseRequest(input), ctx.actor));
+    return payload(await ctx.ledger.disburse(disburseRequest(input), ctx.viewer.subject));
   }
 
   @Mutation(() => [PostPayload], { description: `Many disbursements (a monthly run), each with its own idempotency key, in one database transaction: all are written or none. At most ${MAX_BATCH_LINES} lines.` })
   async disburseBatch(@Arg('lines', () => [DisburseInput]) lines: DisburseInput[], @Ctx() ctx: Context): Promise<PostPayload[]> {
     if (lines.length > MAX_BATCH_LINES) throw badUserInput(`at most ${MAX_BATCH_LINES} lines per batch, got ${lines.length}`, 'lines');
     const requests = lines.map((line, index) => disburseRequest(line, `lines.${index}.`));
-    return (await ctx.ledger.disburseBatch(requests, ctx.actor)).map(payload);
+    return (await ctx.ledger.disburseBatch(requests, ctx.viewer.subject)).map(payload);
   }
 
   @Mutation(() => PostPayload, { description: "Send a lot's unspent money back to its parent lot (lineage kept)." })
   async returnFunds(@Arg('input', () => ReturnFundsInput) input: ReturnFundsInput, @Ctx() ctx: Context): Promise<PostPayload> {
-    return payload(await ctx.ledger.returnFunds({ ...input, amount: parseFen(input.amount), lotId: internalId(input.lotId, 'Lot', 'lotId') }, ctx.actor));
+    return payload(await ctx.ledger.returnFunds({ ...input, amount: parseFen(input.amount), lotId: internalId(input.lotId, 'Lot', 'lotId') }, ctx.viewer.subject));
   }
 
   @Mutation(() => PostPayload, { description: 'Post the mirror of an earlier transaction (reason required; at most once).' })
   async reverse(@Arg('input', () => ReverseInput) input: ReverseInput, @Ctx() ctx: Context): Promise<PostPayload> {
-    return payload(await ctx.ledger.reverse({ ...input, transactionId: internalId(input.transactionId, 'LedgerTransaction', 'transactionId') }, ctx.actor));
+    return payload(await ctx.ledger.reverse({ ...input, transactionId: internalId(input.transactionId, 'LedgerTransaction', 'transactionId') }, ctx.viewer.subject));
   }
 
   @Query(() => [FundLine], { description: 'The fund lines (资金线).' })

@@ -1,6 +1,8 @@
 /** The real HTTP server on a free port, over a test database, and a small GraphQL client for it. */
 import { pino } from 'pino';
 import { createApp, type App } from '../../api/server.js';
+import { issueToken, secretKeySet, secretSigningKey, type IssueOptions } from '../../auth/tokens.js';
+import type { Role } from '../../auth/roles.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
@@ -9,26 +11,60 @@ export interface GraphQLResponse<T = Record<string, any>> {
   errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string; [key: string]: unknown } }[];
 }
 
+/** The HS256 secret of test servers; tokens signed with anything else must be refused. */
+export const TEST_JWT_SECRET = 'sunshine-test-secret-not-for-production-0123456789';
+export const XUZHOU = '320300000000';
+
+/** A bearer token signed with the test secret. */
+export function tokenFor(role: Role | Role[], jurisdiction = XUZHOU, options: Partial<IssueOptions> = {}): Promise<string> {
+  const roles = Array.isArray(role) ? role : [role];
+  return issueToken({ subject: `${roles.join('+').toLowerCase()}@${jurisdiction}`, roles, jurisdiction, ...options }, secretSigningKey(TEST_JWT_SECRET));
+}
+
+export async function authHeader(role: Role | Role[], jurisdiction = XUZHOU, options: Partial<IssueOptions> = {}): Promise<Record<string, string>> {
+  return { authorization: `Bearer ${await tokenFor(role, jurisdiction, options)}` };
+}
+
+type Gql = <T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>) => Promise<GraphQLResponse<T>>;
+
 export interface TestApi {
   url: string;
   app: App;
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** Sends the operation as CITY_ADMIN of 徐州市 unless `headers` carry their own authorization (pass `{}` via `anonymous`). */
+  gql: Gql;
+  /** The same without any credential. */
+  anonymous: Gql;
+  /** The same as another caller. */
+  as(role: Role | Role[], jurisdiction?: string, options?: Partial<IssueOptions>): { gql: Gql };
   close(): Promise<void>;
 }
 
 export async function startTestApi(db: TestDatabase, options: { production?: boolean } = {}): Promise<TestApi> {
-  const app = await createApp({ pool: db.pool, sql: db.sql, log: pino({ level: 'silent' }), production: options.production ?? false });
+  const app = await createApp({
+    pool: db.pool,
+    sql: db.sql,
+    log: pino({ level: 'silent' }),
+    production: options.production ?? false,
+    keySet: secretKeySet(TEST_JWT_SECRET),
+  });
   const url = await app.listen(0, '127.0.0.1');
+  const send = async (query: string, variables: Record<string, unknown> | undefined, headers: Record<string, string>) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: response.status, ...(await response.json()) };
+  };
+  const adminHeader = await authHeader('CITY_ADMIN');
   return {
     url,
     app,
-    async gql(query, variables, headers = {}) {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { status: response.status, ...(await response.json()) };
+    gql: (query, variables, headers = {}) => send(query, variables, 'authorization' in headers ? headers : { ...adminHeader, ...headers }),
+    anonymous: (query, variables, headers = {}) => send(query, variables, headers),
+    as(role, jurisdiction = XUZHOU, tokenOptions = {}) {
+      const header = authHeader(role, jurisdiction, tokenOptions);
+      return { gql: async (query, variables, headers = {}) => send(query, variables, { ...(await header), ...headers }) };
     },
     close: () => app.stop(),
   };

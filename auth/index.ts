@@ -1,0 +1,3 @@
+export * from './roles.js';
+export * from './viewer.js';
+export * from './tokens.js';

@@ -1,0 +1,69 @@
+/**
+ * Roles and what each may do (shared/DOMAIN.md §1.1). A role grants permissions; a caller's
+ * jurisdiction (a region code) limits every permission to that region's subtree. The table below is
+ * the single place where "who may do what" is decided; README "Roles and scopes" mirrors it.
+ */
+import type { RegionLevel } from '../hierarchy/region-code.js';
+
+export const ROLES = ['CITY_ADMIN', 'FINANCE_OFFICER', 'CIVIL_AFFAIRS_OFFICER', 'VILLAGE_VERIFIER', 'AUDITOR', 'SYSTEM_CLIENT'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = [
+  /** Regions of the hierarchy. */
+  'hierarchy:read',
+  /** Registry records (elders, facilities, caregivers, stays, services), personal fields masked. */
+  'registry:read',
+  /** Register and update registry records (elders, facilities, caregivers, stays, assessments). */
+  'registry:write',
+  /** Front-line facts about elders in one's villages: vital status, special categories, service records. */
+  'registry:verify',
+  /** Ask for a personal field in clear, with a stated reason that is written to the access log. */
+  'personal:unmask',
+  /** Health data: capability-assessment items, diagnoses. */
+  'health:read',
+  /** Ledger transactions, balances, lots and trails. */
+  'ledger:read',
+  /** Money entering the ledger at a region (appropriate). */
+  'ledger:appropriate',
+  /** Money moving down and back up the hierarchy (allocate, receiveAllocation, returnFunds). */
+  'ledger:allocate',
+  /** Payments to payees (disburse, disburseBatch). */
+  'ledger:disburse',
+  /** Corrections (reverse). */
+  'ledger:reverse',
+  /** Recompute the ledger's hash chain (verifyLedger). */
+  'ledger:verify',
+  /** The personal-data access log. */
+  'access-log:read',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const READ: Permission[] = ['hierarchy:read', 'registry:read'];
+
+export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
+  CITY_ADMIN: PERMISSIONS,
+  // 财政: money in, down, out and corrected; registry read-only (payees), masked.
+  FINANCE_OFFICER: [...READ, 'ledger:read', 'ledger:appropriate', 'ledger:allocate', 'ledger:disburse', 'ledger:reverse'],
+  // 民政: owns the registry and the benefit payments; corrections and new money are finance's.
+  CIVIL_AFFAIRS_OFFICER: [...READ, 'registry:write', 'registry:verify', 'personal:unmask', 'health:read', 'ledger:read', 'ledger:allocate', 'ledger:disburse'],
+  // 村(居)委会: front-line verification in their village; no money, no health data.
+  VILLAGE_VERIFIER: [...READ, 'registry:verify'],
+  // 审计: reads everything in scope, changes nothing; may unmask with a reason (logged).
+  AUDITOR: [...READ, 'personal:unmask', 'health:read', 'ledger:read', 'ledger:verify', 'access-log:read'],
+  // A county system's machine credential: hierarchy and registry, masked, read-only.
+  SYSTEM_CLIENT: READ,
+};
+
+/** The levels at which each role's jurisdiction may sit (a VILLAGE_VERIFIER's is a village, …). */
+export const ROLE_LEVELS: Readonly<Record<Role, readonly RegionLevel[]>> = {
+  CITY_ADMIN: ['CITY'],
+  FINANCE_OFFICER: ['CITY', 'COUNTY', 'TOWN'],
+  CIVIL_AFFAIRS_OFFICER: ['CITY', 'COUNTY', 'TOWN'],
+  VILLAGE_VERIFIER: ['VILLAGE'],
+  AUDITOR: ['PROVINCE', 'CITY', 'COUNTY'],
+  SYSTEM_CLIENT: ['CITY', 'COUNTY', 'TOWN'],
+};
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}

@@ -1,0 +1,126 @@
+/**
+ * Who is calling: an authenticated subject with roles and a jurisdiction (a region whose subtree
+ * they may see and act in). Every read and write of the API asks the viewer first; the checks live
+ * here, once, so resolvers and domain services stay free of role logic.
+ */
+import { DomainError } from '../platform/domain-error.js';
+import { type RegionLevel } from '../hierarchy/region-code.js';
+import { ROLE_LEVELS, ROLE_PERMISSIONS, type Permission, type Role } from './roles.js';
+
+export class AuthError extends DomainError {
+  constructor(code: 'UNAUTHENTICATED' | 'FORBIDDEN', message: string) {
+    super(code, message);
+    this.name = 'AuthError';
+  }
+}
+
+export const forbidden = (message: string) => new AuthError('FORBIDDEN', message);
+export const unauthenticated = (message: string) => new AuthError('UNAUTHENTICATED', message);
+
+/** Level of a 12-digit region code, from its zero-padded tail (PP CC DD TTT VVV). */
+export function levelOfCode(code: string): RegionLevel {
+  if (code.endsWith('0000000000')) return 'PROVINCE';
+  if (code.endsWith('00000000')) return 'CITY';
+  if (code.endsWith('000000')) return 'COUNTY';
+  if (code.endsWith('000')) return 'TOWN';
+  return 'VILLAGE';
+}
+
+const PREFIX_LENGTH: Record<RegionLevel, number> = { PROVINCE: 2, CITY: 4, COUNTY: 6, TOWN: 9, VILLAGE: 12 };
+
+/** The significant prefix of a region code: every code in its subtree starts with it (3203 for 徐州市). */
+export function scopePrefixOf(code: string): string {
+  return code.slice(0, PREFIX_LENGTH[levelOfCode(code)]);
+}
+
+export interface ViewerInit {
+  subject: string;
+  roles: readonly Role[];
+  /** 12-digit region code. */
+  jurisdiction: string;
+  /** The token's id (jti), for the access log. */
+  tokenId?: string | null;
+}
+
+export class Viewer {
+  readonly subject: string;
+  readonly roles: readonly Role[];
+  readonly jurisdiction: string;
+  readonly tokenId: string | null;
+  /** Every code in scope starts with this prefix. */
+  readonly scopePrefix: string;
+  readonly permissions: ReadonlySet<Permission>;
+
+  /** No credential: no permission, nothing in scope (the API rejects such requests before any resolver runs). */
+  static anonymous(): Viewer {
+    return new Viewer({ subject: 'anonymous', roles: [], jurisdiction: '' }, true);
+  }
+
+  get authenticated(): boolean {
+    return this.roles.length > 0;
+  }
+
+  constructor(init: ViewerInit, anonymous = false) {
+    if (anonymous) {
+      this.subject = init.subject;
+      this.roles = [];
+      this.jurisdiction = '';
+      this.tokenId = null;
+      this.scopePrefix = '\u0000';
+      this.permissions = new Set();
+      return;
+    }
+    if (!/^[0-9]{12}$/.test(init.jurisdiction)) throw unauthenticated(`jurisdiction "${init.jurisdiction}" is not a 12-digit region code`);
+    if (init.roles.length === 0) throw unauthenticated('the credential carries no role');
+    const level = levelOfCode(init.jurisdiction);
+    for (const role of init.roles) {
+      if (!ROLE_LEVELS[role].includes(level)) {
+        throw unauthenticated(`role ${role} cannot have a ${level.toLowerCase()}-level jurisdiction (allowed: ${ROLE_LEVELS[role].join(', ')})`);
+      }
+    }
+    this.subject = init.subject;
+    this.roles = [...init.roles];
+    this.jurisdiction = init.jurisdiction;
+    this.tokenId = init.tokenId ?? null;
+    this.scopePrefix = scopePrefixOf(init.jurisdiction);
+    this.permissions = new Set(init.roles.flatMap((role) => ROLE_PERMISSIONS[role]));
+  }
+
+  can(permission: Permission): boolean {
+    return this.permissions.has(permission);
+  }
+
+  /** Throws FORBIDDEN unless the viewer holds the permission. */
+  require(permission: Permission): void {
+    if (!this.can(permission)) throw forbidden(`${this.roles.join('/')} may not do this (needs ${permission})`);
+  }
+
+  /** Is this 12-digit region code inside the viewer's jurisdiction? */
+  inScope(regionCode: string | null | undefined): boolean {
+    return typeof regionCode === 'string' && regionCode.startsWith(this.scopePrefix);
+  }
+
+  /** Throws FORBIDDEN unless the region is inside the viewer's jurisdiction. */
+  requireInScope(regionCode: string | null | undefined, what = 'region'): void {
+    if (!this.inScope(regionCode)) throw forbidden(`${what} ${regionCode ?? '(none)'} is outside your jurisdiction ${this.jurisdiction}`);
+  }
+
+  /** Holds the permission and the region is in scope. */
+  allows(permission: Permission, regionCode: string | null | undefined): boolean {
+    return this.can(permission) && this.inScope(regionCode);
+  }
+
+  /** Throws FORBIDDEN unless `allows(permission, regionCode)`. */
+  requireAt(permission: Permission, regionCode: string | null | undefined, what = 'region'): void {
+    this.require(permission);
+    this.requireInScope(regionCode, what);
+  }
+
+  /** Narrows a region filter to the jurisdiction: `within` must be inside it; none means the jurisdiction itself. */
+  scopedWithin(within: string | null | undefined): string {
+    if (within == null) return this.jurisdiction;
+    // A region above the jurisdiction would widen scope: refuse rather than silently narrow.
+    this.requireInScope(within);
+    return within;
+  }
+}
