@@ -4,22 +4,32 @@ import type { Context } from './context.js';
 import { badUserInput } from './errors.js';
 import { Region } from './hierarchy/region.type.js';
 import { LedgerTransaction, Lot } from './ledger/ledger.type.js';
+import { visibleLot, visibleTransaction } from './ledger/ledger.resolver.js';
 import { fromGlobalId, Node } from './relay.js';
 
 const MAX_NODES = 100;
 
-/** How to load each type from the key inside its id. Types added later register here. */
+/**
+ * How to load each type from the key inside its id, with the same scope checks as the type's own
+ * query (an object outside the caller's jurisdiction is FORBIDDEN, never returned). Types added
+ * later register here.
+ */
 const loaders: Record<string, (key: string, ctx: Context) => Promise<Node | null>> = {
   Region: async (key, ctx) => {
-    const record = /^[0-9]{12}$/.test(key) ? await ctx.loaders.regionByCode.load(key) : null;
+    if (!/^[0-9]{12}$/.test(key)) return null;
+    ctx.viewer.require('hierarchy:read');
+    if (!ctx.viewer.canSeeRegion(key)) ctx.viewer.requireInScope(key, 'region');
+    const record = await ctx.loaders.regionByCode.load(key);
     return record ? Region.from(record) : null;
   },
   LedgerTransaction: async (key, ctx) => {
-    const record = /^[1-9][0-9]{0,17}$/.test(key) ? await ctx.loaders.transaction.load(key) : null;
+    if (!/^[1-9][0-9]{0,17}$/.test(key)) return null;
+    ctx.viewer.require('ledger:read');
+    const record = await visibleTransaction(ctx, key);
     return record ? LedgerTransaction.from(record) : null;
   },
   Lot: async (key, ctx) => {
-    const record = /^[1-9][0-9]{0,17}$/.test(key) ? await ctx.loaders.lot.load(key) : null;
+    const record = /^[1-9][0-9]{0,17}$/.test(key) ? await visibleLot(ctx, key) : null;
     return record ? Lot.from(record) : null;
   },
 };
@@ -41,6 +51,7 @@ export class NodeResolver {
   @Query(() => [Node], { nullable: 'items', description: `Several objects by global id (at most ${MAX_NODES}), in the order asked; null for those that do not exist.` })
   nodes(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: Context): Promise<(Node | null)[]> {
     if (ids.length > MAX_NODES) throw badUserInput(`at most ${MAX_NODES} ids per call, got ${ids.length}`, 'ids');
-    return Promise.all(ids.map((id) => loadNode(id, ctx)));
+    // Each id stands alone: one that is malformed or out of scope is null with its own error, the rest still load.
+    return Promise.all(ids.map((id) => loadNode(id, ctx).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))))) as Promise<(Node | null)[]>;
   }
 }

@@ -20,6 +20,7 @@ import { formatErrorFor } from './errors.js';
 import { createSchema } from './schema.js';
 import { requireAuthenticationPlugin, viewerFromHeader } from './auth.js';
 import { keySetFromConfig, type KeySet } from '../auth/tokens.js';
+import { armor, complexityPlugin, limitsFromEnv, rateLimiter, type Limits } from './hardening.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -63,8 +64,8 @@ function requestLogPlugin(log: Logger): ApolloServerPlugin<Context> {
   };
 }
 
-/** Request bodies up to this size: a 100,000-line disburseBatch is about 40 MB of JSON. */
-const MAX_BODY = '64mb';
+/** Request bodies up to this size (MAX_BODY): a 100,000-line disburseBatch is about 40 MB of JSON. */
+const MAX_BODY = process.env.MAX_BODY || '64mb';
 
 export interface AppOptions {
   pool: pg.Pool;
@@ -74,6 +75,10 @@ export interface AppOptions {
   production: boolean;
   /** Keys that verify bearer tokens; from configuration when omitted (auth/tokens.ts). */
   keySet?: KeySet;
+  /** Operation limits and rate limit; from the environment when omitted (api/hardening.ts). */
+  limits?: Limits;
+  /** Largest request body, as the `bytes` package reads it ('64mb'). */
+  maxBody?: string;
 }
 
 export interface App {
@@ -87,15 +92,20 @@ function packageFolder(name: string): string {
   return path.dirname(require.resolve(`${name}/package.json`));
 }
 
-export async function createApp({ pool, sql = sqlOnPool(pool), log, production, keySet }: AppOptions): Promise<App> {
+export async function createApp({ pool, sql = sqlOnPool(pool), log, production, keySet, limits = limitsFromEnv(), maxBody = MAX_BODY }: AppOptions): Promise<App> {
   const keys = keySet ?? (await keySetFromConfig());
+  const protection = armor(limits, production);
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  const schema = await createSchema();
   const apollo = new ApolloServer<Context>({
-    schema: await createSchema(),
+    schema,
     introspection: !production,
     includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    validationRules: protection.validationRules,
     formatError: formatErrorFor(log),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -104,6 +114,8 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production, 
       landingPagePlugin(),
       requestLogPlugin(log),
       requireAuthenticationPlugin(),
+      ...(protection.plugins as ApolloServerPlugin<Context>[]),
+      complexityPlugin<Context>(schema, limits),
     ],
   });
   await apollo.start();
@@ -124,9 +136,21 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production, 
   });
   app.use(
     '/graphql',
-    express.json({ limit: MAX_BODY }),
+    rateLimiter(limits),
+    express.json({ limit: maxBody }),
     expressMiddleware(apollo, { context: async ({ req }) => createContext(pool, sql, await viewerFromHeader(req.header('authorization'), keys)) }),
   );
+
+  // Body-parser failures (too large, malformed JSON) answer in GraphQL's error shape, not Express's HTML page.
+  app.use((error: { type?: string; status?: number; limit?: number }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (error?.type === 'entity.too.large') {
+      res.status(413).json({ errors: [{ message: `request body larger than the limit of ${error.limit} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+    } else if (error?.type === 'entity.parse.failed') {
+      res.status(400).json({ errors: [{ message: 'request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+    } else {
+      next(error);
+    }
+  });
 
   return {
     httpServer,

@@ -105,6 +105,30 @@ export class Viewer {
     if (!this.inScope(regionCode)) throw forbidden(`${what} ${regionCode ?? '(none)'} is outside your jurisdiction ${this.jurisdiction}`);
   }
 
+  /**
+   * A region record may be seen when it is inside the jurisdiction or on the path above it (the
+   * city and province of a county officer: their names are public and every `parent` chain needs
+   * them). What lies below such an ancestor stays out of reach: see `requireInScope`.
+   */
+  canSeeRegion(regionCode: string | null | undefined): boolean {
+    if (!this.can('hierarchy:read') || typeof regionCode !== 'string' || !/^[0-9]{12}$/.test(regionCode)) return false;
+    return this.inScope(regionCode) || this.jurisdiction.startsWith(scopePrefixOf(regionCode));
+  }
+
+  /**
+   * A ledger transaction may be seen by a ledger reader when the region that recorded it or its
+   * counterpart (the other end of an allocation) is in scope: a county sees the allocations it
+   * received from the city, not the city's other business.
+   */
+  canSeeTransaction(t: { regionCode: string; counterpartRegionCode: string | null }): boolean {
+    return this.can('ledger:read') && (this.inScope(t.regionCode) || this.inScope(t.counterpartRegionCode));
+  }
+
+  /** The code range [low, high] of the jurisdiction's subtree, for SQL filters. */
+  get scopeRange(): [string, string] {
+    return [this.scopePrefix.padEnd(12, '0'), this.scopePrefix.padEnd(12, '9')];
+  }
+
   /** Holds the permission and the region is in scope. */
   allows(permission: Permission, regionCode: string | null | undefined): boolean {
     return this.can(permission) && this.inScope(regionCode);

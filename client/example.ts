@@ -11,10 +11,11 @@ export async function request<TResult, TVariables>(
   url: string,
   document: TypedDocumentNode<TResult, TVariables>,
   variables: TVariables,
+  token?: string,
 ): Promise<TResult> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query: print(document), variables }),
   });
   const body = (await response.json()) as { data?: TResult; errors?: { message: string }[] };
@@ -23,13 +24,13 @@ export async function request<TResult, TVariables>(
 }
 
 /** Names of the counties of a city, with their village counts: a typical typed call. */
-export async function countySummary(url: string, cityCode: string): Promise<{ name: string; level: RegionLevel; villages: number }[]> {
-  const detail = await request(url, RegionDetailDocument, { code: cityCode });
+export async function countySummary(url: string, cityCode: string, token: string): Promise<{ name: string; level: RegionLevel; villages: number }[]> {
+  const detail = await request(url, RegionDetailDocument, { code: cityCode }, token);
   if (!detail.region) return [];
-  const page = await request(url, RegionChildrenDocument, { code: detail.region.code, first: 100 });
+  const page = await request(url, RegionChildrenDocument, { code: detail.region.code, first: 100 }, token);
   const summary: { name: string; level: RegionLevel; villages: number }[] = [];
   for (const edge of page.region?.children.edges ?? []) {
-    const county = await request(url, RegionDetailDocument, { code: edge.node.code });
+    const county = await request(url, RegionDetailDocument, { code: edge.node.code }, token);
     summary.push({ name: edge.node.name, level: edge.node.level, villages: county.region?.counts.villages ?? 0 });
   }
   return summary;

@@ -22,6 +22,8 @@ export interface RegionFilter {
   withinCode?: string | null;
   /** Substring of the Chinese name. */
   search?: string | null;
+  /** Only codes in [low, high]: the caller's jurisdiction (auth/viewer.ts scopeRange). */
+  scope?: readonly [string, string] | null;
 }
 
 export type LevelCounts = Partial<Record<RegionLevel, number>>;
@@ -134,6 +136,7 @@ export class RegionRepository {
       where.push(`r.code > $${p} and r.code <= (select subtree_max from region w where w.code = $${p})`);
     }
     if (filter.search) where.push(`strpos(r.name, $${params.push(filter.search)}) > 0`);
+    if (filter.scope) where.push(`r.code between $${params.push(filter.scope[0])} and $${params.push(filter.scope[1])}`);
     return where.length ? where.join(' and ') : 'true';
   }
 

@@ -20,11 +20,17 @@ function parseCode(input: string, field: string): string {
   }
 }
 
-/** The region a request names and needs: NOT_FOUND if it does not exist. */
+/** The region a request names and needs: FORBIDDEN outside what the caller may see, NOT_FOUND if it does not exist. */
 async function requireRegion(ctx: Context, input: string, field: string): Promise<string> {
   const code = parseCode(input, field);
+  if (!ctx.viewer.canSeeRegion(code)) ctx.viewer.requireInScope(code, field);
   if (!(await ctx.loaders.regionByCode.load(code))) throw notFound(`no region with code ${code} (${field})`);
   return code;
+}
+
+/** Relations below a region (children, descendants, counts) need the region itself in scope: an ancestor's other branches are not the caller's. */
+function requireBelowInScope(ctx: Context, region: Region): void {
+  ctx.viewer.requireAt('hierarchy:read', region.code, 'region');
 }
 
 function page(args: PageArgs): ResolvedPage {
@@ -59,12 +65,16 @@ class DescendantsArgs extends PageArgs {
 export class RegionResolver {
   @Query(() => Region, { nullable: true, description: 'One region by code: the 12-digit NBS code or its 2/4/6/9-digit prefix (320321 = 丰县). Null if unknown.' })
   async region(@Arg('code', () => String) code: string, @Ctx() ctx: Context): Promise<Region | null> {
-    const record = await ctx.loaders.regionByCode.load(parseCode(code, 'code'));
+    ctx.viewer.require('hierarchy:read');
+    const parsed = parseCode(code, 'code');
+    if (!ctx.viewer.canSeeRegion(parsed)) ctx.viewer.requireInScope(parsed, 'region');
+    const record = await ctx.loaders.regionByCode.load(parsed);
     return record ? Region.from(record) : null;
   }
 
   @Query(() => RegionConnection, { description: 'Regions ordered by code, filtered by level, parent, subtree and name.' })
   async regions(@Args(() => RegionsArgs) args: RegionsArgs, @Ctx() ctx: Context): Promise<RegionConnection> {
+    ctx.viewer.require('hierarchy:read');
     const resolved = page(args);
     const search = args.search?.trim();
     if (args.search != null && (!search || search.length > MAX_SEARCH_LENGTH)) {
@@ -75,6 +85,7 @@ export class RegionResolver {
       parentCode: args.parentCode == null ? null : await requireRegion(ctx, args.parentCode, 'parentCode'),
       withinCode: args.within == null ? null : await requireRegion(ctx, args.within, 'within'),
       search: search ?? null,
+      scope: ctx.viewer.scopeRange,
     };
     const rows = resolved.first === 0 ? [] : await ctx.regions.list(filter, resolved);
     return connection(rows, resolved, () => ctx.regions.count(filter));
@@ -82,18 +93,19 @@ export class RegionResolver {
 
   @FieldResolver(() => Region, { nullable: true, description: 'The region directly above; null for a province.' })
   async parent(@Root() region: Region, @Ctx() ctx: Context): Promise<Region | null> {
-    if (!region.parentCode) return null;
+    if (!region.parentCode || !ctx.viewer.canSeeRegion(region.parentCode)) return null;
     const record = await ctx.loaders.regionByCode.load(region.parentCode);
     return record ? Region.from(record) : null;
   }
 
   @FieldResolver(() => [Region], { description: 'All regions above, from the province down to the parent.' })
   async ancestors(@Root() region: Region, @Ctx() ctx: Context): Promise<Region[]> {
-    return (await ctx.loaders.ancestors.load(region.code)).map(Region.from);
+    return (await ctx.loaders.ancestors.load(region.code)).filter((r) => ctx.viewer.canSeeRegion(r.code)).map(Region.from);
   }
 
   @FieldResolver(() => RegionConnection, { description: 'Regions directly below, ordered by code.' })
   async children(@Root() region: Region, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: Context): Promise<RegionConnection> {
+    requireBelowInScope(ctx, region);
     const resolved = page(args);
     const rows = resolved.first === 0 ? [] : await ctx.loaders.children.load({ owner: region.code, page: resolved, extra: null });
     return connection(rows, resolved, () => ctx.loaders.childCount.load(region.code));
@@ -101,6 +113,7 @@ export class RegionResolver {
 
   @FieldResolver(() => RegionConnection, { description: 'All regions below (optionally of one level), ordered by code: one indexed range scan.' })
   async descendants(@Root() region: Region, @Args(() => DescendantsArgs) args: DescendantsArgs, @Ctx() ctx: Context): Promise<RegionConnection> {
+    requireBelowInScope(ctx, region);
     const resolved = page(args);
     const level = args.level ?? null;
     const rows = resolved.first === 0 ? [] : await ctx.loaders.descendants.load({ owner: region.code, page: resolved, extra: level });
@@ -112,6 +125,7 @@ export class RegionResolver {
 
   @FieldResolver(() => RegionCounts, { description: 'Number of descendants at each level below.' })
   async counts(@Root() region: Region, @Ctx() ctx: Context): Promise<RegionCounts> {
+    requireBelowInScope(ctx, region);
     const counts = await ctx.loaders.descendantCounts.load(region.code);
     return Object.assign(new RegionCounts(), {
       cities: counts.CITY ?? 0,

@@ -23,7 +23,9 @@ import {
   TrailStep,
   TransactionFilter,
 } from './ledger.type.js';
-import type { PostResult } from '../../ledger/types.js';
+import type { LotRecord, PostResult, TransactionRecord } from '../../ledger/types.js';
+import type { Permission } from '../../auth/roles.js';
+import { forbidden } from '../../auth/viewer.js';
 
 export const MAX_BATCH_LINES = 100_000;
 
@@ -36,10 +38,32 @@ function internalId(id: string, type: 'LedgerTransaction' | 'Lot', field: string
 const optionalId = (id: string | null | undefined, type: 'LedgerTransaction' | 'Lot', field: string) =>
   id == null ? null : internalId(id, type, field);
 
+/** A region named in a write: a 12-digit code inside the caller's jurisdiction, with the permission for the operation. */
+function requireRegionFor(ctx: Context, permission: Permission, code: string, field: string): void {
+  if (!/^[0-9]{12}$/.test(code)) throw badUserInput(`${field} must be a 12-digit region code, got "${code}"`, field);
+  ctx.viewer.requireAt(permission, code, field);
+}
+
+/** A transaction the caller may see; FORBIDDEN when it exists outside their jurisdiction. */
+export async function visibleTransaction(ctx: Context, id: string): Promise<TransactionRecord | null> {
+  const record = await ctx.loaders.transaction.load(id);
+  if (record && !ctx.viewer.canSeeTransaction(record)) throw forbidden(`transaction ${id} is outside your jurisdiction ${ctx.viewer.jurisdiction}`);
+  return record;
+}
+
+/** A lot the caller may see (its region in scope); FORBIDDEN otherwise. */
+export async function visibleLot(ctx: Context, id: string): Promise<LotRecord | null> {
+  ctx.viewer.require('ledger:read');
+  const record = await ctx.loaders.lot.load(id);
+  if (record && !ctx.viewer.inScope(record.regionCode)) throw forbidden(`lot ${id} belongs to ${record.regionCode}, outside your jurisdiction ${ctx.viewer.jurisdiction}`);
+  return record;
+}
+
 const payload = (result: PostResult) =>
   Object.assign(new PostPayload(), { transaction: LedgerTransaction.from(result.transaction), replayed: result.replayed });
 
-function disburseRequest(input: DisburseInput, prefix = '') {
+function disburseRequest(ctx: Context, input: DisburseInput, prefix = '') {
+  requireRegionFor(ctx, 'ledger:disburse', input.regionCode, `${prefix}regionCode`);
   return { ...input, amount: parseFen(input.amount, `${prefix}amount`), lotId: optionalId(input.lotId, 'Lot', `${prefix}lotId`) };
 }
 
@@ -55,39 +79,56 @@ class BalancesArgs {
 export class LedgerResolver {
   @Mutation(() => PostPayload, { description: 'Record money entering the ledger at a region (creates a root lot).' })
   async appropriate(@Arg('input', () => AppropriateInput) input: AppropriateInput, @Ctx() ctx: Context): Promise<PostPayload> {
+    requireRegionFor(ctx, 'ledger:appropriate', input.regionCode, 'regionCode');
     return payload(await ctx.ledger.appropriate({ ...input, amount: parseFen(input.amount) }, ctx.viewer.subject));
   }
 
   @Mutation(() => PostPayload, { description: 'Issue money to a region below (in transit until received; creates a child lot).' })
   async allocate(@Arg('input', () => AllocateInput) input: AllocateInput, @Ctx() ctx: Context): Promise<PostPayload> {
+    requireRegionFor(ctx, 'ledger:allocate', input.fromRegionCode, 'fromRegionCode');
+    requireRegionFor(ctx, 'ledger:allocate', input.toRegionCode, 'toRegionCode');
     return payload(await ctx.ledger.allocate({ ...input, amount: parseFen(input.amount), lotId: optionalId(input.lotId, 'Lot', 'lotId') }, ctx.viewer.subject));
   }
 
   @Mutation(() => PostPayload, { description: 'Confirm receipt of an allocation (at most once).' })
   async receiveAllocation(@Arg('input', () => ReceiveAllocationInput) input: ReceiveAllocationInput, @Ctx() ctx: Context): Promise<PostPayload> {
-    return payload(await ctx.ledger.receiveAllocation({ ...input, allocationId: internalId(input.allocationId, 'LedgerTransaction', 'allocationId') }, ctx.viewer.subject));
+    ctx.viewer.require('ledger:allocate');
+    const allocationId = internalId(input.allocationId, 'LedgerTransaction', 'allocationId');
+    const allocation = await ctx.loaders.transaction.load(allocationId);
+    // The receiving region (the allocation's counterpart) confirms; the ledger rejects ids that are not allocations.
+    if (allocation) ctx.viewer.requireInScope(allocation.counterpartRegionCode ?? allocation.regionCode, 'allocationId');
+    return payload(await ctx.ledger.receiveAllocation({ ...input, allocationId }, ctx.viewer.subject));
   }
 
   @Mutation(() => PostPayload, { description: 'Pay a payee from a lot (named, or the oldest by fiscal year with enough money).' })
   async disburse(@Arg('input', () => DisburseInput) input: DisburseInput, @Ctx() ctx: Context): Promise<PostPayload> {
-    return payload(await ctx.ledger.disburse(disburseRequest(input), ctx.viewer.subject));
+    return payload(await ctx.ledger.disburse(disburseRequest(ctx, input), ctx.viewer.subject));
   }
 
   @Mutation(() => [PostPayload], { description: `Many disbursements (a monthly run), each with its own idempotency key, in one database transaction: all are written or none. At most ${MAX_BATCH_LINES} lines.` })
   async disburseBatch(@Arg('lines', () => [DisburseInput]) lines: DisburseInput[], @Ctx() ctx: Context): Promise<PostPayload[]> {
     if (lines.length > MAX_BATCH_LINES) throw badUserInput(`at most ${MAX_BATCH_LINES} lines per batch, got ${lines.length}`, 'lines');
-    const requests = lines.map((line, index) => disburseRequest(line, `lines.${index}.`));
+    const requests = lines.map((line, index) => disburseRequest(ctx, line, `lines.${index}.`));
     return (await ctx.ledger.disburseBatch(requests, ctx.viewer.subject)).map(payload);
   }
 
   @Mutation(() => PostPayload, { description: "Send a lot's unspent money back to its parent lot (lineage kept)." })
   async returnFunds(@Arg('input', () => ReturnFundsInput) input: ReturnFundsInput, @Ctx() ctx: Context): Promise<PostPayload> {
-    return payload(await ctx.ledger.returnFunds({ ...input, amount: parseFen(input.amount), lotId: internalId(input.lotId, 'Lot', 'lotId') }, ctx.viewer.subject));
+    ctx.viewer.require('ledger:allocate');
+    const lotId = internalId(input.lotId, 'Lot', 'lotId');
+    const lot = await ctx.loaders.lot.load(lotId);
+    if (lot) ctx.viewer.requireInScope(lot.regionCode, 'lotId');
+    return payload(await ctx.ledger.returnFunds({ ...input, amount: parseFen(input.amount), lotId }, ctx.viewer.subject));
   }
 
   @Mutation(() => PostPayload, { description: 'Post the mirror of an earlier transaction (reason required; at most once).' })
   async reverse(@Arg('input', () => ReverseInput) input: ReverseInput, @Ctx() ctx: Context): Promise<PostPayload> {
-    return payload(await ctx.ledger.reverse({ ...input, transactionId: internalId(input.transactionId, 'LedgerTransaction', 'transactionId') }, ctx.viewer.subject));
+    ctx.viewer.require('ledger:reverse');
+    const transactionId = internalId(input.transactionId, 'LedgerTransaction', 'transactionId');
+    const original = await ctx.loaders.transaction.load(transactionId);
+    // Corrections belong to the region that recorded the original.
+    if (original) ctx.viewer.requireInScope(original.regionCode, 'transactionId');
+    return payload(await ctx.ledger.reverse({ ...input, transactionId }, ctx.viewer.subject));
   }
 
   @Query(() => [FundLine], { description: 'The fund lines (资金线).' })
@@ -98,7 +139,8 @@ export class LedgerResolver {
 
   @Query(() => LedgerTransaction, { nullable: true })
   async transaction(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<LedgerTransaction | null> {
-    const record = await ctx.loaders.transaction.load(internalId(id, 'LedgerTransaction', 'id'));
+    ctx.viewer.require('ledger:read');
+    const record = await visibleTransaction(ctx, internalId(id, 'LedgerTransaction', 'id'));
     return record ? LedgerTransaction.from(record) : null;
   }
 
@@ -108,26 +150,36 @@ export class LedgerResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: Context,
   ): Promise<LedgerTransactionConnection> {
+    ctx.viewer.require('ledger:read');
     const resolved = resolvePage(page, (key) => /^[0-9]{1,18}$/.test(key));
     const f = { ...(filter ?? {}) };
+    // Scope: a named region must be in the jurisdiction; none means the whole jurisdiction. Either way the
+    // region filter keeps every row inside it (a transaction is in when its region or counterpart is).
+    if (f.regionCode != null) requireRegionFor(ctx, 'ledger:read', f.regionCode, 'filter.regionCode');
+    else Object.assign(f, { regionCode: ctx.viewer.jurisdiction, includeDescendants: true });
     const rows = resolved.first === 0 ? [] : await ctx.ledgerQueries.transactions(f, resolved.first + 1, resolved.after);
     return LedgerTransactionConnectionTypes.build(rows.map(LedgerTransaction.from), resolved, (t) => t.seq, () => ctx.ledgerQueries.countTransactions(f));
   }
 
   @Query(() => [Balance], { description: 'Balance per account kind of a region (and below), exact as of the end of a date.' })
   async balances(@Args(() => BalancesArgs) args: BalancesArgs, @Ctx() ctx: Context): Promise<Balance[]> {
+    requireRegionFor(ctx, 'ledger:read', args.regionCode, 'regionCode');
     return (await ctx.ledgerQueries.balances(args.regionCode, args.fundLine ?? null, args.asOf ?? null, args.includeDescendants)).map(Balance.from);
   }
 
   @Query(() => Lot, { nullable: true, description: '资金批次: lineage up (parent) and consumption down (children, transactions).' })
   async lot(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Lot | null> {
-    const record = await ctx.loaders.lot.load(internalId(id, 'Lot', 'id'));
+    const record = await visibleLot(ctx, internalId(id, 'Lot', 'id'));
     return record ? Lot.from(record) : null;
   }
 
   @Query(() => [TrailStep], { description: 'The audit trail of a transaction (typically a disbursement): each step back to the appropriation.' })
   async trail(@Arg('transactionId', () => ID) transactionId: string, @Ctx() ctx: Context): Promise<TrailStep[]> {
-    const steps = await ctx.ledgerQueries.trail(internalId(transactionId, 'LedgerTransaction', 'transactionId'));
+    ctx.viewer.require('ledger:read');
+    const id = internalId(transactionId, 'LedgerTransaction', 'transactionId');
+    await visibleTransaction(ctx, id);
+    // Steps recorded outside the jurisdiction (the city's appropriation, for a county) are left out.
+    const steps = (await ctx.ledgerQueries.trail(id)).filter((s) => ctx.viewer.canSeeTransaction(s.transaction));
     return steps.map((s) => Object.assign(new TrailStep(), { depth: s.depth, transaction: LedgerTransaction.from(s.transaction), lot: Lot.from(s.lot) }));
   }
 
@@ -137,12 +189,13 @@ export class LedgerResolver {
     @Arg('toSeq', () => String, { nullable: true }) toSeq: string | null,
     @Ctx() ctx: Context,
   ): Promise<LedgerVerification> {
+    ctx.viewer.require('ledger:verify');
     return LedgerVerification.from(await ctx.ledgerQueries.verify(fromSeq ?? null, toSeq ?? null));
   }
 }
 
 async function regionOrNull(ctx: Context, code: string | null): Promise<Region | null> {
-  if (!code) return null;
+  if (!code || !ctx.viewer.canSeeRegion(code)) return null;
   const record = await ctx.loaders.regionByCode.load(code);
   return record ? Region.from(record) : null;
 }
@@ -163,13 +216,13 @@ export class LedgerTransactionResolver {
 
   @FieldResolver(() => LedgerTransaction, { nullable: true, description: 'The transaction a reversal mirrors.' })
   async reverses(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
-    const record = t.reversesId ? await ctx.loaders.transaction.load(t.reversesId) : null;
+    const record = t.reversesId ? await visibleTransaction(ctx, t.reversesId) : null;
     return record ? LedgerTransaction.from(record) : null;
   }
 
   @FieldResolver(() => LedgerTransaction, { nullable: true, description: 'The allocation a receipt confirms.' })
   async allocation(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
-    const record = t.allocationId ? await ctx.loaders.transaction.load(t.allocationId) : null;
+    const record = t.allocationId ? await visibleTransaction(ctx, t.allocationId) : null;
     return record ? LedgerTransaction.from(record) : null;
   }
 }
@@ -182,28 +235,28 @@ export class LotResolver {
 
   @FieldResolver(() => Lot, { nullable: true, description: 'The lot this one was allocated from.' })
   async parent(@Root() lot: Lot, @Ctx() ctx: Context) {
-    const record = lot.parentLotId ? await ctx.loaders.lot.load(lot.parentLotId) : null;
+    const record = lot.parentLotId ? await visibleLot(ctx, lot.parentLotId) : null;
     return record ? Lot.from(record) : null;
   }
 
   @FieldResolver(() => [Lot], { description: 'This lot and every lot above it, up to the appropriated root.' })
   async lineage(@Root() lot: Lot, @Ctx() ctx: Context) {
-    return (await ctx.ledgerQueries.lineage(lot.internalId)).map(Lot.from);
+    return (await ctx.ledgerQueries.lineage(lot.internalId)).filter((l) => ctx.viewer.inScope(l.regionCode)).map(Lot.from);
   }
 
   @FieldResolver(() => [Lot], { description: 'Lots allocated from this one.' })
   async children(@Root() lot: Lot, @Ctx() ctx: Context) {
-    return (await ctx.ledgerQueries.childLots(lot.internalId)).map(Lot.from);
+    return (await ctx.ledgerQueries.childLots(lot.internalId)).filter((l) => ctx.viewer.inScope(l.regionCode)).map(Lot.from);
   }
 
   @FieldResolver(() => LedgerTransaction, { description: 'The appropriation or allocation that created this lot.' })
   async createdBy(@Root() lot: Lot, @Ctx() ctx: Context) {
-    return LedgerTransaction.from((await ctx.loaders.transaction.load(lot.createdByTransactionId))!);
+    return LedgerTransaction.from((await visibleTransaction(ctx, lot.createdByTransactionId))!);
   }
 
   @FieldResolver(() => [LedgerTransaction], { description: 'Every transaction that moved money of this lot, in chain order.' })
   async transactions(@Root() lot: Lot, @Ctx() ctx: Context) {
-    return (await ctx.ledgerQueries.lotTransactions(lot.internalId)).map(LedgerTransaction.from);
+    return (await ctx.ledgerQueries.lotTransactions(lot.internalId)).filter((t) => ctx.viewer.canSeeTransaction(t)).map(LedgerTransaction.from);
   }
 
   @FieldResolver(() => [Balance], { description: 'Where the money of this lot is now, per account kind.' })

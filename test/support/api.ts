@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { createApp, type App } from '../../api/server.js';
 import { issueToken, secretKeySet, secretSigningKey, type IssueOptions } from '../../auth/tokens.js';
 import type { Role } from '../../auth/roles.js';
+import { DEFAULT_LIMITS, type Limits } from '../../api/hardening.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
@@ -39,13 +40,16 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(db: TestDatabase, options: { production?: boolean } = {}): Promise<TestApi> {
+export async function startTestApi(db: TestDatabase, options: { production?: boolean; limits?: Partial<Limits>; maxBody?: string } = {}): Promise<TestApi> {
   const app = await createApp({
     pool: db.pool,
     sql: db.sql,
     log: pino({ level: 'silent' }),
     production: options.production ?? false,
     keySet: secretKeySet(TEST_JWT_SECRET),
+    // Tests fire many requests at once; the rate limit has its own test.
+    limits: { ...DEFAULT_LIMITS, requestsPerMinute: 0, ...options.limits },
+    ...(options.maxBody ? { maxBody: options.maxBody } : {}),
   });
   const url = await app.listen(0, '127.0.0.1');
   const send = async (query: string, variables: Record<string, unknown> | undefined, headers: Record<string, string>) => {

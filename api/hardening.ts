@@ -1,0 +1,140 @@
+/**
+ * Defences of the GraphQL endpoint (documented in docs/security.md):
+ * - graphql-armor: maximum depth, aliases, directives and tokens per operation, field suggestions
+ *   blocked in production; batched HTTP operations are refused (one operation per request).
+ * - graphql-query-complexity: the estimated number of objects an operation can return, with list
+ *   sizes taken from `first` (connections) or the number of ids asked for, computed with the
+ *   request's variables before anything executes.
+ * - express-rate-limit: a budget of requests per minute per credential (the bearer token; the client
+ *   address when there is none).
+ * - CSRF prevention (Apollo's own, on by default), request-size limits and introspection off in
+ *   production are set in server.ts.
+ */
+import crypto from 'node:crypto';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
+import type { RequestHandler } from 'express';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, isListType, getNullableType, type GraphQLSchema } from 'graphql';
+import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+
+export interface Limits {
+  /** Deepest selection (fields nested in fields). */
+  maxDepth: number;
+  /** Estimated complexity: every field 1, a list field multiplies what it contains by its page size. */
+  maxComplexity: number;
+  maxAliases: number;
+  maxDirectives: number;
+  /** Lexical tokens in the document (variables do not count: a 100,000-line batch is sent as a variable). */
+  maxTokens: number;
+  /** Requests per minute per credential; 0 turns the limit off (benchmarks). */
+  requestsPerMinute: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxDepth: 12,
+  maxComplexity: 1_000_000,
+  maxAliases: 20,
+  maxDirectives: 30,
+  maxTokens: 2_000,
+  requestsPerMinute: 1_200,
+};
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+/** Limits from the environment (GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_COMPLEXITY, GRAPHQL_MAX_ALIASES, GRAPHQL_MAX_DIRECTIVES, GRAPHQL_MAX_TOKENS, RATE_LIMIT_PER_MINUTE). */
+export function limitsFromEnv(): Limits {
+  return {
+    maxDepth: intFromEnv('GRAPHQL_MAX_DEPTH', DEFAULT_LIMITS.maxDepth),
+    maxComplexity: intFromEnv('GRAPHQL_MAX_COMPLEXITY', DEFAULT_LIMITS.maxComplexity),
+    maxAliases: intFromEnv('GRAPHQL_MAX_ALIASES', DEFAULT_LIMITS.maxAliases),
+    maxDirectives: intFromEnv('GRAPHQL_MAX_DIRECTIVES', DEFAULT_LIMITS.maxDirectives),
+    maxTokens: intFromEnv('GRAPHQL_MAX_TOKENS', DEFAULT_LIMITS.maxTokens),
+    requestsPerMinute: intFromEnv('RATE_LIMIT_PER_MINUTE', DEFAULT_LIMITS.requestsPerMinute),
+  };
+}
+
+/** Apollo options from graphql-armor: plugins, validation rules, no batched requests. */
+export function armor(limits: Limits, production: boolean) {
+  return new ApolloArmor({
+    maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true },
+    // Replaced by the list-aware complexity plugin below: armor's cost ignores page sizes.
+    costLimit: { enabled: false },
+    maxAliases: { n: limits.maxAliases, exposeLimits: true },
+    maxDirectives: { n: limits.maxDirectives, exposeLimits: true },
+    maxTokens: { n: limits.maxTokens, exposeLimits: true },
+    blockFieldSuggestion: { enabled: production },
+  }).protect();
+}
+
+/** The rate-limit key: one bucket per credential (a hash of the bearer token), else per client address. */
+function credentialKey(authorization: string | undefined, ip: string | undefined): string {
+  if (authorization) return `token:${crypto.createHash('sha256').update(authorization).digest('base64url')}`;
+  return `ip:${ipKeyGenerator(ip ?? 'unknown')}`;
+}
+
+/** Express middleware enforcing `requestsPerMinute` per credential with standard RateLimit headers. */
+export function rateLimiter(limits: Limits): RequestHandler {
+  if (limits.requestsPerMinute === 0) return (_req, _res, next) => next();
+  return rateLimit({
+    windowMs: 60_000,
+    limit: limits.requestsPerMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (req) => credentialKey(req.header('authorization'), req.ip),
+    handler: (_req, res, _next, options) => {
+      res.status(options.statusCode).json({
+        errors: [
+          {
+            message: `rate limit exceeded: at most ${limits.requestsPerMinute} requests per minute per credential; retry after the time in the RateLimit header`,
+            extensions: { code: 'RATE_LIMITED' },
+          },
+        ],
+      });
+    },
+  });
+}
+
+/** Unpaginated lists (ancestors, trail steps, postings, lot lineage) are assumed to hold this many items. */
+const ASSUMED_LIST_SIZE = 10;
+
+/** A list field costs its page size (`first`, or the ids asked for) times what each item costs. */
+const listEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  // A connection's nodes/edges are the page its `first` already counted.
+  if (type.name.endsWith('Connection') && (field.name === 'nodes' || field.name === 'edges')) return 1 + childComplexity;
+  if (typeof args.first === 'number') return 1 + args.first * childComplexity;
+  if (Array.isArray(args.ids)) return 1 + args.ids.length * childComplexity;
+  if (isListType(getNullableType(field.type))) return 1 + ASSUMED_LIST_SIZE * childComplexity;
+  return undefined;
+};
+
+/** Rejects, before execution, operations whose estimated complexity exceeds `maxComplexity`. */
+export function complexityPlugin<C extends object>(schema: GraphQLSchema, limits: Limits): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          const complexity = getComplexity({
+            schema,
+            query: document,
+            variables: request.variables ?? {},
+            ...(request.operationName ? { operationName: request.operationName } : {}),
+            estimators: [listEstimator, simpleEstimator({ defaultComplexity: 1 })],
+          });
+          if (complexity > limits.maxComplexity) {
+            throw new GraphQLError(
+              `operation too complex: estimated ${complexity}, limit ${limits.maxComplexity} (a list field counts its page size times its items; ask for smaller pages)`,
+              { extensions: { code: 'QUERY_TOO_COMPLEX', complexity, limit: limits.maxComplexity, http: { status: 400 } } },
+            );
+          }
+        },
+      };
+    },
+  };
+}
