@@ -120,13 +120,19 @@ export function complexityPlugin<C extends object>(schema: GraphQLSchema, limits
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const complexity = getComplexity({
-            schema,
-            query: document,
-            variables: request.variables ?? {},
-            ...(request.operationName ? { operationName: request.operationName } : {}),
-            estimators: [listEstimator, simpleEstimator({ defaultComplexity: 1 })],
-          });
+          let complexity: number;
+          try {
+            complexity = getComplexity({
+              schema,
+              query: document,
+              variables: request.variables ?? {},
+              ...(request.operationName ? { operationName: request.operationName } : {}),
+              estimators: [listEstimator, simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch {
+            // Variables that do not coerce: execution refuses them with BAD_USER_INPUT before running anything.
+            return;
+          }
           if (complexity > limits.maxComplexity) {
             throw new GraphQLError(
               `operation too complex: estimated ${complexity}, limit ${limits.maxComplexity} (a list field counts its page size times its items; ask for smaller pages)`,
