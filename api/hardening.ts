@@ -1,12 +1,13 @@
 /**
  * Defences of the GraphQL endpoint (documented in docs/security.md):
- * - graphql-armor: maximum depth, aliases, directives and tokens per operation, field suggestions
+ * - graphql-armor: maximum depth, aliases and directives per operation, field suggestions
  *   blocked in production; batched HTTP operations are refused (one operation per request).
  * - graphql-query-complexity: the estimated number of objects an operation can return, with list
  *   sizes taken from `first` (connections) or the number of ids asked for, computed with the
  *   request's variables before anything executes.
  * - express-rate-limit: a budget of requests per minute per credential (the bearer token; the client
  *   address when there is none).
+ * - graphql-js: maximum lexical tokens per document (Apollo parseOptions).
  * - CSRF prevention (Apollo's own, on by default), request-size limits and introspection off in
  *   production are set in server.ts.
  */
@@ -68,15 +69,16 @@ export function armor(limits: Limits, production: boolean) {
     costLimit: { enabled: false },
     maxAliases: { n: limits.maxAliases, exposeLimits: true },
     maxDirectives: { n: limits.maxDirectives, exposeLimits: true },
-    maxTokens: { n: limits.maxTokens, exposeLimits: true },
+    // Counted by graphql-js itself while parsing (server.ts parseOptions): armor's version throws
+    // from a plugin hook, which Apollo answers with a 500.
+    maxTokens: { enabled: false },
     blockFieldSuggestion: { enabled: production },
   }).protect();
 }
 
-/** The rate-limit key: one bucket per credential (a hash of the bearer token), else per client address. */
-function credentialKey(authorization: string | undefined, ip: string | undefined): string {
-  if (authorization) return `token:${crypto.createHash('sha256').update(authorization).digest('base64url')}`;
-  return `ip:${ipKeyGenerator(ip ?? 'unknown')}`;
+/** One rate-limit bucket per credential: a hash of the bearer token. */
+function credentialKey(authorization: string): string {
+  return `token:${crypto.createHash('sha256').update(authorization).digest('base64url')}`;
 }
 
 /** Express middleware enforcing `requestsPerMinute` per credential with standard RateLimit headers. */
@@ -87,7 +89,11 @@ export function rateLimiter(limits: Limits): RequestHandler {
     limit: limits.requestsPerMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    keyGenerator: (req) => credentialKey(req.header('authorization'), req.ip),
+    // Per credential; requests without one share a bucket per client address (IPv6 by /56 subnet).
+    keyGenerator: (req) => {
+      const authorization = req.header('authorization');
+      return authorization ? credentialKey(authorization) : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+    },
     handler: (_req, res, _next, options) => {
       res.status(options.statusCode).json({
         errors: [
@@ -144,3 +150,4 @@ export function complexityPlugin<C extends object>(schema: GraphQLSchema, limits
     },
   };
 }
+

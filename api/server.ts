@@ -106,6 +106,7 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production, 
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     validationRules: protection.validationRules,
+    parseOptions: { maxTokens: limits.maxTokens },
     formatError: formatErrorFor(log),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
