@@ -36,6 +36,9 @@ export function secretFromEnv(variable: string, devName: string): string {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+  // Only the secrets folder itself is private: its parent (.data) also holds the embedded database,
+  // which PostgreSQL (possibly running as another user) must be able to reach.
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const generated = crypto.randomBytes(32).toString('base64url');
   try {

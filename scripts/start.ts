@@ -10,6 +10,7 @@ import { RegionRepository } from '../hierarchy/region.repository.js';
 import { createApp } from '../api/server.js';
 import { importProgressReporter } from './progress.js';
 import { ormPool, sqlOnPool } from '../platform/sql.js';
+import { issueToken, signingKeyFromConfig } from '../auth/tokens.js';
 
 const DEMO_CITY = '3203';
 
@@ -30,6 +31,7 @@ async function main() {
   const app = await createApp({ pool, sql, log: logger, production: config.production });
   const url = await app.listen(config.port);
   logger.info({ url, database: platform.database.embedded ? 'embedded' : 'DATABASE_URL' }, `Sunshine GraphQL listening at ${url}`);
+  await printHowToAuthenticate(config.production);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -42,6 +44,21 @@ async function main() {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** Every request needs a bearer token: say how to get one (and, on a development machine, hand one out). */
+async function printHowToAuthenticate(production: boolean) {
+  const howTo = 'npm run -s token -- --role AUDITOR --region 320300000000   (roles and scopes: README "Roles and scopes")';
+  if (production || process.env.SUNSHINE_JWT_KEYS) {
+    logger.info(`Requests need "Authorization: Bearer <token>" from your identity provider; for local tokens: ${howTo}`);
+    return;
+  }
+  const token = await issueToken({ subject: 'demo-admin', roles: ['CITY_ADMIN'], jurisdiction: `${DEMO_CITY}00000000` }, signingKeyFromConfig());
+  process.stdout.write(
+    `\nEvery request needs a bearer token. A CITY_ADMIN token for the demo city (valid 8 h):\n\n` +
+      `  Authorization: Bearer ${token}\n\n` +
+      `In GraphiQL, paste {"Authorization": "Bearer …"} into the Headers tab. Other roles:\n  ${howTo}\n\n`,
+  );
 }
 
 main().catch((error) => {
