@@ -6,7 +6,9 @@
  *   sizes taken from `first` (connections) or the number of ids asked for, computed with the
  *   request's variables before anything executes.
  * - express-rate-limit: a budget of requests per minute per credential (the bearer token; the client
- *   address when there is none).
+ *   address when there is none); rate-limiter-flexible: a budget of complexity points per minute
+ *   per subject, so a few huge queries cost as much as many small ones (GitHub-style). Every answer
+ *   carries `extensions.cost` { requested, limit, remaining, resetAt } so clients can budget.
  * - graphql-js: maximum lexical tokens per document (Apollo parseOptions).
  * - CSRF prevention (Apollo's own, on by default), request-size limits and introspection off in
  *   production are set in server.ts.
@@ -18,6 +20,7 @@ import type { RequestHandler } from 'express';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, isListType, getNullableType, type GraphQLSchema } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface Limits {
   /** Deepest selection (fields nested in fields). */
@@ -30,6 +33,8 @@ export interface Limits {
   maxTokens: number;
   /** Requests per minute per credential; 0 turns the limit off (benchmarks). */
   requestsPerMinute: number;
+  /** Complexity points per minute per subject; 0 turns the budget off. */
+  costPerMinute: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -39,6 +44,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxDirectives: 30,
   maxTokens: 2_000,
   requestsPerMinute: 1_200,
+  costPerMinute: 10_000_000,
 };
 
 function intFromEnv(name: string, fallback: number): number {
@@ -58,6 +64,7 @@ export function limitsFromEnv(): Limits {
     maxDirectives: intFromEnv('GRAPHQL_MAX_DIRECTIVES', DEFAULT_LIMITS.maxDirectives),
     maxTokens: intFromEnv('GRAPHQL_MAX_TOKENS', DEFAULT_LIMITS.maxTokens),
     requestsPerMinute: intFromEnv('RATE_LIMIT_PER_MINUTE', DEFAULT_LIMITS.requestsPerMinute),
+    costPerMinute: intFromEnv('GRAPHQL_COST_PER_MINUTE', DEFAULT_LIMITS.costPerMinute),
   };
 }
 
@@ -120,12 +127,30 @@ const listEstimator: ComplexityEstimator = ({ type, field, args, childComplexity
   return undefined;
 };
 
-/** Rejects, before execution, operations whose estimated complexity exceeds `maxComplexity`. */
-export function complexityPlugin<C extends object>(schema: GraphQLSchema, limits: Limits): ApolloServerPlugin<C> {
+interface CostReport {
+  requested: number;
+  limit: number;
+  remaining: number | null;
+  resetAt: string | null;
+}
+
+/**
+ * Before execution: rejects operations whose estimated complexity exceeds `maxComplexity`, then
+ * charges it to the caller's budget of points per minute (RATE_LIMITED when spent). The cost goes
+ * back to the client in `extensions.cost`.
+ */
+export function complexityPlugin<C extends { viewer: { subject: string; authenticated: boolean } }>(schema: GraphQLSchema, limits: Limits): ApolloServerPlugin<C> {
+  const budget = limits.costPerMinute > 0 ? new RateLimiterMemory({ points: limits.costPerMinute, duration: 60, keyPrefix: 'cost' }) : null;
   return {
     async requestDidStart() {
+      let report: CostReport | null = null;
       return {
-        async didResolveOperation({ request, document }) {
+        async willSendResponse({ response }) {
+          if (report && response.body.kind === 'single') {
+            response.body.singleResult.extensions = { ...response.body.singleResult.extensions, cost: report };
+          }
+        },
+        async didResolveOperation({ request, document, contextValue }) {
           let complexity: number;
           try {
             complexity = getComplexity({
@@ -143,6 +168,19 @@ export function complexityPlugin<C extends object>(schema: GraphQLSchema, limits
             throw new GraphQLError(
               `operation too complex: estimated ${complexity}, limit ${limits.maxComplexity} (a list field counts its page size times its items; ask for smaller pages)`,
               { extensions: { code: 'QUERY_TOO_COMPLEX', complexity, limit: limits.maxComplexity, http: { status: 400 } } },
+            );
+          }
+          report = { requested: complexity, limit: limits.maxComplexity, remaining: null, resetAt: null };
+          if (!budget || !contextValue.viewer.authenticated) return;
+          try {
+            const charged = await budget.consume(contextValue.viewer.subject, Math.max(1, complexity));
+            report = { ...report, remaining: charged.remainingPoints, resetAt: new Date(Date.now() + charged.msBeforeNext).toISOString() };
+          } catch (rejection) {
+            if (!(rejection instanceof RateLimiterRes)) throw rejection;
+            const retryAfterSeconds = Math.ceil(rejection.msBeforeNext / 1000);
+            throw new GraphQLError(
+              `rate limit exceeded: this operation costs ${complexity} points and ${contextValue.viewer.subject} has ${rejection.remainingPoints} of ${limits.costPerMinute} per minute left; retry in ${retryAfterSeconds} s`,
+              { extensions: { code: 'RATE_LIMITED', retryAfterSeconds, http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) } } },
             );
           }
         },

@@ -118,7 +118,7 @@ async function main() {
 
   const port = await freePort();
   const server = spawn(process.execPath, [path.join(projectRoot, 'dist/scripts/start.js')], {
-    env: { ...process.env, DATABASE_URL: pg.url, PORT: String(port), LOG_LEVEL: 'warn', DB_POOL_SIZE: String(CONCURRENCY), SUNSHINE_JWT_SECRET: BENCH_SECRET, RATE_LIMIT_PER_MINUTE: '0' },
+    env: { ...process.env, DATABASE_URL: pg.url, PORT: String(port), LOG_LEVEL: 'warn', DB_POOL_SIZE: String(CONCURRENCY), SUNSHINE_JWT_SECRET: BENCH_SECRET, RATE_LIMIT_PER_MINUTE: '0', GRAPHQL_COST_PER_MINUTE: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {

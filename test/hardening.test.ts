@@ -108,6 +108,30 @@ describe('with tight server settings', () => {
     }
   });
 
+  test('each subject has a budget of complexity points per minute; every answer says what it cost', async () => {
+    const api = await startTestApi(db, { limits: { costPerMinute: 1_000 } });
+    try {
+      const auditor = api.as('AUDITOR');
+      const query = `{ fundLines { code nameZh } }`;
+      const first = await auditor.gql(query);
+      expect(first.status).toBe(200);
+      const cost = first.extensions!.cost;
+      expect(cost).toMatchObject({ limit: DEFAULT_LIMITS.maxComplexity, remaining: 1_000 - cost.requested });
+      expect(cost.requested).toBeGreaterThan(1);
+      expect(Date.parse(cost.resetAt)).toBeGreaterThan(Date.now());
+      const calls = Math.floor(1_000 / cost.requested);
+      for (let i = 1; i < calls; i++) expect((await auditor.gql(query)).status).toBe(200);
+      const spent = await auditor.gql(query);
+      expect(spent.status).toBe(429);
+      expect(errorCodes(spent)).toEqual(['RATE_LIMITED']);
+      expect(spent.errors![0]!.message).toMatch(/costs \d+ points/);
+      // Another subject has its own budget.
+      expect((await api.as('SYSTEM_CLIENT').gql(query)).status).toBe(200);
+    } finally {
+      await api.close();
+    }
+  });
+
   test('production mode: no introspection, no field suggestions, internal errors masked', async () => {
     const api = await startTestApi(db, { production: true });
     try {

@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
+  extensions?: Record<string, any>;
   data?: T;
   errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string; [key: string]: unknown } }[];
 }
@@ -48,7 +49,7 @@ export async function startTestApi(db: TestDatabase, options: { production?: boo
     production: options.production ?? false,
     keySet: secretKeySet(TEST_JWT_SECRET),
     // Tests fire many requests at once; the rate limit has its own test.
-    limits: { ...DEFAULT_LIMITS, requestsPerMinute: 0, ...options.limits },
+    limits: { ...DEFAULT_LIMITS, requestsPerMinute: 0, costPerMinute: 0, ...options.limits },
     ...(options.maxBody ? { maxBody: options.maxBody } : {}),
   });
   const url = await app.listen(0, '127.0.0.1');
