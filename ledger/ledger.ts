@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { badInput, fromDatabaseError, LedgerError } from './errors.js';
 import { positiveFen } from './money.js';
-import { loadTransactions } from './queries.js';
+import { loadTransactions, TX_COLUMNS } from './queries.js';
 import {
   FUNDING_SOURCES,
   PAYEE_TYPES,
@@ -18,6 +18,8 @@ import {
   type DisburseInput,
   type PayeeType,
   type PostResult,
+  type PostingRecord,
+  type TransactionRecord,
   type ReceiveAllocationInput,
   type ReturnFundsInput,
   type ReverseInput,
@@ -98,32 +100,42 @@ function common(input: { idempotencyKey: unknown; effectiveDate: unknown; memo?:
   };
 }
 
-/** Reads a planner needs, on the request's own connection, with in-request bookkeeping of lot balances. */
+/**
+ * Reference data that does not change under a writer's feet: a region's level and subtree follow from
+ * its code, and fund lines are never removed. Only positive answers are kept (a region or fund line
+ * may be added later). Shared by every group a writer runs.
+ */
+export class ReferenceCache {
+  readonly fundLines = new Set<string>();
+  readonly regions = new Map<string, { code: string; level: string; subtreeMax: string }>();
+}
+
+/** Reads a planner needs, on the writing connection, with bookkeeping of lot balances across the plans of one database transaction. */
 class PlanningContext {
-  private readonly fundLines = new Map<string, boolean>();
   /** AVAILABLE balance per (region|fundLine|lotId) as seen by this request, after the plans made so far. */
   private readonly available = new Map<string, bigint>();
 
-  constructor(readonly client: pg.PoolClient) {}
+  constructor(
+    readonly client: pg.PoolClient,
+    private readonly reference: ReferenceCache = new ReferenceCache(),
+  ) {}
 
   async fundLine(code: string, field = 'fundLine'): Promise<string> {
-    if (!this.fundLines.has(code)) {
+    if (!this.reference.fundLines.has(code)) {
       const { rowCount } = await this.client.query('select 1 from ledger.fund_line where code = $1', [code]);
-      this.fundLines.set(code, (rowCount ?? 0) > 0);
+      if (!rowCount) throw badInput(`unknown fund line ${code}`, field);
+      this.reference.fundLines.add(code);
     }
-    if (!this.fundLines.get(code)) throw badInput(`unknown fund line ${code}`, field);
     return code;
   }
 
-  private readonly regions = new Map<string, { code: string; level: string; subtreeMax: string } | null>();
-
   async region(code: string, field: string): Promise<{ code: string; level: string; subtreeMax: string }> {
     v.regionCode(code, field);
-    if (!this.regions.has(code)) {
+    if (!this.reference.regions.has(code)) {
       const { rows } = await this.client.query('select code, level, subtree_max from region where code = $1', [code]);
-      this.regions.set(code, rows[0] ? { code: rows[0].code, level: rows[0].level, subtreeMax: rows[0].subtree_max } : null);
+      if (rows[0]) this.reference.regions.set(code, { code: rows[0].code, level: rows[0].level, subtreeMax: rows[0].subtree_max });
     }
-    const region = this.regions.get(code);
+    const region = this.reference.regions.get(code);
     if (!region) throw new LedgerError('NOT_FOUND', `no region with code ${code}`, field);
     return region;
   }
@@ -185,6 +197,12 @@ class PlanningContext {
         await this.lot(lotId); // NOT_FOUND when it does not exist at all
         throw badInput(`lot ${lotId} is not a ${fundLine} lot of region ${regionCode}`, 'lotId');
       }
+      // Checked here so that one request of a group fails alone, before anything is written; the
+      // posting trigger (SL001, under the lot's lock) remains the guarantee.
+      const balance = lots.find((lot) => lot.lotId === lotId)!.balance;
+      if (balance < amount) {
+        throw new LedgerError('INSUFFICIENT_FUNDS', `insufficient funds: ${fundLine} lot ${lotId} of region ${regionCode} has ${balance} fen available, the posting needs ${amount}`);
+      }
       chosen = lotId;
     } else {
       chosen = lots.find((lot) => lot.balance >= amount)?.lotId;
@@ -210,7 +228,11 @@ class PlanningContext {
 }
 
 export class Ledger {
-  constructor(private readonly pool: pg.Pool) {}
+  private readonly writer: GroupWriter;
+
+  constructor(private readonly pool: pg.Pool) {
+    this.writer = writerFor(pool);
+  }
 
   // ---- requests -------------------------------------------------------------------------------
 
@@ -500,156 +522,372 @@ export class Ledger {
     return this.one(this.reversal(input), actor);
   }
 
-  private async one(request: Request, actor: string): Promise<PostResult> {
-    const [result] = await this.execute([request], actor);
-    return result!;
+  private one(request: Request, actor: string): Promise<PostResult> {
+    return this.writer.submit({ request, actor: v.requireText(actor, 'actor', 200), attempts: 0 });
   }
 
-  // ---- the write protocol ---------------------------------------------------------------------
-
+  /** Requests in ONE database transaction, all or nothing (disburseBatch). */
   private async execute(requests: Request[], actor: string): Promise<PostResult[]> {
     const who = v.requireText(actor, 'actor', 200);
-    const client = await this.pool.connect();
     try {
-      await client.query('begin');
-      await client.query(`set local role ${APP_ROLE}`);
-      const answers = await this.write(client, requests, who);
-      await client.query('commit');
-      // Read back after the commit: the chain lock is held only from the header insert to the commit.
-      const loaded = new Map((await loadTransactions(client, answers.map((a) => a.id))).map((t) => [t.id, t]));
-      return answers.map((a) => ({ transaction: loaded.get(a.id)!, replayed: a.replayed }));
+      return await inLedgerTransaction(this.pool, async (client) => {
+        const answers = await writeRequests(client, requests.map((request) => ({ request, actor: who, attempts: 0 })), this.writer.reference, true);
+        return answers.map((a) => {
+          if ('result' in a) return a.result;
+          throw 'error' in a ? a.error : new Error('internal: an atomic write asked for a retry');
+        });
+      });
     } catch (error) {
-      await client.query('rollback').catch(() => {});
       throw fromDatabaseError(error) ?? error;
+    }
+  }
+}
+
+// ---- the write protocol -------------------------------------------------------------------------
+
+/** One request waiting to be written, with the actor it is recorded under. */
+interface Pending {
+  request: Request;
+  actor: string;
+  /** How many times it was sent back to the queue (a stale plan is retried once with fresh reads). */
+  attempts: number;
+}
+
+type Answer = { result: PostResult } | { error: unknown } | { retry: true };
+
+/** The chain head's lock (the header trigger takes the same one): every ledger writer takes it first. */
+const CHAIN_LOCK_SQL = 'select pg_advisory_xact_lock(21325, 1)';
+
+/** The most requests one group takes (a longer group holds the chain lock longer). */
+const MAX_GROUP = 256;
+
+/**
+ * Runs `fn` in one database transaction as the application role, holding the chain lock from the
+ * start. Every ledger write takes its locks in the order chain → idempotency keys → lots → daily
+ * totals, so writers (groups, batches, several processes) cannot deadlock; they are serialised by
+ * the chain lock, which the header insert needs anyway until the commit.
+ */
+async function inLedgerTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query(`begin; set local role ${APP_ROLE}; ${CHAIN_LOCK_SQL}`);
+    const result = await fn(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Group commit. Requests submitted while a group is being written wait in a queue; the next group
+ * takes them all (up to MAX_GROUP) into ONE database transaction: one chain-lock hold and one WAL
+ * flush serve them all. Each request stays atomic: a request that fails planning writes nothing,
+ * and if the set-based insert of the group fails, it is rolled back to its savepoint and every
+ * request is inserted again under its own savepoint, so only the failing one gets an error. A
+ * caller's promise settles after COMMIT. One writer per pool (the API builds a Ledger per request).
+ */
+class GroupWriter {
+  readonly reference = new ReferenceCache();
+  private readonly queue: { item: Pending; resolve: (r: PostResult) => void; reject: (e: unknown) => void }[] = [];
+  private running = false;
+  /** Groups written so far and requests in them (for tests and measurements). */
+  readonly stats = { groups: 0, requests: 0 };
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  submit(item: Pending): Promise<PostResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.running) {
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const group = this.queue.splice(0, MAX_GROUP);
+        try {
+          await this.run(group);
+        } catch (error) {
+          for (const g of group) g.reject(error);
+        }
+      }
     } finally {
-      client.release();
+      this.running = false;
     }
   }
 
-  /** Writes what is new; answers each request with the id of its transaction and whether it was a replay. */
-  private async write(client: pg.PoolClient, requests: Request[], actor: string): Promise<{ id: string; replayed: boolean }[]> {
-    // 1. Idempotency: lock every key (in one order), then look the keys up.
-    const keys = requests.map((r) => r.idempotencyKey);
-    // Keys hash into 1,024 buckets, so a 100,000-line batch takes at most 1,024 locks (PostgreSQL's lock table is finite).
-    await client.query(
-      `select pg_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, b)
-       from (select distinct hashtext(k) & 1023 as b from unnest($1::text[]) k order by 1) s`,
-      [keys],
-    );
-    const existing = await client.query<{ id: string; idempotency_key: string; request_hash: Buffer }>(
-      `select id::text, idempotency_key, request_hash from ledger.transaction where idempotency_key = any($1::text[])`,
-      [keys],
-    );
-    const byKey = new Map(existing.rows.map((row) => [row.idempotency_key, row]));
-    /** Per request: the id of the transaction that answers it (fresh ones are filled in after the insert). */
-    const answers: { id: string | null; replayed: boolean; fresh?: number }[] = [];
-    const fresh: { request: Request; plan: Plan }[] = [];
-    const ctx = new PlanningContext(client);
-
-    // 2. Plan every new request (reads and checks only).
-    for (const request of requests) {
-      const previous = byKey.get(request.idempotencyKey);
-      if (previous) {
-        if (!previous.request_hash.equals(request.requestHash)) {
-          throw new LedgerError(
-            'IDEMPOTENCY_CONFLICT',
-            `idempotency key ${request.idempotencyKey} was already used for a different request (transaction ${previous.id})`,
-            'idempotencyKey',
-          );
+  private async run(group: GroupWriter['queue']): Promise<void> {
+    let answers: Answer[];
+    try {
+      answers = await inLedgerTransaction(this.pool, (client) => writeRequests(client, group.map((g) => g.item), this.reference, false));
+      this.stats.groups++;
+      this.stats.requests += group.length;
+    } catch {
+      // The group's transaction failed as a whole (at COMMIT, or a statement outside any savepoint):
+      // nothing of it was written. Each request then gets a transaction of its own.
+      for (const g of group) {
+        try {
+          const [answer] = await inLedgerTransaction(this.pool, (client) => writeRequests(client, [g.item], this.reference, true));
+          if (answer && 'result' in answer) g.resolve(answer.result);
+          else g.reject(answer && 'error' in answer ? answer.error : new Error('internal: no answer'));
+        } catch (error) {
+          g.reject(fromDatabaseError(error) ?? error);
         }
-        answers.push({ id: previous.id, replayed: true });
-        continue;
       }
-      answers.push({ id: null, replayed: false, fresh: fresh.length });
-      fresh.push({ request, plan: await request.plan(ctx) });
+      return;
     }
+    const retry: GroupWriter['queue'] = [];
+    answers.forEach((answer, i) => {
+      const g = group[i]!;
+      if ('result' in answer) g.resolve(answer.result);
+      else if ('error' in answer) g.reject(answer.error);
+      else retry.push({ ...g, item: { ...g.item, attempts: g.item.attempts + 1 } });
+    });
+    this.queue.unshift(...retry);
+  }
+}
 
-    if (fresh.length) {
-      // 3. Transaction ids, lots, accounts.
-      const ids = (
-        await client.query<{ id: string }>(`select nextval('ledger.transaction_id_seq')::text as id from generate_series(1, $1)`, [fresh.length])
-      ).rows.map((r) => r.id);
-      const createdLots: string[][] = [];
-      for (const [index, { plan }] of fresh.entries()) {
-        const lots: string[] = [];
-        for (const lot of plan.newLots) {
-          const { rows } = await client.query<{ id: string }>(
-            `insert into ledger.lot (fund_line, region_code, parent_lot_id, fiscal_year, funding_source, document_no, created_by_transaction_id)
-             values ($1, $2, $3, $4, $5, $6, $7) returning id::text`,
-            [lot.fundLine, lot.regionCode, lot.parentLotId, lot.fiscalYear, lot.fundingSource, lot.documentNo, ids[index]],
-          );
-          lots.push(rows[0]!.id);
-        }
-        createdLots.push(lots);
-      }
-      const accounts = await this.accountIds(client, fresh.flatMap(({ plan }) => plan.postings.map((p) => p.account)));
+const writers = new WeakMap<pg.Pool, GroupWriter>();
+function writerFor(pool: pg.Pool): GroupWriter {
+  let writer = writers.get(pool);
+  if (!writer) writers.set(pool, (writer = new GroupWriter(pool)));
+  return writer;
+}
 
-      // 4. Postings, sorted by lot so that lot locks are always taken in ascending order.
-      const postings = fresh.flatMap(({ request, plan }, index) =>
-        plan.postings.map((p) => ({
-          transactionId: ids[index]!,
-          accountId: accounts.get(accountKey(p.account))!,
-          lotId: 'id' in p.lot ? p.lot.id : createdLots[index]![p.lot.created]!,
-          amount: p.amount,
-          effectiveDate: request.effectiveDate,
-        })),
-      );
-      postings.sort((a, b) => compareIds(a.lotId, b.lotId) || compareIds(a.transactionId, b.transactionId));
-      await client.query(
-        `insert into ledger.posting (transaction_id, account_id, lot_id, amount, effective_date)
-         select * from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::date[])`,
-        [
-          postings.map((p) => p.transactionId),
-          postings.map((p) => p.accountId),
-          postings.map((p) => p.lotId),
-          postings.map((p) => p.amount.toString()),
-          postings.map((p) => p.effectiveDate),
-        ],
-      );
+/** Groups written so far through this pool's writer and the requests in them. */
+export function groupCommitStats(pool: pg.Pool): { groups: number; requests: number } {
+  return { ...writerFor(pool).stats };
+}
 
-      // 5. Headers last, in request order: each takes the chain lock, its seq and its hash.
-      const column = <T>(pick: (plan: Plan, request: Request) => T) => fresh.map(({ plan, request }) => pick(plan, request));
-      await client.query(
-        `insert into ledger.transaction (id, kind, idempotency_key, request_hash, fund_line, region_code, counterpart_region_code,
-           effective_date, document_no, memo, actor, reverses_id, reason, allocation_id, payee_type, payee_id, service_month,
-           benefit_code, beneficiary_village_code)
-         select u.id, u.kind, u.key, u.hash, u.fund_line, u.region, u.counterpart, u.effective_date, u.document_no, u.memo, $19,
-                u.reverses, u.reason, u.allocation, u.payee_type, u.payee_id, u.service_month, u.benefit_code, u.village
-         from unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::date[], $9::text[],
-                     $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
-              with ordinality as u (id, kind, key, hash, fund_line, region, counterpart, effective_date, document_no, memo, reverses,
-                                    reason, allocation, payee_type, payee_id, service_month, benefit_code, village, n)
-         order by u.n`,
-        [
-          ids,
-          column((p) => p.kind),
-          column((_p, r) => r.idempotencyKey),
-          column((_p, r) => r.requestHash),
-          column((p) => p.fundLine),
-          column((p) => p.regionCode),
-          column((p) => p.counterpartRegionCode ?? null),
-          column((_p, r) => r.effectiveDate),
-          column((p) => p.documentNo ?? null),
-          column((_p, r) => r.memo),
-          column((p) => p.reversesId ?? null),
-          column((p) => p.reason ?? null),
-          column((p) => p.allocationId ?? null),
-          column((p) => p.payeeType ?? null),
-          column((p) => p.payeeId ?? null),
-          column((p) => p.serviceMonth ?? null),
-          column((p) => p.benefitCode ?? null),
-          column((p) => p.beneficiaryVillageCode ?? null),
-          actor,
-        ],
-      );
-      for (const answer of answers) if (answer.fresh !== undefined) answer.id = ids[answer.fresh]!;
+interface Fresh {
+  index: number;
+  request: Request;
+  actor: string;
+  plan: Plan;
+  attempts: number;
+}
+
+/**
+ * Writes what is new and answers every request: its transaction (fresh or replayed) or its error.
+ * `atomic` (a batch, or one request alone): the first error is thrown and the transaction aborts.
+ * Otherwise (a group): errors are per request, and a failing request leaves no trace.
+ */
+async function writeRequests(client: pg.PoolClient, items: Pending[], reference: ReferenceCache, atomic: boolean): Promise<Answer[]> {
+  // 1. Idempotency: lock every key (in one order), then look the keys up. Keys hash into 1,024
+  //    buckets, so a 100,000-line batch takes at most 1,024 locks (PostgreSQL's lock table is finite).
+  const keys = [...new Set(items.map((i) => i.request.idempotencyKey))];
+  await client.query(
+    `select pg_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, b)
+     from (select distinct hashtext(k) & 1023 as b from unnest($1::text[]) k order by 1) s`,
+    [keys],
+  );
+  const existing = await client.query<{ id: string; idempotency_key: string; request_hash: Buffer }>(
+    `select id::text, idempotency_key, request_hash from ledger.transaction where idempotency_key = any($1::text[])`,
+    [keys],
+  );
+  const byKey = new Map(existing.rows.map((row) => [row.idempotency_key, row]));
+  const conflict = (key: string, id: string) =>
+    new LedgerError('IDEMPOTENCY_CONFLICT', `idempotency key ${key} was already used for a different request (transaction ${id})`, 'idempotencyKey');
+
+  const answers: (Answer | undefined)[] = new Array(items.length);
+  const replays = new Map<number, string>(); // request index → id of the committed transaction it replays
+  const sameGroup = new Map<number, number>(); // request index → index of the earlier request of this group with its key
+  const freshByKey = new Map<string, number>();
+  const fresh: Fresh[] = [];
+  const ctx = new PlanningContext(client, reference);
+
+  // 2. Plan every new request (reads and checks only: a refusal here writes nothing).
+  for (const [index, { request, actor, attempts }] of items.entries()) {
+    const previous = byKey.get(request.idempotencyKey);
+    if (previous) {
+      if (!previous.request_hash.equals(request.requestHash)) {
+        if (atomic) throw conflict(request.idempotencyKey, previous.id);
+        answers[index] = { error: conflict(request.idempotencyKey, previous.id) };
+      } else replays.set(index, previous.id);
+      continue;
     }
-
-    return answers.map((a) => ({ id: a.id!, replayed: a.replayed }));
+    const earlier = freshByKey.get(request.idempotencyKey);
+    if (earlier !== undefined) {
+      sameGroup.set(index, earlier); // decided once the earlier one is written
+      continue;
+    }
+    try {
+      fresh.push({ index, request, actor, attempts, plan: await request.plan(ctx) });
+      freshByKey.set(request.idempotencyKey, index);
+    } catch (error) {
+      if (atomic || !(error instanceof LedgerError)) throw error;
+      answers[index] = { error };
+    }
   }
 
-  /** Finds or creates the accounts (accounts are append-only rows, created on first use). */
-  private async accountIds(client: pg.PoolClient, keys: AccountKey[]): Promise<Map<string, string>> {
+  // 3. Insert. A group first tries all its requests in set-based statements; if that fails, it rolls
+  //    back to its savepoint and inserts each request under a savepoint of its own.
+  if (fresh.length) {
+    const [, ids] = (await client.query(
+      `savepoint ledger_group; select nextval('ledger.transaction_id_seq')::text as id from generate_series(1, ${fresh.length})`,
+    )) as unknown as pg.QueryResult<{ id: string }>[];
+    const withIds = fresh.map((f, i) => ({ ...f, id: ids!.rows[i]!.id }));
+    try {
+      const records = await insertPlanned(client, withIds);
+      withIds.forEach((f, i) => (answers[f.index] = { result: { transaction: records[i]!, replayed: false } }));
+    } catch (error) {
+      if (atomic) throw error;
+      await client.query('rollback to savepoint ledger_group');
+      for (const f of withIds) {
+        await client.query('savepoint ledger_request');
+        try {
+          const [record] = await insertPlanned(client, [f]);
+          await client.query('release savepoint ledger_request');
+          answers[f.index] = { result: { transaction: record!, replayed: false } };
+        } catch (requestError) {
+          await client.query('rollback to savepoint ledger_request');
+          const mapped = fromDatabaseError(requestError) ?? requestError;
+          // Overspent at insert although the plan had the money: the plan was made on bookkeeping a
+          // failed request of the group had changed. Planned again with fresh reads, once.
+          const stale = (requestError as { code?: string }).code === 'SL001' && f.attempts === 0;
+          answers[f.index] = stale ? { retry: true } : { error: mapped };
+        }
+      }
+    }
+  }
+
+  // 4. Requests whose key an earlier request of this group carried: replays of it (or conflicts);
+  //    if the earlier one failed, the key is still free and the request goes to the next group.
+  for (const [index, earlier] of sameGroup) {
+    const first = answers[earlier];
+    const request = items[index]!.request;
+    if (first && 'result' in first) {
+      answers[index] = request.requestHash.equals(items[earlier]!.request.requestHash)
+        ? { result: { transaction: first.result.transaction, replayed: true } }
+        : { error: conflict(request.idempotencyKey, first.result.transaction.id) };
+    } else {
+      answers[index] = { retry: true };
+    }
+  }
+
+  // 5. Replays of committed transactions, read in this transaction.
+  if (replays.size) {
+    const loaded = new Map((await loadTransactions(client, [...new Set(replays.values())])).map((t) => [t.id, t]));
+    for (const [index, id] of replays) answers[index] = { result: { transaction: loaded.get(id)!, replayed: true } };
+  }
+  return answers.map((a) => a ?? { error: new Error('internal: a request was left without an answer') });
+}
+
+/**
+ * Inserts planned requests (with their transaction ids): lots, accounts, postings sorted by lot (so
+ * lot locks are taken in ascending order), then the headers in request order (each takes its seq
+ * and hash). Answers each request's transaction as stored, from RETURNING (no read-back).
+ */
+async function insertPlanned(client: pg.PoolClient, planned: (Fresh & { id: string })[]): Promise<TransactionRecord[]> {
+  // Lots (a plan creates at most one).
+  const newLots = planned.flatMap((f) => {
+    if (f.plan.newLots.length > 1) throw new Error('internal: a plan creates at most one lot');
+    return f.plan.newLots.map((lot) => ({ ...lot, transactionId: f.id }));
+  });
+  const createdLot = new Map<string, string>();
+  if (newLots.length) {
+    const { rows } = await client.query<{ id: string; tx: string }>(
+      `insert into ledger.lot (fund_line, region_code, parent_lot_id, fiscal_year, funding_source, document_no, created_by_transaction_id)
+       select * from unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::text[], $7::bigint[])
+       returning id::text, created_by_transaction_id::text as tx`,
+      [
+        newLots.map((l) => l.fundLine),
+        newLots.map((l) => l.regionCode),
+        newLots.map((l) => l.parentLotId),
+        newLots.map((l) => l.fiscalYear),
+        newLots.map((l) => l.fundingSource),
+        newLots.map((l) => l.documentNo),
+        newLots.map((l) => l.transactionId),
+      ],
+    );
+    for (const row of rows) createdLot.set(row.tx, row.id);
+  }
+  const accountKeys = new Map(planned.flatMap((f) => f.plan.postings.map((p) => [accountKey(p.account), p.account] as const)));
+  const accounts = await accountIds(client, [...accountKeys.values()]);
+  const accountById = new Map([...accounts].map(([k, id]) => [id, accountKeys.get(k)!]));
+
+  const postings = planned.flatMap((f) =>
+    f.plan.postings.map((p) => ({
+      transactionId: f.id,
+      accountId: accounts.get(accountKey(p.account))!,
+      lotId: 'id' in p.lot ? p.lot.id : createdLot.get(f.id)!,
+      amount: p.amount,
+      effectiveDate: f.request.effectiveDate,
+    })),
+  );
+  postings.sort((a, b) => compareIds(a.lotId, b.lotId) || compareIds(a.transactionId, b.transactionId));
+  const inserted = await client.query(
+    `insert into ledger.posting as p (transaction_id, account_id, lot_id, amount, effective_date)
+     select * from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::date[])
+     returning p.transaction_id::text as tx, p.id::text, p.account_id::text as "accountId", p.account_kind as "accountKind",
+               p.region_code as "regionCode", p.fund_line as "fundLine", p.lot_id::text as "lotId", p.amount::text as amount,
+               p.balance_after::text as "balanceAfter"`,
+    [
+      postings.map((p) => p.transactionId),
+      postings.map((p) => p.accountId),
+      postings.map((p) => p.lotId),
+      postings.map((p) => p.amount.toString()),
+      postings.map((p) => p.effectiveDate),
+    ],
+  );
+  const byTx = new Map<string, PostingRecord[]>();
+  for (const { tx, amount, balanceAfter, ...rest } of inserted.rows) {
+    const account = accountById.get(rest.accountId)!;
+    const list = byTx.get(tx) ?? [];
+    list.push({ ...rest, payeeType: account.payeeType, payeeId: account.payeeId, amount: BigInt(amount), balanceAfter: BigInt(balanceAfter) });
+    byTx.set(tx, list);
+  }
+  for (const list of byTx.values()) list.sort((a, b) => compareIds(a.id, b.id));
+
+  const column = <T>(pick: (f: Fresh & { id: string }) => T) => planned.map(pick);
+  const headers = await client.query(
+    `insert into ledger.transaction as t (id, kind, idempotency_key, request_hash, fund_line, region_code, counterpart_region_code,
+       effective_date, document_no, memo, actor, reverses_id, reason, allocation_id, payee_type, payee_id, service_month,
+       benefit_code, beneficiary_village_code)
+     select u.id, u.kind, u.key, u.hash, u.fund_line, u.region, u.counterpart, u.effective_date, u.document_no, u.memo, u.actor,
+            u.reverses, u.reason, u.allocation, u.payee_type, u.payee_id, u.service_month, u.benefit_code, u.village
+     from unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::date[], $9::text[],
+                 $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[])
+          with ordinality as u (id, kind, key, hash, fund_line, region, counterpart, effective_date, document_no, memo, reverses,
+                                reason, allocation, payee_type, payee_id, service_month, benefit_code, village, actor, n)
+     order by u.n
+     returning ${TX_COLUMNS}`,
+    [
+      column((f) => f.id),
+      column((f) => f.plan.kind),
+      column((f) => f.request.idempotencyKey),
+      column((f) => f.request.requestHash),
+      column((f) => f.plan.fundLine),
+      column((f) => f.plan.regionCode),
+      column((f) => f.plan.counterpartRegionCode ?? null),
+      column((f) => f.request.effectiveDate),
+      column((f) => f.plan.documentNo ?? null),
+      column((f) => f.request.memo),
+      column((f) => f.plan.reversesId ?? null),
+      column((f) => f.plan.reason ?? null),
+      column((f) => f.plan.allocationId ?? null),
+      column((f) => f.plan.payeeType ?? null),
+      column((f) => f.plan.payeeId ?? null),
+      column((f) => f.plan.serviceMonth ?? null),
+      column((f) => f.plan.benefitCode ?? null),
+      column((f) => f.plan.beneficiaryVillageCode ?? null),
+      column((f) => f.actor),
+    ],
+  );
+  const records = new Map(headers.rows.map((row) => [row.id as string, { ...row, postings: byTx.get(row.id) ?? [] } as TransactionRecord]));
+  return planned.map((f) => records.get(f.id)!);
+}
+
+/** Finds or creates the accounts (accounts are append-only rows, created on first use). */
+async function accountIds(client: pg.PoolClient, keys: AccountKey[]): Promise<Map<string, string>> {
     const unique = [...new Map(keys.map((k) => [accountKey(k), k])).values()];
     const cols = [
       unique.map((k) => k.regionCode),
@@ -682,7 +920,6 @@ export class Ledger {
     return new Map(
       rows.map((r) => [accountKey({ regionCode: r.region_code, fundLine: r.fund_line, kind: r.kind, payeeType: r.payee_type, payeeId: r.payee_id }), r.id]),
     );
-  }
 }
 
 function compareIds(a: string, b: string): number {

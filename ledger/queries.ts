@@ -12,7 +12,8 @@ type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 /** verifyLedger works through the chain in chunks of this many seqs, in parallel on a pool. */
 const VERIFY_CHUNK = 100_000n;
 
-const TX_COLUMNS = `t.id::text, t.seq::text, t.kind, t.idempotency_key as "idempotencyKey", t.fund_line as "fundLine",
+/** The columns of a TransactionRecord (table alias t); also the RETURNING list of the header insert. */
+export const TX_COLUMNS = `t.id::text, t.seq::text, t.kind, t.idempotency_key as "idempotencyKey", t.fund_line as "fundLine",
   t.region_code as "regionCode", t.counterpart_region_code as "counterpartRegionCode", t.effective_date::text as "effectiveDate",
   to_char(t.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "recordedAt", t.document_no as "documentNo",
   t.memo, t.actor, t.reverses_id::text as "reversesId", t.reason, t.allocation_id::text as "allocationId",
