@@ -10,7 +10,8 @@
  *   6. trail of random disbursements and city-wide balances, p50/p95.
  * Everything goes through the ledger module (ledger/), i.e. the same code the GraphQL mutations call.
  *
- * Options (env): LEDGER_BENCH_SECONDS (per throughput phase, default 15), LEDGER_BENCH_TOTAL.
+ * Options (env): LEDGER_BENCH_SECONDS (per throughput phase, default 15), LEDGER_BENCH_TOTAL, LEDGER_BENCH_BATCH
+ * (lines per batch, default 100,000; smaller only to iterate quickly).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,13 +22,14 @@ import { startEmbeddedPostgres } from '../platform/database.js';
 import { migrate, openOrm } from '../platform/orm.js';
 import { ormPool } from '../platform/sql.js';
 import { importRegions } from '../hierarchy/import.js';
-import { Ledger } from '../ledger/ledger.js';
+import { groupCommitStats, Ledger } from '../ledger/ledger.js';
 import { LedgerQueries } from '../ledger/queries.js';
 import type { DisburseInput } from '../ledger/types.js';
 import { latencyStats } from './latency.js';
 
 const SECONDS = Number(process.env.LEDGER_BENCH_SECONDS ?? 15);
 const TOTAL = Number(process.env.LEDGER_BENCH_TOTAL ?? 1_000_000);
+const BATCH = Number(process.env.LEDGER_BENCH_BATCH ?? 100_000);
 const CONNECTIONS = 8;
 const CITY = '320300000000';
 const FUND = 'SENIOR_ALLOWANCE';
@@ -81,6 +83,7 @@ async function main() {
 
     async function throughput(label: string, next: () => DisburseInput) {
       const latencies: number[] = [];
+      const before = groupCommitStats(pool);
       const until = performance.now() + SECONDS * 1000;
       await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
         while (performance.now() < until) {
@@ -90,11 +93,13 @@ async function main() {
         }
       }));
       const s = latencyStats(latencies);
-      console.log(`| ${label} | ${(s.n / SECONDS).toFixed(0)}/s | ${s.p50.toFixed(1)} | ${s.p95.toFixed(1)} | ${s.p99.toFixed(1)} |`);
+      const after = groupCommitStats(pool);
+      const perGroup = (after.requests - before.requests) / Math.max(1, after.groups - before.groups);
+      console.log(`| ${label} | ${(s.n / SECONDS).toFixed(0)}/s | ${s.p50.toFixed(1)} | ${s.p95.toFixed(1)} | ${s.p99.toFixed(1)} | ${perGroup.toFixed(1)} |`);
     }
 
     console.log(`## Ledger throughput (${CONNECTIONS} connections, ${SECONDS} s each, fsync on, ${os.cpus().length} cores)\n`);
-    console.log('| workload | disbursements | p50 ms | p95 ms | p99 ms |\n|---|---:|---:|---:|---:|');
+    console.log('| workload | disbursements | p50 ms | p95 ms | p99 ms | requests per commit |\n|---|---:|---:|---:|---:|---:|');
     await throughput('single disbursements, 11 county lots, 20,000 payees', () => line(pick(countyCodes), Math.floor(Math.random() * 20000)));
     const hot = countyCodes[0]!;
     await throughput('single disbursements, one hot lot and account', () => line(hot, Math.floor(Math.random() * 20000)));
@@ -105,15 +110,15 @@ async function main() {
       await ledger.disburseBatch(lines, 'bench');
       return (performance.now() - t) / 1000;
     };
-    const first = await batch(100_000, '2026-03');
-    console.log(`\n- disburseBatch of 100,000 lines (one database transaction): ${first.toFixed(1)} s (${(100_000 / first).toFixed(0)} lines/s)`);
+    const first = await batch(BATCH, '2026-03');
+    console.log(`\n- disburseBatch of ${BATCH.toLocaleString('en')} lines (one database transaction): ${first.toFixed(1)} s (${(BATCH / first).toFixed(0)} lines/s)`);
 
     let count = Number((await pool.query('select count(*) from ledger.transaction')).rows[0].count);
     const months = ['2026-04', '2026-05', '2026-06', '2026-07', '2026-08', '2026-09', '2026-10', '2026-11', '2026-12', '2027-01', '2027-02'];
     let loadSeconds = 0;
     for (const month of months) {
       if (count >= TOTAL) break;
-      loadSeconds += await batch(Math.min(100_000, TOTAL - count), month);
+      loadSeconds += await batch(Math.min(BATCH, TOTAL - count), month);
       count = Number((await pool.query('select count(*) from ledger.transaction')).rows[0].count);
     }
     await pool.query('analyze');

@@ -81,6 +81,8 @@ interface Request {
   memo: string | null;
   requestHash: Buffer;
   plan: (tx: PlanningContext) => Promise<Plan>;
+  /** What the plan will read, so that a group reads it for all its requests in one statement. */
+  reads?: { regions: string[]; available: [regionCode: string, fundLine: string][] };
 }
 
 const accountKey = (a: AccountKey) => [a.regionCode, a.fundLine, a.kind, a.payeeType ?? '', a.payeeId ?? ''].join('|');
@@ -167,25 +169,39 @@ class PlanningContext {
    */
   private async availableByLot(regionCode: string, fundLine: string): Promise<{ lotId: string; fiscalYear: number; balance: bigint }[]> {
     const at = `${regionCode}|${fundLine}`;
-    if (!this.lotsAt.has(at)) {
-      const { rows } = await this.client.query(
-        `select l.id::text as lot_id, l.fiscal_year,
-                coalesce((select p.balance_after from ledger.posting p
-                          where p.account_id = a.id and p.lot_id = l.id order by p.lot_seq desc limit 1), 0)::text as balance
-         from ledger.lot l
-         left join ledger.account a on a.region_code = l.region_code and a.fund_line = l.fund_line
-                                   and a.kind = 'AVAILABLE' and a.payee_type is null
-         where l.region_code = $1 and l.fund_line = $2
-         order by l.fiscal_year, l.id`,
-        [regionCode, fundLine],
-      );
-      for (const row of rows) {
-        const key = this.availableKey(regionCode, fundLine, row.lot_id);
-        if (!this.available.has(key)) this.available.set(key, BigInt(row.balance));
-      }
-      this.lotsAt.set(at, rows.map((row) => ({ lotId: row.lot_id, fiscalYear: row.fiscal_year })));
-    }
+    if (!this.lotsAt.has(at)) await this.loadAvailable([[regionCode, fundLine]]);
     return this.lotsAt.get(at)!.map((lot) => ({ ...lot, balance: this.available.get(this.availableKey(regionCode, fundLine, lot.lotId)) ?? 0n }));
+  }
+
+  /** Loads the lots and AVAILABLE balances of many (region, fund line) pairs in one statement (a group plans them all at once). */
+  async loadAvailable(pairs: [regionCode: string, fundLine: string][]): Promise<void> {
+    const wanted = [...new Map(pairs.map(([r, f]) => [`${r}|${f}`, [r, f] as const])).entries()].filter(([at]) => !this.lotsAt.has(at));
+    if (!wanted.length) return;
+    const { rows } = await this.client.query(
+      `select k.region_code, k.fund_line, l.id::text as lot_id, l.fiscal_year,
+              coalesce((select p.balance_after from ledger.posting p
+                        where p.account_id = a.id and p.lot_id = l.id order by p.lot_seq desc limit 1), 0)::text as balance
+       from unnest($1::text[], $2::text[]) k (region_code, fund_line)
+       join ledger.lot l on l.region_code = k.region_code and l.fund_line = k.fund_line
+       left join ledger.account a on a.region_code = l.region_code and a.fund_line = l.fund_line
+                                 and a.kind = 'AVAILABLE' and a.payee_type is null
+       order by l.fiscal_year, l.id`,
+      [wanted.map(([, [r]]) => r), wanted.map(([, [, f]]) => f)],
+    );
+    for (const [at] of wanted) this.lotsAt.set(at, []);
+    for (const row of rows) {
+      const key = this.availableKey(row.region_code, row.fund_line, row.lot_id);
+      if (!this.available.has(key)) this.available.set(key, BigInt(row.balance));
+      this.lotsAt.get(`${row.region_code}|${row.fund_line}`)!.push({ lotId: row.lot_id, fiscalYear: row.fiscal_year });
+    }
+  }
+
+  /** Regions looked up in one statement (a group plans them all at once). */
+  async loadRegions(codes: string[]): Promise<void> {
+    const missing = [...new Set(codes)].filter((code) => /^[0-9]{12}$/.test(code) && !this.reference.regions.has(code));
+    if (!missing.length) return;
+    const { rows } = await this.client.query('select code, level, subtree_max from region where code = any($1::text[])', [missing]);
+    for (const row of rows) this.reference.regions.set(row.code, { code: row.code, level: row.level, subtreeMax: row.subtree_max });
   }
 
   /** The named lot, or the oldest (by fiscal year) lot with enough AVAILABLE money; records the consumption. */
@@ -220,8 +236,9 @@ class PlanningContext {
     return chosen;
   }
 
-  /** Money coming into a lot within this request (so later plans of a batch can spend it). */
-  credit(regionCode: string, fundLine: string, lotId: string, amount: bigint): void {
+  /** Money coming into a lot within this request (so later plans of a batch or group can spend it). */
+  async credit(regionCode: string, fundLine: string, lotId: string, amount: bigint): Promise<void> {
+    await this.availableByLot(regionCode, fundLine);
     const key = this.availableKey(regionCode, fundLine, lotId);
     if (this.available.has(key)) this.available.set(key, this.available.get(key)! + amount);
   }
@@ -328,7 +345,7 @@ export class Ledger {
           throw badInput(`an allocation issued on ${allocation.effective_date} cannot be received on ${base.effectiveDate}`, 'effectiveDate');
         }
         const amount = BigInt(allocation.amount);
-        ctx.credit(allocation.counterpart_region_code, allocation.fund_line, allocation.lot_id, amount);
+        await ctx.credit(allocation.counterpart_region_code, allocation.fund_line, allocation.lot_id, amount);
         return {
           kind: 'ALLOCATION_RECEIVED',
           fundLine: allocation.fund_line,
@@ -371,6 +388,7 @@ export class Ledger {
       requestHash: hashRequest('DISBURSEMENT', {
         ...base, regionCode, fundLine, amount, payeeType, payeeId, serviceMonth, benefitCode, villageCode, lotId, documentNo,
       }),
+      reads: { regions: [regionCode, villageCode], available: [[regionCode, fundLine]] },
       plan: async (ctx) => {
         const payer = await ctx.region(regionCode, 'regionCode');
         const village = await ctx.region(villageCode, 'villageCode');
@@ -413,7 +431,7 @@ export class Ledger {
         if (!lot.parent_lot_id) throw badInput(`lot ${lotId} was appropriated, not allocated: there is no parent to return it to`, 'lotId');
         const parent = await ctx.lot(lot.parent_lot_id);
         await ctx.consumeLot(lot.region_code, lot.fund_line, amount, lot.id);
-        ctx.credit(parent.region_code, parent.fund_line, parent.id, amount);
+        await ctx.credit(parent.region_code, parent.fund_line, parent.id, amount);
         return {
           kind: 'RETURN',
           fundLine: lot.fund_line,
@@ -703,6 +721,11 @@ async function writeRequests(client: pg.PoolClient, items: Pending[], reference:
   const freshByKey = new Map<string, number>();
   const fresh: Fresh[] = [];
   const ctx = new PlanningContext(client, reference);
+  const reads = items.flatMap((i) => (i.request.reads && !byKey.has(i.request.idempotencyKey) ? [i.request.reads] : []));
+  if (reads.length > 1) {
+    await ctx.loadRegions(reads.flatMap((r) => r.regions));
+    await ctx.loadAvailable(reads.flatMap((r) => r.available));
+  }
 
   // 2. Plan every new request (reads and checks only: a refusal here writes nothing).
   for (const [index, { request, actor, attempts }] of items.entries()) {
