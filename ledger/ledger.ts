@@ -772,11 +772,11 @@ async function writeRequests(client: pg.PoolClient, items: Pending[], reference:
           answers[f.index] = { result: { transaction: record!, replayed: false } };
         } catch (requestError) {
           await client.query('rollback to savepoint ledger_request');
-          const mapped = fromDatabaseError(requestError) ?? requestError;
-          // Overspent at insert although the plan had the money: the plan was made on bookkeeping a
-          // failed request of the group had changed. Planned again with fresh reads, once.
-          const stale = (requestError as { code?: string }).code === 'SL001' && f.attempts === 0;
-          answers[f.index] = stale ? { retry: true } : { error: mapped };
+          // Its plan was made alongside the others of the group (lot bookkeeping, checks that could
+          // not see the others' rows): it goes once more, alone, to the next group, where it is planned
+          // on what this group committed — so its answer is the one it would get after them.
+          const again = withIds.length > 1 && f.attempts === 0;
+          answers[f.index] = again ? { retry: true } : { error: fromDatabaseError(requestError) ?? requestError };
         }
       }
     }
