@@ -919,15 +919,8 @@ async function accountIds(client: pg.PoolClient, keys: AccountKey[]): Promise<Ma
       unique.map((k) => k.payeeType),
       unique.map((k) => k.payeeId),
     ];
-    await client.query(
-      `insert into ledger.account (region_code, fund_line, kind, payee_type, payee_id)
-       select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-       on conflict on constraint account_key do nothing`,
-      cols,
-    );
-    // Two statements so that each join is a plain equality on the account_key index.
-    const { rows } = await client.query(
-      `select a.id::text, a.region_code, a.fund_line, a.kind, a.payee_type, a.payee_id
+    // Each join is a plain equality on the account_key index (payee columns null or not).
+    const existing = `select a.id::text, a.region_code, a.fund_line, a.kind, a.payee_type, a.payee_id
        from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) k (region_code, fund_line, kind, payee_type, payee_id)
        join ledger.account a on a.region_code = k.region_code and a.fund_line = k.fund_line and a.kind = k.kind
          and a.payee_type = k.payee_type and a.payee_id = k.payee_id
@@ -937,9 +930,20 @@ async function accountIds(client: pg.PoolClient, keys: AccountKey[]): Promise<Ma
        from unnest($1::text[], $2::text[], $3::text[], $4::text[]) k (region_code, fund_line, kind, payee_type)
        join ledger.account a on a.region_code = k.region_code and a.fund_line = k.fund_line and a.kind = k.kind
          and a.payee_type is null and a.payee_id is null
-       where k.payee_type is null`,
+       where k.payee_type is null`;
+    // One statement: the new accounts come from RETURNING, the others from the index (the statement's
+    // snapshot does not see its own inserts, so none is counted twice).
+    let { rows } = await client.query(
+      `with created as (
+         insert into ledger.account (region_code, fund_line, kind, payee_type, payee_id)
+         select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+         on conflict on constraint account_key do nothing
+         returning id::text, region_code, fund_line, kind, payee_type, payee_id)
+       select * from created union all ${existing}`,
       cols,
     );
+    // An account another transaction created (and committed) meanwhile is outside that snapshot.
+    if (rows.length < unique.length) rows = (await client.query(existing, cols)).rows;
     return new Map(
       rows.map((r) => [accountKey({ regionCode: r.region_code, fundLine: r.fund_line, kind: r.kind, payeeType: r.payee_type, payeeId: r.payee_id }), r.id]),
     );
