@@ -1,7 +1,9 @@
 /**
- * The fund ledger's write side. Every public method is one PostgreSQL transaction, run as the
- * application role `sunshine_app` (INSERT and SELECT only); the invariants themselves — append-only,
- * balanced, no overspend, gapless hash chain — are enforced by the database (see
+ * The fund ledger's write side. Every public method is atomic and runs as the application role
+ * `sunshine_app` (INSERT and SELECT only): a batch in a PostgreSQL transaction of its own, single
+ * requests through the pool's group-commit writer (several requests per transaction, each under its
+ * own savepoint when needed; see GroupWriter). The invariants themselves — append-only, balanced, no
+ * overspend, gapless hash chain — are enforced by the database (see
  * migrations/Migration20261123010000_ledger.ts). This module turns requests into postings.
  */
 import { createHash } from 'node:crypto';
@@ -773,7 +775,7 @@ async function writeRequests(client: pg.PoolClient, items: Pending[], reference:
         } catch (requestError) {
           await client.query('rollback to savepoint ledger_request');
           // Its plan was made alongside the others of the group (lot bookkeeping, checks that could
-          // not see the others' rows): it goes once more, alone, to the next group, where it is planned
+          // not see the others' rows): it goes once more to the next group, where it is planned
           // on what this group committed — so its answer is the one it would get after them.
           const again = withIds.length > 1 && f.attempts === 0;
           answers[f.index] = again ? { retry: true } : { error: fromDatabaseError(requestError) ?? requestError };

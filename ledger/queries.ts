@@ -208,6 +208,62 @@ export class LedgerQueries {
     return perAccountKind(rows);
   }
 
+  // ---- the same Lot reads for many lots at once (one statement each, for DataLoaders) ------------
+
+  /** lineage() of each lot, keyed by lot id (an unknown id maps to []). */
+  async lineageOfLots(lotIds: readonly string[]): Promise<Map<string, LotRecord[]>> {
+    const result = new Map<string, LotRecord[]>(lotIds.map((id) => [id, []]));
+    if (!lotIds.length) return result;
+    const { rows } = await this.db.query(
+      `with recursive up as (
+         select l.*, l.id as start_id, 0 as depth from ledger.lot l where l.id = any($1::bigint[])
+         union all
+         select l.*, up.start_id, up.depth + 1 from ledger.lot l join up on l.id = up.parent_lot_id)
+       select l.start_id::text as "startId", ${LOT_COLUMNS} from up l order by l.start_id, l.depth`,
+      [lotIds],
+    );
+    for (const { startId, ...lot } of rows) result.get(startId)?.push(lot as LotRecord);
+    return result;
+  }
+
+  /** childLots() of each lot, keyed by lot id. */
+  async childLotsOfLots(lotIds: readonly string[]): Promise<Map<string, LotRecord[]>> {
+    const result = new Map<string, LotRecord[]>(lotIds.map((id) => [id, []]));
+    if (!lotIds.length) return result;
+    const { rows } = await this.db.query(`select ${LOT_COLUMNS} from ledger.lot l where l.parent_lot_id = any($1::bigint[]) order by l.id`, [lotIds]);
+    for (const lot of rows as LotRecord[]) result.get(lot.parentLotId!)?.push(lot);
+    return result;
+  }
+
+  /** lotTransactions() of each lot (chain order), keyed by lot id. */
+  async transactionsOfLots(lotIds: readonly string[]): Promise<Map<string, TransactionRecord[]>> {
+    const result = new Map<string, TransactionRecord[]>(lotIds.map((id) => [id, []]));
+    if (!lotIds.length) return result;
+    const { rows } = await this.db.query(
+      `select distinct p.lot_id::text as lot, t.id::text as tx, t.seq
+       from ledger.posting p join ledger.transaction t on t.id = p.transaction_id
+       where p.lot_id = any($1::bigint[]) order by t.seq`,
+      [lotIds],
+    );
+    const loaded = new Map((await loadTransactions(this.db, [...new Set(rows.map((r) => r.tx as string))])).map((t) => [t.id, t]));
+    for (const row of rows) result.get(row.lot)?.push(loaded.get(row.tx)!);
+    return result;
+  }
+
+  /** lotBalances() of each lot, keyed by lot id. */
+  async balancesOfLots(lotIds: readonly string[]): Promise<Map<string, BalanceLine[]>> {
+    const { rows } = lotIds.length
+      ? await this.db.query(
+          `select lot_id::text as lot, account_kind as kind, sum(amount)::text as balance from ledger.posting
+           where lot_id = any($1::bigint[]) group by lot_id, account_kind`,
+          [lotIds],
+        )
+      : { rows: [] as { lot: string; kind: AccountKind; balance: string }[] };
+    const byLot = new Map<string, { kind: AccountKind; balance: string }[]>();
+    for (const row of rows) byLot.set(row.lot, [...(byLot.get(row.lot) ?? []), row]);
+    return new Map(lotIds.map((id) => [id, perAccountKind(byLot.get(id) ?? [])]));
+  }
+
   /**
    * The audit trail of a payment: the disbursement, then for each lot up the lineage the
    * transaction(s) that brought the money there — receipt and allocation — up to the appropriation.
