@@ -110,8 +110,15 @@ function common(input: { idempotencyKey: unknown; effectiveDate: unknown; memo?:
  * may be added later). Shared by every group a writer runs.
  */
 export class ReferenceCache {
+  /** Beyond this many regions the cache starts again (a whole country is ~665,000). */
+  static readonly MAX_REGIONS = 50_000;
   readonly fundLines = new Set<string>();
   readonly regions = new Map<string, { code: string; level: string; subtreeMax: string }>();
+
+  addRegion(region: { code: string; level: string; subtreeMax: string }): void {
+    if (this.regions.size >= ReferenceCache.MAX_REGIONS) this.regions.clear();
+    this.regions.set(region.code, region);
+  }
 }
 
 /** Reads a planner needs, on the writing connection, with bookkeeping of lot balances across the plans of one database transaction. */
@@ -137,7 +144,7 @@ class PlanningContext {
     v.regionCode(code, field);
     if (!this.reference.regions.has(code)) {
       const { rows } = await this.client.query('select code, level, subtree_max from region where code = $1', [code]);
-      if (rows[0]) this.reference.regions.set(code, { code: rows[0].code, level: rows[0].level, subtreeMax: rows[0].subtree_max });
+      if (rows[0]) this.reference.addRegion({ code: rows[0].code, level: rows[0].level, subtreeMax: rows[0].subtree_max });
     }
     const region = this.reference.regions.get(code);
     if (!region) throw new LedgerError('NOT_FOUND', `no region with code ${code}`, field);
@@ -203,7 +210,7 @@ class PlanningContext {
     const missing = [...new Set(codes)].filter((code) => /^[0-9]{12}$/.test(code) && !this.reference.regions.has(code));
     if (!missing.length) return;
     const { rows } = await this.client.query('select code, level, subtree_max from region where code = any($1::text[])', [missing]);
-    for (const row of rows) this.reference.regions.set(row.code, { code: row.code, level: row.level, subtreeMax: row.subtree_max });
+    for (const row of rows) this.reference.addRegion({ code: row.code, level: row.level, subtreeMax: row.subtree_max });
   }
 
   /** The named lot, or the oldest (by fiscal year) lot with enough AVAILABLE money; records the consumption. */
