@@ -657,9 +657,14 @@ class GroupWriter {
       answers = await inLedgerTransaction(this.pool, (client) => writeRequests(client, group.map((g) => g.item), this.reference, false));
       this.stats.groups++;
       this.stats.requests += group.length;
-    } catch {
+    } catch (error) {
       // The group's transaction failed as a whole (at COMMIT, or a statement outside any savepoint):
-      // nothing of it was written. Each request then gets a transaction of its own.
+      // nothing of it was written. If the data may be the cause (one request's), each request gets
+      // a transaction of its own; a timeout or a lost connection would only repeat, once per request.
+      if (group.length > 1 && !dataMayBeTheCause(error)) {
+        for (const g of group) g.reject(fromDatabaseError(error) ?? error);
+        return;
+      }
       for (const g of group) {
         try {
           const [answer] = await inLedgerTransaction(this.pool, (client) => writeRequests(client, [g.item], this.reference, true));
@@ -680,6 +685,12 @@ class GroupWriter {
     });
     this.queue.unshift(...retry);
   }
+}
+
+/** SQLSTATE classes a request's own data can cause: data exceptions, integrity, serialization, raised by triggers. */
+function dataMayBeTheCause(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && /^(22|23|40|P0|SL)/.test(code);
 }
 
 const writers = new WeakMap<pg.Pool, GroupWriter>();

@@ -224,3 +224,31 @@ test('a batch and single requests at once: the batch stays all-or-nothing and th
   expect(await count('transaction')).toBe(transactions + 25);
   await chainIsWhole();
 });
+
+test('a group whose COMMIT fails (a deferred check refuses one request) writes nothing; each request then runs alone', async () => {
+  const lot = await fundCounty(fx, 100_000n);
+  // A deferred check, like the balance check: it fires at COMMIT, for the one request it refuses.
+  await fx.db.pool.query(`create function public.test_refuse_at_commit() returns trigger language plpgsql as $$
+    begin
+      if new.memo = 'refuse at commit' then raise exception 'refused at commit' using errcode = 'SL099'; end if;
+      return null;
+    end $$`);
+  await fx.db.pool.query(`create constraint trigger test_refuse_at_commit after insert on ledger.transaction
+    deferrable initially deferred for each row execute function public.test_refuse_at_commit()`);
+  try {
+    const transactions = await count('transaction');
+    const results = await Promise.allSettled([
+      ledger.disburse(disbursement(fx, { amount: 10n, lotId: lot, payeeId: 'g10-a' }), 'clerk'),
+      ledger.disburse(disbursement(fx, { amount: 20n, lotId: lot, payeeId: 'g10-b', memo: 'refuse at commit' }), 'clerk'),
+      ledger.disburse(disbursement(fx, { amount: 30n, lotId: lot, payeeId: 'g10-c' }), 'clerk'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'SL099' });
+    expect(await count('transaction')).toBe(transactions + 2);
+    const balances = Object.fromEntries((await fx.queries.lotBalances(lot)).map((b) => [b.accountKind, b.balance]));
+    expect(balances).toMatchObject({ AVAILABLE: 100_000n - 40n, EXPENDITURE: 40n });
+  } finally {
+    await fx.db.pool.query('drop trigger test_refuse_at_commit on ledger.transaction; drop function public.test_refuse_at_commit()');
+  }
+  await chainIsWhole();
+});
