@@ -1,14 +1,16 @@
 /**
- * The fund ledger's write side. Every public method is one PostgreSQL transaction, run as the
- * application role `sunshine_app` (INSERT and SELECT only); the invariants themselves — append-only,
- * balanced, no overspend, gapless hash chain — are enforced by the database (see
+ * The fund ledger's write side. Every public method is atomic and runs as the application role
+ * `sunshine_app` (INSERT and SELECT only): a batch in a PostgreSQL transaction of its own, single
+ * requests through the pool's group-commit writer (several requests per transaction, each under its
+ * own savepoint when needed; see GroupWriter). The invariants themselves — append-only, balanced, no
+ * overspend, gapless hash chain — are enforced by the database (see
  * migrations/Migration20261123010000_ledger.ts). This module turns requests into postings.
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { badInput, fromDatabaseError, LedgerError } from './errors.js';
 import { positiveFen } from './money.js';
-import { loadTransactions } from './queries.js';
+import { loadTransactions, TX_COLUMNS } from './queries.js';
 import {
   FUNDING_SOURCES,
   PAYEE_TYPES,
@@ -18,6 +20,8 @@ import {
   type DisburseInput,
   type PayeeType,
   type PostResult,
+  type PostingRecord,
+  type TransactionRecord,
   type ReceiveAllocationInput,
   type ReturnFundsInput,
   type ReverseInput,
@@ -79,6 +83,8 @@ interface Request {
   memo: string | null;
   requestHash: Buffer;
   plan: (tx: PlanningContext) => Promise<Plan>;
+  /** What the plan will read, so that a group reads it for all its requests in one statement. */
+  reads?: { regions: string[]; available: [regionCode: string, fundLine: string][] };
 }
 
 const accountKey = (a: AccountKey) => [a.regionCode, a.fundLine, a.kind, a.payeeType ?? '', a.payeeId ?? ''].join('|');
@@ -98,32 +104,49 @@ function common(input: { idempotencyKey: unknown; effectiveDate: unknown; memo?:
   };
 }
 
-/** Reads a planner needs, on the request's own connection, with in-request bookkeeping of lot balances. */
+/**
+ * Reference data that does not change under a writer's feet: a region's level and subtree follow from
+ * its code, and fund lines are never removed. Only positive answers are kept (a region or fund line
+ * may be added later). Shared by every group a writer runs.
+ */
+export class ReferenceCache {
+  /** Beyond this many regions the cache starts again (a whole country is ~665,000). */
+  static readonly MAX_REGIONS = 50_000;
+  readonly fundLines = new Set<string>();
+  readonly regions = new Map<string, { code: string; level: string; subtreeMax: string }>();
+
+  addRegion(region: { code: string; level: string; subtreeMax: string }): void {
+    if (this.regions.size >= ReferenceCache.MAX_REGIONS) this.regions.clear();
+    this.regions.set(region.code, region);
+  }
+}
+
+/** Reads a planner needs, on the writing connection, with bookkeeping of lot balances across the plans of one database transaction. */
 class PlanningContext {
-  private readonly fundLines = new Map<string, boolean>();
   /** AVAILABLE balance per (region|fundLine|lotId) as seen by this request, after the plans made so far. */
   private readonly available = new Map<string, bigint>();
 
-  constructor(readonly client: pg.PoolClient) {}
+  constructor(
+    readonly client: pg.PoolClient,
+    private readonly reference: ReferenceCache = new ReferenceCache(),
+  ) {}
 
   async fundLine(code: string, field = 'fundLine'): Promise<string> {
-    if (!this.fundLines.has(code)) {
+    if (!this.reference.fundLines.has(code)) {
       const { rowCount } = await this.client.query('select 1 from ledger.fund_line where code = $1', [code]);
-      this.fundLines.set(code, (rowCount ?? 0) > 0);
+      if (!rowCount) throw badInput(`unknown fund line ${code}`, field);
+      this.reference.fundLines.add(code);
     }
-    if (!this.fundLines.get(code)) throw badInput(`unknown fund line ${code}`, field);
     return code;
   }
 
-  private readonly regions = new Map<string, { code: string; level: string; subtreeMax: string } | null>();
-
   async region(code: string, field: string): Promise<{ code: string; level: string; subtreeMax: string }> {
     v.regionCode(code, field);
-    if (!this.regions.has(code)) {
+    if (!this.reference.regions.has(code)) {
       const { rows } = await this.client.query('select code, level, subtree_max from region where code = $1', [code]);
-      this.regions.set(code, rows[0] ? { code: rows[0].code, level: rows[0].level, subtreeMax: rows[0].subtree_max } : null);
+      if (rows[0]) this.reference.addRegion({ code: rows[0].code, level: rows[0].level, subtreeMax: rows[0].subtree_max });
     }
-    const region = this.regions.get(code);
+    const region = this.reference.regions.get(code);
     if (!region) throw new LedgerError('NOT_FOUND', `no region with code ${code}`, field);
     return region;
   }
@@ -155,25 +178,39 @@ class PlanningContext {
    */
   private async availableByLot(regionCode: string, fundLine: string): Promise<{ lotId: string; fiscalYear: number; balance: bigint }[]> {
     const at = `${regionCode}|${fundLine}`;
-    if (!this.lotsAt.has(at)) {
-      const { rows } = await this.client.query(
-        `select l.id::text as lot_id, l.fiscal_year,
-                coalesce((select p.balance_after from ledger.posting p
-                          where p.account_id = a.id and p.lot_id = l.id order by p.lot_seq desc limit 1), 0)::text as balance
-         from ledger.lot l
-         left join ledger.account a on a.region_code = l.region_code and a.fund_line = l.fund_line
-                                   and a.kind = 'AVAILABLE' and a.payee_type is null
-         where l.region_code = $1 and l.fund_line = $2
-         order by l.fiscal_year, l.id`,
-        [regionCode, fundLine],
-      );
-      for (const row of rows) {
-        const key = this.availableKey(regionCode, fundLine, row.lot_id);
-        if (!this.available.has(key)) this.available.set(key, BigInt(row.balance));
-      }
-      this.lotsAt.set(at, rows.map((row) => ({ lotId: row.lot_id, fiscalYear: row.fiscal_year })));
-    }
+    if (!this.lotsAt.has(at)) await this.loadAvailable([[regionCode, fundLine]]);
     return this.lotsAt.get(at)!.map((lot) => ({ ...lot, balance: this.available.get(this.availableKey(regionCode, fundLine, lot.lotId)) ?? 0n }));
+  }
+
+  /** Loads the lots and AVAILABLE balances of many (region, fund line) pairs in one statement (a group plans them all at once). */
+  async loadAvailable(pairs: [regionCode: string, fundLine: string][]): Promise<void> {
+    const wanted = [...new Map(pairs.map(([r, f]) => [`${r}|${f}`, [r, f] as const])).entries()].filter(([at]) => !this.lotsAt.has(at));
+    if (!wanted.length) return;
+    const { rows } = await this.client.query(
+      `select k.region_code, k.fund_line, l.id::text as lot_id, l.fiscal_year,
+              coalesce((select p.balance_after from ledger.posting p
+                        where p.account_id = a.id and p.lot_id = l.id order by p.lot_seq desc limit 1), 0)::text as balance
+       from unnest($1::text[], $2::text[]) k (region_code, fund_line)
+       join ledger.lot l on l.region_code = k.region_code and l.fund_line = k.fund_line
+       left join ledger.account a on a.region_code = l.region_code and a.fund_line = l.fund_line
+                                 and a.kind = 'AVAILABLE' and a.payee_type is null
+       order by l.fiscal_year, l.id`,
+      [wanted.map(([, [r]]) => r), wanted.map(([, [, f]]) => f)],
+    );
+    for (const [at] of wanted) this.lotsAt.set(at, []);
+    for (const row of rows) {
+      const key = this.availableKey(row.region_code, row.fund_line, row.lot_id);
+      if (!this.available.has(key)) this.available.set(key, BigInt(row.balance));
+      this.lotsAt.get(`${row.region_code}|${row.fund_line}`)!.push({ lotId: row.lot_id, fiscalYear: row.fiscal_year });
+    }
+  }
+
+  /** Regions looked up in one statement (a group plans them all at once). */
+  async loadRegions(codes: string[]): Promise<void> {
+    const missing = [...new Set(codes)].filter((code) => /^[0-9]{12}$/.test(code) && !this.reference.regions.has(code));
+    if (!missing.length) return;
+    const { rows } = await this.client.query('select code, level, subtree_max from region where code = any($1::text[])', [missing]);
+    for (const row of rows) this.reference.addRegion({ code: row.code, level: row.level, subtreeMax: row.subtree_max });
   }
 
   /** The named lot, or the oldest (by fiscal year) lot with enough AVAILABLE money; records the consumption. */
@@ -184,6 +221,12 @@ class PlanningContext {
       if (!lots.some((lot) => lot.lotId === lotId)) {
         await this.lot(lotId); // NOT_FOUND when it does not exist at all
         throw badInput(`lot ${lotId} is not a ${fundLine} lot of region ${regionCode}`, 'lotId');
+      }
+      // Checked here so that one request of a group fails alone, before anything is written; the
+      // posting trigger (SL001, under the lot's lock) remains the guarantee.
+      const balance = lots.find((lot) => lot.lotId === lotId)!.balance;
+      if (balance < amount) {
+        throw new LedgerError('INSUFFICIENT_FUNDS', `insufficient funds: ${fundLine} lot ${lotId} of region ${regionCode} has ${balance} fen available, the posting needs ${amount}`);
       }
       chosen = lotId;
     } else {
@@ -202,15 +245,20 @@ class PlanningContext {
     return chosen;
   }
 
-  /** Money coming into a lot within this request (so later plans of a batch can spend it). */
-  credit(regionCode: string, fundLine: string, lotId: string, amount: bigint): void {
+  /** Money coming into a lot within this request (so later plans of a batch or group can spend it). */
+  async credit(regionCode: string, fundLine: string, lotId: string, amount: bigint): Promise<void> {
+    await this.availableByLot(regionCode, fundLine);
     const key = this.availableKey(regionCode, fundLine, lotId);
     if (this.available.has(key)) this.available.set(key, this.available.get(key)! + amount);
   }
 }
 
 export class Ledger {
-  constructor(private readonly pool: pg.Pool) {}
+  private readonly writer: GroupWriter;
+
+  constructor(private readonly pool: pg.Pool) {
+    this.writer = writerFor(pool);
+  }
 
   // ---- requests -------------------------------------------------------------------------------
 
@@ -306,7 +354,7 @@ export class Ledger {
           throw badInput(`an allocation issued on ${allocation.effective_date} cannot be received on ${base.effectiveDate}`, 'effectiveDate');
         }
         const amount = BigInt(allocation.amount);
-        ctx.credit(allocation.counterpart_region_code, allocation.fund_line, allocation.lot_id, amount);
+        await ctx.credit(allocation.counterpart_region_code, allocation.fund_line, allocation.lot_id, amount);
         return {
           kind: 'ALLOCATION_RECEIVED',
           fundLine: allocation.fund_line,
@@ -349,6 +397,7 @@ export class Ledger {
       requestHash: hashRequest('DISBURSEMENT', {
         ...base, regionCode, fundLine, amount, payeeType, payeeId, serviceMonth, benefitCode, villageCode, lotId, documentNo,
       }),
+      reads: { regions: [regionCode, villageCode], available: [[regionCode, fundLine]] },
       plan: async (ctx) => {
         const payer = await ctx.region(regionCode, 'regionCode');
         const village = await ctx.region(villageCode, 'villageCode');
@@ -391,7 +440,7 @@ export class Ledger {
         if (!lot.parent_lot_id) throw badInput(`lot ${lotId} was appropriated, not allocated: there is no parent to return it to`, 'lotId');
         const parent = await ctx.lot(lot.parent_lot_id);
         await ctx.consumeLot(lot.region_code, lot.fund_line, amount, lot.id);
-        ctx.credit(parent.region_code, parent.fund_line, parent.id, amount);
+        await ctx.credit(parent.region_code, parent.fund_line, parent.id, amount);
         return {
           kind: 'RETURN',
           fundLine: lot.fund_line,
@@ -500,156 +549,388 @@ export class Ledger {
     return this.one(this.reversal(input), actor);
   }
 
-  private async one(request: Request, actor: string): Promise<PostResult> {
-    const [result] = await this.execute([request], actor);
-    return result!;
+  private one(request: Request, actor: string): Promise<PostResult> {
+    return this.writer.submit({ request, actor: v.requireText(actor, 'actor', 200), attempts: 0 });
   }
 
-  // ---- the write protocol ---------------------------------------------------------------------
-
+  /** Requests in ONE database transaction, all or nothing (disburseBatch). */
   private async execute(requests: Request[], actor: string): Promise<PostResult[]> {
     const who = v.requireText(actor, 'actor', 200);
-    const client = await this.pool.connect();
     try {
-      await client.query('begin');
-      await client.query(`set local role ${APP_ROLE}`);
-      const answers = await this.write(client, requests, who);
-      await client.query('commit');
-      // Read back after the commit: the chain lock is held only from the header insert to the commit.
-      const loaded = new Map((await loadTransactions(client, answers.map((a) => a.id))).map((t) => [t.id, t]));
-      return answers.map((a) => ({ transaction: loaded.get(a.id)!, replayed: a.replayed }));
+      return await inLedgerTransaction(this.pool, async (client) => {
+        const answers = await writeRequests(client, requests.map((request) => ({ request, actor: who, attempts: 0 })), this.writer.reference, true);
+        return answers.map((a) => {
+          if ('result' in a) return a.result;
+          throw 'error' in a ? a.error : new Error('internal: an atomic write asked for a retry');
+        });
+      });
     } catch (error) {
-      await client.query('rollback').catch(() => {});
       throw fromDatabaseError(error) ?? error;
+    }
+  }
+}
+
+// ---- the write protocol -------------------------------------------------------------------------
+
+/** One request waiting to be written, with the actor it is recorded under. */
+interface Pending {
+  request: Request;
+  actor: string;
+  /** How many times it was sent back to the queue (a stale plan is retried once with fresh reads). */
+  attempts: number;
+}
+
+type Answer = { result: PostResult } | { error: unknown } | { retry: true };
+
+/** The chain head's lock (the header trigger takes the same one): every ledger writer takes it first. */
+const CHAIN_LOCK_SQL = 'select pg_advisory_xact_lock(21325, 1)';
+
+/** The most requests one group takes (a longer group holds the chain lock longer). */
+const MAX_GROUP = 256;
+
+/**
+ * Runs `fn` in one database transaction as the application role, holding the chain lock from the
+ * start. Every ledger write takes its locks in the order chain → idempotency keys → lots → daily
+ * totals, so writers (groups, batches, several processes) cannot deadlock; they are serialised by
+ * the chain lock, which the header insert needs anyway until the commit.
+ */
+async function inLedgerTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query(`begin; set local role ${APP_ROLE}; ${CHAIN_LOCK_SQL}`);
+    const result = await fn(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Group commit. Requests submitted while a group is being written wait in a queue; the next group
+ * takes them all (up to MAX_GROUP) into ONE database transaction: one chain-lock hold and one WAL
+ * flush serve them all. Each request stays atomic: a request that fails planning writes nothing,
+ * and if the set-based insert of the group fails, it is rolled back to its savepoint and every
+ * request is inserted again under its own savepoint, so only the failing one gets an error. A
+ * caller's promise settles after COMMIT. One writer per pool (the API builds a Ledger per request).
+ */
+class GroupWriter {
+  readonly reference = new ReferenceCache();
+  private readonly queue: { item: Pending; resolve: (r: PostResult) => void; reject: (e: unknown) => void }[] = [];
+  private running = false;
+  /** Groups written so far and requests in them (for tests and measurements). */
+  readonly stats = { groups: 0, requests: 0 };
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  submit(item: Pending): Promise<PostResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.running) {
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const group = this.queue.splice(0, MAX_GROUP);
+        try {
+          await this.run(group);
+        } catch (error) {
+          for (const g of group) g.reject(error);
+        }
+      }
     } finally {
-      client.release();
+      this.running = false;
     }
   }
 
-  /** Writes what is new; answers each request with the id of its transaction and whether it was a replay. */
-  private async write(client: pg.PoolClient, requests: Request[], actor: string): Promise<{ id: string; replayed: boolean }[]> {
-    // 1. Idempotency: lock every key (in one order), then look the keys up.
-    const keys = requests.map((r) => r.idempotencyKey);
-    // Keys hash into 1,024 buckets, so a 100,000-line batch takes at most 1,024 locks (PostgreSQL's lock table is finite).
-    await client.query(
-      `select pg_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, b)
-       from (select distinct hashtext(k) & 1023 as b from unnest($1::text[]) k order by 1) s`,
-      [keys],
-    );
-    const existing = await client.query<{ id: string; idempotency_key: string; request_hash: Buffer }>(
-      `select id::text, idempotency_key, request_hash from ledger.transaction where idempotency_key = any($1::text[])`,
-      [keys],
-    );
-    const byKey = new Map(existing.rows.map((row) => [row.idempotency_key, row]));
-    /** Per request: the id of the transaction that answers it (fresh ones are filled in after the insert). */
-    const answers: { id: string | null; replayed: boolean; fresh?: number }[] = [];
-    const fresh: { request: Request; plan: Plan }[] = [];
-    const ctx = new PlanningContext(client);
-
-    // 2. Plan every new request (reads and checks only).
-    for (const request of requests) {
-      const previous = byKey.get(request.idempotencyKey);
-      if (previous) {
-        if (!previous.request_hash.equals(request.requestHash)) {
-          throw new LedgerError(
-            'IDEMPOTENCY_CONFLICT',
-            `idempotency key ${request.idempotencyKey} was already used for a different request (transaction ${previous.id})`,
-            'idempotencyKey',
-          );
-        }
-        answers.push({ id: previous.id, replayed: true });
-        continue;
+  private async run(group: GroupWriter['queue']): Promise<void> {
+    let answers: Answer[];
+    try {
+      answers = await inLedgerTransaction(this.pool, (client) => writeRequests(client, group.map((g) => g.item), this.reference, false));
+      this.stats.groups++;
+      this.stats.requests += group.length;
+    } catch (error) {
+      // The group's transaction failed as a whole (at COMMIT, or a statement outside any savepoint):
+      // nothing of it was written. If the data may be the cause (one request's), each request gets
+      // a transaction of its own; a timeout or a lost connection would only repeat, once per request.
+      if (group.length > 1 && !dataMayBeTheCause(error)) {
+        for (const g of group) g.reject(fromDatabaseError(error) ?? error);
+        return;
       }
-      answers.push({ id: null, replayed: false, fresh: fresh.length });
-      fresh.push({ request, plan: await request.plan(ctx) });
-    }
-
-    if (fresh.length) {
-      // 3. Transaction ids, lots, accounts.
-      const ids = (
-        await client.query<{ id: string }>(`select nextval('ledger.transaction_id_seq')::text as id from generate_series(1, $1)`, [fresh.length])
-      ).rows.map((r) => r.id);
-      const createdLots: string[][] = [];
-      for (const [index, { plan }] of fresh.entries()) {
-        const lots: string[] = [];
-        for (const lot of plan.newLots) {
-          const { rows } = await client.query<{ id: string }>(
-            `insert into ledger.lot (fund_line, region_code, parent_lot_id, fiscal_year, funding_source, document_no, created_by_transaction_id)
-             values ($1, $2, $3, $4, $5, $6, $7) returning id::text`,
-            [lot.fundLine, lot.regionCode, lot.parentLotId, lot.fiscalYear, lot.fundingSource, lot.documentNo, ids[index]],
-          );
-          lots.push(rows[0]!.id);
+      for (const g of group) {
+        try {
+          const [answer] = await inLedgerTransaction(this.pool, (client) => writeRequests(client, [g.item], this.reference, true));
+          if (answer && 'result' in answer) g.resolve(answer.result);
+          else g.reject(answer && 'error' in answer ? answer.error : new Error('internal: no answer'));
+        } catch (error) {
+          g.reject(fromDatabaseError(error) ?? error);
         }
-        createdLots.push(lots);
       }
-      const accounts = await this.accountIds(client, fresh.flatMap(({ plan }) => plan.postings.map((p) => p.account)));
-
-      // 4. Postings, sorted by lot so that lot locks are always taken in ascending order.
-      const postings = fresh.flatMap(({ request, plan }, index) =>
-        plan.postings.map((p) => ({
-          transactionId: ids[index]!,
-          accountId: accounts.get(accountKey(p.account))!,
-          lotId: 'id' in p.lot ? p.lot.id : createdLots[index]![p.lot.created]!,
-          amount: p.amount,
-          effectiveDate: request.effectiveDate,
-        })),
-      );
-      postings.sort((a, b) => compareIds(a.lotId, b.lotId) || compareIds(a.transactionId, b.transactionId));
-      await client.query(
-        `insert into ledger.posting (transaction_id, account_id, lot_id, amount, effective_date)
-         select * from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::date[])`,
-        [
-          postings.map((p) => p.transactionId),
-          postings.map((p) => p.accountId),
-          postings.map((p) => p.lotId),
-          postings.map((p) => p.amount.toString()),
-          postings.map((p) => p.effectiveDate),
-        ],
-      );
-
-      // 5. Headers last, in request order: each takes the chain lock, its seq and its hash.
-      const column = <T>(pick: (plan: Plan, request: Request) => T) => fresh.map(({ plan, request }) => pick(plan, request));
-      await client.query(
-        `insert into ledger.transaction (id, kind, idempotency_key, request_hash, fund_line, region_code, counterpart_region_code,
-           effective_date, document_no, memo, actor, reverses_id, reason, allocation_id, payee_type, payee_id, service_month,
-           benefit_code, beneficiary_village_code)
-         select u.id, u.kind, u.key, u.hash, u.fund_line, u.region, u.counterpart, u.effective_date, u.document_no, u.memo, $19,
-                u.reverses, u.reason, u.allocation, u.payee_type, u.payee_id, u.service_month, u.benefit_code, u.village
-         from unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::date[], $9::text[],
-                     $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
-              with ordinality as u (id, kind, key, hash, fund_line, region, counterpart, effective_date, document_no, memo, reverses,
-                                    reason, allocation, payee_type, payee_id, service_month, benefit_code, village, n)
-         order by u.n`,
-        [
-          ids,
-          column((p) => p.kind),
-          column((_p, r) => r.idempotencyKey),
-          column((_p, r) => r.requestHash),
-          column((p) => p.fundLine),
-          column((p) => p.regionCode),
-          column((p) => p.counterpartRegionCode ?? null),
-          column((_p, r) => r.effectiveDate),
-          column((p) => p.documentNo ?? null),
-          column((_p, r) => r.memo),
-          column((p) => p.reversesId ?? null),
-          column((p) => p.reason ?? null),
-          column((p) => p.allocationId ?? null),
-          column((p) => p.payeeType ?? null),
-          column((p) => p.payeeId ?? null),
-          column((p) => p.serviceMonth ?? null),
-          column((p) => p.benefitCode ?? null),
-          column((p) => p.beneficiaryVillageCode ?? null),
-          actor,
-        ],
-      );
-      for (const answer of answers) if (answer.fresh !== undefined) answer.id = ids[answer.fresh]!;
+      return;
     }
+    const retry: GroupWriter['queue'] = [];
+    answers.forEach((answer, i) => {
+      const g = group[i]!;
+      if ('result' in answer) g.resolve(answer.result);
+      else if ('error' in answer) g.reject(answer.error);
+      else retry.push({ ...g, item: { ...g.item, attempts: g.item.attempts + 1 } });
+    });
+    this.queue.unshift(...retry);
+  }
+}
 
-    return answers.map((a) => ({ id: a.id!, replayed: a.replayed }));
+/** SQLSTATE classes a request's own data can cause: data exceptions, integrity, serialization, raised by triggers. */
+function dataMayBeTheCause(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && /^(22|23|40|P0|SL)/.test(code);
+}
+
+const writers = new WeakMap<pg.Pool, GroupWriter>();
+function writerFor(pool: pg.Pool): GroupWriter {
+  let writer = writers.get(pool);
+  if (!writer) writers.set(pool, (writer = new GroupWriter(pool)));
+  return writer;
+}
+
+/** Groups written so far through this pool's writer and the requests in them. */
+export function groupCommitStats(pool: pg.Pool): { groups: number; requests: number } {
+  return { ...writerFor(pool).stats };
+}
+
+interface Fresh {
+  index: number;
+  request: Request;
+  actor: string;
+  plan: Plan;
+  attempts: number;
+}
+
+/**
+ * Writes what is new and answers every request: its transaction (fresh or replayed) or its error.
+ * `atomic` (a batch, or one request alone): the first error is thrown and the transaction aborts.
+ * Otherwise (a group): errors are per request, and a failing request leaves no trace.
+ */
+async function writeRequests(client: pg.PoolClient, items: Pending[], reference: ReferenceCache, atomic: boolean): Promise<Answer[]> {
+  // 1. Idempotency: lock every key (in one order), then look the keys up. Keys hash into 1,024
+  //    buckets, so a 100,000-line batch takes at most 1,024 locks (PostgreSQL's lock table is finite).
+  const keys = [...new Set(items.map((i) => i.request.idempotencyKey))];
+  await client.query(
+    `select pg_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, b)
+     from (select distinct hashtext(k) & 1023 as b from unnest($1::text[]) k order by 1) s`,
+    [keys],
+  );
+  const existing = await client.query<{ id: string; idempotency_key: string; request_hash: Buffer }>(
+    `select id::text, idempotency_key, request_hash from ledger.transaction where idempotency_key = any($1::text[])`,
+    [keys],
+  );
+  const byKey = new Map(existing.rows.map((row) => [row.idempotency_key, row]));
+  const conflict = (key: string, id: string) =>
+    new LedgerError('IDEMPOTENCY_CONFLICT', `idempotency key ${key} was already used for a different request (transaction ${id})`, 'idempotencyKey');
+
+  const answers: (Answer | undefined)[] = new Array(items.length);
+  const replays = new Map<number, string>(); // request index → id of the committed transaction it replays
+  const sameGroup = new Map<number, number>(); // request index → index of the earlier request of this group with its key
+  const freshByKey = new Map<string, number>();
+  const fresh: Fresh[] = [];
+  const ctx = new PlanningContext(client, reference);
+  const reads = items.flatMap((i) => (i.request.reads && !byKey.has(i.request.idempotencyKey) ? [i.request.reads] : []));
+  if (reads.length > 1) {
+    await ctx.loadRegions(reads.flatMap((r) => r.regions));
+    await ctx.loadAvailable(reads.flatMap((r) => r.available));
   }
 
-  /** Finds or creates the accounts (accounts are append-only rows, created on first use). */
-  private async accountIds(client: pg.PoolClient, keys: AccountKey[]): Promise<Map<string, string>> {
+  // 2. Plan every new request (reads and checks only: a refusal here writes nothing).
+  for (const [index, { request, actor, attempts }] of items.entries()) {
+    const previous = byKey.get(request.idempotencyKey);
+    if (previous) {
+      if (!previous.request_hash.equals(request.requestHash)) {
+        if (atomic) throw conflict(request.idempotencyKey, previous.id);
+        answers[index] = { error: conflict(request.idempotencyKey, previous.id) };
+      } else replays.set(index, previous.id);
+      continue;
+    }
+    const earlier = freshByKey.get(request.idempotencyKey);
+    if (earlier !== undefined) {
+      sameGroup.set(index, earlier); // decided once the earlier one is written
+      continue;
+    }
+    try {
+      fresh.push({ index, request, actor, attempts, plan: await request.plan(ctx) });
+      freshByKey.set(request.idempotencyKey, index);
+    } catch (error) {
+      if (atomic || !(error instanceof LedgerError)) throw error;
+      answers[index] = { error };
+    }
+  }
+
+  // 3. Insert. A group first tries all its requests in set-based statements; if that fails, it rolls
+  //    back to its savepoint and inserts each request under a savepoint of its own.
+  if (fresh.length) {
+    const [, ids] = (await client.query(
+      `savepoint ledger_group; select nextval('ledger.transaction_id_seq')::text as id from generate_series(1, ${fresh.length})`,
+    )) as unknown as pg.QueryResult<{ id: string }>[];
+    const withIds = fresh.map((f, i) => ({ ...f, id: ids!.rows[i]!.id }));
+    try {
+      const records = await insertPlanned(client, withIds);
+      withIds.forEach((f, i) => (answers[f.index] = { result: { transaction: records[i]!, replayed: false } }));
+    } catch (error) {
+      if (atomic) throw error;
+      await client.query('rollback to savepoint ledger_group');
+      for (const f of withIds) {
+        await client.query('savepoint ledger_request');
+        try {
+          const [record] = await insertPlanned(client, [f]);
+          await client.query('release savepoint ledger_request');
+          answers[f.index] = { result: { transaction: record!, replayed: false } };
+        } catch (requestError) {
+          await client.query('rollback to savepoint ledger_request');
+          // Its plan was made alongside the others of the group (lot bookkeeping, checks that could
+          // not see the others' rows): it goes once more to the next group, where it is planned
+          // on what this group committed — so its answer is the one it would get after them.
+          const again = withIds.length > 1 && f.attempts === 0;
+          answers[f.index] = again ? { retry: true } : { error: fromDatabaseError(requestError) ?? requestError };
+        }
+      }
+    }
+  }
+
+  // 4. Requests whose key an earlier request of this group carried: replays of it (or conflicts);
+  //    if the earlier one failed, the key is still free and the request goes to the next group.
+  for (const [index, earlier] of sameGroup) {
+    const first = answers[earlier];
+    const request = items[index]!.request;
+    if (first && 'result' in first) {
+      answers[index] = request.requestHash.equals(items[earlier]!.request.requestHash)
+        ? { result: { transaction: first.result.transaction, replayed: true } }
+        : { error: conflict(request.idempotencyKey, first.result.transaction.id) };
+    } else {
+      answers[index] = { retry: true };
+    }
+  }
+
+  // 5. Replays of committed transactions, read in this transaction.
+  if (replays.size) {
+    const loaded = new Map((await loadTransactions(client, [...new Set(replays.values())])).map((t) => [t.id, t]));
+    for (const [index, id] of replays) answers[index] = { result: { transaction: loaded.get(id)!, replayed: true } };
+  }
+  return answers.map((a) => a ?? { error: new Error('internal: a request was left without an answer') });
+}
+
+/**
+ * Inserts planned requests (with their transaction ids): lots, accounts, postings sorted by lot (so
+ * lot locks are taken in ascending order), then the headers in request order (each takes its seq
+ * and hash). Answers each request's transaction as stored, from RETURNING (no read-back).
+ */
+async function insertPlanned(client: pg.PoolClient, planned: (Fresh & { id: string })[]): Promise<TransactionRecord[]> {
+  // Lots (a plan creates at most one).
+  const newLots = planned.flatMap((f) => {
+    if (f.plan.newLots.length > 1) throw new Error('internal: a plan creates at most one lot');
+    return f.plan.newLots.map((lot) => ({ ...lot, transactionId: f.id }));
+  });
+  const createdLot = new Map<string, string>();
+  if (newLots.length) {
+    const { rows } = await client.query<{ id: string; tx: string }>(
+      `insert into ledger.lot (fund_line, region_code, parent_lot_id, fiscal_year, funding_source, document_no, created_by_transaction_id)
+       select * from unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::text[], $7::bigint[])
+       returning id::text, created_by_transaction_id::text as tx`,
+      [
+        newLots.map((l) => l.fundLine),
+        newLots.map((l) => l.regionCode),
+        newLots.map((l) => l.parentLotId),
+        newLots.map((l) => l.fiscalYear),
+        newLots.map((l) => l.fundingSource),
+        newLots.map((l) => l.documentNo),
+        newLots.map((l) => l.transactionId),
+      ],
+    );
+    for (const row of rows) createdLot.set(row.tx, row.id);
+  }
+  const accountKeys = new Map(planned.flatMap((f) => f.plan.postings.map((p) => [accountKey(p.account), p.account] as const)));
+  const accounts = await accountIds(client, [...accountKeys.values()]);
+  const accountById = new Map([...accounts].map(([k, id]) => [id, accountKeys.get(k)!]));
+
+  const postings = planned.flatMap((f) =>
+    f.plan.postings.map((p) => ({
+      transactionId: f.id,
+      accountId: accounts.get(accountKey(p.account))!,
+      lotId: 'id' in p.lot ? p.lot.id : createdLot.get(f.id)!,
+      amount: p.amount,
+      effectiveDate: f.request.effectiveDate,
+    })),
+  );
+  postings.sort((a, b) => compareIds(a.lotId, b.lotId) || compareIds(a.transactionId, b.transactionId));
+  const inserted = await client.query(
+    `insert into ledger.posting as p (transaction_id, account_id, lot_id, amount, effective_date)
+     select * from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::date[])
+     returning p.transaction_id::text as tx, p.id::text, p.account_id::text as "accountId", p.account_kind as "accountKind",
+               p.region_code as "regionCode", p.fund_line as "fundLine", p.lot_id::text as "lotId", p.amount::text as amount,
+               p.balance_after::text as "balanceAfter"`,
+    [
+      postings.map((p) => p.transactionId),
+      postings.map((p) => p.accountId),
+      postings.map((p) => p.lotId),
+      postings.map((p) => p.amount.toString()),
+      postings.map((p) => p.effectiveDate),
+    ],
+  );
+  const byTx = new Map<string, PostingRecord[]>();
+  for (const { tx, amount, balanceAfter, ...rest } of inserted.rows) {
+    const account = accountById.get(rest.accountId)!;
+    const list = byTx.get(tx) ?? [];
+    list.push({ ...rest, payeeType: account.payeeType, payeeId: account.payeeId, amount: BigInt(amount), balanceAfter: BigInt(balanceAfter) });
+    byTx.set(tx, list);
+  }
+  for (const list of byTx.values()) list.sort((a, b) => compareIds(a.id, b.id));
+
+  const column = <T>(pick: (f: Fresh & { id: string }) => T) => planned.map(pick);
+  const headers = await client.query(
+    `insert into ledger.transaction as t (id, kind, idempotency_key, request_hash, fund_line, region_code, counterpart_region_code,
+       effective_date, document_no, memo, actor, reverses_id, reason, allocation_id, payee_type, payee_id, service_month,
+       benefit_code, beneficiary_village_code)
+     select u.id, u.kind, u.key, u.hash, u.fund_line, u.region, u.counterpart, u.effective_date, u.document_no, u.memo, u.actor,
+            u.reverses, u.reason, u.allocation, u.payee_type, u.payee_id, u.service_month, u.benefit_code, u.village
+     from unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::date[], $9::text[],
+                 $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[])
+          with ordinality as u (id, kind, key, hash, fund_line, region, counterpart, effective_date, document_no, memo, reverses,
+                                reason, allocation, payee_type, payee_id, service_month, benefit_code, village, actor, n)
+     order by u.n
+     returning ${TX_COLUMNS}`,
+    [
+      column((f) => f.id),
+      column((f) => f.plan.kind),
+      column((f) => f.request.idempotencyKey),
+      column((f) => f.request.requestHash),
+      column((f) => f.plan.fundLine),
+      column((f) => f.plan.regionCode),
+      column((f) => f.plan.counterpartRegionCode ?? null),
+      column((f) => f.request.effectiveDate),
+      column((f) => f.plan.documentNo ?? null),
+      column((f) => f.request.memo),
+      column((f) => f.plan.reversesId ?? null),
+      column((f) => f.plan.reason ?? null),
+      column((f) => f.plan.allocationId ?? null),
+      column((f) => f.plan.payeeType ?? null),
+      column((f) => f.plan.payeeId ?? null),
+      column((f) => f.plan.serviceMonth ?? null),
+      column((f) => f.plan.benefitCode ?? null),
+      column((f) => f.plan.beneficiaryVillageCode ?? null),
+      column((f) => f.actor),
+    ],
+  );
+  const records = new Map(headers.rows.map((row) => [row.id as string, { ...row, postings: byTx.get(row.id) ?? [] } as TransactionRecord]));
+  return planned.map((f) => records.get(f.id)!);
+}
+
+/** Finds or creates the accounts (accounts are append-only rows, created on first use). */
+async function accountIds(client: pg.PoolClient, keys: AccountKey[]): Promise<Map<string, string>> {
     const unique = [...new Map(keys.map((k) => [accountKey(k), k])).values()];
     const cols = [
       unique.map((k) => k.regionCode),
@@ -658,15 +939,8 @@ export class Ledger {
       unique.map((k) => k.payeeType),
       unique.map((k) => k.payeeId),
     ];
-    await client.query(
-      `insert into ledger.account (region_code, fund_line, kind, payee_type, payee_id)
-       select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-       on conflict on constraint account_key do nothing`,
-      cols,
-    );
-    // Two statements so that each join is a plain equality on the account_key index.
-    const { rows } = await client.query(
-      `select a.id::text, a.region_code, a.fund_line, a.kind, a.payee_type, a.payee_id
+    // Each join is a plain equality on the account_key index (payee columns null or not).
+    const existing = `select a.id::text, a.region_code, a.fund_line, a.kind, a.payee_type, a.payee_id
        from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) k (region_code, fund_line, kind, payee_type, payee_id)
        join ledger.account a on a.region_code = k.region_code and a.fund_line = k.fund_line and a.kind = k.kind
          and a.payee_type = k.payee_type and a.payee_id = k.payee_id
@@ -676,13 +950,23 @@ export class Ledger {
        from unnest($1::text[], $2::text[], $3::text[], $4::text[]) k (region_code, fund_line, kind, payee_type)
        join ledger.account a on a.region_code = k.region_code and a.fund_line = k.fund_line and a.kind = k.kind
          and a.payee_type is null and a.payee_id is null
-       where k.payee_type is null`,
+       where k.payee_type is null`;
+    // One statement: the new accounts come from RETURNING, the others from the index (the statement's
+    // snapshot does not see its own inserts, so none is counted twice).
+    let { rows } = await client.query(
+      `with created as (
+         insert into ledger.account (region_code, fund_line, kind, payee_type, payee_id)
+         select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+         on conflict on constraint account_key do nothing
+         returning id::text, region_code, fund_line, kind, payee_type, payee_id)
+       select * from created union all ${existing}`,
       cols,
     );
+    // An account another transaction created (and committed) meanwhile is outside that snapshot.
+    if (rows.length < unique.length) rows = (await client.query(existing, cols)).rows;
     return new Map(
       rows.map((r) => [accountKey({ regionCode: r.region_code, fundLine: r.fund_line, kind: r.kind, payeeType: r.payee_type, payeeId: r.payee_id }), r.id]),
     );
-  }
 }
 
 function compareIds(a: string, b: string): number {

@@ -9,10 +9,12 @@ import * as v from './validate.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
-/** verifyLedger works through the chain in chunks of this many seqs, in parallel on a pool. */
-const VERIFY_CHUNK = 100_000n;
+/** verifyLedger works through the chain in chunks of this many seqs, this many at a time. */
+const VERIFY_CHUNK = 50_000n;
+const VERIFY_PARALLEL = 4;
 
-const TX_COLUMNS = `t.id::text, t.seq::text, t.kind, t.idempotency_key as "idempotencyKey", t.fund_line as "fundLine",
+/** The columns of a TransactionRecord (table alias t); also the RETURNING list of the header insert. */
+export const TX_COLUMNS = `t.id::text, t.seq::text, t.kind, t.idempotency_key as "idempotencyKey", t.fund_line as "fundLine",
   t.region_code as "regionCode", t.counterpart_region_code as "counterpartRegionCode", t.effective_date::text as "effectiveDate",
   to_char(t.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "recordedAt", t.document_no as "documentNo",
   t.memo, t.actor, t.reverses_id::text as "reversesId", t.reason, t.allocation_id::text as "allocationId",
@@ -206,6 +208,62 @@ export class LedgerQueries {
     return perAccountKind(rows);
   }
 
+  // ---- the same Lot reads for many lots at once (one statement each, for DataLoaders) ------------
+
+  /** lineage() of each lot, keyed by lot id (an unknown id maps to []). */
+  async lineageOfLots(lotIds: readonly string[]): Promise<Map<string, LotRecord[]>> {
+    const result = new Map<string, LotRecord[]>(lotIds.map((id) => [id, []]));
+    if (!lotIds.length) return result;
+    const { rows } = await this.db.query(
+      `with recursive up as (
+         select l.*, l.id as start_id, 0 as depth from ledger.lot l where l.id = any($1::bigint[])
+         union all
+         select l.*, up.start_id, up.depth + 1 from ledger.lot l join up on l.id = up.parent_lot_id)
+       select l.start_id::text as "startId", ${LOT_COLUMNS} from up l order by l.start_id, l.depth`,
+      [lotIds],
+    );
+    for (const { startId, ...lot } of rows) result.get(startId)?.push(lot as LotRecord);
+    return result;
+  }
+
+  /** childLots() of each lot, keyed by lot id. */
+  async childLotsOfLots(lotIds: readonly string[]): Promise<Map<string, LotRecord[]>> {
+    const result = new Map<string, LotRecord[]>(lotIds.map((id) => [id, []]));
+    if (!lotIds.length) return result;
+    const { rows } = await this.db.query(`select ${LOT_COLUMNS} from ledger.lot l where l.parent_lot_id = any($1::bigint[]) order by l.id`, [lotIds]);
+    for (const lot of rows as LotRecord[]) result.get(lot.parentLotId!)?.push(lot);
+    return result;
+  }
+
+  /** lotTransactions() of each lot (chain order), keyed by lot id. */
+  async transactionsOfLots(lotIds: readonly string[]): Promise<Map<string, TransactionRecord[]>> {
+    const result = new Map<string, TransactionRecord[]>(lotIds.map((id) => [id, []]));
+    if (!lotIds.length) return result;
+    const { rows } = await this.db.query(
+      `select distinct p.lot_id::text as lot, t.id::text as tx, t.seq
+       from ledger.posting p join ledger.transaction t on t.id = p.transaction_id
+       where p.lot_id = any($1::bigint[]) order by t.seq`,
+      [lotIds],
+    );
+    const loaded = new Map((await loadTransactions(this.db, [...new Set(rows.map((r) => r.tx as string))])).map((t) => [t.id, t]));
+    for (const row of rows) result.get(row.lot)?.push(loaded.get(row.tx)!);
+    return result;
+  }
+
+  /** lotBalances() of each lot, keyed by lot id. */
+  async balancesOfLots(lotIds: readonly string[]): Promise<Map<string, BalanceLine[]>> {
+    const { rows } = lotIds.length
+      ? await this.db.query(
+          `select lot_id::text as lot, account_kind as kind, sum(amount)::text as balance from ledger.posting
+           where lot_id = any($1::bigint[]) group by lot_id, account_kind`,
+          [lotIds],
+        )
+      : { rows: [] as { lot: string; kind: AccountKind; balance: string }[] };
+    const byLot = new Map<string, { kind: AccountKind; balance: string }[]>();
+    for (const row of rows) byLot.set(row.lot, [...(byLot.get(row.lot) ?? []), row]);
+    return new Map(lotIds.map((id) => [id, perAccountKind(byLot.get(id) ?? [])]));
+  }
+
   /**
    * The audit trail of a payment: the disbursement, then for each lot up the lineage the
    * transaction(s) that brought the money there — receipt and allocation — up to the appropriation.
@@ -251,20 +309,28 @@ export class LedgerQueries {
     }
     if (BigInt(from) < 1n) throw badInput('fromSeq starts at 1', 'fromSeq');
     if (BigInt(to) < BigInt(from)) throw badInput('toSeq is before fromSeq', 'toSeq');
-    // Chunks of VERIFY_CHUNK seqs, verified concurrently (each chunk also checks the link into it),
-    // so a pool verifies on every core; the first broken seq is the smallest any chunk reports.
+    // Chunks of VERIFY_CHUNK seqs (each also checks the link into it), VERIFY_PARALLEL at a time so
+    // that every core works without taking the whole pool; the first broken seq is the smallest any
+    // chunk reports.
     const chunks: [bigint, bigint][] = [];
     for (let a = BigInt(from); a <= BigInt(to); a += VERIFY_CHUNK) {
       chunks.push([a, a + VERIFY_CHUNK - 1n < BigInt(to) ? a + VERIFY_CHUNK - 1n : BigInt(to)]);
     }
-    const answers = await Promise.all(
-      chunks.map(async ([a, b]) => {
-        const { rows } = await this.db.query(
-          `select ledger.verify_chain($1, $2)::text as broken,
-                  (select count(*)::int from ledger.transaction where seq between $1 and $2) as checked`,
-          [a.toString(), b.toString()],
-        );
-        return rows[0] as { broken: string | null; checked: number };
+    const answers: { broken: string | null; checked: number }[] = new Array(chunks.length);
+    let next = 0;
+    await Promise.all(
+      // On one client (not a pool) the chunks go one after the other.
+      Array.from({ length: Math.min('release' in this.db ? 1 : VERIFY_PARALLEL, chunks.length) }, async () => {
+        while (next < chunks.length) {
+          const i = next++;
+          const [a, b] = chunks[i]!;
+          const { rows } = await this.db.query(
+            `select ledger.verify_chain($1, $2)::text as broken,
+                    (select count(*)::int from ledger.transaction where seq between $1 and $2) as checked`,
+            [a.toString(), b.toString()],
+          );
+          answers[i] = rows[0] as { broken: string | null; checked: number };
+        }
       }),
     );
     const brokenSeqs = answers.map((r) => r.broken).filter((b): b is string => b !== null).map(BigInt);
