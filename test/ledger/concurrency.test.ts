@@ -3,6 +3,7 @@
  * many times at once commits exactly once.
  */
 import pg from 'pg';
+import { tolerateDropTermination } from '../support/database.js';
 import { Ledger } from '../../ledger/ledger.js';
 import { LedgerError } from '../../ledger/errors.js';
 import type { PostResult } from '../../ledger/types.js';
@@ -14,7 +15,7 @@ let ledger: Ledger;
 beforeAll(async () => {
   fx = await createLedgerFixture();
   pool = new pg.Pool({ connectionString: fx.db.url, max: 20 });
-  pool.on('error', () => {}); // idle connections may be terminated by the database drop in afterAll (see support.ts)
+  tolerateDropTermination(pool);
   ledger = new Ledger(pool);
 });
 afterAll(async () => {

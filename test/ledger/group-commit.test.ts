@@ -5,6 +5,7 @@
  * and several writers (as several processes would be) coexist without overspending or deadlocking.
  */
 import pg from 'pg';
+import { tolerateDropTermination } from '../support/database.js';
 import { groupCommitStats, Ledger } from '../../ledger/ledger.js';
 import { LedgerError } from '../../ledger/errors.js';
 import type { PostResult } from '../../ledger/types.js';
@@ -17,7 +18,7 @@ let ledger: Ledger;
 beforeAll(async () => {
   fx = await createLedgerFixture();
   pool = new pg.Pool({ connectionString: fx.db.url, max: 4 });
-  pool.on('error', () => {}); // idle connections may be terminated by the database drop (see support.ts)
+  tolerateDropTermination(pool);
   ledger = new Ledger(pool);
 });
 afterAll(async () => {

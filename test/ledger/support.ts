@@ -18,10 +18,6 @@ export interface LedgerFixture {
 
 export async function createLedgerFixture(): Promise<LedgerFixture> {
   const db = await createTestDatabase({ withXuzhou: true });
-  // db.drop() ends the pool and then drops the database WITH (FORCE): pool.end() does not wait for
-  // its idle connections to close, so one may still be open and be terminated (57P01) as an idle
-  // client, which the pool re-emits as an 'error' event. Nothing is lost; it must not crash the file.
-  db.pool.on('error', () => {});
   const { rows } = await db.pool.query(
     `select code from region where level = 'VILLAGE' and code between $1 and (select subtree_max from region where code = $1) order by code limit 50`,
     [COUNTY],

@@ -14,6 +14,18 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/**
+ * drop() ends the pool and then drops the database WITH (FORCE); an idle connection that is still
+ * closing (here or in a pool a test made on the same database) is then terminated by the server
+ * (57P01) and the pool re-emits that as an 'error' event, which would crash the test file. Only
+ * that error is tolerated; any other idle-client error still surfaces.
+ */
+export function tolerateDropTermination(pool: pg.Pool): void {
+  pool.on('error', (error: Error & { code?: string }) => {
+    if (error.code !== '57P01') throw error;
+  });
+}
+
 function adminUrl(): string {
   const url = process.env.SUNSHINE_TEST_ADMIN_URL;
   if (!url) throw new Error('test/global-setup.ts did not run');
@@ -47,6 +59,7 @@ export async function createTestDatabase(options: { withXuzhou: boolean }): Prom
   }
   const url = withDatabase(adminUrl(), name);
   const pool = new pg.Pool({ connectionString: url, max: 8 });
+  tolerateDropTermination(pool);
   const statements: string[] = [];
   return {
     url,
