@@ -7,7 +7,7 @@ import type { RegionRecord } from '../hierarchy/region.entity.js';
 import type { LevelCounts, RegionRepository } from '../hierarchy/region.repository.js';
 import type { RegionLevel } from '../hierarchy/region-code.js';
 import type { ResolvedPage } from './relay.js';
-import type { LedgerQueries } from '../ledger/queries.js';
+import type { BalanceLine, LedgerQueries } from '../ledger/queries.js';
 import type { LotRecord, TransactionRecord } from '../ledger/types.js';
 
 /** A key for a paged relation: the owner plus the page arguments; owners asking for the same page shape are batched together. */
@@ -62,6 +62,11 @@ export function createLoaders(regions: RegionRepository, ledger: LedgerQueries) 
     regionByCode,
     transaction: keyedLoader<TransactionRecord | null>(async (ids) => byId(await ledger.transactionsById(ids)), null),
     lot: keyedLoader<LotRecord | null>(async (ids) => byId(await ledger.lots(ids)), null),
+    /** The fields of Lot, one statement per field and depth however many lots a trail or a list shows. */
+    lotLineage: keyedLoader<LotRecord[]>((ids) => ledger.lineageOfLots(ids), []),
+    lotChildren: keyedLoader<LotRecord[]>((ids) => ledger.childLotsOfLots(ids), []),
+    lotTransactions: keyedLoader<TransactionRecord[]>((ids) => ledger.transactionsOfLots(ids), []),
+    lotBalances: keyedLoader<BalanceLine[]>((ids) => ledger.balancesOfLots(ids), []),
     ancestors: keyedLoader<RegionRecord[]>((codes) => regions.ancestors(codes), []),
     childCount: keyedLoader<number>((codes) => regions.childCounts(codes), 0),
     descendantCounts: keyedLoader<LevelCounts>((codes) => regions.descendantCounts(codes), {}),

@@ -241,12 +241,12 @@ export class LotResolver {
 
   @FieldResolver(() => [Lot], { description: 'This lot and every lot above it, up to the appropriated root.' })
   async lineage(@Root() lot: Lot, @Ctx() ctx: Context) {
-    return (await ctx.ledgerQueries.lineage(lot.internalId)).filter((l) => ctx.viewer.inScope(l.regionCode)).map(Lot.from);
+    return (await ctx.loaders.lotLineage.load(lot.internalId)).filter((l) => ctx.viewer.inScope(l.regionCode)).map(Lot.from);
   }
 
   @FieldResolver(() => [Lot], { description: 'Lots allocated from this one.' })
   async children(@Root() lot: Lot, @Ctx() ctx: Context) {
-    return (await ctx.ledgerQueries.childLots(lot.internalId)).filter((l) => ctx.viewer.inScope(l.regionCode)).map(Lot.from);
+    return (await ctx.loaders.lotChildren.load(lot.internalId)).filter((l) => ctx.viewer.inScope(l.regionCode)).map(Lot.from);
   }
 
   @FieldResolver(() => LedgerTransaction, { description: 'The appropriation or allocation that created this lot.' })
@@ -256,11 +256,11 @@ export class LotResolver {
 
   @FieldResolver(() => [LedgerTransaction], { description: 'Every transaction that moved money of this lot, in chain order.' })
   async transactions(@Root() lot: Lot, @Ctx() ctx: Context) {
-    return (await ctx.ledgerQueries.lotTransactions(lot.internalId)).filter((t) => ctx.viewer.canSeeTransaction(t)).map(LedgerTransaction.from);
+    return (await ctx.loaders.lotTransactions.load(lot.internalId)).filter((t) => ctx.viewer.canSeeTransaction(t)).map(LedgerTransaction.from);
   }
 
   @FieldResolver(() => [Balance], { description: 'Where the money of this lot is now, per account kind.' })
   async balances(@Root() lot: Lot, @Ctx() ctx: Context) {
-    return (await ctx.ledgerQueries.lotBalances(lot.internalId)).map(Balance.from);
+    return (await ctx.loaders.lotBalances.load(lot.internalId)).map(Balance.from);
   }
 }
