@@ -308,7 +308,7 @@ export class Migration20261123030000_registry extends Migration {
     const history = ['change_log', 'category_membership', 'category_membership_end', 'vital_event', 'assessment', 'facility_rating',
       'bed_inventory', 'staff_assignment', 'service_record', 'access_log'];
     for (const table of history) {
-      sql(`create trigger ${table}_append_only before update or delete on registry.${table} for each row execute function registry.reject_change()`);
+      sql(`create trigger ${table}_append_only before update or delete on registry.${table} for each statement execute function registry.reject_change()`);
     }
     const records = ['elder', 'facility', 'caregiver', 'stay', 'category', 'facility_type', 'service_type'];
     for (const table of records) {

@@ -387,7 +387,7 @@ export class RegistryService {
     await this.tx(async (client) => {
       const m = await this.one<{ validFrom: string; validTo: string | null }>(
         client,
-        `select valid_from::text as "validFrom", valid_to::text as "validTo" from registry.category_membership where id = $1 for share`,
+        `select valid_from::text as "validFrom", valid_to::text as "validTo" from registry.category_membership where id = $1`,
         [id],
       );
       if (!m) throw new DomainError('NOT_FOUND', 'no such membership', 'membershipId');
@@ -485,8 +485,8 @@ export class RegistryService {
     if (filter.sex) where.push(`e.sex = $${params.push(filter.sex)}`);
     if (filter.bornFrom) where.push(`e.birth_date >= $${params.push(filter.bornFrom)}::date`);
     if (filter.bornTo) where.push(`e.birth_date <= $${params.push(filter.bornTo)}::date`);
-    const asOf = params.push(filter.asOf);
     if (filter.category) {
+      const asOf = params.push(filter.asOf);
       const c = params.push(filter.category);
       where.push(`exists (select 1 from registry.category_membership m left join registry.category_membership_end x on x.membership_id = m.id
         where m.elder_id = e.id and m.category = $${c} and m.valid_from <= $${asOf}::date
