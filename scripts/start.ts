@@ -10,6 +10,7 @@ import { RegionRepository } from '../hierarchy/region.repository.js';
 import { createApp } from '../api/server.js';
 import { importProgressReporter } from './progress.js';
 import { ormPool, sqlOnPool } from '../platform/sql.js';
+import { ensureDemoRegistry } from './demo-registry.js';
 
 const DEMO_CITY = '3203';
 
@@ -26,6 +27,8 @@ async function main() {
     progress.finish();
     logger.info(report, 'demo city imported');
   }
+  // The registry's demo population (elders, facilities, stays, services …), only while the registry is empty.
+  await ensureDemoRegistry(pool, logger);
 
   const app = await createApp({ pool, sql, log: logger, production: config.production });
   const url = await app.listen(config.port);
