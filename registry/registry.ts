@@ -1064,6 +1064,27 @@ export class RegistryService {
     return row?.n ?? 0;
   }
 
+  /** History rows by id (for node(id)), with the key that decides their scope. */
+  async vitalEventsById(ids: readonly string[]): Promise<Map<string, VitalEventRecord>> {
+    return byId(await this.sql.query<VitalEventRecord>(`select ${VITAL} from registry.vital_event v where v.id = any($1::bigint[])`, [ids]));
+  }
+
+  async ratingsById(ids: readonly string[]): Promise<Map<string, RatingRecord>> {
+    return byId(await this.sql.query<RatingRecord>(`select ${RATING} from registry.facility_rating r where r.id = any($1::bigint[])`, [ids]));
+  }
+
+  async bedInventoriesById(ids: readonly string[]): Promise<Map<string, BedInventoryRecord>> {
+    return byId(await this.sql.query<BedInventoryRecord>(`select ${BEDS} from registry.bed_inventory b where b.id = any($1::bigint[])`, [ids]));
+  }
+
+  async assignmentsById(ids: readonly string[]): Promise<Map<string, AssignmentRecord>> {
+    return byId(await this.sql.query<AssignmentRecord>(`select ${ASSIGNMENT} from registry.staff_assignment s where s.id = any($1::bigint[])`, [ids]));
+  }
+
+  async accessLogById(ids: readonly string[]): Promise<Map<string, AccessLogRecord>> {
+    return byId(await this.sql.query<AccessLogRecord>(`select ${ACCESS} from registry.access_log l where l.id = any($1::bigint[])`, [ids]));
+  }
+
   /** Is the registry empty (demo data is generated only then)? */
   async isEmpty(): Promise<boolean> {
     const rows = await this.sql.query(`select 1 from registry.elder limit 1`);

@@ -193,7 +193,61 @@ export const registryNodeLoaders: Record<string, (key: string, ctx: Context) => 
     ctx.viewer.requireInScope(r.villageCode, 'service record in village');
     return ServiceRecord.from(r);
   },
+  CategoryMembership: async (key, ctx) => {
+    ctx.viewer.require('registry:read');
+    const r = isId(key) ? await ctx.registryLoaders.membership.load(key) : null;
+    if (!r) return null;
+    await guardElderId(ctx, r.elderId);
+    return CategoryMembership.from(r);
+  },
+  VitalEvent: async (key, ctx) => {
+    ctx.viewer.require('registry:read');
+    const r = isId(key) ? await ctx.registryLoaders.vitalEvent.load(key) : null;
+    if (!r) return null;
+    await guardElderId(ctx, r.elderId);
+    return VitalEvent.from(r);
+  },
+  FacilityRating: async (key, ctx) => {
+    ctx.viewer.require('registry:read');
+    const r = isId(key) ? await ctx.registryLoaders.rating.load(key) : null;
+    if (!r) return null;
+    await guardFacilityId(ctx, r.facilityId);
+    return FacilityRating.from(r);
+  },
+  BedInventory: async (key, ctx) => {
+    ctx.viewer.require('registry:read');
+    const r = isId(key) ? await ctx.registryLoaders.bedInventory.load(key) : null;
+    if (!r) return null;
+    await guardFacilityId(ctx, r.facilityId);
+    return BedInventory.from(r);
+  },
+  StaffAssignment: async (key, ctx) => {
+    ctx.viewer.require('registry:read');
+    const r = isId(key) ? await ctx.registryLoaders.assignment.load(key) : null;
+    if (!r) return null;
+    await guardFacilityId(ctx, r.facilityId);
+    return StaffAssignment.from(r);
+  },
+  AccessLogEntry: async (key, ctx) => {
+    ctx.viewer.require('access-log:read');
+    const r = isId(key) ? await ctx.registryLoaders.accessLogEntry.load(key) : null;
+    if (!r) return null;
+    ctx.viewer.requireInScope(r.regionCode, 'access-log entry of region');
+    return AccessLogEntry.from(r);
+  },
 };
+
+async function guardElderId(ctx: Context, elderId: string): Promise<void> {
+  const e = await ctx.registryLoaders.elder.load(elderId);
+  if (!e) throw forbidden('record of an unknown elder');
+  guardElder(ctx, e);
+}
+
+async function guardFacilityId(ctx: Context, facilityId: string): Promise<void> {
+  const f = await ctx.registryLoaders.facility.load(facilityId);
+  if (!f) throw forbidden('record of an unknown facility');
+  guardFacility(ctx, f);
+}
 
 /** A stay is visible when its facility is in the jurisdiction. */
 async function guardStay(ctx: Context, s: StayRecord): Promise<void> {
@@ -450,7 +504,7 @@ export class RegistryResolver {
     };
     const query = { scopePrefix: ctx.viewer.scopePrefix, subject: filter?.subject ?? null, entityType, entityId, from: ts(filter?.from, 'filter.from'), to: ts(filter?.to, 'filter.to') };
     const rows = resolved.first === 0 ? [] : await ctx.registry.accessLog(query, resolved);
-    return AccessLogConnectionTypes.build(rows.map(AccessLogEntry.from), resolved, (e) => fromGlobalId(e.id).key, () => ctx.registry.countAccessLog(query));
+    return AccessLogConnectionTypes.build(rows.map(AccessLogEntry.from), resolved, (e) => e.recordId, () => ctx.registry.countAccessLog(query));
   }
 
   // ---- mutations ----

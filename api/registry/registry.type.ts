@@ -214,8 +214,8 @@ export class CaregiverPersonalData {
   @Field(() => String, { nullable: true, description: '姓名.' }) name?: string;
 }
 
-@ObjectType({ description: '身份: an elder holds a special category (特困, 低保, 孤寡, 失独, 独居, 空巢, 残疾, 优抚 …) for a period. Never overwritten: an end is appended.' })
-export class CategoryMembership {
+@ObjectType('CategoryMembership', { implements: Node, description: '身份: an elder holds a special category (特困, 低保, 孤寡, 失独, 独居, 空巢, 残疾, 优抚 …) for a period. Never overwritten: an end is appended.' })
+export class CategoryMembership implements Node {
   @Field(() => ID) id!: string;
   @Field({ description: 'Category code (see `specialCategories`).' }) category!: string;
   @Field({ description: 'YYYY-MM-DD, inclusive.' }) validFrom!: string;
@@ -234,8 +234,8 @@ export class CategoryMembership {
   }
 }
 
-@ObjectType({ description: '生存状态报告: a report that the elder died (with date and source) or is alive (a correction). The latest report is the current status.' })
-export class VitalEvent {
+@ObjectType('VitalEvent', { implements: Node, description: '生存状态报告: a report that the elder died (with date and source) or is alive (a correction). The latest report is the current status.' })
+export class VitalEvent implements Node {
   @Field(() => ID) id!: string;
   @Field(() => VitalStatus) status!: string;
   @Field(() => String, { nullable: true, description: '死亡日期 YYYY-MM-DD.' }) deathDate!: string | null;
@@ -350,8 +350,8 @@ export class Facility implements Node {
   }
 }
 
-@ObjectType({ description: '等级评定: a star rating (1–5, GB/T 37276-2018 or a local scheme) with its validity.' })
-export class FacilityRating {
+@ObjectType('FacilityRating', { implements: Node, description: '等级评定: a star rating (1–5, GB/T 37276-2018 or a local scheme) with its validity.' })
+export class FacilityRating implements Node {
   @Field(() => ID) id!: string;
   @Field() scheme!: string;
   @Field(() => Int, { description: '1–5 (五星 highest).' }) level!: number;
@@ -366,8 +366,8 @@ export class FacilityRating {
   }
 }
 
-@ObjectType({ description: '床位台账: a bed-inventory snapshot.' })
-export class BedInventory {
+@ObjectType('BedInventory', { implements: Node, description: '床位台账: a bed-inventory snapshot.' })
+export class BedInventory implements Node {
   @Field(() => ID) id!: string;
   @Field({ description: 'YYYY-MM-DD.' }) asOf!: string;
   @Field(() => Int, { description: '核定床位.' }) approved!: number;
@@ -438,8 +438,8 @@ export class Caregiver implements Node {
   }
 }
 
-@ObjectType({ description: '排班: a caregiver working at a facility in a month.' })
-export class StaffAssignment {
+@ObjectType('StaffAssignment', { implements: Node, description: '排班: a caregiver working at a facility in a month.' })
+export class StaffAssignment implements Node {
   @Field(() => ID) id!: string;
   @Field({ description: 'YYYY-MM.' }) month!: string;
   @Field(() => StaffRole) role!: string;
@@ -513,8 +513,8 @@ export class ServiceRecord implements Node {
   }
 }
 
-@ObjectType({ description: '个人信息查阅日志: one clear-text access to personal data.' })
-export class AccessLogEntry {
+@ObjectType('AccessLogEntry', { implements: Node, description: '个人信息查阅日志: one clear-text access to personal data.' })
+export class AccessLogEntry implements Node {
   @Field(() => ID) id!: string;
   @Field(() => DateTimeISOResolver) accessedAt!: string;
   @Field({ description: 'Who (token subject).' }) subject!: string;
@@ -525,9 +525,10 @@ export class AccessLogEntry {
   @Field(() => ID, { description: 'Global id of the record read.' }) entityId!: string;
   @Field({ description: 'The record’s region (household village for elders).' }) regionCode!: string;
   @Field(() => [String], { description: 'Fields seen in clear.' }) fields!: string[];
+  recordId!: string;
 
   static from(record: AccessLogRecord): AccessLogEntry {
-    return Object.assign(new AccessLogEntry(), record, { id: toGlobalId('AccessLogEntry', record.id), entityId: toGlobalId(record.entityType, record.entityId) });
+    return Object.assign(new AccessLogEntry(), record, { id: toGlobalId('AccessLogEntry', record.id), recordId: record.id, entityId: toGlobalId(record.entityType, record.entityId) });
   }
 }
 

@@ -300,6 +300,18 @@ describe('scope', () => {
     for (const n of list.data!.elders.nodes) expect(n.hukouVillageCode.startsWith(prefix.slice(0, 4)) || n.residenceVillageCode.startsWith(prefix.slice(0, 4))).toBe(true);
   });
 
+  test('history records are nodes too, with the scope of their elder', async () => {
+    const add = await live.api.gql(`mutation ($i: AddCategoryInput!) { addElderCategory(input: $i) { id } }`, { i: { elderId: feng.id, category: 'EMPTY_NEST', validFrom: '2024-01-01' } });
+    const vital = await live.api.gql(`mutation ($i: RecordVitalStatusInput!) { recordVitalStatus(input: $i) { id } }`, { i: { elderId: feng.id, status: 'ALIVE', source: 'VILLAGE_REPORT' } });
+    const ids = [add.data!.addElderCategory.id, vital.data!.recordVitalStatus.id];
+    const q = `query ($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`;
+    expect((await live.api.as('VILLAGE_VERIFIER', FENG_V2).gql(q, { ids })).data!.nodes.map((n: { __typename: string }) => n.__typename)).toEqual(['CategoryMembership', 'VitalEvent']);
+    for (const id of ids) {
+      const res = await live.api.as('VILLAGE_VERIFIER', FENG_V1).gql(`query ($id: ID!) { node(id: $id) { id } }`, { id });
+      expect(errorCodes(res)).toEqual(['FORBIDDEN']);
+    }
+  });
+
   test('a filter cannot widen the scope', async () => {
     const res = await live.api.as('CIVIL_AFFAIRS_OFFICER', FENG).gql(`{ elders(filter: { within: "320322" }) { nodes { id } } }`);
     expect(errorCodes(res)).toEqual(['FORBIDDEN']);
