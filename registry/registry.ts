@@ -817,14 +817,25 @@ export class RegistryService {
     return byId(await this.sql.query<CaregiverRecord>(`select ${CAREGIVER} from registry.caregiver c where c.id = any($1::bigint[])`, [ids]));
   }
 
-  async listCaregivers(filter: { scopePrefix: string; within?: string | null; certified?: boolean | null }, page: Page): Promise<CaregiverRecord[]> {
-    const params: unknown[] = [];
+  private caregiverWhere(filter: { scopePrefix: string; within?: string | null; certified?: boolean | null }, params: unknown[]): string {
     const where = [inScopeSql('c.region_code', params.push(filter.scopePrefix))];
     if (filter.within) where.push(inScopeSql('c.region_code', params.push(filter.within.replace(/(0{3}|0{6}|0{8}|0{10})$/, ''))));
     if (filter.certified != null) where.push(filter.certified ? 'c.certificate_no is not null' : 'c.certificate_no is null');
+    return where.join(' and ');
+  }
+
+  async listCaregivers(filter: { scopePrefix: string; within?: string | null; certified?: boolean | null }, page: Page): Promise<CaregiverRecord[]> {
+    const params: unknown[] = [];
+    const where = this.caregiverWhere(filter, params);
     const after = params.push(page.after ?? '0');
     const limit = params.push(page.first + 1);
-    return this.sql.query<CaregiverRecord>(`select ${CAREGIVER} from registry.caregiver c where ${where.join(' and ')} and c.id > $${after}::bigint order by c.id limit $${limit}`, params);
+    return this.sql.query<CaregiverRecord>(`select ${CAREGIVER} from registry.caregiver c where ${where} and c.id > $${after}::bigint order by c.id limit $${limit}`, params);
+  }
+
+  async countCaregivers(filter: { scopePrefix: string; within?: string | null; certified?: boolean | null }): Promise<number> {
+    const params: unknown[] = [];
+    const [row] = await this.sql.query<{ n: number }>(`select count(*)::int as n from registry.caregiver c where ${this.caregiverWhere(filter, params)}`, params);
+    return row?.n ?? 0;
   }
 
   async assignmentsByCaregivers(ids: readonly string[]): Promise<Map<string, AssignmentRecord[]>> {
@@ -866,29 +877,39 @@ export class RegistryService {
     return new Map(rows.map((r) => [r.facilityId, staffingOf(r.facilityId, month, r.residents, r.caregivers, r.certified)]));
   }
 
-  /** Facilities in scope with residents or caregivers in the month, with their ratio; optionally only those below 1:10. */
-  async staffingList(filter: { scopePrefix: string; within?: string | null; month: string; belowStandardOnly: boolean }, page: Page): Promise<StaffingRecord[]> {
-    const params: unknown[] = [filter.month];
+  private staffingSql(filter: { scopePrefix: string; within?: string | null; month: string; belowStandardOnly: boolean }, params: unknown[]): string {
+    params.push(filter.month);
     const where = [inScopeSql('f.village_code', params.push(filter.scopePrefix))];
     if (filter.within) where.push(inScopeSql('f.village_code', params.push(filter.within.replace(/(0{3}|0{6}|0{8}|0{10})$/, ''))));
-    const after = params.push(page.after ?? '0');
-    const limit = params.push(page.first + 1);
-    const rows = await this.sql.query<{ facilityId: string; residents: number; caregivers: number; certified: number }>(
-      `with m as (select ($1 || '-01')::date as first, (($1 || '-01')::date + interval '1 month')::date as next),
+    return `with m as (select ($1 || '-01')::date as first, (($1 || '-01')::date + interval '1 month')::date as next),
        r as (select s.facility_id, count(distinct s.elder_id)::int as residents from registry.stay s, m
              where s.admitted_on < m.next and (s.discharged_on is null or s.discharged_on > m.first) group by s.facility_id),
        c as (select a.facility_id, count(distinct a.caregiver_id)::int as caregivers,
                count(distinct a.caregiver_id) filter (where a.certified)::int as certified
-             from registry.staff_assignment a, m where a.month = m.first and a.role = 'CAREGIVER' group by a.facility_id)
-       select f.id::text as "facilityId", coalesce(r.residents, 0) as residents, coalesce(c.caregivers, 0) as caregivers, coalesce(c.certified, 0) as certified
-       from registry.facility f left join r on r.facility_id = f.id left join c on c.facility_id = f.id
-       where ${where.join(' and ')} and (r.residents is not null or c.caregivers is not null)
-         ${filter.belowStandardOnly ? `and coalesce(c.certified, 0) * ${RESIDENTS_PER_CERTIFIED_CAREGIVER} < coalesce(r.residents, 0)` : ''}
-         and f.id > $${after}::bigint
-       order by f.id limit $${limit}`,
+             from registry.staff_assignment a, m where a.month = m.first and a.role = 'CAREGIVER' group by a.facility_id),
+       x as (select f.id, coalesce(r.residents, 0) as residents, coalesce(c.caregivers, 0) as caregivers, coalesce(c.certified, 0) as certified
+             from registry.facility f left join r on r.facility_id = f.id left join c on c.facility_id = f.id
+             where ${where.join(' and ')} and (r.residents is not null or c.caregivers is not null)
+               ${filter.belowStandardOnly ? `and coalesce(c.certified, 0) * ${RESIDENTS_PER_CERTIFIED_CAREGIVER} < coalesce(r.residents, 0)` : ''})`;
+  }
+
+  /** Facilities in scope with residents or caregivers in the month, with their ratio; optionally only those below 1:10. */
+  async staffingList(filter: { scopePrefix: string; within?: string | null; month: string; belowStandardOnly: boolean }, page: Page): Promise<StaffingRecord[]> {
+    const params: unknown[] = [];
+    const cte = this.staffingSql(filter, params);
+    const after = params.push(page.after ?? '0');
+    const limit = params.push(page.first + 1);
+    const rows = await this.sql.query<{ facilityId: string; residents: number; caregivers: number; certified: number }>(
+      `${cte} select x.id::text as "facilityId", x.residents, x.caregivers, x.certified from x where x.id > $${after}::bigint order by x.id limit $${limit}`,
       params,
     );
     return rows.map((r) => staffingOf(r.facilityId, filter.month, r.residents, r.caregivers, r.certified));
+  }
+
+  async countStaffing(filter: { scopePrefix: string; within?: string | null; month: string; belowStandardOnly: boolean }): Promise<number> {
+    const params: unknown[] = [];
+    const [row] = await this.sql.query<{ n: number }>(`${this.staffingSql(filter, params)} select count(*)::int as n from x`, params);
+    return row?.n ?? 0;
   }
 
   // ---- stays ------------------------------------------------------------------------------------

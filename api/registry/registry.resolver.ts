@@ -353,13 +353,16 @@ export class RegistryResolver {
     return Elder.from(r);
   }
 
-  @Query(() => Elder, { nullable: true, description: 'An elder by ID number (looked up by its keyed hash; 15-digit numbers are converted). Masked like every read.' })
+  @Query(() => Elder, {
+    nullable: true,
+    description:
+      'An elder by ID number (looked up by its keyed hash; 15-digit numbers are converted). Masked like every read. ' +
+      'Null when no elder with this number is registered in your jurisdiction — an elder registered elsewhere is not revealed.',
+  })
   async elderByIdNumber(@Arg('idNumber') idNumber: string, @Ctx() ctx: Context): Promise<Elder | null> {
     ctx.viewer.require('registry:read');
     const r = await ctx.registry.elderByIdNumber(idNumber);
-    if (!r) return null;
-    guardElder(ctx, r);
-    return Elder.from(r);
+    return r && elderInScope(ctx, r) ? Elder.from(r) : null;
   }
 
   @Query(() => ElderConnection, { description: 'Elders in your jurisdiction (household or residence village), in registration order.' })
@@ -445,10 +448,7 @@ export class RegistryResolver {
     const resolved = page(args);
     const query = { scopePrefix: ctx.viewer.scopePrefix, within: withinPrefix(ctx, within), certified };
     const rows = resolved.first === 0 ? [] : await ctx.registry.listCaregivers(query, resolved);
-    return CaregiverConnectionTypes.build(rows.map(Caregiver.from), resolved, (c) => c.record.id, async () => {
-      const all = await ctx.registry.listCaregivers(query, { first: 1_000_000, after: null });
-      return all.length;
-    });
+    return CaregiverConnectionTypes.build(rows.map(Caregiver.from), resolved, (c) => c.record.id, () => ctx.registry.countCaregivers(query));
   }
 
   @Query(() => FacilityStaffingConnection, { description: '1:10 staffing per facility for a month: facilities in your jurisdiction with residents or caregivers that month.' })
@@ -460,7 +460,7 @@ export class RegistryResolver {
     const rows = resolved.first === 0 ? [] : await ctx.registry.staffingList(query, resolved);
     const facilities = await Promise.all(rows.map((r) => ctx.registryLoaders.facility.load(r.facilityId)));
     const items = rows.map((r, i) => Object.assign(new FacilityStaffing(), { facility: Facility.from(facilities[i]!), staffing: Staffing.from(r) }));
-    return FacilityStaffingConnectionTypes.build(items, resolved, (s) => s.facility.record.id, async () => (await ctx.registry.staffingList(query, { first: 1_000_000, after: null })).length);
+    return FacilityStaffingConnectionTypes.build(items, resolved, (s) => s.facility.record.id, () => ctx.registry.countStaffing(query));
   }
 
   @Query(() => [ReferenceEntry], { description: '特殊群体类别: the special categories an elder may hold (reference data).' })

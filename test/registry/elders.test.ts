@@ -268,9 +268,10 @@ describe('history: categories, vital status, assessments', () => {
 describe('scope', () => {
   let feng: { id: string; registryNo: string };
   let pei: { id: string; registryNo: string };
+  const peiNumber = idNumber('1950-02-03', 'MALE', '320322');
   beforeAll(async () => {
     feng = await registerElder(live.api, { idNumber: idNumber('1950-02-02'), name: '丰老汉', hukouVillageCode: FENG_V2 });
-    pei = await registerElder(live.api, { idNumber: idNumber('1950-02-03', 'MALE', '320322'), name: '沛老汉', hukouVillageCode: PEI_V1 });
+    pei = await registerElder(live.api, { idNumber: peiNumber, name: '沛老汉', hukouVillageCode: PEI_V1 });
   });
 
   const cases: [Role, string, boolean, boolean][] = [
@@ -310,6 +311,15 @@ describe('scope', () => {
       const res = await live.api.as('VILLAGE_VERIFIER', FENG_V1).gql(`query ($id: ID!) { node(id: $id) { id } }`, { id });
       expect(errorCodes(res)).toEqual(['FORBIDDEN']);
     }
+  });
+
+  test('a look-up by ID number does not reveal an elder registered outside the jurisdiction', async () => {
+    const q = `query ($n: String!) { elderByIdNumber(idNumber: $n) { id } }`;
+    const number = peiNumber;
+    expect((await live.api.as('CIVIL_AFFAIRS_OFFICER', PEI).gql(q, { n: number })).data!.elderByIdNumber).toEqual({ id: pei.id });
+    const outside = await live.api.as('CIVIL_AFFAIRS_OFFICER', FENG).gql(q, { n: number });
+    expect(outside.errors).toBeUndefined();
+    expect(outside.data!.elderByIdNumber).toBeNull();
   });
 
   test('a filter cannot widen the scope', async () => {

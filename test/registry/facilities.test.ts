@@ -105,7 +105,13 @@ describe('facilities: ratings, beds, staffing', () => {
     });
     expect((await ok(q, { id: centre.id, m: '2026-04' })).facility.staffing).toMatchObject({ residents: 12, certifiedCaregivers: 1, requiredCertifiedCaregivers: 2, meetsStandard: false });
     const list = `{ staffingRatios(month: "2026-05", belowStandardOnly: true, first: 50) { totalCount nodes { facility { name } staffing { residents shortfall } } } }`;
-    expect((await ok(list)).staffingRatios.nodes).toContainEqual({ facility: { name: '配比测试敬老院' }, staffing: { residents: 21, shortfall: 1 } });
+    const below = (await ok(list)).staffingRatios;
+    expect(below.nodes).toContainEqual({ facility: { name: '配比测试敬老院' }, staffing: { residents: 21, shortfall: 1 } });
+    expect(below.totalCount).toBe(below.nodes.length);
+    const certifiedCount = (await ok(`{ caregivers(certified: true, first: 2) { totalCount nodes { certified } } all: caregivers { totalCount } }`));
+    expect(certifiedCount.caregivers.totalCount).toBe(3);
+    expect(certifiedCount.all.totalCount).toBe(4);
+    expect(certifiedCount.caregivers.nodes).toEqual([{ certified: true }, { certified: true }]);
     await assign((await caregiver(true)).id);
     expect((await ok(q, { id: centre.id, m: '2026-05' })).facility.staffing).toMatchObject({ certifiedCaregivers: 3, meetsStandard: true, shortfall: 0 });
     expect((await ok(list)).staffingRatios.nodes.map((n: any) => n.facility.name)).not.toContain('配比测试敬老院');
