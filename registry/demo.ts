@@ -430,6 +430,12 @@ export async function generateDemoRegistry(pool: pg.Pool, registry: RegistryServ
   } finally {
     client.release();
   }
+  // Statistics for the planner right away (autovacuum would get there, later).
+  await pool.query('analyze region');
+  await pool.query(
+    `analyze registry.elder, registry.category_membership, registry.category_membership_end, registry.vital_event, registry.assessment,
+       registry.facility, registry.facility_rating, registry.bed_inventory, registry.caregiver, registry.staff_assignment, registry.stay, registry.service_record`,
+  );
   report.durationMs = Math.round(performance.now() - started);
   return report;
 }

@@ -342,6 +342,11 @@ export async function importRegistryCsv(pool: pg.Pool, registry: RegistryService
   } finally {
     client.release();
   }
+  // Fresh statistics after a bulk load, so that the next queries are planned for the new sizes
+  // (autovacuum would get there, later). As the owner: the application role may not ANALYZE.
+  if (report.inserted > 0) {
+    await pool.query(kind === 'elders' ? 'analyze registry.elder, registry.category_membership' : 'analyze registry.facility, registry.bed_inventory, registry.facility_rating');
+  }
   bytesDone = bytesTotal;
   progress();
   report.rejectedRows.sort((a, b) => a.line - b.line);

@@ -190,7 +190,7 @@ export const registryNodeLoaders: Record<string, (key: string, ctx: Context) => 
     ctx.viewer.require('registry:read');
     const r = isId(key) ? await ctx.registryLoaders.serviceRecord.load(key) : null;
     if (!r) return null;
-    ctx.viewer.requireInScope(r.villageCode, 'service record in village');
+    await guardLink(ctx, r.elderId, r.facilityId, `service record ${r.id}`, r.villageCode);
     return ServiceRecord.from(r);
   },
   CategoryMembership: async (key, ctx) => {
@@ -249,10 +249,20 @@ async function guardFacilityId(ctx: Context, facilityId: string): Promise<void> 
   guardFacility(ctx, f);
 }
 
-/** A stay is visible when its facility is in the jurisdiction. */
+/**
+ * A record linking an elder and a facility (a stay, a service record) is visible when either side is
+ * in the jurisdiction (or, for a service, the village served); following the link to the other side
+ * is checked on its own.
+ */
+async function guardLink(ctx: Context, elderId: string, facilityId: string, what: string, villageCode?: string): Promise<void> {
+  if (villageCode && ctx.viewer.inScope(villageCode)) return;
+  const [elder, facility] = await Promise.all([ctx.registryLoaders.elder.load(elderId), ctx.registryLoaders.facility.load(facilityId)]);
+  if ((elder && elderInScope(ctx, elder)) || (facility && ctx.viewer.inScope(facility.villageCode))) return;
+  throw forbidden(`${what} concerns neither an elder nor a facility in your jurisdiction ${ctx.viewer.jurisdiction}`);
+}
+
 async function guardStay(ctx: Context, s: StayRecord): Promise<void> {
-  const facility = await ctx.registryLoaders.facility.load(s.facilityId);
-  if (!facility || !ctx.viewer.inScope(facility.villageCode)) throw forbidden(`stay ${s.id} is at a facility outside your jurisdiction`);
+  await guardLink(ctx, s.elderId, s.facilityId, `stay ${s.id}`);
 }
 
 const actorOf = (ctx: Context) => ({ subject: ctx.viewer.subject, roles: ctx.viewer.roles, tokenId: ctx.viewer.tokenId });
@@ -612,7 +622,8 @@ export class RegistryResolver {
     ctx.viewer.require('registry:write');
     const stay = await ctx.registryLoaders.stay.load(internalId(input.stayId, 'Stay', 'stayId'));
     if (!stay) throw badUserInput('no such stay', 'stayId');
-    await guardStay(ctx, stay);
+    const facility = await ctx.registryLoaders.facility.load(stay.facilityId);
+    guardFacility(ctx, facility!, 'registry:write');
     return Stay.from(await ctx.registry.discharge({ stayId: stay.id, dischargedOn: input.dischargedOn }, ctx.viewer.subject));
   }
 
@@ -725,7 +736,7 @@ export class ElderResolver {
     return (await ctx.registryLoaders.assessments.load(elder.record.id)).map(Assessment.from);
   }
 
-  @FieldResolver(() => StayConnection, { description: 'Stays in facilities, in recording order; only stays at facilities in your jurisdiction are readable in full.' })
+  @FieldResolver(() => StayConnection, { description: 'Stays in facilities, in recording order (the facility of a stay outside your jurisdiction is FORBIDDEN to follow).' })
   async stays(@Root() elder: Elder, @Args(() => StaysArgs) args: StaysArgs, @Ctx() ctx: Context): Promise<StayConnection> {
     const resolved = page(args);
     const activeOn = args.activeOn == null ? null : v.isoDate(args.activeOn, 'activeOn');
@@ -763,7 +774,7 @@ export class AssessmentResolver {
     return assessment.details();
   }
 
-  @FieldResolver(() => Elder, { description: 'The elder assessed.' })
+  @FieldResolver(() => Elder, { nullable: true, description: 'The elder assessed (null with a FORBIDDEN error outside your jurisdiction).' })
   async elder(@Root() assessment: Assessment, @Ctx() ctx: Context): Promise<Elder> {
     const e = await ctx.registryLoaders.elder.load(assessment.record.elderId);
     guardElder(ctx, e!);
@@ -869,14 +880,14 @@ export class CaregiverResolver {
 
 @Resolver(() => StaffAssignment)
 export class StaffAssignmentResolver {
-  @FieldResolver(() => Caregiver)
+  @FieldResolver(() => Caregiver, { nullable: true, description: 'Null with a FORBIDDEN error outside your jurisdiction.' })
   async caregiver(@Root() a: StaffAssignment, @Ctx() ctx: Context): Promise<Caregiver> {
     const c = await ctx.registryLoaders.caregiver.load(a.record.caregiverId);
     guardCaregiver(ctx, c!);
     return Caregiver.from(c!);
   }
 
-  @FieldResolver(() => Facility)
+  @FieldResolver(() => Facility, { nullable: true, description: 'Null with a FORBIDDEN error outside your jurisdiction.' })
   async facility(@Root() a: StaffAssignment, @Ctx() ctx: Context): Promise<Facility> {
     const f = await ctx.registryLoaders.facility.load(a.record.facilityId);
     guardFacility(ctx, f!);
@@ -886,14 +897,14 @@ export class StaffAssignmentResolver {
 
 @Resolver(() => Stay)
 export class StayResolver {
-  @FieldResolver(() => Elder, { description: 'The resident; FORBIDDEN when outside your jurisdiction.' })
+  @FieldResolver(() => Elder, { nullable: true, description: 'The resident; null with a FORBIDDEN error when outside your jurisdiction.' })
   async elder(@Root() s: Stay, @Ctx() ctx: Context): Promise<Elder> {
     const e = await ctx.registryLoaders.elder.load(s.record.elderId);
     guardElder(ctx, e!);
     return Elder.from(e!);
   }
 
-  @FieldResolver(() => Facility, { description: 'The facility; FORBIDDEN when outside your jurisdiction.' })
+  @FieldResolver(() => Facility, { nullable: true, description: 'The facility; null with a FORBIDDEN error when outside your jurisdiction.' })
   async facility(@Root() s: Stay, @Ctx() ctx: Context): Promise<Facility> {
     const f = await ctx.registryLoaders.facility.load(s.record.facilityId);
     guardFacility(ctx, f!);
@@ -903,14 +914,14 @@ export class StayResolver {
 
 @Resolver(() => ServiceRecord)
 export class ServiceRecordResolver {
-  @FieldResolver(() => Elder, { description: 'The elder served; FORBIDDEN when outside your jurisdiction.' })
+  @FieldResolver(() => Elder, { nullable: true, description: 'The elder served; null with a FORBIDDEN error when outside your jurisdiction.' })
   async elder(@Root() r: ServiceRecord, @Ctx() ctx: Context): Promise<Elder> {
     const e = await ctx.registryLoaders.elder.load(r.record.elderId);
     guardElder(ctx, e!);
     return Elder.from(e!);
   }
 
-  @FieldResolver(() => Facility, { description: 'The provider; FORBIDDEN when outside your jurisdiction.' })
+  @FieldResolver(() => Facility, { nullable: true, description: 'The provider; null with a FORBIDDEN error when outside your jurisdiction.' })
   async provider(@Root() r: ServiceRecord, @Ctx() ctx: Context): Promise<Facility> {
     const f = await ctx.registryLoaders.facility.load(r.record.facilityId);
     guardFacility(ctx, f!);

@@ -168,6 +168,19 @@ describe('facilities: ratings, beds, staffing', () => {
       const rate = await as.gql(`mutation ($i: RateFacilityInput!) { rateFacility(input: $i) { level } }`, { i: { facilityId: home.id, level: 4, ratedOn: '2026-01-01' } });
       expect([role, jurisdiction, errorCodes(rate)]).toEqual([role, jurisdiction, mayRate ? [] : ['FORBIDDEN']]);
     }
+    // A stay links an elder of 沛县 and a home of 丰县: visible from either side, each side checked on its own.
+    const peiElder = await registerElder(live.api, { idNumber: idNumber('1935-05-05', 'FEMALE', '320322'), name: '跨县入住', hukouVillageCode: PEI_V1 });
+    const stay = await ok(`mutation ($i: AdmitInput!) { admitElder(input: $i) { id } }`, { i: { elderId: peiElder.id, facilityId: home.id, admittedOn: '2026-02-01' } });
+    const sq = `query ($id: ID!) { node(id: $id) { ... on Stay { admittedOn elder { name } facility { name } } } }`;
+    const fromPei = await live.api.as('CIVIL_AFFAIRS_OFFICER', PEI).gql(sq, { id: stay.admitElder.id });
+    expect(fromPei.data!.node).toEqual({ admittedOn: '2026-02-01', elder: { name: '跨***' }, facility: null });
+    expect([errorCodes(fromPei), fromPei.errors![0]!.path]).toEqual([['FORBIDDEN'], ['node', 'facility']]);
+    const fromFeng = await live.api.as('CIVIL_AFFAIRS_OFFICER', FENG).gql(sq, { id: stay.admitElder.id });
+    expect([errorCodes(fromFeng), fromFeng.errors![0]!.path]).toEqual([['FORBIDDEN'], ['node', 'elder']]);
+    expect(errorCodes(await live.api.as('VILLAGE_VERIFIER', FENG_V2).gql(sq, { id: stay.admitElder.id }))).toEqual(['FORBIDDEN']);
+    const dischargeFromPei = await live.api.as('CIVIL_AFFAIRS_OFFICER', PEI).gql(`mutation ($i: DischargeInput!) { dischargeElder(input: $i) { id } }`, { i: { stayId: stay.admitElder.id, dischargedOn: '2026-03-01' } });
+    expect(errorCodes(dischargeFromPei)).toEqual(['FORBIDDEN']);
+
     const widen = await live.api.as('CIVIL_AFFAIRS_OFFICER', FENG).gql(`{ facilities(filter: { within: "320300" }) { nodes { id } } }`);
     expect(errorCodes(widen)).toEqual(['FORBIDDEN']);
     const registerOutside = await live.api.as('CIVIL_AFFAIRS_OFFICER', FENG).gql(`mutation ($i: RegisterFacilityInput!) { registerFacility(input: $i) { id } }`, {
