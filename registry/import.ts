@@ -162,7 +162,13 @@ export async function importRegistryCsv(pool: pg.Pool, registry: RegistryService
           if (reasons.length) reject(b.line, b.key, reasons);
           return reasons.length === 0;
         });
-        const rows = good.map((b) => ({ b, row: registry.elderRow(b.value.prepared) }));
+        // Only rows not yet registered are encrypted and inserted (the keyed hash is cheap; AES is not free).
+        const hashes = good.map((b) => registry.pii.idHash(b.value.prepared.id.value));
+        const registered = new Set(
+          (await client.query<{ id_hash: Buffer }>(`select id_hash from registry.elder where id_hash = any($1::bytea[])`, [hashes])).rows.map((r) => r.id_hash.toString('hex')),
+        );
+        const fresh = good.filter((_, i) => !registered.has(hashes[i]!.toString('hex')));
+        const rows = fresh.map((b) => ({ b, row: registry.elderRow(b.value.prepared) }));
         const inserted = await client.query<{ id: string; id_hash: Buffer }>(
           `insert into registry.elder (id_hash, id_enc, id_masked, name_enc, name_masked, phone_enc, phone_masked, key_id, sex, birth_date,
              hukou_village_code, residence_village_code, created_by, updated_by)
@@ -180,11 +186,11 @@ export async function importRegistryCsv(pool: pg.Pool, registry: RegistryService
         report.inserted += inserted.rowCount ?? 0;
         report.unchanged += good.length - (inserted.rowCount ?? 0);
         // Categories: for new and existing elders alike, appended only when that (category, valid_from) is not there yet.
-        const withCategories = rows.filter((r) => r.b.value.categories.length);
+        const withCategories = good.map((b, i) => ({ b, hash: hashes[i]! })).filter((r) => r.b.value.categories.length);
         if (withCategories.length) {
-          const ids = await client.query<{ id: string; id_hash: Buffer }>(`select id::text, id_hash from registry.elder where id_hash = any($1::bytea[])`, [withCategories.map((r) => r.row.idHash)]);
+          const ids = await client.query<{ id: string; id_hash: Buffer }>(`select id::text, id_hash from registry.elder where id_hash = any($1::bytea[])`, [withCategories.map((r) => r.hash)]);
           const idOf = new Map(ids.rows.map((r) => [r.id_hash.toString('hex'), r.id]));
-          const facts = withCategories.flatMap((r) => r.b.value.categories.map((c) => ({ elderId: idOf.get(r.row.idHash.toString('hex'))!, ...c })));
+          const facts = withCategories.flatMap((r) => r.b.value.categories.map((c) => ({ elderId: idOf.get(r.hash.toString('hex'))!, ...c })));
           const added = await client.query(
             `insert into registry.category_membership (elder_id, category, valid_from, source_system, recorded_by)
              select t.e, t.c, t.f, 'import', $4 from unnest($1::bigint[], $2::text[], $3::date[]) t (e, c, f)
