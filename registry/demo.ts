@@ -99,7 +99,6 @@ export async function generateDemoRegistry(pool: pg.Pool, registry: RegistryServ
   const year = Number(today.slice(0, 4));
   const perVillage = options.eldersPerVillage ?? 20;
   const stage = options.onStage ?? (() => {});
-  const actor = 'demo-generator';
   const report: DemoReport = { elders: 0, categories: 0, vitalEvents: 0, assessments: 0, facilities: 0, ratings: 0, bedInventories: 0, caregivers: 0, assignments: 0, stays: 0, serviceRecords: 0, durationMs: 0 };
 
   const client = await pool.connect();

@@ -247,6 +247,16 @@ export class RegistryService {
     if (missing) throw new DomainError('BAD_USER_INPUT', `no region with code ${missing.code}`, missing.field);
   }
 
+  /** The death date of the elder per the latest vital report, if it reports death. */
+  private async deathDate(client: pg.PoolClient, elderId: string): Promise<string | null> {
+    const row = await this.one<{ status: string; deathDate: string | null }>(
+      client,
+      `select status, death_date::text as "deathDate" from registry.vital_event where elder_id = $1 order by id desc limit 1`,
+      [elderId],
+    );
+    return row?.status === 'DECEASED' ? row.deathDate : null;
+  }
+
   // ---- elders: writes ---------------------------------------------------------------------------
 
   /** Validates an elder (ID number against birth date and sex, villages, name, phone) without writing. */
@@ -360,6 +370,8 @@ export class RegistryService {
       if (!(await this.one(client, `select 1 from registry.category where code = $1`, [category]))) {
         throw v.bad(`unknown category ${category} (see specialCategories)`, 'category');
       }
+      // Serialise category writes per elder, so the overlap check below cannot race.
+      await client.query(`select pg_advisory_xact_lock(21327, hashtext($1))`, [elderId]);
       // The same category may be held again later, never twice at once.
       const overlapping = await this.one(
         client,
@@ -445,6 +457,8 @@ export class RegistryService {
       const elder = await this.one<{ birthDate: string }>(client, `select birth_date::text as "birthDate" from registry.elder where id = $1`, [elderId]);
       if (!elder) throw new DomainError('NOT_FOUND', 'no such elder', 'elderId');
       if (assessedOn < elder.birthDate) throw v.bad('assessedOn is before the birth date', 'assessedOn');
+      const death = await this.deathDate(client, elderId);
+      if (death && assessedOn > death) throw v.bad(`the elder died on ${death}: no assessment after that`, 'assessedOn');
       const row = await this.one<{ id: string }>(
         client,
         `insert into registry.assessment (elder_id, assessed_on, reason, items, self_care, mobility, mental_state, perception_social, total,
@@ -927,6 +941,8 @@ export class RegistryService {
     const id = await this.tx(async (client) => {
       if (!(await this.one(client, `select 1 from registry.elder where id = $1`, [elderId]))) throw new DomainError('NOT_FOUND', 'no such elder', 'elderId');
       if (!(await this.one(client, `select 1 from registry.facility where id = $1`, [facilityId]))) throw new DomainError('NOT_FOUND', 'no such facility', 'facilityId');
+      const death = await this.deathDate(client, elderId);
+      if (death && admittedOn > death) throw v.bad(`the elder died on ${death}: no admission after that`, 'admittedOn');
       const row = await this.one<{ id: string }>(
         client,
         `insert into registry.stay (elder_id, facility_id, admitted_on, discharged_on, bed_code, funding_mode, recorded_by, discharged_by)
@@ -1007,6 +1023,9 @@ export class RegistryService {
       const elder = await this.one<{ village: string }>(client, `select residence_village_code as village from registry.elder where id = $1`, [elderId]);
       if (!elder) throw new DomainError('NOT_FOUND', 'no such elder', 'elderId');
       if (!(await this.one(client, `select 1 from registry.facility where id = $1`, [facilityId]))) throw new DomainError('NOT_FOUND', 'no such facility', 'facilityId');
+      const death = await this.deathDate(client, elderId);
+      // A service dated after the death is refused at entry (audit rule AR-01 looks for exactly this).
+      if (death && startedAt.toISOString().slice(0, 10) > death) throw v.bad(`the elder died on ${death}: no service after that`, 'startedAt');
       const row = await this.one<{ id: string }>(
         client,
         `insert into registry.service_record (elder_id, facility_id, service_type, village_code, started_at, ended_at, subsidised, unit_price_fen, recorded_by)

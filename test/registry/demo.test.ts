@@ -1,5 +1,6 @@
 /** The demo population: deterministic from its seed, valid ID numbers, consistent history, payments linked to payees. */
 import { pino } from 'pino';
+import { tolerateDropTermination } from './support.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { RegistryService } from '../../registry/registry.js';
 import { generateDemoRegistry } from '../../registry/demo.js';
@@ -11,6 +12,8 @@ let a: TestDatabase;
 let b: TestDatabase;
 beforeAll(async () => {
   [a, b] = await Promise.all([createTestDatabase({ withXuzhou: true }), createTestDatabase({ withXuzhou: true })]);
+  tolerateDropTermination(a.pool);
+  tolerateDropTermination(b.pool);
 });
 afterAll(async () => {
   await a?.drop();

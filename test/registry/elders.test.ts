@@ -1,10 +1,11 @@
 /** Elders over GraphQL against a real PostgreSQL: registration, validation, masking, unmask and the access log, history. */
 import { errorCodes, useXuzhouApi } from '../support/api.js';
 import type { Role } from '../../auth/roles.js';
-import { CITY, ELDER_FIELDS, FENG, FENG_V1, FENG_V2, FULL_ITEMS, idNumber, PEI, PEI_V1, registerElder } from './support.js';
+import { CITY, ELDER_FIELDS, FENG, FENG_V1, FENG_V2, FULL_ITEMS, idNumber, PEI, PEI_V1, registerElder, tolerateDropTermination } from './support.js';
 import { checkCharacter } from '../../registry/id-number.js';
 
 const live = useXuzhouApi();
+beforeAll(() => tolerateDropTermination(live.db.pool));
 
 const count = async (table: string) => Number((await live.db.pool.query(`select count(*) from registry.${table}`)).rows[0].count);
 
@@ -214,6 +215,10 @@ describe('history: categories, vital status, assessments', () => {
     expect((await live.api.gql(q, { id: elder.id })).data!.elder).toEqual({
       vitalStatus: 'DECEASED', deathDate: '2026-02-03', ageBand: null, allowanceBand: null, age: 80, vitalHistory: [{ status: 'DECEASED', source: 'VILLAGE_REPORT' }],
     });
+    const afterDeath = await live.api.gql(`mutation ($i: RecordAssessmentInput!) { recordAssessment(input: $i) { id } }`, {
+      i: { elderId: elder.id, reason: 'ROUTINE', assessedOn: '2026-02-10', items: FULL_ITEMS },
+    });
+    expect([errorCodes(afterDeath), afterDeath.errors![0]!.extensions!.field]).toEqual([['BAD_USER_INPUT'], 'assessedOn']);
     await rec({ status: 'ALIVE', source: 'HOUSEHOLD_REGISTER' });
     const corrected = (await live.api.gql(q, { id: elder.id })).data!.elder;
     expect(corrected).toMatchObject({ vitalStatus: 'ALIVE', deathDate: null, ageBand: 'SECURE_80_PLUS', vitalHistory: [{ status: 'DECEASED' }, { status: 'ALIVE' }] });

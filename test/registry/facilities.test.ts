@@ -1,9 +1,10 @@
 /** Facilities, caregivers, stays, services, the 1:10 ratio, payee links and the N+1 bound, against a real PostgreSQL. */
 import { authHeader, errorCodes, useXuzhouApi } from '../support/api.js';
 import type { Role } from '../../auth/roles.js';
-import { CITY, FENG, FENG_V1, FENG_V2, idNumber, PEI, PEI_V1, registerElder, registerFacility } from './support.js';
+import { CITY, FENG, FENG_V1, FENG_V2, idNumber, PEI, PEI_V1, registerElder, registerFacility, tolerateDropTermination } from './support.js';
 
 const live = useXuzhouApi();
+beforeAll(() => tolerateDropTermination(live.db.pool));
 
 async function ok<T = any>(query: string, variables?: Record<string, unknown>): Promise<T> {
   const res = await live.api.gql(query, variables);

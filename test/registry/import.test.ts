@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { tolerateDropTermination } from './support.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { RegistryService } from '../../registry/registry.js';
 import { importRegistryCsv, rejectedRowsCsv } from '../../registry/import.js';
@@ -17,6 +18,7 @@ let db: TestDatabase;
 let registry: RegistryService;
 beforeAll(async () => {
   db = await createTestDatabase({ withXuzhou: true });
+  tolerateDropTermination(db.pool);
   registry = new RegistryService(db.pool, db.sql);
 });
 afterAll(() => db?.drop());
@@ -83,6 +85,7 @@ test('a file without the required columns is refused as a whole', async () => {
 
 test('the CLI: npm run import:registry writes the report and exits 2 when rows were rejected', async () => {
   const target = await createTestDatabase({ withXuzhou: true });
+  tolerateDropTermination(target.pool);
   const report = path.join(os.tmpdir(), `rejected-${process.pid}.csv`);
   try {
     const cli = path.join(projectRoot, 'dist/scripts/import-registry.js');

@@ -5,7 +5,7 @@ import { createApp } from '../../api/server.js';
 import { secretKeySet } from '../../auth/tokens.js';
 import { authHeader, TEST_JWT_SECRET } from '../support/api.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { CITY, FENG_V1, idNumber } from './support.js';
+import { CITY, FENG_V1, idNumber, tolerateDropTermination } from './support.js';
 
 let db: TestDatabase;
 const lines: string[] = [];
@@ -13,6 +13,7 @@ let url: string;
 let stop: () => Promise<void>;
 beforeAll(async () => {
   db = await createTestDatabase({ withXuzhou: true });
+  tolerateDropTermination(db.pool);
   const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
   const app = await createApp({ pool: db.pool, sql: db.sql, log: pino({ level: 'trace' }, sink), production: false, keySet: secretKeySet(TEST_JWT_SECRET) });
   url = await app.listen(0, '127.0.0.1');

@@ -2,11 +2,12 @@
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { RegistryService } from '../../registry/registry.js';
 import { parseKeyRing, Pii } from '../../registry/pii.js';
-import { FENG, FENG_V1, idNumber } from './support.js';
+import { FENG, FENG_V1, idNumber, tolerateDropTermination } from './support.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase({ withXuzhou: true });
+  tolerateDropTermination(db.pool);
 });
 afterAll(() => db?.drop());
 

@@ -38,3 +38,15 @@ export const FULL_ITEMS = {
   timeOrientation: 4, placeOrientation: 4, personOrientation: 4, memory: 4, comprehension: 4, expression: 4, aggression: 1, depression: 1, consciousness: 2,
   vision: 2, hearing: 2, dailyAffairs: 4, transport: 3, socialInteraction: 4,
 };
+
+/**
+ * test/support/database.ts drops a test database WITH (FORCE) right after `pool.end()`, which only
+ * asks idle connections to close; a backend still closing then gets "terminating connection due to
+ * administrator command" and the pool re-emits it as an 'error' event — unhandled, it fails whichever
+ * test file is running. The registry's suites listen for it (the connection is being closed anyway).
+ */
+export function tolerateDropTermination(pool: import('pg').Pool): void {
+  pool.on('error', (error: Error & { code?: string }) => {
+    if (error.code !== '57P01') throw error;
+  });
+}
