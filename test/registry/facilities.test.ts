@@ -137,6 +137,16 @@ describe('facilities: ratings, beds, staffing', () => {
     const crossing = await live.api.as('VILLAGE_VERIFIER', FENG_V2).gql(nested, { id: first.data!.recordService.id });
     expect(errorCodes(crossing)).toEqual(['FORBIDDEN']);
     expect(crossing.errors![0]!.path).toEqual(['node', 'provider']);
+    const update = await live.api.gql(`mutation ($id: ID!) { updateFacility(id: $id, input: { status: SUSPENDED, operatorName: "新运营方" }) { status operatorName name } }`, { id: home.id });
+    expect(update.data!.updateFacility).toEqual({ status: 'SUSPENDED', operatorName: '新运营方', name: '丰县区域性养老服务中心' });
+    const changes = await live.db.pool.query(`select fields from registry.change_log where entity_type = 'Facility' order by id desc limit 1`);
+    expect(changes.rows[0].fields.sort()).toEqual(['operatorName', 'status']);
+    await live.api.gql(`mutation ($id: ID!) { updateFacility(id: $id, input: { status: OPERATING }) { status } }`, { id: home.id });
+    await ok(`mutation ($i: RecordVitalStatusInput!) { recordVitalStatus(input: $i) { status } }`, { i: { elderId: elder.id, status: 'DECEASED', deathDate: '2026-05-10', source: 'CREMATION' } });
+    const afterDeath = await rec({ startedAt: '2026-05-11T09:00:00+08:00' });
+    expect([errorCodes(afterDeath), afterDeath.errors![0]!.extensions!.field]).toEqual([['BAD_USER_INPUT'], 'startedAt']);
+    const admitAfterDeath = await live.api.gql(`mutation ($i: AdmitInput!) { admitElder(input: $i) { id } }`, { i: { elderId: elder.id, facilityId: home.id, admittedOn: '2026-06-01' } });
+    expect([errorCodes(admitAfterDeath), admitAfterDeath.errors![0]!.extensions!.field]).toEqual([['BAD_USER_INPUT'], 'admittedOn']);
     const bad = await rec({ serviceType: 'MASSAGE' });
     expect([errorCodes(bad), bad.errors![0]!.extensions!.field]).toEqual([['BAD_USER_INPUT'], 'serviceType']);
     expect(errorCodes(await rec({}, 'VILLAGE_VERIFIER', PEI_V1))).toEqual(['FORBIDDEN']);
