@@ -27,8 +27,9 @@ async function main() {
     progress.finish();
     logger.info(report, 'demo city imported');
   }
-  // The registry's demo population (elders, facilities, stays, services …), only while the registry is empty.
-  await ensureDemoRegistry(pool, logger);
+  // The registry's demo population (elders, facilities, stays, services …): only while the registry is
+  // empty, never in production (no invented people in a real registry), and not when switched off.
+  if (!config.production && process.env.SUNSHINE_DEMO_REGISTRY !== 'off') await ensureDemoRegistry(pool, logger);
 
   const app = await createApp({ pool, sql, log: logger, production: config.production });
   const url = await app.listen(config.port);
