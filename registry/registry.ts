@@ -60,7 +60,7 @@ const ts = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-D
 
 const ELDER = `e.id::text, e.id_masked as "idMasked", e.name_masked as "nameMasked", e.phone_masked as "phoneMasked", e.sex,
   e.birth_date::text as "birthDate", e.hukou_village_code as "hukouVillageCode", e.residence_village_code as "residenceVillageCode",
-  ${ts('e.created_at')} as "createdAt", ${ts('e.updated_at')} as "updatedAt"`;
+  ${ts('e.created_at')} as "createdAt", ${ts('e.updated_at')} as "updatedAt", e.created_by as "createdBy", e.updated_by as "updatedBy"`;
 const MEMBERSHIP = `m.id::text, m.elder_id::text as "elderId", m.category, m.valid_from::text as "validFrom",
   coalesce(least(x.ended_on, m.valid_to), x.ended_on, m.valid_to)::text as "validTo", m.valid_to::text as "plannedValidTo",
   x.ended_on::text as "endedOn", x.reason as "endReason", m.source_system as "sourceSystem", m.source_ref as "sourceRef",
@@ -72,7 +72,8 @@ const ASSESSMENT = `a.id::text, a.elder_id::text as "elderId", a.assessed_on::te
   a.preliminary_level as "preliminaryLevel", a.adjustments, a.final_level as "finalLevel", a.diagnoses, a.risk_event_count as "riskEventCount",
   a.valid_until::text as "validUntil", a.assessor, a.agency, ${ts('a.recorded_at')} as "recordedAt", a.recorded_by as "recordedBy"`;
 const FACILITY = `f.id::text, f.name, f.type, f.village_code as "villageCode", f.operating_model as "operatingModel", f.operator_name as "operatorName",
-  f.uscc, f.status, f.operating_since::text as "operatingSince", ${ts('f.created_at')} as "createdAt", ${ts('f.updated_at')} as "updatedAt"`;
+  f.uscc, f.status, f.operating_since::text as "operatingSince", ${ts('f.created_at')} as "createdAt", ${ts('f.updated_at')} as "updatedAt",
+  f.created_by as "createdBy", f.updated_by as "updatedBy"`;
 const RATING = `r.id::text, r.facility_id::text as "facilityId", r.scheme, r.level, r.rated_on::text as "ratedOn", r.valid_until::text as "validUntil",
   r.certificate_no as "certificateNo", ${ts('r.recorded_at')} as "recordedAt", r.recorded_by as "recordedBy"`;
 const BEDS = `b.id::text, b.facility_id::text as "facilityId", b.as_of::text as "asOf", b.approved, b.actual, b.nursing, b.inclusive, b.occupied, b.source,
@@ -149,6 +150,13 @@ export interface UpdateElderInput {
   clearPhone?: boolean | null;
   hukouVillageCode?: string | null;
   residenceVillageCode?: string | null;
+}
+
+export interface ChangeRecord {
+  id: string;
+  fields: string[];
+  recordedAt: string;
+  recordedBy: string;
 }
 
 export interface ElderFilter {
@@ -1173,6 +1181,17 @@ export class RegistryService {
       if (n < batchSize) break;
     }
     return done;
+  }
+
+  /** Which fields of each record changed, when and by whom (never the values), oldest first. */
+  async changes(entityType: 'Elder' | 'Facility' | 'Caregiver', ids: readonly string[]): Promise<Map<string, ChangeRecord[]>> {
+    return group(
+      await this.sql.query<ChangeRecord & { key: string }>(
+        `select c.entity_id::text as key, c.id::text, c.fields, ${ts('c.recorded_at')} as "recordedAt", c.recorded_by as "recordedBy"
+         from registry.change_log c where c.entity_type = $1 and c.entity_id = any($2::bigint[]) order by c.entity_id, c.id`,
+        [entityType, ids],
+      ),
+    );
   }
 
   /** Is the registry empty (demo data is generated only then)? */

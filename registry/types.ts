@@ -15,6 +15,8 @@ export interface ElderRecord {
   residenceVillageCode: string;
   createdAt: string;
   updatedAt: string;
+  createdBy: string;
+  updatedBy: string;
 }
 
 export interface ElderClear {
@@ -87,6 +89,8 @@ export interface FacilityRecord {
   operatingSince: string | null;
   createdAt: string;
   updatedAt: string;
+  createdBy: string;
+  updatedBy: string;
 }
 
 export interface RatingRecord {

@@ -61,6 +61,8 @@ export function createRegistryLoaders(registry: RegistryService) {
     assessments: keyed((ids) => registry.assessmentsByElders(ids), []),
     ratings: keyed((ids) => registry.ratingsByFacilities(ids), []),
     beds: keyed((ids) => registry.bedsByFacilities(ids), []),
+    elderChanges: keyed((ids) => registry.changes('Elder', ids), []),
+    facilityChanges: keyed((ids) => registry.changes('Facility', ids), []),
     caregiverAssignments: keyed((ids) => registry.assignmentsByCaregivers(ids), []),
     facilityAssignments: shaped((ids, month: string) => registry.assignmentsByFacilities(ids, month), []),
     staffing: shaped((ids, month: string) => registry.staffing(ids, month), null),

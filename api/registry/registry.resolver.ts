@@ -57,6 +57,7 @@ import {
   FacilityStatus,
   OperatingModel,
   RateFacilityInput,
+  RecordChange,
   RecordAssessmentInput,
   RecordBedInventoryInput,
   RecordServiceInput,
@@ -708,6 +709,11 @@ export class ElderResolver {
     return all.filter((m) => history || (m.validFrom <= date && (m.validTo == null || m.validTo >= date))).map(CategoryMembership.from);
   }
 
+  @FieldResolver(() => [RecordChange], { description: 'Changes of name, phone or villages: fields, time and author (not the values), oldest first.' })
+  async changes(@Root() elder: Elder, @Ctx() ctx: Context): Promise<RecordChange[]> {
+    return (await ctx.registryLoaders.elderChanges.load(elder.record.id)).map((c) => Object.assign(new RecordChange(), c));
+  }
+
   @FieldResolver(() => VitalStatus, { description: 'Current vital status: the latest report; ALIVE when none.' })
   async vitalStatus(@Root() elder: Elder, @Ctx() ctx: Context): Promise<string> {
     return currentVital(await ctx.registryLoaders.vitalEvents.load(elder.record.id))?.status ?? 'ALIVE';
@@ -805,6 +811,11 @@ export class FacilityResolver {
     const valid = (await ctx.registryLoaders.ratings.load(facility.record.id)).filter((r) => r.ratedOn <= date && (r.validUntil == null || r.validUntil >= date));
     const latest = valid.at(-1);
     return latest ? FacilityRating.from(latest) : null;
+  }
+
+  @FieldResolver(() => [RecordChange], { description: 'Changes of the facility record: fields, time and author, oldest first.' })
+  async changes(@Root() facility: Facility, @Ctx() ctx: Context): Promise<RecordChange[]> {
+    return (await ctx.registryLoaders.facilityChanges.load(facility.record.id)).map((c) => Object.assign(new RecordChange(), c));
   }
 
   @FieldResolver(() => [FacilityRating], { description: 'Every rating, oldest first.' })

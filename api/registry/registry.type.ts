@@ -180,6 +180,8 @@ export class Elder implements Node {
   @Field({ description: '居住地 village code (12 digits).' }) residenceVillageCode!: string;
   @Field(() => DateTimeISOResolver) createdAt!: string;
   @Field(() => DateTimeISOResolver) updatedAt!: string;
+  @Field({ description: 'Who registered it (token subject or import/demo actor).' }) createdBy!: string;
+  @Field({ description: 'Who changed it last.' }) updatedBy!: string;
   record!: ElderRecord;
 
   static from(record: ElderRecord): Elder {
@@ -196,9 +198,18 @@ export class Elder implements Node {
       residenceVillageCode: record.residenceVillageCode,
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
+      createdBy: record.createdBy,
+      updatedBy: record.updatedBy,
       record,
     });
   }
+}
+
+@ObjectType({ description: '变更记录: which fields of a record changed, when and by whom (the values are not kept here).' })
+export class RecordChange {
+  @Field(() => [String]) fields!: string[];
+  @Field(() => DateTimeISOResolver) recordedAt!: string;
+  @Field() recordedBy!: string;
 }
 
 @ObjectType({ description: 'Clear personal values of an elder (个人信息明文). Every request for them writes one access-log row.' })
@@ -343,6 +354,8 @@ export class Facility implements Node {
   @Field(() => String, { nullable: true, description: '开业日期 YYYY-MM-DD.' }) operatingSince!: string | null;
   @Field(() => DateTimeISOResolver) createdAt!: string;
   @Field(() => DateTimeISOResolver) updatedAt!: string;
+  @Field() createdBy!: string;
+  @Field() updatedBy!: string;
   record!: FacilityRecord;
 
   static from(record: FacilityRecord): Facility {

@@ -76,6 +76,8 @@ describe('registration', () => {
     expect(res.data!.updateElder).toEqual({ name: '赵**', phone: '139****1111', residenceVillageCode: FENG_V2 });
     const log = await live.db.pool.query(`select fields, recorded_by from registry.change_log where entity_type = 'Elder' and entity_id = $1`, [elder.registryNo.slice(1)]);
     expect(log.rows).toEqual([{ fields: ['name', 'residenceVillage'], recorded_by: 'city_admin@320300000000' }]);
+    const changes = await live.api.gql(`query ($id: ID!) { elder(id: $id) { createdBy updatedBy changes { fields recordedBy } } }`, { id: elder.id });
+    expect(changes.data!.elder).toEqual({ createdBy: 'city_admin@320300000000', updatedBy: 'city_admin@320300000000', changes: [{ fields: ['name', 'residenceVillage'], recordedBy: 'city_admin@320300000000' }] });
   });
 });
 
