@@ -298,7 +298,7 @@ export class Migration20261123030000_registry extends Migration {
     sql(`comment on table registry.access_log is '个人信息查阅日志: one row per clear-text access to personal data, written in the transaction of the read'`);
     sql(`create index access_log_region_idx on registry.access_log (region_code, id)`);
     sql(`create index access_log_entity_idx on registry.access_log (entity_type, entity_id, id)`);
-    sql(`create index access_log_subject_idx on registry.access_log (subject, id)`);
+    sql(`create index access_log_subject_idx on registry.access_log (subject, accessed_at)`);
 
     // ---- append-only enforcement ----
     sql(`create function registry.reject_change() returns trigger language plpgsql as $$

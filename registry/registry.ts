@@ -594,6 +594,7 @@ export class RegistryService {
     const why = v.text(reason, 'reason', 500);
     if (!fields.length) throw v.bad('no personal field requested', 'fields');
     const rows = await this.tx(async (client) => {
+      await this.requireUnmaskQuota(client, actor.subject, elderIds.length);
       const result = await client.query<{ id: string; id_enc: Buffer; name_enc: Buffer; phone_enc: Buffer | null; key_id: string; birth_date: string }>(
         `with target as (
            select e.id, e.id_enc, e.name_enc, e.phone_enc, e.key_id, e.birth_date::text as birth_date, e.hukou_village_code
@@ -619,9 +620,26 @@ export class RegistryService {
     return out;
   }
 
+  /**
+   * At most SUNSHINE_UNMASK_DAILY_LIMIT (default 2,000) records read in clear per subject in any 24
+   * hours, counted from the access log itself; concurrent requests of one subject queue on an
+   * advisory lock so the count cannot be raced. Over the limit → RATE_LIMITED, nothing read or logged.
+   */
+  private async requireUnmaskQuota(client: pg.PoolClient, subject: string, wanted: number): Promise<void> {
+    const limit = Number(process.env.SUNSHINE_UNMASK_DAILY_LIMIT ?? 2000);
+    await client.query(`select pg_advisory_xact_lock(21328, hashtext($1))`, [subject]);
+    const [row] = (
+      await client.query<{ n: number }>(`select count(*)::int as n from registry.access_log where subject = $1 and accessed_at > now() - interval '1 day'`, [subject])
+    ).rows;
+    if ((row?.n ?? 0) + wanted > limit) {
+      throw new DomainError('RATE_LIMITED', `personal data of at most ${limit} records per 24 hours may be read in clear (${row?.n ?? 0} already); ask an administrator if more is needed`);
+    }
+  }
+
   async unmaskCaregivers(ids: readonly string[], reason: string, actor: Actor, scopePrefix: string): Promise<Map<string, { name: string }>> {
     const why = v.text(reason, 'reason', 500);
     const rows = await this.tx(async (client) => {
+      await this.requireUnmaskQuota(client, actor.subject, ids.length);
       const result = await client.query<{ id: string; name_enc: Buffer; key_id: string }>(
         `with target as (
            select c.id, c.name_enc, c.key_id, c.region_code from registry.caregiver c

@@ -29,6 +29,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const IMPORT_ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 100_000);
 const log = pino({ level: 'warn' });
+// The benchmark reads thousands of records in clear on purpose: lift the daily quota for it.
+process.env.SUNSHINE_UNMASK_DAILY_LIMIT ??= '100000000';
 const NAMES = ['王建国', '李秀英', '张桂兰', '刘德福', '陈玉珍', '杨长顺', '赵淑华', '欧阳明', '孙凤霞', '周永庆'];
 const out = (line: string) => process.stdout.write(line + '\n');
 

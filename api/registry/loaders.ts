@@ -2,6 +2,10 @@
 import DataLoader from 'dataloader';
 import type { RegistryService, PersonalField } from '../../registry/registry.js';
 import type { Actor, ElderClear, Page } from '../../registry/types.js';
+import { DomainError } from '../../platform/domain-error.js';
+
+/** Records whose personal data one request may read in clear (bulk export is not what unmasking is for). */
+export const MAX_UNMASK_PER_REQUEST = 100;
 
 function keyed<T>(fetch: (keys: string[]) => Promise<Map<string, T>>, missing: T): DataLoader<string, T> {
   return new DataLoader(async (keys) => {
@@ -37,6 +41,7 @@ function shaped<Shape, T>(fetch: (owners: string[], shape: Shape) => Promise<Map
 
 export function createRegistryLoaders(registry: RegistryService) {
   const unmaskers = new Map<string, DataLoader<string, Partial<ElderClear> | null>>();
+  const unmasked = new Set<string>();
   const caregiverUnmaskers = new Map<string, DataLoader<string, { name: string } | null>>();
   let facilityTypes: ReturnType<RegistryService['facilityTypes']> | undefined;
   let serviceTypes: ReturnType<RegistryService['serviceTypes']> | undefined;
@@ -70,8 +75,10 @@ export function createRegistryLoaders(registry: RegistryService) {
     stayCounts: shaped((ids, s: { by: 'elder' | 'facility'; activeOn: string | null }) => registry.stayCounts(s.by, ids, s.activeOn), 0),
     services: shaped((ids, s: { by: 'elder' | 'facility'; serviceType: string | null; page: Page }) => registry.servicePages(s.by, ids, s.serviceType, s.page), []),
     serviceCounts: shaped((ids, s: { by: 'elder' | 'facility'; serviceType: string | null }) => registry.serviceCounts(s.by, ids, s.serviceType), 0),
-    /** Clear values of elders: one transaction (read + access-log rows) per reason and field set. */
+    /** Clear values of elders: one transaction (read + access-log rows) per reason and field set; at most MAX_UNMASK_PER_REQUEST records a request. */
     unmaskElder(id: string, fields: PersonalField[], reason: string, actor: Actor, scopePrefix: string) {
+      unmasked.add(`Elder:${id}`);
+      if (unmasked.size > MAX_UNMASK_PER_REQUEST) throw new DomainError('RATE_LIMITED', `personal data of at most ${MAX_UNMASK_PER_REQUEST} records may be read in clear per request`);
       const shape = JSON.stringify([fields, reason]);
       let loader = unmaskers.get(shape);
       if (!loader) {
@@ -81,6 +88,8 @@ export function createRegistryLoaders(registry: RegistryService) {
       return loader.load(id);
     },
     unmaskCaregiver(id: string, reason: string, actor: Actor, scopePrefix: string) {
+      unmasked.add(`Caregiver:${id}`);
+      if (unmasked.size > MAX_UNMASK_PER_REQUEST) throw new DomainError('RATE_LIMITED', `personal data of at most ${MAX_UNMASK_PER_REQUEST} records may be read in clear per request`);
       let loader = caregiverUnmaskers.get(reason);
       if (!loader) {
         loader = keyed((ids) => registry.unmaskCaregivers(ids, reason, actor, scopePrefix), null);
