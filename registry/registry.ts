@@ -1106,6 +1106,27 @@ export class RegistryService {
     return this.sql.query<ServiceTypeRow>(`select code, name_zh as "nameZh", name_en as "nameEn", bundles, active from registry.service_type order by sort_order, code`);
   }
 
+  /** Adds a service type or changes its names, bundles and whether it is in use (types are never deleted: old records keep theirs). */
+  async defineServiceType(input: { code: string; nameZh: string; nameEn: string; bundles?: string[] | null; active?: boolean | null }): Promise<ServiceTypeRow> {
+    const code = v.text(input.code, 'code', 40);
+    if (!/^[A-Z][A-Z0-9_]{1,39}$/.test(code)) throw v.bad('code must be 2–40 upper-case letters, digits or _ (e.g. MEAL)', 'code');
+    const nameZh = v.text(input.nameZh, 'nameZh', 40);
+    const nameEn = v.text(input.nameEn, 'nameEn', 80);
+    const bundles = (input.bundles ?? []).map((b, i) => {
+      const bundle = v.text(b, `bundles.${i}`, 40);
+      if (!/^[A-Z][A-Z0-9_]{1,39}$/.test(bundle)) throw v.bad('a bundle is 2–40 upper-case letters, digits or _ (e.g. SIX_ASSISTS)', `bundles.${i}`);
+      return bundle;
+    });
+    await this.tx((client) =>
+      client.query(
+        `insert into registry.service_type (code, name_zh, name_en, bundles, active) values ($1, $2, $3, $4, $5)
+         on conflict (code) do update set name_zh = excluded.name_zh, name_en = excluded.name_en, bundles = excluded.bundles, active = excluded.active`,
+        [code, nameZh, nameEn, [...new Set(bundles)], input.active ?? true],
+      ),
+    );
+    return (await this.serviceTypes()).find((t) => t.code === code)!;
+  }
+
   private accessWhere(filter: AccessLogFilter, params: unknown[]): string {
     const where = [inScopeSql('l.region_code', params.push(filter.scopePrefix))];
     if (filter.subject) where.push(`l.subject = $${params.push(filter.subject)}`);

@@ -41,6 +41,7 @@ import {
   CaregiverConnectionTypes,
   CaregiverPersonalData,
   CategoryMembership,
+  DefineServiceTypeInput,
   DischargeInput,
   Elder,
   ElderConnection,
@@ -626,6 +627,13 @@ export class RegistryResolver {
     const facility = await ctx.registryLoaders.facility.load(stay.facilityId);
     guardFacility(ctx, facility!, 'registry:write');
     return Stay.from(await ctx.registry.discharge({ stayId: stay.id, dischargedOn: input.dischargedOn }, ctx.viewer.subject));
+  }
+
+  @Mutation(() => ServiceType, { description: 'Add or change a service type of the city’s configurable list (registry:write with a city-wide or wider jurisdiction).' })
+  async defineServiceType(@Arg('input', () => DefineServiceTypeInput) input: DefineServiceTypeInput, @Ctx() ctx: Context): Promise<ServiceType> {
+    ctx.viewer.require('registry:write');
+    if (ctx.viewer.scopePrefix.length > 4) throw forbidden('the service-type list is the city’s: it needs a city-wide jurisdiction');
+    return Object.assign(new ServiceType(), await ctx.registry.defineServiceType(input));
   }
 
   @Mutation(() => ServiceRecord, { description: 'Record a service delivered to an elder (registry:verify; the elder in your jurisdiction).' })

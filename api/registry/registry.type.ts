@@ -753,3 +753,12 @@ export class RecordServiceInput {
   @Field() subsidised!: boolean;
   @Field(() => String, { nullable: true, description: 'Unit price in fen (digits).' }) unitPrice?: string | null;
 }
+
+@InputType({ description: 'A service type: new, or changed (names, bundles, in use). Types are never deleted.' })
+export class DefineServiceTypeInput {
+  @Field({ description: 'MEAL, BATH … (upper-case).' }) code!: string;
+  @Field() nameZh!: string;
+  @Field() nameEn!: string;
+  @Field(() => [String], { nullable: true, description: 'Named packages it belongs to, e.g. SIX_ASSISTS (六助).' }) bundles?: string[] | null;
+  @Field(() => Boolean, { nullable: true, description: 'False: no new service records of this type (default true).' }) active?: boolean | null;
+}

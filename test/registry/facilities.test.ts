@@ -147,11 +147,20 @@ describe('facilities: ratings, beds, staffing', () => {
     expect([errorCodes(afterDeath), afterDeath.errors![0]!.extensions!.field]).toEqual([['BAD_USER_INPUT'], 'startedAt']);
     const admitAfterDeath = await live.api.gql(`mutation ($i: AdmitInput!) { admitElder(input: $i) { id } }`, { i: { elderId: elder.id, facilityId: home.id, admittedOn: '2026-06-01' } });
     expect([errorCodes(admitAfterDeath), admitAfterDeath.errors![0]!.extensions!.field]).toEqual([['BAD_USER_INPUT'], 'admittedOn']);
+    const define = (i: Record<string, unknown>, role: Role = 'CITY_ADMIN', jurisdiction = CITY) =>
+      live.api.as(role, jurisdiction).gql(`mutation ($i: DefineServiceTypeInput!) { defineServiceType(input: $i) { code nameZh bundles active } }`, { i });
+    expect((await define({ code: 'SHOPPING', nameZh: '助购', nameEn: 'shopping', bundles: ['XUZHOU_EXTRA'] })).data!.defineServiceType).toEqual({ code: 'SHOPPING', nameZh: '助购', bundles: ['XUZHOU_EXTRA'], active: true });
+    expect(errorCodes(await define({ code: 'SHOPPING', nameZh: '助购', nameEn: 'shopping' }, 'CIVIL_AFFAIRS_OFFICER', FENG))).toEqual(['FORBIDDEN']);
+    expect((await define({ code: 'bad code', nameZh: 'x', nameEn: 'x' })).errors![0]!.extensions!.field).toBe('code');
+    expect((await rec({ serviceType: 'SHOPPING', startedAt: '2026-05-01T10:00:00+08:00' })).errors).toBeUndefined();
+    await define({ code: 'SHOPPING', nameZh: '助购', nameEn: 'shopping', active: false });
+    const retired = await rec({ serviceType: 'SHOPPING', startedAt: '2026-05-02T10:00:00+08:00' });
+    expect([errorCodes(retired), retired.errors![0]!.message]).toEqual([['BAD_USER_INPUT'], 'service type SHOPPING is no longer in use']);
     const bad = await rec({ serviceType: 'MASSAGE' });
     expect([errorCodes(bad), bad.errors![0]!.extensions!.field]).toEqual([['BAD_USER_INPUT'], 'serviceType']);
     expect(errorCodes(await rec({}, 'VILLAGE_VERIFIER', PEI_V1))).toEqual(['FORBIDDEN']);
     const list = await ok(`query ($id: ID!) { elder(id: $id) { serviceRecords(first: 5) { totalCount nodes { serviceType } } } facility(id: "${home.id}") { serviceRecords(serviceType: "MEAL") { totalCount } } }`, { id: elder.id });
-    expect(list.elder.serviceRecords.totalCount).toBe(1);
+    expect(list.elder.serviceRecords.totalCount).toBe(2);
     expect(list.facility.serviceRecords.totalCount).toBeGreaterThanOrEqual(1);
   });
 
