@@ -394,6 +394,9 @@ export class RegistryResolver {
       min = Math.max(min ?? 0, lo);
       max = hi == null ? max : Math.min(max ?? hi, hi);
     }
+    if (f.category != null && !(await ctx.registry.categories()).some((c) => c.code === f.category)) {
+      throw badUserInput(`unknown category ${f.category} (see specialCategories)`, 'filter.category');
+    }
     if (min != null) v.intRange(min, 'filter.minAge', 0, 150);
     if (max != null) v.intRange(max, 'filter.maxAge', 0, 150);
     const query = {

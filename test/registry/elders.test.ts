@@ -372,6 +372,10 @@ test('list pagination is keyset-based and complete', async () => {
     after = res.data.elders.pageInfo.endCursor;
   }
   expect(new Set(seen).size).toBe(seen.length);
+  const unknown = await live.api.gql(`{ elders(filter: { category: "VIP" }) { nodes { id } } }`);
+  expect([errorCodes(unknown), unknown.errors![0]!.extensions!.field]).toEqual([['BAD_USER_INPUT'], 'filter.category']);
+  const tooBig = await live.api.gql(`{ elders(first: 501) { nodes { id } } }`);
+  expect([errorCodes(tooBig), tooBig.errors![0]!.extensions!.field]).toEqual([['BAD_USER_INPUT'], 'first']);
   const filtered = await live.api.gql(`{ elders(filter: { ageBand: SECURE_80_PLUS, asOf: "2026-11-23" }, first: 500) { nodes { age(asOf: "2026-11-23") ageBand(asOf: "2026-11-23") } } }`);
   expect(filtered.data!.elders.nodes.length).toBeGreaterThan(0);
   for (const n of filtered.data!.elders.nodes) expect(n.age).toBeGreaterThanOrEqual(80);
