@@ -658,9 +658,10 @@ export class RegistryResolver {
 @Resolver(() => Elder)
 export class ElderResolver {
   @FieldResolver(() => ElderPersonalData, {
+    nullable: true,
     description:
       'Clear personal values (needs personal:unmask; `reason` is required). Reading them writes one access-log row per elder, ' +
-      'naming the fields selected, in the same database transaction as the read.',
+      'naming the fields selected, in the same database transaction as the read. Null with a FORBIDDEN error without the permission.',
   })
   async personal(@Root() elder: Elder, @Arg('reason') reason: string, @Info() info: GraphQLResolveInfo, @Ctx() ctx: Context): Promise<ElderPersonalData> {
     ctx.viewer.require('personal:unmask');
@@ -769,7 +770,7 @@ export class ElderResolver {
     return ServiceRecordConnectionTypes.build(rows.map(ServiceRecord.from), resolved, (s) => s.record.id, () => ctx.registryLoaders.serviceCounts.load(elder.record.id, { by: 'elder', serviceType }));
   }
 
-  @FieldResolver(() => LedgerTransactionConnection, { description: 'Ledger transactions paying this elder (payee PERSON, payee id = registryNo), in chain order (needs ledger:read).' })
+  @FieldResolver(() => LedgerTransactionConnection, { nullable: true, description: 'Ledger transactions paying this elder (payee PERSON, payee id = registryNo), in chain order (needs ledger:read; null with a FORBIDDEN error without it).' })
   async payments(@Root() elder: Elder, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: Context): Promise<LedgerTransactionConnection> {
     ctx.viewer.require('ledger:read');
     return paymentsOf(ctx, 'PERSON', elder.registryNo, args);
@@ -785,7 +786,7 @@ async function paymentsOf(ctx: Context, payeeType: 'PERSON' | 'FACILITY', payeeI
 
 @Resolver(() => Assessment)
 export class AssessmentResolver {
-  @FieldResolver(() => AssessmentDetails, { description: 'Item scores, subtotals, total, diagnoses, adjustments — health data, needs health:read.' })
+  @FieldResolver(() => AssessmentDetails, { nullable: true, description: 'Item scores, subtotals, total, diagnoses, adjustments — health data, needs health:read (null with a FORBIDDEN error without it).' })
   details(@Root() assessment: Assessment, @Ctx() ctx: Context): AssessmentDetails {
     ctx.viewer.require('health:read');
     return assessment.details();
@@ -873,7 +874,7 @@ export class FacilityResolver {
     return ServiceRecordConnectionTypes.build(rows.map(ServiceRecord.from), resolved, (s) => s.record.id, () => ctx.registryLoaders.serviceCounts.load(facility.record.id, { by: 'facility', serviceType }));
   }
 
-  @FieldResolver(() => LedgerTransactionConnection, { description: 'Ledger transactions paying this facility (payee FACILITY, payee id = registryNo), in chain order (needs ledger:read).' })
+  @FieldResolver(() => LedgerTransactionConnection, { nullable: true, description: 'Ledger transactions paying this facility (payee FACILITY, payee id = registryNo), in chain order (needs ledger:read; null with a FORBIDDEN error without it).' })
   async payments(@Root() facility: Facility, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: Context): Promise<LedgerTransactionConnection> {
     ctx.viewer.require('ledger:read');
     return paymentsOf(ctx, 'FACILITY', facility.registryNo, args);
@@ -884,7 +885,7 @@ export class FacilityResolver {
 
 @Resolver(() => Caregiver)
 export class CaregiverResolver {
-  @FieldResolver(() => CaregiverPersonalData, { description: 'The clear name (needs personal:unmask and a reason; logged).' })
+  @FieldResolver(() => CaregiverPersonalData, { nullable: true, description: 'The clear name (needs personal:unmask and a reason; logged).' })
   async personal(@Root() caregiver: Caregiver, @Arg('reason') reason: string, @Ctx() ctx: Context): Promise<CaregiverPersonalData> {
     ctx.viewer.require('personal:unmask');
     if (typeof reason !== 'string' || reason.trim().length === 0) throw badUserInput('a reason is required to see personal data', 'reason');

@@ -111,6 +111,8 @@ describe('masking and unmasking, per role', () => {
     );
     if (!allowed) {
       expect(errorCodes(res)).toEqual(['FORBIDDEN']);
+      // The refusal stays at its field: the masked name still arrives.
+      expect(res.data!.elder).toEqual({ name: '孙**', personal: null });
       expect(await count('access_log')).toBe(before);
       return;
     }
