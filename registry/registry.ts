@@ -352,9 +352,26 @@ export class RegistryService {
       fields.push('residenceVillage');
     }
     if (!sets.length) throw v.bad('nothing to update', 'input');
-    if (sets.some((s) => s.startsWith('name_enc') || s.startsWith('phone_enc'))) sets.push(`key_id = $${params.push(this.pii.currentKeyId)}`);
+    const touchesSealed = sets.some((s) => s.startsWith('name_enc') || s.startsWith('phone_enc'));
     await this.tx(async (client) => {
       if (regions.length) await this.requireRegions(client, regions);
+      if (touchesSealed) {
+        // One key id per row: values not being changed are re-sealed with the current key too, so every
+        // ciphertext of the row opens with the key the row names.
+        const row = await this.one<{ id_enc: Buffer; name_enc: Buffer; phone_enc: Buffer | null; key_id: string }>(
+          client,
+          `select id_enc, name_enc, phone_enc, key_id from registry.elder where id = $1 for update`,
+          [id],
+        );
+        if (!row) throw new DomainError('NOT_FOUND', 'no such elder', 'id');
+        if (row.key_id !== this.pii.currentKeyId) {
+          const reseal = (sealed: Buffer, field: string) => this.pii.encrypt(this.pii.decrypt(sealed, row.key_id, field), field);
+          sets.push(`id_enc = $${params.push(reseal(row.id_enc, 'elder.id_number'))}`);
+          if (!sets.some((x) => x.startsWith('name_enc'))) sets.push(`name_enc = $${params.push(reseal(row.name_enc, 'elder.name'))}`);
+          if (!sets.some((x) => x.startsWith('phone_enc')) && row.phone_enc) sets.push(`phone_enc = $${params.push(reseal(row.phone_enc, 'elder.phone'))}`);
+        }
+        sets.push(`key_id = $${params.push(this.pii.currentKeyId)}`);
+      }
       const updated = await client.query(
         `update registry.elder set ${sets.join(', ')}, updated_at = now(), updated_by = $2 where id = $1`,
         params,

@@ -30,3 +30,17 @@ test('registry:rekey re-seals every value with the new key; the old key can then
   expect(clear.get(elder.id)).toEqual({ idNumber: number, name: '轮换测试', phone: '13700001111' });
   expect((await newOnly.elderByIdNumber(number))?.id).toBe(elder.id);
 });
+
+test('changing a name after a key rotation re-seals the whole row with the current key', async () => {
+  const oldKey = Buffer.alloc(32, 11).toString('base64');
+  const newKey = Buffer.alloc(32, 12).toString('base64');
+  const hmacKey = Buffer.alloc(32, 5);
+  const before = new RegistryService(db.pool, db.sql, new Pii({ ...parseKeyRing(`a:${oldKey}`), hmacKey }));
+  const number = idNumber('1943-03-03');
+  const elder = await before.registerElder({ idNumber: number, name: '改名前', hukouVillageCode: FENG_V1, phone: '13600002222' }, 'test');
+  const rotated = new RegistryService(db.pool, db.sql, new Pii({ ...parseKeyRing(`b:${newKey},a:${oldKey}`), hmacKey }));
+  await rotated.updateElder(elder.id, { name: '改名后' }, 'test');
+  const newOnly = new RegistryService(db.pool, db.sql, new Pii({ ...parseKeyRing(`b:${newKey}`), hmacKey }));
+  const clear = await newOnly.unmaskElders([elder.id], ['idNumber', 'name', 'phone'], 'after rename', { subject: 't2', roles: ['AUDITOR'], tokenId: null }, '3203');
+  expect(clear.get(elder.id)).toEqual({ idNumber: number, name: '改名后', phone: '13600002222' });
+});
