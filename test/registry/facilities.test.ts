@@ -269,8 +269,10 @@ describe('N+1', () => {
     expect(large.elders.nodes.length).toBeGreaterThan(20);
     expect(small.elders.nodes.length).toBe(2);
     if (process.env.DEBUG_STATEMENTS) console.log(live.db.statements.map((s) => s.replace(/\s+/g, ' ').slice(0, 90)).join('\n'));
-    // One statement per relation and depth (DataLoader batches per tick, so a relation may split once): not one per row.
-    expect(live.db.statements.length).toBeLessThanOrEqual(fewStatements + 2);
-    expect(live.db.statements.length).toBeLessThanOrEqual(12);
+    // About one statement per relation and depth (11 when every batch lands in one tick; DataLoader batches
+    // per tick, so under load a relation can split into two): never one per row.
+    expect(live.db.statements.length).toBeLessThanOrEqual(fewStatements + 4);
+    expect(live.db.statements.length).toBeLessThanOrEqual(16);
+    expect(live.db.statements.length).toBeLessThan(large.elders.nodes.length);
   });
 });
