@@ -903,10 +903,11 @@ export class CaregiverResolver {
 
 @Resolver(() => StaffAssignment)
 export class StaffAssignmentResolver {
-  @FieldResolver(() => Caregiver, { nullable: true, description: 'Null with a FORBIDDEN error outside your jurisdiction.' })
+  @FieldResolver(() => Caregiver, { nullable: true, description: 'Visible when the assignment’s facility or the caregiver’s region is in your jurisdiction; otherwise null with a FORBIDDEN error.' })
   async caregiver(@Root() a: StaffAssignment, @Ctx() ctx: Context): Promise<Caregiver> {
-    const c = await ctx.registryLoaders.caregiver.load(a.record.caregiverId);
-    guardCaregiver(ctx, c!);
+    const [c, f] = await Promise.all([ctx.registryLoaders.caregiver.load(a.record.caregiverId), ctx.registryLoaders.facility.load(a.record.facilityId)]);
+    // A facility's roster shows its caregivers, wherever they are registered.
+    if (!(f && ctx.viewer.inScope(f.villageCode))) guardCaregiver(ctx, c!);
     return Caregiver.from(c!);
   }
 
