@@ -118,6 +118,12 @@ describe('facilities: ratings, beds, staffing', () => {
     expect((await ok(list)).staffingRatios.nodes.map((n: any) => n.facility.name)).not.toContain('配比测试敬老院');
     const roster = await ok(`query ($id: ID!) { facility(id: $id) { staffAssignments(month: "2026-05") { role certified caregiver { certified } } } }`, { id: centre.id });
     expect(roster.facility.staffAssignments).toHaveLength(5);
+    // The caregivers are registered at the county; a verifier of the facility's village sees them through its roster only.
+    const verifier = live.api.as('VILLAGE_VERIFIER', FENG_V2);
+    const viaRoster = await verifier.gql(`query ($id: ID!) { facility(id: $id) { staffAssignments(month: "2026-05") { caregiver { name } } } }`, { id: centre.id });
+    expect(viaRoster.errors).toBeUndefined();
+    expect(viaRoster.data!.facility.staffAssignments.map((a: any) => a.caregiver.name)).toEqual(Array(5).fill('护**'));
+    expect(errorCodes(await verifier.gql(`query ($id: ID!) { caregiver(id: $id) { name } }`, { id: c1.id }))).toEqual(['FORBIDDEN']);
   });
 
   test('service records with a configurable type list', async () => {
