@@ -6,6 +6,8 @@ import { RegionRepository } from '../hierarchy/region.repository.js';
 import { Ledger } from '../ledger/ledger.js';
 import { LedgerQueries } from '../ledger/queries.js';
 import { createLoaders, type Loaders } from './loaders.js';
+import { RegistryService } from '../registry/registry.js';
+import { createRegistryLoaders, type RegistryLoaders } from './registry/loaders.js';
 
 export interface Context {
   sql: Sql;
@@ -13,6 +15,9 @@ export interface Context {
   ledger: Ledger;
   ledgerQueries: LedgerQueries;
   loaders: Loaders;
+  /** The registry (elders, facilities, caregivers, stays, services) and its per-request loaders. */
+  registry: RegistryService;
+  registryLoaders: RegistryLoaders;
   /**
    * The authenticated caller (from the bearer token; see auth/). Its subject is the actor recorded
    * on every ledger transaction, inside the hash. Requests without a token only get as far as
@@ -24,12 +29,15 @@ export interface Context {
 export function createContext(pool: pg.Pool, sql: Sql, viewer: Viewer): Context {
   const regions = new RegionRepository(sql);
   const ledgerQueries = new LedgerQueries(pool);
+  const registry = new RegistryService(pool, sql);
   return {
     sql,
     regions,
     ledger: new Ledger(pool),
     ledgerQueries,
     loaders: createLoaders(regions, ledgerQueries),
+    registry,
+    registryLoaders: createRegistryLoaders(registry),
     viewer,
   };
 }

@@ -6,6 +6,7 @@ import { Region } from './hierarchy/region.type.js';
 import { LedgerTransaction, Lot } from './ledger/ledger.type.js';
 import { visibleLot, visibleTransaction } from './ledger/ledger.resolver.js';
 import { fromGlobalId, Node } from './relay.js';
+import { registryNodeLoaders } from './registry/registry.resolver.js';
 
 const MAX_NODES = 100;
 
@@ -32,6 +33,7 @@ const loaders: Record<string, (key: string, ctx: Context) => Promise<Node | null
     const record = /^[1-9][0-9]{0,17}$/.test(key) ? await visibleLot(ctx, key) : null;
     return record ? Lot.from(record) : null;
   },
+  ...(registryNodeLoaders as Record<string, (key: string, ctx: Context) => Promise<Node | null>>),
 };
 
 async function loadNode(id: string, ctx: Context): Promise<Node | null> {

@@ -2,9 +2,11 @@
 import { Migration20261123000000_hierarchy } from './Migration20261123000000_hierarchy.js';
 import { Migration20261123010000_ledger } from './Migration20261123010000_ledger.js';
 import { Migration20261123020000_ledger_fast_path } from './Migration20261123020000_ledger_fast_path.js';
+import { Migration20261123030000_registry } from './Migration20261123030000_registry.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
   { name: 'Migration20261123010000_ledger', class: Migration20261123010000_ledger },
   { name: 'Migration20261123020000_ledger_fast_path', class: Migration20261123020000_ledger_fast_path },
+  { name: 'Migration20261123030000_registry', class: Migration20261123030000_registry },
 ];

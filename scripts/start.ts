@@ -11,6 +11,7 @@ import { createApp } from '../api/server.js';
 import { importProgressReporter } from './progress.js';
 import { ormPool, sqlOnPool } from '../platform/sql.js';
 import { issueToken, signingKeyFromConfig } from '../auth/tokens.js';
+import { ensureDemoRegistry } from './demo-registry.js';
 
 const DEMO_CITY = '3203';
 
@@ -27,6 +28,9 @@ async function main() {
     progress.finish();
     logger.info(report, 'demo city imported');
   }
+  // The registry's demo population (elders, facilities, stays, services …): only while the registry is
+  // empty, never in production (no invented people in a real registry), and not when switched off.
+  if (!config.production && process.env.SUNSHINE_DEMO_REGISTRY !== 'off') await ensureDemoRegistry(pool, logger);
 
   const app = await createApp({ pool, sql, log: logger, production: config.production });
   const url = await app.listen(config.port);

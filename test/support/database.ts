@@ -68,7 +68,16 @@ export async function createTestDatabase(options: { withXuzhou: boolean }): Prom
     sql: sqlOnPool(pool, (text) => statements.push(text)),
     async drop() {
       await pool.end();
-      await admin((client) => client.query(`drop database if exists ${name} with (force)`));
+      await admin(async (client) => {
+        // Wait (up to 5 s) for the connections that pool.end() — or a suite's own pool — asked to close, so
+        // that the forced drop terminates nobody: a terminated connection surfaces as an unhandled 'error'.
+        for (let i = 0; i < 50; i++) {
+          const { rows } = await client.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = $1`, [name]);
+          if (rows[0]!.n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        await client.query(`drop database if exists ${name} with (force)`);
+      });
     },
   };
 }

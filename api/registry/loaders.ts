@@ -1,0 +1,103 @@
+/** Per-request DataLoaders of the registry: siblings at one depth of a query share one statement. */
+import DataLoader from 'dataloader';
+import type { RegistryService, PersonalField } from '../../registry/registry.js';
+import type { Actor, ElderClear, Page } from '../../registry/types.js';
+import { DomainError } from '../../platform/domain-error.js';
+
+/** Records whose personal data one request may read in clear (bulk export is not what unmasking is for). */
+export const MAX_UNMASK_PER_REQUEST = 100;
+
+function keyed<T>(fetch: (keys: string[]) => Promise<Map<string, T>>, missing: T): DataLoader<string, T> {
+  return new DataLoader(async (keys) => {
+    const found = await fetch([...keys]);
+    return keys.map((key) => found.get(key) ?? missing);
+  });
+}
+
+/** Keys "owner|shape": owners with the same shape (page, filters) are fetched in one statement. */
+function shaped<Shape, T>(fetch: (owners: string[], shape: Shape) => Promise<Map<string, T>>, missing: T) {
+  const loader = new DataLoader<{ owner: string; shape: Shape }, T, string>(
+    async (keys) => {
+      const groups = new Map<string, { shape: Shape; owners: string[] }>();
+      for (const key of keys) {
+        const s = JSON.stringify(key.shape);
+        const g = groups.get(s) ?? { shape: key.shape, owners: [] };
+        g.owners.push(key.owner);
+        groups.set(s, g);
+      }
+      const results = new Map<string, T>();
+      await Promise.all(
+        [...groups.entries()].map(async ([s, g]) => {
+          const found = await fetch([...new Set(g.owners)], g.shape);
+          for (const owner of g.owners) results.set(`${owner}|${s}`, found.get(owner) ?? missing);
+        }),
+      );
+      return keys.map((key) => results.get(`${key.owner}|${JSON.stringify(key.shape)}`) ?? missing);
+    },
+    { cacheKeyFn: (key) => `${key.owner}|${JSON.stringify(key.shape)}` },
+  );
+  return { load: (owner: string, shape: Shape) => loader.load({ owner, shape }) };
+}
+
+export function createRegistryLoaders(registry: RegistryService) {
+  const unmaskers = new Map<string, DataLoader<string, Partial<ElderClear> | null>>();
+  const unmasked = new Set<string>();
+  const caregiverUnmaskers = new Map<string, DataLoader<string, { name: string } | null>>();
+  let facilityTypes: ReturnType<RegistryService['facilityTypes']> | undefined;
+  let serviceTypes: ReturnType<RegistryService['serviceTypes']> | undefined;
+  return {
+    /** Reference tables, read at most once per request. */
+    facilityTypes: () => (facilityTypes ??= registry.facilityTypes()),
+    serviceTypes: () => (serviceTypes ??= registry.serviceTypes()),
+    elder: keyed((ids) => registry.elders(ids), null),
+    facility: keyed((ids) => registry.facilities(ids), null),
+    caregiver: keyed((ids) => registry.caregivers(ids), null),
+    stay: keyed((ids) => registry.stays(ids), null),
+    assessment: keyed((ids) => registry.assessments(ids), null),
+    serviceRecord: keyed((ids) => registry.serviceRecordsById(ids), null),
+    membership: keyed((ids) => registry.membershipsById(ids), null),
+    vitalEvent: keyed((ids) => registry.vitalEventsById(ids), null),
+    rating: keyed((ids) => registry.ratingsById(ids), null),
+    bedInventory: keyed((ids) => registry.bedInventoriesById(ids), null),
+    assignment: keyed((ids) => registry.assignmentsById(ids), null),
+    accessLogEntry: keyed((ids) => registry.accessLogById(ids), null),
+    memberships: keyed((ids) => registry.membershipsByElders(ids), []),
+    vitalEvents: keyed((ids) => registry.vitalEventsByElders(ids), []),
+    assessments: keyed((ids) => registry.assessmentsByElders(ids), []),
+    ratings: keyed((ids) => registry.ratingsByFacilities(ids), []),
+    beds: keyed((ids) => registry.bedsByFacilities(ids), []),
+    elderChanges: keyed((ids) => registry.changes('Elder', ids), []),
+    facilityChanges: keyed((ids) => registry.changes('Facility', ids), []),
+    caregiverAssignments: keyed((ids) => registry.assignmentsByCaregivers(ids), []),
+    facilityAssignments: shaped((ids, month: string) => registry.assignmentsByFacilities(ids, month), []),
+    staffing: shaped((ids, month: string) => registry.staffing(ids, month), null),
+    stays: shaped((ids, s: { by: 'elder' | 'facility'; activeOn: string | null; page: Page }) => registry.stayPages(s.by, ids, s.activeOn, s.page), []),
+    stayCounts: shaped((ids, s: { by: 'elder' | 'facility'; activeOn: string | null }) => registry.stayCounts(s.by, ids, s.activeOn), 0),
+    services: shaped((ids, s: { by: 'elder' | 'facility'; serviceType: string | null; page: Page }) => registry.servicePages(s.by, ids, s.serviceType, s.page), []),
+    serviceCounts: shaped((ids, s: { by: 'elder' | 'facility'; serviceType: string | null }) => registry.serviceCounts(s.by, ids, s.serviceType), 0),
+    /** Clear values of elders: one transaction (read + access-log rows) per reason and field set; at most MAX_UNMASK_PER_REQUEST records a request. */
+    unmaskElder(id: string, fields: PersonalField[], reason: string, actor: Actor, scopePrefix: string) {
+      unmasked.add(`Elder:${id}`);
+      if (unmasked.size > MAX_UNMASK_PER_REQUEST) throw new DomainError('RATE_LIMITED', `personal data of at most ${MAX_UNMASK_PER_REQUEST} records may be read in clear per request`);
+      const shape = JSON.stringify([fields, reason]);
+      let loader = unmaskers.get(shape);
+      if (!loader) {
+        loader = keyed((ids) => registry.unmaskElders(ids, fields, reason, actor, scopePrefix), null);
+        unmaskers.set(shape, loader);
+      }
+      return loader.load(id);
+    },
+    unmaskCaregiver(id: string, reason: string, actor: Actor, scopePrefix: string) {
+      unmasked.add(`Caregiver:${id}`);
+      if (unmasked.size > MAX_UNMASK_PER_REQUEST) throw new DomainError('RATE_LIMITED', `personal data of at most ${MAX_UNMASK_PER_REQUEST} records may be read in clear per request`);
+      let loader = caregiverUnmaskers.get(reason);
+      if (!loader) {
+        loader = keyed((ids) => registry.unmaskCaregivers(ids, reason, actor, scopePrefix), null);
+        caregiverUnmaskers.set(reason, loader);
+      }
+      return loader.load(id);
+    },
+  };
+}
+
+export type RegistryLoaders = ReturnType<typeof createRegistryLoaders>;

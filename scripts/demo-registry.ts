@@ -1,0 +1,61 @@
+/**
+ * npm run demo:registry — generate the demo registry (and one month of demo payments) for 徐州市 if the
+ * registry is empty. `npm start` does the same on first start. Deterministic from --seed.
+ */
+import { Command } from 'commander';
+import type pg from 'pg';
+import { loadConfig } from '../platform/config.js';
+import { logger, type Logger } from '../platform/logger.js';
+import { bootPlatform } from '../platform/boot.js';
+import { ormPool, sqlOnPool } from '../platform/sql.js';
+import { RegistryService } from '../registry/registry.js';
+import { generateDemoRegistry, payDemoMonth } from '../registry/demo.js';
+import { Ledger } from '../ledger/ledger.js';
+
+export const DEMO_CITY_CODE = '320300000000';
+export const DEMO_SEED = 20261123;
+export const DEMO_MONTH = '2026-10';
+
+/** Generates the demo registry when it is empty; returns false when there was something already. */
+export async function ensureDemoRegistry(pool: pg.Pool, log: Logger, options: { seed?: number; eldersPerVillage?: number; payments?: boolean } = {}): Promise<boolean> {
+  const registry = new RegistryService(pool, sqlOnPool(pool));
+  if (!(await registry.isEmpty())) return false;
+  log.info({ seed: options.seed ?? DEMO_SEED }, 'empty registry: generating the demo population of 徐州市');
+  const report = await generateDemoRegistry(pool, registry, {
+    cityPrefix: '3203',
+    seed: options.seed ?? DEMO_SEED,
+    eldersPerVillage: options.eldersPerVillage,
+    onStage: (stage) => log.info({ stage }, `demo registry: ${stage}`),
+  });
+  log.info(report, 'demo registry generated');
+  if (options.payments !== false) {
+    const paid = await payDemoMonth(pool, new Ledger(pool), { cityCode: DEMO_CITY_CODE, month: DEMO_MONTH });
+    log.info(paid, 'demo payments of the month recorded in the ledger');
+  }
+  return true;
+}
+
+const isMain = import.meta.url === `file://${process.argv[1]}`;
+if (isMain) {
+  const program = new Command()
+    .name('demo:registry')
+    .description('Generate the demo registry of 徐州市 (elders, facilities, caregivers, stays, services, assessments) if the registry is empty')
+    .option('--seed <n>', 'seed of the generator', String(DEMO_SEED))
+    .option('--elders-per-village <n>', 'average elders per village', '20')
+    .option('--no-payments', 'skip the demo ledger payments')
+    .parse();
+  const opts = program.opts<{ seed: string; eldersPerVillage: string; payments: boolean }>();
+  (async () => {
+    const platform = await bootPlatform(loadConfig(), logger);
+    try {
+      const started = performance.now();
+      const done = await ensureDemoRegistry(await ormPool(platform.orm), logger, { seed: Number(opts.seed), eldersPerVillage: Number(opts.eldersPerVillage), payments: opts.payments });
+      process.stdout.write(done ? `Demo registry generated in ${((performance.now() - started) / 1000).toFixed(1)} s.\n` : 'The registry is not empty: nothing generated.\n');
+    } finally {
+      await platform.close();
+    }
+  })().catch((error) => {
+    logger.error({ err: error }, 'demo registry failed');
+    process.exit(1);
+  });
+}

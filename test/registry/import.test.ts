@@ -1,0 +1,106 @@
+/** The bulk import: validation per row, rejected-row report, idempotent re-run, scope; and the CLI end to end. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { tolerateDropTermination } from './support.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { RegistryService } from '../../registry/registry.js';
+import { importRegistryCsv, rejectedRowsCsv } from '../../registry/import.js';
+import { projectRoot } from '../../platform/config.js';
+
+const run = promisify(execFile);
+const ELDERS = path.join(projectRoot, 'docs/samples/elders.csv');
+const FACILITIES = path.join(projectRoot, 'docs/samples/facilities.csv');
+
+let db: TestDatabase;
+let registry: RegistryService;
+beforeAll(async () => {
+  db = await createTestDatabase({ withXuzhou: true });
+  tolerateDropTermination(db.pool);
+  registry = new RegistryService(db.pool, db.sql);
+});
+afterAll(() => db?.drop());
+
+const count = async (table: string) => Number((await db.pool.query(`select count(*) from registry.${table}`)).rows[0].count);
+
+test('elders: good rows imported, bad rows reported with line and every reason, no personal data in the report', async () => {
+  const report = await importRegistryCsv(db.pool, registry, 'elders', ELDERS, { actor: 'test-import', withinPrefix: '320321' });
+  expect(report).toMatchObject({ rows: 12, inserted: 4, unchanged: 0, rejected: 8, factsAppended: 3 });
+  const byLine = Object.fromEntries(report.rejectedRows.map((r) => [r.line, r.reasons.join(' | ')]));
+  expect(Object.keys(byLine).map(Number)).toEqual([6, 7, 8, 9, 10, 11, 12, 13]);
+  expect(byLine[6]).toMatch(/outside the import scope/);
+  expect(byLine[7]).toMatch(/id_number: .*check character/);
+  expect(byLine[8]).toMatch(/^sex: /);
+  expect(byLine[9]).toMatch(/^birthDate: /);
+  expect(byLine[10]).toMatch(/hukou_village_code: no such village/);
+  expect(byLine[11]).toMatch(/name: .*required/);
+  expect(byLine[11]).toMatch(/phone: /);
+  expect(byLine[11]).toMatch(/categories: unknown category "UNKNOWN_CAT"/);
+  expect(byLine[12]).toMatch(/the same person as line 2/);
+  expect(byLine[13]).toMatch(/id_number: .*18 characters/);
+  expect(byLine[13]).toMatch(/hukou_village_code/);
+  const csv = rejectedRowsCsv(report);
+  expect(csv.split('\n')[0]).toBe('line,key,reasons');
+  expect(csv).toContain('3203**********0111');
+  expect(csv).not.toMatch(/[0-9]{17}[0-9X]/);
+  expect(csv).not.toContain('赵错号');
+  // The legacy 15-digit number was converted; the categories were appended as memberships.
+  const legacy = await registry.elderByIdNumber('320321380101021');
+  expect(legacy).toMatchObject({ birthDate: '1938-01-01', sex: 'MALE' });
+  expect(await count('category_membership')).toBe(3);
+});
+
+test('re-running the same file imports nothing new', async () => {
+  const before = { elders: await count('elder'), categories: await count('category_membership') };
+  const report = await importRegistryCsv(db.pool, registry, 'elders', ELDERS, { actor: 'test-import', withinPrefix: '320321' });
+  expect(report).toMatchObject({ inserted: 0, unchanged: 4, rejected: 8, factsAppended: 0 });
+  expect({ elders: await count('elder'), categories: await count('category_membership') }).toEqual(before);
+  // Without the scope restriction, the 沛县 row is imported, the others stay as they are.
+  const all = await importRegistryCsv(db.pool, registry, 'elders', ELDERS, { actor: 'test-import' });
+  expect(all).toMatchObject({ inserted: 1, unchanged: 4, rejected: 7, factsAppended: 1 });
+});
+
+test('facilities: type, village, beds and ratings validated; facts appended once', async () => {
+  const report = await importRegistryCsv(db.pool, registry, 'facilities', FACILITIES, { actor: 'test-import' });
+  expect(report).toMatchObject({ rows: 7, inserted: 4, rejected: 3, factsAppended: 4 });
+  const byLine = Object.fromEntries(report.rejectedRows.map((r) => [r.line, r.reasons.join(' | ')]));
+  expect(byLine[6]).toMatch(/type: unknown facility type "CASINO"/);
+  expect(byLine[7]).toMatch(/occupied_beds: more than actual_beds/);
+  expect(byLine[7]).toMatch(/star_level/);
+  expect(byLine[8]).toMatch(/village_code: no such village/);
+  const again = await importRegistryCsv(db.pool, registry, 'facilities', FACILITIES, { actor: 'test-import' });
+  expect(again).toMatchObject({ inserted: 0, unchanged: 4, factsAppended: 0 });
+  expect(await count('bed_inventory')).toBe(2);
+  expect(await count('facility_rating')).toBe(2);
+});
+
+test('a file without the required columns is refused as a whole', async () => {
+  const file = path.join(os.tmpdir(), `bad-header-${process.pid}.csv`);
+  fs.writeFileSync(file, 'name,village\n张三,320321001001\n');
+  await expect(importRegistryCsv(db.pool, registry, 'elders', file, { actor: 't' })).rejects.toThrow(/lacks required column\(s\): id_number, hukou_village_code/);
+  fs.unlinkSync(file);
+});
+
+test('the CLI: npm run import:registry writes the report and exits 2 when rows were rejected', async () => {
+  const target = await createTestDatabase({ withXuzhou: true });
+  tolerateDropTermination(target.pool);
+  const report = path.join(os.tmpdir(), `rejected-${process.pid}.csv`);
+  try {
+    const cli = path.join(projectRoot, 'dist/scripts/import-registry.js');
+    const env = { ...process.env, DATABASE_URL: target.url, LOG_LEVEL: 'warn' };
+    const first = await run(process.execPath, [cli, '--elders', ELDERS, '--report', report, '--within', '320321'], { env }).catch((e) => e);
+    expect(first.code).toBe(2);
+    expect(first.stdout).toMatch(/Read 12 elders rows .* 4 inserted, 0 already registered, 8 rejected/);
+    expect(fs.readFileSync(report, 'utf8').trim().split('\n')).toHaveLength(9);
+    const second = await run(process.execPath, [cli, '--elders', ELDERS, '--report', report, '--within', '320321'], { env }).catch((e) => e);
+    expect(second.stdout).toMatch(/0 inserted, 4 already registered/);
+    const usage = await run(process.execPath, [cli], { env }).catch((e) => e);
+    expect(usage.code).toBe(1);
+    expect(usage.stderr).toMatch(/exactly one of --elders/);
+  } finally {
+    fs.rmSync(report, { force: true });
+    await target.drop();
+  }
+});
