@@ -8,6 +8,7 @@ import type { Role } from '../../auth/roles.js';
 import { printSdl } from '../../api/schema.js';
 import { buildSchema } from 'graphql';
 import { errorCodes, useXuzhouApi, type GraphQLResponse } from '../support/api.js';
+import { FULL_ITEMS, idNumber, registerElder, registerFacility } from '../registry/support.js';
 
 const live = useXuzhouApi();
 
@@ -26,6 +27,15 @@ interface Fixture {
   receiptB: string;
   paymentA: string;
   paymentB: string;
+  /** Registry records: side A in the village verifier's village, side B in the other county. */
+  elderA: string;
+  elderB: string;
+  idNumberA: string;
+  idNumberB: string;
+  facilityA: string;
+  facilityB: string;
+  caregiverA: string;
+  caregiverB: string;
 }
 
 const fx = {} as Fixture;
@@ -66,7 +76,35 @@ beforeAll(async () => {
   const a = await fundAndPay(A, fx.villageA);
   const b = await fundAndPay(B, fx.villageB);
   Object.assign(fx, { lotA: a.lot, lotB: b.lot, receiptA: a.receipt, receiptB: b.receipt, paymentA: a.payment, paymentB: b.payment });
+  for (const side of ['A', 'B'] as const) {
+    const village = side === 'A' ? fx.villageA : fx.villageB;
+    const county = side === 'A' ? A : B;
+    const id = idNumber('1944-06-15', 'MALE', county.slice(0, 6));
+    const elder = await registerElder(live.api, { idNumber: id, name: `张${side}`, hukouVillageCode: village, phone: '13800001234' });
+    const facility = await registerFacility(live.api, { name: `敬老院${side}`, villageCode: village });
+    const caregiver = await live.api.gql(`mutation ($i: RegisterCaregiverInput!) { registerCaregiver(input: $i) { id } }`, { i: { name: `护理员${side}`, regionCode: county } });
+    Object.assign(fx, { [`elder${side}`]: elder.id, [`idNumber${side}`]: id, [`facility${side}`]: facility.id, [`caregiver${side}`]: caregiver.data!.registerCaregiver.id });
+    // One logged unmasking per side, so the access log has a row of each county.
+    const seen = await live.api.gql(`query ($id: ID!) { elder(id: $id) { personal(reason: "核对") { name } } }`, { id: elder.id });
+    expect(seen.errors).toBeUndefined();
+  }
 });
+
+/** A new elder of a side (for writes that change an elder for good: deaths, stays). */
+async function freshElder(side: Side): Promise<string> {
+  const village = side === 'in' ? fx.villageA : fx.villageB;
+  const county = side === 'in' ? A : B;
+  return (await registerElder(live.api, { idNumber: idNumber('1940-01-20', 'FEMALE', county.slice(0, 6)), name: '李四', hukouVillageCode: village })).id;
+}
+let months = 0;
+/** A month not used before by this file (one assignment per caregiver, facility and month). */
+const nextMonth = () => {
+  const k = months++;
+  return `${2010 + Math.floor(k / 12)}-${String((k % 12) + 1).padStart(2, '0')}`;
+};
+const elder = (side: Side) => (side === 'in' ? fx.elderA : fx.elderB);
+const facility = (side: Side) => (side === 'in' ? fx.facilityA : fx.facilityB);
+const caregiver = (side: Side) => (side === 'in' ? fx.caregiverA : fx.caregiverB);
 
 type Side = 'in' | 'out';
 interface Caller {
@@ -91,6 +129,10 @@ const village = (side: Side) => (side === 'in' ? fx.villageA : fx.villageB);
 interface Case {
   /** Who is allowed (inside their jurisdiction). Outside it, everyone is refused. */
   allowed: Role[];
+  /** The "in" objects lie in the village verifier's own village (registry records of side A). */
+  inVillage?: boolean;
+  /** How a refusal looks when it is not FORBIDDEN: lists and look-ups that reveal nothing answer empty. */
+  refusedAs?: (res: GraphQLResponse) => void;
   /** Cases that cannot be built for this caller (no object outside the city exists). */
   skip?: (c: Caller, side: Side) => boolean;
   /** The roles whose "in" objects are not theirs (the village verifier sees county objects as out of scope). */
@@ -163,12 +205,129 @@ const CASES: Record<string, Case> = {
       return as(c).gql(write('ReverseInput', 'reverse'), { i: { idempotencyKey: key('m-rev'), effectiveDate: '2026-04-12', transactionId: gid('LedgerTransaction', payment), reason: '重复发放' } });
     },
   },
+  // ---- registry: queries
+  elder: { allowed: EVERYONE, inVillage: true, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`query ($id: ID!) { elder(id: $id) { id name } }`, { id: elder(s) }) },
+  elderByIdNumber: {
+    allowed: EVERYONE,
+    inVillage: true,
+    skip: noObjectsOutsideTheCity,
+    // Outside the jurisdiction the answer is null, as for an unregistered number: nobody learns where someone is registered.
+    refusedAs: (res) => {
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.elderByIdNumber).toBeNull();
+    },
+    run: (c, s) => as(c).gql(`query ($n: String!) { elderByIdNumber(idNumber: $n) { id } }`, { n: s === 'in' ? fx.idNumberA : fx.idNumberB }),
+  },
+  elders: { allowed: EVERYONE, inVillage: true, run: (c, s) => as(c).gql(`query ($w: String!) { elders(filter: { within: $w }, first: 5) { nodes { id } } }`, { w: s === 'in' ? c.jurisdiction() : regionFor(c, 'out') }) },
+  facility: { allowed: EVERYONE, inVillage: true, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`query ($id: ID!) { facility(id: $id) { id name } }`, { id: facility(s) }) },
+  facilities: { allowed: EVERYONE, inVillage: true, run: (c, s) => as(c).gql(`query ($w: String!) { facilities(filter: { within: $w }, first: 5) { nodes { id } } }`, { w: s === 'in' ? c.jurisdiction() : regionFor(c, 'out') }) },
+  caregiver: { allowed: EVERYONE, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`query ($id: ID!) { caregiver(id: $id) { id } }`, { id: caregiver(s) }) },
+  caregivers: { allowed: EVERYONE, inVillage: true, run: (c, s) => as(c).gql(`query ($w: String!) { caregivers(within: $w, first: 5) { nodes { id } } }`, { w: s === 'in' ? c.jurisdiction() : regionFor(c, 'out') }) },
+  staffingRatios: { allowed: EVERYONE, inVillage: true, run: (c, s) => as(c).gql(`query ($w: String!) { staffingRatios(month: "2026-03", within: $w, first: 5) { totalCount } }`, { w: s === 'in' ? c.jurisdiction() : regionFor(c, 'out') }) },
+  accessLog: {
+    allowed: ['CITY_ADMIN', 'AUDITOR'],
+    inVillage: true,
+    skip: noObjectsOutsideTheCity,
+    // The log lists rows of records in scope only: asking for the other county's elder finds nothing.
+    refusedAs: (res) => {
+      const codes = errorCodes(res);
+      if (codes.length) expect(codes).toEqual(['FORBIDDEN']);
+      else expect(res.data!.accessLog.nodes).toEqual([]);
+    },
+    run: (c, s) => as(c).gql(`query ($e: ID!) { accessLog(filter: { entityId: $e }) { nodes { id entityId } } }`, { e: elder(s) }),
+  },
+  specialCategories: { allowed: EVERYONE, skip: (_c, s) => s === 'out', run: (c) => as(c).gql(`{ specialCategories { code } }`) },
+  facilityTypes: { allowed: EVERYONE, skip: (_c, s) => s === 'out', run: (c) => as(c).gql(`{ facilityTypes { code } }`) },
+  serviceTypes: { allowed: EVERYONE, skip: (_c, s) => s === 'out', run: (c) => as(c).gql(`{ serviceTypes { code } }`) },
+
+  // ---- registry: mutations
+  registerElder: {
+    allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER'],
+    inVillage: true,
+    run: (c, s) => as(c).gql(`mutation ($i: RegisterElderInput!) { registerElder(input: $i) { id } }`, { i: { idNumber: idNumber('1950-02-02', 'MALE', county(s).slice(0, 6)), name: '王五', hukouVillageCode: s === 'out' && c.role === 'CITY_ADMIN' ? '320102002001' : village(s) } }),
+  },
+  updateElder: { allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER'], inVillage: true, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`mutation ($id: ID!) { updateElder(id: $id, input: { phone: "13900001111" }) { id } }`, { id: elder(s) }) },
+  addElderCategory: {
+    allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER', 'VILLAGE_VERIFIER'],
+    inVillage: true,
+    skip: noObjectsOutsideTheCity,
+    run: async (c, s) => as(c).gql(`mutation ($i: AddCategoryInput!) { addElderCategory(input: $i) { id } }`, { i: { elderId: await freshElder(s), category: 'DIBAO', validFrom: '2026-01-01' } }),
+  },
+  endElderCategory: {
+    allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER', 'VILLAGE_VERIFIER'],
+    inVillage: true,
+    skip: noObjectsOutsideTheCity,
+    run: async (c, s) => {
+      const added = await live.api.gql(`mutation ($i: AddCategoryInput!) { addElderCategory(input: $i) { id } }`, { i: { elderId: await freshElder(s), category: 'CHILDLESS_WIDOWED', validFrom: '2026-01-01' } });
+      expect(added.errors).toBeUndefined();
+      return as(c).gql(`mutation ($i: EndCategoryInput!) { endElderCategory(input: $i) { id } }`, { i: { membershipId: added.data!.addElderCategory.id, endedOn: '2026-06-30', reason: '核查不符' } });
+    },
+  },
+  recordVitalStatus: {
+    allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER', 'VILLAGE_VERIFIER'],
+    inVillage: true,
+    skip: noObjectsOutsideTheCity,
+    run: async (c, s) => as(c).gql(`mutation ($i: RecordVitalStatusInput!) { recordVitalStatus(input: $i) { id } }`, { i: { elderId: await freshElder(s), status: 'DECEASED', deathDate: '2026-05-01', source: 'CREMATION' } }),
+  },
+  recordAssessment: {
+    allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER'],
+    inVillage: true,
+    skip: noObjectsOutsideTheCity,
+    run: (c, s) => as(c).gql(`mutation ($i: RecordAssessmentInput!) { recordAssessment(input: $i) { id } }`, { i: { elderId: elder(s), assessedOn: '2026-03-01', reason: 'FIRST', items: FULL_ITEMS } }),
+  },
+  registerFacility: {
+    allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER'],
+    inVillage: true,
+    run: (c, s) => as(c).gql(`mutation ($i: RegisterFacilityInput!) { registerFacility(input: $i) { id } }`, { i: { name: `日间照料中心${++n}`, type: 'ELDERLY_CARE_INSTITUTION', operatingModel: 'PUBLIC_BUILT_PRIVATE_RUN', villageCode: s === 'in' ? fx.villageA : c.role === 'CITY_ADMIN' ? '320100000000' : fx.villageB } }),
+  },
+  updateFacility: { allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER'], inVillage: true, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`mutation ($id: ID!) { updateFacility(id: $id, input: { operatorName: "阳光养老服务有限公司" }) { id } }`, { id: facility(s) }) },
+  rateFacility: { allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER'], inVillage: true, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`mutation ($i: RateFacilityInput!) { rateFacility(input: $i) { id } }`, { i: { facilityId: facility(s), level: 3, ratedOn: '2026-02-01' } }) },
+  recordBedInventory: {
+    allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER'],
+    inVillage: true,
+    skip: noObjectsOutsideTheCity,
+    run: (c, s) => as(c).gql(`mutation ($i: RecordBedInventoryInput!) { recordBedInventory(input: $i) { id } }`, { i: { facilityId: facility(s), asOf: '2026-03-01', approved: 100, actual: 90, nursing: 60, inclusive: 30, occupied: 70 } }),
+  },
+  registerCaregiver: {
+    allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER'],
+    inVillage: true,
+    run: (c, s) => as(c).gql(`mutation ($i: RegisterCaregiverInput!) { registerCaregiver(input: $i) { id } }`, { i: { name: '赵六', regionCode: s === 'in' ? c.jurisdiction() : regionFor(c, 'out') } }),
+  },
+  assignCaregiver: { allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER'], skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`mutation ($i: AssignCaregiverInput!) { assignCaregiver(input: $i) { id } }`, { i: { caregiverId: caregiver(s), facilityId: facility(s), month: nextMonth() } }) },
+  admitElder: {
+    allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER'],
+    inVillage: true,
+    skip: noObjectsOutsideTheCity,
+    run: async (c, s) => as(c).gql(`mutation ($i: AdmitInput!) { admitElder(input: $i) { id } }`, { i: { elderId: await freshElder(s), facilityId: facility(s), admittedOn: '2026-03-01' } }),
+  },
+  dischargeElder: {
+    allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER'],
+    inVillage: true,
+    skip: noObjectsOutsideTheCity,
+    run: async (c, s) => {
+      const stay = await live.api.gql(`mutation ($i: AdmitInput!) { admitElder(input: $i) { id } }`, { i: { elderId: await freshElder(s), facilityId: facility(s), admittedOn: '2026-03-01' } });
+      return as(c).gql(`mutation ($i: DischargeInput!) { dischargeElder(input: $i) { id } }`, { i: { stayId: stay.data!.admitElder.id, dischargedOn: '2026-04-01' } });
+    },
+  },
+  recordService: {
+    allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER', 'VILLAGE_VERIFIER'],
+    inVillage: true,
+    skip: noObjectsOutsideTheCity,
+    run: (c, s) => as(c).gql(`mutation ($i: RecordServiceInput!) { recordService(input: $i) { id } }`, { i: { elderId: elder(s), facilityId: facility(s), serviceType: 'MEAL', startedAt: '2026-03-05T11:30:00+08:00', subsidised: true } }),
+  },
+  defineServiceType: {
+    // The list is the city's: a county officer holds registry:write but not a city-wide jurisdiction.
+    allowed: ['CITY_ADMIN'],
+    skip: (_c, s) => s === 'out',
+    run: (c) => as(c).gql(`mutation ($i: DefineServiceTypeInput!) { defineServiceType(input: $i) { code } }`, { i: { code: `VISIT_${++n}`, nameZh: '探访', nameEn: 'visit' } }),
+  },
 };
 
 /** Objects of county A are outside a village verifier's jurisdiction, whatever their "side". */
 function expectedAllowed(c: Caller, name: string, side: Side): boolean {
-  if (side === 'out' || !CASES[name]!.allowed.includes(c.role)) return false;
-  const countyLevelObject = !['region', 'regions', 'node', 'fundLines'].includes(name);
+  const testCase = CASES[name]!;
+  if (side === 'out' || !testCase.allowed.includes(c.role)) return false;
+  const countyLevelObject = !testCase.inVillage && !['region', 'regions', 'node', 'fundLines', 'specialCategories', 'facilityTypes', 'serviceTypes'].includes(name);
   return !(c.role === 'VILLAGE_VERIFIER' && countyLevelObject);
 }
 
@@ -194,6 +353,8 @@ test.each(rows)('%s · %s · %s of scope', async (_role, name, side, caller) => 
   if (expectedAllowed(caller, name, side)) {
     expect(codes).toEqual([]);
     expect(res.data).toBeTruthy();
+  } else if (testCase.refusedAs && side === 'out') {
+    testCase.refusedAs(res);
   } else {
     expect(codes).toContain('FORBIDDEN');
     expect(JSON.stringify(res.data ?? null)).not.toMatch(/"id":"/); // no object leaked
