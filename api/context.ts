@@ -35,7 +35,7 @@ export function createContext(pool: pg.Pool, sql: Sql, viewer: Viewer): Context 
     regions,
     ledger: new Ledger(pool),
     ledgerQueries,
-    loaders: createLoaders(regions, ledgerQueries),
+    loaders: createLoaders(regions, ledgerQueries, viewer.scopeRange),
     registry,
     registryLoaders: createRegistryLoaders(registry),
     viewer,

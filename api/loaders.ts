@@ -8,7 +8,7 @@ import type { LevelCounts, RegionRepository } from '../hierarchy/region.reposito
 import type { RegionLevel } from '../hierarchy/region-code.js';
 import type { ResolvedPage } from './relay.js';
 import type { BalanceLine, LedgerQueries } from '../ledger/queries.js';
-import type { LotRecord, TransactionRecord } from '../ledger/types.js';
+import type { LotRecord, PayeeType, TransactionRecord } from '../ledger/types.js';
 
 /** A key for a paged relation: the owner plus the page arguments; owners asking for the same page shape are batched together. */
 interface PagedKey<Extra> {
@@ -49,7 +49,8 @@ function keyedLoader<T>(fetch: (keys: string[]) => Promise<Map<string, T>>, miss
   });
 }
 
-export function createLoaders(regions: RegionRepository, ledger: LedgerQueries) {
+/** `scope`: the caller's jurisdiction as a code range; loaders that list across regions keep to it. */
+export function createLoaders(regions: RegionRepository, ledger: LedgerQueries, scope: readonly [string, string]) {
   const regionByCode = keyedLoader<RegionRecord | null>((codes) => regions.byCodes(codes), null);
   /** Regions loaded through a relation are primed into regionByCode, so `parent` of their children costs nothing. */
   const primed = async (pages: Promise<Map<string, RegionRecord[]>>) => {
@@ -67,6 +68,20 @@ export function createLoaders(regions: RegionRepository, ledger: LedgerQueries) 
     lotChildren: keyedLoader<LotRecord[]>((ids) => ledger.childLotsOfLots(ids), []),
     lotTransactions: keyedLoader<TransactionRecord[]>((ids) => ledger.transactionsOfLots(ids), []),
     lotBalances: keyedLoader<BalanceLine[]>((ids) => ledger.balancesOfLots(ids), []),
+    /** Payments to registry payees (Elder.payments, Facility.payments): one statement per page shape. */
+    payments: pagedLoader<PayeeType, TransactionRecord>((payeeIds, payeeType, page) =>
+      ledger.transactionsOfPayees(payeeType, payeeIds, scope, page.first + 1, page.after ?? null),
+    ),
+    paymentCounts: new DataLoader<{ payeeType: PayeeType; payeeId: string }, number, string>(
+      async (keys) => {
+        const byType = new Map<PayeeType, string[]>();
+        for (const k of keys) byType.set(k.payeeType, [...(byType.get(k.payeeType) ?? []), k.payeeId]);
+        const counts = new Map<string, number>();
+        for (const [type, ids] of byType) for (const [id, n] of await ledger.countTransactionsOfPayees(type, ids, scope)) counts.set(`${type}:${id}`, n);
+        return keys.map((k) => counts.get(`${k.payeeType}:${k.payeeId}`) ?? 0);
+      },
+      { cacheKeyFn: (k) => `${k.payeeType}:${k.payeeId}` },
+    ),
     ancestors: keyedLoader<RegionRecord[]>((codes) => regions.ancestors(codes), []),
     childCount: keyedLoader<number>((codes) => regions.childCounts(codes), 0),
     descendantCounts: keyedLoader<LevelCounts>((codes) => regions.descendantCounts(codes), {}),

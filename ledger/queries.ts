@@ -250,6 +250,50 @@ export class LedgerQueries {
     return result;
   }
 
+  /**
+   * A page of the transactions paid to each of many payees of one type (chain order, after `afterSeq`,
+   * up to `limit` each), keeping only those whose region or counterpart lies in [low, high]; keyed by
+   * payee id. One statement for the page of every payee (a lateral walk of the payee index).
+   */
+  async transactionsOfPayees(
+    payeeType: PayeeType,
+    payeeIds: readonly string[],
+    scope: readonly [string, string],
+    limit: number,
+    afterSeq: string | null,
+  ): Promise<Map<string, TransactionRecord[]>> {
+    const result = new Map<string, TransactionRecord[]>(payeeIds.map((id) => [id, []]));
+    if (!payeeIds.length || limit <= 0) return result;
+    const { rows } = await this.db.query(
+      `select p.payee_id as payee, t.id::text as tx
+       from unnest($1::text[]) p (payee_id)
+       cross join lateral (
+         select t.id, t.seq from ledger.transaction t
+         where t.payee_type = $2 and t.payee_id = p.payee_id and t.seq > $3::bigint
+           and (t.region_code between $4 and $5 or t.counterpart_region_code between $4 and $5)
+         order by t.seq limit $6) t
+       order by p.payee_id, t.seq`,
+      [payeeIds, payeeType, afterSeq ?? '0', scope[0], scope[1], limit],
+    );
+    const loaded = new Map((await loadTransactions(this.db, rows.map((r) => r.tx as string))).map((t) => [t.id, t]));
+    for (const row of rows) result.get(row.payee)?.push(loaded.get(row.tx)!);
+    return result;
+  }
+
+  /** How many transactions were paid to each payee, inside [low, high] as above; keyed by payee id. */
+  async countTransactionsOfPayees(payeeType: PayeeType, payeeIds: readonly string[], scope: readonly [string, string]): Promise<Map<string, number>> {
+    const { rows } = payeeIds.length
+      ? await this.db.query(
+          `select t.payee_id as payee, count(*)::int as n from ledger.transaction t
+           where t.payee_type = $2 and t.payee_id = any($1::text[])
+             and (t.region_code between $3 and $4 or t.counterpart_region_code between $3 and $4)
+           group by t.payee_id`,
+          [payeeIds, payeeType, scope[0], scope[1]],
+        )
+      : { rows: [] };
+    return new Map(rows.map((r) => [r.payee as string, r.n as number]));
+  }
+
   /** lotBalances() of each lot, keyed by lot id. */
   async balancesOfLots(lotIds: readonly string[]): Promise<Map<string, BalanceLine[]>> {
     const { rows } = lotIds.length

@@ -777,11 +777,14 @@ export class ElderResolver {
   }
 }
 
+/**
+ * Payments to a payee, in chain order — only those the caller may see as ledger transactions (paid by,
+ * or counterpart in, their jurisdiction). Batched: a page of 50 elders costs one statement, not 50.
+ */
 async function paymentsOf(ctx: Context, payeeType: 'PERSON' | 'FACILITY', payeeId: string, args: PageArgs): Promise<LedgerTransactionConnection> {
   const resolved = seqPage(args);
-  const filter = { payeeType, payeeId } as const;
-  const rows = resolved.first === 0 ? [] : await ctx.ledgerQueries.transactions(filter, resolved.first + 1, resolved.after);
-  return LedgerTransactionConnectionTypes.build(rows.map(LedgerTransaction.from), resolved, (t) => t.seq, () => ctx.ledgerQueries.countTransactions(filter));
+  const rows = resolved.first === 0 ? [] : await ctx.loaders.payments.load({ owner: payeeId, page: resolved, extra: payeeType });
+  return LedgerTransactionConnectionTypes.build(rows.map(LedgerTransaction.from), resolved, (t) => t.seq, () => ctx.loaders.paymentCounts.load({ payeeType, payeeId }));
 }
 
 @Resolver(() => Assessment)

@@ -104,3 +104,21 @@ test('the actor on a transaction is the token subject, whatever the request says
   expect(res.errors).toBeUndefined();
   expect(res.data!.disburse.transaction.actor).toBe('zhang.wei@fengxian');
 });
+
+test('payments to an elder list only what the caller may see in the ledger', async () => {
+  const { idNumber, registerElder } = await import('../registry/support.js');
+  const villageB = await firstVillage(B);
+  // Household in 沛县 (which pays the allowance), living in 丰县.
+  const elder = await registerElder(live.api, { idNumber: idNumber('1938-09-09', 'FEMALE', '320322'), name: '孙七', hukouVillageCode: villageB, residenceVillageCode: ids.villageA });
+  const ledger = new Ledger(live.db.pool);
+  for (const [county, village] of [[B, villageB], [A, ids.villageA]] as const) {
+    await ledger.disburse({ idempotencyKey: key('elder-pay'), effectiveDate: '2026-03-20', regionCode: county, fundLine: 'SENIOR_ALLOWANCE', amount: 300n, payeeType: 'PERSON', payeeId: elder.registryNo, serviceMonth: '2026-03', benefitCode: 'SA_MONTHLY', villageCode: village }, 'county-clerk');
+  }
+  const q = `query ($id: ID!) { elder(id: $id) { payments { totalCount nodes { region { code } payee { ... on Elder { registryNo } } } } } }`;
+  const city = await live.api.gql(q, { id: elder.id });
+  expect(city.errors).toBeUndefined();
+  expect(city.data!.elder.payments.totalCount).toBe(2);
+  const fengAuditor = await auditorA().gql(q, { id: elder.id });
+  expect(fengAuditor.errors).toBeUndefined();
+  expect(fengAuditor.data!.elder.payments).toEqual({ totalCount: 1, nodes: [{ region: { code: A }, payee: { registryNo: elder.registryNo } }] });
+});
