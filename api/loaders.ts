@@ -66,7 +66,8 @@ export function createLoaders(regions: RegionRepository, ledger: LedgerQueries, 
     /** The fields of Lot, one statement per field and depth however many lots a trail or a list shows. */
     lotLineage: keyedLoader<LotRecord[]>((ids) => ledger.lineageOfLots(ids), []),
     lotChildren: keyedLoader<LotRecord[]>((ids) => ledger.childLotsOfLots(ids), []),
-    lotTransactions: keyedLoader<TransactionRecord[]>((ids) => ledger.transactionsOfLots(ids), []),
+    lotTransactions: pagedLoader<null, TransactionRecord>((ids, _extra, page) => ledger.transactionPagesOfLots(ids, scope, page.first + 1, page.after ?? null)),
+    lotTransactionCount: keyedLoader<number>((ids) => ledger.countTransactionsOfLots(ids, scope), 0),
     lotBalances: keyedLoader<BalanceLine[]>((ids) => ledger.balancesOfLots(ids), []),
     /** Payments to registry payees (Elder.payments, Facility.payments): one statement per page shape. */
     payments: pagedLoader<PayeeType, TransactionRecord>((payeeIds, payeeType, page) =>

@@ -294,6 +294,43 @@ export class LedgerQueries {
     return new Map(rows.map((r) => [r.payee as string, r.n as number]));
   }
 
+  /**
+   * A page of each lot's transactions (chain order, after `afterSeq`, up to `limit` each), keeping
+   * those whose region or counterpart lies in [low, high]; keyed by lot id. One statement for all.
+   */
+  async transactionPagesOfLots(lotIds: readonly string[], scope: readonly [string, string], limit: number, afterSeq: string | null): Promise<Map<string, TransactionRecord[]>> {
+    const result = new Map<string, TransactionRecord[]>(lotIds.map((id) => [id, []]));
+    if (!lotIds.length || limit <= 0) return result;
+    const { rows } = await this.db.query(
+      `select l.id::text as lot, t.id::text as tx
+       from unnest($1::bigint[]) l (id)
+       cross join lateral (
+         select t.id, t.seq from ledger.transaction t
+         where t.id in (select p.transaction_id from ledger.posting p where p.lot_id = l.id)
+           and t.seq > $2::bigint and (t.region_code between $3 and $4 or t.counterpart_region_code between $3 and $4)
+         order by t.seq limit $5) t
+       order by l.id, t.seq`,
+      [lotIds, afterSeq ?? '0', scope[0], scope[1], limit],
+    );
+    const loaded = new Map((await loadTransactions(this.db, [...new Set(rows.map((r) => r.tx as string))])).map((t) => [t.id, t]));
+    for (const row of rows) result.get(row.lot)?.push(loaded.get(row.tx)!);
+    return result;
+  }
+
+  /** How many transactions moved money of each lot, inside [low, high] as above; keyed by lot id. */
+  async countTransactionsOfLots(lotIds: readonly string[], scope: readonly [string, string]): Promise<Map<string, number>> {
+    const { rows } = lotIds.length
+      ? await this.db.query(
+          `select p.lot_id::text as lot, count(distinct t.id)::int as n
+           from ledger.posting p join ledger.transaction t on t.id = p.transaction_id
+           where p.lot_id = any($1::bigint[]) and (t.region_code between $2 and $3 or t.counterpart_region_code between $2 and $3)
+           group by p.lot_id`,
+          [lotIds, scope[0], scope[1]],
+        )
+      : { rows: [] };
+    return new Map(rows.map((r) => [r.lot as string, r.n as number]));
+  }
+
   /** lotBalances() of each lot, keyed by lot id. */
   async balancesOfLots(lotIds: readonly string[]): Promise<Map<string, BalanceLine[]>> {
     const { rows } = lotIds.length

@@ -68,9 +68,10 @@ test('a payment travels city → county → payee and its trail leads back to th
   ]);
   expect(trail.data!.trail.at(-1).transaction.documentNo).toBe('苏财社〔2026〕3号');
 
-  const lot = await live.api.gql(`query ($l: ID!) { lot(id: $l) { documentNo children { regionCode documentNo parent { id } } balances { accountKind balance } transactions { kind } } }`, { l: lotId });
+  const lot = await live.api.gql(`query ($l: ID!) { lot(id: $l) { documentNo children { regionCode documentNo parent { id } } balances { accountKind balance } transactions { totalCount nodes { kind } } } }`, { l: lotId });
   expect(lot.data!.lot.children).toEqual([{ regionCode: COUNTY, documentNo: '徐民〔2026〕12号', parent: { id: lotId } }]);
-  expect(lot.data!.lot.transactions.map((t: any) => t.kind)).toEqual(['APPROPRIATION', 'ALLOCATION']);
+  expect(lot.data!.lot.transactions.nodes.map((t: any) => t.kind)).toEqual(['APPROPRIATION', 'ALLOCATION']);
+  expect(lot.data!.lot.transactions.totalCount).toBe(2);
 
   const balances = await live.api.gql(`{ now: balances(regionCode: "${CITY}", fundLine: "SENIOR_ALLOWANCE") { accountKind balance }
     before: balances(regionCode: "${CITY}", fundLine: "SENIOR_ALLOWANCE", asOf: "2026-01-12") { accountKind balance } }`);
@@ -161,4 +162,28 @@ test('disburseBatch writes every line or none', async () => {
   const again = await live.api.gql(`mutation ($l: [DisburseInput!]!) { disburseBatch(lines: $l) { replayed } }`, { l: lines });
   expect(again.data!.disburseBatch.map((r: any) => r.replayed)).toEqual([true, true, true]);
   expect(app.transaction.kind).toBe('APPROPRIATION');
+});
+
+test("a lot's transactions are a connection: pages in chain order with a total", async () => {
+  const app = await appropriate('5000000');
+  const lotId = app.transaction.postings[0].lotId;
+  for (let i = 0; i < 4; i++) {
+    const res = await live.api.gql(
+      `mutation ($i: AllocateInput!) { allocate(input: $i) { transaction { id } } }`,
+      { i: { idempotencyKey: key('page-alloc'), effectiveDate: '2026-01-10', fromRegionCode: CITY, toRegionCode: COUNTY, fundLine: 'SENIOR_ALLOWANCE', amount: '1000', lotId, documentNo: `徐民〔2026〕${20 + i}号` } },
+      as,
+    );
+    expect(res.errors).toBeUndefined();
+  }
+  const q = `query ($l: ID!, $after: String) { lot(id: $l) { transactions(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { kind seq } } } }`;
+  const first = (await live.api.gql(q, { l: lotId })).data!.lot.transactions;
+  expect(first.totalCount).toBe(5);
+  expect(first.nodes.map((t: any) => t.kind)).toEqual(['APPROPRIATION', 'ALLOCATION']);
+  expect(first.pageInfo.hasNextPage).toBe(true);
+  const second = (await live.api.gql(q, { l: lotId, after: first.pageInfo.endCursor })).data!.lot.transactions;
+  const third = (await live.api.gql(q, { l: lotId, after: second.pageInfo.endCursor })).data!.lot.transactions;
+  const seqs = [...first.nodes, ...second.nodes, ...third.nodes].map((t: any) => BigInt(t.seq));
+  expect(seqs).toHaveLength(5);
+  expect(seqs).toEqual([...seqs].sort((a, b) => (a < b ? -1 : 1)));
+  expect(third.pageInfo.hasNextPage).toBe(false);
 });

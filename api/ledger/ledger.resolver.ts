@@ -254,9 +254,11 @@ export class LotResolver {
     return LedgerTransaction.from((await visibleTransaction(ctx, lot.createdByTransactionId))!);
   }
 
-  @FieldResolver(() => [LedgerTransaction], { description: 'Every transaction that moved money of this lot, in chain order.' })
-  async transactions(@Root() lot: Lot, @Ctx() ctx: Context) {
-    return (await ctx.loaders.lotTransactions.load(lot.internalId)).filter((t) => ctx.viewer.canSeeTransaction(t)).map(LedgerTransaction.from);
+  @FieldResolver(() => LedgerTransactionConnection, { description: 'The transactions that moved money of this lot, in chain order (a lot of a county can carry a year of monthly runs: paged).' })
+  async transactions(@Root() lot: Lot, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: Context): Promise<LedgerTransactionConnection> {
+    const resolved = resolvePage(args, (key) => /^[0-9]{1,18}$/.test(key));
+    const rows = resolved.first === 0 ? [] : await ctx.loaders.lotTransactions.load({ owner: lot.internalId, page: resolved, extra: null });
+    return LedgerTransactionConnectionTypes.build(rows.map(LedgerTransaction.from), resolved, (t) => t.seq, () => ctx.loaders.lotTransactionCount.load(lot.internalId));
   }
 
   @FieldResolver(() => [Balance], { description: 'Where the money of this lot is now, per account kind.' })

@@ -67,10 +67,10 @@ test('ledger: the county sees its receipt and the allocation it answers, not the
   expect(tx.errors).toBeUndefined();
   expect(tx.data!.transaction.allocation).toEqual({ kind: 'ALLOCATION', region: { code: CITY }, counterpartRegion: { code: A } });
 
-  const lot = await auditorA().gql(`query ($id: ID!) { lot(id: $id) { regionCode lineage { regionCode } transactions { kind } parent { id } } }`, { id: gid('Lot', ids.lotA) });
+  const lot = await auditorA().gql(`query ($id: ID!) { lot(id: $id) { regionCode lineage { regionCode } transactions { nodes { kind } } parent { id } } }`, { id: gid('Lot', ids.lotA) });
   expect(errorCodes(lot)).toEqual(['FORBIDDEN']); // parent: the city's root lot
   expect(lot.data!.lot.lineage).toEqual([{ regionCode: A }]);
-  expect(lot.data!.lot.transactions.map((t: any) => t.kind)).toEqual(expect.arrayContaining(['ALLOCATION', 'ALLOCATION_RECEIVED', 'DISBURSEMENT']));
+  expect(lot.data!.lot.transactions.nodes.map((t: any) => t.kind)).toEqual(expect.arrayContaining(['ALLOCATION', 'ALLOCATION_RECEIVED', 'DISBURSEMENT']));
 
   const trail = await auditorA().gql(`query ($id: ID!) { trail(transactionId: $id) { transaction { kind region { code } } } }`, { id: gid('LedgerTransaction', ids.paymentA) });
   expect(trail.errors).toBeUndefined();
