@@ -178,9 +178,28 @@ export class LedgerResolver {
     ctx.viewer.require('ledger:read');
     const id = internalId(transactionId, 'LedgerTransaction', 'transactionId');
     await visibleTransaction(ctx, id);
-    // Steps recorded outside the jurisdiction (the city's appropriation, for a county) are left out.
-    const steps = (await ctx.ledgerQueries.trail(id)).filter((s) => ctx.viewer.canSeeTransaction(s.transaction));
-    return steps.map((s) => Object.assign(new TrailStep(), { depth: s.depth, transaction: LedgerTransaction.from(s.transaction), lot: Lot.from(s.lot) }));
+    // The chain of authority of a payment in scope is the caller's business all the way up (LEDGER.md P5):
+    // every step is listed with its document, dates and actor; only following a step recorded outside the
+    // jurisdiction into its full transaction or lot is refused (TrailStepResolver).
+    return (await ctx.ledgerQueries.trail(id)).map((s) => {
+      const largestDebit = s.transaction.postings.reduce((max, p) => (p.amount > max ? p.amount : max), 0n);
+      return Object.assign(new TrailStep(), {
+        depth: s.depth,
+        kind: s.transaction.kind,
+        regionCode: s.transaction.regionCode,
+        effectiveDate: s.transaction.effectiveDate,
+        recordedAt: s.transaction.recordedAt,
+        documentNo: s.transaction.documentNo,
+        actor: s.transaction.actor,
+        amount: largestDebit.toString(),
+        lotDocumentNo: s.lot.documentNo,
+        fiscalYear: s.lot.fiscalYear,
+        fundingSource: s.lot.fundingSource,
+        inScope: ctx.viewer.canSeeTransaction(s.transaction),
+        record: s.transaction,
+        lotRecord: s.lot,
+      });
+    });
   }
 
   @Query(() => LedgerVerification, { description: 'Recompute the hash chain over [fromSeq, toSeq] (default: all) and report the first broken sequence number.' })
@@ -224,6 +243,26 @@ export class LedgerTransactionResolver {
   async allocation(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
     const record = t.allocationId ? await visibleTransaction(ctx, t.allocationId) : null;
     return record ? LedgerTransaction.from(record) : null;
+  }
+}
+
+@Resolver(() => TrailStep)
+export class TrailStepResolver {
+  @FieldResolver(() => Region, { nullable: true, description: 'The region that recorded the step (regions above your jurisdiction are visible by name).' })
+  async region(@Root() step: TrailStep, @Ctx() ctx: Context) {
+    return regionOrNull(ctx, step.regionCode);
+  }
+
+  @FieldResolver(() => LedgerTransaction, { nullable: true, description: 'The full transaction; FORBIDDEN for a step outside your jurisdiction.' })
+  async transaction(@Root() step: TrailStep, @Ctx() ctx: Context) {
+    if (!step.inScope) throw forbidden(`step ${step.depth} of this trail was recorded by ${step.regionCode}, outside your jurisdiction ${ctx.viewer.jurisdiction}`);
+    return LedgerTransaction.from(step.record);
+  }
+
+  @FieldResolver(() => Lot, { nullable: true, description: 'The lot the step moved; FORBIDDEN when it belongs to a region outside your jurisdiction.' })
+  async lot(@Root() step: TrailStep, @Ctx() ctx: Context) {
+    const record = await visibleLot(ctx, step.lotRecord.id);
+    return record ? Lot.from(record) : null;
   }
 }
 

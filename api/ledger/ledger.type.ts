@@ -133,11 +133,28 @@ export class Lot implements Node {
   }
 }
 
-@ObjectType({ description: 'One step of an audit trail, from the payment up to the appropriation.' })
+@ObjectType({
+  description:
+    'One step of an audit trail, from the payment up to the appropriation. Every step of the chain of authority is listed with its ' +
+    'document, dates and actor — also the steps recorded above your jurisdiction (the city appropriation behind a county payment); ' +
+    'the full transaction and lot of such a step are FORBIDDEN.',
+})
 export class TrailStep {
   @Field(() => Int, { description: '0 is the payment itself.' }) depth!: number;
-  @Field(() => LedgerTransaction) transaction!: LedgerTransaction;
-  @Field(() => Lot) lot!: Lot;
+  @Field(() => TransactionKind) kind!: TK;
+  @Field({ description: 'The region that recorded the step (12-digit code).' }) regionCode!: string;
+  @Field({ description: 'YYYY-MM-DD: the accounting date.' }) effectiveDate!: string;
+  @Field(() => DateTimeISOResolver, { description: 'When the ledger recorded it.' }) recordedAt!: string;
+  @Field(() => String, { nullable: true, description: '文号 of the step itself.' }) documentNo!: string | null;
+  @Field({ description: 'Who recorded it (the authenticated subject).' }) actor!: string;
+  @Field(() => Money, { description: 'Fen moved by the step (the largest debit of its postings).' }) amount!: string;
+  @Field({ description: '文号 of the lot (资金批次) the step moved: the appropriation or allocation that authorised the money.' }) lotDocumentNo!: string;
+  @Field(() => Int) fiscalYear!: number;
+  @Field(() => FundingSource) fundingSource!: FS;
+  @Field({ description: 'Whether the step lies inside your jurisdiction (then `transaction` and `lot` can be followed).' }) inScope!: boolean;
+  /** The records behind the step; the field resolvers give them out only in scope. */
+  record!: TransactionRecord;
+  lotRecord!: LotRecord;
 }
 
 @ObjectType({ description: 'Result of recomputing the hash chain.' })

@@ -72,11 +72,25 @@ test('ledger: the county sees its receipt and the allocation it answers, not the
   expect(lot.data!.lot.lineage).toEqual([{ regionCode: A }]);
   expect(lot.data!.lot.transactions.nodes.map((t: any) => t.kind)).toEqual(expect.arrayContaining(['ALLOCATION', 'ALLOCATION_RECEIVED', 'DISBURSEMENT']));
 
-  const trail = await auditorA().gql(`query ($id: ID!) { trail(transactionId: $id) { transaction { kind region { code } } } }`, { id: gid('LedgerTransaction', ids.paymentA) });
+  // The chain of authority runs up to the city's appropriation, document and approver included (LEDGER.md P5)…
+  const trail = await auditorA().gql(`query ($id: ID!) { trail(transactionId: $id) { kind region { code } documentNo lotDocumentNo actor amount inScope } }`, { id: gid('LedgerTransaction', ids.paymentA) });
   expect(trail.errors).toBeUndefined();
-  // The city's appropriation is outside a county auditor's jurisdiction; the city admin sees all four steps.
-  expect(trail.data!.trail.map((s: any) => s.transaction.kind)).toEqual(['DISBURSEMENT', 'ALLOCATION_RECEIVED', 'ALLOCATION']);
+  expect(trail.data!.trail.map((s: any) => [s.kind, s.region.code, s.inScope])).toEqual([
+    ['DISBURSEMENT', A, true],
+    ['ALLOCATION_RECEIVED', A, true],
+    ['ALLOCATION', CITY, true],
+    ['APPROPRIATION', CITY, false],
+  ]);
+  expect(trail.data!.trail[3]).toMatchObject({ lotDocumentNo: '苏财社〔2026〕1号', actor: 'city-finance', amount: '10000000' });
+  expect(trail.data!.trail[0].amount).toBe('500');
+  // …but the city's own transaction and lot behind that step stay the city's.
+  const deeper = await auditorA().gql(`query ($id: ID!) { trail(transactionId: $id) { kind transaction { id } lot { id } } }`, { id: gid('LedgerTransaction', ids.paymentA) });
+  expect(deeper.data!.trail.map((s: any) => s.transaction?.id ? 'tx' : null)).toEqual(['tx', 'tx', 'tx', null]);
+  expect(deeper.errors!.map((e) => [e.extensions?.code, e.path?.join('.')])).toEqual(
+    expect.arrayContaining([['FORBIDDEN', 'trail.3.transaction'], ['FORBIDDEN', 'trail.3.lot']]),
+  );
   const full = await live.api.gql(`query ($id: ID!) { trail(transactionId: $id) { transaction { kind } } }`, { id: gid('LedgerTransaction', ids.paymentA) });
+  expect(full.errors).toBeUndefined();
   expect(full.data!.trail.map((s: any) => s.transaction.kind)).toEqual(['DISBURSEMENT', 'ALLOCATION_RECEIVED', 'ALLOCATION', 'APPROPRIATION']);
 
   // No filter, or a filter by payee of the other county: only 丰县's transactions.
