@@ -4,13 +4,13 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema } from 'type-graphql';
 import { RegionResolver } from './hierarchy/region.resolver.js';
 import { NodeResolver } from './node.resolver.js';
-import { LedgerResolver, LedgerTransactionResolver, LotResolver, TrailStepResolver } from './ledger/ledger.resolver.js';
+import { LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver } from './ledger/ledger.resolver.js';
 import { registryResolvers } from './registry/registry.resolver.js';
 
 let built: Promise<GraphQLSchema> | undefined;
 
 export function createSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, TrailStepResolver, ...registryResolvers], validate: false });
+  built ??= buildSchema({ resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, ...registryResolvers], validate: false });
   return built;
 }
 

@@ -102,7 +102,8 @@ export class Viewer {
 
   /** Throws FORBIDDEN unless the region is inside the viewer's jurisdiction. */
   requireInScope(regionCode: string | null | undefined, what = 'region'): void {
-    if (!this.inScope(regionCode)) throw forbidden(`${what} ${regionCode ?? '(none)'} is outside your jurisdiction ${this.jurisdiction}`);
+    // The message names what was asked for, never where an out-of-scope record is (ids can be enumerated).
+    if (!this.inScope(regionCode)) throw forbidden(`${what} is outside your jurisdiction ${this.jurisdiction}`);
   }
 
   /**

@@ -3,10 +3,12 @@ import { Migration20261123000000_hierarchy } from './Migration20261123000000_hie
 import { Migration20261123010000_ledger } from './Migration20261123010000_ledger.js';
 import { Migration20261123020000_ledger_fast_path } from './Migration20261123020000_ledger_fast_path.js';
 import { Migration20261123030000_registry } from './Migration20261123030000_registry.js';
+import { Migration20261123040000_access_log_residence } from './Migration20261123040000_access_log_residence.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
   { name: 'Migration20261123010000_ledger', class: Migration20261123010000_ledger },
   { name: 'Migration20261123020000_ledger_fast_path', class: Migration20261123020000_ledger_fast_path },
   { name: 'Migration20261123030000_registry', class: Migration20261123030000_registry },
+  { name: 'Migration20261123040000_access_log_residence', class: Migration20261123040000_access_log_residence },
 ];

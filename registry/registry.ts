@@ -88,7 +88,7 @@ const SERVICE = `r.id::text, r.elder_id::text as "elderId", r.facility_id::text 
   ${ts('r.started_at')} as "startedAt", ${ts('r.ended_at')} as "endedAt", r.subsidised, r.unit_price_fen::text as "unitPriceFen",
   ${ts('r.recorded_at')} as "recordedAt", r.recorded_by as "recordedBy"`;
 const ACCESS = `l.id::text, ${ts('l.accessed_at')} as "accessedAt", l.subject, l.roles, l.token_id as "tokenId", l.reason, l.entity_type as "entityType",
-  l.entity_id::text as "entityId", l.region_code as "regionCode", l.fields`;
+  l.entity_id::text as "entityId", l.region_code as "regionCode", l.residence_region_code as "residenceRegionCode", l.fields`;
 
 /** A scope prefix as an index range on a region code column: code between prefix and prefix padded with 9s. */
 function inScopeSql(column: string, prefixParam: number): string {
@@ -614,12 +614,13 @@ export class RegistryService {
       await this.requireUnmaskQuota(client, actor.subject, elderIds.length);
       const result = await client.query<{ id: string; id_enc: Buffer; name_enc: Buffer; phone_enc: Buffer | null; key_id: string; birth_date: string }>(
         `with target as (
-           select e.id, e.id_enc, e.name_enc, e.phone_enc, e.key_id, e.birth_date::text as birth_date, e.hukou_village_code
+           select e.id, e.id_enc, e.name_enc, e.phone_enc, e.key_id, e.birth_date::text as birth_date, e.hukou_village_code,
+                  nullif(e.residence_village_code, e.hukou_village_code) as residence_village_code
            from registry.elder e
            where e.id = any($1::bigint[]) and (${inScopeSql('e.hukou_village_code', 2)} or ${inScopeSql('e.residence_village_code', 2)})),
          logged as (
-           insert into registry.access_log (subject, roles, token_id, reason, entity_type, entity_id, region_code, fields)
-           select $3, $4, $5, $6, 'Elder', t.id, t.hukou_village_code, $7 from target t returning entity_id)
+           insert into registry.access_log (subject, roles, token_id, reason, entity_type, entity_id, region_code, residence_region_code, fields)
+           select $3, $4, $5, $6, 'Elder', t.id, t.hukou_village_code, t.residence_village_code, $7 from target t returning entity_id)
          select t.id::text, t.id_enc, t.name_enc, t.phone_enc, t.key_id, t.birth_date from target t join logged l on l.entity_id = t.id`,
         [elderIds, scopePrefix, actor.subject, [...actor.roles], actor.tokenId, why, [...fields]],
       );
@@ -1145,7 +1146,9 @@ export class RegistryService {
   }
 
   private accessWhere(filter: AccessLogFilter, params: unknown[]): string {
-    const where = [inScopeSql('l.region_code', params.push(filter.scopePrefix))];
+    const scope = params.push(filter.scopePrefix);
+    // A read allowed by the household or by the residence jurisdiction is audited by either.
+    const where = [`(${inScopeSql('l.region_code', scope)} or ${inScopeSql('l.residence_region_code', scope)})`];
     if (filter.subject) where.push(`l.subject = $${params.push(filter.subject)}`);
     if (filter.entityType) where.push(`l.entity_type = $${params.push(filter.entityType)}`);
     if (filter.entityId) where.push(`l.entity_id = $${params.push(filter.entityId)}::bigint`);

@@ -189,6 +189,8 @@ export interface AccessLogRecord {
   entityType: string;
   entityId: string;
   regionCode: string;
+  /** For an elder living outside the household village: the residence village (its jurisdiction audits the read too). */
+  residenceRegionCode: string | null;
   fields: string[];
 }
 

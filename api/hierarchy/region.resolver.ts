@@ -23,7 +23,7 @@ function parseCode(input: string, field: string): string {
 /** The region a request names and needs: FORBIDDEN outside what the caller may see, NOT_FOUND if it does not exist. */
 async function requireRegion(ctx: Context, input: string, field: string): Promise<string> {
   const code = parseCode(input, field);
-  if (!ctx.viewer.canSeeRegion(code)) ctx.viewer.requireInScope(code, field);
+  if (!ctx.viewer.canSeeRegion(code)) ctx.viewer.requireInScope(code, `${field} ${code}`);
   if (!(await ctx.loaders.regionByCode.load(code))) throw notFound(`no region with code ${code} (${field})`);
   return code;
 }
@@ -67,7 +67,7 @@ export class RegionResolver {
   async region(@Arg('code', () => String) code: string, @Ctx() ctx: Context): Promise<Region | null> {
     ctx.viewer.require('hierarchy:read');
     const parsed = parseCode(code, 'code');
-    if (!ctx.viewer.canSeeRegion(parsed)) ctx.viewer.requireInScope(parsed, 'region');
+    if (!ctx.viewer.canSeeRegion(parsed)) ctx.viewer.requireInScope(parsed, `region ${parsed}`);
     const record = await ctx.loaders.regionByCode.load(parsed);
     return record ? Region.from(record) : null;
   }

@@ -1,6 +1,7 @@
 /** The ledger over GraphQL: thin wrappers around ledger/ (writes) and its queries (reads). */
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { parseFen } from '../../ledger/money.js';
+import { Money } from '../scalars.js';
 import type { Context } from '../context.js';
 import { badUserInput } from '../errors.js';
 import { fromGlobalId, PageArgs, resolvePage } from '../relay.js';
@@ -16,6 +17,7 @@ import {
   LedgerTransactionConnectionTypes,
   LedgerVerification,
   Lot,
+  Posting,
   PostPayload,
   ReceiveAllocationInput,
   ReturnFundsInput,
@@ -26,6 +28,8 @@ import {
 import type { LotRecord, PostResult, TransactionRecord } from '../../ledger/types.js';
 import type { Permission } from '../../auth/roles.js';
 import { forbidden } from '../../auth/viewer.js';
+import { parseRegistryNo } from '../../registry/validate.js';
+import { elderInScope } from '../registry/registry.resolver.js';
 
 export const MAX_BATCH_LINES = 100_000;
 
@@ -41,7 +45,7 @@ const optionalId = (id: string | null | undefined, type: 'LedgerTransaction' | '
 /** A region named in a write: a 12-digit code inside the caller's jurisdiction, with the permission for the operation. */
 function requireRegionFor(ctx: Context, permission: Permission, code: string, field: string): void {
   if (!/^[0-9]{12}$/.test(code)) throw badUserInput(`${field} must be a 12-digit region code, got "${code}"`, field);
-  ctx.viewer.requireAt(permission, code, field);
+  ctx.viewer.requireAt(permission, code, `${field} ${code}`);
 }
 
 /** A transaction the caller may see; FORBIDDEN when it exists outside their jurisdiction. */
@@ -55,8 +59,27 @@ export async function visibleTransaction(ctx: Context, id: string): Promise<Tran
 export async function visibleLot(ctx: Context, id: string): Promise<LotRecord | null> {
   ctx.viewer.require('ledger:read');
   const record = await ctx.loaders.lot.load(id);
-  if (record && !ctx.viewer.inScope(record.regionCode)) throw forbidden(`lot ${id} belongs to ${record.regionCode}, outside your jurisdiction ${ctx.viewer.jurisdiction}`);
+  if (record && !ctx.viewer.inScope(record.regionCode)) throw forbidden(`lot ${id} is outside your jurisdiction ${ctx.viewer.jurisdiction}`);
   return record;
+}
+
+/**
+ * A payment names its payee as much as its payer: a payee id that is a registry number (Elder or
+ * Facility registryNo) must be a record the caller may see — nobody pays an elder who belongs wholly
+ * to another county — and must exist. Other payee ids (contractors, other systems) are the payer's word.
+ */
+async function requirePayeeInScope(ctx: Context, payeeType: string, payeeId: string, field: string): Promise<void> {
+  const ref = parseRegistryNo(payeeId);
+  if (!ref) return;
+  if (payeeType === 'PERSON' && ref.kind === 'ELDER') {
+    const elder = await ctx.registryLoaders.elder.load(ref.id);
+    if (!elder) throw badUserInput(`no elder with registry number ${payeeId}`, field);
+    if (!elderInScope(ctx, elder)) throw forbidden(`payee ${payeeId} is outside your jurisdiction ${ctx.viewer.jurisdiction}`);
+  } else if (payeeType === 'FACILITY' && ref.kind === 'FACILITY') {
+    const facility = await ctx.registryLoaders.facility.load(ref.id);
+    if (!facility) throw badUserInput(`no facility with registry number ${payeeId}`, field);
+    if (!ctx.viewer.inScope(facility.villageCode)) throw forbidden(`payee ${payeeId} is outside your jurisdiction ${ctx.viewer.jurisdiction}`);
+  }
 }
 
 const payload = (result: PostResult) =>
@@ -102,13 +125,16 @@ export class LedgerResolver {
 
   @Mutation(() => PostPayload, { description: 'Pay a payee from a lot (named, or the oldest by fiscal year with enough money).' })
   async disburse(@Arg('input', () => DisburseInput) input: DisburseInput, @Ctx() ctx: Context): Promise<PostPayload> {
-    return payload(await ctx.ledger.disburse(disburseRequest(ctx, input), ctx.viewer.subject));
+    const request = disburseRequest(ctx, input);
+    await requirePayeeInScope(ctx, input.payeeType, input.payeeId, 'payeeId');
+    return payload(await ctx.ledger.disburse(request, ctx.viewer.subject));
   }
 
   @Mutation(() => [PostPayload], { description: `Many disbursements (a monthly run), each with its own idempotency key, in one database transaction: all are written or none. At most ${MAX_BATCH_LINES} lines.` })
   async disburseBatch(@Arg('lines', () => [DisburseInput]) lines: DisburseInput[], @Ctx() ctx: Context): Promise<PostPayload[]> {
     if (lines.length > MAX_BATCH_LINES) throw badUserInput(`at most ${MAX_BATCH_LINES} lines per batch, got ${lines.length}`, 'lines');
     const requests = lines.map((line, index) => disburseRequest(ctx, line, `lines.${index}.`));
+    await Promise.all(lines.map((line, index) => requirePayeeInScope(ctx, line.payeeType, line.payeeId, `lines.${index}.payeeId`)));
     return (await ctx.ledger.disburseBatch(requests, ctx.viewer.subject)).map(payload);
   }
 
@@ -243,6 +269,19 @@ export class LedgerTransactionResolver {
   async allocation(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
     const record = t.allocationId ? await visibleTransaction(ctx, t.allocationId) : null;
     return record ? LedgerTransaction.from(record) : null;
+  }
+}
+
+@Resolver(() => Posting)
+export class PostingResolver {
+  @FieldResolver(() => Money, {
+    nullable: true,
+    description:
+      'Running balance of this account and lot after the posting; null for an account outside your jurisdiction (a county sees the ' +
+      "city's leg of an allocation it received, not what the city has left).",
+  })
+  balanceAfter(@Root() posting: Posting, @Ctx() ctx: Context): bigint | null {
+    return ctx.viewer.inScope(posting.regionCode) ? posting.balanceAfter : null;
   }
 }
 

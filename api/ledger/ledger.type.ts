@@ -58,7 +58,8 @@ export class Posting {
   @Field(() => String, { nullable: true }) payeeId!: string | null;
   @Field(() => ID, { description: 'Global id of the lot (资金批次) this money belongs to.' }) lotId!: string;
   @Field(() => Money) amount!: bigint;
-  @Field(() => Money, { description: 'Running balance of this account and lot after the posting.' }) balanceAfter!: bigint;
+  /** Read through PostingResolver.balanceAfter: only for accounts inside the caller's jurisdiction. */
+  balanceAfter!: bigint;
 
   static from(record: PostingRecord): Posting {
     return Object.assign(new Posting(), record, { lotId: toGlobalId('Lot', record.lotId) });

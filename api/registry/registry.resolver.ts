@@ -234,7 +234,7 @@ export const registryNodeLoaders: Record<string, (key: string, ctx: Context) => 
     ctx.viewer.require('access-log:read');
     const r = isId(key) ? await ctx.registryLoaders.accessLogEntry.load(key) : null;
     if (!r) return null;
-    ctx.viewer.requireInScope(r.regionCode, 'access-log entry of region');
+    if (!ctx.viewer.inScope(r.regionCode) && !ctx.viewer.inScope(r.residenceRegionCode)) throw forbidden('access-log entry is outside your jurisdiction');
     return AccessLogEntry.from(r);
   },
 };
@@ -303,6 +303,17 @@ function yearsBefore(date: string, years: number): string {
   const last = new Date(Date.UTC(y - years, m, 0)).getUTCDate();
   return `${String(y - years).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
 }
+/**
+ * The date ages are computed on. The birth day is personal data (masked as 1944-06-**): without
+ * personal:unmask, ages are computed at the end of asOf's month, so they change at the start of the
+ * birth month and no asOf, filter or count can tell the days of the birth month apart.
+ */
+function ageDate(ctx: Context, date: string): string {
+  if (ctx.viewer.can('personal:unmask')) return date;
+  const [y, m] = date.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+}
+
 const dayAfter = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
 // ---- arguments ------------------------------------------------------------------------------------
@@ -368,13 +379,21 @@ export class RegistryResolver {
   @Query(() => Elder, {
     nullable: true,
     description:
-      'An elder by ID number (looked up by its keyed hash; 15-digit numbers are converted). Masked like every read. ' +
-      'Null when no elder with this number is registered in your jurisdiction — an elder registered elsewhere is not revealed.',
+      'An elder by ID number (looked up by its keyed hash; 15-digit numbers are converted). Confirming that a number belongs to ' +
+      'someone is as good as reading it in clear (the masked form, birth month and check character leave a handful of candidates), ' +
+      'so it needs personal:unmask and a reason, and a hit is written to the access log. Null when no elder with this number is ' +
+      'registered in your jurisdiction — an elder registered elsewhere is not revealed.',
   })
-  async elderByIdNumber(@Arg('idNumber') idNumber: string, @Ctx() ctx: Context): Promise<Elder | null> {
+  async elderByIdNumber(@Arg('idNumber') idNumber: string, @Arg('reason') reason: string, @Ctx() ctx: Context): Promise<Elder | null> {
     ctx.viewer.require('registry:read');
+    ctx.viewer.require('personal:unmask');
+    if (typeof reason !== 'string' || reason.trim().length === 0) throw badUserInput('a reason is required to look an elder up by ID number', 'reason');
+    if (reason.trim().length > 500) throw badUserInput('reason must be at most 500 characters', 'reason');
     const r = await ctx.registry.elderByIdNumber(idNumber);
-    return r && elderInScope(ctx, r) ? Elder.from(r) : null;
+    if (!r || !elderInScope(ctx, r)) return null;
+    // Logged like any clear read of the ID number, in its own transaction with the quota check.
+    await ctx.registryLoaders.unmaskElder(r.id, ['idNumber'], reason.trim(), actorOf(ctx), ctx.viewer.scopePrefix);
+    return Elder.from(r);
   }
 
   @Query(() => ElderConnection, { description: 'Elders in your jurisdiction (household or residence village), in registration order.' })
@@ -403,8 +422,8 @@ export class RegistryResolver {
       scopePrefix: ctx.viewer.scopePrefix,
       within: withinPrefix(ctx, f.within, 'filter.within'),
       sex: f.sex ?? null,
-      bornTo: min != null ? yearsBefore(asOf, min) : null,
-      bornFrom: max != null ? dayAfter(yearsBefore(asOf, max + 1)) : null,
+      bornTo: min != null ? yearsBefore(ageDate(ctx, asOf), min) : null,
+      bornFrom: max != null ? dayAfter(yearsBefore(ageDate(ctx, asOf), max + 1)) : null,
       category: f.category ?? null,
       vitalStatus: f.vitalStatus ?? null,
       asOf,
@@ -534,7 +553,11 @@ export class RegistryResolver {
   @Mutation(() => Elder, { description: 'Change an elder’s name, phone or villages (registry:write).' })
   async updateElder(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateElderInput) input: UpdateElderInput, @Ctx() ctx: Context): Promise<Elder> {
     const e = await elderRecord(ctx, id, 'id', 'registry:write');
-    if (input.hukouVillageCode != null) ctx.viewer.requireInScope(input.hukouVillageCode, 'household village');
+    if (input.hukouVillageCode != null) {
+      // Moving a household registration takes the record from one household county to another: both must be the caller's.
+      ctx.viewer.requireInScope(e.hukouVillageCode, 'current household village');
+      ctx.viewer.requireInScope(input.hukouVillageCode, 'household village');
+    }
     return Elder.from(await ctx.registry.updateElder(e.id, input, ctx.viewer.subject));
   }
 
@@ -642,7 +665,14 @@ export class RegistryResolver {
   @Mutation(() => ServiceRecord, { description: 'Record a service delivered to an elder (registry:verify; the elder in your jurisdiction).' })
   async recordService(@Arg('input', () => RecordServiceInput) input: RecordServiceInput, @Ctx() ctx: Context): Promise<ServiceRecord> {
     const e = await elderRecord(ctx, input.elderId, 'elderId', 'registry:verify');
-    const facilityId = internalId(input.facilityId, 'Facility', 'facilityId');
+    // Nobody attributes subsidised services to a provider outside their reach: the facility must lie in the
+    // caller's jurisdiction — for a town or village caller, in its county (a meal point or day-care centre in
+    // the next town serves the villages around it; it is recorded against, not shown to, the verifier).
+    const provider = await ctx.registryLoaders.facility.load(internalId(input.facilityId, 'Facility', 'facilityId'));
+    if (!provider) throw new DomainError('NOT_FOUND', 'no such facility', 'facilityId');
+    const reach = ctx.viewer.scopePrefix.length > 6 ? ctx.viewer.scopePrefix.slice(0, 6) : ctx.viewer.scopePrefix;
+    if (!provider.villageCode.startsWith(reach)) throw forbidden(`facility ${facilityNo(provider.id)} is outside the county or jurisdiction you record services for`);
+    const facilityId = provider.id;
     if (input.unitPrice != null && !/^[0-9]{1,12}$/.test(input.unitPrice)) throw badUserInput('unitPrice must be fen as a string of digits', 'unitPrice');
     return ServiceRecord.from(
       await ctx.registry.recordService(
@@ -687,11 +717,11 @@ export class ElderResolver {
     return r ? Region.from(r) : null;
   }
 
-  @FieldResolver(() => Int, { description: '年龄: completed years on asOf (today when omitted), or at death.' })
+  @FieldResolver(() => Int, { description: '年龄: completed years on asOf (today when omitted), or at death. Without personal:unmask, at the end of asOf’s month (the birth day stays masked).' })
   async age(@Root() elder: Elder, @Arg('asOf', () => String, { nullable: true }) asOf: string | null, @Ctx() ctx: Context): Promise<number> {
     const date = dateArg(asOf, 'asOf');
     const death = await deathDateOf(ctx, elder.record.id);
-    return ageAt(elder.record.birthDate, death && death < date ? death : date);
+    return ageAt(elder.record.birthDate, ageDate(ctx, death && death < date ? death : date));
   }
 
   @FieldResolver(() => AgeBand, { nullable: true, description: 'Service age band on asOf; null below 60 or after death.' })
@@ -699,7 +729,7 @@ export class ElderResolver {
     const date = dateArg(asOf, 'asOf');
     const death = await deathDateOf(ctx, elder.record.id);
     if (death && death <= date) return null;
-    return ageBand(ageAt(elder.record.birthDate, date));
+    return ageBand(ageAt(elder.record.birthDate, ageDate(ctx, date)));
   }
 
   @FieldResolver(() => AllowanceBand, { nullable: true, description: '尊老金 band for the month of asOf (from the month after the birthday); null below 80 or after death.' })
@@ -900,7 +930,10 @@ export class CaregiverResolver {
 
   @FieldResolver(() => [StaffAssignment], { description: 'Monthly assignments, oldest first (at facilities in your jurisdiction).' })
   async assignments(@Root() caregiver: Caregiver, @Ctx() ctx: Context): Promise<StaffAssignment[]> {
-    return (await ctx.registryLoaders.caregiverAssignments.load(caregiver.record.id)).map(StaffAssignment.from);
+    // A caregiver of the county may also work at facilities elsewhere: those assignments are not the caller's.
+    const assignments = await ctx.registryLoaders.caregiverAssignments.load(caregiver.record.id);
+    const facilities = await ctx.registryLoaders.facility.loadMany(assignments.map((a) => a.facilityId));
+    return assignments.filter((_, i) => { const f = facilities[i]; return f && !(f instanceof Error) && ctx.viewer.inScope(f.villageCode); }).map(StaffAssignment.from);
   }
 }
 

@@ -537,6 +537,8 @@ export class AccessLogEntry implements Node {
   @Field({ description: 'Elder or Caregiver.' }) entityType!: string;
   @Field(() => ID, { description: 'Global id of the record read.' }) entityId!: string;
   @Field({ description: 'The record’s region (household village for elders).' }) regionCode!: string;
+  @Field(() => String, { nullable: true, description: 'For an elder living outside the household village: the residence village (its jurisdiction audits the read too).' })
+  residenceRegionCode!: string | null;
   @Field(() => [String], { description: 'Fields seen in clear.' }) fields!: string[];
   recordId!: string;
 

@@ -208,15 +208,17 @@ const CASES: Record<string, Case> = {
   // ---- registry: queries
   elder: { allowed: EVERYONE, inVillage: true, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`query ($id: ID!) { elder(id: $id) { id name } }`, { id: elder(s) }) },
   elderByIdNumber: {
-    allowed: EVERYONE,
+    // Confirming an ID number is a clear read: personal:unmask, with a reason, logged.
+    allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER', 'AUDITOR'],
     inVillage: true,
     skip: noObjectsOutsideTheCity,
-    // Outside the jurisdiction the answer is null, as for an unregistered number: nobody learns where someone is registered.
+    // Without the permission: FORBIDDEN. With it, outside the jurisdiction the answer is null, as for an
+    // unregistered number: nobody learns where someone is registered.
     refusedAs: (res) => {
-      expect(res.errors).toBeUndefined();
-      expect(res.data!.elderByIdNumber).toBeNull();
+      if (res.errors) expect(errorCodes(res)).toEqual(['FORBIDDEN']);
+      else expect(res.data!.elderByIdNumber).toBeNull();
     },
-    run: (c, s) => as(c).gql(`query ($n: String!) { elderByIdNumber(idNumber: $n) { id } }`, { n: s === 'in' ? fx.idNumberA : fx.idNumberB }),
+    run: (c, s) => as(c).gql(`query ($n: String!) { elderByIdNumber(idNumber: $n, reason: "核对身份") { id } }`, { n: s === 'in' ? fx.idNumberA : fx.idNumberB }),
   },
   elders: { allowed: EVERYONE, inVillage: true, run: (c, s) => as(c).gql(`query ($w: String!) { elders(filter: { within: $w }, first: 5) { nodes { id } } }`, { w: s === 'in' ? c.jurisdiction() : regionFor(c, 'out') }) },
   facility: { allowed: EVERYONE, inVillage: true, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`query ($id: ID!) { facility(id: $id) { id name } }`, { id: facility(s) }) },

@@ -63,7 +63,7 @@ describe('registration', () => {
     // A legacy number not yet registered is converted and found by either form.
     const converted = await registerElder(live.api, { idNumber: '320321380101137', name: '王五', hukouVillageCode: FENG_V1 });
     expect(converted).toMatchObject({ birthDate: '1938-01-**', sex: 'MALE', idNumber: expect.stringMatching(/^3203\*{10}0137|^3203\*{10}137[0-9X]$/) });
-    const byNew = await live.api.gql(`query ($n: String!) { elderByIdNumber(idNumber: $n) { id } }`, { n: '32032119380101137' + checkCharacter('32032119380101137') });
+    const byNew = await live.api.gql(`query ($n: String!) { elderByIdNumber(idNumber: $n, reason: "核对身份") { id } }`, { n: '32032119380101137' + checkCharacter('32032119380101137') });
     expect(byNew.data!.elderByIdNumber.id).toBe(converted.id);
   });
 
@@ -323,7 +323,7 @@ describe('scope', () => {
   });
 
   test('a look-up by ID number does not reveal an elder registered outside the jurisdiction', async () => {
-    const q = `query ($n: String!) { elderByIdNumber(idNumber: $n) { id } }`;
+    const q = `query ($n: String!) { elderByIdNumber(idNumber: $n, reason: "核对身份") { id } }`;
     const number = peiNumber;
     expect((await live.api.as('CIVIL_AFFAIRS_OFFICER', PEI).gql(q, { n: number })).data!.elderByIdNumber).toEqual({ id: pei.id });
     const outside = await live.api.as('CIVIL_AFFAIRS_OFFICER', FENG).gql(q, { n: number });

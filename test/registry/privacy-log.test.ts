@@ -40,7 +40,7 @@ test('registering, duplicating, mistyping and unmasking leave no ID number, name
   expect(wrong.errors![0].extensions.code).toBe('BAD_USER_INPUT');
   const clear = await gql(`query ($id: ID!) { elder(id: $id) { personal(reason: "日志检查") { idNumber name phone } } }`, { id: reg.data.registerElder.id });
   expect(clear.data.elder.personal.idNumber).toBe(number);
-  const lookup = await gql(`query ($n: String!) { elderByIdNumber(idNumber: $n) { id } }`, { n: number });
+  const lookup = await gql(`query ($n: String!) { elderByIdNumber(idNumber: $n, reason: "核对身份") { id } }`, { n: number });
   expect(lookup.data.elderByIdNumber.id).toBe(reg.data.registerElder.id);
   const log = lines.join('');
   expect(lines.length).toBeGreaterThanOrEqual(5);
