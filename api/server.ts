@@ -97,6 +97,12 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production, 
   const protection = armor(limits, production);
   const app = express();
   app.disable('x-powered-by');
+  // Behind a reverse proxy, TRUST_PROXY (hops, subnets or "loopback") makes req.ip the client's address,
+  // which the rate limit keys anonymous requests by. Unset: the socket's address.
+  if (process.env.TRUST_PROXY) {
+    const raw = process.env.TRUST_PROXY;
+    app.set('trust proxy', /^[0-9]+$/.test(raw) ? Number(raw) : raw === 'true' ? true : raw);
+  }
   const httpServer = http.createServer(app);
   const schema = await createSchema();
   const apollo = new ApolloServer<Context>({

@@ -108,6 +108,19 @@ describe('with tight server settings', () => {
     }
   });
 
+  test('behind a proxy (TRUST_PROXY) requests without a credential are limited per forwarded client address', async () => {
+    process.env.TRUST_PROXY = '1';
+    const api = await startTestApi(db, { limits: { requestsPerMinute: 2 } });
+    delete process.env.TRUST_PROXY;
+    try {
+      const from = (ip: string) => api.anonymous(`{ fundLines { code } }`, undefined, { 'x-forwarded-for': ip });
+      expect([(await from('10.0.0.1')).status, (await from('10.0.0.1')).status, (await from('10.0.0.1')).status]).toEqual([401, 401, 429]);
+      expect((await from('10.0.0.2')).status).toBe(401); // another client, its own budget (and still no credential)
+    } finally {
+      await api.close();
+    }
+  });
+
   test('each subject has a budget of complexity points per minute; every answer says what it cost', async () => {
     const api = await startTestApi(db, { limits: { costPerMinute: 1_000 } });
     try {
