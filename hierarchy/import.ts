@@ -17,6 +17,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
+import { inTransaction } from '../platform/sql.js';
 import type { RegionLevel } from './region-code.js';
 import type { LevelCounts } from './region.repository.js';
 
@@ -94,9 +95,7 @@ export async function importRegions(
   let bytesDone = 0;
   const prefix = scopePrefix(scope);
 
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
+  const { sourceRows, staged, inserted, updated, levels } = await inTransaction(pool, async (client) => {
     await client.query(`create temp table region_csv (code text, name text, c3 text, c4 text, c5 text, c6 text) on commit drop`);
     await client.query(`create temp table region_staging (code text collate "C" primary key, name text, level text) on commit drop`);
 
@@ -157,23 +156,18 @@ export async function importRegions(
       `select level, count(*)::int as n from region where ($1 = '' or code like $1 || '%') group by level`,
       [prefix],
     );
-    await client.query('commit');
-    if (inserted + updated > 0) await client.query('analyze region');
-    onProgress({ bytesDone: bytesTotal, bytesTotal, stage: 'done' });
-    return {
-      scope,
-      sourceRows,
-      skippedPlaceholders: sourceRows - staged,
-      inserted,
-      updated,
-      unchanged: staged - inserted - updated,
-      byLevel: Object.fromEntries(levels.rows.map((row: { level: RegionLevel; n: number }) => [row.level, row.n])),
-      durationMs: Math.round(performance.now() - started),
-    };
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+    return { sourceRows, staged, inserted, updated, levels: levels.rows as { level: RegionLevel; n: number }[] };
+  });
+  if (inserted + updated > 0) await pool.query('analyze region');
+  onProgress({ bytesDone: bytesTotal, bytesTotal, stage: 'done' });
+  return {
+    scope,
+    sourceRows,
+    skippedPlaceholders: sourceRows - staged,
+    inserted,
+    updated,
+    unchanged: staged - inserted - updated,
+    byLevel: Object.fromEntries(levels.map((row) => [row.level, row.n])),
+    durationMs: Math.round(performance.now() - started),
+  };
 }

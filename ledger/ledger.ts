@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
 import { badInput, fromDatabaseError, LedgerError } from './errors.js';
 import { positiveFen } from './money.js';
 import { loadTransactions, TX_COLUMNS } from './queries.js';
@@ -29,7 +30,6 @@ import {
 } from './types.js';
 import * as v from './validate.js';
 
-const APP_ROLE = 'sunshine_app';
 const IDEMPOTENCY_LOCK_CLASS = 21326;
 
 interface AccountKey {
@@ -594,19 +594,8 @@ const MAX_GROUP = 256;
  * totals, so writers (groups, batches, several processes) cannot deadlock; they are serialised by
  * the chain lock, which the header insert needs anyway until the commit.
  */
-async function inLedgerTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query(`begin; set local role ${APP_ROLE}; ${CHAIN_LOCK_SQL}`);
-    const result = await fn(client);
-    await client.query('commit');
-    return result;
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+function inLedgerTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return inTransaction(pool, fn, `${AS_APP_ROLE}; ${CHAIN_LOCK_SQL}`);
 }
 
 /**

@@ -6,6 +6,31 @@
 import type pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 
+/** The role the application writes as: SELECT and INSERT only on the append-only tables (see the migrations). */
+export const APP_ROLE = 'sunshine_app';
+/** A transaction `setup` that switches to APP_ROLE for the rest of the transaction. */
+export const AS_APP_ROLE = `set local role ${APP_ROLE}`;
+
+/**
+ * Runs `fn` in one database transaction on a pooled connection: `begin` (followed by `setup`, such
+ * as AS_APP_ROLE or a lock), then `commit`; on any error `rollback` and rethrow. The one place every
+ * module opens a transaction.
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, setup?: string): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query(setup ? `begin; ${setup}` : 'begin');
+    const result = await fn(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 export interface Sql {
   query<T>(text: string, params?: unknown[]): Promise<T[]>;
 }

@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import type pg from 'pg';
+import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { DomainError } from '../platform/domain-error.js';
@@ -139,215 +140,210 @@ export async function importRegistryCsv(pool: pg.Pool, registry: RegistryService
   let bytesDone = 0;
   const progress = () => options.onProgress?.({ bytesDone, bytesTotal, rows: report.rows });
 
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    await client.query('set local role sunshine_app');
-    const known = new Set((await client.query<{ code: string }>(kind === 'elders' ? 'select code from registry.category' : 'select code from registry.facility_type')).rows.map((r) => r.code));
+  await inTransaction(
+    pool,
+    async (client) => {
+      const known = new Set((await client.query<{ code: string }>(kind === 'elders' ? 'select code from registry.category' : 'select code from registry.facility_type')).rows.map((r) => r.code));
 
-    /** Village codes of a batch that exist. */
-    const existingVillages = async (codes: string[]) =>
-      new Set((await client.query<{ code: string }>(`select code from region where code = any($1::text[]) and level = 'VILLAGE'`, [[...new Set(codes)]])).rows.map((r) => r.code));
+      /** Village codes of a batch that exist. */
+      const existingVillages = async (codes: string[]) =>
+        new Set((await client.query<{ code: string }>(`select code from region where code = any($1::text[]) and level = 'VILLAGE'`, [[...new Set(codes)]])).rows.map((r) => r.code));
 
-    if (kind === 'elders') {
-      const seen = new Map<string, number>();
-      let batch: Parsed<ElderRow>[] = [];
-      const flush = async () => {
-        if (!batch.length) return;
-        const villages = await existingVillages(batch.flatMap((b) => [b.value.prepared.hukou, b.value.prepared.residence]));
-        const good = batch.filter((b) => {
-          const reasons: string[] = [];
-          if (!villages.has(b.value.prepared.hukou)) reasons.push('hukou_village_code: no such village');
-          if (!villages.has(b.value.prepared.residence)) reasons.push('residence_village_code: no such village');
-          if (reasons.length) reject(b.line, b.key, reasons);
-          return reasons.length === 0;
-        });
-        // Only rows not yet registered are encrypted and inserted (the keyed hash is cheap; AES is not free).
-        const hashes = good.map((b) => registry.pii.idHash(b.value.prepared.id.value));
-        const registered = new Set(
-          (await client.query<{ id_hash: Buffer }>(`select id_hash from registry.elder where id_hash = any($1::bytea[])`, [hashes])).rows.map((r) => r.id_hash.toString('hex')),
-        );
-        const fresh = good.filter((_, i) => !registered.has(hashes[i]!.toString('hex')));
-        const rows = fresh.map((b) => ({ b, row: registry.elderRow(b.value.prepared) }));
-        const inserted = await client.query<{ id: string; id_hash: Buffer }>(
-          `insert into registry.elder (id_hash, id_enc, id_masked, name_enc, name_masked, phone_enc, phone_masked, key_id, sex, birth_date,
-             hukou_village_code, residence_village_code, created_by, updated_by)
-           select h, ie, im, ne, nm, pe, pm, k, s, bd, hv, rv, $13, $13
-           from unnest($1::bytea[], $2::bytea[], $3::text[], $4::bytea[], $5::text[], $6::bytea[], $7::text[], $8::text[], $9::text[], $10::date[], $11::text[], $12::text[])
-             as t (h, ie, im, ne, nm, pe, pm, k, s, bd, hv, rv)
-           on conflict (id_hash) do nothing returning id::text, id_hash`,
-          [
-            rows.map((r) => r.row.idHash), rows.map((r) => r.row.idEnc), rows.map((r) => r.row.idMasked), rows.map((r) => r.row.nameEnc),
-            rows.map((r) => r.row.nameMasked), rows.map((r) => r.row.phoneEnc), rows.map((r) => r.row.phoneMasked), rows.map((r) => r.row.keyId),
-            rows.map((r) => r.b.value.prepared.sex), rows.map((r) => r.b.value.prepared.birthDate), rows.map((r) => r.b.value.prepared.hukou),
-            rows.map((r) => r.b.value.prepared.residence), options.actor,
-          ],
-        );
-        report.inserted += inserted.rowCount ?? 0;
-        report.unchanged += good.length - (inserted.rowCount ?? 0);
-        // Categories: for new and existing elders alike, appended only when that (category, valid_from) is not there yet.
-        const withCategories = good.map((b, i) => ({ b, hash: hashes[i]! })).filter((r) => r.b.value.categories.length);
-        if (withCategories.length) {
-          const ids = await client.query<{ id: string; id_hash: Buffer }>(`select id::text, id_hash from registry.elder where id_hash = any($1::bytea[])`, [withCategories.map((r) => r.hash)]);
-          const idOf = new Map(ids.rows.map((r) => [r.id_hash.toString('hex'), r.id]));
-          const facts = withCategories.flatMap((r) => r.b.value.categories.map((c) => ({ elderId: idOf.get(r.hash.toString('hex'))!, ...c })));
-          const added = await client.query(
-            `insert into registry.category_membership (elder_id, category, valid_from, source_system, recorded_by)
-             select t.e, t.c, t.f, 'import', $4 from unnest($1::bigint[], $2::text[], $3::date[]) t (e, c, f)
-             where not exists (select 1 from registry.category_membership m where m.elder_id = t.e and m.category = t.c and m.valid_from = t.f)`,
-            [facts.map((f) => f.elderId), facts.map((f) => f.category), facts.map((f) => f.validFrom), options.actor],
+      if (kind === 'elders') {
+        const seen = new Map<string, number>();
+        let batch: Parsed<ElderRow>[] = [];
+        const flush = async () => {
+          if (!batch.length) return;
+          const villages = await existingVillages(batch.flatMap((b) => [b.value.prepared.hukou, b.value.prepared.residence]));
+          const good = batch.filter((b) => {
+            const reasons: string[] = [];
+            if (!villages.has(b.value.prepared.hukou)) reasons.push('hukou_village_code: no such village');
+            if (!villages.has(b.value.prepared.residence)) reasons.push('residence_village_code: no such village');
+            if (reasons.length) reject(b.line, b.key, reasons);
+            return reasons.length === 0;
+          });
+          // Only rows not yet registered are encrypted and inserted (the keyed hash is cheap; AES is not free).
+          const hashes = good.map((b) => registry.pii.idHash(b.value.prepared.id.value));
+          const registered = new Set(
+            (await client.query<{ id_hash: Buffer }>(`select id_hash from registry.elder where id_hash = any($1::bytea[])`, [hashes])).rows.map((r) => r.id_hash.toString('hex')),
           );
-          report.factsAppended += added.rowCount ?? 0;
+          const fresh = good.filter((_, i) => !registered.has(hashes[i]!.toString('hex')));
+          const rows = fresh.map((b) => ({ b, row: registry.elderRow(b.value.prepared) }));
+          const inserted = await client.query<{ id: string; id_hash: Buffer }>(
+            `insert into registry.elder (id_hash, id_enc, id_masked, name_enc, name_masked, phone_enc, phone_masked, key_id, sex, birth_date,
+               hukou_village_code, residence_village_code, created_by, updated_by)
+             select h, ie, im, ne, nm, pe, pm, k, s, bd, hv, rv, $13, $13
+             from unnest($1::bytea[], $2::bytea[], $3::text[], $4::bytea[], $5::text[], $6::bytea[], $7::text[], $8::text[], $9::text[], $10::date[], $11::text[], $12::text[])
+               as t (h, ie, im, ne, nm, pe, pm, k, s, bd, hv, rv)
+             on conflict (id_hash) do nothing returning id::text, id_hash`,
+            [
+              rows.map((r) => r.row.idHash), rows.map((r) => r.row.idEnc), rows.map((r) => r.row.idMasked), rows.map((r) => r.row.nameEnc),
+              rows.map((r) => r.row.nameMasked), rows.map((r) => r.row.phoneEnc), rows.map((r) => r.row.phoneMasked), rows.map((r) => r.row.keyId),
+              rows.map((r) => r.b.value.prepared.sex), rows.map((r) => r.b.value.prepared.birthDate), rows.map((r) => r.b.value.prepared.hukou),
+              rows.map((r) => r.b.value.prepared.residence), options.actor,
+            ],
+          );
+          report.inserted += inserted.rowCount ?? 0;
+          report.unchanged += good.length - (inserted.rowCount ?? 0);
+          // Categories: for new and existing elders alike, appended only when that (category, valid_from) is not there yet.
+          const withCategories = good.map((b, i) => ({ b, hash: hashes[i]! })).filter((r) => r.b.value.categories.length);
+          if (withCategories.length) {
+            const ids = await client.query<{ id: string; id_hash: Buffer }>(`select id::text, id_hash from registry.elder where id_hash = any($1::bytea[])`, [withCategories.map((r) => r.hash)]);
+            const idOf = new Map(ids.rows.map((r) => [r.id_hash.toString('hex'), r.id]));
+            const facts = withCategories.flatMap((r) => r.b.value.categories.map((c) => ({ elderId: idOf.get(r.hash.toString('hex'))!, ...c })));
+            const added = await client.query(
+              `insert into registry.category_membership (elder_id, category, valid_from, source_system, recorded_by)
+               select t.e, t.c, t.f, 'import', $4 from unnest($1::bigint[], $2::text[], $3::date[]) t (e, c, f)
+               where not exists (select 1 from registry.category_membership m where m.elder_id = t.e and m.category = t.c and m.valid_from = t.f)`,
+              [facts.map((f) => f.elderId), facts.map((f) => f.category), facts.map((f) => f.validFrom), options.actor],
+            );
+            report.factsAppended += added.rowCount ?? 0;
+          }
+          batch = [];
+        };
+        for await (const { line, row } of records(file, ELDER_COLUMNS, ['id_number', 'name', 'hukou_village_code'], (n) => (bytesDone = n))) {
+          report.rows++;
+          const problems = new Problems();
+          const sexText = row.sex?.trim().toUpperCase();
+          const sex = blank(sexText) ? null : SEX[sexText!] ?? (problems.add(`sex: "${row.sex}" is not 男/女 or MALE/FEMALE`), null);
+          // Check each column on its own first, so that a row reports every problem it has.
+          problems.run(() => parseIdNumber(row.id_number ?? '', 'id_number'));
+          problems.run(() => v.personName(row.name, 'name'));
+          problems.run(() => v.villageCode(row.hukou_village_code, 'hukou_village_code'));
+          if (!blank(row.residence_village_code)) problems.run(() => v.villageCode(row.residence_village_code, 'residence_village_code'));
+          if (!blank(row.phone) && !normalisePhone(row.phone!)) problems.add('phone: not a mainland mobile (11 digits) or landline number');
+          const prepared = problems.reasons.length ? undefined : problems.run(() =>
+            registry.prepareElder({
+              idNumber: row.id_number ?? '',
+              name: row.name ?? '',
+              sex,
+              birthDate: blank(row.birth_date) ? null : row.birth_date,
+              hukouVillageCode: row.hukou_village_code ?? '',
+              residenceVillageCode: blank(row.residence_village_code) ? null : row.residence_village_code,
+              phone: blank(row.phone) ? null : row.phone,
+            }),
+          );
+          const categories = parseCategories(row.categories, known, problems);
+          const key = prepared ? maskIdNumber(prepared.id.value) : /^[0-9]{6}/.test(row.id_number ?? '') ? maskIdNumber(row.id_number!.trim()) : '';
+          if (prepared && !inScope(prepared.hukou)) problems.add(`hukou_village_code: outside the import scope ${options.withinPrefix}`);
+          if (prepared) {
+            const earlier = seen.get(prepared.id.value);
+            if (earlier) problems.add(`id_number: the same person as line ${earlier}`);
+            else seen.set(prepared.id.value, line);
+          }
+          if (problems.reasons.length || !prepared) reject(line, key, problems.reasons);
+          else batch.push({ line, key, value: { prepared, categories } });
+          if (batch.length >= batchSize) {
+            await flush();
+            progress();
+          }
         }
-        batch = [];
-      };
-      for await (const { line, row } of records(file, ELDER_COLUMNS, ['id_number', 'name', 'hukou_village_code'], (n) => (bytesDone = n))) {
-        report.rows++;
-        const problems = new Problems();
-        const sexText = row.sex?.trim().toUpperCase();
-        const sex = blank(sexText) ? null : SEX[sexText!] ?? (problems.add(`sex: "${row.sex}" is not 男/女 or MALE/FEMALE`), null);
-        // Check each column on its own first, so that a row reports every problem it has.
-        problems.run(() => parseIdNumber(row.id_number ?? '', 'id_number'));
-        problems.run(() => v.personName(row.name, 'name'));
-        problems.run(() => v.villageCode(row.hukou_village_code, 'hukou_village_code'));
-        if (!blank(row.residence_village_code)) problems.run(() => v.villageCode(row.residence_village_code, 'residence_village_code'));
-        if (!blank(row.phone) && !normalisePhone(row.phone!)) problems.add('phone: not a mainland mobile (11 digits) or landline number');
-        const prepared = problems.reasons.length ? undefined : problems.run(() =>
-          registry.prepareElder({
-            idNumber: row.id_number ?? '',
-            name: row.name ?? '',
-            sex,
-            birthDate: blank(row.birth_date) ? null : row.birth_date,
-            hukouVillageCode: row.hukou_village_code ?? '',
-            residenceVillageCode: blank(row.residence_village_code) ? null : row.residence_village_code,
-            phone: blank(row.phone) ? null : row.phone,
-          }),
-        );
-        const categories = parseCategories(row.categories, known, problems);
-        const key = prepared ? maskIdNumber(prepared.id.value) : /^[0-9]{6}/.test(row.id_number ?? '') ? maskIdNumber(row.id_number!.trim()) : '';
-        if (prepared && !inScope(prepared.hukou)) problems.add(`hukou_village_code: outside the import scope ${options.withinPrefix}`);
-        if (prepared) {
-          const earlier = seen.get(prepared.id.value);
-          if (earlier) problems.add(`id_number: the same person as line ${earlier}`);
-          else seen.set(prepared.id.value, line);
+        await flush();
+      } else {
+        const seen = new Map<string, number>();
+        type FacilityRow = { f: ReturnType<RegistryService['prepareFacility']>; beds: number[] | null; bedsAsOf: string | null; rating: { level: number; ratedOn: string; validUntil: string | null } | null };
+        let batch: Parsed<FacilityRow>[] = [];
+        const flush = async () => {
+          if (!batch.length) return;
+          const villages = await existingVillages(batch.map((b) => b.value.f.villageCode));
+          const good = batch.filter((b) => {
+            if (!villages.has(b.value.f.villageCode)) reject(b.line, b.key, ['village_code: no such village']);
+            return villages.has(b.value.f.villageCode);
+          });
+          const f = good.map((b) => b.value.f);
+          const inserted = await client.query(
+            `insert into registry.facility (name, type, village_code, operating_model, operator_name, uscc, status, operating_since, created_by, updated_by)
+             select * , $9, $9 from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::date[])
+             on conflict (village_code, name) do nothing`,
+            [f.map((x) => x.name), f.map((x) => x.type), f.map((x) => x.villageCode), f.map((x) => x.operatingModel), f.map((x) => x.operatorName), f.map((x) => x.uscc), f.map((x) => x.status), f.map((x) => x.operatingSince), options.actor],
+          );
+          report.inserted += inserted.rowCount ?? 0;
+          report.unchanged += good.length - (inserted.rowCount ?? 0);
+          const ids = await client.query<{ id: string; village_code: string; name: string }>(
+            `select f.id::text, f.village_code, f.name from registry.facility f join unnest($1::text[], $2::text[]) t (v, n) on f.village_code = t.v and f.name = t.n`,
+            [f.map((x) => x.villageCode), f.map((x) => x.name)],
+          );
+          const idOf = new Map(ids.rows.map((r) => [`${r.village_code}|${r.name}`, r.id]));
+          const withBeds = good.filter((b) => b.value.beds);
+          if (withBeds.length) {
+            const col = (i: number) => withBeds.map((b) => b.value.beds![i]);
+            const added = await client.query(
+              `insert into registry.bed_inventory (facility_id, as_of, approved, actual, nursing, inclusive, occupied, source, recorded_by)
+               select t.f, t.d, t.a, t.c, t.n, t.i, t.o, 'REGISTRATION', $8
+               from unnest($1::bigint[], $2::date[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[]) t (f, d, a, c, n, i, o)
+               where not exists (select 1 from registry.bed_inventory b where b.facility_id = t.f and b.as_of = t.d)`,
+              [withBeds.map((b) => idOf.get(`${b.value.f.villageCode}|${b.value.f.name}`)), withBeds.map((b) => b.value.bedsAsOf), col(0), col(1), col(2), col(3), col(4), options.actor],
+            );
+            report.factsAppended += added.rowCount ?? 0;
+          }
+          const rated = good.filter((b) => b.value.rating);
+          if (rated.length) {
+            const added = await client.query(
+              `insert into registry.facility_rating (facility_id, level, rated_on, valid_until, recorded_by)
+               select t.f, t.l, t.r, t.u, $5 from unnest($1::bigint[], $2::int[], $3::date[], $4::date[]) t (f, l, r, u)
+               where not exists (select 1 from registry.facility_rating x where x.facility_id = t.f and x.rated_on = t.r)`,
+              [rated.map((b) => idOf.get(`${b.value.f.villageCode}|${b.value.f.name}`)), rated.map((b) => b.value.rating!.level), rated.map((b) => b.value.rating!.ratedOn), rated.map((b) => b.value.rating!.validUntil), options.actor],
+            );
+            report.factsAppended += added.rowCount ?? 0;
+          }
+          batch = [];
+        };
+        for await (const { line, row } of records(file, FACILITY_COLUMNS, ['name', 'type', 'village_code', 'operating_model'], (n) => (bytesDone = n))) {
+          report.rows++;
+          const problems = new Problems();
+          const f = problems.run(() =>
+            registry.prepareFacility({
+              name: row.name ?? '',
+              type: row.type ?? '',
+              villageCode: row.village_code ?? '',
+              operatingModel: (row.operating_model ?? '') as never,
+              operatorName: row.operator_name,
+              uscc: row.uscc,
+              status: blank(row.status) ? null : (row.status as never),
+              operatingSince: row.operating_since,
+            }),
+          );
+          if (f && !known.has(f.type)) problems.add(`type: unknown facility type "${f.type}"`);
+          if (f && !inScope(f.villageCode)) problems.add(`village_code: outside the import scope ${options.withinPrefix}`);
+          let beds: number[] | null = null;
+          let bedsAsOf: string | null = null;
+          const bedColumns = ['approved_beds', 'actual_beds', 'nursing_beds', 'inclusive_beds', 'occupied_beds'] as const;
+          if (bedColumns.some((c) => !blank(row[c]))) {
+            bedsAsOf = problems.run(() => v.isoDate(row.beds_as_of, 'beds_as_of')) ?? null;
+            const values = bedColumns.map((c) => problems.run(() => v.intRange(blank(row[c]) ? 0 : Number(row[c]), c, 0, 100_000)) ?? 0);
+            const [, actual, nursing, inclusive, occupied] = values as [number, number, number, number, number];
+            if (nursing > actual) problems.add('nursing_beds: more than actual_beds');
+            if (inclusive > actual) problems.add('inclusive_beds: more than actual_beds');
+            if (occupied > actual) problems.add('occupied_beds: more than actual_beds');
+            beds = values;
+          }
+          let rating: FacilityRow['rating'] = null;
+          if (!blank(row.star_level)) {
+            const level = problems.run(() => v.intRange(Number(row.star_level), 'star_level', 1, 5));
+            const ratedOn = problems.run(() => v.isoDate(row.rated_on, 'rated_on'));
+            const validUntil = problems.run(() => v.optionalDate(row.rating_valid_until, 'rating_valid_until')) ?? null;
+            if (validUntil && ratedOn && validUntil <= ratedOn) problems.add('rating_valid_until: must be after rated_on');
+            if (level && ratedOn) rating = { level, ratedOn, validUntil };
+          }
+          const key = (row.name ?? '').slice(0, 60);
+          if (f) {
+            const k = `${f.villageCode}|${f.name}`;
+            const earlier = seen.get(k);
+            if (earlier) problems.add(`name: the same facility as line ${earlier}`);
+            else seen.set(k, line);
+          }
+          if (problems.reasons.length || !f) reject(line, key, problems.reasons);
+          else batch.push({ line, key, value: { f, beds, bedsAsOf, rating } });
+          if (batch.length >= batchSize) {
+            await flush();
+            progress();
+          }
         }
-        if (problems.reasons.length || !prepared) reject(line, key, problems.reasons);
-        else batch.push({ line, key, value: { prepared, categories } });
-        if (batch.length >= batchSize) {
-          await flush();
-          progress();
-        }
+        await flush();
       }
-      await flush();
-    } else {
-      const seen = new Map<string, number>();
-      type FacilityRow = { f: ReturnType<RegistryService['prepareFacility']>; beds: number[] | null; bedsAsOf: string | null; rating: { level: number; ratedOn: string; validUntil: string | null } | null };
-      let batch: Parsed<FacilityRow>[] = [];
-      const flush = async () => {
-        if (!batch.length) return;
-        const villages = await existingVillages(batch.map((b) => b.value.f.villageCode));
-        const good = batch.filter((b) => {
-          if (!villages.has(b.value.f.villageCode)) reject(b.line, b.key, ['village_code: no such village']);
-          return villages.has(b.value.f.villageCode);
-        });
-        const f = good.map((b) => b.value.f);
-        const inserted = await client.query(
-          `insert into registry.facility (name, type, village_code, operating_model, operator_name, uscc, status, operating_since, created_by, updated_by)
-           select * , $9, $9 from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::date[])
-           on conflict (village_code, name) do nothing`,
-          [f.map((x) => x.name), f.map((x) => x.type), f.map((x) => x.villageCode), f.map((x) => x.operatingModel), f.map((x) => x.operatorName), f.map((x) => x.uscc), f.map((x) => x.status), f.map((x) => x.operatingSince), options.actor],
-        );
-        report.inserted += inserted.rowCount ?? 0;
-        report.unchanged += good.length - (inserted.rowCount ?? 0);
-        const ids = await client.query<{ id: string; village_code: string; name: string }>(
-          `select f.id::text, f.village_code, f.name from registry.facility f join unnest($1::text[], $2::text[]) t (v, n) on f.village_code = t.v and f.name = t.n`,
-          [f.map((x) => x.villageCode), f.map((x) => x.name)],
-        );
-        const idOf = new Map(ids.rows.map((r) => [`${r.village_code}|${r.name}`, r.id]));
-        const withBeds = good.filter((b) => b.value.beds);
-        if (withBeds.length) {
-          const col = (i: number) => withBeds.map((b) => b.value.beds![i]);
-          const added = await client.query(
-            `insert into registry.bed_inventory (facility_id, as_of, approved, actual, nursing, inclusive, occupied, source, recorded_by)
-             select t.f, t.d, t.a, t.c, t.n, t.i, t.o, 'REGISTRATION', $8
-             from unnest($1::bigint[], $2::date[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[]) t (f, d, a, c, n, i, o)
-             where not exists (select 1 from registry.bed_inventory b where b.facility_id = t.f and b.as_of = t.d)`,
-            [withBeds.map((b) => idOf.get(`${b.value.f.villageCode}|${b.value.f.name}`)), withBeds.map((b) => b.value.bedsAsOf), col(0), col(1), col(2), col(3), col(4), options.actor],
-          );
-          report.factsAppended += added.rowCount ?? 0;
-        }
-        const rated = good.filter((b) => b.value.rating);
-        if (rated.length) {
-          const added = await client.query(
-            `insert into registry.facility_rating (facility_id, level, rated_on, valid_until, recorded_by)
-             select t.f, t.l, t.r, t.u, $5 from unnest($1::bigint[], $2::int[], $3::date[], $4::date[]) t (f, l, r, u)
-             where not exists (select 1 from registry.facility_rating x where x.facility_id = t.f and x.rated_on = t.r)`,
-            [rated.map((b) => idOf.get(`${b.value.f.villageCode}|${b.value.f.name}`)), rated.map((b) => b.value.rating!.level), rated.map((b) => b.value.rating!.ratedOn), rated.map((b) => b.value.rating!.validUntil), options.actor],
-          );
-          report.factsAppended += added.rowCount ?? 0;
-        }
-        batch = [];
-      };
-      for await (const { line, row } of records(file, FACILITY_COLUMNS, ['name', 'type', 'village_code', 'operating_model'], (n) => (bytesDone = n))) {
-        report.rows++;
-        const problems = new Problems();
-        const f = problems.run(() =>
-          registry.prepareFacility({
-            name: row.name ?? '',
-            type: row.type ?? '',
-            villageCode: row.village_code ?? '',
-            operatingModel: (row.operating_model ?? '') as never,
-            operatorName: row.operator_name,
-            uscc: row.uscc,
-            status: blank(row.status) ? null : (row.status as never),
-            operatingSince: row.operating_since,
-          }),
-        );
-        if (f && !known.has(f.type)) problems.add(`type: unknown facility type "${f.type}"`);
-        if (f && !inScope(f.villageCode)) problems.add(`village_code: outside the import scope ${options.withinPrefix}`);
-        let beds: number[] | null = null;
-        let bedsAsOf: string | null = null;
-        const bedColumns = ['approved_beds', 'actual_beds', 'nursing_beds', 'inclusive_beds', 'occupied_beds'] as const;
-        if (bedColumns.some((c) => !blank(row[c]))) {
-          bedsAsOf = problems.run(() => v.isoDate(row.beds_as_of, 'beds_as_of')) ?? null;
-          const values = bedColumns.map((c) => problems.run(() => v.intRange(blank(row[c]) ? 0 : Number(row[c]), c, 0, 100_000)) ?? 0);
-          const [, actual, nursing, inclusive, occupied] = values as [number, number, number, number, number];
-          if (nursing > actual) problems.add('nursing_beds: more than actual_beds');
-          if (inclusive > actual) problems.add('inclusive_beds: more than actual_beds');
-          if (occupied > actual) problems.add('occupied_beds: more than actual_beds');
-          beds = values;
-        }
-        let rating: FacilityRow['rating'] = null;
-        if (!blank(row.star_level)) {
-          const level = problems.run(() => v.intRange(Number(row.star_level), 'star_level', 1, 5));
-          const ratedOn = problems.run(() => v.isoDate(row.rated_on, 'rated_on'));
-          const validUntil = problems.run(() => v.optionalDate(row.rating_valid_until, 'rating_valid_until')) ?? null;
-          if (validUntil && ratedOn && validUntil <= ratedOn) problems.add('rating_valid_until: must be after rated_on');
-          if (level && ratedOn) rating = { level, ratedOn, validUntil };
-        }
-        const key = (row.name ?? '').slice(0, 60);
-        if (f) {
-          const k = `${f.villageCode}|${f.name}`;
-          const earlier = seen.get(k);
-          if (earlier) problems.add(`name: the same facility as line ${earlier}`);
-          else seen.set(k, line);
-        }
-        if (problems.reasons.length || !f) reject(line, key, problems.reasons);
-        else batch.push({ line, key, value: { f, beds, bedsAsOf, rating } });
-        if (batch.length >= batchSize) {
-          await flush();
-          progress();
-        }
-      }
-      await flush();
-    }
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+    },
+    AS_APP_ROLE,
+  );
   // Fresh statistics after a bulk load, so that the next queries are planned for the new sizes
   // (autovacuum would get there, later). As the owner: the application role may not ANALYZE.
   if (report.inserted > 0) {

@@ -10,7 +10,7 @@
  */
 import type pg from 'pg';
 import { DomainError } from '../platform/domain-error.js';
-import type { Sql } from '../platform/sql.js';
+import { AS_APP_ROLE, inTransaction, type Sql } from '../platform/sql.js';
 import { parseIdNumber, requireAgreement, todayInChina, type Sex } from './id-number.js';
 import { maskBirthDate, maskIdNumber, maskName, maskPhone, normalisePhone, Pii } from './pii.js';
 import { scoreAssessment, type AssessmentInput } from './assessment.js';
@@ -55,7 +55,6 @@ import type {
   VitalEventRecord,
 } from './types.js';
 
-const APP_ROLE = 'sunshine_app';
 const ts = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 const ELDER = `e.id::text, e.id_masked as "idMasked", e.name_masked as "nameMasked", e.phone_masked as "phoneMasked", e.sex,
@@ -225,18 +224,10 @@ export class RegistryService {
 
   /** Runs `fn` in one transaction as the application role; database errors become DomainErrors. */
   async tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
     try {
-      await client.query('begin');
-      await client.query(`set local role ${APP_ROLE}`);
-      const result = await fn(client);
-      await client.query('commit');
-      return result;
+      return await inTransaction(this.pool, fn, AS_APP_ROLE);
     } catch (error) {
-      await client.query('rollback').catch(() => {});
       throw fromDatabaseError(error) ?? error;
-    } finally {
-      client.release();
     }
   }
 

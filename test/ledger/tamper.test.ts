@@ -5,6 +5,7 @@
  * must verify again — so verification is exact, not merely suspicious.
  */
 import type pg from 'pg';
+import { inTransaction } from '../../platform/sql.js';
 import { createLedgerFixture, disbursement, fundCounty, type LedgerFixture } from './support.js';
 
 let fx: LedgerFixture;
@@ -30,19 +31,8 @@ afterAll(async () => {
 });
 
 /** Runs statements as the superuser with every trigger off, in one committed transaction. */
-async function withTriggersOff(fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-  const client = await fx.db.pool.connect();
-  try {
-    await client.query('begin');
-    await client.query('set local session_replication_role = replica');
-    await fn(client);
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+function withTriggersOff(fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  return inTransaction(fx.db.pool, fn, 'set local session_replication_role = replica');
 }
 
 /** The whole chain, 1 … head, named explicitly (the default range is tested on its own below). */
