@@ -2,7 +2,7 @@
  * Per-request DataLoaders: every relation a resolver follows goes through one of these, so sibling
  * objects at one depth of a query share a single SQL statement (no N+1).
  */
-import DataLoader from 'dataloader';
+import { keyedLoader, shapedLoader } from './batching.js';
 import type { RegionRecord } from '../hierarchy/region.entity.js';
 import type { LevelCounts, RegionRepository } from '../hierarchy/region.repository.js';
 import type { RegionLevel } from '../hierarchy/region-code.js';
@@ -10,43 +10,20 @@ import type { ResolvedPage } from './relay.js';
 import type { BalanceLine, LedgerQueries } from '../ledger/queries.js';
 import type { LotRecord, PayeeType, TransactionRecord } from '../ledger/types.js';
 
-/** A key for a paged relation: the owner plus the page arguments; owners asking for the same page shape are batched together. */
+/** A key for a paged relation: the owner plus the page arguments (and one extra argument, such as a level). */
 interface PagedKey<Extra> {
   owner: string;
   page: ResolvedPage;
   extra: Extra;
 }
 
-function pagedLoader<Extra, T>(
-  fetch: (owners: string[], extra: Extra, page: ResolvedPage) => Promise<Map<string, T[]>>,
-): DataLoader<PagedKey<Extra>, T[], string> {
-  const shapeOf = (key: PagedKey<Extra>) => JSON.stringify([key.extra, key.page.first, key.page.after]);
-  return new DataLoader(
-    async (keys) => {
-      const byShape = new Map<string, PagedKey<Extra>[]>();
-      for (const key of keys) {
-        const shape = shapeOf(key);
-        byShape.set(shape, [...(byShape.get(shape) ?? []), key]);
-      }
-      const results = new Map<string, T[]>();
-      await Promise.all(
-        [...byShape.entries()].map(async ([shape, group]) => {
-          const first = group[0]!;
-          const rows = await fetch([...new Set(group.map((k) => k.owner))], first.extra, first.page);
-          for (const key of group) results.set(`${shape}|${key.owner}`, rows.get(key.owner) ?? []);
-        }),
-      );
-      return keys.map((key) => results.get(`${shapeOf(key)}|${key.owner}`) ?? []);
-    },
-    { cacheKeyFn: (key) => `${shapeOf(key)}|${key.owner}` },
+/** A page of rows per owner; owners asking for the same page shape are batched together. */
+function pagedLoader<Extra, T>(fetch: (owners: string[], extra: Extra, page: ResolvedPage) => Promise<Map<string, T[]>>) {
+  const loader = shapedLoader<{ extra: Extra; first: number; after: string | null }, T[]>(
+    (owners, s) => fetch(owners, s.extra, { first: s.first, after: s.after }),
+    [],
   );
-}
-
-function keyedLoader<T>(fetch: (keys: string[]) => Promise<Map<string, T>>, missing: T): DataLoader<string, T> {
-  return new DataLoader(async (keys) => {
-    const found = await fetch([...keys]);
-    return keys.map((key) => found.get(key) ?? missing);
-  });
+  return { load: (key: PagedKey<Extra>) => loader.load(key.owner, { extra: key.extra, first: key.page.first, after: key.page.after }) };
 }
 
 /** `scope`: the caller's jurisdiction as a code range; loaders that list across regions keep to it. */
@@ -73,16 +50,7 @@ export function createLoaders(regions: RegionRepository, ledger: LedgerQueries, 
     payments: pagedLoader<PayeeType, TransactionRecord>((payeeIds, payeeType, page) =>
       ledger.transactionsOfPayees(payeeType, payeeIds, scope, page.first + 1, page.after ?? null),
     ),
-    paymentCounts: new DataLoader<{ payeeType: PayeeType; payeeId: string }, number, string>(
-      async (keys) => {
-        const byType = new Map<PayeeType, string[]>();
-        for (const k of keys) byType.set(k.payeeType, [...(byType.get(k.payeeType) ?? []), k.payeeId]);
-        const counts = new Map<string, number>();
-        for (const [type, ids] of byType) for (const [id, n] of await ledger.countTransactionsOfPayees(type, ids, scope)) counts.set(`${type}:${id}`, n);
-        return keys.map((k) => counts.get(`${k.payeeType}:${k.payeeId}`) ?? 0);
-      },
-      { cacheKeyFn: (k) => `${k.payeeType}:${k.payeeId}` },
-    ),
+    paymentCounts: shapedLoader<PayeeType, number>((payeeIds, payeeType) => ledger.countTransactionsOfPayees(payeeType, payeeIds, scope), 0),
     ancestors: keyedLoader<RegionRecord[]>((codes) => regions.ancestors(codes), []),
     childCount: keyedLoader<number>((codes) => regions.childCounts(codes), 0),
     descendantCounts: keyedLoader<LevelCounts>((codes) => regions.descendantCounts(codes), {}),

@@ -1,43 +1,12 @@
 /** Per-request DataLoaders of the registry: siblings at one depth of a query share one statement. */
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
+import { keyedLoader as keyed, shapedLoader as shaped } from '../batching.js';
 import type { RegistryService, PersonalField } from '../../registry/registry.js';
 import type { Actor, ElderClear, Page } from '../../registry/types.js';
 import { DomainError } from '../../platform/domain-error.js';
 
 /** Records whose personal data one request may read in clear (bulk export is not what unmasking is for). */
 export const MAX_UNMASK_PER_REQUEST = 100;
-
-function keyed<T>(fetch: (keys: string[]) => Promise<Map<string, T>>, missing: T): DataLoader<string, T> {
-  return new DataLoader(async (keys) => {
-    const found = await fetch([...keys]);
-    return keys.map((key) => found.get(key) ?? missing);
-  });
-}
-
-/** Keys "owner|shape": owners with the same shape (page, filters) are fetched in one statement. */
-function shaped<Shape, T>(fetch: (owners: string[], shape: Shape) => Promise<Map<string, T>>, missing: T) {
-  const loader = new DataLoader<{ owner: string; shape: Shape }, T, string>(
-    async (keys) => {
-      const groups = new Map<string, { shape: Shape; owners: string[] }>();
-      for (const key of keys) {
-        const s = JSON.stringify(key.shape);
-        const g = groups.get(s) ?? { shape: key.shape, owners: [] };
-        g.owners.push(key.owner);
-        groups.set(s, g);
-      }
-      const results = new Map<string, T>();
-      await Promise.all(
-        [...groups.entries()].map(async ([s, g]) => {
-          const found = await fetch([...new Set(g.owners)], g.shape);
-          for (const owner of g.owners) results.set(`${owner}|${s}`, found.get(owner) ?? missing);
-        }),
-      );
-      return keys.map((key) => results.get(`${key.owner}|${JSON.stringify(key.shape)}`) ?? missing);
-    },
-    { cacheKeyFn: (key) => `${key.owner}|${JSON.stringify(key.shape)}` },
-  );
-  return { load: (owner: string, shape: Shape) => loader.load({ owner, shape }) };
-}
 
 export function createRegistryLoaders(registry: RegistryService) {
   const unmaskers = new Map<string, DataLoader<string, Partial<ElderClear> | null>>();

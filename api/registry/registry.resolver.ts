@@ -814,7 +814,7 @@ export class ElderResolver {
 async function paymentsOf(ctx: Context, payeeType: 'PERSON' | 'FACILITY', payeeId: string, args: PageArgs): Promise<LedgerTransactionConnection> {
   const resolved = seqPage(args);
   const rows = resolved.first === 0 ? [] : await ctx.loaders.payments.load({ owner: payeeId, page: resolved, extra: payeeType });
-  return LedgerTransactionConnectionTypes.build(rows.map(LedgerTransaction.from), resolved, (t) => t.seq, () => ctx.loaders.paymentCounts.load({ payeeType, payeeId }));
+  return LedgerTransactionConnectionTypes.build(rows.map(LedgerTransaction.from), resolved, (t) => t.seq, () => ctx.loaders.paymentCounts.load(payeeId, payeeType));
 }
 
 @Resolver(() => Assessment)
