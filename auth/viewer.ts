@@ -130,22 +130,9 @@ export class Viewer {
     return [this.scopePrefix.padEnd(12, '0'), this.scopePrefix.padEnd(12, '9')];
   }
 
-  /** Holds the permission and the region is in scope. */
-  allows(permission: Permission, regionCode: string | null | undefined): boolean {
-    return this.can(permission) && this.inScope(regionCode);
-  }
-
-  /** Throws FORBIDDEN unless `allows(permission, regionCode)`. */
+  /** Throws FORBIDDEN unless the viewer holds the permission and the region is in scope. */
   requireAt(permission: Permission, regionCode: string | null | undefined, what = 'region'): void {
     this.require(permission);
     this.requireInScope(regionCode, what);
-  }
-
-  /** Narrows a region filter to the jurisdiction: `within` must be inside it; none means the jurisdiction itself. */
-  scopedWithin(within: string | null | undefined): string {
-    if (within == null) return this.jurisdiction;
-    // A region above the jurisdiction would widen scope: refuse rather than silently narrow.
-    this.requireInScope(within);
-    return within;
   }
 }

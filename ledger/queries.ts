@@ -235,21 +235,6 @@ export class LedgerQueries {
     return result;
   }
 
-  /** lotTransactions() of each lot (chain order), keyed by lot id. */
-  async transactionsOfLots(lotIds: readonly string[]): Promise<Map<string, TransactionRecord[]>> {
-    const result = new Map<string, TransactionRecord[]>(lotIds.map((id) => [id, []]));
-    if (!lotIds.length) return result;
-    const { rows } = await this.db.query(
-      `select distinct p.lot_id::text as lot, t.id::text as tx, t.seq
-       from ledger.posting p join ledger.transaction t on t.id = p.transaction_id
-       where p.lot_id = any($1::bigint[]) order by t.seq`,
-      [lotIds],
-    );
-    const loaded = new Map((await loadTransactions(this.db, [...new Set(rows.map((r) => r.tx as string))])).map((t) => [t.id, t]));
-    for (const row of rows) result.get(row.lot)?.push(loaded.get(row.tx)!);
-    return result;
-  }
-
   /**
    * A page of the transactions paid to each of many payees of one type (chain order, after `afterSeq`,
    * up to `limit` each), keeping only those whose region or counterpart lies in [low, high]; keyed by

@@ -11,7 +11,8 @@ import { Region, RegionConnection, RegionConnectionTypes, RegionCounts, RegionLe
 const MAX_SEARCH_LENGTH = 50;
 const isRegionCode = (key: string) => /^[0-9]{12}$/.test(key);
 
-function parseCode(input: string, field: string): string {
+/** A region code argument as typed (12 digits or a 2/4/6/9-digit prefix), or BAD_USER_INPUT naming the field. */
+export function parseCode(input: string, field: string): string {
   try {
     return normaliseRegionCode(input);
   } catch (error) {

@@ -15,7 +15,7 @@ import { Region } from '../hierarchy/region.type.js';
 import { LedgerTransaction, LedgerTransactionConnection, LedgerTransactionConnectionTypes } from '../ledger/ledger.type.js';
 import { forbidden, scopePrefixOf } from '../../auth/viewer.js';
 import type { Permission } from '../../auth/roles.js';
-import { InvalidRegionCodeError, normaliseRegionCode } from '../../hierarchy/region-code.js';
+import { parseCode } from '../hierarchy/region.resolver.js';
 import { todayInChina } from '../../registry/id-number.js';
 import { ageAt, ageBand, allowanceBand } from '../../registry/derived.js';
 import { elderNo, facilityNo, parseRegistryNo } from '../../registry/validate.js';
@@ -107,16 +107,9 @@ function monthArg(value: string | null | undefined, field: string): string {
 /** A region filter: its scope prefix, FORBIDDEN when outside the jurisdiction. */
 function withinPrefix(ctx: Context, within: string | null | undefined, field = 'within'): string | null {
   if (within == null) return null;
-  let code: string;
-  try {
-    code = normaliseRegionCode(within);
-  } catch (error) {
-    if (error instanceof InvalidRegionCodeError) throw badUserInput(error.message, field);
-    throw error;
-  }
-  const prefix = scopePrefixOf(code);
-  if (!prefix.startsWith(ctx.viewer.scopePrefix)) throw forbidden(`${field} ${code} is outside your jurisdiction ${ctx.viewer.jurisdiction}`);
-  return prefix;
+  const code = parseCode(within, field);
+  ctx.viewer.requireInScope(code, `${field} ${code}`);
+  return scopePrefixOf(code);
 }
 
 export const elderInScope = (ctx: Context, e: ElderRecord) => ctx.viewer.inScope(e.hukouVillageCode) || ctx.viewer.inScope(e.residenceVillageCode);
