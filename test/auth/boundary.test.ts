@@ -1,4 +1,6 @@
 /** Walking across the jurisdiction boundary through nested fields and node(id): nothing outside leaks. */
+import { toGlobalId } from '../../api/relay.js';
+import { firstRegionBelow } from '../support/database.js';
 import { Ledger } from '../../ledger/ledger.js';
 import { errorCodes, useXuzhouApi } from '../support/api.js';
 
@@ -6,15 +8,12 @@ const live = useXuzhouApi();
 const CITY = '320300000000';
 const A = '320321000000';
 const B = '320322000000';
-const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64url');
+const gid = toGlobalId;
 let n = 0;
 const key = (p: string) => `${p}-${++n}`;
 const ids = {} as { rootLot: string; lotA: string; lotB: string; receiptA: string; paymentA: string; paymentB: string; villageA: string };
 
-async function firstVillage(county: string): Promise<string> {
-  const { rows } = await live.db.pool.query(`select code from region where level = 'VILLAGE' and code > $1 and code <= (select subtree_max from region where code = $1) order by code limit 1`, [county]);
-  return rows[0].code;
-}
+const firstVillage = (county: string) => firstRegionBelow(live.db.pool, county, 'VILLAGE');
 
 beforeAll(async () => {
   const ledger = new Ledger(live.db.pool);

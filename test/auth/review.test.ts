@@ -2,6 +2,7 @@
  * Holes found by the security review of the scope rules (docs/security.md, docs/registry.md
  * "Authorization"), each fixed: these tests keep them closed.
  */
+import { toGlobalId } from '../../api/relay.js';
 import { Ledger } from '../../ledger/ledger.js';
 import { errorCodes, useXuzhouApi } from '../support/api.js';
 import { checkCharacter } from '../../registry/id-number.js';
@@ -9,7 +10,7 @@ import { FENG, FENG_V1, FENG_V2, PEI, PEI_V1, idNumber, registerElder, registerF
 
 const live = useXuzhouApi();
 const CITY = '320300000000';
-const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64url');
+const gid = toGlobalId;
 let n = 0;
 const key = (p: string) => `review-${p}-${++n}`;
 

@@ -3,6 +3,8 @@
  * allowed or FORBIDDEN, never someone else's data. A schema field without a row in this table
  * fails the suite, so new operations must state who may use them.
  */
+import { toGlobalId } from '../../api/relay.js';
+import { firstRegionBelow } from '../support/database.js';
 import { Ledger } from '../../ledger/ledger.js';
 import type { Role } from '../../auth/roles.js';
 import { printSdl } from '../../api/schema.js';
@@ -42,12 +44,9 @@ const fx = {} as Fixture;
 let ledger: Ledger;
 let n = 0;
 const key = (p: string) => `${p}-${++n}-${Date.now()}`;
-const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64url');
+const gid = toGlobalId;
 
-async function firstBelow(code: string, level: string): Promise<string> {
-  const { rows } = await live.db.pool.query(`select code from region where level = $2 and code > $1 and code <= (select subtree_max from region where code = $1) order by code limit 1`, [code, level]);
-  return rows[0].code;
-}
+const firstBelow = (code: string, level: string) => firstRegionBelow(live.db.pool, code, level);
 
 /** City appropriation → allocation to a county (not yet received): the allocation. */
 async function allocateTo(county: string, amount = 1_000_000n) {

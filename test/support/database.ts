@@ -81,3 +81,12 @@ export async function createTestDatabase(options: { withXuzhou: boolean }): Prom
     },
   };
 }
+
+/** The first region (by code) of a level below a region, e.g. a village of a county. */
+export async function firstRegionBelow(pool: pg.Pool, code: string, level: string): Promise<string> {
+  const { rows } = await pool.query(
+    `select code from region where level = $2 and code > $1 and code <= (select subtree_max from region where code = $1) order by code limit 1`,
+    [code, level],
+  );
+  return rows[0].code;
+}
