@@ -62,6 +62,9 @@ export interface AccountRow {
   payeeId: string | null;
 }
 
+/** The longest one statement of an export may run (ms). */
+const EXPORT_STATEMENT_TIMEOUT_MS = 300_000;
+
 /** Transactions in scope, as SQL over `t` with the scope's parameters $1…$5. */
 const IN_SCOPE = `(t.region_code between $1 and $2 or t.counterpart_region_code between $1 and $2)
   and ($3::date is null or t.effective_date >= $3::date) and ($4::date is null or t.effective_date <= $4::date)
@@ -100,6 +103,9 @@ export class BooksReader {
     const client = await pool.connect();
     try {
       await client.query('begin isolation level repeatable read read only');
+      // An export reads a whole region's books: its counts and batches may take longer than the API's
+      // per-statement limit (DB_STATEMENT_TIMEOUT_MS, 15 s), which guards interactive queries.
+      await client.query(`set local statement_timeout = ${EXPORT_STATEMENT_TIMEOUT_MS}`);
       const { rows } = await client.query(`select code, name, subtree_max from region where code = $1`, [request.regionCode]);
       if (!rows[0]) throw new LedgerError('NOT_FOUND', `no region with code ${request.regionCode}`, 'region');
       if (request.fundLine) {
