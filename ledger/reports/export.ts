@@ -11,6 +11,7 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import type { Viewer } from '../../auth/viewer.js';
+import { DomainError } from '../../platform/domain-error.js';
 import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
 import { writeCsv } from './csv.js';
 import { writeHledger } from './hledger.js';
@@ -57,6 +58,8 @@ export const CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   csv: 'text/csv; charset=utf-8',
 };
+/** A sheet holds 1,048,576 rows: the header, the data and the 合计 row. */
+const XLSX_MAX_DATA_ROWS = 1_048_576 - 2;
 const EXTENSIONS: Readonly<Record<ExportFormat, string>> = { hledger: 'journal', xlsx: 'xlsx', csv: 'csv' };
 const SUBJECT_ZH: Readonly<Record<ExportSubject, string>> = { transactions: '序时账', trail: '资金溯源' };
 
@@ -125,6 +128,9 @@ export async function exportBooks(
   try {
     const head = await reader.head();
     const rows = await countRows(reader, request);
+    if (request.format === 'xlsx' && rows > XLSX_MAX_DATA_ROWS) {
+      throw new DomainError('BAD_USER_INPUT', `${rows} rows are more than an XLSX sheet holds (${XLSX_MAX_DATA_ROWS}): export a shorter period, a smaller region or one fund line, or as CSV`, 'format');
+    }
     const accessLogId = await logExport(pool, caller, request, head, rows);
     const start: ExportStart = { fileName: exportFileName(request), contentType: CONTENT_TYPES[request.format], rows, accessLogId, head };
     onStart(start);
