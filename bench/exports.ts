@@ -8,6 +8,7 @@
  * an hledger journal, and one county's trails as CSV, each to a file, through the same exportBooks
  * the API and CLI call. Reported: time, rows/s, file size, and the peak RSS and live heap of this
  * process during the export above what it used before: flat peaks at both sizes mean constant memory.
+ * EXPORT_BENCH_ONLY narrows the exports that run.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +25,8 @@ import { exportBooks, operatorCaller, parseExportRequest } from '../ledger/repor
 
 const SMALL = Number(process.env.EXPORT_BENCH_SMALL ?? 20_000);
 const TOTAL = Number(process.env.EXPORT_BENCH_TOTAL ?? 200_000);
+/** EXPORT_BENCH_ONLY=hledger,trail (a comma list of csv, xlsx, hledger, trail) runs only those exports. */
+const ONLY = new Set((process.env.EXPORT_BENCH_ONLY ?? 'csv,xlsx,hledger,trail').split(','));
 const BATCH = 50_000;
 const CITY = '320300000000';
 const FUND = 'SENIOR_ALLOWANCE';
@@ -125,10 +128,10 @@ async function main() {
     console.log('| transactions in ledger | export | rows | s | rows/s | file MB | peak RSS +MB | peak live heap +MB | load |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const size of [SMALL, TOTAL]) {
       await loadTo(size);
-      await run('city transactions CSV (one row per posting)', { region: CITY, format: 'csv' });
-      await run('city transactions XLSX', { region: CITY, format: 'xlsx' });
-      await run('city hledger journal (one entry per transaction)', { region: CITY, format: 'hledger' });
-      await run(`county ${codes[0]} trails CSV`, { region: codes[0]!, format: 'csv', what: 'trail' });
+      if (ONLY.has('csv')) await run('city transactions CSV (one row per posting)', { region: CITY, format: 'csv' });
+      if (ONLY.has('xlsx')) await run('city transactions XLSX', { region: CITY, format: 'xlsx' });
+      if (ONLY.has('hledger')) await run('city hledger journal (one entry per transaction)', { region: CITY, format: 'hledger' });
+      if (ONLY.has('trail')) await run(`county ${codes[0]} trails CSV`, { region: codes[0]!, format: 'csv', what: 'trail' });
     }
   } finally {
     await pool.end();

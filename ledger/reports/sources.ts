@@ -227,22 +227,29 @@ export class BooksReader {
     }
   }
 
-  /** Every account a transaction in scope posts to, by id, `size` at a time (the journal declares them first). */
+  /**
+   * Every account a transaction in scope posts to, by id, `size` at a time (the journal declares them
+   * first): one pass over the scope's postings through a cursor, rather than a probe per account.
+   */
   async *accountBatches(size = 2000): AsyncGenerator<AccountRow[]> {
-    let after = '0';
-    for (;;) {
-      const { rows } = await this.client.query(
-        `select a.id::text, a.region_code as "regionCode", a.fund_line as "fundLine", a.kind, a.payee_type as "payeeType", a.payee_id as "payeeId"
-         from ledger.account a
-         where a.id > $6::bigint and exists (select 1 from ledger.posting p join ledger.transaction t on t.id = p.transaction_id where p.account_id = a.id and ${IN_SCOPE})
-         order by a.id limit $7`,
-        [...this.params, after, size],
-      );
-      if (!rows.length) return;
-      await this.learnRegions(rows.map((r) => r.regionCode));
-      yield rows as AccountRow[];
-      after = rows[rows.length - 1].id;
-      if (rows.length < size) return;
+    await this.client.query(
+      `declare export_accounts no scroll cursor for
+       select a.id::text, a.region_code as "regionCode", a.fund_line as "fundLine", a.kind, a.payee_type as "payeeType", a.payee_id as "payeeId"
+       from ledger.account a
+       where a.id in (select p.account_id from ledger.posting p join ledger.transaction t on t.id = p.transaction_id where ${IN_SCOPE})
+       order by a.id`,
+      this.params,
+    );
+    try {
+      for (;;) {
+        const { rows } = await this.client.query(`fetch ${size} from export_accounts`);
+        if (!rows.length) return;
+        await this.learnRegions(rows.map((r) => r.regionCode));
+        yield rows as AccountRow[];
+        if (rows.length < size) return;
+      }
+    } finally {
+      await this.client.query('close export_accounts');
     }
   }
 }
