@@ -4,7 +4,7 @@ import { Migration } from '@mikro-orm/migrations';
  * Proof without trust (ledger/proof/): an RFC 6962 Merkle tree over the chain hashes of the ledger's
  * transactions in seq order, and the signed checkpoints (C2SP tlog-checkpoint) of that tree, with
  * witness cosignatures. Everything here is append-only, enforced like the ledger's own tables
- * (triggers refuse UPDATE, DELETE and TRUNCATE even for the owner; the application role has only
+ * (statement triggers refuse UPDATE, DELETE and TRUNCATE even for the owner, even of no row; the application role has only
  * SELECT and INSERT):
  *   merkle_node  — hash of every complete subtree of 2^level leaves (level ≥ 1; leaves are
  *                  SHA-256(0x00 ‖ transaction.hash)), written by the integrator after commits;
@@ -81,7 +81,7 @@ export class Migration20261201500000_proof extends Migration {
 
     for (const table of ['merkle_node', 'tree_head', 'checkpoint', 'cosignature']) {
       this.addSql(`create trigger ${table}_append_only before update or delete on ledger.${table}
-        for each row execute function ledger.reject_change()`);
+        for each statement execute function ledger.reject_change()`);
       this.addSql(`create trigger ${table}_no_truncate before truncate on ledger.${table}
         for each statement execute function ledger.reject_change()`);
       this.addSql(`revoke all on ledger.${table} from public`);

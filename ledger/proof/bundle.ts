@@ -98,8 +98,9 @@ export async function writeBundle(
       await emit({ type: 'header', format: BUNDLE_FORMAT, origin: latest.origin, region: options.region, from: options.from, to: options.to, treeSize, generatedAt: new Date().toISOString() });
       await emit({ type: 'checkpoint', note: latest.note });
       const earlier = await client.query<{ size: string; note: string }>(
-        `select size::text, note from (select distinct on (size) size, note from ledger.checkpoint where size > 0 and size < $1 order by size desc, id desc) c
-         order by size desc limit $2`,
+        `select c.size::text, c.note from (select distinct on (k.size) k.size, k.note from ledger.checkpoint k
+           where k.size > 0 and k.size < $1 order by k.size desc, k.id desc) c
+         order by c.size desc limit $2`,
         [treeSize, EARLIER_CHECKPOINTS],
       );
       for (const row of earlier.rows) await emit({ type: 'earlierCheckpoint', note: row.note });

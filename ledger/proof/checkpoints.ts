@@ -126,7 +126,7 @@ export class ProofService {
   }
 
   private async lastSigned(db: Queryable): Promise<CheckpointRecord | null> {
-    const { rows } = await db.query<{ id: string }>(`select id::text from ledger.checkpoint order by size desc, id desc limit 1`);
+    const { rows } = await db.query<{ id: string }>(`select c.id::text from ledger.checkpoint c order by c.size desc, c.id desc limit 1`);
     return rows[0] ? (await this.checkpoints(db, { ids: [rows[0].id] }))[0]! : null;
   }
 
@@ -185,7 +185,7 @@ export class ProofService {
     let root: Buffer = EMPTY_ROOT;
     while (size < latest.size) {
       const { rows } = await this.pool.query<{ seq: string; hash: Buffer }>(
-        `select seq::text, hash from ledger.transaction where seq > $1 and seq <= $2 order by seq`,
+        `select t.seq::text, t.hash from ledger.transaction t where t.seq > $1 and t.seq <= $2 order by t.seq`,
         [size, Math.min(size + 50_000, latest.size)],
       );
       if (!rows.length || Number(rows[0]!.seq) !== size + 1 || Number(rows.at(-1)!.seq) !== size + rows.length) return result(`the ledger has a gap after seq ${size}`);
@@ -228,7 +228,7 @@ export class ProofService {
   }
 
   private async checkpointOfSize(size: number): Promise<CheckpointRecord | null> {
-    const { rows } = await this.pool.query<{ id: string }>(`select id::text from ledger.checkpoint where size = $1 order by id desc limit 1`, [size]);
+    const { rows } = await this.pool.query<{ id: string }>(`select c.id::text from ledger.checkpoint c where c.size = $1 order by c.id desc limit 1`, [size]);
     return rows[0] ? (await this.checkpoints(this.pool, { ids: [rows[0].id] }))[0]! : null;
   }
 
@@ -263,7 +263,7 @@ export class ProofService {
       this.pool,
       async (client) => {
         const { rows } = await client.query<{ id: string }>(
-          `select id::text from ledger.checkpoint where origin = $1 and size = $2 and root = $3 order by id desc limit 1`,
+          `select c.id::text from ledger.checkpoint c where c.origin = $1 and c.size = $2 and c.root = $3 order by c.id desc limit 1`,
           [body.origin, body.size, body.root],
         );
         if (!rows[0]) throw new DomainError('NOT_FOUND', `this log never signed a checkpoint of size ${body.size} with that root`, 'note');

@@ -47,8 +47,14 @@ function verifierKey(name: string, type: number, publicKey: Buffer): VerifierKey
   };
 }
 
+/** Splits "a+b+rest" into at most `n` parts: base64 may itself contain "+". */
+function splitPlus(text: string, n: number): string[] {
+  const parts = text.split('+');
+  return parts.length <= n ? parts : [...parts.slice(0, n - 1), parts.slice(n - 1).join('+')];
+}
+
 export function parseVerifierKey(text: string): VerifierKey {
-  const parts = text.trim().split('+');
+  const parts = splitPlus(text.trim(), 3);
   const raw = parts.length === 3 ? Buffer.from(parts[2]!, 'base64') : Buffer.alloc(0);
   if (parts.length !== 3 || !validName(parts[0]!) || raw.length !== 33 || (raw[0] !== NOTE_ED25519 && raw[0] !== COSIGNATURE_ED25519)) {
     throw new Error(`not an Ed25519 verifier key "<name>+<hex id>+<base64>": ${text.trim().slice(0, 60)}`);
@@ -68,7 +74,7 @@ export function signerFromSeed(name: string, seed: Buffer, type = NOTE_ED25519):
 
 /** "PRIVATE+KEY+<name>+<hex id>+base64(type ‖ seed)" (the form the verifier's keygen prints). */
 export function parseSignerKey(text: string): Signer {
-  const parts = text.trim().split('+');
+  const parts = splitPlus(text.trim(), 5);
   const raw = parts.length === 5 ? Buffer.from(parts[4]!, 'base64') : Buffer.alloc(0);
   if (parts.length !== 5 || parts[0] !== 'PRIVATE' || parts[1] !== 'KEY' || raw.length !== 33) {
     throw new Error('not a signer key "PRIVATE+KEY+<name>+<hex id>+<base64>"');

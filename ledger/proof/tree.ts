@@ -21,7 +21,7 @@ export interface TreeHead {
 }
 
 export async function treeHead(db: Queryable): Promise<TreeHead> {
-  const { rows } = await db.query<{ size: string; root: Buffer }>(`select size::text, root from ledger.tree_head order by size desc limit 1`);
+  const { rows } = await db.query<{ size: string; root: Buffer }>(`select h.size::text, h.root from ledger.tree_head h order by h.size desc limit 1`);
   return rows[0] ? { size: Number(rows[0].size), root: rows[0].root } : { size: 0, root: EMPTY_ROOT };
 }
 
@@ -62,7 +62,7 @@ export async function integrate(pool: pg.Pool, batch = INTEGRATION_BATCH): Promi
       if (!lock[0]!.ok) return null;
       const head = await treeHead(client);
       const { rows } = await client.query<{ seq: string; hash: Buffer }>(
-        `select seq::text, hash from ledger.transaction where seq > $1 order by seq limit $2`,
+        `select t.seq::text, t.hash from ledger.transaction t where t.seq > $1 order by t.seq limit $2`,
         [head.size, batch],
       );
       if (!rows.length) return head;

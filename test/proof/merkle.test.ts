@@ -111,9 +111,11 @@ test('consistency proofs verify between every pair of sizes, and fail for any ot
       expect(consistencyFailure(first, second, firstRoot, secondRoot, proof)).toBeNull();
       expect(v.consistencyFailure(first, second, firstRoot, secondRoot, proof)).toBeNull();
       if (first < second) {
-        // the same proof must not be accepted for a neighbouring size (certificate-transparency-rfcs #100)
-        expect(v.consistencyFailure(first, second + 1, firstRoot, secondRoot, proof)).not.toBeNull();
-        expect(v.consistencyFailure(first, second - 1, firstRoot, secondRoot, proof)).not.toBeNull();
+        // a proof must be consumed exactly (certificate-transparency-rfcs #100, hash-tree 0.1.1): not one hash short or long
+        expect(v.consistencyFailure(first, second, firstRoot, secondRoot, proof.slice(0, -1))).not.toBeNull();
+        expect(consistencyFailure(first, second, firstRoot, secondRoot, proof.slice(0, -1))).not.toBeNull();
+        const flipped = proof.map((h, i) => (i === proof.length - 1 ? Buffer.from(h.map((b) => b ^ 1)) : h));
+        expect(v.consistencyFailure(first, second, firstRoot, secondRoot, flipped)).not.toBeNull();
         expect(v.consistencyFailure(first, second, firstRoot, secondRoot, [])).not.toBeNull();
         expect(v.consistencyFailure(first, second, firstRoot, secondRoot, [...proof, firstRoot])).not.toBeNull();
         expect(consistencyFailure(first, second, firstRoot, secondRoot, [...proof, firstRoot])).not.toBeNull();

@@ -19,9 +19,15 @@ export function keyId(name, type, publicKey) {
 
 const validName = (name) => name.length > 0 && !/[\s+]/u.test(name);
 
+/** Splits "a+b+rest" into at most `n` parts: base64 may itself contain "+". */
+function splitPlus(text, n) {
+  const parts = text.split('+');
+  return parts.length <= n ? parts : [...parts.slice(0, n - 1), parts.slice(n - 1).join('+')];
+}
+
 /** Parses a vkey; throws with a sentence when it is malformed or its key id does not match. */
 export function parseVerifierKey(text) {
-  const parts = text.trim().split('+');
+  const parts = splitPlus(text.trim(), 3);
   if (parts.length !== 3) throw new Error(`not a verifier key "<name>+<hex id>+<base64 key>": ${text.trim().slice(0, 80)}`);
   const [name, hexId, b64] = parts;
   const raw = Buffer.from(b64, 'base64');
@@ -53,7 +59,7 @@ export function formatSignerKey(signer, seed) {
 }
 
 export function parseSignerKey(text) {
-  const parts = text.trim().split('+');
+  const parts = splitPlus(text.trim(), 5);
   if (parts.length !== 5 || parts[0] !== 'PRIVATE' || parts[1] !== 'KEY') throw new Error('not a signer key "PRIVATE+KEY+<name>+<hex id>+<base64>"');
   const raw = Buffer.from(parts[4], 'base64');
   if (raw.length !== 33) throw new Error('malformed signer key');
