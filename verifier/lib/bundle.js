@@ -253,9 +253,11 @@ class BundleState {
         this.fail('double-entry', { ...at, expected: `postings of fund line ${t.fundLine} on ${t.effectiveDate}`, found: `${account.fundLine}/${lot.fundLine} on ${p.effectiveDate}` });
       }
       lotNets.set(p.lotId, (lotNets.get(p.lotId) ?? 0n) + amount);
+      // A lot of the region is created by a transaction of the region (its appropriation, or the
+      // allocation to it), which the bundle holds: its first posting must be in that transaction.
       if (!this.lotFirstTx.has(p.lotId)) {
         this.lotFirstTx.set(p.lotId, t.id);
-        if (lot.createdByTransactionId !== t.id) {
+        if (lot.regionCode.startsWith(this.prefix) && lot.createdByTransactionId !== t.id) {
           this.fail('lot.origin', { ...at, expected: `lot ${p.lotId} first used by transaction ${lot.createdByTransactionId}, which created it`, found: `transaction ${t.id}` });
         }
       }
