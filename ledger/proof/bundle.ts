@@ -162,10 +162,15 @@ async function emitTransactions(client: pg.PoolClient, emit: (record: Record<str
       list.push(p);
       byTx.set(tx, list);
     }
-    for (const t of rows) await emit({ type: 'transaction', ...t, postings: byTx.get(t.id) ?? [] });
+    // Null fields are left out (the verifier reads a missing field as NULL): a smaller line parses faster.
+    for (const t of rows) await emit({ type: 'transaction', ...withoutNulls(t), postings: byTx.get(t.id) ?? [] });
     count += rows.length;
     after = Number(rows[rows.length - 1].seq);
   }
+}
+
+function withoutNulls(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).filter(([, value]) => value !== null));
 }
 
 /** The statements the verifier re-derives: balances per account and lot as of `to`, and the trial balance of the period. */

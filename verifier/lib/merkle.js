@@ -1,21 +1,27 @@
 // RFC 6962 §2.1 Merkle tree hashes and the RFC 9162 §2.1.3.2 / §2.1.4.2 proof verification
 // algorithms, with the strict size checks whose absence broke other verifiers (an empty proof from
 // size 0, a leaf index beyond the tree, a proof that is not fully consumed).
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShot } from 'node:crypto';
 
-const LEAF = Buffer.from([0]);
-const NODE = Buffer.from([1]);
+/** One-shot SHA-256 (crypto.hash, Node ≥ 20.12: several times faster than createHash for 33 or 65 bytes). */
+export const sha256 = oneShot ? (data) => oneShot('sha256', data, 'buffer') : (data) => createHash('sha256').update(data).digest();
 
 export const EMPTY_ROOT = createHash('sha256').digest();
+const leafInput = Buffer.alloc(33);
+const nodeInput = Buffer.alloc(65, 1);
 
 /** SHA-256(0x00 ‖ data): the hash of a leaf (here: a transaction's 32-byte chain hash). */
 export function leafHash(data) {
-  return createHash('sha256').update(LEAF).update(data).digest();
+  if (data.length !== 32) return createHash('sha256').update(Buffer.from([0])).update(data).digest();
+  data.copy(leafInput, 1);
+  return sha256(leafInput);
 }
 
 /** SHA-256(0x01 ‖ left ‖ right). */
 export function nodeHash(left, right) {
-  return createHash('sha256').update(NODE).update(left).update(right).digest();
+  left.copy(nodeInput, 1);
+  right.copy(nodeInput, 33);
+  return sha256(nodeInput);
 }
 
 /**
