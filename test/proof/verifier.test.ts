@@ -156,6 +156,9 @@ test('one tampered row is named by seq and check', async () => {
   expect(result.stdout).toMatch(/^FAIL seq 12 chain\.hash: expected [0-9a-f]{64}; found [0-9a-f]{64}$/m);
   // the statements no longer match either; nothing else is blamed on other seqs
   expect(result.stdout).not.toMatch(/FAIL seq (?!12 )/);
+  // the same findings without worker threads (transactions parsed and hashed on the main thread)
+  const inline = await verify(file, '--threads', '0');
+  expect(inline.stdout.replace(/\(.*\)\n$/, '')).toBe(result.stdout.replace(/\(.*\)\n$/, ''));
 });
 
 test('a rewritten row with its hash recomputed no longer matches its leaf in the signed tree', async () => {

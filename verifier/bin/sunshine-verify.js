@@ -11,7 +11,7 @@ import { cosign } from '../lib/witness.js';
 
 const USAGE = `usage:
   sunshine-verify bundle <bundle.jsonl | dir> --key <vkey | file> [--key …] [--witness-key <vkey | file> …]
-                  [--quorum N] [--saved <checkpoint file>] [--json]
+                  [--quorum N] [--saved <checkpoint file>] [--threads N] [--json]
       exit 0: every check passed; 1: a check failed; 2: the command could not run
   sunshine-verify witness --signer <key file> --log-key <vkey | file> --state <file> --checkpoint <file> [--proof <json file>]
       prints the checkpoint with this witness's cosignature (tlog-cosignature/v1)
@@ -34,7 +34,7 @@ async function runBundle(args) {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { key: { type: 'string', multiple: true }, 'witness-key': { type: 'string', multiple: true }, quorum: { type: 'string' }, saved: { type: 'string' }, json: { type: 'boolean' } },
+    options: { key: { type: 'string', multiple: true }, 'witness-key': { type: 'string', multiple: true }, quorum: { type: 'string' }, saved: { type: 'string' }, json: { type: 'boolean' }, threads: { type: 'string' } },
   });
   if (positionals.length !== 1 || !values.key) throw new UsageError('bundle needs one bundle and at least one --key');
   const logKeys = readKeys(values.key).filter((k) => k.type === NOTE_ED25519);
@@ -45,10 +45,13 @@ async function runBundle(args) {
     witnessKeys,
     quorum: Number(values.quorum ?? 0),
     saved: values.saved ? readFileSync(values.saved, 'utf8') : null,
+    ...(values.threads !== undefined ? { threads: Number(values.threads) } : {}),
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
+  const cpu = process.cpuUsage();
+  const cpuSeconds = ((cpu.user + cpu.system) / 1e6).toFixed(2);
   if (values.json) {
-    process.stdout.write(JSON.stringify({ ...result, seconds: Number(seconds) }) + '\n');
+    process.stdout.write(JSON.stringify({ ...result, seconds: Number(seconds), cpuSeconds: Number(cpuSeconds) }) + '\n');
   } else {
     for (const f of result.failures) {
       const where = f.seq ? `seq ${f.seq} ` : f.line ? `line ${f.line} ` : '';
@@ -58,8 +61,8 @@ async function runBundle(args) {
     const s = result.stats;
     process.stdout.write(
       result.ok
-        ? `OK: ${s.transactions} transactions, tree size ${s.treeSize}, root ${s.root}${s.cosignatures?.length ? `, cosigned by ${s.cosignatures.join(', ')}` : ''} (${seconds} s)\n`
-        : `FAILED: ${result.count} failure(s) (${seconds} s)\n`,
+        ? `OK: ${s.transactions} transactions, tree size ${s.treeSize}, root ${s.root}${s.cosignatures?.length ? `, cosigned by ${s.cosignatures.join(', ')}` : ''} (${seconds} s, CPU ${cpuSeconds} s)\n`
+        : `FAILED: ${result.count} failure(s) (${seconds} s, CPU ${cpuSeconds} s)\n`,
     );
   }
   return result.ok ? 0 : 1;

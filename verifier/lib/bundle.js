@@ -3,6 +3,8 @@
 // what was found. The bundle is read as a stream, in one pass, in the order the exporter writes it.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { consistencyFailure, TreeBuilder } from './merkle.js';
 import { verifyCheckpoint } from './note.js';
 import { transactionHash, ZERO_HASH } from './canonical.js';
@@ -33,22 +35,101 @@ class Report {
  * of witness cosignatures required on the latest checkpoint, and a checkpoint saved earlier).
  * Returns { ok, failures, count, stats }.
  */
-export async function verifyBundle(file, { logKeys, witnessKeys = [], quorum = 0, saved = null, limit = 1000 }) {
+export async function verifyBundle(file, { logKeys, witnessKeys = [], quorum = 0, saved = null, limit = 1000, threads = availableParallelism() }) {
   const report = new Report(limit);
   const state = new BundleState(report, { logKeys, witnessKeys, quorum, saved });
-  // Lines are split from raw chunks (no readline): the digest of the end line is taken over the raw
-  // bytes, one update per chunk, and each line is decoded once for JSON.parse.
+  const pool = threads > 0 ? new TransactionPool(threads) : null;
+  try {
+    await readLines(file, report, state, pool);
+  } finally {
+    await pool?.close();
+  }
+  state.finish();
+  return { ok: report.ok, failures: report.failures, count: report.count, stats: report.stats };
+}
+
+const TRANSACTION_PREFIX = '{"type":"transaction"';
+const BATCH = 1000;
+
+/**
+ * Transaction lines (nearly all of a bundle) are parsed and hashed by worker threads, in batches,
+ * and their results checked here in file order; every other line is handled here, after the
+ * transactions before it.
+ */
+class TransactionPool {
+  constructor(size) {
+    this.workers = Array.from({ length: size }, () => new Worker(new URL('./tx-worker.js', import.meta.url)));
+    this.next = 0;
+    this.waiting = new Map();
+    this.ids = 0;
+    for (const worker of this.workers) {
+      worker.on('message', ({ id, results }) => {
+        this.waiting.get(id)(results);
+        this.waiting.delete(id);
+      });
+    }
+    this.pending = []; // FIFO of { lineNo, promise }
+    this.batch = [];
+    this.batchStart = 0;
+  }
+
+  add(line, lineNo) {
+    if (!this.batch.length) this.batchStart = lineNo;
+    this.batch.push(line);
+    return this.batch.length >= BATCH ? this.dispatch() : null;
+  }
+
+  dispatch() {
+    if (!this.batch.length) return;
+    const id = ++this.ids;
+    const worker = this.workers[this.next++ % this.workers.length];
+    const promise = new Promise((resolve) => this.waiting.set(id, resolve));
+    worker.postMessage({ id, lines: this.batch });
+    this.pending.push({ lineNo: this.batchStart, promise });
+    this.batch = [];
+  }
+
+  /** Checks finished batches in order; all of them when `all`, otherwise until few are in flight. */
+  async drain(state, report, all) {
+    if (all) this.dispatch();
+    while (this.pending.length && (all || this.pending.length > 2 * this.workers.length)) {
+      const { lineNo, promise } = this.pending.shift();
+      const results = await promise;
+      results.forEach((r, i) => {
+        if (r.bad !== undefined) report.fail('bundle.format', { line: lineNo + i, expected: 'a JSON object', found: r.bad });
+        else state.take(r.record, lineNo + i, r.computed);
+      });
+    }
+  }
+
+  async close() {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * Lines are split from raw chunks (no readline): the digest of the end line is taken over the raw
+ * bytes, one update per chunk, and each line is decoded once.
+ */
+async function readLines(file, report, state, pool) {
   const digest = createHash('sha256');
   let lineNo = 0;
   let rest = Buffer.alloc(0);
-  let ended = false;
-  const takeLine = (line) => {
+  let stopped = false;
+  const takeLine = async (line) => {
     lineNo++;
+    const text = line.toString('utf8');
+    if (pool && text.startsWith(TRANSACTION_PREFIX)) {
+      pool.add(text, lineNo);
+      await pool.drain(state, report, false);
+      return true;
+    }
+    if (pool) await pool.drain(state, report, true);
     let record;
     try {
-      record = JSON.parse(line.toString('utf8'));
+      record = JSON.parse(text);
     } catch {
-      report.fail('bundle.format', { line: lineNo, expected: 'a JSON object', found: line.toString('utf8').slice(0, 60) });
+      report.fail('bundle.format', { line: lineNo, expected: 'a JSON object', found: text.slice(0, 60) });
       return false;
     }
     if (record.type === 'end') {
@@ -68,15 +149,17 @@ export async function verifyBundle(file, { logKeys, witnessKeys = [], quorum = 0
         digest.update(data.subarray(hashedTo, start));
         hashedTo = start;
       }
-      if (!takeLine(line)) { ended = true; break outer; }
+      if (!(await takeLine(line))) {
+        stopped = true;
+        break outer;
+      }
       start = nl + 1;
     }
     digest.update(data.subarray(hashedTo, start));
     rest = Buffer.from(data.subarray(start));
   }
-  if (!ended && rest.length) takeLine(rest);
-  state.finish();
-  return { ok: report.ok, failures: report.failures, count: report.count, stats: report.stats };
+  if (rest.length && !stopped) await takeLine(rest);
+  if (pool) await pool.drain(state, report, true);
 }
 
 class BundleState {
@@ -116,7 +199,7 @@ class BundleState {
     this.report.fail(check, details);
   }
 
-  take(record, lineNo) {
+  take(record, lineNo, computed) {
     const stage = ORDER.indexOf(record.type);
     if (stage < 0 || stage < this.stage) {
       this.fail('bundle.format', { line: lineNo, expected: `a record after "${ORDER[this.stage]}"`, found: String(record.type) });
@@ -132,7 +215,7 @@ class BundleState {
       case 'leaves': return this.takeLeaves(record);
       case 'account': return this.accounts.set(record.id, record);
       case 'lot': return this.lots.set(record.id, record);
-      case 'transaction': return this.takeTransaction(record);
+      case 'transaction': return this.takeTransaction(record, computed);
       case 'balance': return this.takeBalance(record);
       case 'trial': return this.takeTrial(record);
     }
@@ -234,7 +317,7 @@ class BundleState {
     return this.leafBytes.subarray(i * 32, i * 32 + 32).toString('hex');
   }
 
-  takeTransaction(t) {
+  takeTransaction(t, computed = transactionHash(t)) {
     this.transactions++;
     const seq = BigInt(t.seq);
     const at = { seq: t.seq };
@@ -243,7 +326,6 @@ class BundleState {
       return;
     }
     this.lastSeq = seq;
-    const computed = transactionHash(t);
     if (computed !== t.hash) this.fail('chain.hash', { ...at, expected: computed, found: t.hash });
     if (t.hash !== this.leafHex(seq)) this.fail('chain.leaf', { ...at, expected: this.leafHex(seq), found: t.hash });
     const previous = seq === 1n ? ZERO_HASH : this.leafHex(seq - 1n);
