@@ -52,6 +52,8 @@ const proofUnavailable = (message: string) => new DomainError('PROOF_NOT_AVAILAB
 export class ProofService {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  /** Background rounds run so far and the time spent in them (for measurements). */
+  readonly stats = { rounds: 0, busyMs: 0 };
 
   constructor(
     readonly pool: pg.Pool,
@@ -65,9 +67,12 @@ export class ProofService {
   start(intervalMs = 1000): void {
     if (this.timer) return;
     const tick = () => {
+      const started = performance.now();
       this.running = this.step()
         .catch((error) => this.options.log?.error({ err: error }, 'checkpointing failed'))
         .then(() => {
+          this.stats.rounds++;
+          this.stats.busyMs += performance.now() - started;
           this.running = null;
           if (this.timer) this.timer = setTimeout(tick, intervalMs);
         });
