@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { TransactionPool } from './tx-pool.js';
 import { consistencyFailure, TreeBuilder } from './merkle.js';
 import { verifyCheckpoint } from './note.js';
 import { transactionHash, ZERO_HASH } from './canonical.js';
@@ -49,63 +49,6 @@ export async function verifyBundle(file, { logKeys, witnessKeys = [], quorum = 0
 }
 
 const TRANSACTION_PREFIX = '{"type":"transaction"';
-const BATCH = 1000;
-
-/**
- * Transaction lines (nearly all of a bundle) are parsed and hashed by worker threads, in batches,
- * and their results checked here in file order; every other line is handled here, after the
- * transactions before it.
- */
-class TransactionPool {
-  constructor(size) {
-    this.workers = Array.from({ length: size }, () => new Worker(new URL('./tx-worker.js', import.meta.url)));
-    this.next = 0;
-    this.waiting = new Map();
-    this.ids = 0;
-    for (const worker of this.workers) {
-      worker.on('message', ({ id, results }) => {
-        this.waiting.get(id)(results);
-        this.waiting.delete(id);
-      });
-    }
-    this.pending = []; // FIFO of { lineNo, promise }
-    this.batch = [];
-    this.batchStart = 0;
-  }
-
-  add(line, lineNo) {
-    if (!this.batch.length) this.batchStart = lineNo;
-    this.batch.push(line);
-    return this.batch.length >= BATCH ? this.dispatch() : null;
-  }
-
-  dispatch() {
-    if (!this.batch.length) return;
-    const id = ++this.ids;
-    const worker = this.workers[this.next++ % this.workers.length];
-    const promise = new Promise((resolve) => this.waiting.set(id, resolve));
-    worker.postMessage({ id, lines: this.batch });
-    this.pending.push({ lineNo: this.batchStart, promise });
-    this.batch = [];
-  }
-
-  /** Checks finished batches in order; all of them when `all`, otherwise until few are in flight. */
-  async drain(state, report, all) {
-    if (all) this.dispatch();
-    while (this.pending.length && (all || this.pending.length > 2 * this.workers.length)) {
-      const { lineNo, promise } = this.pending.shift();
-      const results = await promise;
-      results.forEach((r, i) => {
-        if (r.bad !== undefined) report.fail('bundle.format', { line: lineNo + i, expected: 'a JSON object', found: r.bad });
-        else state.take(r.record, lineNo + i, r.computed);
-      });
-    }
-  }
-
-  async close() {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-  }
-}
 
 /**
  * Lines are split from raw chunks (no readline): the digest of the end line is taken over the raw
