@@ -156,12 +156,18 @@ class BundleState {
       case 'earlierCheckpoint': return this.takeEarlier(record);
       case 'consistency': return this.consistency.push(record);
       case 'leaves': return this.takeLeaves(record);
-      case 'account': return this.accounts.set(record.id, record);
-      case 'lot': return this.lots.set(record.id, record);
+      case 'account': return this.takeAccount(record);
+      case 'lot': return this.lots.set(record.id, { ...record, scoped: String(record.regionCode).startsWith(this.prefix ?? '') });
       case 'transaction': return this.takeTransaction(record, computed);
       case 'balance': return this.takeBalance(record);
       case 'trial': return this.takeTrial(record);
     }
+  }
+
+  /** Accounts carry what every posting to them needs: in scope or not, and their trial-balance line. */
+  takeAccount(a) {
+    const scoped = String(a.regionCode).startsWith(this.prefix ?? '');
+    this.accounts.set(a.id, { ...a, scoped, creditNormal: a.kind === 'FUNDING_SOURCE', trialKey: `${a.regionCode}|${a.fundLine}|${a.kind}`, trialLine: null });
   }
 
   takeHeader(h) {
@@ -285,7 +291,7 @@ class BundleState {
     let sum = 0n;
     const lotNets = new Map();
     for (const p of t.postings) {
-      const amount = BigInt(p.amount);
+      const amount = typeof p.amount === 'bigint' ? p.amount : BigInt(p.amount);
       sum += amount;
       const account = this.accounts.get(p.accountId);
       const lot = this.lots.get(p.lotId);
@@ -301,15 +307,15 @@ class BundleState {
       // allocation to it), which the bundle holds: its first posting must be in that transaction.
       if (!this.lotFirstTx.has(p.lotId)) {
         this.lotFirstTx.set(p.lotId, t.id);
-        if (lot.regionCode.startsWith(this.prefix) && lot.createdByTransactionId !== t.id) {
+        if (lot.scoped && lot.createdByTransactionId !== t.id) {
           this.fail('lot.origin', { ...at, expected: `lot ${p.lotId} first used by transaction ${lot.createdByTransactionId}, which created it`, found: `transaction ${t.id}` });
         }
       }
-      if (!account.regionCode.startsWith(this.prefix)) continue;
-      const key = `${p.accountId}|${p.lotId}`;
+      if (!account.scoped) continue;
+      const key = p.accountId + '|' + p.lotId;
       const balance = (this.running.get(key) ?? 0n) + amount;
       this.running.set(key, balance);
-      if (account.kind === 'FUNDING_SOURCE' ? balance > 0n : balance < 0n) {
+      if (account.creditNormal ? balance > 0n : balance < 0n) {
         this.fail('balance.negative', { ...at, expected: `${account.kind} account ${p.accountId} lot ${p.lotId} ${account.kind === 'FUNDING_SOURCE' ? '≤ 0' : '≥ 0'}`, found: String(balance) });
       }
       this.addToStatements(account, key, p.effectiveDate, amount);
@@ -335,12 +341,15 @@ class BundleState {
     const { from, to } = this.header;
     if (to && date > to) return;
     this.asOfTo.set(key, (this.asOfTo.get(key) ?? 0n) + amount);
-    const tKey = `${account.regionCode}|${account.fundLine}|${account.kind}`;
-    const line = this.trial.get(tKey) ?? { opening: 0n, debits: 0n, credits: 0n };
+    let line = account.trialLine;
+    if (!line) {
+      line = this.trial.get(account.trialKey) ?? { opening: 0n, debits: 0n, credits: 0n };
+      this.trial.set(account.trialKey, line);
+      account.trialLine = line;
+    }
     if (from && date < from) line.opening += amount;
     else if (amount > 0n) line.debits += amount;
     else line.credits -= amount;
-    this.trial.set(tKey, line);
   }
 
   takeBalance(b) {
