@@ -63,7 +63,7 @@ export const RULES: readonly RuleDefinition[] = [
   {
     id: 'AR-11', version: 1, nameZh: '资金滞留', nameEn: 'Funds retained', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,
     parameters: { allocateWithinDays: 30, spendWithinDays: 30 },
-    description: 'A lot received (or appropriated) at a region still holds money at the end of the last day allowed (allocateWithinDays above county level, spendWithinDays at county level and below). HIGH when evaluated after three times the days allowed. Amount at risk: what remained at the deadline.',
+    description: 'A lot received (or appropriated) at a region still holds money at the end of the last day allowed (allocateWithinDays above county level, spendWithinDays at county level and below). HIGH when money is still there after three times the days allowed. Amount at risk: what remained at the deadline.',
   },
   {
     id: 'AR-12', version: 1, nameZh: '资金闲置', nameEn: 'Funds idle', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,

@@ -27,7 +27,7 @@ held as (
     from ledger.posting p where p.lot_id = due.id and p.account_kind = 'AVAILABLE' and p.region_code = due.region_code and p.effective_date <= due.as_of) b
   where due.deadline < due.as_of)
 ${INSERT}
-select 'AR-11', case when as_of - arrived_on > 3 * (deadline - arrived_on) then 'HIGH' else 'MEDIUM' end, region_code, fund_line, 'LOT', id::text,
+select 'AR-11', case when now > 0 and as_of - arrived_on > 3 * (deadline - arrived_on) then 'HIGH' else 'MEDIUM' end, region_code, fund_line, 'LOT', id::text,
   to_char(arrived_on, 'YYYY-MM'), to_char(arrived_on, 'YYYY-MM'), at_deadline,
   jsonb_build_array(${ev('Lot', 'id')}, ${ev('LedgerTransaction', 'arrival_id')}),
   jsonb_build_object('arrivedOn', arrived_on, 'deadline', deadline, 'remainingNowFen', now::text, 'daysHeld', as_of - arrived_on)
