@@ -25,6 +25,8 @@ export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 /** Advisory lock (class, object) that serialises runs against each other and against dispositions. */
 export const AUDIT_LOCK = [7331, 0] as const;
 const MAX_MONTHS = 36;
+/** Per-statement limit inside a run (SUNSHINE_AUDIT_STATEMENT_TIMEOUT_MS, default 10 minutes). */
+const AUDIT_STATEMENT_TIMEOUT_MS = Number(process.env.SUNSHINE_AUDIT_STATEMENT_TIMEOUT_MS) > 0 ? Math.floor(Number(process.env.SUNSHINE_AUDIT_STATEMENT_TIMEOUT_MS)) : 600_000;
 
 export interface RunInput {
   regionCode: string;
@@ -218,6 +220,7 @@ export async function runAudit(pool: pg.Pool, input: RunInput): Promise<RunRepor
       progress(total, total, 'done');
       return { id: runId, regionCode: run.regionCode, from: run.from, to: run.to, asOf: run.asOf, rules, counts, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), durationMs };
     },
-    AS_APP_ROLE,
+    // A city-year is more than the API's per-statement limit (DB_STATEMENT_TIMEOUT_MS) allows for reads.
+    `${AS_APP_ROLE}; set local statement_timeout = ${AUDIT_STATEMENT_TIMEOUT_MS}`,
   );
 }

@@ -11,10 +11,14 @@ import { ormPool, sqlOnPool } from '../platform/sql.js';
 import { RegistryService } from '../registry/registry.js';
 import { generateDemoRegistry, payDemoMonth } from '../registry/demo.js';
 import { Ledger } from '../ledger/ledger.js';
+import { plantDemoAnomalies } from '../audit/demo.js';
+import { runAudit } from '../audit/engine.js';
 
 export const DEMO_CITY_CODE = '320300000000';
 export const DEMO_SEED = 20261123;
 export const DEMO_MONTH = '2026-10';
+/** The evaluation date of the demo's first audit (the demo's history ends in November 2026). */
+export const DEMO_AUDIT_AS_OF = '2026-11-30';
 
 /** Generates the demo registry when it is empty; returns false when there was something already. */
 export async function ensureDemoRegistry(pool: pg.Pool, log: Logger, options: { seed?: number; eldersPerVillage?: number; payments?: boolean } = {}): Promise<boolean> {
@@ -29,8 +33,13 @@ export async function ensureDemoRegistry(pool: pg.Pool, log: Logger, options: { 
   });
   log.info(report, 'demo registry generated');
   if (options.payments !== false) {
-    const paid = await payDemoMonth(pool, new Ledger(pool), { cityCode: DEMO_CITY_CODE, month: DEMO_MONTH });
+    const ledger = new Ledger(pool);
+    const paid = await payDemoMonth(pool, ledger, { cityCode: DEMO_CITY_CODE, month: DEMO_MONTH });
     log.info(paid, 'demo payments of the month recorded in the ledger');
+    // Planted anomalies (and clean controls beside them), then the first audit, so an auditor sees findings at once.
+    const anomalies = await plantDemoAnomalies(pool, ledger, registry, { cityCode: DEMO_CITY_CODE, month: DEMO_MONTH, seed: options.seed ?? DEMO_SEED });
+    const run = await runAudit(pool, { regionCode: DEMO_CITY_CODE, from: `${DEMO_MONTH.slice(0, 4)}-01`, to: `${DEMO_MONTH.slice(0, 4)}-12`, asOf: DEMO_AUDIT_AS_OF, trigger: 'DEMO', actor: 'demo-generator' });
+    log.info({ planted: anomalies.planted.length, controls: anomalies.controls.length, run: run.id, durationMs: run.durationMs, ...run.counts }, 'demo anomalies planted and audited');
   }
   return true;
 }

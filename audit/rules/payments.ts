@@ -136,22 +136,27 @@ select 'AR-22', null, min(village), ${singleLine('fund_line')}, case when elder_
   jsonb_agg(${ev('LedgerTransaction', 'id')} order by id), jsonb_build_object('pattern', 'MANY_REVERSALS', 'reversals', count(*))
 from rev, args a group by payee_type, payee_id, elder_id, year, a.p having count(*) > (a.p->>'maxReversals')::int`;
 
+/** Each new payment counts as the re-issue of at most one reversal: the latest one before it. */
 const AR22_REISSUE = `with ${ARGS},
 rev as (
-  select o.*, r.id as reversal_id, r.effective_date as reversed_on
+  select o.*, r.id as reversal_id, r.effective_date as reversed_on,
+    (select p.amount from ledger.posting p where p.transaction_id = o.id and p.account_kind = 'EXPENDITURE' limit 1) as amount
   from args a join ledger.transaction r on r.kind = 'REVERSAL'
   join ledger.transaction o on o.id = r.reverses_id and o.kind = 'DISBURSEMENT'
-  where o.beneficiary_village_code between a.lo and a.hi and o.fund_line = any(a.lines) and o.service_month between a.m_from and a.m_to)
+  where o.beneficiary_village_code between a.lo and a.hi and o.fund_line = any(a.lines) and o.service_month between a.m_from and a.m_to),
+matched as (
+  select distinct on (n.id) r.id, r.reversal_id, r.beneficiary_village_code, r.fund_line, r.service_month, r.payee_id, n.id as new_id, n.amount, n.payee_id as new_payee
+  from rev r cross join args a
+  join pg_temp.audit_pay n on n.payer = r.region_code and n.fund_line = r.fund_line and n.benefit_code = r.benefit_code
+    and n.service_month = r.service_month and n.payee_id <> r.payee_id and n.amount = r.amount
+    and n.effective_date between r.reversed_on and r.reversed_on + (a.p->>'reissueDays')::int
+  order by n.id, r.reversed_on desc, r.id desc)
 ${INSERT}
-select 'AR-22', null, r.beneficiary_village_code, r.fund_line, 'TRANSACTION', r.id::text, r.service_month, r.service_month, max(n.amount),
-  jsonb_build_array(${ev('LedgerTransaction', 'r.id')}, ${ev('LedgerTransaction', 'r.reversal_id')}) || jsonb_agg(${ev('LedgerTransaction', 'n.id')} order by n.id),
-  jsonb_build_object('pattern', 'REISSUED_TO_OTHER_PAYEE', 'originalPayee', r.payee_id, 'newPayees', jsonb_agg(distinct n.payee_id))
-from rev r cross join args a
-join pg_temp.audit_pay n on n.payer = r.region_code and n.fund_line = r.fund_line and n.benefit_code = r.benefit_code
-  and n.service_month = r.service_month and n.payee_id <> r.payee_id
-  and n.effective_date between r.reversed_on and r.reversed_on + (a.p->>'reissueDays')::int
-  and n.amount = (select p.amount from ledger.posting p where p.transaction_id = r.id and p.account_kind = 'EXPENDITURE' limit 1)
-group by r.id, r.reversal_id, r.beneficiary_village_code, r.fund_line, r.service_month, r.payee_id`;
+select 'AR-22', null, m.beneficiary_village_code, m.fund_line, 'TRANSACTION', m.id::text, m.service_month, m.service_month, max(m.amount),
+  jsonb_build_array(${ev('LedgerTransaction', 'm.id')}, ${ev('LedgerTransaction', 'm.reversal_id')}) || jsonb_agg(${ev('LedgerTransaction', 'm.new_id')} order by m.new_id),
+  jsonb_build_object('pattern', 'REISSUED_TO_OTHER_PAYEE', 'originalPayee', m.payee_id, 'newPayees', jsonb_agg(distinct m.new_payee))
+from matched m
+group by m.id, m.reversal_id, m.beneficiary_village_code, m.fund_line, m.service_month, m.payee_id`;
 
 /** AR-24: paid by a county other than the household's after the household's last move. */
 const AR24 = `with ${ARGS},
