@@ -288,3 +288,40 @@ function optionalText(value: string | null | undefined, field: string, max: numb
   if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(trimmed)) throw bad(`${field} must not contain control characters`, field);
   return trimmed;
 }
+
+/**
+ * Appends a parameter override of a rule for a region's subtree from `validFrom` on (never
+ * overwrites: a later row wins). The value must have the JSON type of the default.
+ */
+export async function setRuleParameter(pool: pg.Pool, viewer: Viewer, input: { ruleId: string; regionCode: string; key: string; value: string; validFrom: string }) {
+  viewer.require('audit:configure');
+  const rule = RULES.find((r) => r.id === input.ruleId);
+  if (!rule) throw bad(`no rule ${input.ruleId}`, 'ruleId');
+  if (!/^[0-9]{12}$/.test(input.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
+  viewer.requireInScope(input.regionCode, `regionCode ${input.regionCode}`);
+  if (!(input.key in rule.parameters)) throw bad(`rule ${rule.id} has no parameter ${input.key} (${Object.keys(rule.parameters).join(', ') || 'none'})`, 'key');
+  let value: unknown;
+  try {
+    value = JSON.parse(input.value);
+  } catch {
+    throw bad('value must be JSON (a number, a list, an object …)', 'value');
+  }
+  const kind = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+  if (kind(value) !== kind(rule.parameters[input.key])) throw bad(`${input.key} must be a JSON ${kind(rule.parameters[input.key])}`, 'value');
+  if (typeof value === 'number' && (!Number.isInteger(value) || value < 0 || value > 1_000_000_000)) throw bad(`${input.key} must be a non-negative integer`, 'value');
+  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(input.validFrom) || Number.isNaN(Date.parse(input.validFrom))) throw bad('validFrom must be a date YYYY-MM-DD', 'validFrom');
+  return inTransaction(
+    pool,
+    async (client) => {
+      const region = await client.query(`select 1 from region where code = $1`, [input.regionCode]);
+      if (!region.rowCount) throw new DomainError('NOT_FOUND', `no region ${input.regionCode}`, 'regionCode');
+      const { rows: [row] } = await client.query<{ id: string; recordedAt: Date }>(
+        `insert into audit.rule_parameter (rule_id, region_code, key, value, valid_from, recorded_by) values ($1, $2, $3, $4, $5, $6)
+         returning id::text, recorded_at as "recordedAt"`,
+        [rule.id, input.regionCode, input.key, JSON.stringify(value), input.validFrom, viewer.subject],
+      );
+      return { id: row!.id, ruleId: rule.id, regionCode: input.regionCode, key: input.key, value: JSON.stringify(value), validFrom: input.validFrom, recordedBy: viewer.subject, recordedAt: row!.recordedAt };
+    },
+    AS_APP_ROLE,
+  );
+}

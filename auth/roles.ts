@@ -45,6 +45,8 @@ export const PERMISSIONS = [
   'audit:answer',
   /** Download findings with their evidence (XLSX/CSV; written to the access log). */
   'audit:export',
+  /** Override a rule parameter for a region (appended with a validity date). */
+  'audit:configure',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

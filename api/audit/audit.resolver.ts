@@ -9,8 +9,10 @@ import { elderInScope } from '../registry/registry.resolver.js';
 import { runAudit } from '../../audit/engine.js';
 import {
   AuditEvidence, AuditEvidenceObject, AuditFinding, AuditFindingConnectionTypes, AuditFindingEvent, AuditFindingFilter, AuditRule,
-  AuditRuleParameter, AuditRun, AuditRunConnectionTypes, AuditSummaryRow, DisposeFindingInput, RunAuditInput,
+  AuditRuleParameter, AuditRuleParameterOverride, AuditRun, AuditRunConnectionTypes, AuditSummaryRow, DisposeFindingInput, RunAuditInput,
+  SetAuditRuleParameterInput,
 } from './audit.type.js';
+import { setRuleParameter } from '../../audit/findings.js';
 
 const isId = (key: string) => /^[1-9][0-9]{0,17}$/.test(key);
 
@@ -94,6 +96,11 @@ export class AuditResolver {
   async auditSummary(@Args() args: SummaryArgs, @Ctx() ctx: Context): Promise<AuditSummaryRow[]> {
     const rows = await ctx.audit.summary(ctx.viewer, args.regionCode, args.from ?? null, args.to ?? null);
     return rows.map((r) => Object.assign(new AuditSummaryRow(), r));
+  }
+
+  @Mutation(() => AuditRuleParameterOverride, { description: '设置规则参数: override a rule parameter for a region subtree from a date on (appended, never overwritten). CITY_ADMIN.' })
+  async setAuditRuleParameter(@Arg('input', () => SetAuditRuleParameterInput) input: SetAuditRuleParameterInput, @Ctx() ctx: Context): Promise<AuditRuleParameterOverride> {
+    return Object.assign(new AuditRuleParameterOverride(), await setRuleParameter(ctx.pool, ctx.viewer, input));
   }
 
   @Mutation(() => AuditFinding, { description: '处置: answer (audited region), confirm or dismiss (auditor), remediate (audited region, after confirmation). Appended as an event.' })

@@ -194,3 +194,23 @@ export class DisposeFindingInput {
   @Field(() => String, { nullable: true, description: 'Remediation reference (e.g. the reversal transaction id); required for REMEDIATE.' }) reference?: string | null;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD, DISMISS only: after this date the finding reopens if the condition still holds.' }) dismissUntil?: string | null;
 }
+
+@InputType({ description: 'A rule parameter override for a region subtree, from a date on (appended; a later row wins).' })
+export class SetAuditRuleParameterInput {
+  @Field({ description: 'Rule id, e.g. AR-11.' }) ruleId!: string;
+  @Field({ description: '12-digit region code; the override applies to its subtree.' }) regionCode!: string;
+  @Field({ description: 'Parameter key, e.g. spendWithinDays.' }) key!: string;
+  @Field({ description: 'The value as JSON, of the same JSON type as the default (e.g. "45").' }) value!: string;
+  @Field({ description: 'YYYY-MM-DD: in force from this date.' }) validFrom!: string;
+}
+
+@ObjectType('AuditRuleParameterOverride', { description: '规则参数 (RuleParameter): a region\'s override of a rule parameter, never overwritten.' })
+export class AuditRuleParameterOverride {
+  @Field() ruleId!: string;
+  @Field() regionCode!: string;
+  @Field() key!: string;
+  @Field({ description: 'JSON.' }) value!: string;
+  @Field() validFrom!: string;
+  @Field() recordedBy!: string;
+  @Field(() => DateTimeISOResolver) recordedAt!: Date;
+}

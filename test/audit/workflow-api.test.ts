@@ -148,3 +148,20 @@ test('export: XLSX with Chinese headers and CSV, for audit:export holders, each 
   const row = (await live.db.pool.query(`select subject, reason, region_code, fields from registry.access_log where entity_type = 'AuditExport' order by id limit 1`)).rows[0];
   expect(row).toEqual({ subject: `auditor@${FENG}`, reason: '年度审计底稿', region_code: FENG, fields: ['auditFindings', 'evidence'] });
 });
+
+test('a region overrides a rule parameter from a date on (appended); the next run uses it and the finding clears', async () => {
+  const set = (input: Record<string, unknown>, role: 'CITY_ADMIN' | 'AUDITOR' = 'CITY_ADMIN') =>
+    live.api.as(role, CITY).gql(`mutation ($i: SetAuditRuleParameterInput!) { setAuditRuleParameter(input: $i) { ruleId regionCode key value validFrom recordedBy } }`, { i: input });
+  const base = { ruleId: 'AR-01', regionCode: PEI, key: 'deathGraceMonths', value: '1', validFrom: '2026-01-01' };
+  expect(errorCodes(await set(base, 'AUDITOR'))).toEqual(['FORBIDDEN']);
+  for (const [field, bad] of [['value', { value: '"one"' }], ['value', { value: '{' }], ['key', { key: 'graceDays' }], ['ruleId', { ruleId: 'AR-99' }], ['validFrom', { validFrom: '2026-13-01' }]] as const) {
+    const res = await set({ ...base, ...bad });
+    expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(res.errors![0]!.extensions!.field).toBe(field);
+  }
+  expect((await live.db.pool.query(`select count(*)::int as n from audit.rule_parameter`)).rows[0].n).toBe(0);
+  expect((await set(base)).data!.setAuditRuleParameter).toEqual({ ...base, recordedBy: `city_admin@${CITY}` });
+  const run = await live.api.as('AUDITOR', CITY).gql(`mutation { runAudit(input: { regionCode: "${PEI}", from: "2026-01", to: "2026-12", rules: ["AR-01"] }) { rules { parameters } counts { cleared } } }`);
+  expect(run.data!.runAudit).toEqual({ rules: [{ parameters: '{"deathGraceMonths":1}' }], counts: { cleared: 1 } });
+  await expect(live.db.pool.query(`update audit.rule_parameter set value = '0'`)).rejects.toMatchObject({ code: 'SA000' });
+});

@@ -346,6 +346,11 @@ const CASES: Record<string, Case> = {
     allowed: ['CITY_ADMIN', 'AUDITOR'],
     run: (c, s) => as(c).gql(`mutation ($i: RunAuditInput!) { runAudit(input: $i) { id counts { findings } } }`, { i: { regionCode: s === 'in' ? county('in') : regionFor(c, 'out'), from: '2026-03', to: '2026-03', rules: ['AR-01', 'AR-03'] } }),
   },
+  setAuditRuleParameter: {
+    // Rule configuration is the city's.
+    allowed: ['CITY_ADMIN'],
+    run: (c, s) => as(c).gql(`mutation ($i: SetAuditRuleParameterInput!) { setAuditRuleParameter(input: $i) { ruleId value } }`, { i: { ruleId: 'AR-11', regionCode: s === 'in' ? county('in') : regionFor(c, 'out'), key: 'spendWithinDays', value: '45', validFrom: '2027-01-01' } }),
+  },
   disposeFinding: {
     // Officers answer their region's findings; auditors confirm or dismiss; each call works a fresh finding.
     allowed: ['CITY_ADMIN', 'FINANCE_OFFICER', 'CIVIL_AFFAIRS_OFFICER', 'AUDITOR'],
