@@ -14,6 +14,8 @@ import { elderNo } from '../../registry/validate.js';
 import { idNumber } from '../registry/support.js';
 import { CITY, FENG, PEI, plantFinding } from './support.js';
 import { todayInChina } from '../../registry/id-number.js';
+import { msUntil, startAuditScheduler } from '../../audit/scheduler.js';
+import { pino } from 'pino';
 
 const live = useXuzhouApi();
 let n = 0;
@@ -164,4 +166,13 @@ test('a region overrides a rule parameter from a date on (appended); the next ru
   const run = await live.api.as('AUDITOR', CITY).gql(`mutation { runAudit(input: { regionCode: "${PEI}", from: "2026-01", to: "2026-12", rules: ["AR-01"] }) { rules { parameters } counts { cleared } } }`);
   expect(run.data!.runAudit).toEqual({ rules: [{ parameters: '{"deathGraceMonths":1}' }], counts: { cleared: 1 } });
   await expect(live.db.pool.query(`update audit.rule_parameter set value = '0'`)).rejects.toMatchObject({ code: 'SA000' });
+});
+
+test('the nightly scheduler: the next 02:30 in China, and a run of every city with ledger money, recorded as SCHEDULE', async () => {
+  expect(msUntil('02:30', Date.parse('2026-12-01T18:00:00Z'))).toBe(30 * 60_000); // 02:00 in China → 02:30
+  expect(msUntil('02:30', Date.parse('2026-12-01T18:30:00Z'))).toBe(24 * 3_600_000); // exactly then → tomorrow
+  expect(() => startAuditScheduler(live.db.pool, pino({ level: 'silent' }), '25:00')).toThrow(/SUNSHINE_AUDIT_SCHEDULE/);
+  await startAuditScheduler(live.db.pool, pino({ level: 'silent' }), 'off').runNow();
+  const { rows } = await live.db.pool.query(`select region_code, actor, jsonb_array_length(rules) as rules from audit.run where trigger = 'SCHEDULE'`);
+  expect(rows).toEqual([{ region_code: CITY, actor: 'audit-scheduler', rules: 14 }]);
 });
