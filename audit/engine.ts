@@ -16,6 +16,7 @@ import { PAYMENT_RULES } from './rules/payments.js';
 import { FUND_RULES } from './rules/funds.js';
 import type { RuleSql } from './rules/sql.js';
 import { mergeCandidates, type MergeCounts } from './merge.js';
+import { LedgerQueries } from '../ledger/queries.js';
 
 const RULE_SQL = new Map<string, RuleSql>([...PAYMENT_RULES, ...FUND_RULES].map((r) => [r.id, r]));
 /** Rules that read pg_temp.audit_pay (built once per run). */
@@ -173,6 +174,9 @@ export async function runAudit(pool: pg.Pool, input: RunInput): Promise<RunRepor
   const progress = input.onProgress ?? (() => {});
   const startedAt = new Date();
   const started = performance.now();
+  // AR-21's chain check, the longest part of a run: verified meanwhile in parallel chunks on other connections.
+  const chain = run.ruleIds.includes('AR-21') ? new LedgerQueries(pool).verify(null, null) : null;
+  chain?.catch(() => {});
   return inTransaction(
     pool,
     async (client) => {
@@ -201,6 +205,10 @@ export async function runAudit(pool: pg.Pool, input: RunInput): Promise<RunRepor
         if (sql.version !== rule.version) throw new Error(`rule ${id}: catalogue version ${rule.version}, SQL version ${sql.version}`);
         const params = parameters.get(id)!;
         const ruleStarted = performance.now();
+        if (id === 'AR-21') {
+          const broken = params.verifyChain === false ? null : (await chain!).firstBrokenSeq;
+          await client.query(`create temp table audit_chain on commit drop as select $1::bigint as first_broken`, [broken]);
+        }
         let candidates = 0;
         for (const statement of sql.statements) {
           const result = await client.query(statement, [range[0], range[1], run.from, run.to, JSON.stringify(params), run.asOf, rule.fundLines, root]);

@@ -91,7 +91,7 @@ async function main() {
   await migrate(orm);
   await importRegions(await ormPool(orm), { kind: 'city', code: '3203' });
   await orm.close();
-  const pool = new pg.Pool({ connectionString: server.url, max: 4 });
+  const pool = new pg.Pool({ connectionString: server.url, max: 8 });
   pool.on('error', () => {});
   try {
     process.stdout.write(`audit bench: ${new Date().toISOString()}, load ${load()}, ${os.cpus().length} cores\n`);

@@ -89,21 +89,21 @@ select 'AR-20', 'LOW', g.hukou_village_code, null, 'ELDER', ${elderNo('g.ids[1]'
 from groups g`;
 
 /** AR-21: the hash chain (whole ledger), balance per transaction and sign per account and lot (in scope). */
-const AR21_CHAIN = `with ${ARGS},
-head as (select max(seq) as seq from ledger.transaction),
-broken as (select ledger.verify_chain(1, head.seq) as seq from head, args where (args.p->>'verifyChain')::boolean and head.seq is not null)
+/** The chain was verified before (in parallel chunks, audit/engine.ts): pg_temp.audit_chain holds the first broken seq, if any. */
+const AR21_CHAIN = `with ${ARGS}
 ${INSERT}
 select 'AR-21', 'CRITICAL', a.root, null, 'LEDGER', 'hash-chain', null, null, 0,
-  coalesce((select jsonb_build_array(${ev('LedgerTransaction', 't.id')}) from ledger.transaction t where t.seq = b.seq), '[]'::jsonb),
-  jsonb_build_object('check', 'HASH_CHAIN', 'firstBrokenSeq', b.seq::text)
-from broken b, args a where b.seq is not null`;
+  coalesce((select jsonb_build_array(${ev('LedgerTransaction', 't.id')}) from ledger.transaction t where t.seq = b.first_broken), '[]'::jsonb),
+  jsonb_build_object('check', 'HASH_CHAIN', 'firstBrokenSeq', b.first_broken::text)
+from pg_temp.audit_chain b, args a where b.first_broken is not null`;
 
 const AR21_BALANCE = `with ${ARGS},
+sums as (select p.transaction_id, count(*) as legs, sum(p.amount) as total from ledger.posting p group by p.transaction_id),
 tx as (
-  select t.id, t.region_code, t.fund_line, t.effective_date, s.legs, s.total
+  select t.id, t.region_code, t.fund_line, t.effective_date, coalesce(s.legs, 0) as legs, coalesce(s.total, 0) as total
   from args a join ledger.transaction t on t.region_code between a.lo and a.hi
-  cross join lateral (select count(*) as legs, coalesce(sum(p.amount), 0) as total from ledger.posting p where p.transaction_id = t.id) s
-  where to_char(t.effective_date, 'YYYY-MM') between a.m_from and a.m_to)
+  left join sums s on s.transaction_id = t.id
+  where t.effective_date between to_date(a.m_from, 'YYYY-MM') and (to_date(a.m_to, 'YYYY-MM') + interval '1 month' - interval '1 day')::date)
 ${INSERT}
 select 'AR-21', 'CRITICAL', region_code, fund_line, 'TRANSACTION', id::text, to_char(effective_date, 'YYYY-MM'), to_char(effective_date, 'YYYY-MM'), abs(total),
   jsonb_build_array(${ev('LedgerTransaction', 'id')}), jsonb_build_object('check', 'UNBALANCED', 'legs', legs, 'sumFen', total::text)
@@ -125,18 +125,26 @@ from balances where (kind = 'FUNDING_SOURCE' and balance > 0) or (kind <> 'FUNDI
  * payments (net EXPENDITURE). Plus: every posting of the ledger sums to zero.
  */
 const AR25_LOT = `with ${ARGS},
+lots as (select l.id, l.region_code, l.fund_line from args a join ledger.lot l on l.region_code between a.lo and a.hi and l.fund_line = any(a.lines)),
+credits as (
+  select p.lot_id, coalesce(sum(p.amount) filter (where t.kind in ('APPROPRIATION', 'ALLOCATION_RECEIVED')), 0) as entered,
+    coalesce(sum(p.amount) filter (where t.kind = 'RETURN'), 0) as returned_in
+  from ledger.posting p join ledger.transaction t on t.id = p.transaction_id
+  where p.account_kind = 'AVAILABLE' and p.amount > 0 group by p.lot_id),
+returned as (
+  select p.lot_id, -sum(p.amount) as returned_up from ledger.transaction t join ledger.posting p on p.transaction_id = t.id
+  where t.kind = 'RETURN' and p.account_kind = 'AVAILABLE' and p.amount < 0 group by p.lot_id),
+spent as (select p.lot_id, sum(p.amount) as spent from ledger.posting p where p.account_kind = 'EXPENDITURE' group by p.lot_id),
+allocated as (
+  select c.parent_lot_id as lot_id, sum(p.amount) as allocated
+  from ledger.transaction t join ledger.posting p on p.transaction_id = t.id and p.account_kind = 'IN_TRANSIT_DOWN' and p.amount > 0
+  join ledger.lot c on c.id = p.lot_id
+  where t.kind = 'ALLOCATION' and ${notReversed('t')} group by c.parent_lot_id),
 flows as (
-  select l.id, l.region_code, l.fund_line, s.*,
-    (select coalesce(sum(p.amount), 0) from ledger.lot c join ledger.posting p on p.lot_id = c.id and p.account_kind = 'IN_TRANSIT_DOWN' and p.amount > 0
-       join ledger.transaction t on t.id = p.transaction_id and t.kind = 'ALLOCATION'
-       where c.parent_lot_id = l.id and ${notReversed('t')}) as allocated
-  from args a join ledger.lot l on l.region_code between a.lo and a.hi and l.fund_line = any(a.lines)
-  cross join lateral (
-    select coalesce(sum(p.amount) filter (where p.account_kind = 'AVAILABLE' and p.amount > 0 and t.kind in ('APPROPRIATION', 'ALLOCATION_RECEIVED')), 0) as entered,
-      coalesce(sum(p.amount) filter (where p.account_kind = 'AVAILABLE' and p.amount > 0 and t.kind = 'RETURN'), 0) as returned_in,
-      coalesce(-sum(p.amount) filter (where p.account_kind = 'AVAILABLE' and p.amount < 0 and t.kind = 'RETURN'), 0) as returned_up,
-      coalesce(sum(p.amount) filter (where p.account_kind = 'EXPENDITURE'), 0) as spent
-    from ledger.posting p join ledger.transaction t on t.id = p.transaction_id where p.lot_id = l.id) s)
+  select l.*, coalesce(c.entered, 0) as entered, coalesce(c.returned_in, 0) as returned_in, coalesce(r.returned_up, 0) as returned_up,
+    coalesce(s.spent, 0) as spent, coalesce(x.allocated, 0) as allocated
+  from lots l left join credits c on c.lot_id = l.id left join returned r on r.lot_id = l.id
+  left join spent s on s.lot_id = l.id left join allocated x on x.lot_id = l.id)
 ${INSERT}
 select 'AR-25', 'CRITICAL', region_code, fund_line, 'LOT', id::text, null, null, allocated + spent + returned_up - entered - returned_in,
   jsonb_build_array(${ev('Lot', 'id')}),

@@ -22,18 +22,23 @@ where to_date(p.service_month, 'YYYY-MM') >= (date_trunc('month', d.death_date) 
 group by p.elder_id, p.service_month, d.event_id, d.death_date, a.p`;
 
 /** AR-03: the same payee, line, benefit and month paid more than once (reversed lines are not in audit_pay). */
-const AR03 = `with ${ARGS}
+const AR03 = `with ${ARGS},
+dup as (
+  select p.payee_type, p.payee_id, p.fund_line, p.benefit_code, p.service_month
+  from args a join pg_temp.audit_pay p on p.fund_line = any(a.lines)
+  group by p.payee_type, p.payee_id, p.fund_line, p.benefit_code, p.service_month
+  having count(*) > 1 and bool_or(p.in_scope))
 ${INSERT}
 select 'AR-03', null, coalesce(min(e.hukou_village_code), min(p.village)), p.fund_line, ${subjectType}, ${subjectId}, p.service_month, p.service_month,
   sum(p.amount) - max(p.amount),
   ${lines()},
   jsonb_build_object('benefitCode', p.benefit_code, 'lines', count(*), 'crossRegion', count(distinct p.payer) > 1,
     'payers', jsonb_agg(distinct p.payer))
-from args a
-join pg_temp.audit_pay p on p.fund_line = any(a.lines)
+from dup d
+join pg_temp.audit_pay p on p.payee_type = d.payee_type and p.payee_id = d.payee_id and p.fund_line = d.fund_line
+  and p.benefit_code = d.benefit_code and p.service_month = d.service_month
 left join registry.elder e on e.id = p.elder_id
-group by p.payee_type, p.payee_id, p.elder_id, p.fund_line, p.benefit_code, p.service_month
-having count(*) > 1 and bool_or(p.in_scope)`;
+group by p.payee_type, p.payee_id, p.elder_id, p.fund_line, p.benefit_code, p.service_month`;
 
 /** AR-04: both benefits of an exclusive pair for the same payee and month. */
 const AR04 = `with ${ARGS},
