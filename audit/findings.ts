@@ -78,8 +78,10 @@ const FINDING_COLUMNS = `s.id::text, s.rule_id as "ruleId", s.rule_version as "r
   s.created_at as "createdAt", s.status, s.condition_holds as "conditionHolds", s.status_at as "statusAt", s.dismiss_until::text as "dismissUntil",
   s.evidence_version as "evidenceVersion", s.amount_at_risk::text as "amountAtRisk", s.evidence, s.detail`;
 
-type Row = Omit<FindingRecord, 'amountAtRisk' | 'createdAt' | 'statusAt'> & { amountAtRisk: string; createdAt: Date; statusAt: Date };
-const toRecord = (r: Row): FindingRecord => ({ ...r, amountAtRisk: BigInt(r.amountAtRisk), createdAt: r.createdAt.toISOString(), statusAt: r.statusAt.toISOString() });
+/** Timestamps arrive as Date (node-postgres defaults) or as text (the server's pool parses none): both are accepted. */
+type Row = Omit<FindingRecord, 'amountAtRisk' | 'createdAt' | 'statusAt'> & { amountAtRisk: string; createdAt: Date | string; statusAt: Date | string };
+const iso = (value: Date | string) => new Date(value).toISOString();
+const toRecord = (r: Row): FindingRecord => ({ ...r, amountAtRisk: BigInt(r.amountAtRisk), createdAt: iso(r.createdAt), statusAt: iso(r.statusAt) });
 
 /** SQL conditions and parameters of a filter, inside the viewer's jurisdiction. */
 function filterSql(viewer: Viewer, filter: FindingFilter, params: unknown[]): string {
@@ -159,14 +161,14 @@ export class AuditFindings {
   }
 
   async events(findingIds: readonly string[]): Promise<Map<string, FindingEventRecord[]>> {
-    const rows = await this.sql.query<FindingEventRecord & { at: Date }>(
+    const rows = await this.sql.query<Omit<FindingEventRecord, 'at'> & { at: Date | string }>(
       `select finding_id::text as "findingId", seq, action, status, condition_holds as "conditionHolds", actor, at, run_id::text as "runId",
          reason, reference, dismiss_until::text as "dismissUntil"
        from audit.finding_event where finding_id = any($1::bigint[]) order by finding_id, seq`,
       [findingIds],
     );
     const result = new Map<string, FindingEventRecord[]>();
-    for (const r of rows) result.set(r.findingId, [...(result.get(r.findingId) ?? []), { ...r, at: r.at.toISOString() }]);
+    for (const r of rows) result.set(r.findingId, [...(result.get(r.findingId) ?? []), { ...r, at: iso(r.at) }]);
     return result;
   }
 
@@ -315,12 +317,12 @@ export async function setRuleParameter(pool: pg.Pool, viewer: Viewer, input: { r
     async (client) => {
       const region = await client.query(`select 1 from region where code = $1`, [input.regionCode]);
       if (!region.rowCount) throw new DomainError('NOT_FOUND', `no region ${input.regionCode}`, 'regionCode');
-      const { rows: [row] } = await client.query<{ id: string; recordedAt: Date }>(
+      const { rows: [row] } = await client.query<{ id: string; recordedAt: Date | string }>(
         `insert into audit.rule_parameter (rule_id, region_code, key, value, valid_from, recorded_by) values ($1, $2, $3, $4, $5, $6)
          returning id::text, recorded_at as "recordedAt"`,
         [rule.id, input.regionCode, input.key, JSON.stringify(value), input.validFrom, viewer.subject],
       );
-      return { id: row!.id, ruleId: rule.id, regionCode: input.regionCode, key: input.key, value: JSON.stringify(value), validFrom: input.validFrom, recordedBy: viewer.subject, recordedAt: row!.recordedAt };
+      return { id: row!.id, ruleId: rule.id, regionCode: input.regionCode, key: input.key, value: JSON.stringify(value), validFrom: input.validFrom, recordedBy: viewer.subject, recordedAt: new Date(row!.recordedAt) };
     },
     AS_APP_ROLE,
   );
