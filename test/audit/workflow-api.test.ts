@@ -176,3 +176,21 @@ test('the nightly scheduler: the next 02:30 in China, and a run of every city wi
   const { rows } = await live.db.pool.query(`select region_code, actor, jsonb_array_length(rules) as rules from audit.run where trigger = 'SCHEDULE'`);
   expect(rows).toEqual([{ region_code: CITY, actor: 'audit-scheduler', rules: 14 }]);
 });
+
+test('runAudit refuses bad input field by field and records nothing', async () => {
+  const runs = async () => (await live.db.pool.query(`select count(*)::int as n from audit.run`)).rows[0].n;
+  const before = await runs();
+  for (const [field, input] of [
+    ['regionCode', { regionCode: '3203', from: '2026-01', to: '2026-02' }],
+    ['from', { regionCode: CITY, from: '2026-13', to: '2026-12' }],
+    ['to', { regionCode: CITY, from: '2026-05', to: '2026-04' }],
+    ['to', { regionCode: CITY, from: '2020-01', to: '2026-12' }],
+    ['rules', { regionCode: CITY, from: '2026-01', to: '2026-02', rules: ['AR-02'] }],
+  ] as const) {
+    const res = await live.api.as('AUDITOR', CITY).gql(`mutation ($i: RunAuditInput!) { runAudit(input: $i) { id } }`, { i: input });
+    expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(res.errors![0]!.extensions!.field).toBe(field);
+  }
+  expect(errorCodes(await live.api.as('AUDITOR', CITY).gql(`mutation { runAudit(input: { regionCode: "320399999999", from: "2026-01", to: "2026-02" }) { id } }`))).toEqual(['NOT_FOUND']);
+  expect(await runs()).toBe(before);
+});
