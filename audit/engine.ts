@@ -174,15 +174,18 @@ export async function runAudit(pool: pg.Pool, input: RunInput): Promise<RunRepor
   const progress = input.onProgress ?? (() => {});
   const startedAt = new Date();
   const started = performance.now();
-  // AR-21's chain check, the longest part of a run: verified meanwhile in parallel chunks on other connections.
-  const chain = run.ruleIds.includes('AR-21') ? new LedgerQueries(pool).verify(null, null) : null;
-  chain?.catch(() => {});
+  let chain: Promise<{ firstBrokenSeq: string | null }> | null = null;
   return inTransaction(
     pool,
     async (client) => {
       const region = await client.query(`select 1 from region where code = $1`, [run.regionCode]);
       if (!region.rowCount) throw new DomainError('NOT_FOUND', `no region ${run.regionCode}`, 'regionCode');
       await client.query(`select pg_advisory_xact_lock($1, $2)`, [...AUDIT_LOCK]);
+      // AR-21's chain check, the longest part of a run: verified meanwhile in parallel chunks on other connections.
+      if (run.ruleIds.includes('AR-21')) {
+        chain = new LedgerQueries(pool).verify(null, null);
+        chain.catch(() => {});
+      }
       await ensureRuleCatalogue(client);
       const parameters = await effectiveParameters(client, run.regionCode, run.asOf, run.ruleIds);
       const { rows: [seq] } = await client.query<{ id: string }>(`select nextval('audit.run_id_seq')::text as id`);
