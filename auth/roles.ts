@@ -47,6 +47,10 @@ export const PERMISSIONS = [
   'audit:export',
   /** Override a rule parameter for a region (appended with a validity date). */
   'audit:configure',
+  /** Download ledger bundles (JSON Lines for the offline verifier) of regions in scope; each export is access-logged. */
+  'ledger:export',
+  /** Submit a witness's cosignature of a checkpoint (the witness key, not the token, is what the cosignature proves). */
+  'ledger:cosign',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -61,8 +65,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   // 村(居)委会: front-line verification in their village; no money, no health data.
   VILLAGE_VERIFIER: [...READ, 'registry:verify'],
   // 审计: reads everything in scope, changes nothing in the ledger or registry; may unmask with a reason (logged);
-  // runs the audit rules and confirms or dismisses findings (the audited region answers them).
-  AUDITOR: [...READ, 'personal:unmask', 'health:read', 'ledger:read', 'ledger:verify', 'access-log:read', 'audit:read', 'audit:run', 'audit:judge', 'audit:export'],
+  // runs the audit rules and confirms or dismisses findings (the audited region answers them); exports ledger bundles, cosigns.
+  AUDITOR: [...READ, 'personal:unmask', 'health:read', 'ledger:read', 'ledger:verify', 'access-log:read', 'ledger:export', 'ledger:cosign', 'audit:read', 'audit:run', 'audit:judge', 'audit:export'],
   // A county system's machine credential: hierarchy and registry, masked, read-only.
   SYSTEM_CLIENT: READ,
 };
