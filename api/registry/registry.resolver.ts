@@ -592,14 +592,14 @@ export class RegistryResolver {
   @Mutation(() => Facility, { description: 'Register a facility (registry:write in its village).' })
   async registerFacility(@Arg('input', () => RegisterFacilityInput) input: RegisterFacilityInput, @Ctx() ctx: Context): Promise<Facility> {
     ctx.viewer.require('registry:write');
-    ctx.viewer.requireInScope(input.villageCode, 'village');
+    ctx.viewer.requireInScope(v.villageCode(input.villageCode, 'villageCode'), 'village');
     return Facility.from(await ctx.registry.registerFacility(input, ctx.viewer.subject));
   }
 
   @Mutation(() => Facility, { description: 'Change a facility (registry:write).' })
   async updateFacility(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateFacilityInput) input: UpdateFacilityInput, @Ctx() ctx: Context): Promise<Facility> {
     const f = await facilityRecord(ctx, id, 'id', 'registry:write');
-    if (input.villageCode != null) ctx.viewer.requireInScope(input.villageCode, 'village');
+    if (input.villageCode != null) ctx.viewer.requireInScope(v.villageCode(input.villageCode, 'villageCode'), 'village');
     return Facility.from(await ctx.registry.updateFacility(f.id, input, ctx.viewer.subject));
   }
 
@@ -618,8 +618,9 @@ export class RegistryResolver {
   @Mutation(() => Caregiver, { description: 'Register a caregiver (registry:write in the region).' })
   async registerCaregiver(@Arg('input', () => RegisterCaregiverInput) input: RegisterCaregiverInput, @Ctx() ctx: Context): Promise<Caregiver> {
     ctx.viewer.require('registry:write');
-    ctx.viewer.requireInScope(input.regionCode, 'region');
-    return Caregiver.from(await ctx.registry.registerCaregiver(input, ctx.viewer.subject));
+    const regionCode = v.regionCode(input.regionCode, 'regionCode');
+    ctx.viewer.requireInScope(regionCode, 'region');
+    return Caregiver.from(await ctx.registry.registerCaregiver({ ...input, regionCode }, ctx.viewer.subject));
   }
 
   @Mutation(() => StaffAssignment, { description: 'Assign a caregiver to a facility for a month (registry:write; both in your jurisdiction).' })
