@@ -8,6 +8,7 @@ import * as rules from '../platform/validate.js';
 export const {
   bad,
   isoDate,
+  isoDateTime,
   optionalDate,
   month,
   text,

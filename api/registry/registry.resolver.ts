@@ -524,12 +524,9 @@ export class RegistryResolver {
       entityType = decoded.type;
       entityId = decoded.key;
     }
-    const ts = (value: string | null | undefined, field: string) => {
-      if (value == null) return null;
-      if (Number.isNaN(Date.parse(value))) throw badUserInput(`${field} must be an ISO-8601 date-time`, field);
-      return value;
-    };
-    const query = { scopePrefix: ctx.viewer.scopePrefix, subject: filter?.subject ?? null, entityType, entityId, from: ts(filter?.from, 'filter.from'), to: ts(filter?.to, 'filter.to') };
+    const ts = (value: string | null | undefined, field: string) => (value == null ? null : v.isoDateTime(value, field));
+    const subject = filter?.subject == null ? null : v.text(filter.subject, 'filter.subject', 200);
+    const query = { scopePrefix: ctx.viewer.scopePrefix, subject, entityType, entityId, from: ts(filter?.from, 'filter.from'), to: ts(filter?.to, 'filter.to') };
     const rows = resolved.first === 0 ? [] : await ctx.registry.accessLog(query, resolved);
     return AccessLogConnectionTypes.build(rows.map(AccessLogEntry.from), resolved, (e) => e.recordId, () => ctx.registry.countAccessLog(query));
   }
