@@ -31,6 +31,12 @@ export interface Pools {
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 
+/** What values are drawn from, and how often (per 100 values) one is hostile. */
+export interface Gen {
+  pools: Pools;
+  hostilePercent: number;
+}
+
 /** Strings every text argument should survive. */
 export const HOSTILE_STRINGS: string[] = [
   '', ' ', '\u0000', 'a\u0000b', 'k-\ud800', '\udc00x', 'a\ud800b', '\ud83d', '😀\u0000', '\n', '\t\r', '\u007f', '\u202e反',
@@ -52,7 +58,7 @@ const HOSTILE_INTS = [0, -1, 1, 2147483647, -2147483648, 101, 501, 10001, 1900, 
 const HOSTILE_NUMBERS = [1.5, 1e5, 9007199254740993, -0, 1e308];
 
 /** A hostile value for a type: mostly of the type's own JSON shape, sometimes of another one. */
-function hostileFor(type: GraphQLInputType, depth: number, pools: Pools): fc.Arbitrary<unknown> {
+function hostileFor(type: GraphQLInputType, depth: number, g: Gen): fc.Arbitrary<unknown> {
   const named = getNamedType(type);
   const shapes: fc.Arbitrary<unknown>[] = [fc.constantFrom(...HOSTILE_STRINGS), fc.string({ unit: 'binary', maxLength: 40 })];
   if (isScalarType(named) && (named.name === 'Int' || named.name === 'Float')) shapes.push(fc.constantFrom(...HOSTILE_INTS), fc.integer());
@@ -60,14 +66,24 @@ function hostileFor(type: GraphQLInputType, depth: number, pools: Pools): fc.Arb
   if (isEnumType(named)) shapes.push(fc.constant('NOT_A_VALUE'), fc.constant(named.getValues()[0]!.value.toLowerCase()));
   const list = getNullableType(type);
   if (isListType(list)) {
-    shapes.push(fc.constant([]), fc.array(valueFor(list.ofType as GraphQLInputType, 'item', depth + 1, pools), { minLength: 101, maxLength: 101 }));
+    shapes.push(fc.constant([]), fc.array(valueFor(list.ofType as GraphQLInputType, 'item', depth + 1, g), { minLength: 101, maxLength: 101 }));
   }
   shapes.push(fc.constantFrom<unknown>(null, true, 12, { unexpected: 1 }, []));
   return fc.oneof(...shapes);
 }
 
+const ID_TYPE_BY_NAME: Record<string, string> = { allocation: 'LedgerTransaction', transaction: 'LedgerTransaction', reverses: 'LedgerTransaction' };
+
+/** An id of the type the name says (elderId → Elder, allocationId → LedgerTransaction), else of any type. */
+function idFor(name: string, pools: Pools): fc.Arbitrary<string> {
+  const stem = name.replace(/Ids?$/, '');
+  const type = ID_TYPE_BY_NAME[stem] ?? stem.charAt(0).toUpperCase() + stem.slice(1);
+  const typed = pools.ids.filter((id) => Buffer.from(id, 'base64url').toString('utf8').startsWith(`${type}:`));
+  return fc.constantFrom(...(typed.length ? typed : pools.ids));
+}
+
 /** A plausible value for a scalar, by its type and by what its name says. */
-function plausibleScalar(scalar: string, name: string, pools: Pools): fc.Arbitrary<unknown> {
+function plausibleScalar(scalar: string, name: string, g: Gen): fc.Arbitrary<unknown> {
   const n = name.toLowerCase();
   if (scalar === 'Boolean') return fc.boolean();
   if (scalar === 'Int' || scalar === 'Float') {
@@ -78,50 +94,49 @@ function plausibleScalar(scalar: string, name: string, pools: Pools): fc.Arbitra
     return fc.integer({ min: 0, max: 4 });
   }
   if (scalar === 'Money') return fc.constantFrom('1', '100', '2500', '0');
-  if (scalar === 'ID') return fc.constantFrom(...pools.ids);
+  if (scalar === 'ID' || (n.endsWith('id') && n !== 'payeeid')) return idFor(name, g.pools);
   // String: what the name says it is.
-  if (n.includes('village')) return fc.constantFrom(...pools.villageCodes);
-  if (n.includes('regioncode') || n === 'code' || n === 'within' || n === 'parentcode') return fc.constantFrom(...pools.regionCodes);
+  if (n.includes('village')) return fc.constantFrom(...g.pools.villageCodes);
+  if (n.includes('regioncode') || n === 'code' || n === 'within' || n === 'parentcode') return fc.constantFrom(...g.pools.regionCodes);
   if (n === 'month' || n.endsWith('month')) return fc.constantFrom('2026-03', '2026-01', '2025-12');
   if (n.endsWith('date') || n.endsWith('on') || n === 'asof' || n === 'from' || n === 'to' || n.startsWith('effective') || n.startsWith('valid') || n.endsWith('since') || n.endsWith('until')) {
     return fc.constantFrom('2026-03-15', '2026-03-01', '1950-05-05');
   }
   if (n === 'idempotencykey') return fc.uuid().map((u) => `fuzz-${u}`);
-  if (n === 'idnumber') return fc.constantFrom(...pools.idNumbers);
-  if (n === 'payeeid') return fc.constantFrom(...pools.payeeIds);
+  if (n === 'idnumber') return fc.constantFrom(...g.pools.idNumbers);
+  if (n === 'payeeid') return fc.constantFrom(...g.pools.payeeIds);
   if (n === 'fundline') return fc.constantFrom('SENIOR_ALLOWANCE', 'OPERATIONS');
   if (n === 'benefitcode') return fc.constant('SA_MONTHLY');
   if (n === 'phone') return fc.constant('13800001234');
   if (n === 'name' || n.endsWith('name')) return fc.constantFrom('张三', '王秀英');
   if (n.includes('reason') || n === 'memo' || n === 'documentno') return fc.constantFrom('核对补贴发放', '苏财社〔2026〕3号');
   if (n === 'fromseq' || n === 'toseq') return fc.constantFrom('1', '2', '5');
-  if (n === 'after') return fc.constantFrom(...pools.ids);
-  if (n === 'id' || n.endsWith('id')) return fc.constantFrom(...pools.ids);
-  return fc.oneof(fc.constantFrom(...pools.codes), fc.constant('测试'));
+  if (n === 'after') return fc.constantFrom(...g.pools.ids);
+  return fc.oneof(fc.constantFrom(...g.pools.codes), fc.constant('测试'));
 }
 
-/** Plausible values, and one time in five a hostile one, for any input type (recursively). */
-export function valueFor(type: GraphQLInputType, name: string, depth: number, pools: Pools): fc.Arbitrary<unknown> {
+/** Plausible values, and now and then (g.hostilePercent) a hostile one, for any input type (recursively). */
+export function valueFor(type: GraphQLInputType, name: string, depth: number, g: Gen): fc.Arbitrary<unknown> {
   const nullable = !isNonNullType(type);
   const inner = getNullableType(type) as GraphQLInputType;
   let plausible: fc.Arbitrary<unknown>;
   if (isListType(inner)) {
-    plausible = depth > 3 ? fc.constant([]) : fc.array(valueFor(inner.ofType as GraphQLInputType, name, depth + 1, pools), { maxLength: 3 });
+    plausible = depth > 3 ? fc.constant([]) : fc.array(valueFor(inner.ofType as GraphQLInputType, name, depth + 1, g), { maxLength: 3 });
   } else if (isInputObjectType(inner)) {
-    plausible = depth > 3 ? fc.constant({}) : objectFor(Object.values(inner.getFields()), depth + 1, pools);
+    plausible = depth > 3 ? fc.constant({}) : objectFor(Object.values(inner.getFields()), depth + 1, g);
   } else if (isEnumType(inner)) {
     plausible = fc.constantFrom(...inner.getValues().map((v) => v.name));
   } else {
-    plausible = plausibleScalar(inner.name, name, pools);
+    plausible = plausibleScalar(inner.name, name, g);
   }
-  const options = [{ weight: 8, arbitrary: plausible }, { weight: 2, arbitrary: hostileFor(type, depth, pools) }];
-  if (nullable) options.push({ weight: 1, arbitrary: fc.constant(null) });
+  const options = [{ weight: 100 - g.hostilePercent, arbitrary: plausible }, { weight: g.hostilePercent, arbitrary: hostileFor(type, depth, g) }];
+  if (nullable) options.push({ weight: 5, arbitrary: fc.constant(null) });
   return fc.oneof(...options);
 }
 
 /** An object of argument (or input-field) values: required ones always, optional ones sometimes. */
-export function objectFor(fields: readonly { name: string; type: GraphQLInputType }[], depth: number, pools: Pools): fc.Arbitrary<Record<string, unknown>> {
-  const entries = Object.fromEntries(fields.map((f) => [f.name, valueFor(f.type, f.name, depth, pools)]));
+export function objectFor(fields: readonly { name: string; type: GraphQLInputType }[], depth: number, g: Gen): fc.Arbitrary<Record<string, unknown>> {
+  const entries = Object.fromEntries(fields.map((f) => [f.name, valueFor(f.type, f.name, depth, g)]));
   const requiredKeys = fields.filter((f) => isNonNullType(f.type)).map((f) => f.name);
   return fc.record(entries, { requiredKeys });
 }

@@ -6,7 +6,7 @@
  * table of any non-system schema. Bounded in time (FUZZ_SECONDS, default 45); FUZZ_SEED replays a run.
  */
 import fc from 'fast-check';
-import { getNamedType, isEnumType, isScalarType, type GraphQLField, type GraphQLSchema } from 'graphql';
+import { getNamedType, isObjectType, type GraphQLField, type GraphQLNamedType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { createSchema } from '../../api/schema.js';
 import { toGlobalId } from '../../api/relay.js';
 import { Ledger } from '../../ledger/ledger.js';
@@ -18,7 +18,7 @@ import { DEFAULT_LIMITS } from '../../api/hardening.js';
 import { createTestDatabase, firstRegionBelow, type TestDatabase } from '../support/database.js';
 import { authHeader, TEST_JWT_SECRET, type GraphQLResponse, type TestApi } from '../support/api.js';
 import { idNumber, registerElder, registerFacility } from '../registry/support.js';
-import { objectFor, type Pools } from './arbitraries.js';
+import { objectFor, type Gen, type Pools } from './arbitraries.js';
 
 /** The server's error log, kept so that a failure shows the internal error behind INTERNAL_SERVER_ERROR. */
 const serverErrors: string[] = [];
@@ -111,25 +111,63 @@ async function buildFingerprintSql(): Promise<string> {
   return rows.map((r) => `select '${r.schema}.${r.table}' as t, count(*)::text as n from "${r.schema}"."${r.table}"`).join(' union all ');
 }
 
+type Field = GraphQLField<unknown, unknown>;
+
+/**
+ * One operation and the fields with arguments it can select (those of its result type, and of the
+ * `nodes` of a connection), whose arguments are fuzzed too: `elder(id:) { age(asOf:) }`.
+ */
 interface Operation {
   kind: 'query' | 'mutation';
-  field: GraphQLField<unknown, unknown>;
+  field: Field;
+  /** Path of object fields to the selected field with arguments, e.g. ['nodes', 'age']. */
+  nested: { path: string[]; field: Field }[];
+}
+
+const fieldsWithArgs = (type: GraphQLNamedType) => (isObjectType(type) ? Object.values(type.getFields()).filter((f) => f.args.length > 0) : []);
+
+function nestedOf(type: GraphQLNamedType): Operation['nested'] {
+  const direct = fieldsWithArgs(type).map((field) => ({ path: [field.name], field }));
+  const nodes = isObjectType(type) ? type.getFields().nodes : undefined;
+  const inNodes = nodes ? fieldsWithArgs(getNamedType(nodes.type)).map((field) => ({ path: ['nodes', field.name], field })) : [];
+  return [...direct, ...inNodes];
 }
 
 function operationsOf(schema: GraphQLSchema): Operation[] {
-  const of = (kind: Operation['kind'], type: ReturnType<GraphQLSchema['getQueryType']>) =>
-    Object.values(type?.getFields() ?? {}).map((field) => ({ kind, field }));
+  const of = (kind: Operation['kind'], type: GraphQLObjectType | null | undefined) =>
+    Object.values(type?.getFields() ?? {}).map((field) => ({ kind, field, nested: nestedOf(getNamedType(field.type)) }));
   return [...of('query', schema.getQueryType()), ...of('mutation', schema.getMutationType())];
 }
 
-/** The document of one operation: every argument a variable, the smallest selection its type allows. */
-function documentOf({ kind, field }: Operation, present: string[]): string {
+const call = (field: Field, present: string[], prefix: string) => {
   const args = field.args.filter((a) => present.includes(a.name));
-  const definitions = args.map((a) => `$${a.name}: ${String(a.type)}`).join(', ');
-  const call = args.length ? `(${args.map((a) => `${a.name}: $${a.name}`).join(', ')})` : '';
-  const named = getNamedType(field.type);
-  const selection = isScalarType(named) || isEnumType(named) ? '' : ' { __typename }';
-  return `${kind} Fuzz${definitions ? `(${definitions})` : ''} { ${field.name}${call}${selection} }`;
+  return { args, text: args.length ? `(${args.map((a) => `${a.name}: $${prefix}${a.name}`).join(', ')})` : '' };
+};
+
+/** The selection of a nested field with arguments at `path`, with __typename around it. */
+function selectionAt(path: string[], text: string): string {
+  const [head, ...rest] = path;
+  return rest.length ? `{ __typename ${head} ${selectionAt(rest, text)} }` : `{ __typename ${text} }`;
+}
+
+/**
+ * The document of one request: every argument a variable; the smallest selection the result type
+ * allows, or the chosen nested field with arguments (its variables prefixed n_).
+ */
+function documentOf(op: Operation, present: string[], nested: { index: number; present: string[] } | null): string {
+  const root = call(op.field, present, '');
+  const definitions = root.args.map((a) => `$${a.name}: ${String(a.type)}`);
+  const named = getNamedType(op.field.type);
+  let selection = isObjectType(named) || !('serialize' in named) ? ' { __typename }' : '';
+  const chosen = nested ? op.nested[nested.index] : undefined;
+  if (chosen && nested) {
+    const inner = call(chosen.field, nested.present, 'n_');
+    definitions.push(...inner.args.map((a) => `$n_${a.name}: ${String(a.type)}`));
+    const leaf = getNamedType(chosen.field.type);
+    const leafSelection = isObjectType(leaf) || !('serialize' in leaf) ? ' { __typename }' : '';
+    selection = ` ${selectionAt(chosen.path, `${chosen.field.name}${inner.text}${leafSelection}`)}`;
+  }
+  return `${op.kind} Fuzz${definitions.length ? `(${definitions.join(', ')})` : ''} { ${op.field.name}${root.text}${selection} }`;
 }
 
 const CALLERS: { role: Role; jurisdiction: () => string }[] = [
@@ -161,28 +199,40 @@ test(
     const operations = operationsOf(schema);
     const headers = await Promise.all(CALLERS.map((c) => authHeader(c.role, c.jurisdiction())));
     const callFor = (role: number) => (query: string, variables: Record<string, unknown>) => send(live.url, headers[role]!, query, variables);
-    const perOperation = operations.map((op) => objectFor(op.field.args, 0, pools));
+    // Three temperaments: mostly plausible (reaching the deep rules), mixed, and mostly hostile.
+    const gens: Gen[] = [2, 10, 35].map((hostilePercent) => ({ pools, hostilePercent }));
+    const argsOf = (field: Field) => fc.oneof(...gens.map((g) => objectFor(field.args, 0, g)));
     const seen = { requests: 0, rejected: 0, ok: 0 };
     const deadline = Date.now() + SECONDS * 1000;
+    const codes = new Map<string, number>();
+    let last: string | null = null; // the fingerprint after the previous request, when known
 
-    const request = fc.integer({ min: 0, max: operations.length - 1 }).chain((index) =>
-      fc.record({ index: fc.constant(index), role: fc.integer({ min: 0, max: CALLERS.length - 1 }), variables: perOperation[index]! }),
-    );
+    const request = fc.integer({ min: 0, max: operations.length - 1 }).chain((index) => {
+      const op = operations[index]!;
+      const nested = op.nested.length
+        ? fc.option(fc.integer({ min: 0, max: op.nested.length - 1 }).chain((n) => fc.record({ n: fc.constant(n), args: argsOf(op.nested[n]!.field) })), { freq: 2 })
+        : fc.constant(null);
+      return fc.record({ index: fc.constant(index), role: fc.integer({ min: 0, max: CALLERS.length - 1 }), args: argsOf(op.field), nested });
+    });
     await fc.assert(
-      fc.asyncProperty(request, async ({ index, role, variables }) => {
+      fc.asyncProperty(request, async ({ index, role, args, nested }) => {
         if (Date.now() > deadline) return true; // the time bound: remaining runs are skipped
         const op = operations[index]!;
-        const query = documentOf(op, Object.keys(variables));
-        const before = await fingerprint();
+        const query = documentOf(op, Object.keys(args), nested ? { index: nested.n, present: Object.keys(nested.args) } : null);
+        const variables = { ...args, ...Object.fromEntries(Object.entries(nested?.args ?? {}).map(([k, v]) => [`n_${k}`, v])) };
+        const before = last ?? (await fingerprint());
+        last = null;
         serverErrors.length = 0;
         const response = await callFor(role)(query, variables);
         seen.requests++;
         const problems = problemsOf(response, JSON.stringify(response));
+        for (const e of response.errors ?? []) codes.set(`${e.extensions?.code}`, (codes.get(`${e.extensions?.code}`) ?? 0) + 1);
         const rejected = !!response.errors?.length && (response.data?.[op.field.name] ?? null) === null;
         if (rejected) {
           seen.rejected++;
           const after = await fingerprint();
           if (after !== before) problems.push(`a rejected ${op.kind} wrote rows: ${diff(before, after)}`);
+          last = after;
         } else seen.ok++;
         if (problems.length) {
           const logged = serverErrors.map((line) => JSON.parse(line) as { err?: { message?: string; stack?: string } });
@@ -203,7 +253,7 @@ test(
         },
       },
     );
-    if (process.env.FUZZ_VERBOSE) console.log(`fuzz: ${seen.requests} requests over ${operations.length} operations, ${seen.rejected} rejected, ${seen.ok} answered`);
+    if (process.env.FUZZ_VERBOSE) console.log(`fuzz: ${seen.requests} requests over ${operations.length} operations, ${seen.rejected} rejected, ${seen.ok} answered; error codes ${JSON.stringify([...codes])}`);
     // The run must have reached every operation and both outcomes, or it proved little.
     expect(seen.requests).toBeGreaterThan(operations.length * 3);
     expect(seen.rejected).toBeGreaterThan(0);
