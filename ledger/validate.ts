@@ -19,14 +19,18 @@ function ledgerRule<A extends unknown[], R>(rule: (...args: A) => R): (...args: 
   };
 }
 
-/** Identifiers and names (idempotency key, payee id, actor): one line, no personal-data check (they are keys, not prose). */
-export const requireText = ledgerRule((value: unknown, field: string, max: number) => rules.text(value, field, max));
+/**
+ * Identifiers and names (idempotency key, payee id, actor): no personal-data check (they are keys,
+ * not prose). Ledger text has always been allowed tabs and line breaks (the hash chain is tested
+ * with them); other control characters are refused.
+ */
+export const requireText = ledgerRule((value: unknown, field: string, max: number) => rules.text(value, field, max, { multiline: true }));
 /** Free text kept for ever in the hash chain (memo, document number, reason): no ID or phone numbers. */
 export const freeText = ledgerRule((value: unknown, field: string, max: number) => rules.freeText(value, field, max, { multiline: true }));
 export const optionalFreeText = ledgerRule((value: unknown, field: string, max: number) => rules.optionalFreeText(value, field, max, { multiline: true }));
-/** A document number (文号): one line, no personal data. */
-export const documentNo = ledgerRule((value: unknown, field: string) => rules.freeText(value, field, 100));
-export const optionalDocumentNo = ledgerRule((value: unknown, field: string) => rules.optionalFreeText(value, field, 100));
+/** A document number (文号): no personal data. */
+export const documentNo = ledgerRule((value: unknown, field: string) => rules.freeText(value, field, 100, { multiline: true }));
+export const optionalDocumentNo = ledgerRule((value: unknown, field: string) => rules.optionalFreeText(value, field, 100, { multiline: true }));
 export const isoDate = ledgerRule(rules.isoDate);
 export const month = ledgerRule(rules.month);
 export const oneOf = ledgerRule(rules.oneOf) as <T extends string>(value: unknown, allowed: readonly T[], field: string) => T;

@@ -589,14 +589,14 @@ export class RegistryResolver {
   @Mutation(() => Facility, { description: 'Register a facility (registry:write in its village).' })
   async registerFacility(@Arg('input', () => RegisterFacilityInput) input: RegisterFacilityInput, @Ctx() ctx: Context): Promise<Facility> {
     ctx.viewer.require('registry:write');
-    ctx.viewer.requireInScope(v.villageCode(input.villageCode, 'villageCode'), 'village');
+    ctx.viewer.requireInScope(input.villageCode, 'village');
     return Facility.from(await ctx.registry.registerFacility(input, ctx.viewer.subject));
   }
 
   @Mutation(() => Facility, { description: 'Change a facility (registry:write).' })
   async updateFacility(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateFacilityInput) input: UpdateFacilityInput, @Ctx() ctx: Context): Promise<Facility> {
     const f = await facilityRecord(ctx, id, 'id', 'registry:write');
-    if (input.villageCode != null) ctx.viewer.requireInScope(v.villageCode(input.villageCode, 'villageCode'), 'village');
+    if (input.villageCode != null) ctx.viewer.requireInScope(input.villageCode, 'village');
     return Facility.from(await ctx.registry.updateFacility(f.id, input, ctx.viewer.subject));
   }
 
