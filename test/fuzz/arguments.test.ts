@@ -227,7 +227,10 @@ test(
         seen.requests++;
         const problems = problemsOf(response, JSON.stringify(response));
         for (const e of response.errors ?? []) codes.set(`${e.extensions?.code}`, (codes.get(`${e.extensions?.code}`) ?? 0) + 1);
-        const rejected = !!response.errors?.length && (response.data?.[op.field.name] ?? null) === null;
+        // Rejected: refused before or by the operation itself (no path: parse, validation, variables;
+        // or an error at the root field). An error in a nested field does not undo the work of its
+        // parent (a committed payment, a logged look-up), so it does not count.
+        const rejected = (response.errors ?? []).some((e) => !e.path || (e.path.length === 1 && e.path[0] === op.field.name));
         if (rejected) {
           seen.rejected++;
           const after = await fingerprint();
