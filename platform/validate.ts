@@ -133,10 +133,14 @@ const DATE_TIME = /^([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ]([0-9]{2}):([0-9]{2})(?::
 /**
  * A point in time: a date of the one date rule, optionally with a time HH:MM[:SS[.ffffff]] and an
  * offset (Z or ±HH:MM); without an offset PostgreSQL reads it in the server's time zone.
+ * `requireOffset`: the time and its offset are required (a recorded instant).
  */
-export function isoDateTime(value: unknown, field: string): string {
+export function isoDateTime(value: unknown, field: string, options: { requireOffset?: boolean } = {}): string {
   const m = typeof value === 'string' ? DATE_TIME.exec(value) : null;
-  if (!m) throw bad(`${field} must be an ISO 8601 date or date-time, e.g. 2026-03-01T08:00:00+08:00`, field);
+  if (!m || (options.requireOffset && !m[5])) {
+    const what = options.requireOffset ? 'an ISO 8601 date-time with an offset' : 'an ISO 8601 date or date-time';
+    throw bad(`${field} must be ${what}, e.g. 2026-03-01T08:00:00+08:00`, field);
+  }
   isoDate(m[1], field);
   const [hour, minute, second, offsetHour, offsetMinute] = [m[2], m[3], m[4], m[6], m[7]].map((part) => Number(part ?? 0));
   if (hour! > 23 || minute! > 59 || second! > 59 || offsetHour! > 14 || offsetMinute! > 59) throw bad(`${field} is not a valid time of day`, field);

@@ -1250,13 +1250,9 @@ export class RegistryService {
   }
 }
 
+/** A point in time with its offset (2026-11-23T09:30:00+08:00), by the one date rule (no 2026-02-30T…, which Date would roll over). */
 function timestamp(value: unknown, field: string): Date {
-  if (typeof value !== 'string' || !/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})$/.test(value)) {
-    throw v.bad(`${field} must be an ISO-8601 date-time with an offset (2026-11-23T09:30:00+08:00)`, field);
-  }
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw v.bad(`${field} is not a valid date-time`, field);
-  return date;
+  return new Date(v.isoDateTime(value, field, { requireOffset: true }));
 }
 
 export function staffingOf(facilityId: string, month: string, residents: number, caregivers: number, certified: number): StaffingRecord {

@@ -664,7 +664,8 @@ export class RegistryResolver {
     const reach = ctx.viewer.scopePrefix.length > 6 ? ctx.viewer.scopePrefix.slice(0, 6) : ctx.viewer.scopePrefix;
     if (!provider.villageCode.startsWith(reach)) throw forbidden(`facility ${facilityNo(provider.id)} is outside the county or jurisdiction you record services for`);
     const facilityId = provider.id;
-    if (input.unitPrice != null && !/^[0-9]{1,12}$/.test(input.unitPrice)) throw badUserInput('unitPrice must be fen as a string of digits', 'unitPrice');
+    // The Money rule (api/scalars.ts), on a field typed String: digits, no superfluous leading zeros.
+    if (input.unitPrice != null && !/^(0|[1-9][0-9]{0,11})$/.test(input.unitPrice)) throw badUserInput('unitPrice must be fen as a string of digits without leading zeros', 'unitPrice');
     return ServiceRecord.from(
       await ctx.registry.recordService(
         { ...input, elderId: e.id, facilityId, unitPriceFen: input.unitPrice == null ? null : BigInt(input.unitPrice) },

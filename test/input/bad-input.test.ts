@@ -168,3 +168,17 @@ test('every region-code argument accepts the same forms (12 digits or the 2/4/6/
   const facility = await registerFacility(live.api, { name: '敬老院', villageCode: village });
   expect(facility.registryNo).toMatch(/^F/);
 });
+
+test('a recorded instant follows the same date rule: recordService(startedAt: "2026-02-30T…") is refused, not rolled over to March', async () => {
+  const elder = await registerElder(live.api, { idNumber: idNumber('1944-06-15', 'MALE', '320321'), name: '李四', hukouVillageCode: village });
+  const home = await registerFacility(live.api, { name: '日间照料中心', villageCode: village });
+  const service = (startedAt: string, unitPrice = '800') =>
+    live.api.gql(`mutation ($i: RecordServiceInput!) { recordService(input: $i) { id startedAt } }`, {
+      i: { elderId: elder.id, facilityId: home.id, serviceType: 'MEAL', startedAt, subsidised: true, unitPrice },
+    });
+  for (const bad of ['2026-02-30T11:30:00+08:00', '2026-03-05T24:00:00+08:00', '0000-01-01T00:00:00Z', '2026-03-05', '+002026-03-05T11:30:00Z']) {
+    expectBadInput(await service(bad), 'startedAt');
+  }
+  expectBadInput(await service('2026-03-05T11:30:00+08:00', '0800'), 'unitPrice');
+  expect((await service('2026-03-05T11:30:00+08:00')).errors).toBeUndefined();
+});
