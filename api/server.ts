@@ -21,6 +21,7 @@ import { createSchema } from './schema.js';
 import { requireAuthenticationPlugin, viewerFromHeader } from './auth.js';
 import { keySetFromConfig, type KeySet } from '../auth/tokens.js';
 import { armor, complexityPlugin, limitsFromEnv, rateLimiter, type Limits } from './hardening.js';
+import { variableErrorFieldsPlugin } from './variable-errors.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -120,6 +121,7 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production, 
       ApolloServerPluginCacheControlDisabled(),
       landingPagePlugin(),
       requestLogPlugin(log),
+      variableErrorFieldsPlugin<Context>(),
       requireAuthenticationPlugin(),
       ...(protection.plugins as ApolloServerPlugin<Context>[]),
       complexityPlugin<Context>(schema, limits),

@@ -235,7 +235,10 @@ test(
         const response = await callFor(role)(query, variables);
         seen.requests++;
         const problems = problemsOf(response, JSON.stringify(response));
-        for (const e of response.errors ?? []) codes.set(`${e.extensions?.code}`, (codes.get(`${e.extensions?.code}`) ?? 0) + 1);
+        for (const e of response.errors ?? []) {
+          const label = process.env.FUZZ_VERBOSE === 'fields' ? `${op.field.name}:${e.extensions?.code}:${e.extensions?.field ?? ''}` : `${e.extensions?.code}`;
+          codes.set(label, (codes.get(label) ?? 0) + 1);
+        }
         // Rejected: refused before or by the operation itself (no path: parse, validation, variables;
         // or an error at the root field). An error in a nested field does not undo the work of its
         // parent (a committed payment, a logged look-up), so it does not count.

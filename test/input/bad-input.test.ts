@@ -182,3 +182,17 @@ test('a recorded instant follows the same date rule: recordService(startedAt: "2
   expectBadInput(await service('2026-03-05T11:30:00+08:00', '0800'), 'unitPrice');
   expect((await service('2026-03-05T11:30:00+08:00')).errors).toBeUndefined();
 });
+
+test('a variable of the wrong JSON type, a missing or unknown input field name the field too', async () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [{ i: payment({ memo: 12 }) }, 'memo'],
+    [{ i: payment({ payeeType: 'NOBODY' }) }, 'payeeType'],
+    [{ i: payment({ unexpected: 1 }) }, 'unexpected'],
+    [{ i: Object.fromEntries(Object.entries(payment()).filter(([k]) => k !== 'payeeId')) }, 'payeeId'],
+    [{}, 'input'],
+  ];
+  for (const [variables, field] of cases) expectBadInput(await live.api.gql(DISBURSE, variables), field);
+  expectBadInput(await live.api.gql(BATCH, { l: [payment(), payment({ amount: true })] }), 'lines.1.amount');
+  expectBadInput(await live.api.gql(`query ($f: TransactionFilter) { transactions(filter: $f) { totalCount } }`, { f: { kind: 'nope' } }), 'filter.kind');
+  expectBadInput(await live.api.gql(`query ($m: String) { balances(regionCode: "${CITY}", asOf: $m) { accountKind } }`, { m: 20260301 }), 'asOf');
+});
