@@ -184,6 +184,10 @@ function problemsOf(response: GraphQLResponse, raw: string): string[] {
   if (response.status >= 500) problems.push(`HTTP ${response.status}`);
   for (const error of response.errors ?? []) {
     if (!error.extensions?.code || error.extensions.code === 'INTERNAL_SERVER_ERROR') problems.push(`code ${String(error.extensions?.code)}: ${error.message}`);
+    // Bad input names its field (graphql-js's "too many errors" is about the whole request).
+    if (error.extensions?.code === 'BAD_USER_INPUT' && !error.extensions.field && !/^Too many errors processing variables/.test(error.message)) {
+      problems.push(`BAD_USER_INPUT without extensions.field: ${error.message.slice(0, 300)}`);
+    }
   }
   const errorsText = JSON.stringify(response.errors ?? []);
   if (LEAK.test(errorsText)) problems.push(`internal detail in errors: ${errorsText.slice(0, 300)}`);
