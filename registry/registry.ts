@@ -411,7 +411,7 @@ export class RegistryService {
   async endCategory(input: { membershipId: string; endedOn: string; reason: string }, actor: string): Promise<CategoryMembershipRecord> {
     const id = v.recordId(input.membershipId, 'membershipId');
     const endedOn = v.isoDate(input.endedOn, 'endedOn');
-    const reason = v.freeText(input.reason, 'reason', 500, { multiline: true });
+    const reason = v.freeText(input.reason, 'reason', 500);
     await this.tx(async (client) => {
       const m = await this.one<{ validFrom: string; validTo: string | null }>(
         client,
@@ -599,7 +599,7 @@ export class RegistryService {
     actor: Actor,
     scopePrefix: string,
   ): Promise<Map<string, Partial<ElderClear>>> {
-    const why = v.freeText(reason, 'reason', 500, { multiline: true });
+    const why = v.freeText(reason, 'reason', 500);
     if (!fields.length) throw v.bad('no personal field requested', 'fields');
     const rows = await this.tx(async (client) => {
       await this.requireUnmaskQuota(client, actor.subject, elderIds.length);
@@ -646,7 +646,7 @@ export class RegistryService {
   }
 
   async unmaskCaregivers(ids: readonly string[], reason: string, actor: Actor, scopePrefix: string): Promise<Map<string, { name: string }>> {
-    const why = v.freeText(reason, 'reason', 500, { multiline: true });
+    const why = v.freeText(reason, 'reason', 500);
     const rows = await this.tx(async (client) => {
       await this.requireUnmaskQuota(client, actor.subject, ids.length);
       const result = await client.query<{ id: string; name_enc: Buffer; key_id: string }>(
