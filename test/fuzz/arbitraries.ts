@@ -17,7 +17,6 @@ import {
   isScalarType,
   type GraphQLInputType,
 } from 'graphql';
-import { toGlobalId } from '../../api/relay.js';
 
 /** What the seeded database holds, for plausible values. */
 export interface Pools {
@@ -141,4 +140,3 @@ export function objectFor(fields: readonly { name: string; type: GraphQLInputTyp
   return fc.record(entries, { requiredKeys });
 }
 
-export { toGlobalId };
