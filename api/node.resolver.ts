@@ -7,6 +7,7 @@ import { LedgerTransaction, Lot } from './ledger/ledger.type.js';
 import { visibleLot, visibleTransaction } from './ledger/ledger.resolver.js';
 import { fromGlobalId, Node } from './relay.js';
 import { registryNodeLoaders } from './registry/registry.resolver.js';
+import { auditNodeLoaders } from './audit/audit.resolver.js';
 
 const MAX_NODES = 100;
 
@@ -37,6 +38,7 @@ const loaders = new Map<string, NodeLoader>(Object.entries({
     return record ? Lot.from(record) : null;
   },
   ...(registryNodeLoaders as Record<string, NodeLoader>),
+  ...(auditNodeLoaders as Record<string, NodeLoader>),
 } satisfies Record<string, NodeLoader>));
 
 async function loadNode(id: string, ctx: Context): Promise<Node | null> {

@@ -7,13 +7,14 @@ import { NodeResolver } from './node.resolver.js';
 import { LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver } from './ledger/ledger.resolver.js';
 import { registryResolvers } from './registry/registry.resolver.js';
 import { guardArguments } from './input-guard.js';
+import { auditResolvers } from './audit/audit.resolver.js';
 import { proofResolvers } from './proof/proof.resolver.js';
 
 let built: Promise<GraphQLSchema> | undefined;
 
 export function createSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, ...registryResolvers, ...proofResolvers],
+    resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, ...registryResolvers, ...auditResolvers, ...proofResolvers],
     validate: false,
   }).then(guardArguments);
   return built;
