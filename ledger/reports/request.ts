@@ -60,6 +60,7 @@ export function parseExportRequest(input: Record<string, unknown>): ExportReques
   const fundLine = single(input, 'fundLine');
   if (fundLine) v.code(fundLine, 'fundLine');
   const accounts = v.oneOf(single(input, 'accounts') ?? 'names', ACCOUNT_STYLES, 'accounts');
-  const reason = v.optionalText(single(input, 'reason'), 'reason', 500);
+  // Kept for ever in the access log: free text without personal data (platform/validate.ts).
+  const reason = v.optionalFreeText(single(input, 'reason'), 'reason', 500);
   return { regionCode, from, to, what, format, fundLine, accounts, reason };
 }
