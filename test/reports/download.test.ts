@@ -83,6 +83,7 @@ describe('bad requests are BAD_USER_INPUT naming the field, or NOT_FOUND', () =>
     [{ region: COUNTY, format: 'csv', what: 'everything' }, 400, 'BAD_USER_INPUT', 'what'],
     [{ region: COUNTY, format: 'csv', fundLine: 'NO_SUCH_LINE' }, 404, 'NOT_FOUND', 'fundLine'],
     [{ region: '320321999999', format: 'csv' }, 404, 'NOT_FOUND', 'region'],
+    [{ region: COUNTY, format: 'csv', reason: '回访 13812345678' }, 400, 'PERSONAL_DATA_IN_TEXT', 'reason'],
   ] as [Record<string, string>, number, string, string][])('%j → %i %s (%s)', async (query, status, code, field) => {
     const res = await download(query, auditor());
     expect(res.status).toBe(status);
