@@ -11,6 +11,8 @@ import { createRegistryLoaders, type RegistryLoaders } from './registry/loaders.
 
 export interface Context {
   sql: Sql;
+  /** The connection pool, for domain reads that need their own statements (the change feed). */
+  pool: pg.Pool;
   regions: RegionRepository;
   ledger: Ledger;
   ledgerQueries: LedgerQueries;
@@ -32,6 +34,7 @@ export function createContext(pool: pg.Pool, sql: Sql, viewer: Viewer): Context 
   const registry = new RegistryService(pool, sql);
   return {
     sql,
+    pool,
     regions,
     ledger: new Ledger(pool),
     ledgerQueries,

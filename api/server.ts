@@ -21,6 +21,7 @@ import { createSchema } from './schema.js';
 import { requireAuthenticationPlugin, viewerFromHeader } from './auth.js';
 import { keySetFromConfig, type KeySet } from '../auth/tokens.js';
 import { armor, complexityPlugin, limitsFromEnv, rateLimiter, type Limits } from './hardening.js';
+import { exportRoutes } from './routes/export.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -141,6 +142,7 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production, 
       res.status(503).json({ status: 'unavailable' });
     }
   });
+  app.use('/export', rateLimiter(limits), exportRoutes({ pool, keys, log }));
   app.use(
     '/graphql',
     rateLimiter(limits),

@@ -35,6 +35,8 @@ export const PERMISSIONS = [
   'ledger:verify',
   /** The personal-data access log. */
   'access-log:read',
+  /** The pull path of a county system: snapshot exports and the change feed (each type still needs its own read permission). */
+  'sync:pull',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -50,8 +52,10 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   VILLAGE_VERIFIER: [...READ, 'registry:verify'],
   // 审计: reads everything in scope, changes nothing; may unmask with a reason (logged).
   AUDITOR: [...READ, 'personal:unmask', 'health:read', 'ledger:read', 'ledger:verify', 'access-log:read'],
-  // A county system's machine credential: hierarchy and registry, masked, read-only.
-  SYSTEM_CLIENT: READ,
+  // A county system's machine credential: read-only, masked. It pulls its slice in bulk (sync:pull) —
+  // hierarchy, registry and its ledger slice (ledger:read: transactions, lots, balances; no chain
+  // verification, no access log, no health data, no unmasking).
+  SYSTEM_CLIENT: [...READ, 'ledger:read', 'sync:pull'],
 };
 
 /** The levels at which each role's jurisdiction may sit (a VILLAGE_VERIFIER's is a village, …). */
