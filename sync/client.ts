@@ -135,7 +135,7 @@ class Server {
       headers: this.headers({ 'content-type': 'application/json' }),
       body: JSON.stringify({
         query: `query ($after: String, $first: Int, $types: [ChangeType!]) { changes(after: $after, first: $first, types: $types) {
-          cursor pageInfo { hasNextPage } nodes { type id operation state } } }`,
+          cursor pageInfo { hasNextPage } nodes { type id: objectId operation state } } }`,
         variables: { after, first: FEED_PAGE, types },
       }),
     });

@@ -37,7 +37,7 @@ registerEnumType(ChangeOperation, {
 @ObjectType('Change', { description: '变更: one insert or change of an exported object, in commit order. The same object may appear many times; each time with its state now.' })
 export class Change {
   @Field(() => ChangeType, { description: 'Kind of object.' }) type!: CT;
-  @Field(() => ID, { description: 'Global id of the object (as with `node(id:)`).' }) id!: string;
+  @Field(() => ID, { description: 'Global id of the object that changed (as with `node(id:)`; the change itself has no id).' }) objectId!: string;
   @Field(() => ChangeOperation) operation!: CO;
   @Field(() => DateTimeISOResolver, { description: 'When the change was written, inside the transaction that committed it.' }) committedAt!: string;
   @Field(() => JSONObjectResolver, {
@@ -50,7 +50,8 @@ export class Change {
   @Field(() => String, { nullable: true, description: 'For a LEDGER_TRANSACTION: its SHA-256 chain hash (hex), to check against `verifyLedger` / the chain.' }) hash!: string | null;
 
   static from(item: ChangeItem): Change {
-    return Object.assign(new Change(), item);
+    const { id, ...rest } = item;
+    return Object.assign(new Change(), rest, { objectId: id });
   }
 }
 

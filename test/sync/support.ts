@@ -7,7 +7,7 @@ import type { Role } from '../../auth/roles.js';
 export const FEED = `query ($after: String, $first: Int, $types: [ChangeType!]) {
   changes(after: $after, first: $first, types: $types) {
     cursor pageInfo { hasNextPage }
-    nodes { type id operation committedAt state hash }
+    nodes { type id: objectId operation committedAt state hash }
   }
 }`;
 
