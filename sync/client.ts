@@ -32,6 +32,8 @@ export interface SyncOptions {
   follow?: boolean;
   intervalMs?: number;
   onProgress?: (p: SyncProgress) => void;
+  /** Without `follow`: how long to wait for changes held back by a running transaction before stopping (default 60 s). */
+  maxPendingWaitMs?: number;
   /** Stops a following client (tests, signals). */
   signal?: AbortSignal;
 }
@@ -135,13 +137,13 @@ class Server {
       headers: this.headers({ 'content-type': 'application/json' }),
       body: JSON.stringify({
         query: `query ($after: String, $first: Int, $types: [ChangeType!]) { changes(after: $after, first: $first, types: $types) {
-          cursor pageInfo { hasNextPage } nodes { type id: objectId operation state } } }`,
+          cursor pending pageInfo { hasNextPage } nodes { type id: objectId operation state } } }`,
         variables: { after, first: FEED_PAGE, types },
       }),
     });
     const body = await res.json();
     if (body.errors?.length) throw new SyncError(`changes: ${body.errors[0].message}`, body.errors[0].extensions?.code);
-    return body.data.changes as { cursor: string; pageInfo: { hasNextPage: boolean }; nodes: { type: string; id: string; operation: string; state: unknown }[] };
+    return body.data.changes as { cursor: string; pending: boolean; pageInfo: { hasNextPage: boolean }; nodes: { type: string; id: string; operation: string; state: unknown }[] };
   }
 }
 
@@ -235,6 +237,7 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
           state.feedCursor = (await readState(db, region, options.server)).feedCursor;
         }
         let cursor = state.feedCursor;
+        const pendingUntil = Date.now() + (options.maxPendingWaitMs ?? 60_000);
         for (;;) {
           const page = await server.changes(cursor, types.map((t) => t.type));
           await applyPage(db, region, typePaths, page);
@@ -242,6 +245,11 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
           report.changes += page.nodes.length;
           progress({ phase: 'feed', rows: report.snapshotRows, changes: report.changes });
           if (page.pageInfo.hasNextPage) continue;
+          // Held back by a transaction still running on the server: it ends soon (or the wait is bounded).
+          if (page.pending && !options.follow && Date.now() < pendingUntil) {
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            continue;
+          }
           if (!options.follow || options.signal?.aborted) return report;
           await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 5000));
           if (options.signal?.aborted) return report;

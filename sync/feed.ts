@@ -48,6 +48,11 @@ export interface FeedPage {
   cursor: string;
   /** More changes are already readable: ask again at once. */
   hasMore: boolean;
+  /**
+   * Committed changes wait beyond the horizon: a transaction that is still running somewhere on the
+   * database server holds the feed back (they come once it ends). Ask again shortly.
+   */
+  pending: boolean;
 }
 
 export interface FeedRequest {
@@ -75,6 +80,7 @@ interface ScannedRow {
   entity_id: string | null;
   changed_at: string | null;
   horizon_xmax: string;
+  pending: boolean;
 }
 
 function checkFirst(first: number | null | undefined): number {
@@ -113,7 +119,8 @@ export async function readChanges(pool: pg.Pool, viewer: Viewer, request: FeedRe
      select l.xid::text as last_xid, l.seq::text as last_seq, (select count(*) from scanned)::text as scanned,
             r.xid::text, r.seq::text, r.entity_type, r.entity_id,
             to_char(r.changed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as changed_at,
-            pg_snapshot_xmax(pg_current_snapshot())::text as horizon_xmax
+            pg_snapshot_xmax(pg_current_snapshot())::text as horizon_xmax,
+            exists (select from sync.change c where (c.xid, c.seq) > ($1::xid8, $2::bigint) and c.xid >= pg_snapshot_xmin(pg_current_snapshot())) as pending
      from (select 1) one left join last l on true left join relevant r on true
      order by r.xid, r.seq`,
     [start.xid, start.seq, SCAN_BUDGET, types.map((t) => t.typename), start.snapshot, low, high, ancestorsOf(viewer.jurisdiction), first + 1],
@@ -144,6 +151,7 @@ export async function readChanges(pool: pg.Pool, viewer: Viewer, request: FeedRe
     changes,
     cursor: positionOf(end.xid!, end.seq!),
     hasMore: found.length > first || Number(head.scanned) >= SCAN_BUDGET,
+    pending: head.pending,
   };
 }
 

@@ -72,6 +72,12 @@ export class ChangeConnection {
       'jurisdictions’ changes). Store it in the same transaction as the changes you applied.',
   })
   cursor!: string;
+  @Field({
+    description:
+      'Committed changes are waiting beyond the feed’s horizon: a transaction still running on the database server holds the feed back ' +
+      '(the feed never passes a transaction that might still commit). They come once it ends: ask again shortly.',
+  })
+  pending!: boolean;
 
   static from(page: FeedPage, after: string | null): ChangeConnection {
     const nodes = page.changes.map(Change.from);
@@ -80,6 +86,7 @@ export class ChangeConnection {
       edges,
       nodes,
       cursor: page.cursor,
+      pending: page.pending,
       pageInfo: Object.assign(new PageInfo(), {
         hasNextPage: page.hasMore,
         hasPreviousPage: after !== null,

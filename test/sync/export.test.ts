@@ -44,10 +44,11 @@ describe('the snapshot export', () => {
     const pairs: string[][] = [];
     let stop = false;
     const writers = Promise.all([0, 1, 2, 3].map((w) => pairWriter(w, villages, () => stop, pairs)));
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    const until = async (n: number) => { while (pairs.length < n) await new Promise((resolve) => setTimeout(resolve, 10)); };
+    await until(5);
     // Regions first (3 thousand lines) so that the facilities are read well after the snapshot was taken.
     const snapshot = await exportAs(live.api, 'SYSTEM_CLIENT', FENG, 'regions,facilities');
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await until(pairs.length + 5);
     stop = true;
     await writers;
     expect(snapshot.status).toBe(200);
