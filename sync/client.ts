@@ -190,14 +190,29 @@ async function snapshotType(db: pg.Pool, server: Server, region: string, path: s
   return rows;
 }
 
-/** Applies one page of the feed and stores its cursor, in one transaction. */
+/**
+ * Applies one page of the feed and stores its cursor, in one transaction. Every change carries the
+ * object's current state, so within a page only the last change of each object matters: the page
+ * becomes one upsert and one delete per type.
+ */
 async function applyPage(db: pg.Pool, region: string, typePaths: Map<string, string>, page: Awaited<ReturnType<Server['changes']>>): Promise<void> {
+  const last = new Map<string, (typeof page.nodes)[number]>();
+  for (const change of page.nodes) {
+    last.delete(`${change.type}:${change.id}`); // re-insert: keeps the map in the order of last changes
+    last.set(`${change.type}:${change.id}`, change);
+  }
+  const byPath = new Map<string, { upserts: string[]; deletes: string[] }>();
+  for (const change of last.values()) {
+    const path = typePaths.get(change.type);
+    if (!path) continue;
+    const entry = byPath.get(path) ?? byPath.set(path, { upserts: [], deletes: [] }).get(path)!;
+    if (change.operation === 'UPSERT') entry.upserts.push(JSON.stringify(change.state));
+    else entry.deletes.push(change.id);
+  }
   await inTransaction(db, async (client) => {
-    for (const change of page.nodes) {
-      const path = typePaths.get(change.type);
-      if (!path) continue;
-      if (change.operation === 'UPSERT') await client.query(upsertSql(path), [JSON.stringify([change.state])]);
-      else await client.query(`delete from ${tableOf(path)} where id = $1`, [change.id]);
+    for (const [path, { upserts, deletes }] of byPath) {
+      if (upserts.length) await client.query(upsertSql(path), [`[${upserts.join(',')}]`]);
+      if (deletes.length) await client.query(`delete from ${tableOf(path)} where id = any($1::text[])`, [deletes]);
     }
     await client.query(`update ${MIRROR_SCHEMA}.sync_state set feed_cursor = $2, updated_at = now() where region = $1`, [region, page.cursor]);
   });
