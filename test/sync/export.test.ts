@@ -112,6 +112,13 @@ describe('the snapshot export', () => {
       expect.objectContaining({ subject: `system_client@${FENG}`, roles: ['SYSTEM_CLIENT'], entity_type: 'Export', region_code: town, fields: ['facilities'], row_count: null }),
       expect.objectContaining({ subject: `system_client@${FENG}`, entity_type: 'Export', region_code: town, fields: ['facilities'], row_count: result.rows.length, reason: expect.stringMatching(/finished$/) }),
     ]);
+    // Auditors read them through the API's access log, with the row count.
+    const log = await live.api.as('AUDITOR', FENG).gql(`query ($s: String) { accessLog(filter: { subject: $s }, first: 50) { nodes { entityType fields regionCode rowCount reason } } }`, { s: `system_client@${FENG}` });
+    expect(log.errors).toBeUndefined();
+    expect(log.data!.accessLog.nodes.slice(-2)).toEqual([
+      { entityType: 'Export', fields: ['facilities'], regionCode: town, rowCount: null, reason: expect.stringMatching(/started$/) },
+      { entityType: 'Export', fields: ['facilities'], regionCode: town, rowCount: result.rows.length, reason: expect.stringMatching(/finished$/) },
+    ]);
     // Within a town, only the town's facilities.
     expect(result.rows.every((r) => r.villageCode.startsWith(town.slice(0, 9)))).toBe(true);
   });
