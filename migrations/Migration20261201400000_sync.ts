@@ -38,6 +38,22 @@ export class Migration20261201400000_sync extends Migration {
       created_at timestamptz not null default now())`);
     sql(`comment on table sync.epoch is 'the lineage of this database: feed cursors carry it, a restored copy gets a new one (RESYNC_REQUIRED)'`);
     sql(`insert into sync.epoch default values`);
+    // The lineage a cursor is checked against: the epoch row (copied by pg_dump), the cluster's system
+    // identifier (differs in another cluster) and the database oid. Security definer, because
+    // pg_control_system() may be reserved to privileged roles; without the privilege it is left out.
+    sql(`create function sync.database_epoch() returns text language plpgsql stable security definer set search_path = pg_catalog as $$
+      declare
+        system_id text;
+      begin
+        begin
+          select c.system_identifier::text into system_id from pg_control_system() c;
+        exception when insufficient_privilege then
+          system_id := 'unknown';
+        end;
+        return (select e.epoch from sync.epoch e) || '-' || system_id || '-' || (select d.oid::text from pg_database d where d.datname = current_database());
+      end $$`);
+    sql(`revoke all on function sync.database_epoch() from public`);
+    sql(`grant execute on function sync.database_epoch() to sunshine_app`);
 
     sql(`create table sync.change (
       xid xid8 not null default pg_current_xact_id(),

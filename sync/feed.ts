@@ -61,12 +61,9 @@ export interface FeedRequest {
   types?: readonly ChangeType[] | null;
 }
 
-/** The database's lineage: sync.epoch plus the cluster's system identifier (a restored copy differs). */
+/** The database's lineage (sync.database_epoch(): a restored or replaced copy differs). */
 export async function databaseEpoch(db: Pick<pg.Pool, 'query'> | pg.PoolClient): Promise<string> {
-  const { rows } = await db.query<{ epoch: string }>(
-    `select e.epoch || '-' || (select system_identifier from pg_control_system())::text || '-' || d.oid::text as epoch
-     from sync.epoch e, pg_database d where d.datname = current_database()`,
-  );
+  const { rows } = await db.query<{ epoch: string }>(`select sync.database_epoch() as epoch`);
   return rows[0]!.epoch;
 }
 
