@@ -32,7 +32,7 @@ export interface SyncOptions {
   follow?: boolean;
   intervalMs?: number;
   onProgress?: (p: SyncProgress) => void;
-  /** Without `follow`: how long to wait for changes held back by a running transaction before stopping (default 60 s). */
+  /** Without `follow`: how long to wait for changes held back by a running transaction before stopping (default 10 s). */
   maxPendingWaitMs?: number;
   /** Stops a following client (tests, signals). */
   signal?: AbortSignal;
@@ -252,7 +252,7 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
           state.feedCursor = (await readState(db, region, options.server)).feedCursor;
         }
         let cursor = state.feedCursor;
-        const pendingUntil = Date.now() + (options.maxPendingWaitMs ?? 60_000);
+        const pendingUntil = Date.now() + (options.maxPendingWaitMs ?? 10_000);
         for (;;) {
           const page = await server.changes(cursor, types.map((t) => t.type));
           await applyPage(db, region, typePaths, page);

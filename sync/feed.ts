@@ -118,8 +118,10 @@ export async function readChanges(pool: pg.Pool, viewer: Viewer, request: FeedRe
             to_char(r.changed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as changed_at,
             pg_snapshot_xmax(pg_current_snapshot())::text as horizon_xmax,
             -- Every cursor lies below the horizon it was handed out under, and the horizon only rises:
-            -- committed rows at or above it are exactly those the feed holds back.
-            exists (select from sync.change c where c.xid >= pg_snapshot_xmin(pg_current_snapshot())) as pending
+            -- committed rows at or above it (of this caller) are exactly those the feed holds back.
+            exists (select from sync.change c where c.xid >= pg_snapshot_xmin(pg_current_snapshot()) and c.entity_type = any($4::text[])
+                    and (exists (select from unnest(c.regions || c.old_regions) r where r between $6 and $7)
+                         or (c.entity_type = 'Region' and c.entity_id = any($8::text[])))) as pending
      from (select 1) one left join last l on true left join relevant r on true
      order by r.xid, r.seq`,
     [start.xid, start.seq, SCAN_BUDGET, types.map((t) => t.typename), start.snapshot, low, high, ancestorsOf(viewer.jurisdiction), first + 1],
