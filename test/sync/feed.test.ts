@@ -176,4 +176,20 @@ describe('the change feed', () => {
     expect(errorCodes(await feedOf(live.api, 'SYSTEM_CLIENT', FENG).page(null, 0))).toEqual(['BAD_USER_INPUT']);
     expect((await feedOf(live.api, 'SYSTEM_CLIENT', FENG).page(null, 10, ['LEDGER_TRANSACTION'])).errors).toBeUndefined();
   });
+
+  test('the outbox is append-only, even for its owner, and the application role cannot write it', async () => {
+    const pool = live.db.pool;
+    expect((await pool.query(`select count(*)::int as n from sync.change`)).rows[0].n).toBeGreaterThan(0);
+    for (const statement of [`update sync.change set entity_id = '0'`, `delete from sync.change`, `truncate sync.change`, `update sync.epoch set epoch = 'x'`]) {
+      await expect(pool.query(statement)).rejects.toMatchObject({ code: 'SY000' });
+    }
+    const client = await pool.connect();
+    try {
+      await client.query(`begin; set local role sunshine_app`);
+      await expect(client.query(`insert into sync.change (entity_type, entity_id, regions) values ('Elder', '1', '{}')`)).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
+  });
 });
