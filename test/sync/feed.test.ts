@@ -8,7 +8,7 @@ import { Ledger } from '../../ledger/ledger.js';
 import { encodeCursor } from '../../sync/cursor.js';
 import { databaseEpoch } from '../../sync/feed.js';
 import { errorCodes, useXuzhouApi } from '../support/api.js';
-import { FENG, FENG_V1, FULL_ITEMS, idNumber, PEI, PEI_V1, registerElder } from '../registry/support.js';
+import { FENG, FENG_V1, FULL_ITEMS, idNumber, PEI, PEI_V1, registerElder, registerFacility } from '../registry/support.js';
 import { feedOf } from './support.js';
 
 const live = useXuzhouApi();
@@ -150,6 +150,25 @@ describe('the change feed', () => {
     expect(arrived.changes.filter((c) => c.operation === 'LEFT_SCOPE')).toEqual([]);
     expect(arrived.changes.filter((c) => c.type === 'ELDER').at(-1)!.state).toMatchObject({ id: elder.id, hukouVillageCode: PEI_V1 });
     expect(arrived.changes.some((c) => c.type === 'ASSESSMENT' && c.id === assessed.data!.recordAssessment.id)).toBe(true);
+  });
+
+  test('a facility that moves takes its stays out of the county with it', async () => {
+    const feng = feedOf(live.api, 'SYSTEM_CLIENT', FENG);
+    const { cursor } = await feng.drain(null, ['FACILITY', 'STAY']);
+    const elder = await registerElder(live.api, { idNumber: idNumber('1939-09-09', 'MALE', PEI.slice(0, 6)), name: '孙七', hukouVillageCode: PEI_V1 });
+    const facility = await registerFacility(live.api, { name: `丰县敬老院 ${Date.now()}`, villageCode: FENG_V1 });
+    const stay = await live.api.gql(`mutation ($i: AdmitInput!) { admitElder(input: $i) { id } }`, { i: { elderId: elder.id, facilityId: facility.id, admittedOn: '2026-02-01' } });
+    expect(stay.errors).toBeUndefined();
+    const before = await feng.drain(cursor, ['FACILITY', 'STAY']);
+    // A 沛县 elder living in a 丰县 facility: the stay is 丰县's to see.
+    expect(before.changes.map((c) => [c.type, c.operation])).toEqual([['FACILITY', 'UPSERT'], ['STAY', 'UPSERT']]);
+    const moved = await live.api.gql(`mutation ($id: ID!) { updateFacility(id: $id, input: { villageCode: "${PEI_V1}" }) { id } }`, { id: facility.id });
+    expect(moved.errors).toBeUndefined();
+    const after = await feng.drain(before.cursor, ['FACILITY', 'STAY']);
+    expect(after.changes.map((c) => [c.type, c.id, c.operation])).toEqual([
+      ['FACILITY', facility.id, 'LEFT_SCOPE'],
+      ['STAY', stay.data!.admitElder.id, 'LEFT_SCOPE'],
+    ]);
   });
 
   test('RESYNC_REQUIRED for a cursor of another jurisdiction, another server, another database or the future; BAD_USER_INPUT for garbage', async () => {
