@@ -7,11 +7,12 @@ import { NodeResolver } from './node.resolver.js';
 import { LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver } from './ledger/ledger.resolver.js';
 import { registryResolvers } from './registry/registry.resolver.js';
 import { ChangesResolver } from './sync/changes.resolver.js';
+import { proofResolvers } from './proof/proof.resolver.js';
 
 let built: Promise<GraphQLSchema> | undefined;
 
 export function createSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, ...registryResolvers, ChangesResolver], validate: false });
+  built ??= buildSchema({ resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, ...registryResolvers, ...proofResolvers, ChangesResolver], validate: false });
   return built;
 }
 

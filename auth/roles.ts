@@ -35,6 +35,10 @@ export const PERMISSIONS = [
   'ledger:verify',
   /** The personal-data access log. */
   'access-log:read',
+  /** Download ledger bundles (JSON Lines for the offline verifier) of regions in scope; each export is access-logged. */
+  'ledger:export',
+  /** Submit a witness's cosignature of a checkpoint (the witness key, not the token, is what the cosignature proves). */
+  'ledger:cosign',
   /** The pull path of a county system: snapshot exports and the change feed (each type still needs its own read permission). */
   'sync:pull',
 ] as const;
@@ -51,7 +55,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   // 村(居)委会: front-line verification in their village; no money, no health data.
   VILLAGE_VERIFIER: [...READ, 'registry:verify'],
   // 审计: reads everything in scope, changes nothing; may unmask with a reason (logged).
-  AUDITOR: [...READ, 'personal:unmask', 'health:read', 'ledger:read', 'ledger:verify', 'access-log:read'],
+  AUDITOR: [...READ, 'personal:unmask', 'health:read', 'ledger:read', 'ledger:verify', 'access-log:read', 'ledger:export', 'ledger:cosign'],
   // A county system's machine credential: read-only, masked. It pulls its slice in bulk (sync:pull) —
   // hierarchy, registry and its ledger slice (ledger:read: transactions, lots, balances; no chain
   // verification, no access log, no health data, no unmasking).
