@@ -174,9 +174,9 @@ const CASES: Record<string, Case> = {
   trail: { allowed: LEDGER_READERS, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`query ($id: ID!) { trail(transactionId: $id) { depth } }`, { id: gid('LedgerTransaction', s === 'in' ? fx.paymentA : fx.paymentB) }) },
   verifyLedger: { allowed: ['CITY_ADMIN', 'AUDITOR'], skip: (_c, s) => s === 'out', run: (c) => as(c).gql(`{ verifyLedger { ok } }`) },
   // Checkpoints and proofs are about the whole (global) tree and reveal no region's data: every ledger reader, no "out".
-  checkpoints: { allowed: READERS, skip: (_c, s) => s === 'out', run: (c) => as(c).gql(`{ checkpoints(first: 2) { nodes { treeSize } } }`) },
+  checkpoints: { allowed: LEDGER_READERS, skip: (_c, s) => s === 'out', run: (c) => as(c).gql(`{ checkpoints(first: 2) { nodes { treeSize } } }`) },
   consistencyProof: {
-    allowed: READERS,
+    allowed: LEDGER_READERS,
     skip: (_c, s) => s === 'out',
     run: async (c) => {
       await live.api.app.proofs.step();
