@@ -22,6 +22,8 @@ import { requireAuthenticationPlugin, viewerFromHeader } from './auth.js';
 import { keySetFromConfig, type KeySet } from '../auth/tokens.js';
 import { armor, complexityPlugin, limitsFromEnv, rateLimiter, type Limits } from './hardening.js';
 import { exportRoutes } from './routes/export.js';
+import { variableErrorFieldsPlugin } from './variable-errors.js';
+import { auditExportRouter } from './routes/audit-export.js';
 import { ProofService, proofKeysFromEnv } from '../ledger/proof/index.js';
 import { mountProofRoutes } from './proof/routes.js';
 
@@ -126,6 +128,7 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production, 
       ApolloServerPluginCacheControlDisabled(),
       landingPagePlugin(),
       requestLogPlugin(log),
+      variableErrorFieldsPlugin<Context>(),
       requireAuthenticationPlugin(),
       ...(protection.plugins as ApolloServerPlugin<Context>[]),
       complexityPlugin<Context>(schema, limits),
@@ -148,6 +151,7 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production, 
     }
   });
   app.use('/export', rateLimiter(limits), exportRoutes({ pool, keys, log }));
+  app.use('/audit', rateLimiter(limits), auditExportRouter(pool, keys, log));
   app.use(
     '/graphql',
     rateLimiter(limits),
