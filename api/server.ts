@@ -21,7 +21,8 @@ import { createSchema } from './schema.js';
 import { requireAuthenticationPlugin, viewerFromHeader } from './auth.js';
 import { keySetFromConfig, type KeySet } from '../auth/tokens.js';
 import { armor, complexityPlugin, limitsFromEnv, rateLimiter, type Limits } from './hardening.js';
-import { exportRoutes } from './routes/exports.js';
+import { exportRoutes } from './routes/export.js';
+import { booksExportRoutes } from './routes/exports.js';
 import { variableErrorFieldsPlugin } from './variable-errors.js';
 import { auditExportRouter } from './routes/audit-export.js';
 import { ProofService, proofKeysFromEnv } from '../ledger/proof/index.js';
@@ -150,7 +151,8 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production, 
       res.status(503).json({ status: 'unavailable' });
     }
   });
-  app.use('/exports', exportRoutes({ pool, keys, log, limits }));
+  app.use('/export', rateLimiter(limits), exportRoutes({ pool, keys, log }));
+  app.use('/exports', booksExportRoutes({ pool, keys, log, limits }));
   app.use('/audit', rateLimiter(limits), auditExportRouter(pool, keys, log));
   app.use(
     '/graphql',

@@ -532,7 +532,6 @@ export class AccessLogExport {
   @Field({ description: 'What was exported: transactions (序时账, one row per posting) or trail (资金溯源).' }) what!: string;
   @Field(() => String, { nullable: true, description: 'First effective date included (null: from the beginning).' }) periodFrom!: string | null;
   @Field(() => String, { nullable: true, description: 'Last effective date included (null: to the end).' }) periodTo!: string | null;
-  @Field({ description: 'Data rows in the file (postings, trail steps, or journal entries for hledger), as a string of digits.' }) rowCount!: string;
   @Field({ description: 'Seq of the newest transaction of the ledger when the export was read (0: empty ledger).' }) chainHeadSeq!: string;
 }
 
@@ -544,22 +543,21 @@ export class AccessLogEntry implements Node {
   @Field(() => [String]) roles!: string[];
   @Field(() => String, { nullable: true, description: 'The token id (jti).' }) tokenId!: string | null;
   @Field({ description: 'The reason given.' }) reason!: string;
-  @Field({ description: 'Elder or Caregiver; LedgerExport for an export of the books.' }) entityType!: string;
-  @Field(() => ID, { description: 'Global id of the record read (for an export: LedgerExport with the chain head seq, see `export`).' }) entityId!: string;
+  @Field({ description: 'Elder or Caregiver; Export for a snapshot export (docs/sync.md): then `fields` are the exported types and `regionCode` the region exported; LedgerExport for an export of the books (docs/exports.md, see `export`).' }) entityType!: string;
+  @Field(() => ID, { description: 'Global id of the record read (for a LedgerExport: the chain head seq, see `export`).' }) entityId!: string;
   @Field({ description: 'The record’s region (household village for elders; for an export, the region exported).' }) regionCode!: string;
   @Field(() => String, { nullable: true, description: 'For an elder living outside the household village: the residence village (its jurisdiction audits the read too).' })
   residenceRegionCode!: string | null;
-  @Field(() => [String], { description: 'Fields seen in clear (for an export: what was exported).' }) fields!: string[];
-  @Field(() => AccessLogExport, { nullable: true, description: 'For an export of the books (entityType LedgerExport): format, period, row count, chain head; null for other entries.' })
+  @Field(() => [String], { description: 'Fields seen in clear (for an Export: the types exported; for a LedgerExport: what was exported).' }) fields!: string[];
+  @Field(() => Int, { nullable: true, description: 'For an Export: the rows sent, on the entry written when it ended (null on the one written when it started); for a LedgerExport: the data rows of the file.' }) rowCount!: number | null;
+  @Field(() => AccessLogExport, { nullable: true, description: 'For an export of the books (entityType LedgerExport): format, period, chain head; null for other entries.' })
   export!: AccessLogExport | null;
   recordId!: string;
 
   static from(record: AccessLogRecord): AccessLogEntry {
-    const { exportFormat, periodFrom, periodTo, rowCount, ...rest } = record;
+    const { exportFormat, periodFrom, periodTo, ...rest } = record;
     const exported =
-      exportFormat && rowCount !== null
-        ? Object.assign(new AccessLogExport(), { format: exportFormat, what: record.fields[0] ?? '', periodFrom, periodTo, rowCount, chainHeadSeq: record.entityId })
-        : null;
+      exportFormat ? Object.assign(new AccessLogExport(), { format: exportFormat, what: record.fields[0] ?? '', periodFrom, periodTo, chainHeadSeq: record.entityId }) : null;
     return Object.assign(new AccessLogEntry(), rest, { id: toGlobalId('AccessLogEntry', record.id), recordId: record.id, entityId: toGlobalId(record.entityType, record.entityId), export: exported });
   }
 }

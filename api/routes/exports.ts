@@ -23,7 +23,7 @@ function sendError(res: express.Response, status: number, message: string, exten
   res.status(status).json({ errors: [{ message, extensions }] });
 }
 
-export function exportRoutes(options: { pool: pg.Pool; keys: KeySet; log: Logger; limits: Limits }): express.Router {
+export function booksExportRoutes(options: { pool: pg.Pool; keys: KeySet; log: Logger; limits: Limits }): express.Router {
   const router = express.Router();
   router.get('/books', rateLimiter(options.limits), async (req, res) => {
     let started = false;
