@@ -161,6 +161,26 @@ test('one tampered row is named by seq and check', async () => {
   expect(inline.stdout.replace(/\(.*\)\n$/, '')).toBe(result.stdout.replace(/\(.*\)\n$/, ''));
 });
 
+test('a changed leaf is reported where the leaves end, before the transactions, with or without worker threads', async () => {
+  // The tree is built on a side thread while the transactions are checked; its failures must still
+  // come first, as a reader going through the file in order finds them.
+  const file = tampered('leaf', (r) => {
+    const leaves = r.find((x) => x.type === 'leaves')!;
+    const bytes = Buffer.from(leaves.hashes, 'base64');
+    bytes[8 * 32] ^= 1; // the leaf of seq 9
+    leaves.hashes = bytes.toString('base64');
+  });
+  const result = await verify(file);
+  expect(result.code).toBe(1);
+  const failures = result.stdout.split('\n').filter((line) => line.startsWith('FAIL '));
+  expect(failures[0]).toMatch(/^FAIL merkle\.root: /);
+  const firstSeq = failures.findIndex((line) => line.startsWith('FAIL seq '));
+  expect(failures.slice(firstSeq)).toEqual([expect.stringMatching(/^FAIL seq 9 chain\.leaf: /), expect.stringMatching(/^FAIL seq 10 chain\.link: /)]);
+  expect(failures.slice(1, firstSeq).every((line) => line.startsWith('FAIL checkpoint.earlier: '))).toBe(true);
+  const inline = await verify(file, '--threads', '0');
+  expect(inline.stdout.replace(/\(.*\)\n$/, '')).toBe(result.stdout.replace(/\(.*\)\n$/, ''));
+});
+
 test('a rewritten row with its hash recomputed no longer matches its leaf in the signed tree', async () => {
   const { transactionHash } = await import(path.resolve('verifier/lib/canonical.js'));
   const file = tampered('rehashed', (r) => {
