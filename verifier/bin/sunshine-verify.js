@@ -13,6 +13,8 @@ const USAGE = `usage:
   sunshine-verify bundle <bundle.jsonl | dir> --key <vkey | file> [--key …] [--witness-key <vkey | file> …]
                   [--quorum N] [--saved <checkpoint file>] [--threads N] [--json]
       exit 0: every check passed; 1: a check failed; 2: the command could not run
+      --threads N: worker threads besides the main one (default: cores - 1); the first hashes the file
+      and builds the Merkle tree, the others parse and hash transactions; 0: all on the main thread
   sunshine-verify witness --signer <key file> --log-key <vkey | file> --state <file> --checkpoint <file> [--proof <json file>]
       prints the checkpoint with this witness's cosignature (tlog-cosignature/v1)
   sunshine-verify keygen --name <name> [--witness]
