@@ -171,7 +171,7 @@ test('a changed leaf is reported where the leaves end, before the transactions, 
   const file = tampered('leaf', (r) => {
     const leaves = r.find((x) => x.type === 'leaves')!;
     const bytes = Buffer.from(leaves.hashes, 'base64');
-    bytes[8 * 32] ^= 1; // the leaf of seq 9
+    bytes.writeUInt8(bytes.readUInt8(8 * 32) ^ 1, 8 * 32); // the leaf of seq 9
     leaves.hashes = bytes.toString('base64');
   });
   const result = await verify(file);
