@@ -61,6 +61,7 @@ class WorkerSide {
     this.worker.postMessage({ finish: true });
     Atomics.wait(this.signal, 0, 0);
     const { message } = receiveMessageOnPort(this.port);
+    if (message.error) throw new Error(`the side thread failed: ${message.error}`);
     return { digest: message.digest, root: Buffer.from(message.root), roots: new Map(message.roots.map(([size, root]) => [size, Buffer.from(root)])) };
   }
   close() {
