@@ -3,6 +3,8 @@ import type { Config } from './config.js';
 import { openDatabaseServer, type DatabaseServer } from './database.js';
 import type { Logger } from './logger.js';
 import { migrate, openOrm, type MikroORM } from './orm.js';
+import { metrics } from './metrics.js';
+import { ormPool } from './sql.js';
 
 export interface Platform {
   database: DatabaseServer;
@@ -10,12 +12,20 @@ export interface Platform {
   close(): Promise<void>;
 }
 
-export async function bootPlatform(config: Config, log: Logger): Promise<Platform> {
+export interface BootOptions {
+  /** Restart the embedded PostgreSQL whenever it exits unasked (the server; one-shot commands need not). */
+  superviseDatabase?: boolean;
+}
+
+export async function bootPlatform(config: Config, log: Logger, options: BootOptions = {}): Promise<Platform> {
   const database = await openDatabaseServer(config.databaseUrl, {
     dataDir: config.embeddedDataDir,
     persistent: true,
     database: 'sunshine',
     log,
+    // A long-running process (npm start) brings its embedded PostgreSQL back when it dies.
+    restartOnExit: options.superviseDatabase ?? false,
+    onRestart: metrics.embeddedRestarted,
   });
   const orm = await openOrm({
     url: database.url,
@@ -23,6 +33,9 @@ export async function bootPlatform(config: Config, log: Logger): Promise<Platfor
     statementTimeoutMs: config.statementTimeoutMs,
     log: (message) => log.debug({ orm: message }),
   });
+  // An idle pooled connection that the server drops (PostgreSQL restarted or killed) is an 'error'
+  // event on the pool; unheard it would end the process. The pool replaces the connection.
+  (await ormPool(orm)).on('error', (error) => log.warn({ err: error }, 'a pooled database connection was lost'));
   const applied = await migrate(orm);
   if (applied.length) log.info({ migrations: applied }, 'migrations applied');
   return {
