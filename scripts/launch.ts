@@ -10,9 +10,10 @@
  *
  * The rule: a build is stale when any build input is newer than the stamp written when the last
  * successful build started (edits made during a build therefore make it stale again). Inputs are the
- * TypeScript and JSON files of every top-level folder except the ones below, plus tsconfig.json and
- * package.json. Codegen (client/generated/) runs only when its own inputs changed: codegen.yml,
- * schema/ and client/operations/. tsc runs incrementally (dist/.tsbuildinfo).
+ * TypeScript and JSON files of every top-level folder except the ones below, plus tsconfig.json,
+ * package.json and package-lock.json (dependencies changed). Codegen (client/generated/) runs only
+ * when its own inputs changed: codegen.yml, schema/ and client/operations/. tsc runs incrementally
+ * (dist/.tsbuildinfo). `npm run build` is the same check; delete dist/ to force a full build.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 /** Top-level folders that hold no build input (outputs, data, documentation, dependencies). */
 const NOT_INPUTS = new Set(['node_modules', 'dist', '.data', '.git', '.ci', 'coverage', 'docs', 'schema']);
 const SOURCE_FILE = /\.(ts|mts|cts|tsx|json)$/;
-const ROOT_INPUTS = ['tsconfig.json', 'package.json'];
+const ROOT_INPUTS = ['tsconfig.json', 'package.json', 'package-lock.json'];
 const CODEGEN_CONFIG = 'codegen.yml';
 const CODEGEN_INPUTS = ['schema', 'client/operations'];
 const BUILD_STAMP = 'dist/.build-stamp';

@@ -6,13 +6,16 @@
 import { loadConfig } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
 import { bootPlatform } from '../platform/boot.js';
-import { createApp } from '../api/server.js';
 import { ormPool, sqlOnPool } from '../platform/sql.js';
 import { issueToken, signingKeyFromConfig } from '../auth/tokens.js';
 import { prepareDemo, type DemoCity } from './demo-city.js';
 
 async function main() {
   const config = loadConfig();
+  // The API's modules (Apollo, type-graphql, every resolver) take a second or two to load: load them
+  // while PostgreSQL starts, rather than before.
+  const serverModule = import('../api/server.js');
+  serverModule.catch(() => {}); // awaited below; a failure there is reported there
   const platform = await bootPlatform(config, logger, { superviseDatabase: true });
   const pool = await ormPool(platform.orm);
   const sql = sqlOnPool(pool);
@@ -23,6 +26,7 @@ async function main() {
   if (!Number.isInteger(eldersPerVillage) || eldersPerVillage < 1) throw new Error(`SUNSHINE_DEMO_ELDERS_PER_VILLAGE must be a positive integer`);
   const city = await prepareDemo(pool, logger, { registry: demoRegistry, eldersPerVillage });
 
+  const { createApp } = await serverModule;
   const app = await createApp({ pool, sql, log: logger, production: config.production });
   const url = await app.listen(config.port);
   logger.info({ url, database: platform.database.embedded ? 'embedded' : 'DATABASE_URL' }, `Sunshine GraphQL listening at ${url}`);
