@@ -2,7 +2,7 @@
 import type { Config } from './config.js';
 import { openDatabaseServer, type DatabaseServer } from './database.js';
 import type { Logger } from './logger.js';
-import { migrate, openOrm, type MikroORM } from './orm.js';
+import type { MikroORM } from './orm.js';
 import { metrics } from './metrics.js';
 import { ormPool } from './sql.js';
 
@@ -18,6 +18,9 @@ export interface BootOptions {
 }
 
 export async function bootPlatform(config: Config, log: Logger, options: BootOptions = {}): Promise<Platform> {
+  // MikroORM takes a noticeable part of a second to load: load it while PostgreSQL starts.
+  const ormModule = import('./orm.js');
+  ormModule.catch(() => {}); // awaited below, where a failure is reported
   const database = await openDatabaseServer(config.databaseUrl, {
     dataDir: config.embeddedDataDir,
     persistent: true,
@@ -27,6 +30,7 @@ export async function bootPlatform(config: Config, log: Logger, options: BootOpt
     restartOnExit: options.superviseDatabase ?? false,
     onRestart: metrics.embeddedRestarted,
   });
+  const { migrate, openOrm } = await ormModule;
   const orm = await openOrm({
     url: database.url,
     poolSize: config.poolSize,

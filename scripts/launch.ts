@@ -18,6 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import module from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Top-level folders that hold no build input (outputs, data, documentation, dependencies). */
@@ -189,6 +190,9 @@ async function main(): Promise<void> {
   if (target === '--build') return;
   const compiled = path.join(root, 'dist', `${target}.js`);
   if (!fs.existsSync(compiled)) throw new BuildFailed(`no ${path.relative(root, compiled)}: is "${target}" a script of this project?`);
+  // V8's compile cache on disk: the API's dependency graph (Apollo, MikroORM, graphql, express …)
+  // loads markedly faster from the second run on. Only for this process's imports; git-ignored.
+  module.enableCompileCache?.(path.join(root, 'node_modules/.cache/sunshine-compile'));
   // The script sees the same argv as if Node had started it directly (commander, "is this the main module" checks).
   process.argv = [process.argv[0]!, compiled, ...args];
   await import(pathToFileURL(compiled).href);

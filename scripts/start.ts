@@ -8,14 +8,15 @@ import { logger } from '../platform/logger.js';
 import { bootPlatform } from '../platform/boot.js';
 import { ormPool, sqlOnPool } from '../platform/sql.js';
 import { issueToken, signingKeyFromConfig } from '../auth/tokens.js';
-import { prepareDemo, type DemoCity } from './demo-city.js';
+import type { DemoCity } from './demo-city.js';
 
 async function main() {
   const config = loadConfig();
   // The API's modules (Apollo, type-graphql, every resolver) take a second or two to load: load them
   // while PostgreSQL starts, rather than before.
   const serverModule = import('../api/server.js');
-  serverModule.catch(() => {}); // awaited below; a failure there is reported there
+  const demoModule = import('./demo-city.js');
+  for (const loading of [serverModule, demoModule]) loading.catch(() => {}); // awaited below, where a failure is reported
   const platform = await bootPlatform(config, logger, { superviseDatabase: true });
   const pool = await ormPool(platform.orm);
   const sql = sqlOnPool(pool);
@@ -24,6 +25,7 @@ async function main() {
   const demoRegistry = !config.production && process.env.SUNSHINE_DEMO_REGISTRY !== 'off';
   const eldersPerVillage = Number(process.env.SUNSHINE_DEMO_ELDERS_PER_VILLAGE ?? 20);
   if (!Number.isInteger(eldersPerVillage) || eldersPerVillage < 1) throw new Error(`SUNSHINE_DEMO_ELDERS_PER_VILLAGE must be a positive integer`);
+  const { prepareDemo } = await demoModule;
   const city = await prepareDemo(pool, logger, { registry: demoRegistry, eldersPerVillage });
 
   const { createApp } = await serverModule;
