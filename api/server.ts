@@ -22,7 +22,7 @@ import type { Logger } from '../platform/logger.js';
 import { createContext, type Context } from './context.js';
 import { bodyErrorHandler, formatErrorFor, persistedQueryVersionGuard, serviceUnavailablePlugin, unsupportedOperationPlugin } from './errors.js';
 import { metrics, metricsText, watchPool } from '../platform/metrics.js';
-import { readiness } from '../platform/health.js';
+import { readiness, type Readiness } from '../platform/health.js';
 import { createSchema } from './schema.js';
 import { requireAuthenticationPlugin, viewerFromHeader } from './auth.js';
 import { keySetFromConfig, type KeySet } from '../auth/tokens.js';
@@ -112,8 +112,11 @@ const mountProbes: RouteMounter = (app, { pool }) => {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // Probes come often and from anywhere: callers that arrive while a check runs share its answer.
+  let running: Promise<Readiness> | null = null;
   app.get('/readyz', async (_req, res) => {
-    const state = await readiness(pool);
+    running ??= readiness(pool).finally(() => (running = null));
+    const state = await running;
     res.status(state.ready ? 200 : 503).json({ status: state.ready ? 'ready' : 'unavailable', ...state });
   });
 };
@@ -197,6 +200,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   );
   // Body-level failures (too large, malformed JSON, an unsupported charset or encoding, a corrupt
   // gzip body) and anything else that reaches Express: JSON with a code, never an HTML page or a stack.
+  app.use((_req, res) => {
+    res.status(404).json({ errors: [{ message: 'no such path: GraphQL is at /graphql', extensions: { code: 'NOT_FOUND' } }] });
+  });
   app.use(bodyErrorHandler(log));
 
   return {

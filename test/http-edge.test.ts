@@ -80,6 +80,12 @@ test('a persistedQuery extension of an unknown version is PERSISTED_QUERY_VERSIO
   expect(JSON.parse(unknownHash.text).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
 });
 
+test('an unknown path is a JSON 404, not an HTML page', async () => {
+  const response = await fetch(apis.production.url.replace(/\/graphql$/, '/no/such/page'));
+  expect(response.status).toBe(404);
+  expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('NOT_FOUND');
+});
+
 test('/healthz answers without the database; /readyz checks it and the migrations', async () => {
   const base = apis.development.url.replace(/\/graphql$/, '');
   expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
