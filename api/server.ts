@@ -6,6 +6,7 @@
  * Routes are mounted from a list (ROUTES, then AppOptions.routes): a capability with HTTP routes of
  * its own adds a RouteMounter rather than editing createApp.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -121,11 +122,17 @@ const mountProbes: RouteMounter = (app, { pool }) => {
   });
 };
 
+/** Compares in constant time (hashes of equal length), so the comparison does not leak the token. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => crypto.createHash('sha256').update(text).digest();
+  return crypto.timingSafeEqual(digest(given), digest(expected));
+}
+
 /** The Prometheus registry of platform/metrics.ts, behind METRICS_TOKEN when one is configured. */
 function metricsRoute(token: string | undefined): RouteMounter {
   return (app) => {
     app.get('/metrics', async (req, res) => {
-      if (token && req.header('authorization') !== `Bearer ${token}`) {
+      if (token && !sameSecret(req.header('authorization') ?? '', `Bearer ${token}`)) {
         res.status(401).json({ errors: [{ message: '/metrics needs "Authorization: Bearer <METRICS_TOKEN>"', extensions: { code: 'UNAUTHENTICATED' } }] });
         return;
       }
