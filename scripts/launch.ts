@@ -158,7 +158,8 @@ function withLock<T>(root: string, fn: () => T): T {
 
 /** Builds what is stale; returns what was done (empty when the build was current). */
 export function buildIfStale(root: string, say: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): string[] {
-  if (!buildState(root).codegen && !buildState(root).compile) return [];
+  const first = buildState(root);
+  if (!first.codegen && !first.compile) return [];
   return withLock(root, () => {
     const state = buildState(root); // again: another process may have built while we waited
     const done: string[] = [];
