@@ -205,18 +205,26 @@ export async function createApp(options: AppOptions): Promise<App> {
     persistedQueryVersionGuard,
     expressMiddleware(apollo, { context: async ({ req }) => createContext(pool, sql, await viewerFromHeader(req.header('authorization'), keys)) }),
   );
-  // Body-level failures (too large, malformed JSON, an unsupported charset or encoding, a corrupt
-  // gzip body) and anything else that reaches Express: JSON with a code, never an HTML page or a stack.
-  app.use((_req, res) => {
-    res.status(404).json({ errors: [{ message: 'no such path: GraphQL is at /graphql', extensions: { code: 'NOT_FOUND' } }] });
-  });
-  app.use(bodyErrorHandler(log));
+  // Last, when the server starts listening (so that routes mounted after createApp still come before
+  // them): unknown paths, and every failure that reaches Express — body-level ones (too large,
+  // malformed JSON, an unsupported charset or encoding, a corrupt gzip body) included — answer JSON
+  // with a code, never an HTML page or a stack.
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    app.use((_req, res) => {
+      res.status(404).json({ errors: [{ message: 'no such path: GraphQL is at /graphql', extensions: { code: 'NOT_FOUND' } }] });
+    });
+    app.use(bodyErrorHandler(log));
+  };
 
   return {
     httpServer,
     apollo,
     listen: (port, host = '0.0.0.0') =>
       new Promise((resolve, reject) => {
+        finish();
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {
           const address = httpServer.address();
