@@ -28,6 +28,8 @@ import { createSchema } from './schema.js';
 import { requireAuthenticationPlugin, viewerFromHeader } from './auth.js';
 import { keySetFromConfig, type KeySet } from '../auth/tokens.js';
 import { armor, complexityPlugin, limitsFromEnv, rateLimiter, type Limits } from './hardening.js';
+import { ProofService, proofKeysFromEnv } from '../ledger/proof/index.js';
+import { mountProofRoutes } from './proof/routes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -86,6 +88,8 @@ export interface AppOptions {
   routes?: RouteMounter[];
   /** Bearer token /metrics requires (METRICS_TOKEN); open when unset. */
   metricsToken?: string;
+  /** Checkpoints and proofs; from configuration (ledger/proof/keys.ts) when omitted. */
+  proofs?: ProofService;
 }
 
 /** What a route mounter gets: the Express app and the process's shared pieces. */
@@ -147,6 +151,7 @@ export const ROUTES: RouteMounter[] = [mountAssets, mountProbes];
 
 export interface App {
   httpServer: http.Server;
+  proofs: ProofService;
   apollo: ApolloServer<Context>;
   listen(port: number, host?: string): Promise<string>;
   stop(): Promise<void>;
@@ -158,6 +163,7 @@ function packageFolder(name: string): string {
 
 export async function createApp(options: AppOptions): Promise<App> {
   const { pool, sql = sqlOnPool(pool), log, production, keySet, limits = limitsFromEnv(), maxBody = MAX_BODY } = options;
+  const proofs = options.proofs ?? new ProofService(pool, proofKeysFromEnv(), { log });
   const keys = keySet ?? (await keySetFromConfig());
   const protection = armor(limits, production);
   const app = express();
@@ -203,8 +209,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     rateLimiter(limits),
     express.json({ limit: maxBody }),
     persistedQueryVersionGuard,
-    expressMiddleware(apollo, { context: async ({ req }) => createContext(pool, sql, await viewerFromHeader(req.header('authorization'), keys)) }),
+    expressMiddleware(apollo, { context: async ({ req }) => createContext(pool, sql, await viewerFromHeader(req.header('authorization'), keys), proofs) }),
   );
+  mountProofRoutes(app, { pool, proofs, log, viewerOf: (req) => viewerFromHeader(req.header('authorization'), keys), guard: rateLimiter(limits) });
+
   // Last, when the server starts listening (so that routes mounted after createApp still come before
   // them): unknown paths, and every failure that reaches Express — body-level ones (too large,
   // malformed JSON, an unsupported charset or encoding, a corrupt gzip body) included — answer JSON
@@ -222,6 +230,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   return {
     httpServer,
     apollo,
+    proofs,
     listen: (port, host = '0.0.0.0') =>
       new Promise((resolve, reject) => {
         finish();
