@@ -9,6 +9,7 @@ import { bootPlatform } from '../platform/boot.js';
 import { ormPool, sqlOnPool } from '../platform/sql.js';
 import { issueToken, signingKeyFromConfig } from '../auth/tokens.js';
 import type { DemoCity } from './demo-city.js';
+import { startAuditScheduler } from '../audit/scheduler.js';
 
 async function main() {
   const config = loadConfig();
@@ -35,12 +36,14 @@ async function main() {
   app.proofs.start(Number(process.env.SUNSHINE_CHECKPOINT_INTERVAL_MS || 1000));
   logger.info({ url, database: platform.database.embedded ? 'embedded' : 'DATABASE_URL' }, `Sunshine GraphQL listening at ${url}`);
   await showHowToAuthenticate(config.production, city);
+  const auditScheduler = startAuditScheduler(pool, logger);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    auditScheduler.stop();
     await app.proofs.stop();
     await app.stop();
     await platform.close();
