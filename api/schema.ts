@@ -6,13 +6,17 @@ import { RegionResolver } from './hierarchy/region.resolver.js';
 import { NodeResolver } from './node.resolver.js';
 import { LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver } from './ledger/ledger.resolver.js';
 import { registryResolvers } from './registry/registry.resolver.js';
+import { guardArguments } from './input-guard.js';
 import { auditResolvers } from './audit/audit.resolver.js';
 import { proofResolvers } from './proof/proof.resolver.js';
 
 let built: Promise<GraphQLSchema> | undefined;
 
 export function createSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, ...registryResolvers, ...auditResolvers, ...proofResolvers], validate: false });
+  built ??= buildSchema({
+    resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, ...registryResolvers, ...auditResolvers, ...proofResolvers],
+    validate: false,
+  }).then(guardArguments);
   return built;
 }
 

@@ -28,6 +28,7 @@ import { createSchema } from './schema.js';
 import { requireAuthenticationPlugin, viewerFromHeader } from './auth.js';
 import { keySetFromConfig, type KeySet } from '../auth/tokens.js';
 import { armor, complexityPlugin, limitsFromEnv, rateLimiter, type Limits } from './hardening.js';
+import { variableErrorFieldsPlugin } from './variable-errors.js';
 import { auditExportRouter } from './routes/audit-export.js';
 import { ProofService, proofKeysFromEnv } from '../ledger/proof/index.js';
 import { mountProofRoutes } from './proof/routes.js';
@@ -194,6 +195,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       requestLogPlugin(log),
       unsupportedOperationPlugin(),
       serviceUnavailablePlugin(),
+      variableErrorFieldsPlugin<Context>(),
       requireAuthenticationPlugin(),
       ...(protection.plugins as ApolloServerPlugin<Context>[]),
       complexityPlugin<Context>(schema, limits),
