@@ -110,7 +110,8 @@ test('/metrics: requests by operation and outcome with latencies, ledger commits
   };
   const before = await scrape();
   await api.gql(`query MetricsProbe { fundLines { code } }`);
-  await api.gql(`query MetricsProbe { region(code: "32x") { code } }`);
+  const refused = await api.gql(`query MetricsProbe { regions(first: 501) { totalCount } }`);
+  expect(errorCodes(refused)).toEqual(['BAD_USER_INPUT']);
   await api.gql(
     `mutation MetricsAppropriate($i: AppropriateInput!) { appropriate(input: $i) { replayed } }`,
     { i: { idempotencyKey: 'metrics-1', effectiveDate: '2026-01-05', regionCode: '320300000000', fundLine: 'SENIOR_ALLOWANCE', amount: '1000', fiscalYear: 2026, fundingSource: 'PROVINCIAL_TRANSFER', documentNo: '苏财社〔2026〕9号' } },
