@@ -28,6 +28,7 @@ import { createSchema } from './schema.js';
 import { requireAuthenticationPlugin, viewerFromHeader } from './auth.js';
 import { keySetFromConfig, type KeySet } from '../auth/tokens.js';
 import { armor, complexityPlugin, limitsFromEnv, rateLimiter, type Limits } from './hardening.js';
+import { exportRoutes } from './routes/export.js';
 import { variableErrorFieldsPlugin } from './variable-errors.js';
 import { auditExportRouter } from './routes/audit-export.js';
 import { ProofService, proofKeysFromEnv } from '../ledger/proof/index.js';
@@ -207,6 +208,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const deps: RouteDeps = { pool, sql, log, production };
   const metricsToken = options.metricsToken ?? (process.env.METRICS_TOKEN || undefined);
   for (const mount of [...ROUTES, metricsRoute(metricsToken), ...(options.routes ?? [])]) mount(app, deps);
+  app.use('/export', rateLimiter(limits), exportRoutes({ pool, keys, log }));
   app.use('/audit', rateLimiter(limits), auditExportRouter(pool, keys, log));
   app.use(
     '/graphql',
