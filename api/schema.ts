@@ -6,6 +6,7 @@ import { RegionResolver } from './hierarchy/region.resolver.js';
 import { NodeResolver } from './node.resolver.js';
 import { LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver } from './ledger/ledger.resolver.js';
 import { registryResolvers } from './registry/registry.resolver.js';
+import { ChangesResolver } from './sync/changes.resolver.js';
 import { guardArguments } from './input-guard.js';
 import { auditResolvers } from './audit/audit.resolver.js';
 import { proofResolvers } from './proof/proof.resolver.js';
@@ -14,7 +15,7 @@ let built: Promise<GraphQLSchema> | undefined;
 
 export function createSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, ...registryResolvers, ...auditResolvers, ...proofResolvers],
+    resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, ...registryResolvers, ...auditResolvers, ...proofResolvers, ChangesResolver],
     validate: false,
   }).then(guardArguments);
   return built;
