@@ -13,9 +13,10 @@ const MAX_NODES = 100;
 /**
  * How to load each type from the key inside its id, with the same scope checks as the type's own
  * query (an object outside the caller's jurisdiction is FORBIDDEN, never returned). Types added
- * later register here.
+ * later register here. Federation's `_entities` resolves representations through the same table
+ * (api/federation/entities.ts), so it applies exactly these checks.
  */
-const loaders: Record<string, (key: string, ctx: Context) => Promise<Node | null>> = {
+export const nodeLoaders: Record<string, (key: string, ctx: Context) => Promise<Node | null>> = {
   Region: async (key, ctx) => {
     if (!/^[0-9]{12}$/.test(key)) return null;
     ctx.viewer.require('hierarchy:read');
@@ -38,7 +39,8 @@ const loaders: Record<string, (key: string, ctx: Context) => Promise<Node | null
 
 async function loadNode(id: string, ctx: Context): Promise<Node | null> {
   const { type, key } = fromGlobalId(id);
-  const load = loaders[type];
+  // Own keys only: an id naming "toString" or "__proto__" is not a type.
+  const load = Object.hasOwn(nodeLoaders, type) ? nodeLoaders[type] : undefined;
   if (!load) throw badUserInput(`"${id}" is not a valid id`, 'id');
   return load(key, ctx);
 }

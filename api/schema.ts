@@ -1,7 +1,12 @@
-/** The executable schema, built from the resolver classes. schema/schema.graphql is its printed, checked-in form. */
+/**
+ * The executable schema, built from the resolver classes and served as an Apollo Federation 2
+ * subgraph (api/federation/). schema/schema.graphql is its printed, checked-in form.
+ */
 import 'reflect-metadata';
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { buildSubgraph } from './federation/subgraph.js';
+import { printSubgraphSdl } from './federation/print.js';
 import { RegionResolver } from './hierarchy/region.resolver.js';
 import { NodeResolver } from './node.resolver.js';
 import { LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver } from './ledger/ledger.resolver.js';
@@ -10,11 +15,15 @@ import { registryResolvers } from './registry/registry.resolver.js';
 let built: Promise<GraphQLSchema> | undefined;
 
 export function createSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, ...registryResolvers], validate: false });
+  built ??= createTypeGraphqlSchema().then(buildSubgraph);
   return built;
 }
 
-/** The SDL front-end teams read, sorted so that diffs show real changes only. */
+function createTypeGraphqlSchema(): Promise<GraphQLSchema> {
+  return buildSchema({ resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, ...registryResolvers], validate: false });
+}
+
+/** The SDL front-end teams read, sorted so that diffs show real changes only; with applied directives (`@key`, `@link`). */
 export async function printSdl(): Promise<string> {
-  return `${printSchema(lexicographicSortSchema(await createSchema()))}\n`;
+  return printSubgraphSdl(await createSchema());
 }
