@@ -193,3 +193,19 @@ test('the served schema keeps a __resolveReference on every entity type (schema 
     expect([typename, typeof extensions.apollo?.subgraph?.resolveReference]).toEqual([typename, 'function']);
   }
 });
+
+test('entity fetches are batched: the statements do not grow with the number of representations', async () => {
+  const { rows } = await live.db.pool.query<{ code: string }>(`select code from region where level = 'VILLAGE' and code like '320321%' order by code limit 200`);
+  const statementsFor = async (codes: string[]) => {
+    live.db.statements.length = 0;
+    const res = await live.api.as('CIVIL_AFFAIRS_OFFICER', A).gql(`query ($r: [_Any!]!) { _entities(representations: $r) { ... on Region { code name parent { name parent { name } } } } }`, { r: codes.map((code) => ({ __typename: 'Region', code })) });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!._entities.map((r: { code: string }) => r.code)).toEqual(codes);
+    return live.db.statements.length;
+  };
+  const few = await statementsFor(rows.slice(0, 5).map((r) => r.code));
+  const many = await statementsFor(rows.map((r) => r.code));
+  expect(rows).toHaveLength(200);
+  expect(few).toBeGreaterThan(0);
+  expect(many).toBe(few);
+});
