@@ -53,6 +53,12 @@ function describeFederationParts(schema: GraphQLSchema): GraphQLSchema {
   const service = schema.getType('_Service') as GraphQLObjectType | undefined;
   const sdl = service?.getFields().sdl;
   if (sdl) sdl.description = 'The subgraph SDL (with `@key` and `@link`) that composition reads.';
+  for (const directive of schema.getDirectives()) {
+    if (directive.description) continue;
+    if (directive.name === 'key') directive.description = 'Federation: marks an entity and the fields that identify it (its key), by which other subgraphs reference it.';
+    else if (directive.name === 'link') directive.description = 'Federation: links a specification (the federation version) and the names imported from it.';
+    else if (directive.name.startsWith('federation__')) directive.description = 'Federation specification directive, not used by Sunshine (only `@key` is imported).';
+  }
   const query = schema.getQueryType()!.getFields();
   query._entities!.description = `Federation: the entities of the given representations, in order (at most ${MAX_REPRESENTATIONS}). Same permissions and jurisdiction as \`node(id:)\`: a representation that is malformed, not an entity or outside your jurisdiction is null with its own error (BAD_USER_INPUT, FORBIDDEN).`;
   query._service!.description = 'Federation: the subgraph SDL, for composition into a supergraph (docs/federation.md).';
