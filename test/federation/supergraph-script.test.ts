@@ -4,6 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parse } from 'graphql';
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
 import { projectRoot } from '../../platform/config.js';
 
 const run = promisify(execFile);
@@ -37,4 +42,21 @@ test('a subgraph that contradicts Sunshine fails composition with the reasons', 
     type Region @key(fields: "code") { code: Int! population: Int }
     type Query { biggest: Region }`);
   await expect(compose('--subgraph', `wrong=http://wrong.test/graphql,${wrong}`)).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/composition failed:[\s\S]*Region\.code/) });
+});
+
+test('without an SDL file, a subgraph is asked for its _service { sdl }', async () => {
+  const typeDefs = parse(`
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+    type Visit @key(fields: "id") { id: ID! region: Region }
+    type Region @key(fields: "code", resolvable: false) { code: String! }
+    type Query { visits: [Visit!]! }`);
+  const visits = new ApolloServer({ schema: buildSubgraphSchema([{ typeDefs, resolvers: { Query: { visits: () => [] } } }]), plugins: [ApolloServerPluginInlineTraceDisabled()] });
+  const { url } = await startStandaloneServer(visits, { listen: { port: 0, host: '127.0.0.1' } });
+  try {
+    const { stdout } = await compose('--subgraph', `visits=${url}`);
+    expect(stdout).toContain(`@join__graph(name: "visits", url: "${url}")`);
+    expect(stdout).toMatch(/type Visit[^{]*@join__type\(graph: VISITS, key: "id"\)/);
+  } finally {
+    await visits.stop();
+  }
 });
