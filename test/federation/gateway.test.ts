@@ -6,77 +6,20 @@
  * Sunshine — whose scope still applies to every entity the gateway fetches.
  */
 import { parse } from 'graphql';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import type { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import { composeServices, compositionHasErrors } from '@theguild/federation-composition';
 import type { Role } from '../../auth/roles.js';
 import { authHeader, useXuzhouApi, type GraphQLResponse } from '../support/api.js';
 import { registerElder, idNumber } from '../registry/support.js';
 import { firstRegionBelow } from '../support/database.js';
 import { createGateway, type Gateway } from './hive-gateway.js';
+import { ORDERS_SDL, ordersService } from './orders-subgraph.js';
 
 const live = useXuzhouApi();
 
 const A = '320321000000'; // 丰县: the county running the orders service
 const B = '320322000000'; // 沛县
-
-const ORDERS_SDL = parse(`
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
-
-  "A service order of the county's own system (服务工单)."
-  type ServiceOrder @key(fields: "id") {
-    id: ID!
-    title: String!
-    "Where the service is delivered: Sunshine's Region, by its code."
-    region: Region
-    "Who receives it: Sunshine's Elder, by its global id."
-    elder: Elder
-  }
-
-  "Owned by Sunshine; this subgraph only holds the key."
-  type Region @key(fields: "code", resolvable: false) {
-    code: String!
-  }
-
-  "Owned by Sunshine; this subgraph adds the elder's service orders."
-  type Elder @key(fields: "id") {
-    id: ID!
-    serviceOrders: [ServiceOrder!]!
-  }
-
-  type Query {
-    "Every order of the county's system."
-    serviceOrders: [ServiceOrder!]!
-  }
-`);
-
-interface Order {
-  id: string;
-  title: string;
-  regionCode: string;
-  elderId: string;
-}
-
-function ordersService(orders: Order[]): ApolloServer {
-  const toGraphql = (o: Order) => ({ id: o.id, title: o.title, region: { code: o.regionCode }, elder: { id: o.elderId } });
-  return new ApolloServer({
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
-    schema: buildSubgraphSchema([
-      {
-        typeDefs: ORDERS_SDL,
-        resolvers: {
-          Query: { serviceOrders: () => orders.map(toGraphql) },
-          Elder: {
-            __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
-            serviceOrders: (elder: { id: string }) => orders.filter((o) => o.elderId === elder.id).map(toGraphql),
-          },
-        },
-      },
-    ]),
-  });
-}
 
 let orders: ApolloServer;
 let gateway: Gateway;
