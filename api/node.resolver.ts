@@ -7,6 +7,7 @@ import { LedgerTransaction, Lot } from './ledger/ledger.type.js';
 import { visibleLot, visibleTransaction } from './ledger/ledger.resolver.js';
 import { fromGlobalId, Node } from './relay.js';
 import { registryNodeLoaders } from './registry/registry.resolver.js';
+import { auditNodeLoaders } from './audit/audit.resolver.js';
 
 const MAX_NODES = 100;
 
@@ -35,6 +36,7 @@ export const nodeLoaders: Record<string, (key: string, ctx: Context) => Promise<
     return record ? Lot.from(record) : null;
   },
   ...(registryNodeLoaders as Record<string, (key: string, ctx: Context) => Promise<Node | null>>),
+  ...(auditNodeLoaders as Record<string, (key: string, ctx: Context) => Promise<Node | null>>),
 };
 
 async function loadNode(id: string, ctx: Context): Promise<Node | null> {

@@ -19,18 +19,18 @@ test('every object type with an id implements Node', async () => {
   for (const [, name, interfaces] of withId) expect([name, interfaces ?? '']).toEqual([name, expect.stringContaining('Node')]);
 });
 
-test('every Node type is a federation entity keyed by its id, resolved by a reference resolver', async () => {
+test('every type node(id:) loads is a federation entity keyed by its id, resolved by a reference resolver', async () => {
   const schema = buildSchema(await printSdl());
   const nodeTypes = Object.values(schema.getTypeMap())
     .filter((type) => isObjectType(type) && type.getInterfaces().some((i) => i.name === 'Node'))
     .map((type) => type.name)
     .sort();
   expect(nodeTypes.length).toBeGreaterThan(10);
+  // Node types node(id:) has no loader for are not entities either (_entities loads through the same table).
+  expect(nodeTypes.filter((name) => !ENTITY_TYPES.includes(name))).toEqual(['AuditRun']);
   const keysOf = (name: string) => (schema.getType(name)!.astNode?.directives ?? []).filter((d) => d.name.value === 'key').map(print);
-  for (const name of nodeTypes) expect([name, keysOf(name)]).toEqual([name, expect.arrayContaining(['@key(fields: "id")'])]);
+  for (const name of nodeTypes) expect([name, keysOf(name)]).toEqual([name, ENTITY_TYPES.includes(name) ? expect.arrayContaining(['@key(fields: "id")']) : []]);
   expect(keysOf('Region')).toEqual(['@key(fields: "code")', '@key(fields: "id")']);
-  // _entities only resolves types with a reference resolver: the two lists must be the same.
-  expect([...ENTITY_TYPES]).toEqual(nodeTypes);
   const entityUnion = schema.getType('_Entity');
-  expect(entityUnion && 'getTypes' in entityUnion ? entityUnion.getTypes().map((t) => t.name).sort() : []).toEqual(nodeTypes);
+  expect(entityUnion && 'getTypes' in entityUnion ? entityUnion.getTypes().map((t) => t.name).sort() : []).toEqual([...ENTITY_TYPES]);
 });

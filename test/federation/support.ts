@@ -5,6 +5,7 @@ import { Ledger } from '../../ledger/ledger.js';
 import { firstRegionBelow } from '../support/database.js';
 import type { TestApi } from '../support/api.js';
 import { FULL_ITEMS, idNumber, registerElder, registerFacility } from '../registry/support.js';
+import { plantFinding } from '../audit/support.js';
 
 export const CITY = '320300000000';
 
@@ -53,5 +54,6 @@ export async function seedEntities(api: TestApi, pool: pg.Pool, county: string):
   // One logged unmasking: the access-log entry.
   await must(api, `query ($id: ID!) { elder(id: $id) { personal(reason: "核对") { name } } }`, { id: elder.id });
   ids.AccessLogEntry = (await must(api, `query ($e: ID!) { accessLog(filter: { entityId: $e }) { nodes { id } } }`, { e: elder.id })).accessLog.nodes[0].id;
+  ids.AuditFinding = toGlobalId('AuditFinding', await plantFinding(pool, village));
   return { village, ids };
 }
