@@ -17,7 +17,10 @@ const MAX_NODES = 100;
  * later register here. Federation's `_entities` resolves representations through the same table
  * (api/federation/entities.ts), so it applies exactly these checks.
  */
-export const nodeLoaders: Record<string, (key: string, ctx: Context) => Promise<Node | null>> = {
+type NodeLoader = (key: string, ctx: Context) => Promise<Node | null>;
+
+/** A Map, not an object: a type decoded from an id ("constructor", "__proto__", "toString") must never find a built-in. */
+export const nodeLoaders = new Map<string, NodeLoader>(Object.entries({
   Region: async (key, ctx) => {
     if (!/^[0-9]{12}$/.test(key)) return null;
     ctx.viewer.require('hierarchy:read');
@@ -35,14 +38,13 @@ export const nodeLoaders: Record<string, (key: string, ctx: Context) => Promise<
     const record = /^[1-9][0-9]{0,17}$/.test(key) ? await visibleLot(ctx, key) : null;
     return record ? Lot.from(record) : null;
   },
-  ...(registryNodeLoaders as Record<string, (key: string, ctx: Context) => Promise<Node | null>>),
-  ...(auditNodeLoaders as Record<string, (key: string, ctx: Context) => Promise<Node | null>>),
-};
+  ...(registryNodeLoaders as Record<string, NodeLoader>),
+  ...(auditNodeLoaders as Record<string, NodeLoader>),
+} satisfies Record<string, NodeLoader>));
 
 async function loadNode(id: string, ctx: Context): Promise<Node | null> {
   const { type, key } = fromGlobalId(id);
-  // Own keys only: an id naming "toString" or "__proto__" is not a type.
-  const load = Object.hasOwn(nodeLoaders, type) ? nodeLoaders[type] : undefined;
+  const load = nodeLoaders.get(type);
   if (!load) throw badUserInput(`"${id}" is not a valid id`, 'id');
   return load(key, ctx);
 }

@@ -11,13 +11,15 @@ import { RegionResolver } from './hierarchy/region.resolver.js';
 import { NodeResolver } from './node.resolver.js';
 import { LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver } from './ledger/ledger.resolver.js';
 import { registryResolvers } from './registry/registry.resolver.js';
+import { guardArguments } from './input-guard.js';
 import { auditResolvers } from './audit/audit.resolver.js';
 import { proofResolvers } from './proof/proof.resolver.js';
 
 let built: Promise<GraphQLSchema> | undefined;
 
 export function createSchema(): Promise<GraphQLSchema> {
-  built ??= createTypeGraphqlSchema().then(buildSubgraph);
+  // Arguments are guarded on the served schema, so federation's _entities is checked like every other field.
+  built ??= createTypeGraphqlSchema().then(buildSubgraph).then(guardArguments);
   return built;
 }
 

@@ -1,19 +1,21 @@
 /** Errors a ledger caller can act on, each with a stable code (the API passes it on as extensions.code). */
+import { DomainError } from '../platform/domain-error.js';
+
 export type LedgerErrorCode =
   | 'BAD_USER_INPUT'
+  | 'PERSONAL_DATA_IN_TEXT'
   | 'NOT_FOUND'
   | 'INSUFFICIENT_FUNDS'
   | 'IDEMPOTENCY_CONFLICT'
   | 'ALREADY_REVERSED'
   | 'ALREADY_RECEIVED';
 
-export class LedgerError extends Error {
-  constructor(
-    readonly code: LedgerErrorCode,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
+/** A DomainError whose code is one of the ledger's (one error root for the whole platform). */
+export class LedgerError extends DomainError {
+  declare readonly code: LedgerErrorCode;
+
+  constructor(code: LedgerErrorCode, message: string, field?: string) {
+    super(code, message, field);
     this.name = 'LedgerError';
   }
 }

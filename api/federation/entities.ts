@@ -26,7 +26,7 @@ function byGlobalId(typename: string): ReferenceResolver {
     if (typeof id !== 'string') throw badUserInput(`a representation of ${typename} needs its key field "id" (a string)`, 'representations');
     const { type, key } = fromGlobalId(id);
     if (type !== typename) throw badUserInput(`"${id}" is not an id of ${typename}`, 'representations');
-    return nodeLoaders[typename]!(key, ctx);
+    return nodeLoaders.get(typename)!(key, ctx);
   };
 }
 
@@ -37,7 +37,7 @@ const regionByCodeOrId: ReferenceResolver = async (representation, ctx) => {
   if (typeof code !== 'string' || !/^[0-9]{12}$/.test(code)) {
     throw badUserInput('a representation of Region: "code" must be a 12-digit region code', 'representations');
   }
-  return nodeLoaders.Region!(code, ctx);
+  return nodeLoaders.get('Region')!(code, ctx);
 };
 
 /**
@@ -47,7 +47,7 @@ const regionByCodeOrId: ReferenceResolver = async (representation, ctx) => {
 const ENTITY_RESOLVERS: Record<string, ReferenceResolver> = {
   Region: regionByCodeOrId,
   ...Object.fromEntries(
-    Object.keys(nodeLoaders)
+    [...nodeLoaders.keys()]
       .filter((typename) => typename !== 'Region')
       .map((typename) => [typename, byGlobalId(typename)]),
   ),
