@@ -21,6 +21,7 @@ import { createSchema } from './schema.js';
 import { requireAuthenticationPlugin, viewerFromHeader } from './auth.js';
 import { keySetFromConfig, type KeySet } from '../auth/tokens.js';
 import { armor, complexityPlugin, limitsFromEnv, rateLimiter, type Limits } from './hardening.js';
+import { exportRoutes } from './routes/export.js';
 import { variableErrorFieldsPlugin } from './variable-errors.js';
 import { auditExportRouter } from './routes/audit-export.js';
 import { ProofService, proofKeysFromEnv } from '../ledger/proof/index.js';
@@ -151,6 +152,7 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production, 
       res.status(503).json({ status: 'unavailable' });
     }
   });
+  app.use('/export', rateLimiter(limits), exportRoutes({ pool, keys, log }));
   app.use('/audit', rateLimiter(limits), auditExportRouter(pool, keys, log));
   app.use(
     '/graphql',

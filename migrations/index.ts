@@ -6,6 +6,7 @@ import { Migration20261123030000_registry } from './Migration20261123030000_regi
 import { Migration20261123040000_access_log_residence } from './Migration20261123040000_access_log_residence.js';
 import { Migration20261201100000_idempotency_per_region } from './Migration20261201100000_idempotency_per_region.js';
 import { Migration20261201300000_audit } from './Migration20261201300000_audit.js';
+import { Migration20261201400000_sync } from './Migration20261201400000_sync.js';
 import { Migration20261201500000_proof } from './Migration20261201500000_proof.js';
 
 export const migrationsList = [
@@ -16,5 +17,6 @@ export const migrationsList = [
   { name: 'Migration20261123040000_access_log_residence', class: Migration20261123040000_access_log_residence },
   { name: 'Migration20261201100000_idempotency_per_region', class: Migration20261201100000_idempotency_per_region },
   { name: 'Migration20261201300000_audit', class: Migration20261201300000_audit },
+  { name: 'Migration20261201400000_sync', class: Migration20261201400000_sync },
   { name: 'Migration20261201500000_proof', class: Migration20261201500000_proof },
 ];

@@ -99,8 +99,9 @@ test('what each role resolves inside its jurisdiction follows its permissions', 
   const admin = await seen('CITY_ADMIN', CITY);
   expect(Object.values(admin).every((outcome) => outcome === 'data')).toBe(true);
   const system = await seen('SYSTEM_CLIENT', A);
-  // A county system: hierarchy and registry, no ledger, no access log.
-  expect([system.LedgerTransaction, system.Lot, system.AccessLogEntry]).toEqual(['error:FORBIDDEN', 'error:FORBIDDEN', 'error:FORBIDDEN']);
+  // A county system: hierarchy, registry and ledger reads; no access log, no audit findings.
+  expect([system.LedgerTransaction, system.Lot]).toEqual(['data', 'data']);
+  expect([system.AccessLogEntry, system.AuditFinding]).toEqual(['error:FORBIDDEN', 'error:FORBIDDEN']);
   expect([system.Elder, system.Facility, system.Region, system['Region by code']]).toEqual(['data', 'data', 'data', 'data']);
   // A village verifier: the records of its village, not the county's region, caregivers or money.
   const verifier = await seen('VILLAGE_VERIFIER', villageA);
