@@ -1,5 +1,5 @@
 /**
- * Roles and what each may do (shared/DOMAIN.md §1.1). A role grants permissions; a caller's
+ * Roles and what each may do (docs/security.md "Roles and scopes"). A role grants permissions; a caller's
  * jurisdiction (a region code) limits every permission to that region's subtree. The table below is
  * the single place where "who may do what" is decided; README "Roles and scopes" mirrors it.
  */

@@ -1,4 +1,4 @@
-/** GraphQL types of the registry (登记). Chinese terms beside the English names, as in shared/DOMAIN.md. */
+/** GraphQL types of the registry (登记). Chinese terms beside the English names, as in docs/registry.md. */
 import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { connectionTypes, Node, toGlobalId } from '../relay.js';
