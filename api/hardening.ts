@@ -120,12 +120,14 @@ export function rateLimiter(limits: Limits): RequestHandler {
 /** Unpaginated lists (ancestors, trail steps, postings, lot lineage) are assumed to hold this many items. */
 const ASSUMED_LIST_SIZE = 10;
 
-/** A list field costs its page size (`first`, or the ids asked for) times what each item costs. */
+/** A list field costs its page size (`first`, or the ids or representations asked for) times what each item costs. */
 const listEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
   // A connection's nodes/edges are the page its `first` already counted.
   if (type.name.endsWith('Connection') && (field.name === 'nodes' || field.name === 'edges')) return 1 + childComplexity;
   if (typeof args.first === 'number') return 1 + args.first * childComplexity;
   if (Array.isArray(args.ids)) return 1 + args.ids.length * childComplexity;
+  // Federation's _entities(representations:): one entity per representation.
+  if (Array.isArray(args.representations)) return 1 + args.representations.length * childComplexity;
   if (isListType(getNullableType(field.type))) return 1 + ASSUMED_LIST_SIZE * childComplexity;
   return undefined;
 };

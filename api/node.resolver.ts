@@ -14,12 +14,13 @@ const MAX_NODES = 100;
 /**
  * How to load each type from the key inside its id, with the same scope checks as the type's own
  * query (an object outside the caller's jurisdiction is FORBIDDEN, never returned). Types added
- * later register here.
+ * later register here. Federation's `_entities` resolves representations through the same table
+ * (api/federation/entities.ts), so it applies exactly these checks.
  */
 type NodeLoader = (key: string, ctx: Context) => Promise<Node | null>;
 
 /** A Map, not an object: a type decoded from an id ("constructor", "__proto__", "toString") must never find a built-in. */
-const loaders = new Map<string, NodeLoader>(Object.entries({
+export const nodeLoaders = new Map<string, NodeLoader>(Object.entries({
   Region: async (key, ctx) => {
     if (!/^[0-9]{12}$/.test(key)) return null;
     ctx.viewer.require('hierarchy:read');
@@ -43,7 +44,7 @@ const loaders = new Map<string, NodeLoader>(Object.entries({
 
 async function loadNode(id: string, ctx: Context): Promise<Node | null> {
   const { type, key } = fromGlobalId(id);
-  const load = loaders.get(type);
+  const load = nodeLoaders.get(type);
   if (!load) throw badUserInput(`"${id}" is not a valid id`, 'id');
   return load(key, ctx);
 }

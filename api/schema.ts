@@ -1,7 +1,12 @@
-/** The executable schema, built from the resolver classes. schema/schema.graphql is its printed, checked-in form. */
+/**
+ * The executable schema, built from the resolver classes and served as an Apollo Federation 2
+ * subgraph (api/federation/). schema/schema.graphql is its printed, checked-in form.
+ */
 import 'reflect-metadata';
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { buildSubgraph } from './federation/subgraph.js';
+import { printSubgraphSdl } from './federation/print.js';
 import { RegionResolver } from './hierarchy/region.resolver.js';
 import { NodeResolver } from './node.resolver.js';
 import { LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver } from './ledger/ledger.resolver.js';
@@ -14,14 +19,16 @@ import { proofResolvers } from './proof/proof.resolver.js';
 let built: Promise<GraphQLSchema> | undefined;
 
 export function createSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({
-    resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, ...registryResolvers, ...auditResolvers, ...proofResolvers, ChangesResolver],
-    validate: false,
-  }).then(guardArguments);
+  // Arguments are guarded on the served schema, so federation's _entities is checked like every other field.
+  built ??= createTypeGraphqlSchema().then(buildSubgraph).then(guardArguments);
   return built;
 }
 
-/** The SDL front-end teams read, sorted so that diffs show real changes only. */
+function createTypeGraphqlSchema(): Promise<GraphQLSchema> {
+  return buildSchema({ resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, ...registryResolvers, ...auditResolvers, ...proofResolvers, ChangesResolver], validate: false });
+}
+
+/** The SDL front-end teams read, sorted so that diffs show real changes only; with applied directives (`@key`, `@link`). */
 export async function printSdl(): Promise<string> {
-  return `${printSchema(lexicographicSortSchema(await createSchema()))}\n`;
+  return printSubgraphSdl(await createSchema());
 }

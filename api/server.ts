@@ -16,7 +16,7 @@ import express from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type pg from 'pg';
 import { sqlOnPool, type Sql } from '../platform/sql.js';
 import type { Logger } from '../platform/logger.js';
@@ -193,6 +193,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // No HTTP caching hints are used; the plugin would otherwise wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
+      // The schema is a federation subgraph: Apollo would otherwise send resolver timings (ftv1 traces) to any caller asking for them.
+      ApolloServerPluginInlineTraceDisabled(),
       landingPagePlugin(),
       requestLogPlugin(log),
       unsupportedOperationPlugin(),

@@ -1,5 +1,5 @@
 /** GraphQL types of the audit engine (审计): rules, runs, findings, evidence and the disposition workflow. */
-import { createUnionType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, createUnionType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { Money } from '../scalars.js';
 import { connectionTypes, Node, toGlobalId } from '../relay.js';
@@ -121,6 +121,7 @@ export class AuditFindingEvent {
   }
 }
 
+@Directive('@key(fields: "id")')
 @ObjectType('AuditFinding', { implements: Node, description: '审计发现: one (rule, subject, period), never changed; its evidence is versioned and its history appended.' })
 export class AuditFinding implements Node {
   @Field(() => ID) id!: string;

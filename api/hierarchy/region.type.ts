@@ -1,5 +1,5 @@
 /** GraphQL types of the administrative hierarchy (行政区划). */
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import type { RegionRecord } from '../../hierarchy/region.entity.js';
 import type { RegionLevel as Level } from '../../hierarchy/region-code.js';
@@ -25,6 +25,8 @@ registerEnumType(RegionLevel, {
   },
 });
 
+@Directive('@key(fields: "code")')
+@Directive('@key(fields: "id")')
 @ObjectType('Region', {
   implements: Node,
   description: '行政区划 — an administrative division, keyed by its 12-digit National Bureau of Statistics code (统计用区划代码).',

@@ -1,5 +1,5 @@
 /** GraphQL types of the fund ledger (资金台账). */
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import type { BalanceLine, LotRecord, PostingRecord, TransactionRecord, VerifyResult } from '../../ledger/index.js';
 import type { AccountKind as AK, FundingSource as FS, PayeeType as PT, TransactionKind as TK } from '../../ledger/types.js';
@@ -66,6 +66,7 @@ export class Posting {
   }
 }
 
+@Directive('@key(fields: "id")')
 @ObjectType('LedgerTransaction', { implements: Node, description: '记账凭证: one ledger transaction, in the gapless hash chain.' })
 export class LedgerTransaction implements Node {
   @Field(() => ID) id!: string;
@@ -117,6 +118,7 @@ export class Balance {
   }
 }
 
+@Directive('@key(fields: "id")')
 @ObjectType('Lot', { implements: Node, description: '资金批次: the money of one document, followed down the hierarchy.' })
 export class Lot implements Node {
   @Field(() => ID) id!: string;

@@ -1,5 +1,5 @@
 /** GraphQL types of the registry (登记). Chinese terms beside the English names, as in docs/registry.md. */
-import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { connectionTypes, Node, toGlobalId } from '../relay.js';
 import { DIMENSIONS, LEVEL_NAMES, type CapabilityLevel } from '../../registry/assessment.js';
@@ -161,6 +161,7 @@ registerEnumType(BedInventorySource, { name: 'BedInventorySource', description: 
 
 // ---- elders --------------------------------------------------------------------------------------
 
+@Directive('@key(fields: "id")')
 @ObjectType('Elder', {
   implements: Node,
   description:
@@ -225,6 +226,7 @@ export class CaregiverPersonalData {
   @Field(() => String, { nullable: true, description: '姓名.' }) name?: string;
 }
 
+@Directive('@key(fields: "id")')
 @ObjectType('CategoryMembership', { implements: Node, description: '身份: an elder holds a special category (特困, 低保, 孤寡, 失独, 独居, 空巢, 残疾, 优抚 …) for a period. Never overwritten: an end is appended.' })
 export class CategoryMembership implements Node {
   @Field(() => ID) id!: string;
@@ -245,6 +247,7 @@ export class CategoryMembership implements Node {
   }
 }
 
+@Directive('@key(fields: "id")')
 @ObjectType('VitalEvent', { implements: Node, description: '生存状态报告: a report that the elder died (with date and source) or is alive (a correction). The latest report is the current status.' })
 export class VitalEvent implements Node {
   @Field(() => ID) id!: string;
@@ -283,6 +286,7 @@ export class AssessmentDetails {
   @Field(() => Int, { description: 'Care-risk events in the last 30 days.' }) riskEventCount!: number;
 }
 
+@Directive('@key(fields: "id")')
 @ObjectType('Assessment', {
   implements: Node,
   description: '老年人能力评估 (GB/T 42195-2022): never overwritten; the latest one still valid is the current level. Item scores are in `details` (health data).',
@@ -340,6 +344,7 @@ export class Assessment implements Node {
 
 // ---- facilities ---------------------------------------------------------------------------------
 
+@Directive('@key(fields: "id")')
 @ObjectType('Facility', { implements: Node, description: '养老服务设施 — an elderly-care facility or service point (institution, regional centre, community node, day-care centre, meal point …).' })
 export class Facility implements Node {
   @Field(() => ID) id!: string;
@@ -363,6 +368,7 @@ export class Facility implements Node {
   }
 }
 
+@Directive('@key(fields: "id")')
 @ObjectType('FacilityRating', { implements: Node, description: '等级评定: a star rating (1–5, GB/T 37276-2018 or a local scheme) with its validity.' })
 export class FacilityRating implements Node {
   @Field(() => ID) id!: string;
@@ -379,6 +385,7 @@ export class FacilityRating implements Node {
   }
 }
 
+@Directive('@key(fields: "id")')
 @ObjectType('BedInventory', { implements: Node, description: '床位台账: a bed-inventory snapshot.' })
 export class BedInventory implements Node {
   @Field(() => ID) id!: string;
@@ -426,6 +433,7 @@ export class Staffing {
 
 // ---- workforce, stays, services ---------------------------------------------------------------------
 
+@Directive('@key(fields: "id")')
 @ObjectType('Caregiver', { implements: Node, description: '养老护理员 — a caregiver; the name is masked (clear via `personal(reason:)`).' })
 export class Caregiver implements Node {
   @Field(() => ID) id!: string;
@@ -451,6 +459,7 @@ export class Caregiver implements Node {
   }
 }
 
+@Directive('@key(fields: "id")')
 @ObjectType('StaffAssignment', { implements: Node, description: '排班: a caregiver working at a facility in a month.' })
 export class StaffAssignment implements Node {
   @Field(() => ID) id!: string;
@@ -465,6 +474,7 @@ export class StaffAssignment implements Node {
   }
 }
 
+@Directive('@key(fields: "id")')
 @ObjectType('Stay', { implements: Node, description: '入住 — an elder living in a facility, from admittedOn (inclusive) to dischargedOn (exclusive). Never two overlapping stays for one elder.' })
 export class Stay implements Node {
   @Field(() => ID) id!: string;
@@ -497,6 +507,7 @@ export class ReferenceEntry {
   @Field(() => Boolean, { nullable: true, description: 'Facility types: takes residents (beds).' }) residential?: boolean | null;
 }
 
+@Directive('@key(fields: "id")')
 @ObjectType('ServiceRecord', { implements: Node, description: '服务记录 — a service delivered to an elder by a provider facility.' })
 export class ServiceRecord implements Node {
   @Field(() => ID) id!: string;
@@ -535,6 +546,7 @@ export class AccessLogExport {
   @Field({ description: 'Seq of the newest transaction of the ledger when the export was read (0: empty ledger).' }) chainHeadSeq!: string;
 }
 
+@Directive('@key(fields: "id")')
 @ObjectType('AccessLogEntry', { implements: Node, description: '个人信息查阅日志: one clear-text access to personal data, or one export of the books (导出台账).' })
 export class AccessLogEntry implements Node {
   @Field(() => ID) id!: string;

@@ -171,6 +171,9 @@ const CASES: Record<string, Case> = {
   region: { allowed: EVERYONE, run: (c, s) => as(c).gql(`query ($c: String!) { region(code: $c) { code } }`, { c: regionFor(c, s) }) },
   regions: { allowed: EVERYONE, run: (c, s) => as(c).gql(`query ($c: String!) { regions(within: $c, first: 5) { nodes { code } } }`, { c: regionFor(c, s) }) },
   node: { allowed: EVERYONE, run: (c, s) => as(c).gql(`query ($id: ID!) { node(id: $id) { id } }`, { id: gid('Region', regionFor(c, s)) }) },
+  // Federation: _entities resolves like node(id:) (test/federation/entities.test.ts covers every entity type); _service is the published SDL.
+  _entities: { allowed: EVERYONE, inVillage: true, run: (c, s) => as(c).gql(`query ($r: [_Any!]!) { _entities(representations: $r) { ... on Region { id code } } }`, { r: [{ __typename: 'Region', code: regionFor(c, s) }] }) },
+  _service: { allowed: EVERYONE, inVillage: true, skip: (_c, s) => s === 'out', run: (c) => as(c).gql(`{ _service { sdl } }`) },
   nodes: { allowed: LEDGER_READERS, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`query ($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [gid('LedgerTransaction', s === 'in' ? fx.paymentA : fx.paymentB)] }) },
   fundLines: { allowed: EVERYONE, skip: (_c, s) => s === 'out', run: (c) => as(c).gql(`{ fundLines { code } }`) },
   transaction: { allowed: LEDGER_READERS, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`query ($id: ID!) { transaction(id: $id) { id } }`, { id: gid('LedgerTransaction', s === 'in' ? fx.paymentA : fx.paymentB) }) },
