@@ -25,6 +25,7 @@ export function fromDatabaseError(error: unknown): LedgerError | null {
   const e = error as { code?: string; constraint?: string; message?: string };
   switch (e?.code) {
     case 'SL001':
+    case 'SL003': // as of a date: the money the posting needs arrived only later (the message names the date)
       return new LedgerError('INSUFFICIENT_FUNDS', e.message ?? 'insufficient funds');
     case '23505':
       if (e.constraint === 'transaction_reverses_id_key') return new LedgerError('ALREADY_REVERSED', 'this transaction has already been reversed');

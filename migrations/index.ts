@@ -4,6 +4,7 @@ import { Migration20261123010000_ledger } from './Migration20261123010000_ledger
 import { Migration20261123020000_ledger_fast_path } from './Migration20261123020000_ledger_fast_path.js';
 import { Migration20261123030000_registry } from './Migration20261123030000_registry.js';
 import { Migration20261123040000_access_log_residence } from './Migration20261123040000_access_log_residence.js';
+import { Migration20261201200000_ledger_as_of } from './Migration20261201200000_ledger_as_of.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
@@ -11,4 +12,5 @@ export const migrationsList = [
   { name: 'Migration20261123020000_ledger_fast_path', class: Migration20261123020000_ledger_fast_path },
   { name: 'Migration20261123030000_registry', class: Migration20261123030000_registry },
   { name: 'Migration20261123040000_access_log_residence', class: Migration20261123040000_access_log_residence },
+  { name: 'Migration20261201200000_ledger_as_of', class: Migration20261201200000_ledger_as_of },
 ];

@@ -3,9 +3,10 @@
  * disbursements, returns, reversals and replays, checked after every step against
  *  - a model of every (region, fund line, account kind, payee, lot) balance, which also predicts whether
  *    each operation must succeed or fail (and with which code), and which lot an unnamed request draws on;
- *  - the global invariants: conservation per fund line, balanced transactions, no negative balances,
- *    running balances equal to the sums, balances as of any date equal to a brute-force sum, and an
- *    intact hash chain.
+ *  - the global invariants: conservation per fund line, balanced transactions, no negative balances
+ *    (now, and as of every date: the model draws effective dates and predicts the refusal of money
+ *    spent before it arrived), running balances equal to the sums, balances as of any date equal to
+ *    a brute-force sum, and an intact hash chain.
  * One database for the file: the runs accumulate, so the model is kept for the whole file and every
  * invariant is checked over the whole ledger. Set LEDGER_PROPERTY_SEED to replay a failing seed.
  */
@@ -45,6 +46,8 @@ const postingKey = (p: PostingRecord) => balKey(p.regionCode, p.fundLine, p.acco
 
 const model = {
   balances: new Map<string, bigint>(),
+  /** Every posting per balance key, with its effective date (for balances as of a date). */
+  history: new Map<string, { date: string; amount: bigint }[]>(),
   lotYear: new Map<string, number>(),
   reversed: new Set<string>(),
   received: new Set<string>(),
@@ -52,7 +55,27 @@ const model = {
 const bal = (k: string) => model.balances.get(k) ?? 0n;
 const available = (region: string, fundLine: string, lot: string) => bal(balKey(region, fundLine, 'AVAILABLE', null, lot));
 function apply(result: PostResult) {
-  for (const p of result.transaction.postings) model.balances.set(postingKey(p), bal(postingKey(p)) + p.amount);
+  for (const p of result.transaction.postings) {
+    model.balances.set(postingKey(p), bal(postingKey(p)) + p.amount);
+    const list = model.history.get(postingKey(p)) ?? [];
+    list.push({ date: result.transaction.effectiveDate, amount: p.amount });
+    model.history.set(postingKey(p), list);
+  }
+}
+/**
+ * Would these legs, dated `date`, leave any balance on the wrong side of zero at the end of some day
+ * from `date` on (below zero; above zero for FUNDING_SOURCE)? The rule the database enforces.
+ */
+function crossesZeroAsOf(date: string, legs: { key: string; amount: bigint }[]): boolean {
+  return legs.some(({ key: k, amount }) => {
+    const fundingSource = k.split('|')[2] === 'FUNDING_SOURCE';
+    const postings = [...(model.history.get(k) ?? []), { date, amount }];
+    const days = [...new Set(postings.map((p) => (p.date < date ? date : p.date)))];
+    return days.some((d) => {
+      const balance = postings.filter((p) => p.date <= d).reduce((sum, p) => sum + p.amount, 0n);
+      return fundingSource ? balance > 0n : balance < 0n;
+    });
+  });
 }
 /** The lot an unnamed request draws on: the first (fiscal year, id) AVAILABLE lot of the region and line with enough money. */
 function autoLot(region: string, fundLine: string, amount: bigint): string | null {
@@ -134,6 +157,7 @@ class Run {
         const amount = amountOf(op.amount, balance);
         const chosen = source ? source.id : autoLot(CITY, fundLine, amount);
         expected = source ? (balance >= amount ? 'ok' : 'INSUFFICIENT_FUNDS') : chosen ? 'ok' : 'INSUFFICIENT_FUNDS';
+        if (expected === 'ok' && crossesZeroAsOf(effectiveDate, [{ key: balKey(CITY, fundLine, 'AVAILABLE', null, chosen!), amount: -amount }])) expected = 'INSUFFICIENT_FUNDS';
         const to = op.other ? OTHER_COUNTY : COUNTY;
         const input = {
           idempotencyKey: key('p-alloc'), effectiveDate, fromRegionCode: CITY, toRegionCode: to, fundLine, amount,
@@ -173,6 +197,7 @@ class Run {
         const amount = amountOf(op.amount, balance);
         const chosen = lot ? lot.id : autoLot(COUNTY, fundLine, amount);
         expected = lot ? (balance >= amount ? 'ok' : 'INSUFFICIENT_FUNDS') : chosen ? 'ok' : 'INSUFFICIENT_FUNDS';
+        if (expected === 'ok' && crossesZeroAsOf(effectiveDate, [{ key: balKey(COUNTY, fundLine, 'AVAILABLE', null, chosen!), amount: -amount }])) expected = 'INSUFFICIENT_FUNDS';
         const input = disbursement(fx, { idempotencyKey: key('p-pay'), effectiveDate, fundLine, amount, payeeId: `elder-${op.payee}`, lotId: lot?.id ?? null });
         call = () => fx.ledger.disburse(input, ACTOR);
         after = (r) => {
@@ -187,6 +212,7 @@ class Run {
         const balance = available(lot.region, lot.fundLine, lot.id);
         const amount = amountOf(op.amount, balance);
         expected = lot.root ? 'BAD_USER_INPUT' : balance >= amount ? 'ok' : 'INSUFFICIENT_FUNDS';
+        if (expected === 'ok' && crossesZeroAsOf(effectiveDate, [{ key: balKey(lot.region, lot.fundLine, 'AVAILABLE', null, lot.id), amount: -amount }])) expected = 'INSUFFICIENT_FUNDS';
         const input = { idempotencyKey: key('p-ret'), effectiveDate, lotId: lot.id, amount };
         call = () => fx.ledger.returnFunds(input, ACTOR);
         break;
@@ -199,7 +225,8 @@ class Run {
         else if (target.kind === 'ALLOCATION' && model.received.has(target.id)) expected = 'BAD_USER_INPUT';
         else {
           const short = target.postings.some((p) => p.accountKind !== 'FUNDING_SOURCE' && bal(postingKey(p)) - p.amount < 0n);
-          expected = short ? 'INSUFFICIENT_FUNDS' : 'ok';
+          const early = crossesZeroAsOf(effectiveDate, target.postings.map((p) => ({ key: postingKey(p), amount: -p.amount })));
+          expected = short || early ? 'INSUFFICIENT_FUNDS' : 'ok';
         }
         const input = { idempotencyKey: key('p-rev'), effectiveDate, transactionId: target.id, reason: 'property test correction' };
         call = () => fx.ledger.reverse(input, ACTOR);
@@ -281,6 +308,15 @@ async function checkInvariants(fail: (message: string) => never, asOfOffset: num
      where p.balance_after <> g.total or g.last <> g.n`,
   );
   if (running.length) fail(`running balances disagree with the postings: ${JSON.stringify(running)}`);
+  // ... and as of the end of every date on which an (account, lot) moved
+  const wrongSignAsOf = await q(
+    `select account_id::text, lot_id::text, account_kind, day::text, balance::text from (
+       select account_id, lot_id, account_kind, effective_date as day,
+              sum(sum(amount)) over (partition by account_id, lot_id order by effective_date) as balance
+       from ledger.posting group by account_id, lot_id, account_kind, effective_date) s
+     where (account_kind = 'FUNDING_SOURCE' and balance > 0) or (account_kind <> 'FUNDING_SOURCE' and balance < 0)`,
+  );
+  if (wrongSignAsOf.length) fail(`balances of the wrong sign as of a date: ${JSON.stringify(wrongSignAsOf)}`);
   const wrongSign = await q(`select id::text from ledger.posting where (account_kind = 'FUNDING_SOURCE') = (balance_after > 0) and balance_after <> 0`);
   if (wrongSign.length) fail(`postings whose balance_after has the wrong sign: ${JSON.stringify(wrongSign)}`);
 
