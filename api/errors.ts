@@ -6,7 +6,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from '../platform/logger.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError, PeriodBlockedError } from '../ledger/errors.js';
 import { DomainError } from '../platform/domain-error.js';
 
 export const ErrorCode = {
@@ -53,7 +53,11 @@ export function formatErrorFor(log: Logger) {
         message: original.message,
         ...(formatted.path ? { path: formatted.path } : {}),
         ...(formatted.locations ? { locations: formatted.locations } : {}),
-        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+        extensions: {
+          code: original.code,
+          ...(original.field ? { field: original.field } : {}),
+          ...(original instanceof PeriodBlockedError ? { blockers: original.blockers } : {}),
+        },
       };
     }
     const raisedOnPurpose = original instanceof GraphQLError || !(original instanceof Error);

@@ -5,6 +5,7 @@ import { Migration20261123020000_ledger_fast_path } from './Migration20261123020
 import { Migration20261123030000_registry } from './Migration20261123030000_registry.js';
 import { Migration20261123040000_access_log_residence } from './Migration20261123040000_access_log_residence.js';
 import { Migration20261201200000_ledger_as_of } from './Migration20261201200000_ledger_as_of.js';
+import { Migration20261201200100_periods } from './Migration20261201200100_periods.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
@@ -13,4 +14,5 @@ export const migrationsList = [
   { name: 'Migration20261123030000_registry', class: Migration20261123030000_registry },
   { name: 'Migration20261123040000_access_log_residence', class: Migration20261123040000_access_log_residence },
   { name: 'Migration20261201200000_ledger_as_of', class: Migration20261201200000_ledger_as_of },
+  { name: 'Migration20261201200100_periods', class: Migration20261201200100_periods },
 ];
