@@ -169,6 +169,8 @@ export class Periods {
   async requestReopen(viewer: Viewer, key: PeriodKey & { reason: string; expiresAt: string }): Promise<PeriodExceptionRecord> {
     const { regionCode, fundLine, start } = this.parseKey(viewer, 'ledger:close', key);
     const reason = v.requireText(key.reason, 'reason', 2000);
+    // PostgreSQL cannot store NUL, and a lone surrogate would be stored as U+FFFD: refuse both up front.
+    if (/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(reason)) throw badInput('reason must be valid Unicode text without NUL characters', 'reason');
     const expiresAt = new Date(typeof key.expiresAt === 'string' ? key.expiresAt : NaN);
     if (Number.isNaN(expiresAt.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(key.expiresAt)) throw badInput('expiresAt must be a date and time (ISO 8601)', 'expiresAt');
     if (expiresAt.getTime() <= Date.now()) throw badInput('expiresAt must be in the future', 'expiresAt');
@@ -379,6 +381,7 @@ async function criticalFindings(client: pg.PoolClient, regionCode: string, fundL
   return rows.map((r, i) => {
     const f = r.finding as Record<string, unknown>;
     const id = String(f.id ?? f.finding_id ?? i + 1);
-    return { kind: 'CRITICAL_AUDIT_FINDING' as const, id, description: `open CRITICAL audit finding ${id}${f.rule_id ? ` (${String(f.rule_id)})` : ''}` };
+    const about = [f.rule_id, f.subject_type && f.subject_id ? `${String(f.subject_type)} ${String(f.subject_id)}` : null].filter(Boolean).join(', ');
+    return { kind: 'CRITICAL_AUDIT_FINDING' as const, id, description: `open CRITICAL audit finding ${id}${about ? ` (${about})` : ''}` };
   });
 }

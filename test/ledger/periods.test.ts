@@ -223,6 +223,11 @@ test('reopening: an exception with a reason, approved by another person, open un
   await expect(
     periods.requestReopen(officer('fo-4'), { regionCode: COUNTY, fundLine: line, month: '2026-03', reason: 'x', expiresAt: new Date(Date.now() - 1).toISOString() }),
   ).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'expiresAt' });
+  for (const reason of ['late\u0000list', 'late \ud800 list']) {
+    await expect(
+      periods.requestReopen(officer('fo-4'), { regionCode: COUNTY, fundLine: line, month: '2026-03', reason, expiresAt: new Date(Date.now() + 60_000).toISOString() }),
+    ).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'reason' });
+  }
 });
 
 test('sealing: bottom-up, the sealed trial balance reproduces after more postings, corrections go to an open month as reversals', async () => {
