@@ -290,3 +290,31 @@ test('sealing: bottom-up, the sealed trial balance reproduces after more posting
   // The stored lines are append-only.
   await expect(fx.db.pool.query(`update ledger.trial_balance_line set closing = 0`)).rejects.toMatchObject({ code: 'SL000' });
 });
+
+test('open CRITICAL audit findings block a close once the audit engine provides audit.open_critical_findings', async () => {
+  const line = 'PROJECT_GRANT';
+  const exists = (await fx.db.pool.query(`select to_regprocedure('audit.open_critical_findings(text, text, text)') is not null as ok`)).rows[0].ok;
+  if (!exists) {
+    // The audit engine's contract (its own migration creates the real one): a stand-in over a table of findings.
+    await fx.db.pool.query(`create schema if not exists audit`);
+    await fx.db.pool.query(`create table audit.stand_in_finding (finding_id bigint, rule_id text, region_code text, fund_line text, month text)`);
+    await fx.db.pool.query(`
+      create function audit.open_critical_findings(region_code text, fund_line text, month text)
+        returns table (finding_id bigint, rule_id text, finding_region_code text, finding_fund_line text, subject_type text, subject_id text,
+                       period_from text, period_to text, amount_at_risk bigint, status text)
+        language sql stable as $$
+          select f.finding_id, f.rule_id, f.region_code, f.fund_line, 'LOT', '17', f.month, f.month, 100, 'OPEN' from audit.stand_in_finding f
+          where f.region_code = open_critical_findings.region_code and f.fund_line = open_critical_findings.fund_line and f.month = open_critical_findings.month $$`);
+    await fx.db.pool.query(`grant usage on schema audit to sunshine_app; grant select on audit.stand_in_finding to sunshine_app`);
+    await fx.db.pool.query(`insert into audit.stand_in_finding values (42, 'AR-07', $1, $2, '2026-06')`, [COUNTY, line]);
+  }
+  const month = '2026-06';
+  if (!exists) {
+    await expect(periods.close(officer('fo-8'), { regionCode: COUNTY, fundLine: line, month })).rejects.toMatchObject({
+      code: 'PERIOD_CLOSE_BLOCKED', blockers: [{ kind: 'CRITICAL_AUDIT_FINDING', id: '42', description: expect.stringContaining('AR-07') }],
+    });
+    await fx.db.pool.query(`truncate audit.stand_in_finding`);
+  }
+  // Without open CRITICAL findings for the period, the close goes through.
+  expect((await periods.close(officer('fo-8'), { regionCode: COUNTY, fundLine: line, month })).state).toBe('CLOSED');
+});
