@@ -221,9 +221,10 @@ export class Periods {
       await this.requireReference(client, regionCode, fundLine);
       await PERIOD_LOCK(client, regionCode, fundLine);
       const unsealed = await client.query(
-        `select distinct a.region_code from ledger.account a, region r
-         where r.code = $1 and a.region_code > r.code and a.region_code <= r.subtree_max and a.fund_line = $2
-           and ledger.period_state(a.region_code, $2, $3::date) <> 'SEALED'
+        `select d.region_code from (
+           select distinct a.region_code from ledger.account a, region r
+           where r.code = $1 and a.region_code > r.code and a.region_code <= r.subtree_max and a.fund_line = $2) d
+         where ledger.period_state(d.region_code, $2, $3::date) <> 'SEALED'
          order by 1 limit 50`,
         [regionCode, fundLine, start],
       );
