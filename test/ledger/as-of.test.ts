@@ -124,14 +124,11 @@ test('direct SQL as the application role cannot back-date a spend either (SL003)
   }
 });
 
-test('concurrent back-dated payments that fit today but not together on their date: one is refused', async () => {
-  // The lot receives 1 000 on 03-05 and 1 000 more on 03-20; two payments of 1 000 dated 03-10 each
-  // fit the current balance (2 000) but together would leave 03-10…03-19 at −1 000.
+test('two connections at once, one payment dated before the money it needs: that one is refused, the other taken; then the lot is empty from its date on', async () => {
   const app = await appropriate('2026-03-01', 2_000n, 'FACILITY_SUBSIDY');
   const first = await allocate('2026-03-02', 1_000n, lotOf(app), 'FACILITY_SUBSIDY');
   const lotA = lotOf(await receive('2026-03-05', first));
-  // A second arrival into the same lot: a return from a grandchild would do; simpler, a reversal of a
-  // payment dated 03-20 gives money back to the lot on that date.
+  // A second arrival into the same lot: the reversal of a payment, dated 03-20.
   const early = await fx.ledger.disburse(
     disbursement(fx, { idempotencyKey: key('pay'), effectiveDate: '2026-03-06', fundLine: 'FACILITY_SUBSIDY', amount: 1_000n, lotId: lotA, serviceMonth: '2026-03' }), 'clerk');
   await fx.ledger.reverse({ idempotencyKey: key('rev'), effectiveDate: '2026-03-20', transactionId: early.transaction.id, reason: 'paid twice' }, 'finance');
