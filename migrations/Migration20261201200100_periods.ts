@@ -14,7 +14,8 @@ import { Migration } from '@mikro-orm/migrations';
  * once, with the chain head (seq, hash) it was computed at.
  *
  * Race-safety: every posting takes a SHARED advisory lock on its (region, fund line) before it looks
- * at the periods; every period event takes the EXCLUSIVE one. A close therefore waits for postings
+ * at the periods; every period event takes the EXCLUSIVE one. Postings must be written in READ
+ * COMMITTED (SL023 otherwise), so that the look after the lock sees what committed before it. A close therefore waits for postings
  * in flight (which it then sees), and postings wait for a close in flight (and then see it). Period
  * events take no other lock while they hold it, so the lock order of the ledger (chain → keys →
  * lots → period locks) cannot deadlock with them.
@@ -103,6 +104,13 @@ export class Migration20261201200100_periods extends Migration {
         above text[];
         sealed_above text;
       begin
+        -- Each statement below must see what committed before the lock was granted: only READ
+        -- COMMITTED gives a statement a fresh snapshot (under REPEATABLE READ a close that committed
+        -- after the transaction's snapshot would stay invisible, and the posting would slip in).
+        if current_setting('transaction_isolation') <> 'read committed' then
+          raise exception 'ledger postings are written in READ COMMITTED transactions, not %', current_setting('transaction_isolation')
+            using errcode = 'SL023';
+        end if;
         -- Fires before posting_before_insert (a closed month is the answer before any balance check),
         -- so it reads the account's region and fund line itself.
         select a.region_code, a.fund_line into new.region_code, new.fund_line from ledger.account a where a.id = new.account_id;

@@ -68,6 +68,22 @@ test('direct SQL as the application role cannot post into a closed month either 
     await client.query('rollback');
     client.release();
   }
+  // Under REPEATABLE READ a close committed after the snapshot would be invisible: such writers are refused.
+  const rr = await fx.db.pool.connect();
+  try {
+    await rr.query('begin isolation level repeatable read; set local role sunshine_app');
+    const ids = await rr.query(
+      `select (select id from ledger.account where region_code = $1 and fund_line = $2 and kind = 'AVAILABLE') as available,
+              (select lot_id from ledger.posting where region_code = $1 and fund_line = $2 and account_kind = 'AVAILABLE' limit 1) as lot`,
+      [COUNTY, line],
+    );
+    await expect(
+      rr.query(`insert into ledger.posting (transaction_id, account_id, lot_id, amount, effective_date) values (nextval('ledger.transaction_id_seq'), $1, $2, 5, '2026-06-25')`, [ids.rows[0].available, ids.rows[0].lot]),
+    ).rejects.toMatchObject({ code: 'SL023' });
+  } finally {
+    await rr.query('rollback');
+    rr.release();
+  }
   // …and the period history cannot be rewritten, not even by the owner.
   await expect(fx.db.pool.query(`delete from ledger.period_event`)).rejects.toMatchObject({ code: 'SL000' });
   await expect(fx.db.pool.query(`update ledger.period_event set action = 'REOPEN'`)).rejects.toMatchObject({ code: 'SL000' });
