@@ -9,6 +9,7 @@ import { Periods } from '../ledger/periods/periods.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { RegistryService } from '../registry/registry.js';
 import { createRegistryLoaders, type RegistryLoaders } from './registry/loaders.js';
+import type { ProofService } from '../ledger/proof/index.js';
 
 export interface Context {
   sql: Sql;
@@ -21,6 +22,8 @@ export interface Context {
   /** The registry (elders, facilities, caregivers, stays, services) and its per-request loaders. */
   registry: RegistryService;
   registryLoaders: RegistryLoaders;
+  /** Checkpoints and proofs of the ledger's Merkle tree (one per server: it holds the signing key). */
+  proofs: ProofService;
   /**
    * The authenticated caller (from the bearer token; see auth/). Its subject is the actor recorded
    * on every ledger transaction, inside the hash. Requests without a token only get as far as
@@ -29,7 +32,7 @@ export interface Context {
   viewer: Viewer;
 }
 
-export function createContext(pool: pg.Pool, sql: Sql, viewer: Viewer): Context {
+export function createContext(pool: pg.Pool, sql: Sql, viewer: Viewer, proofs: ProofService): Context {
   const regions = new RegionRepository(sql);
   const ledgerQueries = new LedgerQueries(pool);
   const registry = new RegistryService(pool, sql);
@@ -42,6 +45,7 @@ export function createContext(pool: pg.Pool, sql: Sql, viewer: Viewer): Context 
     loaders: createLoaders(regions, ledgerQueries, viewer.scopeRange),
     registry,
     registryLoaders: createRegistryLoaders(registry),
+    proofs,
     viewer,
   };
 }

@@ -21,6 +21,8 @@ import { createSchema } from './schema.js';
 import { requireAuthenticationPlugin, viewerFromHeader } from './auth.js';
 import { keySetFromConfig, type KeySet } from '../auth/tokens.js';
 import { armor, complexityPlugin, limitsFromEnv, rateLimiter, type Limits } from './hardening.js';
+import { ProofService, proofKeysFromEnv } from '../ledger/proof/index.js';
+import { mountProofRoutes } from './proof/routes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -79,10 +81,13 @@ export interface AppOptions {
   limits?: Limits;
   /** Largest request body, as the `bytes` package reads it ('64mb'). */
   maxBody?: string;
+  /** Checkpoints and proofs; from configuration (ledger/proof/keys.ts) when omitted. */
+  proofs?: ProofService;
 }
 
 export interface App {
   httpServer: http.Server;
+  proofs: ProofService;
   apollo: ApolloServer<Context>;
   listen(port: number, host?: string): Promise<string>;
   stop(): Promise<void>;
@@ -92,7 +97,7 @@ function packageFolder(name: string): string {
   return path.dirname(require.resolve(`${name}/package.json`));
 }
 
-export async function createApp({ pool, sql = sqlOnPool(pool), log, production, keySet, limits = limitsFromEnv(), maxBody = MAX_BODY }: AppOptions): Promise<App> {
+export async function createApp({ pool, sql = sqlOnPool(pool), log, production, keySet, limits = limitsFromEnv(), maxBody = MAX_BODY, proofs = new ProofService(pool, proofKeysFromEnv(), { log }) }: AppOptions): Promise<App> {
   const keys = keySet ?? (await keySetFromConfig());
   const protection = armor(limits, production);
   const app = express();
@@ -145,8 +150,9 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production, 
     '/graphql',
     rateLimiter(limits),
     express.json({ limit: maxBody }),
-    expressMiddleware(apollo, { context: async ({ req }) => createContext(pool, sql, await viewerFromHeader(req.header('authorization'), keys)) }),
+    expressMiddleware(apollo, { context: async ({ req }) => createContext(pool, sql, await viewerFromHeader(req.header('authorization'), keys), proofs) }),
   );
+  mountProofRoutes(app, { pool, proofs, log, viewerOf: (req) => viewerFromHeader(req.header('authorization'), keys), guard: rateLimiter(limits) });
 
   // Body-parser failures (too large, malformed JSON) answer in GraphQL's error shape, not Express's HTML page.
   app.use((error: { type?: string; status?: number; limit?: number }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
@@ -162,6 +168,7 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production, 
   return {
     httpServer,
     apollo,
+    proofs,
     listen: (port, host = '0.0.0.0') =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);

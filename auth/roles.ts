@@ -39,6 +39,10 @@ export const PERMISSIONS = [
   'ledger:verify',
   /** The personal-data access log. */
   'access-log:read',
+  /** Download ledger bundles (JSON Lines for the offline verifier) of regions in scope; each export is access-logged. */
+  'ledger:export',
+  /** Submit a witness's cosignature of a checkpoint (the witness key, not the token, is what the cosignature proves). */
+  'ledger:cosign',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -54,7 +58,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   // 村(居)委会: front-line verification in their village; no money, no health data.
   VILLAGE_VERIFIER: [...READ, 'registry:verify'],
   // 审计: reads everything in scope, changes nothing; may unmask with a reason (logged).
-  AUDITOR: [...READ, 'personal:unmask', 'health:read', 'ledger:read', 'ledger:verify', 'access-log:read'],
+  AUDITOR: [...READ, 'personal:unmask', 'health:read', 'ledger:read', 'ledger:verify', 'access-log:read', 'ledger:export', 'ledger:cosign'],
   // A county system's machine credential: hierarchy and registry, masked, read-only.
   SYSTEM_CLIENT: READ,
 };

@@ -6,6 +6,7 @@ import { Migration20261123030000_registry } from './Migration20261123030000_regi
 import { Migration20261123040000_access_log_residence } from './Migration20261123040000_access_log_residence.js';
 import { Migration20261201200000_ledger_as_of } from './Migration20261201200000_ledger_as_of.js';
 import { Migration20261201200100_periods } from './Migration20261201200100_periods.js';
+import { Migration20261201500000_proof } from './Migration20261201500000_proof.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
@@ -15,4 +16,5 @@ export const migrationsList = [
   { name: 'Migration20261123040000_access_log_residence', class: Migration20261123040000_access_log_residence },
   { name: 'Migration20261201200000_ledger_as_of', class: Migration20261201200000_ledger_as_of },
   { name: 'Migration20261201200100_periods', class: Migration20261201200100_periods },
+  { name: 'Migration20261201500000_proof', class: Migration20261201500000_proof },
 ];

@@ -34,6 +34,8 @@ async function main() {
 
   const app = await createApp({ pool, sql, log: logger, production: config.production });
   const url = await app.listen(config.port);
+  // Extend the Merkle tree and sign checkpoints a second after commits, at least hourly when idle (docs/proof.md).
+  app.proofs.start(Number(process.env.SUNSHINE_CHECKPOINT_INTERVAL_MS || 1000));
   logger.info({ url, database: platform.database.embedded ? 'embedded' : 'DATABASE_URL' }, `Sunshine GraphQL listening at ${url}`);
   await printHowToAuthenticate(config.production);
 
@@ -42,6 +44,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    await app.proofs.stop();
     await app.stop();
     await platform.close();
     process.exit(0);

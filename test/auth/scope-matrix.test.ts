@@ -13,6 +13,7 @@ import { printSdl } from '../../api/schema.js';
 import { buildSchema } from 'graphql';
 import { errorCodes, useXuzhouApi, type GraphQLResponse } from '../support/api.js';
 import { FULL_ITEMS, idNumber, registerElder, registerFacility } from '../registry/support.js';
+import { COSIGNATURE_ED25519, cosignatureLine, signerFromSeed } from '../../ledger/proof/note.js';
 
 const live = useXuzhouApi();
 
@@ -43,6 +44,16 @@ interface Fixture {
 }
 
 const fx = {} as Fixture;
+
+/** The latest checkpoint with a cosignature of a witness the server is configured with. */
+const witness = signerFromSeed('audit.test/witness', Buffer.alloc(32, 42), COSIGNATURE_ED25519);
+async function cosignedLatestCheckpoint(): Promise<string> {
+  const proofs = live.api.app.proofs;
+  if (!proofs.keys.witnesses.some((w) => w.vkey === witness.vkey)) proofs.keys.witnesses.push(witness);
+  await proofs.step();
+  const { note } = (await proofs.latest())!;
+  return `${note}${cosignatureLine(witness, note.slice(0, note.indexOf('\n\n') + 1), BigInt(Math.floor(Date.now() / 1000)))}\n`;
+}
 let ledger: Ledger;
 let n = 0;
 const key = (p: string) => `${p}-${++n}-${Date.now()}`;
@@ -170,6 +181,16 @@ const CASES: Record<string, Case> = {
   lot: { allowed: READERS, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`query ($id: ID!) { lot(id: $id) { id } }`, { id: gid('Lot', s === 'in' ? fx.lotA : fx.lotB) }) },
   trail: { allowed: READERS, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`query ($id: ID!) { trail(transactionId: $id) { depth } }`, { id: gid('LedgerTransaction', s === 'in' ? fx.paymentA : fx.paymentB) }) },
   verifyLedger: { allowed: ['CITY_ADMIN', 'AUDITOR'], skip: (_c, s) => s === 'out', run: (c) => as(c).gql(`{ verifyLedger { ok } }`) },
+  // Checkpoints and proofs are about the whole (global) tree and reveal no region's data: every ledger reader, no "out".
+  checkpoints: { allowed: READERS, skip: (_c, s) => s === 'out', run: (c) => as(c).gql(`{ checkpoints(first: 2) { nodes { treeSize } } }`) },
+  consistencyProof: {
+    allowed: READERS,
+    skip: (_c, s) => s === 'out',
+    run: async (c) => {
+      await live.api.app.proofs.step();
+      return as(c).gql(`{ consistencyProof(fromSize: 1, toSize: 1) { hashes } }`);
+    },
+  },
 
   periods: { allowed: READERS, run: (c, s) => as(c).gql(`query ($r: String!) { periods(regionCode: $r, fundLine: "OPERATIONS", from: "2026-01", to: "2026-03") { month state } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }) },
   trialBalance: { allowed: READERS, run: (c, s) => as(c).gql(`query ($r: String!) { trialBalance(regionCode: $r, fundLine: "SENIOR_ALLOWANCE", month: "2026-03") { sealed lines { accountKind closing } } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }) },
@@ -364,6 +385,12 @@ const CASES: Record<string, Case> = {
     inVillage: true,
     skip: noObjectsOutsideTheCity,
     run: (c, s) => as(c).gql(`mutation ($i: RecordServiceInput!) { recordService(input: $i) { id } }`, { i: { elderId: elder(s), facilityId: facility(s), serviceType: 'MEAL', startedAt: '2026-03-05T11:30:00+08:00', subsidised: true } }),
+  },
+  // A witness's cosignature: the witness key proves it, the token only says who may hand it in.
+  cosignCheckpoint: {
+    allowed: ['CITY_ADMIN', 'AUDITOR'],
+    skip: (_c, s) => s === 'out',
+    run: async (c) => as(c).gql(`mutation ($n: String!) { cosignCheckpoint(note: $n) { treeSize } }`, { n: await cosignedLatestCheckpoint() }),
   },
   defineServiceType: {
     // The list is the city's: a county officer holds registry:write but not a city-wide jurisdiction.

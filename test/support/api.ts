@@ -5,6 +5,7 @@ import { issueToken, secretKeySet, secretSigningKey, type IssueOptions } from '.
 import type { Role } from '../../auth/roles.js';
 import { DEFAULT_LIMITS, type Limits } from '../../api/hardening.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import type { ProofService } from '../../ledger/proof/index.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -41,7 +42,7 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(db: TestDatabase, options: { production?: boolean; limits?: Partial<Limits>; maxBody?: string } = {}): Promise<TestApi> {
+export async function startTestApi(db: TestDatabase, options: { production?: boolean; limits?: Partial<Limits>; maxBody?: string; proofs?: ProofService } = {}): Promise<TestApi> {
   const app = await createApp({
     pool: db.pool,
     sql: db.sql,
@@ -51,6 +52,7 @@ export async function startTestApi(db: TestDatabase, options: { production?: boo
     // Tests fire many requests at once; the rate limit has its own test.
     limits: { ...DEFAULT_LIMITS, requestsPerMinute: 0, costPerMinute: 0, ...options.limits },
     ...(options.maxBody ? { maxBody: options.maxBody } : {}),
+    ...(options.proofs ? { proofs: options.proofs } : {}),
   });
   const url = await app.listen(0, '127.0.0.1');
   const send = async (query: string, variables: Record<string, unknown> | undefined, headers: Record<string, string>) => {

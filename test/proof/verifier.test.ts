@@ -1,0 +1,241 @@
+/**
+ * The offline verifier (verifier/, run as a child process: plain Node, no database, no network) on
+ * bundles exported from a real ledger: whole city and one county, by the CLI function and by the
+ * authenticated download; and adversarially — one tampered row, a recomputed hash, tampered
+ * statements, a truncated tail and a rewritten history re-signed with the log's own key, a wrong
+ * key, a missing witness quorum, and a row changed in the database itself.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type pg from 'pg';
+import { inTransaction } from '../../platform/sql.js';
+import { ProofService, writeBundle as exportBundle } from '../../ledger/proof/index.js';
+import { signerFromSeed } from '../../ledger/proof/note.js';
+import { CITY, COUNTY, OTHER_COUNTY, createLedgerFixture, disbursement, key, type LedgerFixture } from '../ledger/support.js';
+import { authHeader, startTestApi, type TestApi } from '../support/api.js';
+import { runVerifier, testKeys, type TestKeys } from './support.js';
+import { forge, readBundle, writeBundle, type BundleRecord } from './bundle-forge.js';
+
+let fx: LedgerFixture;
+let api: TestApi;
+let proofs: ProofService;
+let tk: TestKeys;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sunshine-bundle-'));
+const keysFile = path.join(dir, 'keys.txt');
+const savedFile = path.join(dir, 'saved-checkpoint.txt');
+let cityBundle: string;
+let cityRecords: BundleRecord[];
+let otherVillage: string;
+
+const actor = { subject: 'auditor@test', roles: ['AUDITOR'], tokenId: null };
+
+async function fund(county: string, amount: bigint): Promise<string> {
+  const app = await fx.ledger.appropriate({ idempotencyKey: key('app'), effectiveDate: '2026-03-01', regionCode: CITY, fundLine: 'SENIOR_ALLOWANCE', amount, fiscalYear: 2026, fundingSource: 'PROVINCIAL_TRANSFER', documentNo: '苏财社〔2026〕1号' }, 'finance');
+  const alloc = await fx.ledger.allocate({ idempotencyKey: key('alloc'), effectiveDate: '2026-03-02', fromRegionCode: CITY, toRegionCode: county, fundLine: 'SENIOR_ALLOWANCE', amount, documentNo: '徐财社〔2026〕7号', lotId: app.transaction.postings[0]!.lotId }, 'finance');
+  await fx.ledger.receiveAllocation({ idempotencyKey: key('recv'), effectiveDate: '2026-03-05', allocationId: alloc.transaction.id }, 'finance');
+  return alloc.transaction.postings.find((p) => p.accountKind === 'IN_TRANSIT_DOWN')!.lotId;
+}
+
+async function exportTo(file: string, region: string, from: string | null = null, to: string | null = null): Promise<void> {
+  const out = fs.createWriteStream(file);
+  await exportBundle(fx.db.pool, proofs, { region, from, to, actor }, (text) => void out.write(text));
+  await new Promise((resolve) => out.end(resolve));
+}
+
+const verify = (file: string, ...extra: string[]) => runVerifier(['bundle', file, '--key', keysFile, ...extra]);
+
+function withTriggersOff(fn: (client: pg.PoolClient) => Promise<unknown>): Promise<unknown> {
+  return inTransaction(fx.db.pool, fn, 'set local session_replication_role = replica');
+}
+
+beforeAll(async () => {
+  tk = testKeys();
+  fx = await createLedgerFixture();
+  proofs = new ProofService(fx.db.pool, tk.keys);
+  api = await startTestApi(fx.db, { proofs });
+  fs.writeFileSync(keysFile, tk.keys.signer.vkey + '\n');
+  otherVillage = (await fx.db.pool.query(`select code from region where level = 'VILLAGE' and code like '320322%' order by code limit 1`)).rows[0].code;
+  const lotA = await fund(COUNTY, 5_000_000n);
+  const lotB = await fund(OTHER_COUNTY, 3_000_000n);
+  const paid: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    // memos with quotes, backslashes and Chinese text exercise the canonical encoding (E'' literals)
+    const memo = [null, `O'Brien`, 'a\\b', '三月 尊老金', `'\\'`, ''][i];
+    const r = await fx.ledger.disburse(disbursement(fx, { amount: 10_000n + BigInt(i), lotId: lotA, payeeId: `elder-${i}`, effectiveDate: i < 3 ? '2026-03-10' : '2026-04-10', serviceMonth: i < 3 ? '2026-03' : '2026-04', memo }), 'clerk');
+    paid.push(r.transaction.id);
+  }
+  for (let i = 0; i < 3; i++) {
+    await fx.ledger.disburse(disbursement(fx, { regionCode: OTHER_COUNTY, villageCode: otherVillage, amount: 20_000n, lotId: lotB, payeeId: `elder-b${i}` }), 'clerk');
+  }
+  await fx.ledger.returnFunds({ idempotencyKey: key('ret'), effectiveDate: '2026-04-20', lotId: lotA, amount: 1_000n }, 'finance');
+  await fx.ledger.reverse({ idempotencyKey: key('rev'), effectiveDate: '2026-04-21', transactionId: paid[1]!, reason: '重复发放' }, 'finance');
+  await proofs.step();
+  fs.writeFileSync(savedFile, (await proofs.latest())!.note); // what an auditor saved last month
+  for (let i = 0; i < 3; i++) await fx.ledger.disburse(disbursement(fx, { amount: 500n, lotId: lotA, payeeId: `elder-late-${i}`, effectiveDate: '2026-05-02', serviceMonth: '2026-05' }), 'clerk');
+  await proofs.step();
+  cityBundle = path.join(dir, 'city.jsonl');
+  await exportTo(cityBundle, CITY);
+  cityRecords = readBundle(cityBundle);
+});
+
+afterAll(async () => {
+  await api?.close();
+  await fx?.db.drop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a whole-city bundle verifies: chain, tree root, signed checkpoint, earlier checkpoints, the saved one, entries and statements', async () => {
+  const result = await verify(cityBundle, '--saved', savedFile);
+  expect(result.stderr).toBe('');
+  expect(result.stdout).toMatch(/^OK: 20 transactions, tree size 20, root /m);
+  expect(result.code).toBe(0);
+  const json = JSON.parse((await verify(cityBundle, '--json')).stdout);
+  expect(json).toMatchObject({ ok: true, count: 0, stats: { transactions: 20, treeSize: 20 } });
+  expect(cityRecords.filter((r) => r.type === 'earlierCheckpoint').length).toBeGreaterThan(0);
+});
+
+test('a county bundle holds its own transactions in full, all leaf hashes, and verifies with period statements', async () => {
+  const file = path.join(dir, 'county.jsonl');
+  await exportTo(file, COUNTY, '2026-04-01', '2026-04-30');
+  const records = readBundle(file);
+  const transactions = records.filter((r) => r.type === 'transaction');
+  // the city's appropriations of both counties' money are in (they touch the city's accounts only: not in 丰县's bundle)
+  expect(transactions.every((t) => t.regionCode.startsWith('320321') || t.counterpartRegionCode?.startsWith('320321'))).toBe(true);
+  expect(transactions.some((t) => t.regionCode.startsWith('320322'))).toBe(false);
+  expect(Buffer.from(records.filter((r) => r.type === 'leaves').map((r) => r.hashes).join(''), 'base64').length).toBe(20 * 32);
+  const trial = records.filter((r) => r.type === 'trial');
+  expect(trial.length).toBeGreaterThan(0);
+  expect(trial.every((r) => r.regionCode.startsWith('320321'))).toBe(true);
+  const result = await verify(file, '--saved', savedFile);
+  expect(result.stdout).toMatch(/^OK: 13 transactions, tree size 20/m);
+  expect(result.code).toBe(0);
+});
+
+test('the authenticated download: in scope for AUDITOR, refused out of scope, without the permission or a token; access-logged', async () => {
+  const before = (await fx.db.pool.query(`select count(*)::int as n from registry.access_log where entity_type = 'LedgerBundle'`)).rows[0].n;
+  const url = (region: string) => new URL(`/ledger/export?region=${region}&from=2026-03-01&to=2026-04-30`, api.url);
+  const ok = await fetch(url('320321'), { headers: await authHeader('AUDITOR', COUNTY) });
+  expect(ok.status).toBe(200);
+  expect(ok.headers.get('content-type')).toMatch(/application\/x-ndjson/);
+  const file = path.join(dir, 'download.jsonl');
+  fs.writeFileSync(file, Buffer.from(await ok.arrayBuffer()));
+  const downloaded = await verify(file);
+  expect(downloaded.stdout).toMatch(/^OK: 13 transactions/m);
+  const out = await fetch(url('320322'), { headers: await authHeader('AUDITOR', COUNTY) });
+  expect(out.status).toBe(403);
+  expect((await out.json()).errors[0].extensions.code).toBe('FORBIDDEN');
+  expect((await fetch(url('320321'), { headers: await authHeader('FINANCE_OFFICER', COUNTY) })).status).toBe(403);
+  expect((await fetch(url('320321'))).status).toBe(401);
+  const bad = await fetch(new URL('/ledger/export?region=320321&from=2026-02-30', api.url), { headers: await authHeader('AUDITOR', COUNTY) });
+  expect(bad.status).toBe(400);
+  expect((await bad.json()).errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'from' });
+  const logged = await fx.db.pool.query(`select subject, region_code, entity_id::int, reason from registry.access_log where entity_type = 'LedgerBundle' order by id`);
+  expect(logged.rows.length).toBe(before + 1);
+  expect(logged.rows.at(-1)).toMatchObject({ subject: 'auditor@320321000000', region_code: '320321000000', entity_id: 20 });
+});
+
+function tampered(name: string, change: (records: BundleRecord[]) => void, keepEnd = false): string {
+  const records = structuredClone(cityRecords);
+  change(records);
+  const file = path.join(dir, `${name}.jsonl`);
+  if (keepEnd) fs.writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  else writeBundle(file, records);
+  return file;
+}
+const txOf = (records: BundleRecord[], seq: number) => records.find((r) => r.type === 'transaction' && Number(r.seq) === seq)!;
+
+test('one tampered row is named by seq and check', async () => {
+  const file = tampered('amount', (r) => {
+    const t = txOf(r, 12);
+    t.postings[0].amount = String(BigInt(t.postings[0].amount) - 1n);
+    t.postings[1].amount = String(BigInt(t.postings[1].amount) + 1n);
+  });
+  const result = await verify(file);
+  expect(result.code).toBe(1);
+  expect(result.stdout).toMatch(/^FAIL seq 12 chain\.hash: expected [0-9a-f]{64}; found [0-9a-f]{64}$/m);
+  // the statements no longer match either; nothing else is blamed on other seqs
+  expect(result.stdout).not.toMatch(/FAIL seq (?!12 )/);
+  // the same findings without worker threads (transactions parsed and hashed on the main thread)
+  const inline = await verify(file, '--threads', '0');
+  expect(inline.stdout.replace(/\(.*\)\n$/, '')).toBe(result.stdout.replace(/\(.*\)\n$/, ''));
+});
+
+test('a rewritten row with its hash recomputed no longer matches its leaf in the signed tree', async () => {
+  const { transactionHash } = await import(path.resolve('verifier/lib/canonical.js'));
+  const file = tampered('rehashed', (r) => {
+    const t = txOf(r, 8);
+    t.memo = 'paid twice';
+    t.hash = transactionHash(t);
+  });
+  const result = await verify(file);
+  expect(result.code).toBe(1);
+  // (links are checked against the signed leaves, so the next transaction's link still holds: one failure, at 8)
+  expect(result.stdout).toMatch(/^FAIL seq 8 chain\.leaf: [^\n]*\nFAILED: 1 failure/m);
+});
+
+test('tampered statements, a dropped line, a wrong key and a missing witness quorum are each caught', async () => {
+  const balance = tampered('balance', (r) => {
+    const b = r.find((x) => x.type === 'balance')!;
+    b.balance = String(BigInt(b.balance) + 100n);
+  });
+  expect((await verify(balance)).stdout).toMatch(/^FAIL balance\.statement: /m);
+  const trial = tampered('trial', (r) => {
+    const t = r.find((x) => x.type === 'trial')!;
+    t.debits = String(BigInt(t.debits) + 1n);
+  });
+  expect((await verify(trial)).stdout).toMatch(/^FAIL trial\.statement: /m);
+  const dropped = tampered('dropped-line', (r) => r.splice(r.indexOf(txOf(r, 5)), 1), true);
+  const droppedResult = await verify(dropped);
+  expect(droppedResult.code).toBe(1);
+  expect(droppedResult.stdout).toMatch(/^FAIL bundle\.format: expected \d+ lines/m);
+  expect(droppedResult.stdout).toMatch(/^FAIL seq 6 lot\.origin: /m);
+  const other = signerFromSeed(tk.keys.origin, Buffer.alloc(32, 1));
+  const wrongKey = await runVerifier(['bundle', cityBundle, '--key', other.vkey]);
+  expect(wrongKey.code).toBe(1);
+  expect(wrongKey.stdout).toMatch(/^FAIL checkpoint\.signature: expected a checkpoint signed by a log key; found no signature by a known log key/m);
+  const quorum = await verify(cityBundle, '--witness-key', tk.witness.vkey, '--quorum', '1');
+  expect(quorum.stdout).toMatch(/^FAIL checkpoint\.witnesses: expected at least 1 witness cosignature\(s\); found 0/m);
+  expect((await runVerifier(['bundle', path.join(dir, 'missing.jsonl'), '--key', keysFile])).code).toBe(2);
+});
+
+test('truncating the tail and re-signing is caught by the checkpoint the auditor saved', async () => {
+  const logSigner = signerFromSeed(tk.keys.origin, tk.logSeed);
+  const saved = Number(fs.readFileSync(savedFile, 'utf8').split('\n')[1]);
+  const file = path.join(dir, 'truncated.jsonl');
+  writeBundle(file, await forge(cityRecords, logSigner, { keep: saved - 2 }));
+  // On its own the forged bundle is consistent — which is why auditors keep checkpoints (or require witnesses).
+  expect((await verify(file)).code).toBe(0);
+  const result = await verify(file, '--saved', savedFile);
+  expect(result.code).toBe(1);
+  expect(result.stdout).toMatch(new RegExp(`^FAIL saved\\.consistency: expected a tree of at least ${saved} transactions .*; found ${saved - 2}: transactions were dropped`, 'm'));
+});
+
+test('rewriting old history, recomputing every hash and re-signing with the log key is caught by the saved checkpoint', async () => {
+  const logSigner = signerFromSeed(tk.keys.origin, tk.logSeed);
+  const file = path.join(dir, 'rewritten.jsonl');
+  writeBundle(file, await forge(cityRecords, logSigner, { edit: (t) => { if (Number(t.seq) === 10) t.memo = 'rewritten'; } }));
+  expect((await verify(file)).code).toBe(0);
+  const result = await verify(file, '--saved', savedFile);
+  expect(result.code).toBe(1);
+  expect(result.stdout).toMatch(/^FAIL saved\.consistency: expected root .* of the first \d+ transactions; found .*: history was rewritten/m);
+  // and by the earlier checkpoints the log signed, when the forger keeps them
+  const keptEarlier = await forge(cityRecords, logSigner, { edit: (t) => { if (Number(t.seq) === 10) t.memo = 'rewritten'; } });
+  keptEarlier.splice(2, 0, ...cityRecords.filter((r) => r.type === 'earlierCheckpoint'));
+  writeBundle(file, keptEarlier);
+  expect((await verify(file)).stdout).toMatch(/^FAIL checkpoint\.earlier: .*history was rewritten/m);
+});
+
+test('a row changed in the database is caught by verifyLedger and by the verifier, at its seq', async () => {
+  await withTriggersOff((c) => c.query(`update ledger.transaction set memo = 'changed' where seq = 7`));
+  try {
+    const file = path.join(dir, 'db-tampered.jsonl');
+    await exportTo(file, CITY);
+    const result = await verify(file);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^FAIL seq 7 chain\.hash: /m);
+    expect((await fx.queries.verify(null, null)).firstBrokenSeq).toBe('7');
+  } finally {
+    await withTriggersOff((c) => c.query(`update ledger.transaction set memo = null where seq = 7`));
+  }
+});

@@ -1,0 +1,393 @@
+// Verifies a Sunshine ledger bundle (one JSON Lines file; docs/proof.md "Bundles") offline.
+// Every failure names the check, the seq (when a transaction is concerned), what was expected and
+// what was found. The bundle is read as a stream, in one pass, in the order the exporter writes it.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { TransactionPool } from './tx-pool.js';
+import { consistencyFailure, TreeBuilder } from './merkle.js';
+import { verifyCheckpoint } from './note.js';
+import { transactionHash, ZERO_HASH } from './canonical.js';
+import { regionPrefix } from './regions.js';
+
+export const FORMAT = 'sunshine-ledger-bundle/v1';
+const ORDER = ['header', 'checkpoint', 'earlierCheckpoint', 'consistency', 'leaves', 'account', 'lot', 'transaction', 'balance', 'trial', 'end'];
+const b64 = (buffer) => Buffer.from(buffer).toString('base64');
+
+class Report {
+  constructor(limit) {
+    this.failures = [];
+    this.count = 0;
+    this.limit = limit;
+    this.stats = {};
+  }
+  fail(check, details) {
+    this.count++;
+    if (this.failures.length < this.limit) this.failures.push({ check, ...details });
+  }
+  get ok() {
+    return this.count === 0;
+  }
+}
+
+/**
+ * Verifies the bundle at `file` with the log's verifier keys (and optionally witness keys, a quorum
+ * of witness cosignatures required on the latest checkpoint, and a checkpoint saved earlier).
+ * Returns { ok, failures, count, stats }.
+ */
+export async function verifyBundle(file, { logKeys, witnessKeys = [], quorum = 0, saved = null, limit = 1000, threads = availableParallelism() }) {
+  const report = new Report(limit);
+  const state = new BundleState(report, { logKeys, witnessKeys, quorum, saved });
+  const pool = threads > 0 ? new TransactionPool(threads) : null;
+  try {
+    await readLines(file, report, state, pool);
+  } finally {
+    await pool?.close();
+  }
+  state.finish();
+  return { ok: report.ok, failures: report.failures, count: report.count, stats: report.stats };
+}
+
+const TRANSACTION_PREFIX = '{"type":"transaction"';
+
+/**
+ * Lines are split from raw chunks (no readline): the digest of the end line is taken over the raw
+ * bytes, one update per chunk, and each line is decoded once.
+ */
+async function readLines(file, report, state, pool) {
+  const digest = createHash('sha256');
+  let lineNo = 0;
+  let rest = Buffer.alloc(0);
+  let stopped = false;
+  const takeLine = async (line) => {
+    lineNo++;
+    const text = line.toString('utf8');
+    if (pool && text.startsWith(TRANSACTION_PREFIX)) {
+      pool.add(text, lineNo);
+      await pool.drain(state, report, false);
+      return true;
+    }
+    if (pool) await pool.drain(state, report, true);
+    let record;
+    try {
+      record = JSON.parse(text);
+    } catch {
+      report.fail('bundle.format', { line: lineNo, expected: 'a JSON object', found: text.slice(0, 60) });
+      return false;
+    }
+    if (record.type === 'end') {
+      state.end(record, lineNo - 1, digest.digest('hex'));
+      return false;
+    }
+    state.take(record, lineNo);
+    return true;
+  };
+  outer: for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    const data = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+    let start = 0;
+    let hashedTo = 0;
+    for (let nl = data.indexOf(10, start); nl >= 0; nl = data.indexOf(10, start)) {
+      const line = data.subarray(start, nl);
+      if (line[0] === 0x7b && line.subarray(0, 14).toString() === '{"type":"end",') {
+        digest.update(data.subarray(hashedTo, start));
+        hashedTo = start;
+      }
+      if (!(await takeLine(line))) {
+        stopped = true;
+        break outer;
+      }
+      start = nl + 1;
+    }
+    digest.update(data.subarray(hashedTo, start));
+    rest = Buffer.from(data.subarray(start));
+  }
+  if (rest.length && !stopped) await takeLine(rest);
+  if (pool) await pool.drain(state, report, true);
+}
+
+class BundleState {
+  constructor(report, options) {
+    this.report = report;
+    this.options = options;
+    this.stage = -1;
+    this.header = null;
+    this.latest = null;
+    this.earlier = [];
+    this.consistency = [];
+    this.leafBytes = null;
+    this.leafCount = 0;
+    this.tree = new TreeBuilder();
+    this.rootsWanted = new Map(); // size → root, filled as leaves are pushed
+    this.accounts = new Map();
+    this.lots = new Map();
+    this.lastSeq = 0n;
+    this.running = new Map(); // account|lot → running balance (seq order)
+    this.asOfTo = new Map(); // account|lot → balance as of `to`
+    this.trial = new Map(); // region|fund line|kind → {opening, debits, credits}
+    this.lotFirstTx = new Map();
+    this.ended = false;
+    this.transactions = 0;
+    this.savedCheckpoint = null;
+    if (options.saved) {
+      try {
+        this.savedCheckpoint = verifyCheckpoint(options.saved, options.logKeys);
+        this.rootsWanted.set(this.savedCheckpoint.size, null);
+      } catch (error) {
+        report.fail('saved.signature', { expected: 'a checkpoint signed by a log key', found: error.message });
+      }
+    }
+  }
+
+  fail(check, details) {
+    this.report.fail(check, details);
+  }
+
+  take(record, lineNo, computed) {
+    const stage = ORDER.indexOf(record.type);
+    if (stage < 0 || stage < this.stage) {
+      this.fail('bundle.format', { line: lineNo, expected: `a record after "${ORDER[this.stage]}"`, found: String(record.type) });
+      return;
+    }
+    if (stage > ORDER.indexOf('leaves') && this.stage <= ORDER.indexOf('leaves')) this.leavesDone();
+    this.stage = stage;
+    switch (record.type) {
+      case 'header': return this.takeHeader(record);
+      case 'checkpoint': return this.takeCheckpoint(record);
+      case 'earlierCheckpoint': return this.takeEarlier(record);
+      case 'consistency': return this.consistency.push(record);
+      case 'leaves': return this.takeLeaves(record);
+      case 'account': return this.takeAccount(record);
+      case 'lot': return this.lots.set(record.id, { ...record, scoped: String(record.regionCode).startsWith(this.prefix ?? '') });
+      case 'transaction': return this.takeTransaction(record, computed);
+      case 'balance': return this.takeBalance(record);
+      case 'trial': return this.takeTrial(record);
+    }
+  }
+
+  /** Accounts carry what every posting to them needs: in scope or not, and their trial-balance line. */
+  takeAccount(a) {
+    const scoped = String(a.regionCode).startsWith(this.prefix ?? '');
+    this.accounts.set(a.id, { ...a, scoped, creditNormal: a.kind === 'FUNDING_SOURCE', trialKey: `${a.regionCode}|${a.fundLine}|${a.kind}`, trialLine: null });
+  }
+
+  takeHeader(h) {
+    if (h.format !== FORMAT) this.fail('bundle.format', { expected: FORMAT, found: String(h.format) });
+    this.header = h;
+    try {
+      this.prefix = regionPrefix(h.region);
+    } catch (error) {
+      this.fail('bundle.format', { expected: 'a 12-digit region', found: error.message });
+      this.prefix = '';
+    }
+    this.treeSize = BigInt(h.treeSize);
+    this.leafBytes = Buffer.alloc(Number(this.treeSize) * 32);
+  }
+
+  takeCheckpoint(record) {
+    try {
+      this.latest = verifyCheckpoint(record.note, this.options.logKeys, this.options.witnessKeys);
+    } catch (error) {
+      this.fail('checkpoint.signature', { expected: 'a checkpoint signed by a log key', found: error.message });
+      return;
+    }
+    if (this.latest.size !== this.treeSize) this.fail('checkpoint.size', { expected: String(this.treeSize), found: String(this.latest.size) });
+    if (this.latest.origin !== this.header.origin) this.fail('checkpoint.origin', { expected: this.header.origin, found: this.latest.origin });
+    const witnesses = new Set(this.latest.cosignatures.map((c) => c.key.name));
+    this.report.stats.cosignatures = [...witnesses];
+    if (witnesses.size < this.options.quorum) {
+      this.fail('checkpoint.witnesses', { expected: `at least ${this.options.quorum} witness cosignature(s)`, found: `${witnesses.size}` });
+    }
+  }
+
+  takeEarlier(record) {
+    try {
+      const checkpoint = verifyCheckpoint(record.note, this.options.logKeys);
+      this.earlier.push(checkpoint);
+      this.rootsWanted.set(checkpoint.size, null);
+    } catch (error) {
+      this.fail('checkpoint.earlier', { expected: 'a checkpoint signed by a log key', found: error.message });
+    }
+  }
+
+  takeLeaves(record) {
+    const hashes = Buffer.from(record.hashes, 'base64');
+    const start = Number(record.start);
+    if (start !== this.leafCount || hashes.length % 32 !== 0 || start * 32 + hashes.length > this.leafBytes.length) {
+      this.fail('leaves.order', { expected: `leaves from ${this.leafCount}, at most ${this.treeSize} in all`, found: `${hashes.length / 32} from ${start}` });
+      return;
+    }
+    hashes.copy(this.leafBytes, start * 32);
+    for (let i = 0; i < hashes.length; i += 32) {
+      this.tree.push(hashes.subarray(i, i + 32));
+      if (this.rootsWanted.has(BigInt(this.tree.size))) this.rootsWanted.set(BigInt(this.tree.size), this.tree.root());
+    }
+    this.leafCount += hashes.length / 32;
+  }
+
+  leavesDone() {
+    if (this.leavesChecked) return;
+    this.leavesChecked = true;
+    if (BigInt(this.leafCount) !== this.treeSize) {
+      this.fail('leaves.count', { expected: String(this.treeSize), found: String(this.leafCount) });
+    }
+    const root = this.tree.root();
+    this.report.stats.treeSize = this.leafCount;
+    this.report.stats.root = b64(root);
+    if (this.latest && !root.equals(this.latest.root)) this.fail('merkle.root', { expected: b64(this.latest.root), found: b64(root) });
+    for (const checkpoint of this.earlier) this.checkPrefix('checkpoint.earlier', checkpoint);
+    if (this.savedCheckpoint) this.checkPrefix('saved.consistency', this.savedCheckpoint);
+    for (const proof of this.consistency) this.checkConsistencyProof(proof);
+  }
+
+  /** A checkpoint of size m must have the root of the first m leaves: the tree only ever grew. */
+  checkPrefix(check, checkpoint) {
+    if (checkpoint.size > BigInt(this.leafCount)) {
+      this.fail(check, { expected: `a tree of at least ${checkpoint.size} transactions (a checkpoint of that size was signed)`, found: `${this.leafCount}: transactions were dropped` });
+      return;
+    }
+    const root = checkpoint.size === 0n ? new TreeBuilder().root() : this.rootsWanted.get(checkpoint.size);
+    if (!root || !root.equals(checkpoint.root)) {
+      this.fail(check, { expected: `root ${b64(checkpoint.root)} of the first ${checkpoint.size} transactions`, found: `${root ? b64(root) : 'none'}: history was rewritten` });
+    }
+  }
+
+  checkConsistencyProof(proof) {
+    const first = this.earlier.find((c) => c.size === BigInt(proof.fromSize));
+    if (!first || !this.latest || BigInt(proof.toSize) !== this.latest.size) {
+      this.fail('consistency.proof', { expected: 'a proof between two checkpoints of the bundle', found: `${proof.fromSize} → ${proof.toSize}` });
+      return;
+    }
+    const why = consistencyFailure(BigInt(proof.fromSize), BigInt(proof.toSize), first.root, this.latest.root, proof.hashes.map((h) => Buffer.from(h, 'base64')));
+    if (why) this.fail('consistency.proof', { expected: `${proof.fromSize} → ${proof.toSize} consistent`, found: why });
+  }
+
+  leafHex(seq) {
+    const i = Number(seq) - 1;
+    return this.leafBytes.subarray(i * 32, i * 32 + 32).toString('hex');
+  }
+
+  takeTransaction(t, computed = transactionHash(t)) {
+    this.transactions++;
+    const seq = BigInt(t.seq);
+    const at = { seq: t.seq };
+    if (seq <= this.lastSeq || seq > this.treeSize) {
+      this.fail('chain.order', { ...at, expected: `a seq after ${this.lastSeq} and at most ${this.treeSize}`, found: t.seq });
+      return;
+    }
+    this.lastSeq = seq;
+    if (computed !== t.hash) this.fail('chain.hash', { ...at, expected: computed, found: t.hash });
+    if (t.hash !== this.leafHex(seq)) this.fail('chain.leaf', { ...at, expected: this.leafHex(seq), found: t.hash });
+    const previous = seq === 1n ? ZERO_HASH : this.leafHex(seq - 1n);
+    if (t.prevHash !== previous) this.fail('chain.link', { ...at, expected: previous, found: t.prevHash });
+    this.checkEntries(t, at);
+  }
+
+  /** Double entry, lot conservation, no negative balance, and the sums the statements are checked against. */
+  checkEntries(t, at) {
+    if (!Array.isArray(t.postings) || t.postings.length < 2) {
+      this.fail('double-entry', { ...at, expected: 'at least 2 postings', found: String(t.postings?.length ?? 0) });
+      return;
+    }
+    let sum = 0n;
+    const lotNets = new Map();
+    for (const p of t.postings) {
+      const amount = typeof p.amount === 'bigint' ? p.amount : BigInt(p.amount);
+      sum += amount;
+      const account = this.accounts.get(p.accountId);
+      const lot = this.lots.get(p.lotId);
+      if (!account || !lot) {
+        this.fail('bundle.reference', { ...at, expected: `account ${p.accountId} and lot ${p.lotId} in the bundle`, found: account ? 'no lot' : 'no account' });
+        continue;
+      }
+      if (account.fundLine !== t.fundLine || lot.fundLine !== t.fundLine || p.effectiveDate !== t.effectiveDate) {
+        this.fail('double-entry', { ...at, expected: `postings of fund line ${t.fundLine} on ${t.effectiveDate}`, found: `${account.fundLine}/${lot.fundLine} on ${p.effectiveDate}` });
+      }
+      lotNets.set(p.lotId, (lotNets.get(p.lotId) ?? 0n) + amount);
+      // A lot of the region is created by a transaction of the region (its appropriation, or the
+      // allocation to it), which the bundle holds: its first posting must be in that transaction.
+      if (!this.lotFirstTx.has(p.lotId)) {
+        this.lotFirstTx.set(p.lotId, t.id);
+        if (lot.scoped && lot.createdByTransactionId !== t.id) {
+          this.fail('lot.origin', { ...at, expected: `lot ${p.lotId} first used by transaction ${lot.createdByTransactionId}, which created it`, found: `transaction ${t.id}` });
+        }
+      }
+      if (!account.scoped) continue;
+      const key = p.accountId + '|' + p.lotId;
+      const balance = (this.running.get(key) ?? 0n) + amount;
+      this.running.set(key, balance);
+      if (account.creditNormal ? balance > 0n : balance < 0n) {
+        this.fail('balance.negative', { ...at, expected: `${account.kind} account ${p.accountId} lot ${p.lotId} ${account.kind === 'FUNDING_SOURCE' ? '≤ 0' : '≥ 0'}`, found: String(balance) });
+      }
+      this.addToStatements(account, key, p.effectiveDate, amount);
+    }
+    if (sum !== 0n) this.fail('double-entry', { ...at, expected: 'debits = credits (sum 0)', found: `sum ${sum}` });
+    this.checkLotFlows(lotNets, at);
+  }
+
+  /** Money leaves a lot only into its child or parent lot in the same transaction, amount for amount. */
+  checkLotFlows(lotNets, at) {
+    const moved = [...lotNets].filter(([, net]) => net !== 0n);
+    if (moved.length === 0) return;
+    const linked = moved.length === 2 && moved[0][1] === -moved[1][1] && (() => {
+      const [a, b] = moved.map(([id]) => this.lots.get(id));
+      return a && b && (a.parentLotId === b.id || b.parentLotId === a.id);
+    })();
+    if (!linked) {
+      this.fail('lot.conservation', { ...at, expected: 'each lot nets to 0, or a parent and child lot move the same amount', found: moved.map(([id, net]) => `lot ${id} ${net}`).join(', ') });
+    }
+  }
+
+  addToStatements(account, key, date, amount) {
+    const { from, to } = this.header;
+    if (to && date > to) return;
+    this.asOfTo.set(key, (this.asOfTo.get(key) ?? 0n) + amount);
+    let line = account.trialLine;
+    if (!line) {
+      line = this.trial.get(account.trialKey) ?? { opening: 0n, debits: 0n, credits: 0n };
+      this.trial.set(account.trialKey, line);
+      account.trialLine = line;
+    }
+    if (from && date < from) line.opening += amount;
+    else if (amount > 0n) line.debits += amount;
+    else line.credits -= amount;
+  }
+
+  takeBalance(b) {
+    const key = `${b.accountId}|${b.lotId}`;
+    const computed = this.asOfTo.get(key) ?? 0n;
+    if (BigInt(b.balance) !== computed) this.fail('balance.statement', { expected: `account ${b.accountId} lot ${b.lotId}: ${computed}`, found: String(b.balance) });
+    this.statedBalances = (this.statedBalances ?? new Set()).add(key);
+  }
+
+  takeTrial(r) {
+    const key = `${r.regionCode}|${r.fundLine}|${r.accountKind}`;
+    const line = this.trial.get(key) ?? { opening: 0n, debits: 0n, credits: 0n };
+    const closing = line.opening + line.debits - line.credits;
+    const expected = `${line.opening} + ${line.debits} - ${line.credits} = ${closing}`;
+    const found = `${r.opening} + ${r.debits} - ${r.credits} = ${r.closing}`;
+    if (expected !== found) this.fail('trial.statement', { expected: `${key}: ${expected}`, found });
+    this.statedTrial = (this.statedTrial ?? new Set()).add(key);
+  }
+
+  end(record, lines, digest) {
+    this.ended = true;
+    if (Number(record.lines) !== lines || record.sha256 !== digest) {
+      this.fail('bundle.format', { expected: `${record.lines} lines with SHA-256 ${record.sha256}`, found: `${lines} lines with SHA-256 ${digest}` });
+    }
+  }
+
+  finish() {
+    if (!this.header) this.fail('bundle.format', { expected: 'a header line', found: 'none' });
+    if (!this.latest && this.header) this.fail('checkpoint.signature', { expected: 'a checkpoint', found: 'none' });
+    if (this.header) this.leavesDone();
+    if (!this.ended) this.fail('bundle.format', { expected: 'an end line', found: 'the bundle stops early' });
+    for (const [key, balance] of this.asOfTo) {
+      if (balance !== 0n && !this.statedBalances?.has(key)) this.fail('balance.statement', { expected: `a stated balance for account|lot ${key}: ${balance}`, found: 'none' });
+    }
+    for (const [key, line] of this.trial) {
+      const moved = line.opening !== 0n || line.debits !== 0n || line.credits !== 0n;
+      if (moved && !this.statedTrial?.has(key)) this.fail('trial.statement', { expected: `a trial-balance line for ${key}`, found: 'none' });
+    }
+    Object.assign(this.report.stats, { transactions: this.transactions, accounts: this.accounts.size, lots: this.lots.size });
+  }
+}
