@@ -9,6 +9,8 @@ import { Periods } from '../ledger/periods/periods.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { RegistryService } from '../registry/registry.js';
 import { createRegistryLoaders, type RegistryLoaders } from './registry/loaders.js';
+import { AuditFindings } from '../audit/findings.js';
+import { keyedLoader } from './batching.js';
 import type { ProofService } from '../ledger/proof/index.js';
 
 export interface Context {
@@ -30,12 +32,21 @@ export interface Context {
    * introspection: the auth plugin rejects anything else before a resolver runs.
    */
   viewer: Viewer;
+  /** The audit engine's findings and runs (audit/), and the connection pool a run needs. */
+  audit: AuditFindings;
+  auditLoaders: ReturnType<typeof createAuditLoaders>;
+  pool: pg.Pool;
+}
+
+function createAuditLoaders(audit: AuditFindings) {
+  return { events: keyedLoader((ids) => audit.events(ids), []) };
 }
 
 export function createContext(pool: pg.Pool, sql: Sql, viewer: Viewer, proofs: ProofService): Context {
   const regions = new RegionRepository(sql);
   const ledgerQueries = new LedgerQueries(pool);
   const registry = new RegistryService(pool, sql);
+  const audit = new AuditFindings(pool, sql);
   return {
     sql,
     regions,
@@ -47,5 +58,8 @@ export function createContext(pool: pg.Pool, sql: Sql, viewer: Viewer, proofs: P
     registryLoaders: createRegistryLoaders(registry),
     proofs,
     viewer,
+    audit,
+    auditLoaders: createAuditLoaders(audit),
+    pool,
   };
 }

@@ -37,6 +37,8 @@ export function notFound(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.NOT_FOUND } });
 }
 
+const TOO_MANY_VARIABLE_ERRORS = 'Too many errors processing variables, error limit reached. Execution aborted.';
+
 const KNOWN_CODES = new Set<string>([...Object.values(ErrorCode), ...FRAMEWORK_CODES]);
 
 /**
@@ -59,6 +61,11 @@ export function formatErrorFor(log: Logger) {
           ...(original instanceof PeriodBlockedError ? { blockers: original.blockers } : {}),
         },
       };
+    }
+    // graphql-js stops coercing variables after 50 errors with a GraphQLError of its own, without a
+    // code and without the variable's node, which Apollo does not recognise as the caller's fault.
+    if (original instanceof GraphQLError && original.message === TOO_MANY_VARIABLE_ERRORS) {
+      return { message: original.message, extensions: { code: ErrorCode.BAD_USER_INPUT } };
     }
     const raisedOnPurpose = original instanceof GraphQLError || !(original instanceof Error);
     if (typeof code === 'string' && KNOWN_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR && raisedOnPurpose) {

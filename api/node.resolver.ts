@@ -7,6 +7,7 @@ import { LedgerTransaction, Lot } from './ledger/ledger.type.js';
 import { visibleLot, visibleTransaction } from './ledger/ledger.resolver.js';
 import { fromGlobalId, Node } from './relay.js';
 import { registryNodeLoaders } from './registry/registry.resolver.js';
+import { auditNodeLoaders } from './audit/audit.resolver.js';
 
 const MAX_NODES = 100;
 
@@ -15,7 +16,10 @@ const MAX_NODES = 100;
  * query (an object outside the caller's jurisdiction is FORBIDDEN, never returned). Types added
  * later register here.
  */
-const loaders: Record<string, (key: string, ctx: Context) => Promise<Node | null>> = {
+type NodeLoader = (key: string, ctx: Context) => Promise<Node | null>;
+
+/** A Map, not an object: a type decoded from an id ("constructor", "__proto__", "toString") must never find a built-in. */
+const loaders = new Map<string, NodeLoader>(Object.entries({
   Region: async (key, ctx) => {
     if (!/^[0-9]{12}$/.test(key)) return null;
     ctx.viewer.require('hierarchy:read');
@@ -33,12 +37,13 @@ const loaders: Record<string, (key: string, ctx: Context) => Promise<Node | null
     const record = /^[1-9][0-9]{0,17}$/.test(key) ? await visibleLot(ctx, key) : null;
     return record ? Lot.from(record) : null;
   },
-  ...(registryNodeLoaders as Record<string, (key: string, ctx: Context) => Promise<Node | null>>),
-};
+  ...(registryNodeLoaders as Record<string, NodeLoader>),
+  ...(auditNodeLoaders as Record<string, NodeLoader>),
+} satisfies Record<string, NodeLoader>));
 
 async function loadNode(id: string, ctx: Context): Promise<Node | null> {
   const { type, key } = fromGlobalId(id);
-  const load = loaders[type];
+  const load = loaders.get(type);
   if (!load) throw badUserInput(`"${id}" is not a valid id`, 'id');
   return load(key, ctx);
 }

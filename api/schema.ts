@@ -7,12 +7,17 @@ import { NodeResolver } from './node.resolver.js';
 import { LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver } from './ledger/ledger.resolver.js';
 import { registryResolvers } from './registry/registry.resolver.js';
 import { PeriodResolver, TrialBalanceResolver } from './ledger/periods.resolver.js';
+import { guardArguments } from './input-guard.js';
+import { auditResolvers } from './audit/audit.resolver.js';
 import { proofResolvers } from './proof/proof.resolver.js';
 
 let built: Promise<GraphQLSchema> | undefined;
 
 export function createSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, PeriodResolver, TrialBalanceResolver, ...registryResolvers, ...proofResolvers], validate: false });
+  built ??= buildSchema({
+    resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, PeriodResolver, TrialBalanceResolver, ...registryResolvers, ...auditResolvers, ...proofResolvers],
+    validate: false,
+  }).then(guardArguments);
   return built;
 }
 

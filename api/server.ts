@@ -21,6 +21,8 @@ import { createSchema } from './schema.js';
 import { requireAuthenticationPlugin, viewerFromHeader } from './auth.js';
 import { keySetFromConfig, type KeySet } from '../auth/tokens.js';
 import { armor, complexityPlugin, limitsFromEnv, rateLimiter, type Limits } from './hardening.js';
+import { variableErrorFieldsPlugin } from './variable-errors.js';
+import { auditExportRouter } from './routes/audit-export.js';
 import { ProofService, proofKeysFromEnv } from '../ledger/proof/index.js';
 import { mountProofRoutes } from './proof/routes.js';
 
@@ -125,6 +127,7 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production, 
       ApolloServerPluginCacheControlDisabled(),
       landingPagePlugin(),
       requestLogPlugin(log),
+      variableErrorFieldsPlugin<Context>(),
       requireAuthenticationPlugin(),
       ...(protection.plugins as ApolloServerPlugin<Context>[]),
       complexityPlugin<Context>(schema, limits),
@@ -146,6 +149,7 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production, 
       res.status(503).json({ status: 'unavailable' });
     }
   });
+  app.use('/audit', rateLimiter(limits), auditExportRouter(pool, keys, log));
   app.use(
     '/graphql',
     rateLimiter(limits),

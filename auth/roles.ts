@@ -39,6 +39,18 @@ export const PERMISSIONS = [
   'ledger:verify',
   /** The personal-data access log. */
   'access-log:read',
+  /** Audit rules, runs and findings in scope (auditors, and the officers who answer findings). */
+  'audit:read',
+  /** Run the audit rules over a region (runAudit). */
+  'audit:run',
+  /** Confirm or dismiss a finding (the auditor's judgement). */
+  'audit:judge',
+  /** Answer a finding of one's region and give the remediation reference (the audited side). */
+  'audit:answer',
+  /** Download findings with their evidence (XLSX/CSV; written to the access log). */
+  'audit:export',
+  /** Override a rule parameter for a region (appended with a validity date). */
+  'audit:configure',
   /** Download ledger bundles (JSON Lines for the offline verifier) of regions in scope; each export is access-logged. */
   'ledger:export',
   /** Submit a witness's cosignature of a checkpoint (the witness key, not the token, is what the cosignature proves). */
@@ -52,13 +64,14 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   CITY_ADMIN: PERMISSIONS,
   // 财政: money in, down, out and corrected; registry read-only (payees), masked.
   // Closing its months is the finance bureau's; sealing too, but only the city's bureau (Periods.seal checks the level).
-  FINANCE_OFFICER: [...READ, 'ledger:read', 'ledger:appropriate', 'ledger:allocate', 'ledger:disburse', 'ledger:reverse', 'ledger:close', 'ledger:seal'],
+  FINANCE_OFFICER: [...READ, 'ledger:read', 'ledger:appropriate', 'ledger:allocate', 'ledger:disburse', 'ledger:reverse', 'ledger:close', 'ledger:seal', 'audit:read', 'audit:answer'],
   // 民政: owns the registry and the benefit payments; corrections and new money are finance's.
-  CIVIL_AFFAIRS_OFFICER: [...READ, 'registry:write', 'registry:verify', 'personal:unmask', 'health:read', 'ledger:read', 'ledger:allocate', 'ledger:disburse'],
+  CIVIL_AFFAIRS_OFFICER: [...READ, 'registry:write', 'registry:verify', 'personal:unmask', 'health:read', 'ledger:read', 'ledger:allocate', 'ledger:disburse', 'audit:read', 'audit:answer'],
   // 村(居)委会: front-line verification in their village; no money, no health data.
   VILLAGE_VERIFIER: [...READ, 'registry:verify'],
-  // 审计: reads everything in scope, changes nothing; may unmask with a reason (logged).
-  AUDITOR: [...READ, 'personal:unmask', 'health:read', 'ledger:read', 'ledger:verify', 'access-log:read', 'ledger:export', 'ledger:cosign'],
+  // 审计: reads everything in scope, changes nothing in the ledger or registry; may unmask with a reason (logged);
+  // runs the audit rules and confirms or dismisses findings (the audited region answers them); exports ledger bundles, cosigns.
+  AUDITOR: [...READ, 'personal:unmask', 'health:read', 'ledger:read', 'ledger:verify', 'access-log:read', 'ledger:export', 'ledger:cosign', 'audit:read', 'audit:run', 'audit:judge', 'audit:export'],
   // A county system's machine credential: hierarchy and registry, masked, read-only.
   SYSTEM_CLIENT: READ,
 };

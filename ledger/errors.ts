@@ -1,6 +1,9 @@
 /** Errors a ledger caller can act on, each with a stable code (the API passes it on as extensions.code). */
+import { DomainError } from '../platform/domain-error.js';
+
 export type LedgerErrorCode =
   | 'BAD_USER_INPUT'
+  | 'PERSONAL_DATA_IN_TEXT'
   | 'NOT_FOUND'
   | 'INSUFFICIENT_FUNDS'
   | 'IDEMPOTENCY_CONFLICT'
@@ -15,13 +18,12 @@ export type LedgerErrorCode =
   /** The person who asked for something cannot also approve it (four eyes). */
   | 'SELF_APPROVAL';
 
-export class LedgerError extends Error {
-  constructor(
-    readonly code: LedgerErrorCode,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
+/** A DomainError whose code is one of the ledger's (one error root for the whole platform). */
+export class LedgerError extends DomainError {
+  declare readonly code: LedgerErrorCode;
+
+  constructor(code: LedgerErrorCode, message: string, field?: string) {
+    super(code, message, field);
     this.name = 'LedgerError';
   }
 }

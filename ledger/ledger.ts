@@ -79,6 +79,13 @@ interface Plan {
 /** A validated request: its idempotency key, the hash of its canonical payload, and how to plan it. */
 interface Request {
   idempotencyKey: string;
+  /**
+   * The region the transaction will be recorded at (its region_code), whose key space the
+   * idempotency key belongs to: known from the request, or read from the immutable row it refers
+   * to (a receipt's allocation, a return's lot, a reversal's original); null when that row does not
+   * exist (the plan then refuses the request, so no key can be taken).
+   */
+  keyRegion: string | ((client: pg.PoolClient) => Promise<string | null>);
   effectiveDate: string;
   memo: string | null;
   requestHash: Buffer;
@@ -100,7 +107,7 @@ function common(input: { idempotencyKey: unknown; effectiveDate: unknown; memo?:
   return {
     idempotencyKey: v.requireText(input.idempotencyKey, 'idempotencyKey', 200),
     effectiveDate: v.isoDate(input.effectiveDate, 'effectiveDate'),
-    memo: v.optionalText(input.memo, 'memo', 2000),
+    memo: v.optionalFreeText(input.memo, 'memo', 2000),
   };
 }
 
@@ -269,9 +276,10 @@ export class Ledger {
     const amount = positiveFen(input.amount);
     const fiscalYear = v.fiscalYear(input.fiscalYear, 'fiscalYear');
     const fundingSource = v.oneOf(input.fundingSource, FUNDING_SOURCES, 'fundingSource');
-    const documentNo = v.requireText(input.documentNo, 'documentNo', 100);
+    const documentNo = v.documentNo(input.documentNo, 'documentNo');
     return {
       ...base,
+      keyRegion: regionCode,
       requestHash: hashRequest('APPROPRIATION', { ...base, regionCode, fundLine, amount, fiscalYear, fundingSource, documentNo }),
       plan: async (ctx) => {
         await ctx.region(regionCode, 'regionCode');
@@ -298,9 +306,10 @@ export class Ledger {
     const fundLine = v.code(input.fundLine, 'fundLine');
     const amount = positiveFen(input.amount);
     const lotId = input.lotId == null ? null : v.id(input.lotId, 'lotId');
-    const documentNo = v.requireText(input.documentNo, 'documentNo', 100);
+    const documentNo = v.documentNo(input.documentNo, 'documentNo');
     return {
       ...base,
+      keyRegion: from,
       requestHash: hashRequest('ALLOCATION', { ...base, from, to, fundLine, amount, lotId, documentNo }),
       plan: async (ctx) => {
         const issuer = await ctx.region(from, 'fromRegionCode');
@@ -331,9 +340,10 @@ export class Ledger {
   private receipt(input: ReceiveAllocationInput): Request {
     const base = common(input);
     const allocationId = v.id(input.allocationId, 'allocationId');
-    const documentNo = v.optionalText(input.documentNo, 'documentNo', 100);
+    const documentNo = v.optionalDocumentNo(input.documentNo, 'documentNo');
     return {
       ...base,
+      keyRegion: (client) => readRegion(client, 'select counterpart_region_code as region from ledger.transaction where id = $1', allocationId),
       requestHash: hashRequest('ALLOCATION_RECEIVED', { ...base, allocationId, documentNo }),
       plan: async (ctx) => {
         const { rows } = await ctx.client.query(
@@ -391,9 +401,10 @@ export class Ledger {
     const benefitCode = v.code(input.benefitCode, 'benefitCode');
     const villageCode = v.regionCode(input.villageCode, 'villageCode');
     const lotId = input.lotId == null ? null : v.id(input.lotId, 'lotId');
-    const documentNo = v.optionalText(input.documentNo, 'documentNo', 100);
+    const documentNo = v.optionalDocumentNo(input.documentNo, 'documentNo');
     return {
       ...base,
+      keyRegion: regionCode,
       requestHash: hashRequest('DISBURSEMENT', {
         ...base, regionCode, fundLine, amount, payeeType, payeeId, serviceMonth, benefitCode, villageCode, lotId, documentNo,
       }),
@@ -431,9 +442,10 @@ export class Ledger {
     const base = common(input);
     const lotId = v.id(input.lotId, 'lotId');
     const amount = positiveFen(input.amount);
-    const documentNo = v.optionalText(input.documentNo, 'documentNo', 100);
+    const documentNo = v.optionalDocumentNo(input.documentNo, 'documentNo');
     return {
       ...base,
+      keyRegion: (client) => readRegion(client, 'select region_code as region from ledger.lot where id = $1', lotId),
       requestHash: hashRequest('RETURN', { ...base, lotId, amount, documentNo }),
       plan: async (ctx) => {
         const lot = await ctx.lot(lotId);
@@ -460,10 +472,11 @@ export class Ledger {
   private reversal(input: ReverseInput): Request {
     const base = common(input);
     const transactionId = v.id(input.transactionId, 'transactionId');
-    const reason = v.requireText(input.reason, 'reason', 2000);
-    const documentNo = v.optionalText(input.documentNo, 'documentNo', 100);
+    const reason = v.freeText(input.reason, 'reason', 2000);
+    const documentNo = v.optionalDocumentNo(input.documentNo, 'documentNo');
     return {
       ...base,
+      keyRegion: (client) => readRegion(client, 'select region_code as region from ledger.transaction where id = $1', transactionId),
       requestHash: hashRequest('REVERSAL', { ...base, transactionId, reason, documentNo }),
       plan: async (ctx) => {
         const [original] = await loadTransactions(ctx.client, [transactionId]);
@@ -535,8 +548,9 @@ export class Ledger {
     });
     const keys = new Set<string>();
     requests.forEach((r, index) => {
-      if (keys.has(r.idempotencyKey)) throw badInput(`line ${index + 1} repeats idempotency key ${r.idempotencyKey}`, `lines.${index}.idempotencyKey`);
-      keys.add(r.idempotencyKey);
+      const key = scopedKey(r.keyRegion as string, r.idempotencyKey); // a disbursement's region is in the request
+      if (keys.has(key)) throw badInput(`line ${index + 1} repeats idempotency key ${r.idempotencyKey}`, `lines.${index}.idempotencyKey`);
+      keys.add(key);
     });
     return this.execute(requests, actor);
   }
@@ -694,6 +708,27 @@ export function groupCommitStats(pool: pg.Pool): { groups: number; requests: num
   return { ...writerFor(pool).stats };
 }
 
+/** One key space per recording region: the map key of (region, idempotency key). */
+function scopedKey(region: string | null, key: string): string {
+  return `${region ?? '-'}/${key}`;
+}
+
+/** The recording region of a request whose region is in a row it refers to (immutable: ledger rows are append-only). */
+async function readRegion(client: pg.PoolClient, sql: string, id: string): Promise<string | null> {
+  const { rows } = await client.query<{ region: string | null }>(sql, [id]);
+  return rows[0]?.region ?? null;
+}
+
+/** Each request's key with its region (read where it must be, once per request). */
+async function scopedKeys(client: pg.PoolClient, requests: Request[]): Promise<{ region: string | null; key: string; scoped: string }[]> {
+  const out: { region: string | null; key: string; scoped: string }[] = [];
+  for (const request of requests) {
+    const region = typeof request.keyRegion === 'string' ? request.keyRegion : await request.keyRegion(client);
+    out.push({ region, key: request.idempotencyKey, scoped: scopedKey(region, request.idempotencyKey) });
+  }
+  return out;
+}
+
 interface Fresh {
   index: number;
   request: Request;
@@ -708,19 +743,25 @@ interface Fresh {
  * Otherwise (a group): errors are per request, and a failing request leaves no trace.
  */
 async function writeRequests(client: pg.PoolClient, items: Pending[], reference: ReferenceCache, atomic: boolean): Promise<Answer[]> {
-  // 1. Idempotency: lock every key (in one order), then look the keys up. Keys hash into 1,024
-  //    buckets, so a 100,000-line batch takes at most 1,024 locks (PostgreSQL's lock table is finite).
-  const keys = [...new Set(items.map((i) => i.request.idempotencyKey))];
+  // 1. Idempotency: keys are scoped to the recording region (one key space per region, so that
+  //    jurisdictions cannot collide or learn of each other). Lock every scoped key (in one order),
+  //    then look them up. Keys hash into 1,024 buckets, so a 100,000-line batch takes at most 1,024
+  //    locks (PostgreSQL's lock table is finite).
+  const keyOf = await scopedKeys(client, items.map((i) => i.request));
   await client.query(
     `select pg_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, b)
      from (select distinct hashtext(k) & 1023 as b from unnest($1::text[]) k order by 1) s`,
-    [keys],
+    [[...new Set(keyOf.map((k) => k.scoped))]],
   );
-  const existing = await client.query<{ id: string; idempotency_key: string; request_hash: Buffer }>(
-    `select id::text, idempotency_key, request_hash from ledger.transaction where idempotency_key = any($1::text[])`,
-    [keys],
+  const known = keyOf.filter((k) => k.region !== null);
+  const existing = await client.query<{ id: string; region_code: string; idempotency_key: string; request_hash: Buffer }>(
+    `select t.id::text, t.region_code, t.idempotency_key, t.request_hash
+     from (select distinct * from unnest($1::text[], $2::text[])) k (region_code, idempotency_key)
+     join ledger.transaction t on t.region_code = k.region_code and t.idempotency_key = k.idempotency_key`,
+    [known.map((k) => k.region), known.map((k) => k.key)],
   );
-  const byKey = new Map(existing.rows.map((row) => [row.idempotency_key, row]));
+  const byKey = new Map(existing.rows.map((row) => [scopedKey(row.region_code, row.idempotency_key), row]));
+  // The transaction named is recorded at the request's own region, which the caller acts for.
   const conflict = (key: string, id: string) =>
     new LedgerError('IDEMPOTENCY_CONFLICT', `idempotency key ${key} was already used for a different request (transaction ${id})`, 'idempotencyKey');
 
@@ -730,7 +771,7 @@ async function writeRequests(client: pg.PoolClient, items: Pending[], reference:
   const freshByKey = new Map<string, number>();
   const fresh: Fresh[] = [];
   const ctx = new PlanningContext(client, reference);
-  const reads = items.flatMap((i) => (i.request.reads && !byKey.has(i.request.idempotencyKey) ? [i.request.reads] : []));
+  const reads = items.flatMap((i, n) => (i.request.reads && !byKey.has(keyOf[n]!.scoped) ? [i.request.reads] : []));
   if (reads.length > 1) {
     await ctx.loadRegions(reads.flatMap((r) => r.regions));
     await ctx.loadAvailable(reads.flatMap((r) => r.available));
@@ -738,7 +779,8 @@ async function writeRequests(client: pg.PoolClient, items: Pending[], reference:
 
   // 2. Plan every new request (reads and checks only: a refusal here writes nothing).
   for (const [index, { request, actor, attempts }] of items.entries()) {
-    const previous = byKey.get(request.idempotencyKey);
+    const scoped = keyOf[index]!.scoped;
+    const previous = byKey.get(scoped);
     if (previous) {
       if (!previous.request_hash.equals(request.requestHash)) {
         if (atomic) throw conflict(request.idempotencyKey, previous.id);
@@ -746,14 +788,16 @@ async function writeRequests(client: pg.PoolClient, items: Pending[], reference:
       } else replays.set(index, previous.id);
       continue;
     }
-    const earlier = freshByKey.get(request.idempotencyKey);
+    const earlier = freshByKey.get(scoped);
     if (earlier !== undefined) {
       sameGroup.set(index, earlier); // decided once the earlier one is written
       continue;
     }
     try {
-      fresh.push({ index, request, actor, attempts, plan: await request.plan(ctx) });
-      freshByKey.set(request.idempotencyKey, index);
+      const plan = await request.plan(ctx);
+      if (plan.regionCode !== keyOf[index]!.region) throw new Error(`internal: a ${plan.kind} recorded at ${plan.regionCode} took its key at ${keyOf[index]!.region}`);
+      fresh.push({ index, request, actor, attempts, plan });
+      freshByKey.set(scoped, index);
     } catch (error) {
       if (atomic || !(error instanceof LedgerError)) throw error;
       answers[index] = { error };

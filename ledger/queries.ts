@@ -130,14 +130,14 @@ export class LedgerQueries {
         where.push(`(t.region_code = $${p} or t.counterpart_region_code = $${p})`);
       }
     }
-    if (filter.fundLine) where.push(`t.fund_line = $${params.push(filter.fundLine)}`);
+    if (filter.fundLine) where.push(`t.fund_line = $${params.push(v.code(filter.fundLine, 'fundLine'))}`);
     if (filter.kind) where.push(`t.kind = $${params.push(filter.kind)}`);
     if (filter.payeeType) where.push(`t.payee_type = $${params.push(filter.payeeType)}`);
-    if (filter.payeeId) where.push(`t.payee_id = $${params.push(filter.payeeId)}`);
+    if (filter.payeeId) where.push(`t.payee_id = $${params.push(v.requireText(filter.payeeId, 'payeeId', 64))}`);
     if (filter.serviceMonth) where.push(`t.service_month = $${params.push(v.month(filter.serviceMonth, 'serviceMonth'))}`);
     if (filter.effectiveFrom) where.push(`t.effective_date >= $${params.push(v.isoDate(filter.effectiveFrom, 'effectiveFrom'))}::date`);
     if (filter.effectiveTo) where.push(`t.effective_date <= $${params.push(v.isoDate(filter.effectiveTo, 'effectiveTo'))}::date`);
-    if (filter.documentNo) where.push(`t.document_no = $${params.push(filter.documentNo)}`);
+    if (filter.documentNo) where.push(`t.document_no = $${params.push(v.requireText(filter.documentNo, 'documentNo', 100))}`);
     return where.join(' and ');
   }
 
@@ -157,7 +157,7 @@ export class LedgerQueries {
     // From the daily totals the posting trigger keeps (a property test checks them against the postings).
     const params: unknown[] = [region.code, includeDescendants ? region.subtreeMax : region.code];
     let where = `d.region_code between $1 and $2`;
-    if (fundLine) where += ` and d.fund_line = $${params.push(fundLine)}`;
+    if (fundLine) where += ` and d.fund_line = $${params.push(v.code(fundLine, 'fundLine'))}`;
     if (asOf) where += ` and d.effective_date <= $${params.push(v.isoDate(asOf, 'asOf'))}::date`;
     const { rows } = await this.db.query(
       `select d.account_kind as kind, sum(d.amount)::text as balance from ledger.daily_total d where ${where} group by d.account_kind`,

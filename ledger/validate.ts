@@ -1,52 +1,40 @@
-/** Input checks shared by every ledger write. Each failure names its field. */
-import { badInput } from './errors.js';
+/**
+ * Input checks of the ledger's writes and reads: the platform's one rule set (platform/validate.ts),
+ * raised as LedgerErrors so that a group or batch can tell a caller's error from a fault. Each
+ * failure names its field.
+ */
+import * as rules from '../platform/validate.js';
+import { DomainError } from '../platform/domain-error.js';
+import { LedgerError, type LedgerErrorCode } from './errors.js';
 
-export function requireText(value: unknown, field: string, max: number): string {
-  if (typeof value !== 'string' || value.trim().length === 0) throw badInput(`${field} is required`, field);
-  if (value.length > max) throw badInput(`${field} is longer than ${max} characters`, field);
-  return value.trim();
+/** The same rule, its DomainError re-raised as a LedgerError with the same code, message and field. */
+function ledgerRule<A extends unknown[], R>(rule: (...args: A) => R): (...args: A) => R {
+  return (...args: A): R => {
+    try {
+      return rule(...args);
+    } catch (error) {
+      if (error instanceof DomainError && !(error instanceof LedgerError)) throw new LedgerError(error.code as LedgerErrorCode, error.message, error.field);
+      throw error;
+    }
+  };
 }
 
-export function optionalText(value: unknown, field: string, max: number): string | null {
-  if (value == null || value === '') return null;
-  return requireText(value, field, max);
-}
-
-export function isoDate(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(value)) throw badInput(`${field} must be a date YYYY-MM-DD`, field);
-  const date = new Date(`${value}T00:00:00Z`);
-  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) throw badInput(`${field} is not a real date: ${value}`, field);
-  const year = date.getUTCFullYear();
-  if (year < 2000 || year > 2100) throw badInput(`${field} must be between 2000 and 2100`, field);
-  return value;
-}
-
-export function month(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !/^[0-9]{4}-(0[1-9]|1[0-2])$/.test(value)) throw badInput(`${field} must be a month YYYY-MM`, field);
-  return value;
-}
-
-export function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
-  if (typeof value !== 'string' || !allowed.includes(value as T)) throw badInput(`${field} must be one of ${allowed.join(', ')}`, field);
-  return value as T;
-}
-
-export function code(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !/^[A-Z][A-Z0-9_]{1,39}$/.test(value)) throw badInput(`${field} must be an upper-case code such as SA_MONTHLY`, field);
-  return value;
-}
-
-export function regionCode(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !/^[0-9]{12}$/.test(value)) throw badInput(`${field} must be a 12-digit region code`, field);
-  return value;
-}
-
-export function id(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !/^[1-9][0-9]{0,17}$/.test(value)) throw badInput(`${field} is not a valid id`, field);
-  return value;
-}
-
-export function fiscalYear(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 2000 || value > 2100) throw badInput(`${field} must be a year between 2000 and 2100`, field);
-  return value;
-}
+/**
+ * Identifiers and names (idempotency key, payee id, actor): no personal-data check (they are keys,
+ * not prose). Ledger text has always been allowed tabs and line breaks (the hash chain is tested
+ * with them); other control characters are refused.
+ */
+export const requireText = ledgerRule((value: unknown, field: string, max: number) => rules.text(value, field, max, { multiline: true }));
+/** Free text kept for ever in the hash chain (memo, document number, reason): no ID or phone numbers. */
+export const freeText = ledgerRule((value: unknown, field: string, max: number) => rules.freeText(value, field, max, { multiline: true }));
+export const optionalFreeText = ledgerRule((value: unknown, field: string, max: number) => rules.optionalFreeText(value, field, max, { multiline: true }));
+/** A document number (文号): no personal data. */
+export const documentNo = ledgerRule((value: unknown, field: string) => rules.freeText(value, field, 100, { multiline: true }));
+export const optionalDocumentNo = ledgerRule((value: unknown, field: string) => rules.optionalFreeText(value, field, 100, { multiline: true }));
+export const isoDate = ledgerRule(rules.isoDate);
+export const month = ledgerRule(rules.month);
+export const oneOf = ledgerRule(rules.oneOf) as <T extends string>(value: unknown, allowed: readonly T[], field: string) => T;
+export const code = ledgerRule(rules.code);
+export const regionCode = ledgerRule(rules.regionCode);
+export const id = ledgerRule(rules.recordId);
+export const fiscalYear = ledgerRule((value: unknown, field: string) => rules.intRange(value, field, 2000, 2100));

@@ -411,7 +411,7 @@ export class RegistryService {
   async endCategory(input: { membershipId: string; endedOn: string; reason: string }, actor: string): Promise<CategoryMembershipRecord> {
     const id = v.recordId(input.membershipId, 'membershipId');
     const endedOn = v.isoDate(input.endedOn, 'endedOn');
-    const reason = v.text(input.reason, 'reason', 500);
+    const reason = v.freeText(input.reason, 'reason', 500);
     await this.tx(async (client) => {
       const m = await this.one<{ validFrom: string; validTo: string | null }>(
         client,
@@ -599,7 +599,7 @@ export class RegistryService {
     actor: Actor,
     scopePrefix: string,
   ): Promise<Map<string, Partial<ElderClear>>> {
-    const why = v.text(reason, 'reason', 500);
+    const why = v.freeText(reason, 'reason', 500);
     if (!fields.length) throw v.bad('no personal field requested', 'fields');
     const rows = await this.tx(async (client) => {
       await this.requireUnmaskQuota(client, actor.subject, elderIds.length);
@@ -646,7 +646,7 @@ export class RegistryService {
   }
 
   async unmaskCaregivers(ids: readonly string[], reason: string, actor: Actor, scopePrefix: string): Promise<Map<string, { name: string }>> {
-    const why = v.text(reason, 'reason', 500);
+    const why = v.freeText(reason, 'reason', 500);
     const rows = await this.tx(async (client) => {
       await this.requireUnmaskQuota(client, actor.subject, ids.length);
       const result = await client.query<{ id: string; name_enc: Buffer; key_id: string }>(
@@ -820,8 +820,7 @@ export class RegistryService {
 
   async registerCaregiver(input: CaregiverInput, actor: string): Promise<CaregiverRecord> {
     const name = v.personName(input.name, 'name');
-    const regionCode = v.text(input.regionCode, 'regionCode', 12);
-    if (!/^[0-9]{12}$/.test(regionCode)) throw v.bad('regionCode must be a 12-digit region code', 'regionCode');
+    const regionCode = v.regionCode(input.regionCode, 'regionCode');
     const certificateNo = v.optionalText(input.certificateNo, 'certificateNo', 60);
     const certificateLevel = input.certificateLevel == null ? null : v.oneOf(input.certificateLevel, CERTIFICATE_LEVELS, 'certificateLevel');
     if ((certificateNo == null) !== (certificateLevel == null)) throw v.bad('certificateNo and certificateLevel go together', certificateNo ? 'certificateLevel' : 'certificateNo');
@@ -1251,13 +1250,9 @@ export class RegistryService {
   }
 }
 
+/** A point in time with its offset (2026-11-23T09:30:00+08:00), by the one date rule (no 2026-02-30T…, which Date would roll over). */
 function timestamp(value: unknown, field: string): Date {
-  if (typeof value !== 'string' || !/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})$/.test(value)) {
-    throw v.bad(`${field} must be an ISO-8601 date-time with an offset (2026-11-23T09:30:00+08:00)`, field);
-  }
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw v.bad(`${field} is not a valid date-time`, field);
-  return date;
+  return new Date(v.isoDateTime(value, field, { requireOffset: true }));
 }
 
 export function staffingOf(facilityId: string, month: string, residents: number, caregivers: number, certified: number): StaffingRecord {

@@ -11,13 +11,17 @@ import { ormPool, sqlOnPool } from '../platform/sql.js';
 import { RegistryService } from '../registry/registry.js';
 import { generateDemoRegistry, payDemoMonth } from '../registry/demo.js';
 import { Ledger } from '../ledger/ledger.js';
+import { plantDemoAnomalies } from '../audit/demo.js';
+import { runAudit } from '../audit/engine.js';
 
 export const DEMO_CITY_CODE = '320300000000';
 export const DEMO_SEED = 20261123;
 export const DEMO_MONTH = '2026-10';
+/** The evaluation date of the demo's first audit (the demo's history ends in November 2026). */
+export const DEMO_AUDIT_AS_OF = '2026-11-30';
 
 /** Generates the demo registry when it is empty; returns false when there was something already. */
-export async function ensureDemoRegistry(pool: pg.Pool, log: Logger, options: { seed?: number; eldersPerVillage?: number; payments?: boolean } = {}): Promise<boolean> {
+export async function ensureDemoRegistry(pool: pg.Pool, log: Logger, options: { seed?: number; eldersPerVillage?: number; payments?: boolean; anomalies?: boolean } = {}): Promise<boolean> {
   const registry = new RegistryService(pool, sqlOnPool(pool));
   if (!(await registry.isEmpty())) return false;
   log.info({ seed: options.seed ?? DEMO_SEED }, 'empty registry: generating the demo population of 徐州市');
@@ -29,8 +33,14 @@ export async function ensureDemoRegistry(pool: pg.Pool, log: Logger, options: { 
   });
   log.info(report, 'demo registry generated');
   if (options.payments !== false) {
-    const paid = await payDemoMonth(pool, new Ledger(pool), { cityCode: DEMO_CITY_CODE, month: DEMO_MONTH });
+    const ledger = new Ledger(pool);
+    const paid = await payDemoMonth(pool, ledger, { cityCode: DEMO_CITY_CODE, month: DEMO_MONTH });
     log.info(paid, 'demo payments of the month recorded in the ledger');
+    if (options.anomalies === false) return true;
+    // Planted anomalies (and clean controls beside them), then the first audit, so an auditor sees findings at once.
+    const anomalies = await plantDemoAnomalies(pool, ledger, registry, { cityCode: DEMO_CITY_CODE, month: DEMO_MONTH, seed: options.seed ?? DEMO_SEED });
+    const run = await runAudit(pool, { regionCode: DEMO_CITY_CODE, from: `${DEMO_MONTH.slice(0, 4)}-01`, to: `${DEMO_MONTH.slice(0, 4)}-12`, asOf: DEMO_AUDIT_AS_OF, trigger: 'DEMO', actor: 'demo-generator' });
+    log.info({ planted: anomalies.planted.length, controls: anomalies.controls.length, run: run.id, durationMs: run.durationMs, ...run.counts }, 'demo anomalies planted and audited');
   }
   return true;
 }
@@ -42,14 +52,15 @@ if (isMain) {
     .description('Generate the demo registry of 徐州市 (elders, facilities, caregivers, stays, services, assessments) if the registry is empty')
     .option('--seed <n>', 'seed of the generator', String(DEMO_SEED))
     .option('--elders-per-village <n>', 'average elders per village', '20')
-    .option('--no-payments', 'skip the demo ledger payments')
+    .option('--no-payments', 'skip the demo ledger payments (and the planted audit anomalies)')
+    .option('--no-anomalies', 'skip the planted audit anomalies (a clean demo)')
     .parse();
-  const opts = program.opts<{ seed: string; eldersPerVillage: string; payments: boolean }>();
+  const opts = program.opts<{ seed: string; eldersPerVillage: string; payments: boolean; anomalies: boolean }>();
   (async () => {
     const platform = await bootPlatform(loadConfig(), logger);
     try {
       const started = performance.now();
-      const done = await ensureDemoRegistry(await ormPool(platform.orm), logger, { seed: Number(opts.seed), eldersPerVillage: Number(opts.eldersPerVillage), payments: opts.payments });
+      const done = await ensureDemoRegistry(await ormPool(platform.orm), logger, { seed: Number(opts.seed), eldersPerVillage: Number(opts.eldersPerVillage), payments: opts.payments, anomalies: opts.anomalies });
       process.stdout.write(done ? `Demo registry generated in ${((performance.now() - started) / 1000).toFixed(1)} s.\n` : 'The registry is not empty: nothing generated.\n');
     } finally {
       await platform.close();

@@ -12,6 +12,7 @@ import { importProgressReporter } from './progress.js';
 import { ormPool, sqlOnPool } from '../platform/sql.js';
 import { issueToken, signingKeyFromConfig } from '../auth/tokens.js';
 import { ensureDemoRegistry } from './demo-registry.js';
+import { startAuditScheduler } from '../audit/scheduler.js';
 
 const DEMO_CITY = '3203';
 
@@ -38,12 +39,14 @@ async function main() {
   app.proofs.start(Number(process.env.SUNSHINE_CHECKPOINT_INTERVAL_MS || 1000));
   logger.info({ url, database: platform.database.embedded ? 'embedded' : 'DATABASE_URL' }, `Sunshine GraphQL listening at ${url}`);
   await printHowToAuthenticate(config.production);
+  const auditScheduler = startAuditScheduler(pool, logger);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    auditScheduler.stop();
     await app.proofs.stop();
     await app.stop();
     await platform.close();

@@ -1,6 +1,6 @@
 /** Queries and relations of the hierarchy. Thin: parse arguments, call a loader or the repository, wrap the result. */
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import { InvalidRegionCodeError, normaliseRegionCode, type RegionLevel as Level } from '../../hierarchy/region-code.js';
+import { parseRegionCode, type RegionLevel as Level } from '../../hierarchy/region-code.js';
 import type { RegionFilter } from '../../hierarchy/region.repository.js';
 import type { RegionRecord } from '../../hierarchy/region.entity.js';
 import type { Context } from '../context.js';
@@ -13,12 +13,7 @@ const isRegionCode = (key: string) => /^[0-9]{12}$/.test(key);
 
 /** A region code argument as typed (12 digits or a 2/4/6/9-digit prefix), or BAD_USER_INPUT naming the field. */
 export function parseCode(input: string, field: string): string {
-  try {
-    return normaliseRegionCode(input);
-  } catch (error) {
-    if (error instanceof InvalidRegionCodeError) throw badUserInput(error.message, field);
-    throw error;
-  }
+  return parseRegionCode(input, field);
 }
 
 /** The region a request names and needs: FORBIDDEN outside what the caller may see, NOT_FOUND if it does not exist. */

@@ -1,7 +1,7 @@
 /** The ledger over GraphQL: thin wrappers around ledger/ (writes) and its queries (reads). */
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { parseFen } from '../../ledger/money.js';
-import { Money } from '../scalars.js';
+import { Money, parseMoney } from '../scalars.js';
+import { parseRegionCode } from '../../hierarchy/region-code.js';
 import type { Context } from '../context.js';
 import { badUserInput } from '../errors.js';
 import { fromGlobalId, PageArgs, resolvePage } from '../relay.js';
@@ -29,6 +29,7 @@ import type { LotRecord, PostResult, TransactionRecord } from '../../ledger/type
 import type { Permission } from '../../auth/roles.js';
 import { forbidden } from '../../auth/viewer.js';
 import { parseRegistryNo } from '../../registry/validate.js';
+import * as v from '../../platform/validate.js';
 import { elderInScope } from '../registry/registry.resolver.js';
 
 export const MAX_BATCH_LINES = 100_000;
@@ -42,10 +43,15 @@ function internalId(id: string, type: 'LedgerTransaction' | 'Lot', field: string
 const optionalId = (id: string | null | undefined, type: 'LedgerTransaction' | 'Lot', field: string) =>
   id == null ? null : internalId(id, type, field);
 
-/** A region named in a write: a 12-digit code inside the caller's jurisdiction, with the permission for the operation. */
-function requireRegionFor(ctx: Context, permission: Permission, code: string, field: string): void {
-  if (!/^[0-9]{12}$/.test(code)) throw badUserInput(`${field} must be a 12-digit region code, got "${code}"`, field);
+/**
+ * A region named in a request: any form the one region-code parser accepts (12 digits or the
+ * 2/4/6/9-digit prefix), inside the caller's jurisdiction, with the permission for the operation.
+ * Answers the 12-digit code.
+ */
+function requireRegionFor(ctx: Context, permission: Permission, input: string, field: string): string {
+  const code = parseRegionCode(input, field);
   ctx.viewer.requireAt(permission, code, `${field} ${code}`);
+  return code;
 }
 
 /** A transaction the caller may see; FORBIDDEN when it exists outside their jurisdiction. */
@@ -86,8 +92,8 @@ const payload = (result: PostResult) =>
   Object.assign(new PostPayload(), { transaction: LedgerTransaction.from(result.transaction), replayed: result.replayed });
 
 function disburseRequest(ctx: Context, input: DisburseInput, prefix = '') {
-  requireRegionFor(ctx, 'ledger:disburse', input.regionCode, `${prefix}regionCode`);
-  return { ...input, amount: parseFen(input.amount, `${prefix}amount`), lotId: optionalId(input.lotId, 'Lot', `${prefix}lotId`) };
+  const regionCode = requireRegionFor(ctx, 'ledger:disburse', input.regionCode, `${prefix}regionCode`);
+  return { ...input, regionCode, amount: parseMoney(input.amount, `${prefix}amount`), lotId: optionalId(input.lotId, 'Lot', `${prefix}lotId`) };
 }
 
 @ArgsType()
@@ -102,15 +108,16 @@ class BalancesArgs {
 export class LedgerResolver {
   @Mutation(() => PostPayload, { description: 'Record money entering the ledger at a region (creates a root lot).' })
   async appropriate(@Arg('input', () => AppropriateInput) input: AppropriateInput, @Ctx() ctx: Context): Promise<PostPayload> {
-    requireRegionFor(ctx, 'ledger:appropriate', input.regionCode, 'regionCode');
-    return payload(await ctx.ledger.appropriate({ ...input, amount: parseFen(input.amount) }, ctx.viewer.subject));
+    const regionCode = requireRegionFor(ctx, 'ledger:appropriate', input.regionCode, 'regionCode');
+    return payload(await ctx.ledger.appropriate({ ...input, regionCode, amount: parseMoney(input.amount, 'amount') }, ctx.viewer.subject));
   }
 
   @Mutation(() => PostPayload, { description: 'Issue money to a region below (in transit until received; creates a child lot).' })
   async allocate(@Arg('input', () => AllocateInput) input: AllocateInput, @Ctx() ctx: Context): Promise<PostPayload> {
-    requireRegionFor(ctx, 'ledger:allocate', input.fromRegionCode, 'fromRegionCode');
-    requireRegionFor(ctx, 'ledger:allocate', input.toRegionCode, 'toRegionCode');
-    return payload(await ctx.ledger.allocate({ ...input, amount: parseFen(input.amount), lotId: optionalId(input.lotId, 'Lot', 'lotId') }, ctx.viewer.subject));
+    const fromRegionCode = requireRegionFor(ctx, 'ledger:allocate', input.fromRegionCode, 'fromRegionCode');
+    const toRegionCode = requireRegionFor(ctx, 'ledger:allocate', input.toRegionCode, 'toRegionCode');
+    const request = { ...input, fromRegionCode, toRegionCode, amount: parseMoney(input.amount, 'amount'), lotId: optionalId(input.lotId, 'Lot', 'lotId') };
+    return payload(await ctx.ledger.allocate(request, ctx.viewer.subject));
   }
 
   @Mutation(() => PostPayload, { description: 'Confirm receipt of an allocation (at most once).' })
@@ -144,7 +151,7 @@ export class LedgerResolver {
     const lotId = internalId(input.lotId, 'Lot', 'lotId');
     const lot = await ctx.loaders.lot.load(lotId);
     if (lot) ctx.viewer.requireInScope(lot.regionCode, 'lotId');
-    return payload(await ctx.ledger.returnFunds({ ...input, amount: parseFen(input.amount), lotId }, ctx.viewer.subject));
+    return payload(await ctx.ledger.returnFunds({ ...input, amount: parseMoney(input.amount, 'amount'), lotId }, ctx.viewer.subject));
   }
 
   @Mutation(() => PostPayload, { description: 'Post the mirror of an earlier transaction (reason required; at most once).' })
@@ -181,7 +188,7 @@ export class LedgerResolver {
     const f = { ...(filter ?? {}) };
     // Scope: a named region must be in the jurisdiction; none means the whole jurisdiction. Either way the
     // region filter keeps every row inside it (a transaction is in when its region or counterpart is).
-    if (f.regionCode != null) requireRegionFor(ctx, 'ledger:read', f.regionCode, 'filter.regionCode');
+    if (f.regionCode != null) f.regionCode = requireRegionFor(ctx, 'ledger:read', f.regionCode, 'filter.regionCode');
     else Object.assign(f, { regionCode: ctx.viewer.jurisdiction, includeDescendants: true });
     const rows = resolved.first === 0 ? [] : await ctx.ledgerQueries.transactions(f, resolved.first + 1, resolved.after);
     return LedgerTransactionConnectionTypes.build(rows.map(LedgerTransaction.from), resolved, (t) => t.seq, () => ctx.ledgerQueries.countTransactions(f));
@@ -189,8 +196,10 @@ export class LedgerResolver {
 
   @Query(() => [Balance], { description: 'Balance per account kind of a region (and below), exact as of the end of a date.' })
   async balances(@Args(() => BalancesArgs) args: BalancesArgs, @Ctx() ctx: Context): Promise<Balance[]> {
-    requireRegionFor(ctx, 'ledger:read', args.regionCode, 'regionCode');
-    return (await ctx.ledgerQueries.balances(args.regionCode, args.fundLine ?? null, args.asOf ?? null, args.includeDescendants)).map(Balance.from);
+    const regionCode = requireRegionFor(ctx, 'ledger:read', args.regionCode, 'regionCode');
+    const fundLine = args.fundLine == null ? null : v.code(args.fundLine, 'fundLine');
+    const asOf = args.asOf == null ? null : v.isoDate(args.asOf, 'asOf');
+    return (await ctx.ledgerQueries.balances(regionCode, fundLine, asOf, args.includeDescendants)).map(Balance.from);
   }
 
   @Query(() => Lot, { nullable: true, description: '资金批次: lineage up (parent) and consumption down (children, transactions).' })

@@ -524,12 +524,9 @@ export class RegistryResolver {
       entityType = decoded.type;
       entityId = decoded.key;
     }
-    const ts = (value: string | null | undefined, field: string) => {
-      if (value == null) return null;
-      if (Number.isNaN(Date.parse(value))) throw badUserInput(`${field} must be an ISO-8601 date-time`, field);
-      return value;
-    };
-    const query = { scopePrefix: ctx.viewer.scopePrefix, subject: filter?.subject ?? null, entityType, entityId, from: ts(filter?.from, 'filter.from'), to: ts(filter?.to, 'filter.to') };
+    const ts = (value: string | null | undefined, field: string) => (value == null ? null : v.isoDateTime(value, field));
+    const subject = filter?.subject == null ? null : v.text(filter.subject, 'filter.subject', 200);
+    const query = { scopePrefix: ctx.viewer.scopePrefix, subject, entityType, entityId, from: ts(filter?.from, 'filter.from'), to: ts(filter?.to, 'filter.to') };
     const rows = resolved.first === 0 ? [] : await ctx.registry.accessLog(query, resolved);
     return AccessLogConnectionTypes.build(rows.map(AccessLogEntry.from), resolved, (e) => e.recordId, () => ctx.registry.countAccessLog(query));
   }
@@ -618,8 +615,9 @@ export class RegistryResolver {
   @Mutation(() => Caregiver, { description: 'Register a caregiver (registry:write in the region).' })
   async registerCaregiver(@Arg('input', () => RegisterCaregiverInput) input: RegisterCaregiverInput, @Ctx() ctx: Context): Promise<Caregiver> {
     ctx.viewer.require('registry:write');
-    ctx.viewer.requireInScope(input.regionCode, 'region');
-    return Caregiver.from(await ctx.registry.registerCaregiver(input, ctx.viewer.subject));
+    const regionCode = v.regionCode(input.regionCode, 'regionCode');
+    ctx.viewer.requireInScope(regionCode, 'region');
+    return Caregiver.from(await ctx.registry.registerCaregiver({ ...input, regionCode }, ctx.viewer.subject));
   }
 
   @Mutation(() => StaffAssignment, { description: 'Assign a caregiver to a facility for a month (registry:write; both in your jurisdiction).' })
@@ -666,7 +664,8 @@ export class RegistryResolver {
     const reach = ctx.viewer.scopePrefix.length > 6 ? ctx.viewer.scopePrefix.slice(0, 6) : ctx.viewer.scopePrefix;
     if (!provider.villageCode.startsWith(reach)) throw forbidden(`facility ${facilityNo(provider.id)} is outside the county or jurisdiction you record services for`);
     const facilityId = provider.id;
-    if (input.unitPrice != null && !/^[0-9]{1,12}$/.test(input.unitPrice)) throw badUserInput('unitPrice must be fen as a string of digits', 'unitPrice');
+    // The Money rule (api/scalars.ts), on a field typed String: digits, no superfluous leading zeros.
+    if (input.unitPrice != null && !/^(0|[1-9][0-9]{0,11})$/.test(input.unitPrice)) throw badUserInput('unitPrice must be fen as a string of digits without leading zeros', 'unitPrice');
     return ServiceRecord.from(
       await ctx.registry.recordService(
         { ...input, elderId: e.id, facilityId, unitPriceFen: input.unitPrice == null ? null : BigInt(input.unitPrice) },

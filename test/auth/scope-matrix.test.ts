@@ -13,6 +13,7 @@ import { printSdl } from '../../api/schema.js';
 import { buildSchema } from 'graphql';
 import { errorCodes, useXuzhouApi, type GraphQLResponse } from '../support/api.js';
 import { FULL_ITEMS, idNumber, registerElder, registerFacility } from '../registry/support.js';
+import { plantFinding } from '../audit/support.js';
 import { COSIGNATURE_ED25519, cosignatureLine, signerFromSeed } from '../../ledger/proof/note.js';
 
 const live = useXuzhouApi();
@@ -41,6 +42,9 @@ interface Fixture {
   facilityB: string;
   caregiverA: string;
   caregiverB: string;
+  /** Audit findings of county A and county B. */
+  findingA: string;
+  findingB: string;
 }
 
 const fx = {} as Fixture;
@@ -88,6 +92,8 @@ beforeAll(async () => {
   const a = await fundAndPay(A, fx.villageA);
   const b = await fundAndPay(B, fx.villageB);
   Object.assign(fx, { lotA: a.lot, lotB: b.lot, receiptA: a.receipt, receiptB: b.receipt, paymentA: a.payment, paymentB: b.payment });
+  fx.findingA = await plantFinding(live.db.pool, fx.villageA);
+  fx.findingB = await plantFinding(live.db.pool, fx.villageB);
   for (const side of ['A', 'B'] as const) {
     const village = side === 'A' ? fx.villageA : fx.villageB;
     const county = side === 'A' ? A : B;
@@ -397,6 +403,39 @@ const CASES: Record<string, Case> = {
     allowed: ['CITY_ADMIN'],
     skip: (_c, s) => s === 'out',
     run: (c) => as(c).gql(`mutation ($i: DefineServiceTypeInput!) { defineServiceType(input: $i) { code } }`, { i: { code: `VISIT_${++n}`, nameZh: '探访', nameEn: 'visit' } }),
+  },
+
+  // ---- audit (findings of side A lie in the village verifier's village, but the verifier has no audit permission)
+  auditRules: { allowed: READERS, skip: (_c, s) => s === 'out', run: (c) => as(c).gql(`{ auditRules { id version } }`) },
+  auditRuns: { allowed: READERS, skip: (_c, s) => s === 'out', run: (c) => as(c).gql(`{ auditRuns(first: 5) { totalCount nodes { id regionCode } } }`) },
+  auditFindings: {
+    allowed: READERS,
+    run: (c, s) => as(c).gql(`query ($r: String!) { auditFindings(filter: { regionCode: $r }, first: 5) { totalCount nodes { id regionCode } } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }),
+  },
+  auditFinding: {
+    allowed: READERS,
+    skip: noObjectsOutsideTheCity,
+    run: (c, s) => as(c).gql(`query ($id: ID!) { auditFinding(id: $id) { id status history { action } } }`, { id: gid('AuditFinding', s === 'in' ? fx.findingA : fx.findingB) }),
+  },
+  auditSummary: { allowed: READERS, run: (c, s) => as(c).gql(`query ($r: String!) { auditSummary(regionCode: $r) { ruleId count } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }) },
+  runAudit: {
+    allowed: ['CITY_ADMIN', 'AUDITOR'],
+    run: (c, s) => as(c).gql(`mutation ($i: RunAuditInput!) { runAudit(input: $i) { id counts { findings } } }`, { i: { regionCode: s === 'in' ? county('in') : regionFor(c, 'out'), from: '2026-03', to: '2026-03', rules: ['AR-01', 'AR-03'] } }),
+  },
+  setAuditRuleParameter: {
+    // Rule configuration is the city's.
+    allowed: ['CITY_ADMIN'],
+    run: (c, s) => as(c).gql(`mutation ($i: SetAuditRuleParameterInput!) { setAuditRuleParameter(input: $i) { ruleId value } }`, { i: { ruleId: 'AR-11', regionCode: s === 'in' ? county('in') : regionFor(c, 'out'), key: 'spendWithinDays', value: '45', validFrom: '2027-01-01' } }),
+  },
+  disposeFinding: {
+    // Officers answer their region's findings; auditors confirm or dismiss; each call works a fresh finding.
+    allowed: ['CITY_ADMIN', 'FINANCE_OFFICER', 'CIVIL_AFFAIRS_OFFICER', 'AUDITOR'],
+    skip: noObjectsOutsideTheCity,
+    run: async (c, s) => {
+      const id = await plantFinding(live.db.pool, village(s));
+      const action = c.role === 'AUDITOR' ? 'CONFIRM' : 'ANSWER';
+      return as(c).gql(`mutation ($i: DisposeFindingInput!) { disposeFinding(input: $i) { id status } }`, { i: { findingId: gid('AuditFinding', id), action, reason: '已核实' } });
+    },
   },
 };
 

@@ -24,7 +24,8 @@ const people = async (db: TestDatabase) =>
   (await db.pool.query(`select name_masked, id_masked, sex, birth_date::text, hukou_village_code, residence_village_code, phone_masked from registry.elder order by id`)).rows;
 
 test('the same seed gives the same population; ID numbers are valid and agree with the records', async () => {
-  expect(await ensureDemoRegistry(a.pool, silent, { eldersPerVillage: 2 })).toBe(true);
+  // The generator's own population (the audit's planted anomalies are inconsistent on purpose: test/audit/demo.test.ts).
+  expect(await ensureDemoRegistry(a.pool, silent, { eldersPerVillage: 2, anomalies: false })).toBe(true);
   await generateDemoRegistry(b.pool, new RegistryService(b.pool, b.sql), { cityPrefix: '3203', eldersPerVillage: 2 });
   const [pa, pb] = await Promise.all([people(a), people(b)]);
   expect(pa.length).toBeGreaterThan(2812 * 1.5);

@@ -1,0 +1,158 @@
+/** The audit engine over GraphQL: thin wrappers around audit/ (runs, findings, dispositions). */
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../context.js';
+import { badUserInput } from '../errors.js';
+import { fromGlobalId, PageArgs, resolvePage } from '../relay.js';
+import { LedgerTransaction, Lot } from '../ledger/ledger.type.js';
+import { Elder, Facility } from '../registry/registry.type.js';
+import { elderInScope } from '../registry/registry.resolver.js';
+import { runAudit } from '../../audit/engine.js';
+import {
+  AuditEvidence, AuditEvidenceObject, AuditFinding, AuditFindingConnectionTypes, AuditFindingEvent, AuditFindingFilter, AuditRule,
+  AuditRuleParameter, AuditRuleParameterOverride, AuditRun, AuditRunConnectionTypes, AuditSummaryRow, DisposeFindingInput, RunAuditInput,
+  SetAuditRuleParameterInput,
+} from './audit.type.js';
+import { setRuleParameter } from '../../audit/findings.js';
+
+const isId = (key: string) => /^[1-9][0-9]{0,17}$/.test(key);
+
+/** The internal id inside an AuditFinding global id. */
+export function findingKey(id: string, field = 'findingId'): string {
+  const decoded = fromGlobalId(id);
+  if (decoded.type !== 'AuditFinding' || !isId(decoded.key)) throw badUserInput(`"${id}" is not an AuditFinding id`, field);
+  return decoded.key;
+}
+
+@ArgsType()
+class FindingsArgs extends PageArgs {
+  @Field(() => AuditFindingFilter, { nullable: true, description: 'Which findings; all in your jurisdiction when omitted.' }) filter?: AuditFindingFilter | null;
+}
+
+@ArgsType()
+class SummaryArgs {
+  @Field({ description: 'A region inside your jurisdiction; rows are per rule and per region one level below it.' }) regionCode!: string;
+  @Field(() => String, { nullable: true, description: 'Findings whose period ends at or after this month (YYYY-MM).' }) from?: string | null;
+  @Field(() => String, { nullable: true, description: 'Findings whose period starts at or before this month (YYYY-MM).' }) to?: string | null;
+}
+
+/** node(id) for findings and runs: FORBIDDEN outside the jurisdiction. */
+export const auditNodeLoaders: Record<string, (key: string, ctx: Context) => Promise<object | null>> = {
+  AuditFinding: async (key, ctx) => {
+    if (!isId(key)) return null;
+    ctx.viewer.require('audit:read');
+    const record = (await ctx.audit.byIds([key])).get(key);
+    if (!record) return null;
+    ctx.viewer.requireInScope(record.regionCode, 'finding');
+    return AuditFinding.from(record);
+  },
+};
+
+@Resolver()
+export class AuditResolver {
+  @Query(() => [AuditRule], { description: '审计规则: the current version of every rule, with its default parameters.' })
+  async auditRules(@Ctx() ctx: Context): Promise<AuditRule[]> {
+    ctx.viewer.require('audit:read');
+    const rules = await ctx.audit.rules();
+    return rules.map((r) => Object.assign(new AuditRule(), r, {
+      parameters: Object.entries(r.parameters).map(([key, value]) => Object.assign(new AuditRuleParameter(), { key, value: JSON.stringify(value) })),
+    }));
+  }
+
+  @Mutation(() => AuditRun, { description: '运行审计: evaluate the rules (all by default) over a region subtree and service months; writes findings only, never the ledger or registry.' })
+  async runAudit(@Arg('input', () => RunAuditInput) input: RunAuditInput, @Ctx() ctx: Context): Promise<AuditRun> {
+    ctx.viewer.require('audit:run');
+    const report = await runAudit(ctx.pool, { ...input, trigger: 'API', actor: ctx.viewer.subject, viewer: ctx.viewer });
+    return AuditRun.from({ ...report, trigger: 'API', actor: ctx.viewer.subject, rules: report.rules, counts: { ...report.counts } });
+  }
+
+  @Query(() => AuditRunConnectionTypes.ConnectionType, { description: 'Audit runs over regions in your jurisdiction, newest first.' })
+  async auditRuns(@Args() page: PageArgs, @Ctx() ctx: Context) {
+    ctx.viewer.require('audit:read');
+    const resolved = resolvePage(page, isId);
+    const rows = await ctx.audit.runs(ctx.viewer, resolved.first + 1, resolved.after);
+    return AuditRunConnectionTypes.build(rows.map(AuditRun.from), resolved, (r) => fromGlobalId(r.id).key, () => ctx.audit.countRuns(ctx.viewer));
+  }
+
+  @Query(() => AuditFindingConnectionTypes.ConnectionType, { description: '审计发现 in your jurisdiction, newest first (Relay connection).' })
+  async auditFindings(@Args() args: FindingsArgs, @Ctx() ctx: Context) {
+    ctx.viewer.require('audit:read');
+    const resolved = resolvePage(args, isId);
+    const filter = args.filter ?? {};
+    const rows = await ctx.audit.list(ctx.viewer, filter, resolved.first + 1, resolved.after);
+    return AuditFindingConnectionTypes.build(rows.map(AuditFinding.from), resolved, (f) => f.record.id, () => ctx.audit.count(ctx.viewer, filter));
+  }
+
+  @Query(() => AuditFinding, { nullable: true, description: 'One finding with its evidence and history; FORBIDDEN outside your jurisdiction.' })
+  async auditFinding(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<AuditFinding | null> {
+    const key = findingKey(id, 'id');
+    ctx.viewer.require('audit:read');
+    const record = (await ctx.audit.byIds([key])).get(key);
+    if (!record) return null;
+    ctx.viewer.requireInScope(record.regionCode, 'finding');
+    return AuditFinding.from(record);
+  }
+
+  @Query(() => [AuditSummaryRow], { description: '审计汇总: per rule and region (one level below regionCode): count, amount at risk and how many in each status.' })
+  async auditSummary(@Args() args: SummaryArgs, @Ctx() ctx: Context): Promise<AuditSummaryRow[]> {
+    const rows = await ctx.audit.summary(ctx.viewer, args.regionCode, args.from ?? null, args.to ?? null);
+    return rows.map((r) => Object.assign(new AuditSummaryRow(), r));
+  }
+
+  @Mutation(() => AuditRuleParameterOverride, { description: '设置规则参数: override a rule parameter for a region subtree from a date on (appended, never overwritten). CITY_ADMIN.' })
+  async setAuditRuleParameter(@Arg('input', () => SetAuditRuleParameterInput) input: SetAuditRuleParameterInput, @Ctx() ctx: Context): Promise<AuditRuleParameterOverride> {
+    return Object.assign(new AuditRuleParameterOverride(), await setRuleParameter(ctx.pool, ctx.viewer, input));
+  }
+
+  @Mutation(() => AuditFinding, { description: '处置: answer (audited region), confirm or dismiss (auditor), remediate (audited region, after confirmation). Appended as an event.' })
+  async disposeFinding(@Arg('input', () => DisposeFindingInput) input: DisposeFindingInput, @Ctx() ctx: Context): Promise<AuditFinding> {
+    const id = findingKey(input.findingId);
+    return AuditFinding.from(await ctx.audit.dispose(ctx.viewer, { ...input, findingId: id }));
+  }
+}
+
+@Resolver(() => AuditFinding)
+export class AuditFindingResolver {
+  @FieldResolver(() => [AuditEvidence], { description: '证据: the records that prove it (current evidence version).' })
+  evidence(@Root() finding: AuditFinding): AuditEvidence[] {
+    return finding.record.evidence.map((e) => Object.assign(new AuditEvidence(), { type: e.type, recordId: e.id, finding: finding.record }));
+  }
+
+  @FieldResolver(() => [AuditFindingEvent], { description: '处置记录: every event, oldest first.' })
+  async history(@Root() finding: AuditFinding, @Ctx() ctx: Context): Promise<AuditFindingEvent[]> {
+    return (await ctx.auditLoaders.events.load(finding.record.id)).map(AuditFindingEvent.from);
+  }
+}
+
+@Resolver(() => AuditEvidence)
+export class AuditEvidenceResolver {
+  @FieldResolver(() => AuditEvidenceObject, { nullable: true, description: 'The record as its usual type, masked as usual; null when it is outside your jurisdiction, gone, or of another kind.' })
+  async object(@Root() item: AuditEvidence, @Ctx() ctx: Context): Promise<typeof AuditEvidenceObject | null> {
+    if (!isId(item.recordId)) return null;
+    switch (item.type) {
+      case 'LedgerTransaction': {
+        if (!ctx.viewer.can('ledger:read')) return null;
+        const t = await ctx.loaders.transaction.load(item.recordId);
+        return t && ctx.viewer.canSeeTransaction(t) ? LedgerTransaction.from(t) : null;
+      }
+      case 'Lot': {
+        if (!ctx.viewer.can('ledger:read')) return null;
+        const l = await ctx.loaders.lot.load(item.recordId);
+        return l && ctx.viewer.inScope(l.regionCode) ? Lot.from(l) : null;
+      }
+      case 'Elder': {
+        if (!ctx.viewer.can('registry:read')) return null;
+        const e = await ctx.registryLoaders.elder.load(item.recordId);
+        return e && elderInScope(ctx, e) ? Elder.from(e) : null;
+      }
+      case 'Facility': {
+        if (!ctx.viewer.can('registry:read')) return null;
+        const f = await ctx.registryLoaders.facility.load(item.recordId);
+        return f && ctx.viewer.inScope(f.villageCode) ? Facility.from(f) : null;
+      }
+      default:
+        return null;
+    }
+  }
+}
+
+export const auditResolvers = [AuditResolver, AuditFindingResolver, AuditEvidenceResolver] as const;

@@ -1,0 +1,329 @@
+/**
+ * Reading findings (scoped to the caller's jurisdiction) and working them: the disposition
+ * workflow OPEN → ANSWERED → CONFIRMED | DISMISSED → REMEDIATED, each step an appended event.
+ */
+import type pg from 'pg';
+import { AS_APP_ROLE, inTransaction, type Sql } from '../platform/sql.js';
+import { DomainError } from '../platform/domain-error.js';
+import { forbidden, levelOfCode, type Viewer } from '../auth/viewer.js';
+import { todayInChina } from '../registry/id-number.js';
+import { SEVERITIES, RULES, type Severity } from './catalogue.js';
+import { AUDIT_LOCK, ensureRuleCatalogue, subtreeRange } from './engine.js';
+
+export const FINDING_STATUSES = ['OPEN', 'ANSWERED', 'CONFIRMED', 'DISMISSED', 'REMEDIATED'] as const;
+export type FindingStatus = (typeof FINDING_STATUSES)[number];
+export const SUBJECT_TYPES = ['ELDER', 'FACILITY', 'LOT', 'TRANSACTION', 'ACCOUNT', 'PAYEE', 'LEDGER'] as const;
+export const DISPOSITIONS = ['ANSWER', 'CONFIRM', 'DISMISS', 'REMEDIATE'] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
+
+export interface EvidenceItem {
+  type: string;
+  id: string;
+}
+
+export interface FindingRecord {
+  id: string;
+  ruleId: string;
+  ruleVersion: number;
+  severity: Severity;
+  regionCode: string;
+  fundLine: string | null;
+  subjectType: string;
+  subjectId: string;
+  periodFrom: string | null;
+  periodTo: string | null;
+  createdAt: string;
+  status: FindingStatus;
+  conditionHolds: boolean;
+  statusAt: string;
+  dismissUntil: string | null;
+  evidenceVersion: number;
+  amountAtRisk: bigint;
+  evidence: EvidenceItem[];
+  detail: Record<string, unknown>;
+}
+
+export interface FindingEventRecord {
+  findingId: string;
+  seq: number;
+  action: string;
+  status: FindingStatus;
+  conditionHolds: boolean;
+  actor: string;
+  at: string;
+  runId: string | null;
+  reason: string | null;
+  reference: string | null;
+  dismissUntil: string | null;
+}
+
+export interface FindingFilter {
+  ruleId?: string | null;
+  severity?: string | null;
+  status?: string | null;
+  regionCode?: string | null;
+  includeDescendants?: boolean | null;
+  fundLine?: string | null;
+  periodFrom?: string | null;
+  periodTo?: string | null;
+  subjectType?: string | null;
+  subjectId?: string | null;
+}
+
+const bad = (message: string, field: string) => new DomainError('BAD_USER_INPUT', message, field);
+const MONTH = /^[0-9]{4}-(0[1-9]|1[0-2])$/;
+
+const FINDING_COLUMNS = `s.id::text, s.rule_id as "ruleId", s.rule_version as "ruleVersion", s.severity, s.region_code as "regionCode",
+  s.fund_line as "fundLine", s.subject_type as "subjectType", s.subject_id as "subjectId", s.period_from as "periodFrom", s.period_to as "periodTo",
+  s.created_at as "createdAt", s.status, s.condition_holds as "conditionHolds", s.status_at as "statusAt", s.dismiss_until::text as "dismissUntil",
+  s.evidence_version as "evidenceVersion", s.amount_at_risk::text as "amountAtRisk", s.evidence, s.detail`;
+
+/** Timestamps arrive as Date (node-postgres defaults) or as text (the server's pool parses none): both are accepted. */
+type Row = Omit<FindingRecord, 'amountAtRisk' | 'createdAt' | 'statusAt'> & { amountAtRisk: string; createdAt: Date | string; statusAt: Date | string };
+const iso = (value: Date | string) => new Date(value).toISOString();
+const toRecord = (r: Row): FindingRecord => ({ ...r, amountAtRisk: BigInt(r.amountAtRisk), createdAt: iso(r.createdAt), statusAt: iso(r.statusAt) });
+
+/** SQL conditions and parameters of a filter, inside the viewer's jurisdiction. */
+function filterSql(viewer: Viewer, filter: FindingFilter, params: unknown[]): string {
+  const where: string[] = [];
+  const [lo, hi] = viewer.scopeRange;
+  where.push(`s.region_code between $${params.push(lo)} and $${params.push(hi)}`);
+  if (filter.regionCode != null) {
+    if (!/^[0-9]{12}$/.test(filter.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
+    viewer.requireInScope(filter.regionCode, `regionCode ${filter.regionCode}`);
+    if (filter.includeDescendants === false) where.push(`s.region_code = $${params.push(filter.regionCode)}`);
+    else {
+      const [rlo, rhi] = subtreeRange(filter.regionCode);
+      where.push(`s.region_code between $${params.push(rlo)} and $${params.push(rhi)}`);
+    }
+  }
+  if (filter.ruleId != null) {
+    if (!RULES.some((r) => r.id === filter.ruleId)) throw bad(`no rule ${filter.ruleId}`, 'ruleId');
+    where.push(`s.rule_id = $${params.push(filter.ruleId)}`);
+  }
+  if (filter.severity != null) {
+    if (!SEVERITIES.includes(filter.severity as Severity)) throw bad(`severity must be one of ${SEVERITIES.join(', ')}`, 'severity');
+    where.push(`s.severity = $${params.push(filter.severity)}`);
+  }
+  if (filter.status != null) {
+    if (!(FINDING_STATUSES as readonly string[]).includes(filter.status)) throw bad(`status must be one of ${FINDING_STATUSES.join(', ')}`, 'status');
+    where.push(`s.status = $${params.push(filter.status)}`);
+  }
+  if (filter.fundLine != null) {
+    if (!/^[A-Z][A-Z0-9_]{1,39}$/.test(filter.fundLine)) throw bad('fundLine is not a fund-line code', 'fundLine');
+    where.push(`s.fund_line = $${params.push(filter.fundLine)}`);
+  }
+  if (filter.periodFrom != null) {
+    if (!MONTH.test(filter.periodFrom)) throw bad('periodFrom must be a month YYYY-MM', 'periodFrom');
+    where.push(`(s.period_to is null or s.period_to >= $${params.push(filter.periodFrom)})`);
+  }
+  if (filter.periodTo != null) {
+    if (!MONTH.test(filter.periodTo)) throw bad('periodTo must be a month YYYY-MM', 'periodTo');
+    where.push(`(s.period_from is null or s.period_from <= $${params.push(filter.periodTo)})`);
+  }
+  if (filter.subjectType != null) {
+    if (!(SUBJECT_TYPES as readonly string[]).includes(filter.subjectType)) throw bad(`subjectType must be one of ${SUBJECT_TYPES.join(', ')}`, 'subjectType');
+    where.push(`s.subject_type = $${params.push(filter.subjectType)}`);
+  }
+  if (filter.subjectId != null) {
+    if (filter.subjectId.length < 1 || filter.subjectId.length > 80) throw bad('subjectId must have 1–80 characters', 'subjectId');
+    where.push(`s.subject_id = $${params.push(filter.subjectId)}`);
+  }
+  return where.join(' and ');
+}
+
+export class AuditFindings {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly sql: Sql,
+  ) {}
+
+  /** A page of findings, newest first; `after` is the id the page starts after. */
+  async list(viewer: Viewer, filter: FindingFilter, first: number, after: string | null): Promise<FindingRecord[]> {
+    viewer.require('audit:read');
+    const params: unknown[] = [];
+    const where = filterSql(viewer, filter, params);
+    const cursor = after == null ? '' : `and s.id < $${params.push(after)}::bigint`;
+    const rows = await this.sql.query<Row>(`select ${FINDING_COLUMNS} from audit.finding_state s where ${where} ${cursor} order by s.id desc limit $${params.push(first)}`, params);
+    return rows.map(toRecord);
+  }
+
+  async count(viewer: Viewer, filter: FindingFilter): Promise<number> {
+    const params: unknown[] = [];
+    const [row] = await this.sql.query<{ n: number }>(`select count(*)::int as n from audit.finding_state s where ${filterSql(viewer, filter, params)}`, params);
+    return row!.n;
+  }
+
+  /** Findings by id, unscoped (callers check the region). */
+  async byIds(ids: readonly string[]): Promise<Map<string, FindingRecord>> {
+    const rows = await this.sql.query<Row>(`select ${FINDING_COLUMNS} from audit.finding_state s where s.id = any($1::bigint[])`, [ids]);
+    return new Map(rows.map((r) => [r.id, toRecord(r)]));
+  }
+
+  async events(findingIds: readonly string[]): Promise<Map<string, FindingEventRecord[]>> {
+    const rows = await this.sql.query<Omit<FindingEventRecord, 'at'> & { at: Date | string }>(
+      `select finding_id::text as "findingId", seq, action, status, condition_holds as "conditionHolds", actor, at, run_id::text as "runId",
+         reason, reference, dismiss_until::text as "dismissUntil"
+       from audit.finding_event where finding_id = any($1::bigint[]) order by finding_id, seq`,
+      [findingIds],
+    );
+    const result = new Map<string, FindingEventRecord[]>();
+    for (const r of rows) result.set(r.findingId, [...(result.get(r.findingId) ?? []), { ...r, at: iso(r.at) }]);
+    return result;
+  }
+
+  /** One finding for the viewer: NOT_FOUND when absent, FORBIDDEN outside the jurisdiction. */
+  async visible(viewer: Viewer, id: string, permission: 'audit:read' | 'audit:judge' | 'audit:answer' = 'audit:read'): Promise<FindingRecord> {
+    viewer.require(permission);
+    const record = (await this.byIds([id])).get(id);
+    if (!record) throw new DomainError('NOT_FOUND', `no finding ${id}`, 'findingId');
+    if (!viewer.inScope(record.regionCode)) throw forbidden(`finding ${id} is outside your jurisdiction ${viewer.jurisdiction}`);
+    return record;
+  }
+
+  /** Per rule and region one level below `regionCode`: count, amount at risk and how many are in each status. */
+  async summary(viewer: Viewer, regionCode: string, from: string | null, to: string | null) {
+    viewer.require('audit:read');
+    if (!/^[0-9]{12}$/.test(regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
+    viewer.requireInScope(regionCode, `regionCode ${regionCode}`);
+    const params: unknown[] = [];
+    const where = filterSql(viewer, { regionCode, periodFrom: from, periodTo: to }, params);
+    const width = { PROVINCE: 4, CITY: 6, COUNTY: 9, TOWN: 12, VILLAGE: 12 }[levelOfCode(regionCode)];
+    return this.sql.query<{ ruleId: string; regionCode: string; count: number; amountAtRisk: string; open: number; answered: number; confirmed: number; dismissed: number; remediated: number }>(
+      `select s.rule_id as "ruleId", rpad(left(s.region_code, ${width}), 12, '0') as "regionCode", count(*)::int as count,
+         sum(s.amount_at_risk)::text as "amountAtRisk",
+         count(*) filter (where s.status = 'OPEN')::int as open, count(*) filter (where s.status = 'ANSWERED')::int as answered,
+         count(*) filter (where s.status = 'CONFIRMED')::int as confirmed, count(*) filter (where s.status = 'DISMISSED')::int as dismissed,
+         count(*) filter (where s.status = 'REMEDIATED')::int as remediated
+       from audit.finding_state s where ${where} group by 1, 2 order by 1, 2`,
+      params,
+    );
+  }
+
+  async rules() {
+    await inTransaction(this.pool, (client) => ensureRuleCatalogue(client), AS_APP_ROLE);
+    return this.sql.query<{ id: string; version: number; nameZh: string; nameEn: string; severity: Severity; fundLines: string[]; parameters: Record<string, unknown>; description: string }>(
+      `select distinct on (id) id, version, name_zh as "nameZh", name_en as "nameEn", severity, fund_lines as "fundLines", parameters, description
+       from audit.rule order by id, version desc`,
+    );
+  }
+
+  async runs(viewer: Viewer, first: number, after: string | null) {
+    viewer.require('audit:read');
+    const [lo, hi] = viewer.scopeRange;
+    const params: unknown[] = [lo, hi];
+    const cursor = after == null ? '' : `and id < $${params.push(after)}::bigint`;
+    return this.sql.query<{ id: string; regionCode: string; from: string; to: string; asOf: string; trigger: string; actor: string; startedAt: Date; finishedAt: Date; durationMs: number; rules: unknown[]; counts: Record<string, number> }>(
+      `select id::text, region_code as "regionCode", period_from as "from", period_to as "to", as_of::text as "asOf", trigger, actor,
+         started_at as "startedAt", finished_at as "finishedAt", duration_ms as "durationMs", rules, counts
+       from audit.run where region_code between $1 and $2 ${cursor} order by id desc limit $${params.push(first)}`,
+      params,
+    );
+  }
+
+  async countRuns(viewer: Viewer): Promise<number> {
+    const [lo, hi] = viewer.scopeRange;
+    const [row] = await this.sql.query<{ n: number }>(`select count(*)::int as n from audit.run where region_code between $1 and $2`, [lo, hi]);
+    return row!.n;
+  }
+
+  /**
+   * A disposition, appended as an event. ANSWER (an explanation) and REMEDIATE (the reference of
+   * the recovery, e.g. the reversal) are the audited region's; CONFIRM and DISMISS the auditor's.
+   */
+  async dispose(viewer: Viewer, input: { findingId: string; action: string; reason?: string | null; reference?: string | null; dismissUntil?: string | null }): Promise<FindingRecord> {
+    const action = input.action as Disposition;
+    if (!(DISPOSITIONS as readonly string[]).includes(action)) throw bad(`action must be one of ${DISPOSITIONS.join(', ')}`, 'action');
+    const reason = optionalText(input.reason, 'reason', 2000);
+    const reference = optionalText(input.reference, 'reference', 200);
+    const dismissUntil = input.dismissUntil ?? null;
+    if ((action === 'ANSWER' || action === 'DISMISS') && !reason) throw bad(`${action === 'ANSWER' ? 'an answer' : 'a dismissal'} needs a reason`, 'reason');
+    if (action === 'REMEDIATE' && !reference) throw bad('a remediation needs a reference (e.g. the reversal or return transaction)', 'reference');
+    if (dismissUntil != null) {
+      if (action !== 'DISMISS') throw bad('dismissUntil belongs to a dismissal', 'dismissUntil');
+      if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(dismissUntil) || Number.isNaN(Date.parse(dismissUntil))) throw bad('dismissUntil must be a date YYYY-MM-DD', 'dismissUntil');
+      if (dismissUntil <= todayInChina()) throw bad('dismissUntil must be in the future', 'dismissUntil');
+    }
+    const permission = action === 'ANSWER' || action === 'REMEDIATE' ? 'audit:answer' : 'audit:judge';
+    const id = input.findingId;
+    await this.visible(viewer, id, permission);
+    await inTransaction(
+      this.pool,
+      async (client) => {
+        await client.query(`select pg_advisory_xact_lock_shared($1, $2)`, [...AUDIT_LOCK]);
+        await client.query(`select pg_advisory_xact_lock($1, ($2::bigint % 2147483647)::int)`, [AUDIT_LOCK[0] + 1, id]);
+        const { rows: [state] } = await client.query<{ seq: number; status: FindingStatus; condition_holds: boolean }>(
+          `select seq, status, condition_holds from audit.finding_event where finding_id = $1 order by seq desc limit 1`,
+          [id],
+        );
+        const next = transition(state!.status, action);
+        await client.query(
+          `insert into audit.finding_event (finding_id, seq, action, status, condition_holds, actor, reason, reference, dismiss_until)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [id, state!.seq + 1, action, next, state!.condition_holds, viewer.subject, reason, reference, dismissUntil],
+        );
+      },
+      AS_APP_ROLE,
+    );
+    return (await this.byIds([id])).get(id)!;
+  }
+}
+
+/** The workflow: which disposition may follow which status. */
+export function transition(status: FindingStatus, action: Disposition): FindingStatus {
+  const allowed: Record<Disposition, FindingStatus[]> = {
+    ANSWER: ['OPEN', 'ANSWERED'],
+    CONFIRM: ['OPEN', 'ANSWERED'],
+    DISMISS: ['OPEN', 'ANSWERED'],
+    REMEDIATE: ['CONFIRMED'],
+  };
+  if (!allowed[action].includes(status)) {
+    throw new DomainError('INVALID_TRANSITION', `a ${status} finding cannot be given ${action} (allowed from ${allowed[action].join(', ')})`, 'action');
+  }
+  return ({ ANSWER: 'ANSWERED', CONFIRM: 'CONFIRMED', DISMISS: 'DISMISSED', REMEDIATE: 'REMEDIATED' } as const)[action];
+}
+
+function optionalText(value: string | null | undefined, field: string, max: number): string | null {
+  if (value == null || value.trim() === '') return null;
+  const trimmed = value.trim();
+  if ([...trimmed].length > max) throw bad(`${field} must be at most ${max} characters`, field);
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(trimmed)) throw bad(`${field} must not contain control characters`, field);
+  return trimmed;
+}
+
+/**
+ * Appends a parameter override of a rule for a region's subtree from `validFrom` on (never
+ * overwrites: a later row wins). The value must have the JSON type of the default.
+ */
+export async function setRuleParameter(pool: pg.Pool, viewer: Viewer, input: { ruleId: string; regionCode: string; key: string; value: string; validFrom: string }) {
+  viewer.require('audit:configure');
+  const rule = RULES.find((r) => r.id === input.ruleId);
+  if (!rule) throw bad(`no rule ${input.ruleId}`, 'ruleId');
+  if (!/^[0-9]{12}$/.test(input.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
+  viewer.requireInScope(input.regionCode, `regionCode ${input.regionCode}`);
+  if (!(input.key in rule.parameters)) throw bad(`rule ${rule.id} has no parameter ${input.key} (${Object.keys(rule.parameters).join(', ') || 'none'})`, 'key');
+  let value: unknown;
+  try {
+    value = JSON.parse(input.value);
+  } catch {
+    throw bad('value must be JSON (a number, a list, an object …)', 'value');
+  }
+  const kind = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+  if (kind(value) !== kind(rule.parameters[input.key])) throw bad(`${input.key} must be a JSON ${kind(rule.parameters[input.key])}`, 'value');
+  if (typeof value === 'number' && (!Number.isInteger(value) || value < 0 || value > 1_000_000_000)) throw bad(`${input.key} must be a non-negative integer`, 'value');
+  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(input.validFrom) || Number.isNaN(Date.parse(input.validFrom))) throw bad('validFrom must be a date YYYY-MM-DD', 'validFrom');
+  return inTransaction(
+    pool,
+    async (client) => {
+      const region = await client.query(`select 1 from region where code = $1`, [input.regionCode]);
+      if (!region.rowCount) throw new DomainError('NOT_FOUND', `no region ${input.regionCode}`, 'regionCode');
+      const { rows: [row] } = await client.query<{ id: string; recordedAt: Date | string }>(
+        `insert into audit.rule_parameter (rule_id, region_code, key, value, valid_from, recorded_by) values ($1, $2, $3, $4, $5, $6)
+         returning id::text, recorded_at as "recordedAt"`,
+        [rule.id, input.regionCode, input.key, JSON.stringify(value), input.validFrom, viewer.subject],
+      );
+      return { id: row!.id, ruleId: rule.id, regionCode: input.regionCode, key: input.key, value: JSON.stringify(value), validFrom: input.validFrom, recordedBy: viewer.subject, recordedAt: new Date(row!.recordedAt) };
+    },
+    AS_APP_ROLE,
+  );
+}

@@ -1,0 +1,197 @@
+/**
+ * The one rule set for what callers send: text, dates, months, numbers, ids and region codes. The
+ * ledger (ledger/validate.ts), the registry (registry/validate.ts), the bulk import and the API all
+ * check their inputs with these functions, so one kind of value follows one rule everywhere
+ * (docs/errors.md#input-rules). Each failure is a DomainError naming the offending field; nothing a
+ * caller can send reaches PostgreSQL unchecked (a NUL byte or a lone surrogate would otherwise
+ * fail there as an internal error, or be silently replaced).
+ */
+import { DomainError } from './domain-error.js';
+import { parseRegionCode } from '../hierarchy/region-code.js';
+// Pure functions without I/O: the check digit of GB 11643 lives with the registry's ID-number rules.
+import { parseIdNumber } from '../registry/id-number.js';
+
+export const bad = (message: string, field: string) => new DomainError('BAD_USER_INPUT', message, field);
+
+// ---- text -----------------------------------------------------------------------------------------
+
+/** C0 controls and DEL; free text (multiline) may keep tab, line feed and carriage return. */
+/** In a /u regex paired surrogates are one astral code point: only a lone one is a Surrogate (Cs). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const CONTROL_EXCEPT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/**
+ * What every string argument must be, whatever its field: valid Unicode (no lone UTF-16
+ * surrogate, which PostgreSQL would store as U+FFFD, so that two different keys collide) and no NUL
+ * byte (which PostgreSQL refuses outright). The API applies it to every argument (api/input-guard.ts).
+ */
+export function requireWellFormed(value: string, field: string): string {
+  if (LONE_SURROGATE.test(value)) throw bad(`${field} is not valid Unicode text (it contains a lone UTF-16 surrogate)`, field);
+  if (value.includes('\u0000')) throw bad(`${field} must not contain NUL bytes`, field);
+  return value;
+}
+
+/** Length as PostgreSQL's length() counts it: characters (code points), not UTF-16 units. */
+export const characters = (value: string) => [...value].length;
+
+export interface TextOptions {
+  /** Free text that may span lines (a memo, a reason): tab and line breaks are allowed. */
+  multiline?: boolean;
+}
+
+/** A required piece of text: trimmed, 1–max characters, valid Unicode, no control characters. */
+export function text(value: unknown, field: string, max: number, options: TextOptions = {}): string {
+  if (typeof value !== 'string') throw bad(`${field} is required`, field);
+  const trimmed = requireWellFormed(value, field).trim();
+  if (trimmed.length === 0) throw bad(`${field} is required`, field);
+  if (characters(trimmed) > max) throw bad(`${field} must be at most ${max} characters`, field);
+  if ((options.multiline ? CONTROL_EXCEPT_LINES : CONTROL).test(trimmed)) throw bad(`${field} must not contain control characters`, field);
+  return trimmed;
+}
+
+/** Optional text: null, undefined and blank are "not given". */
+export function optionalText(value: unknown, field: string, max: number, options: TextOptions = {}): string | null {
+  return value == null || (typeof value === 'string' && value.trim() === '') ? null : text(value, field, max, options);
+}
+
+// ---- personal data in free text -------------------------------------------------------------------
+
+/** 18-character ID numbers (GB 11643) and mainland mobile numbers (1[3-9] + 9 digits, optionally +86 and separators). */
+const ID_NUMBER_CANDIDATE = /(?<![0-9])[0-9]{17}[0-9X](?![0-9])/g;
+const MOBILE_NUMBER = /(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}(?![0-9])/;
+
+/**
+ * Text that lives forever (a memo inside the ledger's hash chain, a reason in an append-only log)
+ * must not carry a person's ID number or phone: those belong in the registry, encrypted and masked.
+ * Full-width digits are folded first (NFKC), so "１３８…" is caught as well.
+ */
+export function refusePersonalData(value: string, field: string): string {
+  const folded = value.normalize('NFKC').toUpperCase();
+  for (const [candidate] of folded.matchAll(ID_NUMBER_CANDIDATE)) {
+    if (isValidIdNumber(candidate)) throw personalDataInText(field, 'an ID number (GB 11643)');
+  }
+  if (MOBILE_NUMBER.test(folded)) throw personalDataInText(field, 'a mobile phone number');
+  return value;
+}
+
+function isValidIdNumber(candidate: string): boolean {
+  try {
+    parseIdNumber(candidate);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const personalDataInText = (field: string, what: string) =>
+  // The message never repeats the number (errors end up in logs).
+  new DomainError('PERSONAL_DATA_IN_TEXT', `${field} contains ${what}: personal data does not belong in free text, which is kept for ever`, field);
+
+/** Free text kept for ever (memo, document number, reason): text() without personal data. */
+export function freeText(value: unknown, field: string, max: number, options: TextOptions = {}): string {
+  return refusePersonalData(text(value, field, max, options), field);
+}
+
+export function optionalFreeText(value: unknown, field: string, max: number, options: TextOptions = {}): string | null {
+  const checked = optionalText(value, field, max, options);
+  return checked == null ? null : refusePersonalData(checked, field);
+}
+
+// ---- dates and months -----------------------------------------------------------------------------
+
+/**
+ * The one date range of the whole API: 1880-01-01 to 2200-12-31 (the registry's oldest birth
+ * dates to well beyond any fiscal plan). Dates are ISO 8601 calendar dates written with ASCII
+ * digits, four-digit year, no sign: YYYY-MM-DD, and must exist (no 2026-02-30).
+ */
+export const FIRST_DATE = '1880-01-01';
+export const LAST_DATE = '2200-12-31';
+const DATE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
+const MONTH = /^([0-9]{4})-([0-9]{2})$/;
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+export function isoDate(value: unknown, field: string): string {
+  const m = typeof value === 'string' ? DATE.exec(value) : null;
+  if (!m) throw bad(`${field} must be a date YYYY-MM-DD`, field);
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw bad(`${field} is not a calendar date: ${value}`, field);
+  const date = m[0];
+  if (date < FIRST_DATE || date > LAST_DATE) throw bad(`${field} must be between ${FIRST_DATE} and ${LAST_DATE}`, field);
+  return date;
+}
+
+export function optionalDate(value: unknown, field: string): string | null {
+  return value == null || value === '' ? null : isoDate(value, field);
+}
+
+const DATE_TIME = /^([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]{1,6})?)?(Z|[+-]([0-9]{2}):([0-9]{2}))?)?$/;
+
+/**
+ * A point in time: a date of the one date rule, optionally with a time HH:MM[:SS[.ffffff]] and an
+ * offset (Z or ±HH:MM); without an offset PostgreSQL reads it in the server's time zone.
+ * `requireOffset`: the time and its offset are required (a recorded instant).
+ */
+export function isoDateTime(value: unknown, field: string, options: { requireOffset?: boolean } = {}): string {
+  const m = typeof value === 'string' ? DATE_TIME.exec(value) : null;
+  if (!m || (options.requireOffset && !m[5])) {
+    const what = options.requireOffset ? 'an ISO 8601 date-time with an offset' : 'an ISO 8601 date or date-time';
+    throw bad(`${field} must be ${what}, e.g. 2026-03-01T08:00:00+08:00`, field);
+  }
+  isoDate(m[1], field);
+  const [hour, minute, second, offsetHour, offsetMinute] = [m[2], m[3], m[4], m[6], m[7]].map((part) => Number(part ?? 0));
+  if (hour! > 23 || minute! > 59 || second! > 59 || offsetHour! > 14 || offsetMinute! > 59) throw bad(`${field} is not a valid time of day`, field);
+  return m[0];
+}
+
+/** A calendar month YYYY-MM inside the API's date range. */
+export function month(value: unknown, field: string): string {
+  const m = typeof value === 'string' ? MONTH.exec(value) : null;
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) throw bad(`${field} must be a month YYYY-MM`, field);
+  const [first, last] = [FIRST_DATE.slice(0, 7), LAST_DATE.slice(0, 7)];
+  if (m[0] < first || m[0] > last) throw bad(`${field} must be between ${first} and ${last}`, field);
+  return m[0];
+}
+
+// ---- numbers, ids, vocabularies -------------------------------------------------------------------
+
+export function intRange(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw bad(`${field} must be an integer ${min}–${max}`, field);
+  return value;
+}
+
+/** Internal id of a stored row: a positive bigint as text, without leading zeros (fits PostgreSQL bigint). */
+export function recordId(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !/^[1-9][0-9]{0,17}$/.test(value)) throw bad(`${field} is not a valid id`, field);
+  return value;
+}
+
+export const isRecordId = (value: string) => /^[1-9][0-9]{0,17}$/.test(value);
+
+export function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) throw bad(`${field} must be one of ${allowed.join(', ')}`, field);
+  return value as T;
+}
+
+/** An upper-case code of a vocabulary (fund lines, benefits): A–Z, digits and _, 2–40 characters. */
+export function code(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !/^[A-Z][A-Z0-9_]{1,39}$/.test(value)) throw bad(`${field} must be an upper-case code such as SA_MONTHLY`, field);
+  return value;
+}
+
+// ---- region codes ---------------------------------------------------------------------------------
+
+/** Any region-code argument: 12 digits or the 2/4/6/9-digit prefix, as hierarchy/region-code.ts parses it; answers 12 digits. */
+export function regionCode(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw bad(`${field} must be a region code`, field);
+  return parseRegionCode(value, field);
+}
+
+/** A village: a region code whose last three digits (the village part) are not 000. */
+export function villageCode(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !/^[0-9]{12}$/.test(value) || value.endsWith('000')) throw bad(`${field} must be a 12-digit village code`, field);
+  return value;
+}

@@ -1,0 +1,96 @@
+/**
+ * Free text that lives for ever — a ledger memo, document number or reversal reason inside the hash
+ * chain, a reason in the registry's append-only records and access log — must not carry a valid
+ * 18-digit ID number (GB 11643) or a mainland mobile number: PERSONAL_DATA_IN_TEXT, nothing written,
+ * and the message does not repeat the number.
+ */
+import { firstRegionBelow } from '../support/database.js';
+import { errorCodes, useXuzhouApi, type GraphQLResponse } from '../support/api.js';
+import { idNumber, registerElder } from '../registry/support.js';
+
+const live = useXuzhouApi();
+const CITY = '320300000000';
+const COUNTY = '320321000000';
+let village: string;
+let n = 0;
+const key = (p: string) => `${p}-${process.pid}-${++n}`;
+const ID = idNumber('1948-02-29', 'FEMALE', '320321'); // a valid number: date, check character
+const BROKEN_ID = `${ID.slice(0, 17)}${ID[17] === '0' ? '1' : '0'}`; // the same with a wrong check character
+
+const DISBURSE = `mutation ($i: DisburseInput!) { disburse(input: $i) { transaction { id memo } } }`;
+const payment = (overrides: Record<string, unknown>) => ({
+  idempotencyKey: key('pay'), effectiveDate: '2026-03-10', regionCode: CITY, fundLine: 'OPERATIONS', amount: '100', payeeType: 'CONTRACTOR',
+  payeeId: 'C-1', serviceMonth: '2026-03', benefitCode: 'SERVICE_FEE', villageCode: village, ...overrides,
+});
+
+async function counts(): Promise<string> {
+  const { rows } = await live.db.pool.query(
+    `select (select count(*) from ledger.transaction) t, (select count(*) from registry.access_log) a, (select count(*) from registry.category_membership_end) e`,
+  );
+  return JSON.stringify(rows[0]);
+}
+
+function expectRefused(response: GraphQLResponse, field: string): void {
+  expect({ codes: errorCodes(response), field: response.errors?.[0]?.extensions?.field }).toEqual({ codes: ['PERSONAL_DATA_IN_TEXT'], field });
+  expect(JSON.stringify(response.errors)).not.toContain(ID);
+  expect(JSON.stringify(response.errors)).not.toContain('13912345678');
+}
+
+beforeAll(async () => {
+  village = await firstRegionBelow(live.db.pool, COUNTY, 'VILLAGE');
+  const funded = await live.api.gql(`mutation ($i: AppropriateInput!) { appropriate(input: $i) { replayed } }`, {
+    i: { idempotencyKey: key('app'), effectiveDate: '2026-03-01', regionCode: CITY, fundLine: 'OPERATIONS', amount: '1000000', fiscalYear: 2026, fundingSource: 'OWN_BUDGET', documentNo: '徐财〔2026〕1号' },
+  });
+  expect(funded.errors).toBeUndefined();
+});
+
+describe('the ledger', () => {
+  test.each([
+    ['memo', { memo: `王秀英 身份证${ID} 电话13912345678` }],
+    ['memo', { memo: `身份证 ${ID.slice(0, 17)}${ID[17]!.toLowerCase()}` }],
+    ['memo', { memo: '联系 139 1234 5678' }],
+    ['memo', { memo: '联系：+86 13912345678' }],
+    ['memo', { memo: '电话１３９１２３４５６７８' }],
+    ['documentNo', { documentNo: `徐民〔2026〕${ID}` }],
+  ])('disburse %s', async (field, overrides) => {
+    const before = await counts();
+    expectRefused(await live.api.gql(DISBURSE, { i: payment(overrides) }), field);
+    expect(await counts()).toBe(before);
+  });
+
+  test('a reversal reason', async () => {
+    const paid = await live.api.gql(DISBURSE, { i: payment({}) });
+    const before = await counts();
+    const reversal = await live.api.gql(`mutation ($i: ReverseInput!) { reverse(input: $i) { replayed } }`, {
+      i: { idempotencyKey: key('rev'), effectiveDate: '2026-03-11', transactionId: paid.data!.disburse.transaction.id, reason: `重复发放给 ${ID}` },
+    });
+    expectRefused(reversal, 'reason');
+    expect(await counts()).toBe(before);
+  });
+
+  test('numbers that are not personal data stay allowed: document numbers, amounts, an 18-digit number with a wrong check character', async () => {
+    for (const memo of ['苏财社〔2026〕13号 第 1391234567 批', `流水 ${BROKEN_ID}`, '2026-03-10 发放 12345678901 分']) {
+      const res = await live.api.gql(DISBURSE, { i: payment({ memo }) });
+      expect([memo, res.errors]).toEqual([memo, undefined]);
+      expect(res.data!.disburse.transaction.memo).toBe(memo);
+    }
+  });
+});
+
+describe('the registry', () => {
+  test('an unmasking reason (access log) and a category end reason', async () => {
+    const elder = await registerElder(live.api, { idNumber: idNumber('1944-06-15', 'MALE', '320321'), name: '张三', hukouVillageCode: village });
+    const before = await counts();
+    const unmask = await live.api.gql(`query ($id: ID!, $r: String!) { elder(id: $id) { personal(reason: $r) { name } } }`, { id: elder.id, r: `核对 13912345678 的来电` });
+    expectRefused(unmask, 'reason');
+    const category = await live.api.gql(`mutation ($i: AddCategoryInput!) { addElderCategory(input: $i) { id } }`, {
+      i: { elderId: elder.id, category: (await live.api.gql(`{ specialCategories { code } }`)).data!.specialCategories[0].code, validFrom: '2026-01-01' },
+    });
+    expect(category.errors).toBeUndefined();
+    const end = await live.api.gql(`mutation ($i: EndCategoryInput!) { endElderCategory(input: $i) { id } }`, {
+      i: { membershipId: category.data!.addElderCategory.id, endedOn: '2026-02-01', reason: `户籍迁出，新号码 ${ID}` },
+    });
+    expectRefused(end, 'reason');
+    expect(await counts()).toBe(before);
+  });
+});
