@@ -173,13 +173,13 @@ export class Migration20261201200100_periods extends Migration {
         elsif new.action = 'REOPEN' then
           select * into x from ledger.period_exception where id = new.exception_id;
           if x.region_code <> new.region_code or x.fund_line <> new.fund_line or x.month <> new.month then
-            raise exception 'exception % is for another period', new.exception_id using errcode = 'SL021';
+            raise exception 'reopening request % is for another period', new.exception_id using errcode = 'SL021';
           end if;
           if x.requested_by = new.actor then
             raise exception 'period %: the person who asked for the reopening (%) cannot approve it', label, x.requested_by using errcode = 'SL022';
           end if;
           if x.expires_at <= clock_timestamp() then
-            raise exception 'exception % expired at %', x.id, x.expires_at using errcode = 'SL021';
+            raise exception 'reopening request % expired at %', x.id, x.expires_at using errcode = 'SL021';
           end if;
           if coalesce(own, '') <> 'CLOSED' then
             raise exception 'period % is %: only a CLOSED month can be reopened', label,

@@ -51,13 +51,13 @@ test('closing a month, a back-dated payment refused with PERIOD_CLOSED, a four-e
   expect(await count()).toBe(before);
 
   // Reopening: asked by one officer, approved by another; the asker cannot approve.
-  const asked = ok(await gql(`mutation ($i: RequestPeriodReopenInput!) { requestPeriodReopen(input: $i) { exceptionId requestedBy expiresAt } }`,
+  const asked = ok(await gql(`mutation ($i: RequestPeriodReopenInput!) { requestPeriodReopen(input: $i) { requestId requestedBy expiresAt } }`,
     { i: { ...period, reason: '补录迟到的发放名单', expiresAt: new Date(Date.now() + 3_600_000).toISOString() } }, fo1));
-  const id = asked.requestPeriodReopen.exceptionId;
-  const self = await gql(`mutation ($id: ID!) { reopenPeriod(exceptionId: $id) { period { state } } }`, { id }, fo1);
+  const id = asked.requestPeriodReopen.requestId;
+  const self = await gql(`mutation ($id: ID!) { reopenPeriod(requestId: $id) { period { state } } }`, { id }, fo1);
   expect(errorCodes(self)).toEqual(['SELF_APPROVAL']);
-  const reopened = ok(await gql(`mutation ($id: ID!) { reopenPeriod(exceptionId: $id) { period { state reopenedUntil } exception { approvedBy } } }`, { id }, fo2));
-  expect(reopened.reopenPeriod).toMatchObject({ period: { state: 'OPEN', reopenedUntil: asked.requestPeriodReopen.expiresAt }, exception: { approvedBy: 'county-finance-2' } });
+  const reopened = ok(await gql(`mutation ($id: ID!) { reopenPeriod(requestId: $id) { period { state reopenedUntil } request { approvedBy } } }`, { id }, fo2));
+  expect(reopened.reopenPeriod).toMatchObject({ period: { state: 'OPEN', reopenedUntil: asked.requestPeriodReopen.expiresAt }, request: { approvedBy: 'county-finance-2' } });
   ok(await payment('2026-03-28'));
   ok(await gql(CLOSE, { i: period }, fo2)); // closed again, before the expiry
 

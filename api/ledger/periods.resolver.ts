@@ -47,9 +47,9 @@ export class PeriodResolver {
   }
 
   @Mutation(() => ReopenPeriodPayload, { description: '反结账: approve a reopening request (not your own: SELF_APPROVAL); the month is open until the request expires.' })
-  async reopenPeriod(@Arg('exceptionId', () => ID, { description: 'The id of a PeriodException.' }) exceptionId: string, @Ctx() ctx: Context): Promise<ReopenPeriodPayload> {
-    const { period, exception } = await ctx.periods.reopen(ctx.viewer, exceptionId);
-    return Object.assign(new ReopenPeriodPayload(), { period: Period.from(period), exception: PeriodException.from(exception) });
+  async reopenPeriod(@Arg('requestId', () => ID, { description: 'The requestId of a PeriodReopenRequest.' }) requestId: string, @Ctx() ctx: Context): Promise<ReopenPeriodPayload> {
+    const { period, exception } = await ctx.periods.reopen(ctx.viewer, requestId);
+    return Object.assign(new ReopenPeriodPayload(), { period: Period.from(period), request: PeriodException.from(exception) });
   }
 
   @Mutation(() => SealPeriodPayload, { description: '封账: seal a closed month (by the city; regions below with money in the fund line first) and store its trial balance.' })

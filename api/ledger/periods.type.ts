@@ -35,12 +35,13 @@ export class PeriodEvent {
   @Field(() => PeriodAction) action!: keyof typeof PeriodAction;
   @Field({ description: 'Who did it (the subject of their token).' }) actor!: string;
   @Field(() => DateTimeISOResolver, { description: 'When the database recorded it.' }) at!: string;
-  @Field(() => ID, { nullable: true, description: 'REOPEN: the exception it approved.' }) exceptionId!: string | null;
+  @Field(() => ID, { nullable: true, description: 'REOPEN: the reopening request (exception record) it approved.' }) requestId!: string | null;
   @Field(() => String, { nullable: true, description: 'SEAL: the ledger seq (chain head) the trial balance was computed at.' }) atSeq!: string | null;
   @Field(() => String, { nullable: true, description: 'SEAL: the hash of that transaction (hex).' }) atHash!: string | null;
 
   static from(r: PeriodEventRecord): PeriodEvent {
-    return Object.assign(new PeriodEvent(), r);
+    const { exceptionId, ...rest } = r;
+    return Object.assign(new PeriodEvent(), rest, { requestId: exceptionId });
   }
 }
 
@@ -60,9 +61,9 @@ export class Period {
   }
 }
 
-@ObjectType({ description: '反结账申请: a request to reopen a closed month, approved (reopenPeriod) by someone other than the requester.' })
+@ObjectType('PeriodReopenRequest', { description: '反结账申请 (the exception record): a request to reopen a closed month, approved (reopenPeriod) by someone other than the requester.' })
 export class PeriodException {
-  @Field(() => ID, { description: 'Pass it to reopenPeriod (a plain number, not a global id: exceptions are reached through their period).' }) exceptionId!: string;
+  @Field(() => ID, { description: 'Pass it to reopenPeriod (a plain number, not a global id: requests are reached through their period).' }) requestId!: string;
   @Field() regionCode!: string;
   @Field() fundLine!: string;
   @Field({ description: 'YYYY-MM' }) month!: string;
@@ -75,7 +76,7 @@ export class PeriodException {
 
   static from(r: PeriodExceptionRecord): PeriodException {
     const { id, ...rest } = r;
-    return Object.assign(new PeriodException(), rest, { exceptionId: id });
+    return Object.assign(new PeriodException(), rest, { requestId: id });
   }
 }
 
@@ -132,7 +133,7 @@ export class ClosePeriodPayload {
 @ObjectType({ description: 'What reopenPeriod answers.' })
 export class ReopenPeriodPayload {
   @Field(() => Period) period!: Period;
-  @Field(() => PeriodException) exception!: PeriodException;
+  @Field(() => PeriodException, { description: 'The approved request.' }) request!: PeriodException;
 }
 
 @ObjectType({ description: 'What sealPeriod answers.' })

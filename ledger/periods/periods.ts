@@ -191,13 +191,13 @@ export class Periods {
   /** CLOSED → OPEN until the exception's expiry: approved by someone other than the requester (SELF_APPROVAL otherwise). */
   async reopen(viewer: Viewer, exceptionId: string): Promise<{ period: PeriodRecord; exception: PeriodExceptionRecord }> {
     viewer.require('ledger:close');
-    v.id(exceptionId, 'exceptionId');
+    v.id(exceptionId, 'requestId');
     return this.write(async (client) => {
       const [exception] = await loadExceptions(client, [exceptionId]);
-      if (!exception) throw new LedgerError('NOT_FOUND', `no period exception ${exceptionId}`, 'exceptionId');
-      viewer.requireInScope(exception.regionCode, 'exceptionId');
+      if (!exception) throw new LedgerError('NOT_FOUND', `no reopening request ${exceptionId}`, 'requestId');
+      viewer.requireInScope(exception.regionCode, 'requestId');
       if (exception.requestedBy === viewer.subject) {
-        throw new LedgerError('SELF_APPROVAL', `you asked for this reopening (exception ${exceptionId}); another person must approve it`);
+        throw new LedgerError('SELF_APPROVAL', `you asked for this reopening (request ${exceptionId}); another person must approve it`);
       }
       const start = `${exception.month}-01`;
       await PERIOD_LOCK(client, exception.regionCode, exception.fundLine);

@@ -213,7 +213,7 @@ const CASES: Record<string, Case> = {
     run: async (c, s) => {
       const town = await firstBelow(county(s), 'TOWN');
       await seedClose(town, 'PROJECT_GRANT');
-      return as(c).gql(`mutation ($i: RequestPeriodReopenInput!) { requestPeriodReopen(input: $i) { exceptionId requestedBy } }`, { i: { regionCode: town, fundLine: 'PROJECT_GRANT', month: '2009-01', reason: '补录', expiresAt: new Date(Date.now() + 3_600_000).toISOString() } });
+      return as(c).gql(`mutation ($i: RequestPeriodReopenInput!) { requestPeriodReopen(input: $i) { requestId requestedBy } }`, { i: { regionCode: town, fundLine: 'PROJECT_GRANT', month: '2009-01', reason: '补录', expiresAt: new Date(Date.now() + 3_600_000).toISOString() } });
     },
   },
   reopenPeriod: {
@@ -223,7 +223,7 @@ const CASES: Record<string, Case> = {
       const town = await firstBelow(county(s), 'TOWN');
       await seedClose(town, 'OPERATIONS');
       const exception = await periods.requestReopen(seedViewer, { regionCode: town, fundLine: 'OPERATIONS', month: '2009-01', reason: '补录', expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
-      return as(c).gql(`mutation ($id: ID!) { reopenPeriod(exceptionId: $id) { period { state } } }`, { id: exception.id });
+      return as(c).gql(`mutation ($id: ID!) { reopenPeriod(requestId: $id) { period { state } } }`, { id: exception.id });
     },
   },
   sealPeriod: {
