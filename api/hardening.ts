@@ -8,7 +8,8 @@
  * - express-rate-limit: a budget of requests per minute per credential (the bearer token; the client
  *   address when there is none); rate-limiter-flexible: a budget of complexity points per minute
  *   per subject, so a few huge queries cost as much as many small ones (GitHub-style). Every answer
- *   carries `extensions.cost` { requested, limit, remaining, resetAt } so clients can budget.
+ *   carries `extensions.cost` { requested, maxPerOperation, budgetPerMinute, budgetRemaining,
+ *   budgetResetAt } so clients can budget (two different limits, each named for what it limits).
  * - graphql-js: maximum lexical tokens per document (Apollo parseOptions).
  * - CSRF prevention (Apollo's own, on by default), request-size limits and introspection off in
  *   production are set in server.ts.
@@ -21,6 +22,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, isListType, getNullableType, type GraphQLSchema } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { metrics } from '../platform/metrics.js';
 
 export interface Limits {
   /** Deepest selection (fields nested in fields). */
@@ -102,6 +104,7 @@ export function rateLimiter(limits: Limits): RequestHandler {
       return authorization ? credentialKey(authorization) : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
     },
     handler: (_req, res, _next, options) => {
+      metrics.rejected('rate');
       res.status(options.statusCode).json({
         errors: [
           {
@@ -127,11 +130,18 @@ const listEstimator: ComplexityEstimator = ({ type, field, args, childComplexity
   return undefined;
 };
 
+/**
+ * extensions.cost. Two limits, named so that neither is read as the other: `maxPerOperation` bounds
+ * one operation's estimate (GRAPHQL_MAX_COMPLEXITY), `budgetPerMinute` the points a subject may spend
+ * per minute (GRAPHQL_COST_PER_MINUTE), of which `budgetRemaining` are left until `budgetResetAt`.
+ * The budget fields are null when no budget applies (switched off, or an anonymous introspection).
+ */
 interface CostReport {
   requested: number;
-  limit: number;
-  remaining: number | null;
-  resetAt: string | null;
+  maxPerOperation: number;
+  budgetPerMinute: number | null;
+  budgetRemaining: number | null;
+  budgetResetAt: string | null;
 }
 
 /**
@@ -165,18 +175,25 @@ export function complexityPlugin<C extends { viewer: { subject: string; authenti
             return;
           }
           if (complexity > limits.maxComplexity) {
+            metrics.rejected('complexity');
             throw new GraphQLError(
               `operation too complex: estimated ${complexity}, limit ${limits.maxComplexity} (a list field counts its page size times its items; ask for smaller pages)`,
               { extensions: { code: 'QUERY_TOO_COMPLEX', complexity, limit: limits.maxComplexity, http: { status: 400 } } },
             );
           }
-          report = { requested: complexity, limit: limits.maxComplexity, remaining: null, resetAt: null };
+          report = { requested: complexity, maxPerOperation: limits.maxComplexity, budgetPerMinute: null, budgetRemaining: null, budgetResetAt: null };
           if (!budget || !contextValue.viewer.authenticated) return;
           try {
             const charged = await budget.consume(contextValue.viewer.subject, Math.max(1, complexity));
-            report = { ...report, remaining: charged.remainingPoints, resetAt: new Date(Date.now() + charged.msBeforeNext).toISOString() };
+            report = {
+              ...report,
+              budgetPerMinute: limits.costPerMinute,
+              budgetRemaining: charged.remainingPoints,
+              budgetResetAt: new Date(Date.now() + charged.msBeforeNext).toISOString(),
+            };
           } catch (rejection) {
             if (!(rejection instanceof RateLimiterRes)) throw rejection;
+            metrics.rejected('cost');
             const retryAfterSeconds = Math.ceil(rejection.msBeforeNext / 1000);
             throw new GraphQLError(
               `rate limit exceeded: this operation costs ${complexity} points and ${contextValue.viewer.subject} has ${rejection.remainingPoints} of ${limits.costPerMinute} per minute left; retry in ${retryAfterSeconds} s`,

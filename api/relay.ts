@@ -5,7 +5,7 @@
 import { ArgsType, Field, ID, InterfaceType, Int, ObjectType, type ClassType } from 'type-graphql';
 import { badUserInput } from './errors.js';
 
-/** Page size when `first` is omitted, and the largest a caller may ask for (docs/api.md). */
+/** Page size when `first` is omitted, and the largest a caller may ask for (README "The GraphQL API": pagination). */
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
 

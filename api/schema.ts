@@ -7,6 +7,7 @@ import { NodeResolver } from './node.resolver.js';
 import { LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver } from './ledger/ledger.resolver.js';
 import { registryResolvers } from './registry/registry.resolver.js';
 import { PeriodResolver, TrialBalanceResolver } from './ledger/periods.resolver.js';
+import { ChangesResolver } from './sync/changes.resolver.js';
 import { guardArguments } from './input-guard.js';
 import { auditResolvers } from './audit/audit.resolver.js';
 import { proofResolvers } from './proof/proof.resolver.js';
@@ -15,7 +16,7 @@ let built: Promise<GraphQLSchema> | undefined;
 
 export function createSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, PeriodResolver, TrialBalanceResolver, ...registryResolvers, ...auditResolvers, ...proofResolvers],
+    resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, PeriodResolver, TrialBalanceResolver, ...registryResolvers, ...auditResolvers, ...proofResolvers, ChangesResolver],
     validate: false,
   }).then(guardArguments);
   return built;

@@ -1,7 +1,12 @@
 /**
  * HTTP transport: Express 5 with Apollo Server 5 at /graphql, an offline GraphiQL landing page,
- * a health check, and structured request logs.
+ * liveness and readiness probes (/healthz, /readyz), Prometheus metrics (/metrics), structured
+ * request logs, and JSON (never an HTML page) for every error, body-level ones included.
+ *
+ * Routes are mounted from a list (ROUTES, then AppOptions.routes): a capability with HTTP routes of
+ * its own adds a RouteMounter rather than editing createApp.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -16,11 +21,14 @@ import type pg from 'pg';
 import { sqlOnPool, type Sql } from '../platform/sql.js';
 import type { Logger } from '../platform/logger.js';
 import { createContext, type Context } from './context.js';
-import { formatErrorFor } from './errors.js';
+import { bodyErrorHandler, formatErrorFor, persistedQueryVersionGuard, serviceUnavailablePlugin, unsupportedOperationPlugin } from './errors.js';
+import { metrics, metricsText, watchPool } from '../platform/metrics.js';
+import { readiness, type Readiness } from '../platform/health.js';
 import { createSchema } from './schema.js';
 import { requireAuthenticationPlugin, viewerFromHeader } from './auth.js';
 import { keySetFromConfig, type KeySet } from '../auth/tokens.js';
 import { armor, complexityPlugin, limitsFromEnv, rateLimiter, type Limits } from './hardening.js';
+import { exportRoutes } from './routes/export.js';
 import { variableErrorFieldsPlugin } from './variable-errors.js';
 import { auditExportRouter } from './routes/audit-export.js';
 import { ProofService, proofKeysFromEnv } from '../ledger/proof/index.js';
@@ -47,21 +55,17 @@ function landingPagePlugin(): ApolloServerPlugin<Context> {
   };
 }
 
-/** One structured log line per operation: name, duration, error codes. */
+/** One structured log line and one metrics sample per operation: name, duration, outcome (ok or the first error code). */
 function requestLogPlugin(log: Logger): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       const started = performance.now();
       return {
         async willSendResponse({ operationName, errors }) {
-          log.info(
-            {
-              operationName: operationName ?? null,
-              durationMs: Math.round((performance.now() - started) * 10) / 10,
-              errors: errors?.map((e) => e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
-            },
-            'graphql request',
-          );
+          const seconds = (performance.now() - started) / 1000;
+          const codes = errors?.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+          metrics.request(operationName, codes?.[0] ?? 'ok', seconds);
+          log.info({ operationName: operationName ?? null, durationMs: Math.round(seconds * 10_000) / 10, errors: codes }, 'graphql request');
         },
       };
     },
@@ -83,9 +87,70 @@ export interface AppOptions {
   limits?: Limits;
   /** Largest request body, as the `bytes` package reads it ('64mb'). */
   maxBody?: string;
+  /** Routes of other capabilities, mounted after the built-in ones (before the error handler). */
+  routes?: RouteMounter[];
+  /** Bearer token /metrics requires (METRICS_TOKEN); open when unset. */
+  metricsToken?: string;
   /** Checkpoints and proofs; from configuration (ledger/proof/keys.ts) when omitted. */
   proofs?: ProofService;
 }
+
+/** What a route mounter gets: the Express app and the process's shared pieces. */
+export interface RouteDeps {
+  pool: pg.Pool;
+  sql: Sql;
+  log: Logger;
+  production: boolean;
+}
+
+/** Adds routes to the app (a capability's HTTP endpoints). */
+export type RouteMounter = (app: express.Express, deps: RouteDeps) => void;
+
+/** GraphiQL's static files (served locally: works offline) and / → /graphql. */
+const mountAssets: RouteMounter = (app) => {
+  const assets = { maxAge: '1d', immutable: true } as const;
+  app.use('/assets/graphiql', express.static(packageFolder('graphiql'), assets));
+  app.use('/assets/react', express.static(path.join(packageFolder('react'), 'umd'), assets));
+  app.use('/assets/react-dom', express.static(path.join(packageFolder('react-dom'), 'umd'), assets));
+  app.get('/', (_req, res) => res.redirect('/graphql'));
+};
+
+/** /healthz: the process answers (no database: a database outage must not get the process restarted). /readyz: the database answers and its migrations are current. */
+const mountProbes: RouteMounter = (app, { pool }) => {
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  // Probes come often and from anywhere: callers that arrive while a check runs share its answer.
+  let running: Promise<Readiness> | null = null;
+  app.get('/readyz', async (_req, res) => {
+    running ??= readiness(pool).finally(() => (running = null));
+    const state = await running;
+    res.status(state.ready ? 200 : 503).json({ status: state.ready ? 'ready' : 'unavailable', ...state });
+  });
+};
+
+/** Compares in constant time (hashes of equal length), so the comparison does not leak the token. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => crypto.createHash('sha256').update(text).digest();
+  return crypto.timingSafeEqual(digest(given), digest(expected));
+}
+
+/** The Prometheus registry of platform/metrics.ts, behind METRICS_TOKEN when one is configured. */
+function metricsRoute(token: string | undefined): RouteMounter {
+  return (app) => {
+    app.get('/metrics', async (req, res) => {
+      if (token && !sameSecret(req.header('authorization') ?? '', `Bearer ${token}`)) {
+        res.status(401).json({ errors: [{ message: '/metrics needs "Authorization: Bearer <METRICS_TOKEN>"', extensions: { code: 'UNAUTHENTICATED' } }] });
+        return;
+      }
+      const { contentType, body } = await metricsText();
+      res.type(contentType).send(body);
+    });
+  };
+}
+
+/** The built-in routes, in order (GraphQL itself is mounted by createApp, after these and AppOptions.routes). */
+export const ROUTES: RouteMounter[] = [mountAssets, mountProbes];
 
 export interface App {
   httpServer: http.Server;
@@ -99,7 +164,9 @@ function packageFolder(name: string): string {
   return path.dirname(require.resolve(`${name}/package.json`));
 }
 
-export async function createApp({ pool, sql = sqlOnPool(pool), log, production, keySet, limits = limitsFromEnv(), maxBody = MAX_BODY, proofs = new ProofService(pool, proofKeysFromEnv(), { log }) }: AppOptions): Promise<App> {
+export async function createApp(options: AppOptions): Promise<App> {
+  const { pool, sql = sqlOnPool(pool), log, production, keySet, limits = limitsFromEnv(), maxBody = MAX_BODY } = options;
+  const proofs = options.proofs ?? new ProofService(pool, proofKeysFromEnv(), { log });
   const keys = keySet ?? (await keySetFromConfig());
   const protection = armor(limits, production);
   const app = express();
@@ -127,6 +194,8 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production, 
       ApolloServerPluginCacheControlDisabled(),
       landingPagePlugin(),
       requestLogPlugin(log),
+      unsupportedOperationPlugin(),
+      serviceUnavailablePlugin(),
       variableErrorFieldsPlugin<Context>(),
       requireAuthenticationPlugin(),
       ...(protection.plugins as ApolloServerPlugin<Context>[]),
@@ -134,40 +203,35 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production, 
     ],
   });
   await apollo.start();
+  watchPool('api', pool);
 
-  const assets = { maxAge: '1d', immutable: true } as const;
-  app.use('/assets/graphiql', express.static(packageFolder('graphiql'), assets));
-  app.use('/assets/react', express.static(path.join(packageFolder('react'), 'umd'), assets));
-  app.use('/assets/react-dom', express.static(path.join(packageFolder('react-dom'), 'umd'), assets));
-  app.get('/', (_req, res) => res.redirect('/graphql'));
-  app.get('/healthz', async (_req, res) => {
-    try {
-      await sql.query('select 1');
-      res.json({ status: 'ok' });
-    } catch (error) {
-      log.error({ err: error }, 'health check failed');
-      res.status(503).json({ status: 'unavailable' });
-    }
-  });
+  const deps: RouteDeps = { pool, sql, log, production };
+  const metricsToken = options.metricsToken ?? (process.env.METRICS_TOKEN || undefined);
+  for (const mount of [...ROUTES, metricsRoute(metricsToken), ...(options.routes ?? [])]) mount(app, deps);
+  app.use('/export', rateLimiter(limits), exportRoutes({ pool, keys, log }));
   app.use('/audit', rateLimiter(limits), auditExportRouter(pool, keys, log));
   app.use(
     '/graphql',
     rateLimiter(limits),
     express.json({ limit: maxBody }),
+    persistedQueryVersionGuard,
     expressMiddleware(apollo, { context: async ({ req }) => createContext(pool, sql, await viewerFromHeader(req.header('authorization'), keys), proofs) }),
   );
   mountProofRoutes(app, { pool, proofs, log, viewerOf: (req) => viewerFromHeader(req.header('authorization'), keys), guard: rateLimiter(limits) });
 
-  // Body-parser failures (too large, malformed JSON) answer in GraphQL's error shape, not Express's HTML page.
-  app.use((error: { type?: string; status?: number; limit?: number }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
-    if (error?.type === 'entity.too.large') {
-      res.status(413).json({ errors: [{ message: `request body larger than the limit of ${error.limit} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
-    } else if (error?.type === 'entity.parse.failed') {
-      res.status(400).json({ errors: [{ message: 'request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
-    } else {
-      next(error);
-    }
-  });
+  // Last, when the server starts listening (so that routes mounted after createApp still come before
+  // them): unknown paths, and every failure that reaches Express — body-level ones (too large,
+  // malformed JSON, an unsupported charset or encoding, a corrupt gzip body) included — answer JSON
+  // with a code, never an HTML page or a stack.
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    app.use((_req, res) => {
+      res.status(404).json({ errors: [{ message: 'no such path: GraphQL is at /graphql', extensions: { code: 'NOT_FOUND' } }] });
+    });
+    app.use(bodyErrorHandler(log));
+  };
 
   return {
     httpServer,
@@ -175,6 +239,7 @@ export async function createApp({ pool, sql = sqlOnPool(pool), log, production, 
     proofs,
     listen: (port, host = '0.0.0.0') =>
       new Promise((resolve, reject) => {
+        finish();
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {
           const address = httpServer.address();

@@ -1,5 +1,5 @@
 /**
- * Roles and what each may do (shared/DOMAIN.md §1.1). A role grants permissions; a caller's
+ * Roles and what each may do (docs/security.md "Roles and scopes"). A role grants permissions; a caller's
  * jurisdiction (a region code) limits every permission to that region's subtree. The table below is
  * the single place where "who may do what" is decided; README "Roles and scopes" mirrors it.
  */
@@ -55,6 +55,8 @@ export const PERMISSIONS = [
   'ledger:export',
   /** Submit a witness's cosignature of a checkpoint (the witness key, not the token, is what the cosignature proves). */
   'ledger:cosign',
+  /** The pull path of a county system: snapshot exports and the change feed (each type still needs its own read permission). */
+  'sync:pull',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -72,8 +74,10 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   // 审计: reads everything in scope, changes nothing in the ledger or registry; may unmask with a reason (logged);
   // runs the audit rules and confirms or dismisses findings (the audited region answers them); exports ledger bundles, cosigns.
   AUDITOR: [...READ, 'personal:unmask', 'health:read', 'ledger:read', 'ledger:verify', 'access-log:read', 'ledger:export', 'ledger:cosign', 'audit:read', 'audit:run', 'audit:judge', 'audit:export'],
-  // A county system's machine credential: hierarchy and registry, masked, read-only.
-  SYSTEM_CLIENT: READ,
+  // A county system's machine credential: read-only, masked. It pulls its slice in bulk (sync:pull) —
+  // hierarchy, registry and its ledger slice (ledger:read: transactions, lots, balances; no chain
+  // verification, no access log, no health data, no unmasking).
+  SYSTEM_CLIENT: [...READ, 'ledger:read', 'sync:pull'],
 };
 
 /** The levels at which each role's jurisdiction may sit (a VILLAGE_VERIFIER's is a village, …). */

@@ -1,7 +1,7 @@
 /**
  * Region codes: the National Bureau of Statistics 12-digit statistical division code
  * (统计用区划代码), PP CC DD TTT VVV = province 2 + city 2 + county 2 + town 3 + village 3 digits,
- * higher levels zero-padded (徐州市 = 320300000000).
+ * higher levels zero-padded (徐州市 = 320300000000). See README "How the hierarchy is stored".
  *
  * The structure itself (which level a code is, who its parent is, which codes lie in its subtree)
  * is enforced once, in PostgreSQL (migrations/Migration20261123000000_hierarchy.ts): these helpers

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
+import { metrics } from '../platform/metrics.js';
 import { badInput, fromDatabaseError, LedgerError } from './errors.js';
 import { positiveFen } from './money.js';
 import { loadTransactions, TX_COLUMNS } from './queries.js';
@@ -608,8 +609,10 @@ const MAX_GROUP = 256;
  * totals, so writers (groups, batches, several processes) cannot deadlock; they are serialised by
  * the chain lock, which the header insert needs anyway until the commit.
  */
-function inLedgerTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  return inTransaction(pool, fn, `${AS_APP_ROLE}; ${CHAIN_LOCK_SQL}`);
+function inLedgerTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, requests = 1): Promise<T> {
+  // Metrics (/metrics): the wait for the chain lock, and each commit with the requests it carried.
+  const result = inTransaction(pool, fn, `${AS_APP_ROLE}; ${CHAIN_LOCK_SQL}`, metrics.chainLockWaited);
+  return result.then((value) => (metrics.ledgerCommitted(requests), value));
 }
 
 /**
@@ -657,7 +660,7 @@ class GroupWriter {
   private async run(group: GroupWriter['queue']): Promise<void> {
     let answers: Answer[];
     try {
-      answers = await inLedgerTransaction(this.pool, (client) => writeRequests(client, group.map((g) => g.item), this.reference, false));
+      answers = await inLedgerTransaction(this.pool, (client) => writeRequests(client, group.map((g) => g.item), this.reference, false), group.length);
       this.stats.groups++;
       this.stats.requests += group.length;
     } catch (error) {

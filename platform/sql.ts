@@ -16,10 +16,18 @@ export const AS_APP_ROLE = `set local role ${APP_ROLE}`;
  * as AS_APP_ROLE or a lock), then `commit`; on any error `rollback` and rethrow. The one place every
  * module opens a transaction.
  */
-export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, setup?: string): Promise<T> {
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+  setup?: string,
+  /** Told how long `begin` and `setup` took (a lock in `setup`: the wait for it). */
+  onSetupDone?: (seconds: number) => void,
+): Promise<T> {
   const client = await pool.connect();
   try {
+    const started = performance.now();
     await client.query(setup ? `begin; ${setup}` : 'begin');
+    onSetupDone?.((performance.now() - started) / 1000);
     const result = await fn(client);
     await client.query('commit');
     return result;

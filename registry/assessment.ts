@@ -1,5 +1,5 @@
 /**
- * Older-adult capability assessment, GB/T 42195-2022 老年人能力评估规范 (shared/DOMAIN.md §4.3).
+ * Older-adult capability assessment, GB/T 42195-2022 老年人能力评估规范 (docs/registry.md "Rules").
  * A pure scoring function: 26 item scores → dimension subtotals, total (0–90), preliminary level,
  * adjustments (C4) and final level.
  */

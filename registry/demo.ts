@@ -435,7 +435,7 @@ export async function generateDemoRegistry(pool: pg.Pool, registry: RegistryServ
   return report;
 }
 
-/** Illustrative monthly amounts in fen (NOT official 徐州 figures: see shared/DOMAIN.md §2.4 — real amounts are configuration). */
+/** Illustrative monthly amounts in fen (NOT official 徐州 figures: real amounts are set by local policy and belong in configuration). */
 export const DEMO_ALLOWANCE_FEN: Record<AllowanceBand, bigint> = { B80_89: 5_000n, B80_89_LOW_INCOME: 8_000n, B90_99: 10_000n, B100_PLUS: 30_000n };
 /** Illustrative operating subsidy per resident and month, in fen. */
 export const DEMO_FACILITY_SUBSIDY_PER_RESIDENT_FEN = 10_000n;

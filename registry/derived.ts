@@ -1,4 +1,4 @@
-/** Facts derived from a birth date and category memberships (shared/DOMAIN.md §1.3, §2.4). Pure. */
+/** Facts derived from a birth date and category memberships (docs/registry.md "Rules"). Pure. */
 
 export type AgeBand = 'ACTIVE_60_69' | 'COMFORT_70_79' | 'SECURE_80_PLUS';
 export type AllowanceBand = 'B80_89_LOW_INCOME' | 'B80_89' | 'B90_99' | 'B100_PLUS';

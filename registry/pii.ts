@@ -1,5 +1,5 @@
 /**
- * Personal data at rest and on the wire (PIPL Art. 28/51; shared/DOMAIN.md §4.5).
+ * Personal data at rest and on the wire (PIPL Art. 28/51; docs/registry.md "Personal data").
  *
  * - Encryption: AES-256-GCM, a fresh 12-byte IV per value, the field name as additional
  *   authenticated data (a ciphertext moved to another column does not decrypt). Stored as

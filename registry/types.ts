@@ -192,6 +192,8 @@ export interface AccessLogRecord {
   /** For an elder living outside the household village: the residence village (its jurisdiction audits the read too). */
   residenceRegionCode: string | null;
   fields: string[];
+  /** For a snapshot export (entityType 'Export'): the rows sent, on the row written when it ended. */
+  rowCount: number | null;
 }
 
 export interface ReferenceRow {

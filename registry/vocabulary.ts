@@ -1,4 +1,4 @@
-/** The registry's closed vocabularies (shared/DOMAIN.md §5.1). Open lists (categories, service types, facility types) are reference tables seeded by the migration. */
+/** The registry's closed vocabularies (docs/registry.md "Model"). Open lists (categories, service types, facility types) are reference tables seeded by the migration. */
 
 export const SEXES = ['MALE', 'FEMALE'] as const;
 

@@ -17,6 +17,9 @@ if (process.argv.includes('--check')) {
     process.exit(1);
   }
   process.stdout.write('schema/schema.graphql is up to date.\n');
+} else if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === sdl) {
+  // Left untouched: a rewrite would make the next command re-run codegen and the build for nothing.
+  process.stdout.write(`${path.relative(projectRoot, file)} is already up to date.\n`);
 } else {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, sdl);

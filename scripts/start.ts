@@ -1,44 +1,41 @@
 /**
- * npm start: PostgreSQL (embedded under .data/postgres unless DATABASE_URL is set), migrations,
- * the demo city (徐州市 3203) on first run, then GraphQL at http://localhost:$PORT/graphql.
+ * npm start: PostgreSQL (embedded under .data/postgres unless DATABASE_URL is set, and restarted if
+ * it dies), migrations, the demo (scripts/demo-city.ts: 徐州市 into an empty database, the demo
+ * registry for the city that is there), then GraphQL at http://localhost:$PORT/graphql.
  */
 import { loadConfig } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
 import { bootPlatform } from '../platform/boot.js';
-import { importRegions } from '../hierarchy/import.js';
-import { RegionRepository } from '../hierarchy/region.repository.js';
-import { createApp } from '../api/server.js';
-import { importProgressReporter } from './progress.js';
 import { ormPool, sqlOnPool } from '../platform/sql.js';
 import { issueToken, signingKeyFromConfig } from '../auth/tokens.js';
-import { ensureDemoRegistry } from './demo-registry.js';
+import type { DemoCity } from './demo-city.js';
 import { startAuditScheduler } from '../audit/scheduler.js';
-
-const DEMO_CITY = '3203';
 
 async function main() {
   const config = loadConfig();
-  const platform = await bootPlatform(config, logger);
+  // The API's modules (Apollo, type-graphql, every resolver) take a second or two to load: load them
+  // while PostgreSQL starts, rather than before.
+  const serverModule = import('../api/server.js');
+  const demoModule = import('./demo-city.js');
+  for (const loading of [serverModule, demoModule]) loading.catch(() => {}); // awaited below, where a failure is reported
+  const platform = await bootPlatform(config, logger, { superviseDatabase: true });
   const pool = await ormPool(platform.orm);
   const sql = sqlOnPool(pool);
-  const totals = await new RegionRepository(sql).totals();
-  if (Object.keys(totals).length === 0) {
-    logger.info({ city: DEMO_CITY }, 'empty database: importing the demo city 徐州市');
-    const progress = importProgressReporter(logger, 'demo city');
-    const report = await importRegions(pool, { kind: 'city', code: DEMO_CITY }, (p) => progress.update(p));
-    progress.finish();
-    logger.info(report, 'demo city imported');
-  }
   // The registry's demo population (elders, facilities, stays, services …): only while the registry is
   // empty, never in production (no invented people in a real registry), and not when switched off.
-  if (!config.production && process.env.SUNSHINE_DEMO_REGISTRY !== 'off') await ensureDemoRegistry(pool, logger);
+  const demoRegistry = !config.production && process.env.SUNSHINE_DEMO_REGISTRY !== 'off';
+  const eldersPerVillage = Number(process.env.SUNSHINE_DEMO_ELDERS_PER_VILLAGE ?? 20);
+  if (!Number.isInteger(eldersPerVillage) || eldersPerVillage < 1) throw new Error(`SUNSHINE_DEMO_ELDERS_PER_VILLAGE must be a positive integer`);
+  const { prepareDemo } = await demoModule;
+  const city = await prepareDemo(pool, logger, { registry: demoRegistry, eldersPerVillage });
 
+  const { createApp } = await serverModule;
   const app = await createApp({ pool, sql, log: logger, production: config.production });
   const url = await app.listen(config.port);
   // Extend the Merkle tree and sign checkpoints a second after commits, at least hourly when idle (docs/proof.md).
   app.proofs.start(Number(process.env.SUNSHINE_CHECKPOINT_INTERVAL_MS || 1000));
   logger.info({ url, database: platform.database.embedded ? 'embedded' : 'DATABASE_URL' }, `Sunshine GraphQL listening at ${url}`);
-  await printHowToAuthenticate(config.production);
+  await showHowToAuthenticate(config.production, city);
   const auditScheduler = startAuditScheduler(pool, logger);
 
   let stopping = false;
@@ -56,16 +53,25 @@ async function main() {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-/** Every request needs a bearer token: say how to get one (and, on a development machine, hand one out). */
-async function printHowToAuthenticate(production: boolean) {
-  const howTo = 'npm run -s token -- --role AUDITOR --region 320300000000   (roles and scopes: README "Roles and scopes")';
-  if (production || process.env.SUNSHINE_JWT_KEYS) {
-    logger.info(`Requests need "Authorization: Bearer <token>" from your identity provider; for local tokens: ${howTo}`);
+/**
+ * Every request needs a bearer token: say how to get one and, on a development machine with a person
+ * at the terminal, hand one out. The token goes to the terminal (stderr, only when it is a TTY) and
+ * never into the log: logs are kept, shipped and read by others.
+ */
+async function showHowToAuthenticate(production: boolean, city: DemoCity | null) {
+  const region = city?.code ?? '320300000000';
+  const howTo = `npm run -s token -- --role AUDITOR --region ${region}   (roles and scopes: README "Roles and scopes")`;
+  if (production || process.env.SUNSHINE_JWT_KEYS || !city) {
+    logger.info(`Requests need "Authorization: Bearer <token>"${production ? ' from your identity provider' : ''}; for local tokens: ${howTo}`);
     return;
   }
-  const token = await issueToken({ subject: 'demo-admin', roles: ['CITY_ADMIN'], jurisdiction: `${DEMO_CITY}00000000` }, signingKeyFromConfig());
-  process.stdout.write(
-    `\nEvery request needs a bearer token. A CITY_ADMIN token for the demo city (valid 8 h):\n\n` +
+  if (!process.stderr.isTTY) {
+    logger.info(`Requests need "Authorization: Bearer <token>" (no terminal, so no demo token is shown); make one with: ${howTo}`);
+    return;
+  }
+  const token = await issueToken({ subject: 'demo-admin', roles: ['CITY_ADMIN'], jurisdiction: city.code }, signingKeyFromConfig());
+  process.stderr.write(
+    `\nEvery request needs a bearer token. A CITY_ADMIN token for ${city.name} (valid 8 h; shown here only, never logged):\n\n` +
       `  Authorization: Bearer ${token}\n\n` +
       `In GraphiQL, paste {"Authorization": "Bearer …"} into the Headers tab. Other roles:\n  ${howTo}\n\n`,
   );

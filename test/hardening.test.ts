@@ -129,9 +129,11 @@ describe('with tight server settings', () => {
       const first = await auditor.gql(query);
       expect(first.status).toBe(200);
       const cost = first.extensions!.cost;
-      expect(cost).toMatchObject({ limit: DEFAULT_LIMITS.maxComplexity, remaining: 1_000 - cost.requested });
+      // Two limits, each named for what it limits (the per-operation maximum is not the per-minute budget).
+      expect(Object.keys(cost).sort()).toEqual(['budgetPerMinute', 'budgetRemaining', 'budgetResetAt', 'maxPerOperation', 'requested']);
+      expect(cost).toMatchObject({ maxPerOperation: DEFAULT_LIMITS.maxComplexity, budgetPerMinute: 1_000, budgetRemaining: 1_000 - cost.requested });
       expect(cost.requested).toBeGreaterThan(1);
-      expect(Date.parse(cost.resetAt)).toBeGreaterThan(Date.now());
+      expect(Date.parse(cost.budgetResetAt)).toBeGreaterThan(Date.now());
       const calls = Math.floor(1_000 / cost.requested);
       for (let i = 1; i < calls; i++) expect((await auditor.gql(query)).status).toBe(200);
       const spent = await auditor.gql(query);

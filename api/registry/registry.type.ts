@@ -1,4 +1,4 @@
-/** GraphQL types of the registry (登记). Chinese terms beside the English names, as in shared/DOMAIN.md. */
+/** GraphQL types of the registry (登记). Chinese terms beside the English names, as in docs/registry.md. */
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { connectionTypes, Node, toGlobalId } from '../relay.js';
@@ -534,12 +534,13 @@ export class AccessLogEntry implements Node {
   @Field(() => [String]) roles!: string[];
   @Field(() => String, { nullable: true, description: 'The token id (jti).' }) tokenId!: string | null;
   @Field({ description: 'The reason given.' }) reason!: string;
-  @Field({ description: 'Elder or Caregiver.' }) entityType!: string;
+  @Field({ description: 'Elder or Caregiver; Export for a snapshot export (docs/sync.md): then `fields` are the exported types and `regionCode` the region exported.' }) entityType!: string;
   @Field(() => ID, { description: 'Global id of the record read.' }) entityId!: string;
   @Field({ description: 'The record’s region (household village for elders).' }) regionCode!: string;
   @Field(() => String, { nullable: true, description: 'For an elder living outside the household village: the residence village (its jurisdiction audits the read too).' })
   residenceRegionCode!: string | null;
-  @Field(() => [String], { description: 'Fields seen in clear.' }) fields!: string[];
+  @Field(() => [String], { description: 'Fields seen in clear (for an Export: the types exported).' }) fields!: string[];
+  @Field(() => Int, { nullable: true, description: 'For an Export: the rows sent, on the entry written when it ended (null on the one written when it started).' }) rowCount!: number | null;
   recordId!: string;
 
   static from(record: AccessLogRecord): AccessLogEntry {

@@ -13,6 +13,8 @@ import { printSdl } from '../../api/schema.js';
 import { buildSchema } from 'graphql';
 import { errorCodes, useXuzhouApi, type GraphQLResponse } from '../support/api.js';
 import { FULL_ITEMS, idNumber, registerElder, registerFacility } from '../registry/support.js';
+import { encodeCursor } from '../../sync/cursor.js';
+import { databaseEpoch } from '../../sync/feed.js';
 import { plantFinding } from '../audit/support.js';
 import { COSIGNATURE_ED25519, cosignatureLine, signerFromSeed } from '../../ledger/proof/note.js';
 
@@ -168,6 +170,8 @@ interface Case {
 }
 
 const READERS: Role[] = ['CITY_ADMIN', 'FINANCE_OFFICER', 'CIVIL_AFFAIRS_OFFICER', 'AUDITOR'];
+/** Ledger reads: the readers, and the county system's credential (it pulls its ledger slice). */
+const LEDGER_READERS: Role[] = [...READERS, 'SYSTEM_CLIENT'];
 const EVERYONE: Role[] = ['CITY_ADMIN', 'FINANCE_OFFICER', 'CIVIL_AFFAIRS_OFFICER', 'VILLAGE_VERIFIER', 'AUDITOR', 'SYSTEM_CLIENT'];
 const noObjectsOutsideTheCity = (c: Caller, side: Side) => c.role === 'CITY_ADMIN' && side === 'out';
 const as = (c: Caller) => live.api.as(c.role, c.jurisdiction());
@@ -179,18 +183,18 @@ const CASES: Record<string, Case> = {
   region: { allowed: EVERYONE, run: (c, s) => as(c).gql(`query ($c: String!) { region(code: $c) { code } }`, { c: regionFor(c, s) }) },
   regions: { allowed: EVERYONE, run: (c, s) => as(c).gql(`query ($c: String!) { regions(within: $c, first: 5) { nodes { code } } }`, { c: regionFor(c, s) }) },
   node: { allowed: EVERYONE, run: (c, s) => as(c).gql(`query ($id: ID!) { node(id: $id) { id } }`, { id: gid('Region', regionFor(c, s)) }) },
-  nodes: { allowed: READERS, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`query ($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [gid('LedgerTransaction', s === 'in' ? fx.paymentA : fx.paymentB)] }) },
+  nodes: { allowed: LEDGER_READERS, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`query ($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [gid('LedgerTransaction', s === 'in' ? fx.paymentA : fx.paymentB)] }) },
   fundLines: { allowed: EVERYONE, skip: (_c, s) => s === 'out', run: (c) => as(c).gql(`{ fundLines { code } }`) },
-  transaction: { allowed: READERS, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`query ($id: ID!) { transaction(id: $id) { id } }`, { id: gid('LedgerTransaction', s === 'in' ? fx.paymentA : fx.paymentB) }) },
-  transactions: { allowed: READERS, run: (c, s) => as(c).gql(`query ($r: String!) { transactions(filter: { regionCode: $r, includeDescendants: true }, first: 5) { nodes { id } } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }) },
-  balances: { allowed: READERS, run: (c, s) => as(c).gql(`query ($r: String!) { balances(regionCode: $r) { accountKind balance } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }) },
-  lot: { allowed: READERS, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`query ($id: ID!) { lot(id: $id) { id } }`, { id: gid('Lot', s === 'in' ? fx.lotA : fx.lotB) }) },
-  trail: { allowed: READERS, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`query ($id: ID!) { trail(transactionId: $id) { depth } }`, { id: gid('LedgerTransaction', s === 'in' ? fx.paymentA : fx.paymentB) }) },
+  transaction: { allowed: LEDGER_READERS, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`query ($id: ID!) { transaction(id: $id) { id } }`, { id: gid('LedgerTransaction', s === 'in' ? fx.paymentA : fx.paymentB) }) },
+  transactions: { allowed: LEDGER_READERS, run: (c, s) => as(c).gql(`query ($r: String!) { transactions(filter: { regionCode: $r, includeDescendants: true }, first: 5) { nodes { id } } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }) },
+  balances: { allowed: LEDGER_READERS, run: (c, s) => as(c).gql(`query ($r: String!) { balances(regionCode: $r) { accountKind balance } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }) },
+  lot: { allowed: LEDGER_READERS, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`query ($id: ID!) { lot(id: $id) { id } }`, { id: gid('Lot', s === 'in' ? fx.lotA : fx.lotB) }) },
+  trail: { allowed: LEDGER_READERS, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`query ($id: ID!) { trail(transactionId: $id) { depth } }`, { id: gid('LedgerTransaction', s === 'in' ? fx.paymentA : fx.paymentB) }) },
   verifyLedger: { allowed: ['CITY_ADMIN', 'AUDITOR'], skip: (_c, s) => s === 'out', run: (c) => as(c).gql(`{ verifyLedger { ok } }`) },
   // Checkpoints and proofs are about the whole (global) tree and reveal no region's data: every ledger reader, no "out".
-  checkpoints: { allowed: READERS, skip: (_c, s) => s === 'out', run: (c) => as(c).gql(`{ checkpoints(first: 2) { nodes { treeSize } } }`) },
+  checkpoints: { allowed: LEDGER_READERS, skip: (_c, s) => s === 'out', run: (c) => as(c).gql(`{ checkpoints(first: 2) { nodes { treeSize } } }`) },
   consistencyProof: {
-    allowed: READERS,
+    allowed: LEDGER_READERS,
     skip: (_c, s) => s === 'out',
     run: async (c) => {
       await live.api.app.proofs.step();
@@ -200,6 +204,18 @@ const CASES: Record<string, Case> = {
 
   periods: { allowed: READERS, run: (c, s) => as(c).gql(`query ($r: String!) { periods(regionCode: $r, fundLine: "OPERATIONS", from: "2026-01", to: "2026-03") { month state } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }) },
   trialBalance: { allowed: READERS, run: (c, s) => as(c).gql(`query ($r: String!) { trialBalance(regionCode: $r, fundLine: "SENIOR_ALLOWANCE", month: "2026-03") { sealed lines { accountKind closing } } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }) },
+  changes: {
+    // The pull path: sync:pull. "Out of scope" is a cursor made under another jurisdiction: never served.
+    allowed: ['CITY_ADMIN', 'SYSTEM_CLIENT'],
+    refusedAs: (res) => {
+      expect([['FORBIDDEN'], ['RESYNC_REQUIRED']]).toContainEqual(errorCodes(res));
+      expect(res.data ?? null).toBeNull();
+    },
+    run: async (c, s) => {
+      const after = s === 'in' ? null : encodeCursor({ epoch: await databaseEpoch(live.db.pool), jurisdiction: regionFor(c, 'out'), xid: '0', seq: '0', snapshot: null });
+      return as(c).gql(`query ($a: String) { changes(after: $a, first: 5) { cursor nodes { objectId state } } }`, { a: after });
+    },
+  },
 
   // ---- mutations (each allowed attempt must succeed; each refused one must write nothing)
   closePeriod: {

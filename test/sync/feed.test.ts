@@ -1,0 +1,214 @@
+/**
+ * The change feed against real PostgreSQL: exactly-once delivery while many writers commit out of
+ * sequence order, LEFT_SCOPE when an object moves out of a jurisdiction, RESYNC_REQUIRED, ledger
+ * hashes, permissions.
+ */
+import { toGlobalId } from '../../api/relay.js';
+import { Ledger } from '../../ledger/ledger.js';
+import { encodeCursor } from '../../sync/cursor.js';
+import { databaseEpoch } from '../../sync/feed.js';
+import { errorCodes, useXuzhouApi } from '../support/api.js';
+import { FENG, FENG_V1, FULL_ITEMS, idNumber, PEI, PEI_V1, registerElder, registerFacility } from '../registry/support.js';
+import { feedOf } from './support.js';
+
+const live = useXuzhouApi();
+const CITY = '320300000000';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function villagesOf(county: string, n: number): Promise<string[]> {
+  const { rows } = await live.db.pool.query(`select code from region where level = 'VILLAGE' and code like $1 order by code limit $2`, [`${county.slice(0, 6)}%`, n]);
+  return rows.map((r) => r.code);
+}
+
+interface Committed {
+  id: string;
+  began: number;
+  committed: number;
+}
+
+/** One writer: transactions that insert a facility, wait a random while (so commits interleave out of xid order), then commit or roll back. */
+async function writer(w: number, villages: string[], count: number, committed: Committed[], rolledBack: string[]) {
+  for (let i = 0; i < count; i++) {
+    const client = await live.db.pool.connect();
+    try {
+      const began = performance.now();
+      await client.query('begin');
+      const { rows } = await client.query(
+        `insert into registry.facility (name, type, village_code, operating_model, status, created_by, updated_by)
+         values ($1, 'DAY_CARE_CENTRE', $2, 'PRIVATE_NONPROFIT', 'OPERATING', 'feed-test', 'feed-test') returning id::text`,
+        [`日间照料中心 w${w}-${i}`, villages[(w + i) % villages.length]],
+      );
+      await sleep(Math.random() * 25);
+      if (Math.random() < 0.1) {
+        await client.query('rollback');
+        rolledBack.push(rows[0].id);
+      } else {
+        await client.query('commit');
+        committed.push({ id: rows[0].id, began, committed: performance.now() });
+      }
+    } finally {
+      client.release();
+    }
+  }
+}
+
+describe('the change feed', () => {
+  test('every committed change is delivered exactly once, in an order consistent with commit order, while writers commit out of sequence', async () => {
+    const feed = feedOf(live.api, 'SYSTEM_CLIENT', FENG);
+    const villages = await villagesOf(FENG, 20);
+    const { cursor: start } = await feed.drain(null, ['FACILITY']);
+    const committed: Committed[] = [];
+    const rolledBack: string[] = [];
+    const seen: { id: string; at: number }[] = [];
+    let writing = true;
+    const writers = Promise.all(Array.from({ length: 8 }, (_, w) => writer(w, villages, 20, committed, rolledBack))).finally(() => (writing = false));
+    // The reader follows the feed in small pages while the writers run, then until it has caught up.
+    let cursor = start;
+    for (;;) {
+      const done = !writing;
+      const res = await feed.page(cursor, 7, ['FACILITY']);
+      expect(res.data!.changes).toHaveProperty('pending');
+      expect(res.errors).toBeUndefined();
+      for (const change of res.data!.changes.nodes) seen.push({ id: change.id, at: seen.length });
+      cursor = res.data!.changes.cursor;
+      if (done && !res.data!.changes.pageInfo.hasNextPage && !res.data!.changes.pending) break;
+      if (!res.data!.changes.pageInfo.hasNextPage) await sleep(5);
+    }
+    await writers;
+
+    const expected = committed.map((c) => toGlobalId('Facility', c.id));
+    const ids = seen.map((s) => s.id);
+    expect(new Set(ids).size).toBe(ids.length); // nothing twice
+    expect([...ids].sort()).toEqual([...expected].sort()); // every committed one, nothing else
+    for (const id of rolledBack) expect(ids).not.toContain(toGlobalId('Facility', id));
+    // A transaction that committed before another began is delivered before it.
+    const position = new Map(ids.map((id, i) => [id, i]));
+    let pairs = 0;
+    for (const a of committed) {
+      for (const b of committed) {
+        if (a.committed < b.began) {
+          pairs++;
+          expect(position.get(toGlobalId('Facility', a.id))!).toBeLessThan(position.get(toGlobalId('Facility', b.id))!);
+        }
+      }
+    }
+    expect(pairs).toBeGreaterThan(100);
+    expect(committed.length).toBeGreaterThan(100);
+  });
+
+  test('ledger transactions arrive once each with their chain hash, and the state is masked as for the caller', async () => {
+    const feed = feedOf(live.api, 'SYSTEM_CLIENT', FENG);
+    const { cursor } = await feed.drain(null, ['LEDGER_TRANSACTION', 'LOT']);
+    const ledger = new Ledger(live.db.pool);
+    const app = await ledger.appropriate({ idempotencyKey: `feed-app-${Date.now()}`, effectiveDate: '2026-03-01', regionCode: CITY, fundLine: 'SENIOR_ALLOWANCE', amount: 1_000_000n, fiscalYear: 2026, fundingSource: 'PROVINCIAL_TRANSFER', documentNo: '苏财社〔2026〕1号' }, 'seed');
+    const alloc = await ledger.allocate({ idempotencyKey: `feed-alloc-${Date.now()}`, effectiveDate: '2026-03-02', fromRegionCode: CITY, toRegionCode: FENG, fundLine: 'SENIOR_ALLOWANCE', amount: 1_000_000n, documentNo: '徐财社〔2026〕7号', lotId: app.transaction.postings[0]!.lotId }, 'seed');
+    const { changes } = await feed.drain(cursor, ['LEDGER_TRANSACTION', 'LOT']);
+    // The city's appropriation is not the county's business; the allocation to it is (counterpart).
+    const txs = changes.filter((c) => c.type === 'LEDGER_TRANSACTION');
+    expect(txs.map((c) => c.id)).toEqual([toGlobalId('LedgerTransaction', alloc.transaction.id)]);
+    const { rows } = await live.db.pool.query(`select encode(hash, 'hex') as hash from ledger.transaction where id = $1`, [alloc.transaction.id]);
+    expect(txs[0]!.hash).toBe(rows[0].hash);
+    expect(txs[0]!.state!.hash).toBe(rows[0].hash);
+    // The allocation's legs are the city's: their amounts are shown, the city's running balances are not.
+    expect(txs[0]!.state!.postings.map((p: any) => [p.regionCode, p.balanceAfter])).toEqual([[CITY, null], [CITY, null]]);
+    expect(changes.filter((c) => c.type === 'LOT').map((c) => c.state!.regionCode)).toEqual([FENG]);
+    // The receipt moves the money into the county's accounts: those balances are the county's own.
+    const receipt = await ledger.receiveAllocation({ idempotencyKey: `feed-recv-${Date.now()}`, effectiveDate: '2026-03-05', allocationId: alloc.transaction.id }, 'seed');
+    const next = await feed.drain((await feed.drain(cursor, ['LEDGER_TRANSACTION'])).cursor, ['LEDGER_TRANSACTION']);
+    expect(next.changes).toEqual([]);
+    const all = await feed.drain(cursor, ['LEDGER_TRANSACTION']);
+    const received = all.changes.find((c) => c.id === toGlobalId('LedgerTransaction', receipt.transaction.id))!;
+    expect(received.state!.postings.filter((p: any) => p.regionCode === FENG).every((p: any) => /^[0-9]+$/.test(p.balanceAfter))).toBe(true);
+  });
+
+  test('an elder who moves to another county LEFT_SCOPE of the first and arrives in the second, with what follows them', async () => {
+    const feng = feedOf(live.api, 'SYSTEM_CLIENT', FENG);
+    const pei = feedOf(live.api, 'SYSTEM_CLIENT', PEI);
+    const fengStart = (await feng.drain(null, ['ELDER', 'ASSESSMENT'])).cursor;
+    const peiStart = (await pei.drain(null, ['ELDER', 'ASSESSMENT'])).cursor;
+    const clearName = '欧阳明华';
+    const elder = await registerElder(live.api, { idNumber: idNumber('1944-06-15', 'MALE', FENG.slice(0, 6)), name: clearName, hukouVillageCode: FENG_V1, phone: '13800001234' });
+    const assessed = await live.api.gql(`mutation ($i: RecordAssessmentInput!) { recordAssessment(input: $i) { id } }`, { i: { elderId: elder.id, assessedOn: '2026-03-01', reason: 'FIRST', items: FULL_ITEMS } });
+    expect(assessed.errors).toBeUndefined();
+
+    const before = await feng.drain(fengStart, ['ELDER', 'ASSESSMENT']);
+    expect(before.changes.map((c) => [c.type, c.operation])).toEqual([['ELDER', 'UPSERT'], ['ASSESSMENT', 'UPSERT']]);
+    const state = before.changes[0]!.state!;
+    expect(state).toMatchObject({ __typename: 'Elder', id: elder.id, name: '欧阳**', phone: '138****1234', birthDate: '1944-06-**', hukouVillageCode: FENG_V1 });
+    expect(JSON.stringify(before.changes)).not.toContain(clearName);
+    expect(before.changes[1]!.state!.details).toBeNull(); // health data: SYSTEM_CLIENT has no health:read
+
+    const moved = await live.api.gql(`mutation ($id: ID!) { updateElder(id: $id, input: { hukouVillageCode: "${PEI_V1}", residenceVillageCode: "${PEI_V1}" }) { id } }`, { id: elder.id });
+    expect(moved.errors).toBeUndefined();
+    const after = await feng.drain(before.cursor, ['ELDER', 'ASSESSMENT']);
+    expect(after.changes.map((c) => [c.type, c.id, c.operation, c.state])).toEqual([
+      ['ELDER', elder.id, 'LEFT_SCOPE', null],
+      ['ASSESSMENT', assessed.data!.recordAssessment.id, 'LEFT_SCOPE', null],
+    ]);
+    const arrived = await pei.drain(peiStart, ['ELDER', 'ASSESSMENT']);
+    // Pei sees the elder (and the assessment) once they are its: every change row that is relevant now says UPSERT.
+    expect(arrived.changes.filter((c) => c.operation === 'LEFT_SCOPE')).toEqual([]);
+    expect(arrived.changes.filter((c) => c.type === 'ELDER').at(-1)!.state).toMatchObject({ id: elder.id, hukouVillageCode: PEI_V1 });
+    expect(arrived.changes.some((c) => c.type === 'ASSESSMENT' && c.id === assessed.data!.recordAssessment.id)).toBe(true);
+  });
+
+  test('a facility that moves takes its stays out of the county with it', async () => {
+    const feng = feedOf(live.api, 'SYSTEM_CLIENT', FENG);
+    const { cursor } = await feng.drain(null, ['FACILITY', 'STAY']);
+    const elder = await registerElder(live.api, { idNumber: idNumber('1939-09-09', 'MALE', PEI.slice(0, 6)), name: '孙七', hukouVillageCode: PEI_V1 });
+    const facility = await registerFacility(live.api, { name: `丰县敬老院 ${Date.now()}`, villageCode: FENG_V1 });
+    const stay = await live.api.gql(`mutation ($i: AdmitInput!) { admitElder(input: $i) { id } }`, { i: { elderId: elder.id, facilityId: facility.id, admittedOn: '2026-02-01' } });
+    expect(stay.errors).toBeUndefined();
+    const before = await feng.drain(cursor, ['FACILITY', 'STAY']);
+    // A 沛县 elder living in a 丰县 facility: the stay is 丰县's to see.
+    expect(before.changes.map((c) => [c.type, c.operation])).toEqual([['FACILITY', 'UPSERT'], ['STAY', 'UPSERT']]);
+    const moved = await live.api.gql(`mutation ($id: ID!) { updateFacility(id: $id, input: { villageCode: "${PEI_V1}" }) { id } }`, { id: facility.id });
+    expect(moved.errors).toBeUndefined();
+    const after = await feng.drain(before.cursor, ['FACILITY', 'STAY']);
+    expect(after.changes.map((c) => [c.type, c.id, c.operation])).toEqual([
+      ['FACILITY', facility.id, 'LEFT_SCOPE'],
+      ['STAY', stay.data!.admitElder.id, 'LEFT_SCOPE'],
+    ]);
+  });
+
+  test('RESYNC_REQUIRED for a cursor of another jurisdiction, another server, another database or the future; BAD_USER_INPUT for garbage', async () => {
+    const feng = feedOf(live.api, 'SYSTEM_CLIENT', FENG);
+    const pei = feedOf(live.api, 'SYSTEM_CLIENT', PEI);
+    const { cursor } = await feng.drain(null, ['FACILITY']);
+    expect(errorCodes(await pei.page(cursor))).toEqual(['RESYNC_REQUIRED']);
+    const [body, signature] = cursor.split('.');
+    const forged = `${body}.${signature!.slice(0, -2)}${signature!.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect(errorCodes(await feng.page(forged))).toEqual(['RESYNC_REQUIRED']);
+    expect(errorCodes(await feng.page('not-a-cursor'))).toEqual(['BAD_USER_INPUT']);
+    const epoch = await databaseEpoch(live.db.pool);
+    const restored = encodeCursor({ epoch: 'another-database', jurisdiction: FENG, xid: '10', seq: '1', snapshot: null });
+    expect(errorCodes(await feng.page(restored))).toEqual(['RESYNC_REQUIRED']);
+    const future = encodeCursor({ epoch, jurisdiction: FENG, xid: '999999999999', seq: '1', snapshot: null });
+    expect(errorCodes(await feng.page(future))).toEqual(['RESYNC_REQUIRED']);
+    // The same cursor still works for its own jurisdiction.
+    expect((await feng.page(cursor)).errors).toBeUndefined();
+  });
+
+  test('only sync:pull holders may follow the feed, and only the kinds they may read', async () => {
+    expect(errorCodes(await feedOf(live.api, 'FINANCE_OFFICER', FENG).page(null, 10))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await feedOf(live.api, 'VILLAGE_VERIFIER', FENG_V1).page(null, 10))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await feedOf(live.api, 'SYSTEM_CLIENT', FENG).page(null, 0))).toEqual(['BAD_USER_INPUT']);
+    expect((await feedOf(live.api, 'SYSTEM_CLIENT', FENG).page(null, 10, ['LEDGER_TRANSACTION'])).errors).toBeUndefined();
+  });
+
+  test('the outbox is append-only, even for its owner, and the application role cannot write it', async () => {
+    const pool = live.db.pool;
+    expect((await pool.query(`select count(*)::int as n from sync.change`)).rows[0].n).toBeGreaterThan(0);
+    for (const statement of [`update sync.change set entity_id = '0'`, `delete from sync.change`, `truncate sync.change`, `update sync.epoch set epoch = 'x'`]) {
+      await expect(pool.query(statement)).rejects.toMatchObject({ code: 'SY000' });
+    }
+    const client = await pool.connect();
+    try {
+      await client.query(`begin; set local role sunshine_app`);
+      await expect(client.query(`insert into sync.change (entity_type, entity_id, regions) values ('Elder', '1', '{}')`)).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
+  });
+});
