@@ -202,8 +202,8 @@ const CASES: Record<string, Case> = {
     },
   },
 
-  periods: { allowed: READERS, run: (c, s) => as(c).gql(`query ($r: String!) { periods(regionCode: $r, fundLine: "OPERATIONS", from: "2026-01", to: "2026-03") { month state } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }) },
-  trialBalance: { allowed: READERS, run: (c, s) => as(c).gql(`query ($r: String!) { trialBalance(regionCode: $r, fundLine: "SENIOR_ALLOWANCE", month: "2026-03") { sealed lines { accountKind closing } } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }) },
+  periods: { allowed: LEDGER_READERS, run: (c, s) => as(c).gql(`query ($r: String!) { periods(regionCode: $r, fundLine: "OPERATIONS", from: "2026-01", to: "2026-03") { month state } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }) },
+  trialBalance: { allowed: LEDGER_READERS, run: (c, s) => as(c).gql(`query ($r: String!) { trialBalance(regionCode: $r, fundLine: "SENIOR_ALLOWANCE", month: "2026-03") { sealed lines { accountKind closing } } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }) },
   changes: {
     // The pull path: sync:pull. "Out of scope" is a cursor made under another jurisdiction: never served.
     allowed: ['CITY_ADMIN', 'SYSTEM_CLIENT'],
