@@ -29,6 +29,7 @@ import { requireAuthenticationPlugin, viewerFromHeader } from './auth.js';
 import { keySetFromConfig, type KeySet } from '../auth/tokens.js';
 import { armor, complexityPlugin, limitsFromEnv, rateLimiter, type Limits } from './hardening.js';
 import { exportRoutes } from './routes/export.js';
+import { booksExportRoutes } from './routes/exports.js';
 import { variableErrorFieldsPlugin } from './variable-errors.js';
 import { auditExportRouter } from './routes/audit-export.js';
 import { ProofService, proofKeysFromEnv } from '../ledger/proof/index.js';
@@ -209,6 +210,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const metricsToken = options.metricsToken ?? (process.env.METRICS_TOKEN || undefined);
   for (const mount of [...ROUTES, metricsRoute(metricsToken), ...(options.routes ?? [])]) mount(app, deps);
   app.use('/export', rateLimiter(limits), exportRoutes({ pool, keys, log }));
+  app.use('/exports', booksExportRoutes({ pool, keys, log, limits }));
   app.use('/audit', rateLimiter(limits), auditExportRouter(pool, keys, log));
   app.use(
     '/graphql',

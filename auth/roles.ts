@@ -21,7 +21,7 @@ export const PERMISSIONS = [
   'personal:unmask',
   /** Health data: capability-assessment items, diagnoses. */
   'health:read',
-  /** Ledger transactions, balances, lots and trails. */
+  /** Ledger transactions, balances, lots and trails, and their exports (docs/exports.md). */
   'ledger:read',
   /** Money entering the ledger at a region (appropriate). */
   'ledger:appropriate',

@@ -10,6 +10,7 @@ import { Migration20261201200100_periods } from './Migration20261201200100_perio
 import { Migration20261201300000_audit } from './Migration20261201300000_audit.js';
 import { Migration20261201400000_sync } from './Migration20261201400000_sync.js';
 import { Migration20261201500000_proof } from './Migration20261201500000_proof.js';
+import { Migration20261201600000_access_log_exports } from './Migration20261201600000_access_log_exports.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
@@ -23,4 +24,5 @@ export const migrationsList = [
   { name: 'Migration20261201300000_audit', class: Migration20261201300000_audit },
   { name: 'Migration20261201400000_sync', class: Migration20261201400000_sync },
   { name: 'Migration20261201500000_proof', class: Migration20261201500000_proof },
+  { name: 'Migration20261201600000_access_log_exports', class: Migration20261201600000_access_log_exports },
 ];

@@ -87,7 +87,8 @@ const SERVICE = `r.id::text, r.elder_id::text as "elderId", r.facility_id::text 
   ${ts('r.started_at')} as "startedAt", ${ts('r.ended_at')} as "endedAt", r.subsidised, r.unit_price_fen::text as "unitPriceFen",
   ${ts('r.recorded_at')} as "recordedAt", r.recorded_by as "recordedBy"`;
 const ACCESS = `l.id::text, ${ts('l.accessed_at')} as "accessedAt", l.subject, l.roles, l.token_id as "tokenId", l.reason, l.entity_type as "entityType",
-  l.entity_id::text as "entityId", l.region_code as "regionCode", l.residence_region_code as "residenceRegionCode", l.fields, l.row_count::int as "rowCount"`;
+  l.entity_id::text as "entityId", l.region_code as "regionCode", l.residence_region_code as "residenceRegionCode", l.fields, l.row_count::int as "rowCount",
+  l.export_format as "exportFormat", l.period_from::text as "periodFrom", l.period_to::text as "periodTo"`;
 
 /** A scope prefix as an index range on a region code column: code between prefix and prefix padded with 9s. */
 function inScopeSql(column: string, prefixParam: number): string {

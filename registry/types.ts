@@ -192,8 +192,12 @@ export interface AccessLogRecord {
   /** For an elder living outside the household village: the residence village (its jurisdiction audits the read too). */
   residenceRegionCode: string | null;
   fields: string[];
-  /** For a snapshot export (entityType 'Export'): the rows sent, on the row written when it ended. */
+  /** For an export (entityType 'Export': a snapshot, on the row written when it ended; 'LedgerExport': the books): the rows sent. */
   rowCount: number | null;
+  /** For an export of the books (entityType LedgerExport): hledger, xlsx or csv; null otherwise. */
+  exportFormat: string | null;
+  periodFrom: string | null;
+  periodTo: string | null;
 }
 
 export interface ReferenceRow {

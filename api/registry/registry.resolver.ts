@@ -508,7 +508,7 @@ export class RegistryResolver {
     return (await ctx.registry.serviceTypes()).map((r) => Object.assign(new ServiceType(), r));
   }
 
-  @Query(() => AccessLogConnection, { description: '个人信息查阅日志: clear-text accesses to personal data of records in your jurisdiction (needs access-log:read).' })
+  @Query(() => AccessLogConnection, { description: '个人信息查阅日志: clear-text accesses to personal data of records in your jurisdiction, and exports of its books (needs access-log:read).' })
   async accessLog(
     @Arg('filter', () => AccessLogFilterInput, { nullable: true }) filter: AccessLogFilterInput | null,
     @Args(() => PageArgs) args: PageArgs,

@@ -90,6 +90,7 @@ test('a whole-city bundle verifies: chain, tree root, signed checkpoint, earlier
   expect(result.stderr).toBe('');
   expect(result.stdout).toMatch(/^OK: 20 transactions, tree size 20, root /m);
   expect(result.code).toBe(0);
+  expect((await verify(cityBundle, '--saved', savedFile, '--threads', '3')).stdout).toMatch(/^OK: 20 transactions, tree size 20, root /m);
   const json = JSON.parse((await verify(cityBundle, '--json')).stdout);
   expect(json).toMatchObject({ ok: true, count: 0, stats: { transactions: 20, treeSize: 20 } });
   expect(cityRecords.filter((r) => r.type === 'earlierCheckpoint').length).toBeGreaterThan(0);
@@ -159,6 +160,31 @@ test('one tampered row is named by seq and check', async () => {
   // the same findings without worker threads (transactions parsed and hashed on the main thread)
   const inline = await verify(file, '--threads', '0');
   expect(inline.stdout.replace(/\(.*\)\n$/, '')).toBe(result.stdout.replace(/\(.*\)\n$/, ''));
+  // and with transaction worker threads besides the side thread (the default on a 2-core machine has none)
+  const pooled = await verify(file, '--threads', '3');
+  expect(pooled.stdout.replace(/\(.*\)\n$/, '')).toBe(result.stdout.replace(/\(.*\)\n$/, ''));
+});
+
+test('a changed leaf is reported where the leaves end, before the transactions, with or without worker threads', async () => {
+  // The tree is built on a side thread while the transactions are checked; its failures must still
+  // come first, as a reader going through the file in order finds them.
+  const file = tampered('leaf', (r) => {
+    const leaves = r.find((x) => x.type === 'leaves')!;
+    const bytes = Buffer.from(leaves.hashes, 'base64');
+    bytes.writeUInt8(bytes.readUInt8(8 * 32) ^ 1, 8 * 32); // the leaf of seq 9
+    leaves.hashes = bytes.toString('base64');
+  });
+  const result = await verify(file);
+  expect(result.code).toBe(1);
+  const failures = result.stdout.split('\n').filter((line) => line.startsWith('FAIL '));
+  expect(failures[0]).toMatch(/^FAIL merkle\.root: /);
+  const firstSeq = failures.findIndex((line) => line.startsWith('FAIL seq '));
+  expect(failures.slice(firstSeq)).toEqual([expect.stringMatching(/^FAIL seq 9 chain\.leaf: /), expect.stringMatching(/^FAIL seq 10 chain\.link: /)]);
+  expect(failures.slice(1, firstSeq).every((line) => line.startsWith('FAIL checkpoint.earlier: '))).toBe(true);
+  for (const threads of ['0', '1', '3']) {
+    const other = await verify(file, '--threads', threads);
+    expect(other.stdout.replace(/\(.*\)\n$/, '')).toBe(result.stdout.replace(/\(.*\)\n$/, ''));
+  }
 });
 
 test('a rewritten row with its hash recomputed no longer matches its leaf in the signed tree', async () => {

@@ -29,12 +29,17 @@ export function canonicalContent(t) {
     q(t.payeeId) + ',' + q(t.serviceMonth) + ',' + q(t.benefitCode) + ',' + q(t.beneficiaryVillageCode) + ',[' + postings + ']';
 }
 
+// One input buffer reused for every transaction: no allocation and no separate UTF-8 length scan.
+let scratch = Buffer.allocUnsafe(1 << 16);
+
 /** SHA-256(prev_hash ‖ UTF-8(canonical text)), hex. */
 export function transactionHash(t) {
   const content = canonicalContent(t);
   if (!oneShot) return createHash('sha256').update(Buffer.from(t.prevHash, 'hex')).update(content, 'utf8').digest('hex');
-  const input = Buffer.allocUnsafe(32 + Buffer.byteLength(content, 'utf8'));
-  input.write(t.prevHash, 0, 32, 'hex');
-  input.write(content, 32, 'utf8');
-  return oneShot('sha256', input, 'hex');
+  // Every UTF-16 unit is at most 3 UTF-8 bytes, so this size always holds the whole text.
+  if (scratch.length < 32 + 3 * content.length) scratch = Buffer.allocUnsafe(32 + 3 * content.length);
+  scratch.fill(0, 0, 32); // (a malformed prevHash must not leave the previous transaction's bytes)
+  scratch.write(t.prevHash, 0, 32, 'hex');
+  const length = scratch.write(content, 32, 'utf8');
+  return oneShot('sha256', scratch.subarray(0, 32 + length), 'hex');
 }

@@ -1,0 +1,28 @@
+// The worker thread of side.js: SHA-256 of the bundle's bytes and the Merkle tree of its leaves.
+import { createHash } from 'node:crypto';
+import { parentPort, workerData } from 'node:worker_threads';
+import { TreeBuilder } from './merkle.js';
+import { pushLeaves } from './side.js';
+
+const { port, signal } = workerData;
+const hash = createHash('sha256');
+const tree = new TreeBuilder();
+const roots = new Map();
+
+let failed = null; // the main thread blocks on `signal` at the end: an error must still wake it
+
+parentPort.on('message', (message) => {
+  try {
+    if (message.finish) port.postMessage(failed ? { error: failed } : { digest: hash.digest('hex'), root: tree.root(), roots: [...roots] });
+    else if (failed) return;
+    else if (message.digest) hash.update(message.digest);
+    else if (message.leaves) pushLeaves(tree, roots, Buffer.from(message.leaves.buffer, message.leaves.byteOffset, message.leaves.length), new Set(message.wanted));
+  } catch (error) {
+    failed = String(error?.stack ?? error);
+    if (message.finish) port.postMessage({ error: failed });
+  }
+  if (message.finish) {
+    Atomics.store(signal, 0, 1);
+    Atomics.notify(signal, 0);
+  }
+});
