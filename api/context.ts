@@ -5,6 +5,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { RegionRepository } from '../hierarchy/region.repository.js';
 import { Ledger } from '../ledger/ledger.js';
 import { LedgerQueries } from '../ledger/queries.js';
+import { Periods } from '../ledger/periods/periods.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { RegistryService } from '../registry/registry.js';
 import { createRegistryLoaders, type RegistryLoaders } from './registry/loaders.js';
@@ -17,6 +18,8 @@ export interface Context {
   regions: RegionRepository;
   ledger: Ledger;
   ledgerQueries: LedgerQueries;
+  /** Accounting periods: close, reopen, seal, trial balances (ledger/periods). */
+  periods: Periods;
   loaders: Loaders;
   /** The registry (elders, facilities, caregivers, stays, services) and its per-request loaders. */
   registry: RegistryService;
@@ -49,6 +52,7 @@ export function createContext(pool: pg.Pool, sql: Sql, viewer: Viewer, proofs: P
     regions,
     ledger: new Ledger(pool),
     ledgerQueries,
+    periods: new Periods(pool),
     loaders: createLoaders(regions, ledgerQueries, viewer.scopeRange),
     registry,
     registryLoaders: createRegistryLoaders(registry),

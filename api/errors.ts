@@ -10,7 +10,7 @@ import type express from 'express';
 import type { Logger } from '../platform/logger.js';
 import { isDatabaseUnavailable } from '../platform/database.js';
 import { metrics } from '../platform/metrics.js';
-import { LedgerError } from '../ledger/errors.js';
+import { LedgerError, PeriodBlockedError } from '../ledger/errors.js';
 import { DomainError } from '../platform/domain-error.js';
 
 export const ErrorCode = {
@@ -71,7 +71,11 @@ export function formatErrorFor(log: Logger) {
         message: original.message,
         ...(formatted.path ? { path: formatted.path } : {}),
         ...(formatted.locations ? { locations: formatted.locations } : {}),
-        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+        extensions: {
+          code: original.code,
+          ...(original.field ? { field: original.field } : {}),
+          ...(original instanceof PeriodBlockedError ? { blockers: original.blockers } : {}),
+        },
       };
     }
     // graphql-js stops coercing variables after 50 errors with a GraphQLError of its own, without a

@@ -1,7 +1,12 @@
 /** Money is integer fen (分) in a bigint, everywhere; it travels outside as a string of digits. */
 import { badInput } from './errors.js';
 
-export const MAX_FEN = 9223372036854775807n; // PostgreSQL bigint
+/**
+ * The largest single amount: PostgreSQL bigint. Every stored sum fits too: running balances are per
+ * (account, lot) and never exceed their lot's one amount; the daily totals that add amounts of many
+ * lots are numeric (migrations/Migration20261201200000_ledger_as_of.ts).
+ */
+export const MAX_FEN = 9223372036854775807n;
 
 /** Parses a string of digits (optionally signed) into fen; refuses fractions, exponents and values beyond 64 bits. */
 export function parseFen(input: unknown, field = 'amount'): bigint {

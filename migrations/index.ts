@@ -5,6 +5,8 @@ import { Migration20261123020000_ledger_fast_path } from './Migration20261123020
 import { Migration20261123030000_registry } from './Migration20261123030000_registry.js';
 import { Migration20261123040000_access_log_residence } from './Migration20261123040000_access_log_residence.js';
 import { Migration20261201100000_idempotency_per_region } from './Migration20261201100000_idempotency_per_region.js';
+import { Migration20261201200000_ledger_as_of } from './Migration20261201200000_ledger_as_of.js';
+import { Migration20261201200100_periods } from './Migration20261201200100_periods.js';
 import { Migration20261201300000_audit } from './Migration20261201300000_audit.js';
 import { Migration20261201400000_sync } from './Migration20261201400000_sync.js';
 import { Migration20261201500000_proof } from './Migration20261201500000_proof.js';
@@ -17,6 +19,8 @@ export const migrationsList = [
   { name: 'Migration20261123030000_registry', class: Migration20261123030000_registry },
   { name: 'Migration20261123040000_access_log_residence', class: Migration20261123040000_access_log_residence },
   { name: 'Migration20261201100000_idempotency_per_region', class: Migration20261201100000_idempotency_per_region },
+  { name: 'Migration20261201200000_ledger_as_of', class: Migration20261201200000_ledger_as_of },
+  { name: 'Migration20261201200100_periods', class: Migration20261201200100_periods },
   { name: 'Migration20261201300000_audit', class: Migration20261201300000_audit },
   { name: 'Migration20261201400000_sync', class: Migration20261201400000_sync },
   { name: 'Migration20261201500000_proof', class: Migration20261201500000_proof },

@@ -6,6 +6,8 @@
 import { toGlobalId } from '../../api/relay.js';
 import { firstRegionBelow } from '../support/database.js';
 import { Ledger } from '../../ledger/ledger.js';
+import { Periods } from '../../ledger/periods/periods.js';
+import { Viewer } from '../../auth/viewer.js';
 import type { Role } from '../../auth/roles.js';
 import { printSdl } from '../../api/schema.js';
 import { buildSchema } from 'graphql';
@@ -108,6 +110,16 @@ beforeAll(async () => {
   }
 });
 
+let periods: Periods;
+const seedViewer = new Viewer({ subject: 'seed-admin', roles: ['CITY_ADMIN'], jurisdiction: CITY });
+/** Closes a town's month 2009-01 of a fund line (again, if a case reopened it), as a seed admin. */
+async function seedClose(town: string, fundLine: string): Promise<void> {
+  periods ??= new Periods(live.db.pool);
+  await periods.close(seedViewer, { regionCode: town, fundLine, month: '2009-01' }).catch((error) => {
+    if (error.code !== 'PERIOD_STATE') throw error;
+  });
+}
+
 /** A new elder of a side (for writes that change an elder for good: deaths, stays). */
 async function freshElder(side: Side): Promise<string> {
   const village = side === 'in' ? fx.villageA : fx.villageB;
@@ -193,6 +205,8 @@ const CASES: Record<string, Case> = {
     },
   },
 
+  periods: { allowed: LEDGER_READERS, run: (c, s) => as(c).gql(`query ($r: String!) { periods(regionCode: $r, fundLine: "OPERATIONS", from: "2026-01", to: "2026-03") { month state } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }) },
+  trialBalance: { allowed: LEDGER_READERS, run: (c, s) => as(c).gql(`query ($r: String!) { trialBalance(regionCode: $r, fundLine: "SENIOR_ALLOWANCE", month: "2026-03") { sealed lines { accountKind closing } } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }) },
   changes: {
     // The pull path: sync:pull. "Out of scope" is a cursor made under another jurisdiction: never served.
     allowed: ['CITY_ADMIN', 'SYSTEM_CLIENT'],
@@ -207,6 +221,40 @@ const CASES: Record<string, Case> = {
   },
 
   // ---- mutations (each allowed attempt must succeed; each refused one must write nothing)
+  closePeriod: {
+    allowed: ['CITY_ADMIN', 'FINANCE_OFFICER'],
+    // A fund line per role, a month before any money: each allowed close is the first of its period.
+    run: (c, s) => as(c).gql(`mutation ($i: PeriodInput!) { closePeriod(input: $i) { period { state } } }`, { i: { regionCode: s === 'in' ? county('in') : regionFor(c, 'out'), fundLine: c.role === 'CITY_ADMIN' ? 'HARDSHIP_SUPPORT' : 'FACILITY_SUBSIDY', month: '2009-01' } }),
+  },
+  requestPeriodReopen: {
+    allowed: ['CITY_ADMIN', 'FINANCE_OFFICER'],
+    skip: noObjectsOutsideTheCity,
+    run: async (c, s) => {
+      const town = await firstBelow(county(s), 'TOWN');
+      await seedClose(town, 'PROJECT_GRANT');
+      return as(c).gql(`mutation ($i: RequestPeriodReopenInput!) { requestPeriodReopen(input: $i) { requestId requestedBy } }`, { i: { regionCode: town, fundLine: 'PROJECT_GRANT', month: '2009-01', reason: '补录', expiresAt: new Date(Date.now() + 3_600_000).toISOString() } });
+    },
+  },
+  reopenPeriod: {
+    allowed: ['CITY_ADMIN', 'FINANCE_OFFICER'],
+    skip: noObjectsOutsideTheCity,
+    run: async (c, s) => {
+      const town = await firstBelow(county(s), 'TOWN');
+      await seedClose(town, 'OPERATIONS');
+      const exception = await periods.requestReopen(seedViewer, { regionCode: town, fundLine: 'OPERATIONS', month: '2009-01', reason: '补录', expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+      return as(c).gql(`mutation ($id: ID!) { reopenPeriod(requestId: $id) { period { state } } }`, { id: exception.id });
+    },
+  },
+  sealPeriod: {
+    // By the city: a county finance officer holds ledger:seal but not a city-level jurisdiction.
+    allowed: ['CITY_ADMIN'],
+    skip: noObjectsOutsideTheCity,
+    run: async (c, s) => {
+      const town = await firstBelow(county(s), 'TOWN');
+      await seedClose(town, 'FACILITY_SUBSIDY');
+      return as(c).gql(`mutation ($i: PeriodInput!) { sealPeriod(input: $i) { period { state } trialBalance { atSeq } } }`, { i: { regionCode: town, fundLine: 'FACILITY_SUBSIDY', month: '2009-01' } });
+    },
+  },
   appropriate: {
     allowed: ['CITY_ADMIN', 'FINANCE_OFFICER'],
     run: (c, s) => as(c).gql(write('AppropriateInput', 'appropriate'), { i: { idempotencyKey: key('m-app'), effectiveDate: '2026-04-01', regionCode: s === 'in' ? county('in') : regionFor(c, 'out'), fundLine: 'OPERATIONS', amount: '1000', fiscalYear: 2026, fundingSource: 'OWN_BUDGET', documentNo: '丰财〔2026〕1号' } }),

@@ -3,28 +3,37 @@
  * disbursements, returns, reversals and replays, checked after every step against
  *  - a model of every (region, fund line, account kind, payee, lot) balance, which also predicts whether
  *    each operation must succeed or fail (and with which code), and which lot an unnamed request draws on;
- *  - the global invariants: conservation per fund line, balanced transactions, no negative balances,
- *    running balances equal to the sums, balances as of any date equal to a brute-force sum, and an
- *    intact hash chain.
+ *  - the global invariants: conservation per fund line, balanced transactions, no negative balances
+ *    (now, and as of every date: the model draws effective dates and predicts the refusal of money
+ *    spent before it arrived), running balances equal to the sums, balances as of any date equal to
+ *    a brute-force sum, and an intact hash chain;
+ *  - periods: the model closes months of the city and the counties (each run works in a month of its
+ *    own, later than the last), predicts PERIOD_CLOSED for postings into them, PERIOD_CLOSE_BLOCKED
+ *    while allocations are in transit and PERIOD_STATE out of order; no posting ever lands in a month
+ *    after it was closed.
  * One database for the file: the runs accumulate, so the model is kept for the whole file and every
  * invariant is checked over the whole ledger. Set LEDGER_PROPERTY_SEED to replay a failing seed.
  */
 import fc from 'fast-check';
 import { LedgerError } from '../../ledger/errors.js';
+import { Periods } from '../../ledger/periods/periods.js';
+import { Viewer } from '../../auth/viewer.js';
 import type { PostingRecord, PostResult, TransactionKind } from '../../ledger/types.js';
 import { createLedgerFixture, disbursement, key, CITY, COUNTY, OTHER_COUNTY, type LedgerFixture } from './support.js';
 
 const FUND_LINES = ['HARDSHIP_SUPPORT', 'FACILITY_SUBSIDY', 'PROJECT_GRANT', 'SENIOR_ALLOWANCE', 'OPERATIONS'] as const;
-const EXPECTED_FAILURES = ['INSUFFICIENT_FUNDS', 'ALREADY_REVERSED', 'BAD_USER_INPUT'] as const;
+const EXPECTED_FAILURES = ['INSUFFICIENT_FUNDS', 'ALREADY_REVERSED', 'BAD_USER_INPUT', 'PERIOD_CLOSED', 'PERIOD_CLOSE_BLOCKED', 'PERIOD_STATE'] as const;
 type Expected = 'ok' | (typeof EXPECTED_FAILURES)[number];
 const ACTOR = 'property-test';
 const SEED = Number(process.env.LEDGER_PROPERTY_SEED ?? Date.now() % 2_147_483_647);
 
 let fx: LedgerFixture;
+let periods: Periods;
 /** Codes of CITY and every region below it (by parent links, independently of subtree_max). */
 let cityTree: Set<string>;
 beforeAll(async () => {
   fx = await createLedgerFixture();
+  periods = new Periods(fx.db.pool);
   const { rows } = await fx.db.pool.query(
     `with recursive t as (select code from region where code = $1 union all select r.code from region r join t on r.parent_code = t.code)
      select code from t`,
@@ -45,14 +54,49 @@ const postingKey = (p: PostingRecord) => balKey(p.regionCode, p.fundLine, p.acco
 
 const model = {
   balances: new Map<string, bigint>(),
+  /** Every posting per balance key, with its effective date (for balances as of a date). */
+  history: new Map<string, { date: string; amount: bigint }[]>(),
   lotYear: new Map<string, number>(),
   reversed: new Set<string>(),
   received: new Set<string>(),
+  /** region|fundLine → the latest closed month (YYYY-MM): it and every month before are closed. */
+  closedThrough: new Map<string, string>(),
+  /** Allocations issued and neither received nor reversed (a reversed receipt puts one back). */
+  inTransit: new Map<string, { from: string; to: string; fundLine: string; date: string }>(),
+  allocations: new Map<string, { from: string; to: string; fundLine: string; date: string }>(),
+};
+/** Is any of these regions closed for the fund line in the month of `date`? */
+const closedFor = (regions: string[], fundLine: string, date: string) =>
+  regions.some((r) => (model.closedThrough.get(`${r}|${fundLine}`) ?? '') >= date.slice(0, 7));
+const previousMonth = (month: string) => {
+  const d = new Date(`${month}-01T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() - 1);
+  return d.toISOString().slice(0, 7);
 };
 const bal = (k: string) => model.balances.get(k) ?? 0n;
 const available = (region: string, fundLine: string, lot: string) => bal(balKey(region, fundLine, 'AVAILABLE', null, lot));
 function apply(result: PostResult) {
-  for (const p of result.transaction.postings) model.balances.set(postingKey(p), bal(postingKey(p)) + p.amount);
+  for (const p of result.transaction.postings) {
+    model.balances.set(postingKey(p), bal(postingKey(p)) + p.amount);
+    const list = model.history.get(postingKey(p)) ?? [];
+    list.push({ date: result.transaction.effectiveDate, amount: p.amount });
+    model.history.set(postingKey(p), list);
+  }
+}
+/**
+ * Would these legs, dated `date`, leave any balance on the wrong side of zero at the end of some day
+ * from `date` on (below zero; above zero for FUNDING_SOURCE)? The rule the database enforces.
+ */
+function crossesZeroAsOf(date: string, legs: { key: string; amount: bigint }[]): boolean {
+  return legs.some(({ key: k, amount }) => {
+    const fundingSource = k.split('|')[2] === 'FUNDING_SOURCE';
+    const postings = [...(model.history.get(k) ?? []), { date, amount }];
+    const days = [...new Set(postings.map((p) => (p.date < date ? date : p.date)))];
+    return days.some((d) => {
+      const balance = postings.filter((p) => p.date <= d).reduce((sum, p) => sum + p.amount, 0n);
+      return fundingSource ? balance > 0n : balance < 0n;
+    });
+  });
 }
 /** The lot an unnamed request draws on: the first (fiscal year, id) AVAILABLE lot of the region and line with enough money. */
 function autoLot(region: string, fundLine: string, amount: bigint): string | null {
@@ -81,19 +125,26 @@ const opArb = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant('return' as const), pick, amount: amountArb, ...common }), weight: 2 },
   { arbitrary: fc.record({ t: fc.constant('reverse' as const), pick, ...common }), weight: 2 },
   { arbitrary: fc.record({ t: fc.constant('replay' as const), pick, ...common }), weight: 2 },
+  { arbitrary: fc.record({ t: fc.constant('close' as const), region: fc.nat({ max: 2 }), fl: fc.nat({ max: 4 }), ...common }), weight: 1 },
 );
 type Op = typeof opArb extends fc.Arbitrary<infer T> ? T : never;
 
-const date = (offset: number) => new Date(Date.UTC(2026, 0, 1 + offset)).toISOString().slice(0, 10);
+/** Each run works in a month of its own (runs and shrinks go forward in time): closing one never blocks the next. */
+let monthOfRun = 0;
+const date = (offset: number) => new Date(Date.UTC(2026, monthOfRun, 1 + offset)).toISOString().slice(0, 10);
+const closer = new Viewer({ subject: 'property-closer', roles: ['CITY_ADMIN'], jurisdiction: CITY });
 
 interface Lot { id: string; region: string; fundLine: string; root: boolean }
 interface Done { id: string; kind: TransactionKind; allocationId: string | null; postings: PostingRecord[]; replay: () => Promise<PostResult> }
 
-/** One run: its own lots, pending allocations and transactions (the model of balances is shared). */
+const pendingAllocations: { allocationId: string; effectiveDate: string; lot: Lot }[] = [];
+
+/** One run: its own lots and transactions (the model of balances and the pending allocations are shared). */
 class Run {
   cityLots: Lot[] = [];
   countyLots: Lot[] = []; // lots with money at COUNTY or OTHER_COUNTY (appropriated there, or received)
-  pending: { allocationId: string; effectiveDate: string; lot: Lot }[] = [];
+  /** Allocations not yet received, of every run so far (so that a later run can settle them and close its months). */
+  pending = pendingAllocations;
   done: Done[] = [];
 
   constructor(readonly seedTag: string) {}
@@ -108,6 +159,11 @@ class Run {
     const amountOf = (spec: AmountSpec, balance: bigint) =>
       'abs' in spec ? BigInt(spec.abs) : (() => { const a = (balance * BigInt(spec.pct)) / 100n; return a > 0n ? a : 1n; })();
     let expected: Expected = 'ok';
+    /** The regions whose accounts the transaction posts to (for the period check). */
+    let regions: string[] = [];
+    let fundLineOf = '';
+    /** True when the database's as-of check (not the planner) refuses it. */
+    let refusedAsOf = false;
     let call: (() => Promise<PostResult>) | null = null;
     let after: (r: PostResult) => void = () => {};
 
@@ -120,6 +176,8 @@ class Run {
           fiscalYear: op.year, fundingSource: 'PROVINCIAL_TRANSFER' as const, documentNo: `doc-${op.year}`,
         };
         call = () => fx.ledger.appropriate(input, ACTOR);
+        regions = [region];
+        fundLineOf = fundLine;
         after = (r) => {
           const lot = r.transaction.postings[0]!.lotId;
           model.lotYear.set(lot, op.year);
@@ -134,7 +192,10 @@ class Run {
         const amount = amountOf(op.amount, balance);
         const chosen = source ? source.id : autoLot(CITY, fundLine, amount);
         expected = source ? (balance >= amount ? 'ok' : 'INSUFFICIENT_FUNDS') : chosen ? 'ok' : 'INSUFFICIENT_FUNDS';
+        if (expected === 'ok' && crossesZeroAsOf(effectiveDate, [{ key: balKey(CITY, fundLine, 'AVAILABLE', null, chosen!), amount: -amount }])) refusedAsOf = true;
         const to = op.other ? OTHER_COUNTY : COUNTY;
+        regions = [CITY];
+        fundLineOf = fundLine;
         const input = {
           idempotencyKey: key('p-alloc'), effectiveDate, fromRegionCode: CITY, toRegionCode: to, fundLine, amount,
           documentNo: 'alloc-doc', lotId: source?.id ?? null,
@@ -146,6 +207,9 @@ class Run {
           if (from.lotId !== chosen) this.fail(step, op, `allocation drew on lot ${from.lotId}, the model expected lot ${chosen}`);
           model.lotYear.set(child.lotId, model.lotYear.get(from.lotId)!);
           this.pending.push({ allocationId: r.transaction.id, effectiveDate, lot: { id: child.lotId, region: to, fundLine, root: false } });
+          const info = { from: CITY, to, fundLine, date: effectiveDate };
+          model.allocations.set(r.transaction.id, info);
+          model.inTransit.set(r.transaction.id, info);
         };
         break;
       }
@@ -158,7 +222,10 @@ class Run {
           allocationId: allocation.allocationId,
         };
         call = () => fx.ledger.receiveAllocation(input, ACTOR);
+        regions = [CITY, allocation.lot.region];
+        fundLineOf = allocation.lot.fundLine;
         after = () => {
+          model.inTransit.delete(allocation.allocationId);
           this.pending.splice(index, 1);
           model.received.add(allocation.allocationId);
           this.countyLots.push(allocation.lot);
@@ -173,6 +240,9 @@ class Run {
         const amount = amountOf(op.amount, balance);
         const chosen = lot ? lot.id : autoLot(COUNTY, fundLine, amount);
         expected = lot ? (balance >= amount ? 'ok' : 'INSUFFICIENT_FUNDS') : chosen ? 'ok' : 'INSUFFICIENT_FUNDS';
+        if (expected === 'ok' && crossesZeroAsOf(effectiveDate, [{ key: balKey(COUNTY, fundLine, 'AVAILABLE', null, chosen!), amount: -amount }])) refusedAsOf = true;
+        regions = [COUNTY];
+        fundLineOf = fundLine;
         const input = disbursement(fx, { idempotencyKey: key('p-pay'), effectiveDate, fundLine, amount, payeeId: `elder-${op.payee}`, lotId: lot?.id ?? null });
         call = () => fx.ledger.disburse(input, ACTOR);
         after = (r) => {
@@ -187,6 +257,9 @@ class Run {
         const balance = available(lot.region, lot.fundLine, lot.id);
         const amount = amountOf(op.amount, balance);
         expected = lot.root ? 'BAD_USER_INPUT' : balance >= amount ? 'ok' : 'INSUFFICIENT_FUNDS';
+        if (expected === 'ok' && crossesZeroAsOf(effectiveDate, [{ key: balKey(lot.region, lot.fundLine, 'AVAILABLE', null, lot.id), amount: -amount }])) refusedAsOf = true;
+        regions = [lot.region, CITY];
+        fundLineOf = lot.fundLine;
         const input = { idempotencyKey: key('p-ret'), effectiveDate, lotId: lot.id, amount };
         call = () => fx.ledger.returnFunds(input, ACTOR);
         break;
@@ -199,19 +272,57 @@ class Run {
         else if (target.kind === 'ALLOCATION' && model.received.has(target.id)) expected = 'BAD_USER_INPUT';
         else {
           const short = target.postings.some((p) => p.accountKind !== 'FUNDING_SOURCE' && bal(postingKey(p)) - p.amount < 0n);
+          const early = crossesZeroAsOf(effectiveDate, target.postings.map((p) => ({ key: postingKey(p), amount: -p.amount })));
           expected = short ? 'INSUFFICIENT_FUNDS' : 'ok';
+          refusedAsOf = !short && early;
         }
+        regions = [...new Set(target.postings.map((p) => p.regionCode))];
+        fundLineOf = target.postings[0]!.fundLine;
         const input = { idempotencyKey: key('p-rev'), effectiveDate, transactionId: target.id, reason: 'property test correction' };
         call = () => fx.ledger.reverse(input, ACTOR);
         after = (r) => {
           model.reversed.add(target.id);
           if (r.transaction.reversesId !== target.id) this.fail(step, op, `reversal names ${r.transaction.reversesId}, not ${target.id}`);
-          if (target.kind === 'ALLOCATION') this.pending = this.pending.filter((p) => p.allocationId !== target.id);
+          if (target.kind === 'ALLOCATION') {
+            const at = this.pending.findIndex((p) => p.allocationId === target.id);
+            if (at >= 0) this.pending.splice(at, 1);
+          }
+          if (target.kind === 'ALLOCATION') model.inTransit.delete(target.id);
+          if (target.kind === 'ALLOCATION_RECEIVED' && target.allocationId) model.inTransit.set(target.allocationId, model.allocations.get(target.allocationId)!);
           // A reversed receipt gives the money back to the issuer's in-transit account: the allocation
           // may then be reversed (it cannot be received a second time).
           if (target.kind === 'ALLOCATION_RECEIVED' && target.allocationId) model.received.delete(target.allocationId);
         };
         break;
+      }
+      case 'close': {
+        const region = [CITY, COUNTY, OTHER_COUNTY][op.region]!;
+        const fundLine = FUND_LINES[op.fl]!;
+        const month = effectiveDate.slice(0, 7);
+        const latest = model.closedThrough.get(`${region}|${fundLine}`);
+        const blocked = [...model.inTransit.values()].some((a) => a.fundLine === fundLine && (a.from === region || a.to === region) && a.date.slice(0, 7) <= month);
+        const want: Expected = blocked ? 'PERIOD_CLOSE_BLOCKED' : latest === undefined || latest === previousMonth(month) ? 'ok' : 'PERIOD_STATE';
+        let got: Expected = 'ok';
+        try {
+          await periods.close(closer, { regionCode: region, fundLine, month });
+        } catch (e) {
+          got = (e as { code?: Expected }).code ?? ('internal' as Expected);
+          if (!(EXPECTED_FAILURES as readonly string[]).includes(got)) this.fail(step, op, `unexpected error ${String(e)}`);
+        }
+        if (got !== want) this.fail(step, op, `close answered ${got}; the model expected ${want}`);
+        if (got === 'ok') {
+          model.closedThrough.set(`${region}|${fundLine}`, month);
+          // Probe: money entering the region in the closed month is refused at once, and writes nothing.
+          const before = await transactionCount();
+          const probe = fx.ledger.appropriate(
+            { idempotencyKey: key('p-probe'), effectiveDate, regionCode: region, fundLine, amount: 1n, fiscalYear: 2026, fundingSource: 'OWN_BUDGET', documentNo: 'probe' },
+            ACTOR,
+          );
+          const answer = await probe.then(() => 'ok', (e: { code?: string }) => e.code);
+          if (answer !== 'PERIOD_CLOSED') this.fail(step, op, `an appropriation into the closed month answered ${answer}`);
+          if ((await transactionCount()) !== before) this.fail(step, op, 'the refused probe wrote a transaction');
+        }
+        return;
       }
       case 'replay': {
         if (!this.done.length) return;
@@ -224,6 +335,15 @@ class Run {
       }
     }
 
+    // What the database refuses after the planner accepted: a closed month (before any balance check
+    // of the same posting), or money spent before it arrived. Both at once: whichever posting comes first.
+    let alternative: Expected | null = null;
+    if (expected === 'ok') {
+      const closed = closedFor(regions, fundLineOf, effectiveDate);
+      if (closed && refusedAsOf) [expected, alternative] = ['PERIOD_CLOSED', 'INSUFFICIENT_FUNDS'];
+      else if (closed) expected = 'PERIOD_CLOSED';
+      else if (refusedAsOf) expected = 'INSUFFICIENT_FUNDS';
+    }
     const countBefore = await transactionCount();
     let result: PostResult | null = null;
     let error: unknown = null;
@@ -236,7 +356,7 @@ class Run {
       if (!(error instanceof LedgerError) || !(EXPECTED_FAILURES as readonly string[]).includes(error.code)) {
         this.fail(step, op, `unexpected error ${String(error)} (${(error as { code?: string }).code})`);
       }
-      if (error.code !== expected) this.fail(step, op, `failed with ${error.code}: ${error.message}; the model expected ${expected}`);
+      if (error.code !== expected && error.code !== alternative) this.fail(step, op, `failed with ${error.code}: ${error.message}; the model expected ${expected}`);
       if ((await transactionCount()) !== countBefore) this.fail(step, op, 'a refused request wrote a transaction');
       return;
     }
@@ -281,8 +401,26 @@ async function checkInvariants(fail: (message: string) => never, asOfOffset: num
      where p.balance_after <> g.total or g.last <> g.n`,
   );
   if (running.length) fail(`running balances disagree with the postings: ${JSON.stringify(running)}`);
+  // ... and as of the end of every date on which an (account, lot) moved
+  const wrongSignAsOf = await q(
+    `select account_id::text, lot_id::text, account_kind, day::text, balance::text from (
+       select account_id, lot_id, account_kind, effective_date as day,
+              sum(sum(amount)) over (partition by account_id, lot_id order by effective_date) as balance
+       from ledger.posting group by account_id, lot_id, account_kind, effective_date) s
+     where (account_kind = 'FUNDING_SOURCE' and balance > 0) or (account_kind <> 'FUNDING_SOURCE' and balance < 0)`,
+  );
+  if (wrongSignAsOf.length) fail(`balances of the wrong sign as of a date: ${JSON.stringify(wrongSignAsOf)}`);
   const wrongSign = await q(`select id::text from ledger.posting where (account_kind = 'FUNDING_SOURCE') = (balance_after > 0) and balance_after <> 0`);
   if (wrongSign.length) fail(`postings whose balance_after has the wrong sign: ${JSON.stringify(wrongSign)}`);
+
+  // (vi) periods: no posting dated in a closed month was recorded after the month was closed
+  const intoClosed = await q(
+    `select e.region_code, e.fund_line, e.month::text, t.id::text from ledger.period_event e
+     join ledger.posting p on p.region_code = e.region_code and p.fund_line = e.fund_line and p.effective_date < e.month + interval '1 month'
+     join ledger.transaction t on t.id = p.transaction_id and t.recorded_at > e.at
+     where e.action = 'CLOSE'`,
+  );
+  if (intoClosed.length) fail(`postings into closed months: ${JSON.stringify(intoClosed)}`);
 
   // the model: every (region, line, kind, payee, lot) balance
   const actual = await q(
@@ -345,6 +483,7 @@ test(`random operation sequences keep every ledger invariant (seed ${SEED})`, as
   await fc.assert(
     fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 25, size: 'max' }), async (ops) => {
       const run = new Run(`[seed ${SEED}, run ${++runs}]`);
+      monthOfRun = runs;
       for (const [i, op] of ops.entries()) {
         await run.step(i, op);
         await checkInvariants((message) => run.fail(i, op, message), op.asOf);
