@@ -5,6 +5,7 @@
 import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction, type Sql } from '../platform/sql.js';
 import { DomainError } from '../platform/domain-error.js';
+import { isoDate, optionalFreeText } from '../platform/validate.js';
 import { forbidden, levelOfCode, type Viewer } from '../auth/viewer.js';
 import { todayInChina } from '../registry/id-number.js';
 import { SEVERITIES, RULES, type Severity } from './catalogue.js';
@@ -234,14 +235,14 @@ export class AuditFindings {
   async dispose(viewer: Viewer, input: { findingId: string; action: string; reason?: string | null; reference?: string | null; dismissUntil?: string | null }): Promise<FindingRecord> {
     const action = input.action as Disposition;
     if (!(DISPOSITIONS as readonly string[]).includes(action)) throw bad(`action must be one of ${DISPOSITIONS.join(', ')}`, 'action');
-    const reason = optionalText(input.reason, 'reason', 2000);
-    const reference = optionalText(input.reference, 'reference', 200);
-    const dismissUntil = input.dismissUntil ?? null;
+    // Dispositions live for ever in an append-only table: no ID number or phone in them.
+    const reason = optionalFreeText(input.reason, 'reason', 2000, { multiline: true });
+    const reference = optionalFreeText(input.reference, 'reference', 200);
+    const dismissUntil = input.dismissUntil == null ? null : isoDate(input.dismissUntil, 'dismissUntil');
     if ((action === 'ANSWER' || action === 'DISMISS') && !reason) throw bad(`${action === 'ANSWER' ? 'an answer' : 'a dismissal'} needs a reason`, 'reason');
     if (action === 'REMEDIATE' && !reference) throw bad('a remediation needs a reference (e.g. the reversal or return transaction)', 'reference');
     if (dismissUntil != null) {
       if (action !== 'DISMISS') throw bad('dismissUntil belongs to a dismissal', 'dismissUntil');
-      if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(dismissUntil) || Number.isNaN(Date.parse(dismissUntil))) throw bad('dismissUntil must be a date YYYY-MM-DD', 'dismissUntil');
       if (dismissUntil <= todayInChina()) throw bad('dismissUntil must be in the future', 'dismissUntil');
     }
     const permission = action === 'ANSWER' || action === 'REMEDIATE' ? 'audit:answer' : 'audit:judge';
@@ -283,13 +284,6 @@ export function transition(status: FindingStatus, action: Disposition): FindingS
   return ({ ANSWER: 'ANSWERED', CONFIRM: 'CONFIRMED', DISMISS: 'DISMISSED', REMEDIATE: 'REMEDIATED' } as const)[action];
 }
 
-function optionalText(value: string | null | undefined, field: string, max: number): string | null {
-  if (value == null || value.trim() === '') return null;
-  const trimmed = value.trim();
-  if ([...trimmed].length > max) throw bad(`${field} must be at most ${max} characters`, field);
-  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(trimmed)) throw bad(`${field} must not contain control characters`, field);
-  return trimmed;
-}
 
 /**
  * Appends a parameter override of a rule for a region's subtree from `validFrom` on (never

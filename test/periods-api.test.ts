@@ -50,6 +50,11 @@ test('closing a month, a back-dated payment refused with PERIOD_CLOSED, a four-e
   expect(late.errors![0]!.message).toContain(`${COUNTY} SENIOR_ALLOWANCE 2026-03`);
   expect(await count()).toBe(before);
 
+  // A reopening reason lives for ever: no phone or ID number in it.
+  const leaky = await gql(`mutation ($i: RequestPeriodReopenInput!) { requestPeriodReopen(input: $i) { requestId } }`,
+    { i: { ...period, reason: '补录 王某 电话 13912345678', expiresAt: new Date(Date.now() + 3_600_000).toISOString() } }, fo1);
+  expect(errorCodes(leaky)).toEqual(['PERSONAL_DATA_IN_TEXT']);
+
   // Reopening: asked by one officer, approved by another; the asker cannot approve.
   const asked = ok(await gql(`mutation ($i: RequestPeriodReopenInput!) { requestPeriodReopen(input: $i) { requestId requestedBy expiresAt } }`,
     { i: { ...period, reason: '补录迟到的发放名单', expiresAt: new Date(Date.now() + 3_600_000).toISOString() } }, fo1));

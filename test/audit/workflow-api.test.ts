@@ -82,6 +82,9 @@ test('the workflow: answered by the county, confirmed by the auditor, remediated
   expect(errorCodes(await dispose('AUDITOR', { action: 'ANSWER', reason: 'x' }))).toEqual(['FORBIDDEN']); // nor do auditors answer
   expect(errorCodes(await dispose('CIVIL_AFFAIRS_OFFICER', { action: 'ANSWER', reason: '重复发放, 已通知银行' }, PEI))).toEqual(['FORBIDDEN']);
   expect(errorCodes(await dispose('CIVIL_AFFAIRS_OFFICER', { action: 'REMEDIATE', reference: 'x' }))).toEqual(['INVALID_TRANSITION']);
+  // Dispositions live for ever: no ID number or phone number in a reason or reference.
+  expect(errorCodes(await dispose('CIVIL_AFFAIRS_OFFICER', { action: 'ANSWER', reason: '已联系家属 13912345678' }))).toEqual(['PERSONAL_DATA_IN_TEXT']);
+  expect(errorCodes(await dispose('AUDITOR', { action: 'DISMISS', reason: '误报', dismissUntil: '2099-02-30' }))).toEqual(['BAD_USER_INPUT']);
   expect((await dispose('CIVIL_AFFAIRS_OFFICER', { action: 'ANSWER', reason: '重复发放, 已通知银行' })).data!.disposeFinding.status).toBe('ANSWERED');
   expect((await dispose('AUDITOR', { action: 'CONFIRM', reason: '属实' })).data!.disposeFinding.status).toBe('CONFIRMED');
   expect(errorCodes(await dispose('FINANCE_OFFICER', { action: 'REMEDIATE' }))).toEqual(['BAD_USER_INPUT']); // a reference is required
