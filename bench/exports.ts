@@ -18,7 +18,7 @@ import { pino } from 'pino';
 import { Ledger } from '../ledger/ledger.js';
 import type { DisburseInput } from '../ledger/types.js';
 import { exportBooks, operatorCaller, parseExportRequest } from '../ledger/reports/index.js';
-import { idempotencyKeys, load, runBench, startCityDatabase } from './support.js';
+import { fundCounties, idempotencyKeys, load, runBench, startCityDatabase } from './support.js';
 
 const SMALL = Number(process.env.EXPORT_BENCH_SMALL ?? 20_000);
 const TOTAL = Number(process.env.EXPORT_BENCH_TOTAL ?? 200_000);
@@ -65,25 +65,7 @@ async function main() {
   pool.on('error', () => {});
   const ledger = new Ledger(pool);
   try {
-    const counties = (await pool.query(`select code, subtree_max from region where level = 'COUNTY' and code like '3203%' order by code`)).rows;
-    const villages = new Map<string, string[]>();
-    for (const c of counties) {
-      villages.set(c.code, (await pool.query(`select code from region where level = 'VILLAGE' and code between $1 and $2`, [c.code, c.subtree_max])).rows.map((r) => r.code));
-    }
-    const app = await ledger.appropriate(
-      { idempotencyKey: key('app'), effectiveDate: '2026-01-02', regionCode: CITY, fundLine: FUND, amount: 10n ** 15n, fiscalYear: 2026, fundingSource: 'PROVINCIAL_TRANSFER', documentNo: '苏财社〔2026〕1号' },
-      'bench',
-    );
-    const lots = new Map<string, string>();
-    for (const c of counties) {
-      const alloc = await ledger.allocate(
-        { idempotencyKey: key('alloc'), effectiveDate: '2026-01-05', fromRegionCode: CITY, toRegionCode: c.code, fundLine: FUND, amount: 10n ** 13n, documentNo: `徐财社〔2026〕${c.code}`, lotId: app.transaction.postings[0]!.lotId },
-        'bench',
-      );
-      await ledger.receiveAllocation({ idempotencyKey: key('recv'), effectiveDate: '2026-01-06', allocationId: alloc.transaction.id }, 'bench');
-      lots.set(c.code, alloc.transaction.postings.find((p) => p.accountKind === 'IN_TRANSIT_DOWN')!.lotId);
-    }
-    const codes = counties.map((c) => c.code as string);
+    const { counties: codes, villages, lots } = await fundCounties(pool, ledger, key, CITY, FUND);
     const line = (i: number, month: string): DisburseInput => {
       const county = codes[i % codes.length]!;
       const vs = villages.get(county)!;

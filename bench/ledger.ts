@@ -19,7 +19,7 @@ import { pino } from 'pino';
 import { groupCommitStats, Ledger } from '../ledger/ledger.js';
 import { LedgerQueries } from '../ledger/queries.js';
 import type { DisburseInput } from '../ledger/types.js';
-import { idempotencyKeys, latencyStats, load, runBench, startCityDatabase } from './support.js';
+import { fundCounties, idempotencyKeys, latencyStats, load, runBench, startCityDatabase } from './support.js';
 
 const SECONDS = Number(process.env.LEDGER_BENCH_SECONDS ?? 15);
 const TOTAL = Number(process.env.LEDGER_BENCH_TOTAL ?? 1_000_000);
@@ -42,27 +42,8 @@ async function main() {
   const queries = new LedgerQueries(pool);
 
   try {
-    const counties = (await pool.query(`select code, subtree_max from region where level = 'COUNTY' and code like '3203%' order by code`)).rows;
-    const villages = new Map<string, string[]>();
-    for (const c of counties) {
-      const { rows } = await pool.query(`select code from region where level = 'VILLAGE' and code between $1 and $2`, [c.code, c.subtree_max]);
-      villages.set(c.code, rows.map((r) => r.code));
-    }
     // Fund: one appropriation at the city, one allocation to each county, received.
-    const app = await ledger.appropriate(
-      { idempotencyKey: key('app'), effectiveDate: '2026-01-02', regionCode: CITY, fundLine: FUND, amount: 10n ** 15n, fiscalYear: 2026, fundingSource: 'PROVINCIAL_TRANSFER', documentNo: '苏财社〔2026〕1号' },
-      'bench',
-    );
-    const countyLots = new Map<string, string>();
-    for (const c of counties) {
-      const alloc = await ledger.allocate(
-        { idempotencyKey: key('alloc'), effectiveDate: '2026-01-05', fromRegionCode: CITY, toRegionCode: c.code, fundLine: FUND, amount: 10n ** 13n, documentNo: `徐财社〔2026〕${c.code}`, lotId: app.transaction.postings[0]!.lotId },
-        'bench',
-      );
-      await ledger.receiveAllocation({ idempotencyKey: key('recv'), effectiveDate: '2026-01-06', allocationId: alloc.transaction.id }, 'bench');
-      countyLots.set(c.code, alloc.transaction.postings.find((p) => p.accountKind === 'IN_TRANSIT_DOWN')!.lotId);
-    }
-    const countyCodes = counties.map((c) => c.code as string);
+    const { counties: countyCodes, villages, lots: countyLots } = await fundCounties(pool, ledger, key, CITY, FUND);
     const line = (county: string, payee: number, month = '2026-02'): DisburseInput => ({
       idempotencyKey: key('pay'), effectiveDate: `${month}-10`, regionCode: county, fundLine: FUND, amount: BigInt(10000 + (payee % 50) * 100),
       payeeType: 'PERSON', payeeId: `E${county.slice(4, 6)}-${payee}`, serviceMonth: month, benefitCode: 'SA_MONTHLY',
