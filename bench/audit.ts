@@ -10,15 +10,10 @@
  *
  * Options (env): AUDIT_BENCH_MONTHS (default 12), AUDIT_BENCH_ELDERS_PER_VILLAGE (default 20).
  */
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
-import { startEmbeddedPostgres } from '../platform/database.js';
-import { migrate, openOrm } from '../platform/orm.js';
-import { ormPool, sqlOnPool } from '../platform/sql.js';
-import { importRegions } from '../hierarchy/import.js';
+import { sqlOnPool } from '../platform/sql.js';
 import { Ledger } from '../ledger/ledger.js';
 import type { DisburseInput } from '../ledger/types.js';
 import { RegistryService } from '../registry/registry.js';
@@ -27,12 +22,12 @@ import { allowanceBand } from '../registry/derived.js';
 import { elderNo, facilityNo } from '../registry/validate.js';
 import { plantDemoAnomalies } from '../audit/demo.js';
 import { runAudit, type RunReport } from '../audit/engine.js';
+import { load, runBench, startCityDatabase } from './support.js';
 
 const MONTHS = Number(process.env.AUDIT_BENCH_MONTHS ?? 12);
 const PER_VILLAGE = Number(process.env.AUDIT_BENCH_ELDERS_PER_VILLAGE ?? 20);
 const CITY = '320300000000';
 const log = pino({ level: 'warn' });
-const load = () => os.loadavg()[0]!.toFixed(2);
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
 async function payMonth(pool: pg.Pool, ledger: Ledger, month: string): Promise<number> {
@@ -84,13 +79,7 @@ function printRun(label: string, run: RunReport) {
 }
 
 async function main() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sunshine-audit-bench-'));
-  fs.chmodSync(dataDir, 0o755);
-  const server = await startEmbeddedPostgres({ dataDir, persistent: false, database: 'audit_bench', log });
-  const orm = await openOrm({ url: server.url });
-  await migrate(orm);
-  await importRegions(await ormPool(orm), { kind: 'city', code: '3203' });
-  await orm.close();
+  const { server, discard } = await startCityDatabase('sunshine-audit-bench-', 'audit_bench', log);
   const pool = new pg.Pool({ connectionString: server.url, max: 8 });
   pool.on('error', () => {});
   try {
@@ -120,12 +109,8 @@ async function main() {
     if (second.counts.detected || second.counts.cleared || second.counts.refreshed) process.exitCode = 1;
   } finally {
     await pool.end();
-    await server.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await discard();
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -15,13 +15,10 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
-import { startEmbeddedPostgres } from '../platform/database.js';
-import { migrate, openOrm } from '../platform/orm.js';
-import { ormPool } from '../platform/sql.js';
-import { importRegions } from '../hierarchy/import.js';
 import { Ledger } from '../ledger/ledger.js';
 import type { DisburseInput } from '../ledger/types.js';
 import { exportBooks, operatorCaller, parseExportRequest } from '../ledger/reports/index.js';
+import { fundCounties, idempotencyKeys, load, runBench, startCityDatabase } from './support.js';
 
 const SMALL = Number(process.env.EXPORT_BENCH_SMALL ?? 20_000);
 const TOTAL = Number(process.env.EXPORT_BENCH_TOTAL ?? 200_000);
@@ -31,9 +28,7 @@ const BATCH = 50_000;
 const CITY = '320300000000';
 const FUND = 'SENIOR_ALLOWANCE';
 const log = pino({ level: 'warn' });
-let keySeq = 0;
-const key = (p: string) => `${p}-${++keySeq}`;
-const load = () => os.loadavg()[0]!.toFixed(2);
+const key = idempotencyKeys();
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 /**
@@ -64,37 +59,13 @@ async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: n
 }
 
 async function main() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sunshine-exports-bench-'));
-  fs.chmodSync(dataDir, 0o755);
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sunshine-exports-out-'));
-  const server = await startEmbeddedPostgres({ dataDir, persistent: false, database: 'exports_bench', log });
-  const orm = await openOrm({ url: server.url });
-  await migrate(orm);
-  await importRegions(await ormPool(orm), { kind: 'city', code: '3203' });
-  await orm.close();
+  const { server, discard } = await startCityDatabase('sunshine-exports-bench-', 'exports_bench', log);
   const pool = new pg.Pool({ connectionString: server.url, max: 4 });
   pool.on('error', () => {});
   const ledger = new Ledger(pool);
   try {
-    const counties = (await pool.query(`select code, subtree_max from region where level = 'COUNTY' and code like '3203%' order by code`)).rows;
-    const villages = new Map<string, string[]>();
-    for (const c of counties) {
-      villages.set(c.code, (await pool.query(`select code from region where level = 'VILLAGE' and code between $1 and $2`, [c.code, c.subtree_max])).rows.map((r) => r.code));
-    }
-    const app = await ledger.appropriate(
-      { idempotencyKey: key('app'), effectiveDate: '2026-01-02', regionCode: CITY, fundLine: FUND, amount: 10n ** 15n, fiscalYear: 2026, fundingSource: 'PROVINCIAL_TRANSFER', documentNo: '苏财社〔2026〕1号' },
-      'bench',
-    );
-    const lots = new Map<string, string>();
-    for (const c of counties) {
-      const alloc = await ledger.allocate(
-        { idempotencyKey: key('alloc'), effectiveDate: '2026-01-05', fromRegionCode: CITY, toRegionCode: c.code, fundLine: FUND, amount: 10n ** 13n, documentNo: `徐财社〔2026〕${c.code}`, lotId: app.transaction.postings[0]!.lotId },
-        'bench',
-      );
-      await ledger.receiveAllocation({ idempotencyKey: key('recv'), effectiveDate: '2026-01-06', allocationId: alloc.transaction.id }, 'bench');
-      lots.set(c.code, alloc.transaction.postings.find((p) => p.accountKind === 'IN_TRANSIT_DOWN')!.lotId);
-    }
-    const codes = counties.map((c) => c.code as string);
+    const { counties: codes, villages, lots } = await fundCounties(pool, ledger, key, CITY, FUND);
     const line = (i: number, month: string): DisburseInput => {
       const county = codes[i % codes.length]!;
       const vs = villages.get(county)!;
@@ -135,13 +106,9 @@ async function main() {
     }
   } finally {
     await pool.end();
-    await server.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await discard();
     fs.rmSync(outDir, { recursive: true, force: true });
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -10,8 +10,6 @@
  *    `_entities`, and through the gateway (100 orders → 100 elders and their regions).
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { parse } from 'graphql';
 import { pino } from 'pino';
 import { startStandaloneServer } from '@apollo/server/standalone';
@@ -28,7 +26,7 @@ import { RegistryService } from '../registry/registry.js';
 import { generateDemoRegistry } from '../registry/demo.js';
 import { ORDERS_SDL, ordersService } from '../test/federation/orders-subgraph.js';
 import { createGateway } from '../test/federation/hive-gateway.js';
-import { latencyStats } from './latency.js';
+import { latencyStats, tempDataDir } from './support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -59,8 +57,7 @@ async function measure(name: string, perRequest: number, send: Send, body: strin
 }
 
 async function main() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sunshine-bench-federation-'));
-  fs.chmodSync(dataDir, 0o755);
+  const dataDir = tempDataDir('sunshine-bench-federation-');
   const server = await startEmbeddedPostgres({ dataDir, persistent: false, database: 'sunshine', log });
   const orm = await openOrm({ url: server.url, poolSize: 10 });
   try {

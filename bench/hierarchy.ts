@@ -19,7 +19,7 @@ import { migrate, openOrm } from '../platform/orm.js';
 import { ormPool } from '../platform/sql.js';
 import { importRegions } from '../hierarchy/import.js';
 import { projectRoot } from '../platform/config.js';
-import { latencyStats } from './latency.js';
+import { latencyStats, runBench, tempDataDir } from './support.js';
 import { issueToken, secretSigningKey } from '../auth/tokens.js';
 
 /** The server under test verifies tokens with this secret; the rate limit is off so it measures the API, not the limiter. */
@@ -101,8 +101,7 @@ async function waitForHealth(base: string): Promise<void> {
 }
 
 async function main() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sunshine-bench-pg-'));
-  fs.chmodSync(dataDir, 0o755);
+  const dataDir = tempDataDir('sunshine-bench-pg-');
   const pg = await startEmbeddedPostgres({ dataDir, persistent: false, database: 'sunshine_bench', log });
   const orm = await openOrm({ url: pg.url });
   await migrate(orm);
@@ -138,7 +137,4 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

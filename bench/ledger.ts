@@ -13,19 +13,13 @@
  * Options (env): LEDGER_BENCH_SECONDS (per throughput phase, default 15), LEDGER_BENCH_TOTAL, LEDGER_BENCH_BATCH
  * (lines per batch, default 100,000; smaller only to iterate quickly).
  */
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
-import { startEmbeddedPostgres } from '../platform/database.js';
-import { migrate, openOrm } from '../platform/orm.js';
-import { ormPool } from '../platform/sql.js';
-import { importRegions } from '../hierarchy/import.js';
 import { groupCommitStats, Ledger } from '../ledger/ledger.js';
 import { LedgerQueries } from '../ledger/queries.js';
 import type { DisburseInput } from '../ledger/types.js';
-import { latencyStats } from './latency.js';
+import { fundCounties, idempotencyKeys, latencyStats, load, runBench, startCityDatabase } from './support.js';
 
 const SECONDS = Number(process.env.LEDGER_BENCH_SECONDS ?? 15);
 const TOTAL = Number(process.env.LEDGER_BENCH_TOTAL ?? 1_000_000);
@@ -36,48 +30,20 @@ const CITY = '320300000000';
 const FUND = 'SENIOR_ALLOWANCE';
 const log = pino({ level: 'warn' });
 
-let keySeq = 0;
-const key = (p: string) => `${p}-${++keySeq}`;
-/** The 1-minute load average, to print next to each figure (the machine is shared). */
-const load = () => os.loadavg()[0]!.toFixed(2);
+const key = idempotencyKeys();
 const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
 
 
 async function main() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sunshine-ledger-bench-'));
-  fs.chmodSync(dataDir, 0o755);
-  const server = await startEmbeddedPostgres({ dataDir, persistent: false, database: 'ledger_bench', log });
-  const orm = await openOrm({ url: server.url });
-  await migrate(orm);
-  await importRegions(await ormPool(orm), { kind: 'city', code: '3203' });
-  await orm.close();
+  const { server, discard } = await startCityDatabase('sunshine-ledger-bench-', 'ledger_bench', log);
   const pool = new pg.Pool({ connectionString: server.url, max: CALLERS + 2 });
   pool.on('error', () => {}); // idle connections are terminated when the server stops at the end
   const ledger = new Ledger(pool);
   const queries = new LedgerQueries(pool);
 
   try {
-    const counties = (await pool.query(`select code, subtree_max from region where level = 'COUNTY' and code like '3203%' order by code`)).rows;
-    const villages = new Map<string, string[]>();
-    for (const c of counties) {
-      const { rows } = await pool.query(`select code from region where level = 'VILLAGE' and code between $1 and $2`, [c.code, c.subtree_max]);
-      villages.set(c.code, rows.map((r) => r.code));
-    }
     // Fund: one appropriation at the city, one allocation to each county, received.
-    const app = await ledger.appropriate(
-      { idempotencyKey: key('app'), effectiveDate: '2026-01-02', regionCode: CITY, fundLine: FUND, amount: 10n ** 15n, fiscalYear: 2026, fundingSource: 'PROVINCIAL_TRANSFER', documentNo: '苏财社〔2026〕1号' },
-      'bench',
-    );
-    const countyLots = new Map<string, string>();
-    for (const c of counties) {
-      const alloc = await ledger.allocate(
-        { idempotencyKey: key('alloc'), effectiveDate: '2026-01-05', fromRegionCode: CITY, toRegionCode: c.code, fundLine: FUND, amount: 10n ** 13n, documentNo: `徐财社〔2026〕${c.code}`, lotId: app.transaction.postings[0]!.lotId },
-        'bench',
-      );
-      await ledger.receiveAllocation({ idempotencyKey: key('recv'), effectiveDate: '2026-01-06', allocationId: alloc.transaction.id }, 'bench');
-      countyLots.set(c.code, alloc.transaction.postings.find((p) => p.accountKind === 'IN_TRANSIT_DOWN')!.lotId);
-    }
-    const countyCodes = counties.map((c) => c.code as string);
+    const { counties: countyCodes, villages, lots: countyLots } = await fundCounties(pool, ledger, key, CITY, FUND);
     const line = (county: string, payee: number, month = '2026-02'): DisburseInput => ({
       idempotencyKey: key('pay'), effectiveDate: `${month}-10`, regionCode: county, fundLine: FUND, amount: BigInt(10000 + (payee % 50) * 100),
       payeeType: 'PERSON', payeeId: `E${county.slice(4, 6)}-${payee}`, serviceMonth: month, benefitCode: 'SA_MONTHLY',
@@ -154,12 +120,8 @@ async function main() {
     console.log(`- city-wide balances (30 calls, with and without asOf): p50 ${ba.p50.toFixed(1)} ms, p95 ${ba.p95.toFixed(1)} ms`);
   } finally {
     await pool.end();
-    await server.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await discard();
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -19,15 +19,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { pino } from 'pino';
-import { startEmbeddedPostgres } from '../platform/database.js';
-import { migrate, openOrm } from '../platform/orm.js';
-import { ormPool } from '../platform/sql.js';
-import { importRegions } from '../hierarchy/import.js';
 import { Ledger } from '../ledger/ledger.js';
 import type { DisburseInput } from '../ledger/types.js';
 import { ProofService, proofKeysFrom, integrateAll, writeBundle } from '../ledger/proof/index.js';
 import { formatSignerKey, signerFromSeed, checkpointText, signNote } from '../ledger/proof/note.js';
-import { latencyStats } from './latency.js';
+import { idempotencyKeys, latencyStats, load, runBench, startCityDatabase } from './support.js';
 
 const SECONDS = Number(process.env.PROOF_BENCH_SECONDS ?? 10);
 const BATCH = Number(process.env.PROOF_BENCH_BATCH ?? 100_000);
@@ -37,11 +33,9 @@ const CITY = '320300000000';
 const FUND = 'SENIOR_ALLOWANCE';
 const ORIGIN = 'bench.sunshine/ledger';
 const log = pino({ level: 'warn' });
-const load = () => os.loadavg()[0]!.toFixed(2);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const verifierBin = path.join(root, 'verifier/bin/sunshine-verify.js');
-let keySeq = 0;
-const key = (p: string) => `${p}-${++keySeq}`;
+const key = idempotencyKeys();
 
 function runVerifier(bundle: string, keys: string): { seconds: number; out: string } {
   const started = performance.now();
@@ -50,13 +44,7 @@ function runVerifier(bundle: string, keys: string): { seconds: number; out: stri
 }
 
 async function databasePart(seed: Buffer, tmp: string): Promise<void> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sunshine-proof-bench-'));
-  fs.chmodSync(dataDir, 0o755);
-  const server = await startEmbeddedPostgres({ dataDir, persistent: false, database: 'proof_bench', log });
-  const orm = await openOrm({ url: server.url });
-  await migrate(orm);
-  await importRegions(await ormPool(orm), { kind: 'city', code: '3203' });
-  await orm.close();
+  const { server, discard } = await startCityDatabase('sunshine-proof-bench-', 'proof_bench', log);
   const pool = new pg.Pool({ connectionString: server.url, max: CALLERS + 4 });
   pool.on('error', () => {});
   const signer = signerFromSeed(ORIGIN, seed);
@@ -152,8 +140,7 @@ async function databasePart(seed: Buffer, tmp: string): Promise<void> {
     console.log(`- whole-city bundle of ${written.transactions.toLocaleString('en')} transactions: exported in ${exportSeconds.toFixed(1)} s (${(fs.statSync(bundle).size / 2 ** 20).toFixed(0)} MiB), verified offline in ${check.seconds.toFixed(1)} s: ${check.out.split('\n').at(-1)}`);
   } finally {
     await pool.end();
-    await server.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await discard();
   }
 }
 
@@ -265,7 +252,4 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

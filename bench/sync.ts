@@ -13,17 +13,14 @@
  *   4. the outbox's cost on the ledger's write path: single disbursements (8 callers) with the
  *      ledger's outbox triggers on and off, alternating.
  */
-import fs from 'node:fs';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
-import { startEmbeddedPostgres, ensureDatabase, withDatabase } from '../platform/database.js';
-import { migrate, openOrm } from '../platform/orm.js';
-import { ormPool, sqlOnPool } from '../platform/sql.js';
-import { importRegions } from '../hierarchy/import.js';
+import { ensureDatabase, withDatabase } from '../platform/database.js';
+import { sqlOnPool } from '../platform/sql.js';
 import { Ledger } from '../ledger/ledger.js';
 import type { DisburseInput } from '../ledger/types.js';
 import { RegistryService } from '../registry/registry.js';
@@ -32,7 +29,7 @@ import { createApp } from '../api/server.js';
 import { DEFAULT_LIMITS } from '../api/hardening.js';
 import { issueToken, secretKeySet, secretSigningKey } from '../auth/tokens.js';
 import { runSync } from '../sync/client.js';
-import { latencyStats } from './latency.js';
+import { latencyStats, load, runBench, startCityDatabase } from './support.js';
 
 const MONTHS = Number(process.env.SYNC_BENCH_MONTHS ?? 12);
 const SECONDS = Number(process.env.SYNC_BENCH_SECONDS ?? 10);
@@ -41,7 +38,6 @@ const COUNTY = '320321000000'; // 丰县
 const SECRET = 'sync-bench-secret-0123456789-0123456789';
 const TYPES = 'regions,elders,facilities,caregivers,stays,service-records,assessments,transactions,lots';
 const log = pino({ level: 'warn' });
-const load = () => os.loadavg()[0]!.toFixed(2);
 const seconds = (from: number) => (performance.now() - from) / 1000;
 
 /** Streams one export and counts its lines and wire bytes; nothing is kept in memory. */
@@ -64,13 +60,7 @@ function timedExport(base: string, token: string, query: string, gzip: boolean):
 }
 
 async function main() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sunshine-sync-bench-'));
-  fs.chmodSync(dataDir, 0o755);
-  const server = await startEmbeddedPostgres({ dataDir, persistent: false, database: 'sync_bench', log });
-  const orm = await openOrm({ url: server.url });
-  await migrate(orm);
-  await importRegions(await ormPool(orm), { kind: 'city', code: '3203' });
-  await orm.close();
+  const { server, discard } = await startCityDatabase('sunshine-sync-bench-', 'sync_bench', log);
   const pool = new pg.Pool({ connectionString: server.url, max: 12 });
   pool.on('error', () => {});
   const mirrorUrl = withDatabase(server.adminUrl, 'county_mirror');
@@ -182,12 +172,8 @@ async function main() {
   } finally {
     await app?.stop();
     await pool.end();
-    await server.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await discard();
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

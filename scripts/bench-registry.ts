@@ -23,7 +23,7 @@ import { generateDemoRegistry, payDemoMonth, prng } from '../registry/demo.js';
 import { importRegistryCsv } from '../registry/import.js';
 import { makeIdNumber } from '../registry/id-number.js';
 import { Ledger } from '../ledger/ledger.js';
-import { latencyStats } from '../bench/latency.js';
+import { latencyStats } from '../bench/support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);

@@ -21,7 +21,8 @@ const program = new Command()
   .option('--from <date>', 'first effective date included, YYYY-MM-DD (default: the beginning)')
   .option('--to <date>', 'last effective date included, YYYY-MM-DD (default: the end)')
   .requiredOption('--format <format>', 'hledger | xlsx | csv')
-  .option('--what <what>', 'transactions (one row per posting) | trail (each payment back to its appropriation)', 'transactions')
+  .option('--what <what>', 'transactions (one row per posting) | trail (each payment back to its appropriation) | trial-balance (a month, with --fund-line and --month)', 'transactions')
+  .option('--month <YYYY-MM>', 'the month of a trial balance (what=trial-balance)')
   .option('--fund-line <code>', 'only this fund line, e.g. SENIOR_ALLOWANCE')
   .option('--accounts <style>', 'hledger account names: names (徐州市 320300000000:尊老金:AVAILABLE) | codes (ASCII)', 'names')
   .option('--reason <text>', 'why the books are exported (written to the access log)')
@@ -32,7 +33,7 @@ const program = new Command()
 
 async function main() {
   const opts = program.opts<Record<string, string>>();
-  const request = parseExportRequest({ region: opts.region, from: opts.from, to: opts.to, format: opts.format, what: opts.what, fundLine: opts.fundLine, accounts: opts.accounts, reason: opts.reason });
+  const request = parseExportRequest({ region: opts.region, from: opts.from, to: opts.to, format: opts.format, what: opts.what, fundLine: opts.fundLine, month: opts.month, accounts: opts.accounts, reason: opts.reason });
   const platform = await bootPlatform(loadConfig(), logger);
   const partial = `${opts.out}.partial`;
   try {

@@ -15,6 +15,7 @@
 import readline from 'node:readline';
 import { Readable } from 'node:stream';
 import pg from 'pg';
+import { inTransaction } from '../platform/sql.js';
 
 export const MIRROR_SCHEMA = 'sunshine_mirror';
 const BATCH = 1000;
@@ -85,21 +86,6 @@ async function readState(db: pg.Pool, region: string, server: string): Promise<S
   await db.query(`insert into ${MIRROR_SCHEMA}.sync_state (region, server) values ($1, $2) on conflict (region) do nothing`, [region, server]);
   const { rows } = await db.query(`select feed_cursor, done_types, snapshot_complete from ${MIRROR_SCHEMA}.sync_state where region = $1`, [region]);
   return { feedCursor: rows[0].feed_cursor, doneTypes: rows[0].done_types, snapshotComplete: rows[0].snapshot_complete };
-}
-
-async function inTransaction<T>(db: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await db.connect();
-  try {
-    await client.query('begin');
-    const result = await fn(client);
-    await client.query('commit');
-    return result;
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
 }
 
 const upsertSql = (path: string) =>

@@ -1,6 +1,6 @@
 /**
- * GET /exports/books?region=…&from=…&to=…&what=transactions|trail&format=hledger|xlsx|csv
- *   [&fundLine=…][&accounts=names|codes][&reason=…]
+ * GET /exports/books?region=…&from=…&to=…&what=transactions|trail|trial-balance&format=hledger|xlsx|csv
+ *   [&fundLine=…][&month=YYYY-MM][&accounts=names|codes][&reason=…]
  * with `Authorization: Bearer <token>`: the books of a region and period as a download
  * (docs/exports.md). Thin: authenticate, parse, hand over to ledger/reports. Errors before the
  * download starts answer in the GraphQL error shape with a matching HTTP status; a failure

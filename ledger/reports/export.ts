@@ -18,7 +18,7 @@ import { writeHledger } from './hledger.js';
 import type { ExportFormat, ExportRequest, ExportSubject } from './request.js';
 import { BooksReader, type ChainHead } from './sources.js';
 import type { ExportNotes, Table } from './table.js';
-import { trailTable, transactionsTable } from './tables.js';
+import { trailTable, transactionsTable, trialBalanceTable } from './tables.js';
 import { writeXlsx } from './xlsx.js';
 
 /** Who exports: recorded in the access log. */
@@ -61,7 +61,7 @@ export const CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
 /** A sheet holds 1,048,576 rows: the header, the data and the 合计 row. */
 const XLSX_MAX_DATA_ROWS = 1_048_576 - 2;
 const EXTENSIONS: Readonly<Record<ExportFormat, string>> = { hledger: 'journal', xlsx: 'xlsx', csv: 'csv' };
-const SUBJECT_ZH: Readonly<Record<ExportSubject, string>> = { transactions: '序时账', trail: '资金溯源' };
+const SUBJECT_ZH: Readonly<Record<ExportSubject, string>> = { transactions: '序时账', trail: '资金溯源', 'trial-balance': '试算平衡表' };
 
 export function exportFileName(request: ExportRequest): string {
   return `sunshine-${request.regionCode}-${request.what}-${request.from ?? 'start'}-${request.to ?? 'end'}.${EXTENSIONS[request.format]}`;
@@ -69,6 +69,7 @@ export function exportFileName(request: ExportRequest): string {
 
 async function countRows(reader: BooksReader, request: ExportRequest): Promise<number> {
   if (request.what === 'trail') return reader.countTrailSteps();
+  if (request.what === 'trial-balance') return (await reader.trialBalanceLines(request.month!)).length;
   const counts = await reader.countTransactions();
   return request.format === 'hledger' ? counts.transactions : counts.postings;
 }
@@ -94,7 +95,9 @@ function notesOf(reader: BooksReader, request: ExportRequest, start: Omit<Export
   return [
     ['导出内容', `${SUBJECT_ZH[request.what]} (${request.what})`],
     ['地区', `${s.regionName} ${s.regionCode}（含下级；含对方地区在其中的交易）`],
-    ['期间', `${request.from ?? '最早'} 至 ${request.to ?? '最新'}（记账日期，含首尾）`],
+    request.what === 'trial-balance'
+      ? ['期间', `${request.month}（记账日期在该月内；期初 = 该月之前的余额；按快照链头计算）`]
+      : ['期间', `${request.from ?? '最早'} 至 ${request.to ?? '最新'}（记账日期，含首尾）`],
     ['资金线', request.fundLine ? reader.fundLineName(request.fundLine) : '全部'],
     ['金额单位', '元（两位小数，由整数分精确换算）'],
     ['行数', String(start.rows)],
@@ -107,7 +110,9 @@ function notesOf(reader: BooksReader, request: ExportRequest, start: Omit<Export
 
 async function writeFile(reader: BooksReader, request: ExportRequest, notes: ExportNotes, out: Writable): Promise<number> {
   if (request.format === 'hledger') return writeHledger(reader, request.accounts, notes, out);
-  const table = (request.what === 'trail' ? trailTable(reader) : transactionsTable(reader)) as Table<unknown>;
+  const table = (
+    request.what === 'trail' ? trailTable(reader) : request.what === 'trial-balance' ? trialBalanceTable(await reader.trialBalanceLines(request.month!)) : transactionsTable(reader)
+  ) as Table<unknown>;
   return request.format === 'xlsx' ? writeXlsx(table, notes, out) : writeCsv(table, out);
 }
 

@@ -9,8 +9,11 @@ import * as v from '../validate.js';
 export const EXPORT_FORMATS = ['hledger', 'xlsx', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** transactions: one row per posting (序时账); trail: every payment's chain back to its appropriation (资金溯源). */
-export const EXPORT_SUBJECTS = ['transactions', 'trail'] as const;
+/**
+ * transactions: one row per posting (序时账); trail: every payment's chain back to its appropriation (资金溯源);
+ * trial-balance: a month's 试算平衡表 of one fund line, summed over the region's subtree.
+ */
+export const EXPORT_SUBJECTS = ['transactions', 'trail', 'trial-balance'] as const;
 export type ExportSubject = (typeof EXPORT_SUBJECTS)[number];
 
 /** hledger account names: region name and code, fund line name (`names`), or codes only (`codes`, ASCII). */
@@ -20,12 +23,14 @@ export type AccountStyle = (typeof ACCOUNT_STYLES)[number];
 export interface ExportRequest {
   /** 12-digit code: the region whose subtree is exported. */
   regionCode: string;
-  /** First and last effective date included (YYYY-MM-DD); null = open. */
+  /** First and last effective date included (YYYY-MM-DD); null = open. For a trial balance: the month's first and last day. */
   from: string | null;
   to: string | null;
   what: ExportSubject;
   format: ExportFormat;
   fundLine: string | null;
+  /** The month of a trial balance (YYYY-MM); null for the other subjects. */
+  month: string | null;
   accounts: AccountStyle;
   /** Why the books are exported; written to the access log. */
   reason: string | null;
@@ -49,18 +54,37 @@ export function parseExportRequest(input: Record<string, unknown>): ExportReques
   } catch (error) {
     throw bad(error instanceof Error ? error.message : String(error), 'region');
   }
-  const from = single(input, 'from');
-  const to = single(input, 'to');
-  if (from) v.isoDate(from, 'from');
-  if (to) v.isoDate(to, 'to');
-  if (from && to && to < from) throw bad('to is before from', 'to');
   const what = v.oneOf(single(input, 'what') ?? 'transactions', EXPORT_SUBJECTS, 'what');
   const format = v.oneOf(single(input, 'format'), EXPORT_FORMATS, 'format');
-  if (format === 'hledger' && what !== 'transactions') throw bad('the hledger journal holds transactions; export trails as xlsx or csv', 'format');
+  if (format === 'hledger' && what !== 'transactions') throw bad('the hledger journal holds transactions; export trails and trial balances as xlsx or csv', 'format');
   const fundLine = single(input, 'fundLine');
   if (fundLine) v.code(fundLine, 'fundLine');
+  const month = single(input, 'month');
+  let from: string | null;
+  let to: string | null;
+  if (what === 'trial-balance') {
+    if (!fundLine) throw bad('a trial balance is of one fund line: fundLine is required', 'fundLine');
+    if (!month) throw bad('a trial balance is of one month: month (YYYY-MM) is required', 'month');
+    if (single(input, 'from') || single(input, 'to')) throw bad('a trial balance takes month, not from/to', single(input, 'from') ? 'from' : 'to');
+    [from, to] = monthBounds(month);
+  } else {
+    if (month) throw bad('month is for what=trial-balance; use from/to', 'month');
+    from = single(input, 'from');
+    to = single(input, 'to');
+    if (from) v.isoDate(from, 'from');
+    if (to) v.isoDate(to, 'to');
+    if (from && to && to < from) throw bad('to is before from', 'to');
+  }
   const accounts = v.oneOf(single(input, 'accounts') ?? 'names', ACCOUNT_STYLES, 'accounts');
   // Kept for ever in the access log: free text without personal data (platform/validate.ts).
   const reason = v.optionalFreeText(single(input, 'reason'), 'reason', 500);
-  return { regionCode, from, to, what, format, fundLine, accounts, reason };
+  return { regionCode, from, to, what, format, fundLine, month: what === 'trial-balance' ? month : null, accounts, reason };
+}
+
+/** "2026-03" → ["2026-03-01", "2026-03-31"]; BAD_USER_INPUT (field month) unless YYYY-MM of a real month. */
+function monthBounds(month: string): [string, string] {
+  const match = /^([0-9]{4})-(0[1-9]|1[0-2])$/.exec(month);
+  if (!match) throw bad('month must be YYYY-MM', 'month');
+  const last = new Date(Date.UTC(Number(match[1]), Number(match[2]), 0)).getUTCDate();
+  return [`${month}-01`, `${month}-${String(last).padStart(2, '0')}`];
 }

@@ -11,6 +11,7 @@
 import type pg from 'pg';
 import { LedgerError } from '../errors.js';
 import { loadTransactions } from '../queries.js';
+import { computeTrialBalance, type TrialBalanceLine } from '../periods/trial-balance.js';
 import type { AccountKind, FundingSource, PayeeType, TransactionKind, TransactionRecord } from '../types.js';
 
 export interface ExportScope {
@@ -89,6 +90,7 @@ const TRAIL_STEPS = `
 export class BooksReader {
   private readonly regionNames = new Map<string, string>();
   private fundLineNames = new Map<string, string>();
+  private trialBalance: Promise<TrialBalanceLine[]> | null = null;
 
   private constructor(
     private readonly client: pg.PoolClient,
@@ -161,6 +163,18 @@ export class BooksReader {
   async head(): Promise<ChainHead> {
     const { rows } = await this.client.query(`select t.seq::text, encode(t.hash, 'hex') as hash from ledger.transaction t order by t.seq desc limit 1`);
     return { seq: rows[0]?.seq ?? '0', hash: rows[0]?.hash ?? null };
+  }
+
+  /**
+   * The month's trial balance of the scope's fund line, summed over the subtree, from this snapshot
+   * (the same figures as the API's `trialBalance(includeDescendants: true)` at the same chain head).
+   * Computed once: counted first, then written.
+   */
+  trialBalanceLines(month: string): Promise<TrialBalanceLine[]> {
+    this.trialBalance ??= this.head().then((head) =>
+      computeTrialBalance(this.client, { regionCode: this.scope.regionCode, fundLine: this.scope.fundLine!, monthStart: `${month}-01`, scope: 'SUBTREE', atSeq: head.seq }),
+    );
+    return this.trialBalance;
   }
 
   async countTransactions(): Promise<{ transactions: number; postings: number }> {

@@ -3,6 +3,7 @@
  * line by line) and 资金溯源 (each payment's chain back to its appropriation). Payees appear by
  * their registry number (the ledger never holds an ID number).
  */
+import type { TrialBalanceLine } from '../periods/trial-balance.js';
 import type { PostingRecord, TransactionRecord } from '../types.js';
 import { ACCOUNT_KIND_ZH, FUNDING_SOURCE_ZH, KIND_ZH, PAYEE_TYPE_ZH } from './labels.js';
 import type { BooksReader, TrailRow } from './sources.js';
@@ -72,4 +73,22 @@ function trailColumns(names: BooksReader): Column<TrailRow>[] {
 
 export function trailTable(reader: BooksReader): Table<TrailRow> {
   return { sheetName: '资金溯源', columns: trailColumns(reader), batches: reader.trailBatches() };
+}
+
+/**
+ * 试算平衡表: per account kind its total (资金批次 empty), then its lots. Balances are signed like
+ * postings (debit +, credit −); no 合计 row, since the lot rows repeat their kind's total.
+ */
+const TRIAL_BALANCE_COLUMNS: Column<TrialBalanceLine>[] = [
+  { header: '科目', width: 12, kind: 'text', value: (r) => ACCOUNT_KIND_ZH[r.accountKind] },
+  { header: '科目代码', width: 18, kind: 'text', value: (r) => r.accountKind },
+  { header: '资金批次', width: 10, kind: 'integer', value: (r) => r.lotId },
+  { header: '期初余额(元)', width: 18, kind: 'yuan', value: (r) => r.opening },
+  { header: '借方(元)', width: 18, kind: 'yuan', value: (r) => r.debits },
+  { header: '贷方(元)', width: 18, kind: 'yuan', value: (r) => r.credits },
+  { header: '期末余额(元)', width: 18, kind: 'yuan', value: (r) => r.closing },
+];
+
+export function trialBalanceTable(lines: readonly TrialBalanceLine[]): Table<TrialBalanceLine> {
+  return { sheetName: '试算平衡表', columns: TRIAL_BALANCE_COLUMNS, batches: (async function* () { yield lines; })() };
 }
