@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
 import { DomainError } from '../platform/domain-error.js';
 import type { Viewer } from '../auth/viewer.js';
-import { levelOfCode, scopePrefixOf } from '../auth/viewer.js';
+import { levelOfCode, subtreeRangeOf } from '../auth/viewer.js';
 import { todayInChina } from '../registry/id-number.js';
 import { RULES, RULE_IDS, ruleById } from './catalogue.js';
 import { PAYMENT_RULES } from './rules/payments.js';
@@ -102,11 +102,6 @@ export function validateRun(input: Pick<RunInput, 'regionCode' | 'from' | 'to' |
 }
 
 /** The code range of a region's subtree. */
-export function subtreeRange(code: string): [string, string] {
-  const prefix = scopePrefixOf(code);
-  return [prefix.padEnd(12, '0'), prefix.padEnd(12, '9')];
-}
-
 /** Where ledger-wide findings of a run belong, and how wide duplicate detection looks: the run's city (or province). */
 function rootOf(code: string): string {
   return levelOfCode(code) === 'PROVINCE' ? code : code.slice(0, 4).padEnd(12, '0');
@@ -143,7 +138,7 @@ export async function effectiveParameters(client: pg.ClientBase, regionCode: str
 }
 
 async function preparePaymentLines(client: pg.ClientBase, range: [string, string], root: string, from: string, to: string): Promise<void> {
-  const [wideLo, wideHi] = subtreeRange(root);
+  const [wideLo, wideHi] = subtreeRangeOf(root);
   await client.query(
     `create temp table audit_pay on commit drop as
      select t.id, t.region_code as payer, t.fund_line, t.payee_type, t.payee_id, t.service_month, t.benefit_code,
@@ -190,7 +185,7 @@ export async function runAudit(pool: pg.Pool, input: RunInput): Promise<RunRepor
       const parameters = await effectiveParameters(client, run.regionCode, run.asOf, run.ruleIds);
       const { rows: [seq] } = await client.query<{ id: string }>(`select nextval('audit.run_id_seq')::text as id`);
       const runId = seq!.id;
-      const range = subtreeRange(run.regionCode);
+      const range = subtreeRangeOf(run.regionCode);
       const root = rootOf(run.regionCode);
       const total = run.ruleIds.length + 2;
       await client.query(`create temp table audit_candidate (rule_id text not null, severity text, region_code text collate "C" not null,

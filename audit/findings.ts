@@ -6,10 +6,10 @@ import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction, type Sql } from '../platform/sql.js';
 import { DomainError } from '../platform/domain-error.js';
 import { isoDate, optionalFreeText } from '../platform/validate.js';
-import { forbidden, levelOfCode, type Viewer } from '../auth/viewer.js';
+import { forbidden, levelOfCode, subtreeRangeOf, type Viewer } from '../auth/viewer.js';
 import { todayInChina } from '../registry/id-number.js';
 import { SEVERITIES, RULES, type Severity } from './catalogue.js';
-import { AUDIT_LOCK, ensureRuleCatalogue, subtreeRange } from './engine.js';
+import { AUDIT_LOCK, ensureRuleCatalogue } from './engine.js';
 
 export const FINDING_STATUSES = ['OPEN', 'ANSWERED', 'CONFIRMED', 'DISMISSED', 'REMEDIATED'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
@@ -94,7 +94,7 @@ function filterSql(viewer: Viewer, filter: FindingFilter, params: unknown[]): st
     viewer.requireInScope(filter.regionCode, `regionCode ${filter.regionCode}`);
     if (filter.includeDescendants === false) where.push(`s.region_code = $${params.push(filter.regionCode)}`);
     else {
-      const [rlo, rhi] = subtreeRange(filter.regionCode);
+      const [rlo, rhi] = subtreeRangeOf(filter.regionCode);
       where.push(`s.region_code between $${params.push(rlo)} and $${params.push(rhi)}`);
     }
   }

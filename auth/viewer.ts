@@ -33,6 +33,15 @@ export function scopePrefixOf(code: string): string {
   return code.slice(0, PREFIX_LENGTH[levelOfCode(code)]);
 }
 
+/** The code range [low, high] of a region's subtree, for SQL filters (`code between low and high`). */
+export function subtreeRangeOf(code: string): [string, string] {
+  return rangeOfPrefix(scopePrefixOf(code));
+}
+
+function rangeOfPrefix(prefix: string): [string, string] {
+  return [prefix.padEnd(12, '0'), prefix.padEnd(12, '9')];
+}
+
 export interface ViewerInit {
   subject: string;
   roles: readonly Role[];
@@ -127,7 +136,7 @@ export class Viewer {
 
   /** The code range [low, high] of the jurisdiction's subtree, for SQL filters. */
   get scopeRange(): [string, string] {
-    return [this.scopePrefix.padEnd(12, '0'), this.scopePrefix.padEnd(12, '9')];
+    return rangeOfPrefix(this.scopePrefix);
   }
 
   /** Throws FORBIDDEN unless the viewer holds the permission and the region is in scope. */
