@@ -63,14 +63,21 @@ export class Migration20261201200000_ledger_as_of extends Migration {
                                     and p.effective_date > new.effective_date) then
           -- The balance at the end of each date from new.effective_date on, with this posting: the
           -- worst one (lowest; highest for FUNDING_SOURCE) must stay on the right side of zero.
+          -- Only the postings dated on or after it are read (the range of posting_account_lot_date_idx),
+          -- so the cost follows how far back the posting reaches, not the size of the lot's history:
+          -- the balance at the end of the day before is the running balance less those postings.
           select d.day, d.balance into worst from (
-            select s.day, sum(s.amount) over (order by s.day) + new.amount as balance
-            from (select u.day, sum(u.amount) as amount from (
-                    -- the posting's own date is always a candidate, even when nothing else is dated on or before it
+            select s.day, b.before_day + new.amount + sum(s.amount) over (order by s.day) as balance
+            from (select coalesce(prev.balance_after, 0) - coalesce(sum(p.amount), 0) as before_day
+                  from ledger.posting p where p.account_id = new.account_id and p.lot_id = new.lot_id
+                    and p.effective_date >= new.effective_date) b,
+                 (select u.day, sum(u.amount) as amount from (
+                    -- the posting's own date is always a candidate
                     select new.effective_date as day, 0::bigint as amount
                     union all
-                    select greatest(p.effective_date, new.effective_date), p.amount
-                    from ledger.posting p where p.account_id = new.account_id and p.lot_id = new.lot_id) u
+                    select p.effective_date, p.amount
+                    from ledger.posting p where p.account_id = new.account_id and p.lot_id = new.lot_id
+                      and p.effective_date >= new.effective_date) u
                   group by u.day) s
           ) d
           order by case when acct.kind = 'FUNDING_SOURCE' then -d.balance else d.balance end, d.day limit 1;
