@@ -66,6 +66,37 @@ async function closedLoop(call: () => Promise<unknown>, seconds: number): Promis
   return { perSecond: s.n / seconds, p50: s.p50, p95: s.p95, load: load() };
 }
 
+/**
+ * PEERS_BENCH_WAITS=1: what PostgreSQL's backends are doing during a run, sampled every 20 ms from
+ * pg_stat_activity (state and wait event of each active backend, by the first words of its query).
+ */
+function activitySampler(pool: pg.Pool | null) {
+  const seen = new Map<string, number>();
+  let samples = 0;
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    start() {
+      if (!pool) return;
+      seen.clear();
+      samples = 0;
+      timer = setInterval(async () => {
+        const { rows } = await pool.query(
+          `select state, coalesce(wait_event_type || ':' || wait_event, 'CPU') as wait, left(regexp_replace(query, '\\s+', ' ', 'g'), 60) as query
+           from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid() and state <> 'idle'`,
+        );
+        samples++;
+        for (const r of rows) seen.set(`${r.state} | ${r.wait} | ${r.query}`, (seen.get(`${r.state} | ${r.wait} | ${r.query}`) ?? 0) + 1);
+      }, 20);
+    },
+    stop(label: string) {
+      if (!timer) return;
+      clearInterval(timer);
+      console.log(`\n  backends during ${label} (${samples} samples; average busy backends by state | wait | query):`);
+      for (const [k, n] of [...seen].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${(n / samples).toFixed(2)} ${k}`);
+    },
+  };
+}
+
 /** POSTs a GraphQL request; any error in the answer fails the bench. */
 function graphqlClient(url: string, token?: string) {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
@@ -91,8 +122,10 @@ async function waitFor(url: string, child: ChildProcess, what: string): Promise<
   throw new Error(`${what} did not answer at ${url}`);
 }
 
+/** PEERS_BENCH_CPU_PROF=<dir>: both servers write a V8 CPU profile there when they stop. */
 function spawnNode(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [path.join(projectRoot, 'dist', script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const profile = process.env.PEERS_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.PEERS_BENCH_CPU_PROF)}`] : [];
+  return spawn(process.execPath, [...profile, path.join(projectRoot, 'dist', script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 async function stop(child: ChildProcess | undefined): Promise<void> {
@@ -144,7 +177,11 @@ function groupCommitMeter(base: string) {
   let last = { commits: 0, requests: 0 };
   const read = async () => {
     const text = await (await fetch(`${base}/metrics`)).text();
-    const value = (name: string) => Number(new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? 0);
+    const value = (name: string) => {
+      const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
+      if (!match) throw new Error(`/metrics has no ${name}`);
+      return Number(match[1]);
+    };
     return { commits: value('sunshine_ledger_commits_total'), requests: value('sunshine_ledger_committed_requests_total') };
   };
   return {
@@ -259,6 +296,7 @@ async function main() {
     }
 
     const meter = groupCommitMeter(sunshineBase);
+    const activity = activitySampler(process.env.PEERS_BENCH_WAITS ? pool : null);
     const results = new Map<string, { peer: Figure[]; sunshine: Figure[]; perCommit: number[] }>(works.map((w) => [w.name, { peer: [], sunshine: [], perCommit: [] }]));
     console.log(`\n## Rounds (${CLIENTS} clients, ${SECONDS} s per side, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''})\n`);
     console.log('| round | work | side | req/s | p50 ms | p95 ms | requests per commit | load |\n|---:|---|---|---:|---:|---:|---:|---:|');
@@ -269,12 +307,16 @@ async function main() {
         for (const side of sides) {
           if (side === 'peer') {
             if (!w.peer) continue;
+            activity.start();
             const f = await closedLoop(w.peer, SECONDS);
+            activity.stop(`${w.peerName} ${w.name}`);
             r.peer.push(f);
             console.log(`| ${round} | ${w.name} | ${w.peerName} | ${f.perSecond.toFixed(0)} | ${f.p50.toFixed(1)} | ${f.p95.toFixed(1)} | | ${f.load} |`);
           } else {
             if (w.writes) await meter.reset();
+            activity.start();
             const f = await closedLoop(w.sunshine, SECONDS);
+            activity.stop(`Sunshine ${w.name}`);
             const perCommit = w.writes ? await meter.perCommit() : NaN;
             r.sunshine.push(f);
             if (w.writes) r.perCommit.push(perCommit);
