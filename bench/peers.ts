@@ -12,7 +12,9 @@
  * The same harness drives every side: 8 concurrent closed-loop clients in this process. Rounds are
  * interleaved (peer, Sunshine, then Sunshine, peer, …) so that the shared machine's load falls on
  * both; the load average is printed beside each figure, and each ratio is the median of the rounds'.
- * Both sides' village sets of the deep query are compared before anything is timed.
+ * Both sides' village sets of the deep query are compared before anything is timed. Beside each
+ * rate: the CPU per request of the side's server process and of PostgreSQL (from /proc), which a
+ * busy machine disturbs far less than the rate itself.
  *
  * Options (env): PGLEDGER_DIR, PEERS_BENCH_SECONDS (per side, work and round; default 5),
  * PEERS_BENCH_ROUNDS (default 3), PEERS_BENCH_ONLY (comma-separated work names: many,hot,deep,point).
@@ -47,6 +49,59 @@ interface Figure {
   p50: number;
   p95: number;
   load: string;
+  /** CPU per request (ms) of the side's server process and of PostgreSQL: less sensitive to the machine's load than the rate. */
+  serverCpu?: number;
+  databaseCpu?: number;
+}
+
+const TICK_MS = 10; // USER_HZ = 100 on Linux
+
+/** CPU time (ms) a process has used so far, from /proc (0 where there is no /proc). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU time of the PostgreSQL server: the postmaster, the processes it runs (backends, WAL writer,
+ * checkpointer…) and those that have exited (their time is in the postmaster's cutime/cstime), so
+ * the sum never goes down when a peer's pool closes an idle connection.
+ */
+function databaseCpuMs(postmaster: number): number {
+  let total = 0;
+  try {
+    const own = fs.readFileSync(`/proc/${postmaster}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    total = (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) * TICK_MS; // utime stime cutime cstime
+  } catch {
+    return 0;
+  }
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      const fields = fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      if (Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return total;
+}
+
+/** Runs `work` and adds the CPU per request its server and PostgreSQL used. */
+async function measured(work: () => Promise<Figure>, serverPid: number | undefined, postmaster: number): Promise<Figure> {
+  const server0 = serverPid ? cpuMs(serverPid) : 0;
+  const db0 = databaseCpuMs(postmaster);
+  const f = await work();
+  const requests = f.perSecond * SECONDS;
+  return {
+    ...f,
+    serverCpu: serverPid ? (cpuMs(serverPid) - server0) / requests : undefined,
+    databaseCpu: (databaseCpuMs(postmaster) - db0) / requests,
+  };
 }
 
 /** CLIENTS closed-loop clients calling `call` for `seconds`; requests per second and latency. */
@@ -297,9 +352,12 @@ async function main() {
 
     const meter = groupCommitMeter(sunshineBase);
     const activity = activitySampler(process.env.PEERS_BENCH_WAITS ? pool : null);
+    const dataDirectory = (await pool.query(`select setting from pg_settings where name = 'data_directory'`)).rows[0].setting as string;
+    const postmaster = Number(fs.readFileSync(path.join(dataDirectory, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const cpuCell = (f: Figure) => `${f.serverCpu === undefined ? '–' : f.serverCpu.toFixed(2)} + ${f.databaseCpu!.toFixed(2)}`;
     const results = new Map<string, { peer: Figure[]; sunshine: Figure[]; perCommit: number[] }>(works.map((w) => [w.name, { peer: [], sunshine: [], perCommit: [] }]));
     console.log(`\n## Rounds (${CLIENTS} clients, ${SECONDS} s per side, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''})\n`);
-    console.log('| round | work | side | req/s | p50 ms | p95 ms | requests per commit | load |\n|---:|---|---|---:|---:|---:|---:|---:|');
+    console.log('| round | work | side | req/s | p50 ms | p95 ms | CPU ms per request (server + PostgreSQL) | requests per commit | load |\n|---:|---|---|---:|---:|---:|---:|---:|---:|');
     for (let round = 1; round <= ROUNDS; round++) {
       for (const w of works) {
         const r = results.get(w.name)!;
@@ -308,19 +366,19 @@ async function main() {
           if (side === 'peer') {
             if (!w.peer) continue;
             activity.start();
-            const f = await closedLoop(w.peer, SECONDS);
+            const f = await measured(() => closedLoop(w.peer!, SECONDS), w.writes ? undefined : children[1]!.pid, postmaster);
             activity.stop(`${w.peerName} ${w.name}`);
             r.peer.push(f);
-            console.log(`| ${round} | ${w.name} | ${w.peerName} | ${f.perSecond.toFixed(0)} | ${f.p50.toFixed(1)} | ${f.p95.toFixed(1)} | | ${f.load} |`);
+            console.log(`| ${round} | ${w.name} | ${w.peerName} | ${f.perSecond.toFixed(0)} | ${f.p50.toFixed(1)} | ${f.p95.toFixed(1)} | ${cpuCell(f)} | | ${f.load} |`);
           } else {
             if (w.writes) await meter.reset();
             activity.start();
-            const f = await closedLoop(w.sunshine, SECONDS);
+            const f = await measured(() => closedLoop(w.sunshine, SECONDS), children[0]!.pid, postmaster);
             activity.stop(`Sunshine ${w.name}`);
             const perCommit = w.writes ? await meter.perCommit() : NaN;
             r.sunshine.push(f);
             if (w.writes) r.perCommit.push(perCommit);
-            console.log(`| ${round} | ${w.name} | Sunshine | ${f.perSecond.toFixed(0)} | ${f.p50.toFixed(1)} | ${f.p95.toFixed(1)} | ${w.writes ? perCommit.toFixed(1) : ''} | ${f.load} |`);
+            console.log(`| ${round} | ${w.name} | Sunshine | ${f.perSecond.toFixed(0)} | ${f.p50.toFixed(1)} | ${f.p95.toFixed(1)} | ${cpuCell(f)} | ${w.writes ? perCommit.toFixed(1) : ''} | ${f.load} |`);
           }
         }
       }
@@ -330,12 +388,14 @@ async function main() {
     const span = (fs: Figure[]) => `${Math.min(...fs.map((f) => f.perSecond)).toFixed(0)}–${Math.max(...fs.map((f) => f.perSecond)).toFixed(0)}/s`;
     const loads = (fs: Figure[]) => fs.map((f) => f.load).join(', ');
     console.log('\n## Side by side (median of rounds; range; ratio = median of the rounds\' Sunshine / peer)\n');
-    console.log('| work | peer | Sunshine over HTTP | ratio | load during the rounds |\n|---|---:|---:|---:|---|');
+    const cpu = (fs: Figure[]) => median(fs.map((f) => (f.serverCpu ?? 0) + f.databaseCpu!));
+    console.log('| work | peer | Sunshine over HTTP | ratio | CPU ms per request, peer / Sunshine (server + PostgreSQL) | load during the rounds |\n|---|---:|---:|---:|---:|---|');
     for (const w of works) {
       const r = results.get(w.name)!;
       const ratio = r.peer.length ? median(r.sunshine.map((s, i) => s.perSecond / r.peer[i]!.perSecond)).toFixed(2) : 'n/a';
       const peerCell = r.peer.length ? `${w.peerName} ${median(r.peer.map((f) => f.perSecond)).toFixed(0)}/s (${span(r.peer)})` : `${w.peerName}: not installed`;
-      console.log(`| ${w.label} | ${peerCell} | ${median(r.sunshine.map((f) => f.perSecond)).toFixed(0)}/s (${span(r.sunshine)}) | ${ratio} | ${loads([...r.peer, ...r.sunshine])} |`);
+      const cpuCell = `${r.peer.length ? cpu(r.peer).toFixed(2) : '–'} / ${cpu(r.sunshine).toFixed(2)}`;
+      console.log(`| ${w.label} | ${peerCell} | ${median(r.sunshine.map((f) => f.perSecond)).toFixed(0)}/s (${span(r.sunshine)}) | ${ratio} | ${cpuCell} | ${loads([...r.peer, ...r.sunshine])} |`);
     }
   } finally {
     for (const child of children) await stop(child);
