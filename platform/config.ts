@@ -33,6 +33,16 @@ export interface Config {
   statementTimeoutMs: number;
   production: boolean;
   logLevel: string;
+  /** GRAPHQL_JIT=on: execute operations compiled by graphql-jit (api/compiled-executor.ts) instead of graphql-js. */
+  graphqlJit: boolean;
+}
+
+/** GRAPHQL_JIT: on or off (default off). */
+export function graphqlJitFromEnv(): boolean {
+  const raw = (process.env.GRAPHQL_JIT ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'off') return false;
+  if (raw === 'on') return true;
+  throw new Error(`GRAPHQL_JIT must be on or off, got "${process.env.GRAPHQL_JIT}"`);
 }
 
 export function loadConfig(): Config {
@@ -44,5 +54,6 @@ export function loadConfig(): Config {
     statementTimeoutMs: intFromEnv('DB_STATEMENT_TIMEOUT_MS', 15000),
     production: process.env.NODE_ENV === 'production',
     logLevel: process.env.LOG_LEVEL ?? 'info',
+    graphqlJit: graphqlJitFromEnv(),
   };
 }
