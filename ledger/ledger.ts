@@ -194,7 +194,8 @@ class PlanningContext {
   async loadAvailable(pairs: [regionCode: string, fundLine: string][]): Promise<void> {
     const wanted = [...new Map(pairs.map(([r, f]) => [`${r}|${f}`, [r, f] as const])).entries()].filter(([at]) => !this.lotsAt.has(at));
     if (!wanted.length) return;
-    const { rows } = await this.client.query(hot('available',
+    // Not named: a generic plan of this join, made while the ledger was small, stays in use as it grows.
+    const { rows } = await this.client.query(
       `select k.region_code, k.fund_line, l.id::text as lot_id, l.fiscal_year,
               coalesce((select p.balance_after from ledger.posting p
                         where p.account_id = a.id and p.lot_id = l.id order by p.lot_seq desc limit 1), 0)::text as balance
@@ -203,8 +204,8 @@ class PlanningContext {
        left join ledger.account a on a.region_code = l.region_code and a.fund_line = l.fund_line
                                  and a.kind = 'AVAILABLE' and a.payee_type is null
        order by l.fiscal_year, l.id`,
-      [wanted.map(([, [r]]) => r), wanted.map(([, [, f]]) => f)], wanted.length,
-    ));
+      [wanted.map(([, [r]]) => r), wanted.map(([, [, f]]) => f)],
+    );
     for (const [at] of wanted) this.lotsAt.set(at, []);
     for (const row of rows) {
       const key = this.availableKey(row.region_code, row.fund_line, row.lot_id);
@@ -806,12 +807,14 @@ async function writeRequests(client: pg.PoolClient, items: Pending[], reference:
     [scopedKeySet], scopedKeySet.length,
   ));
   const known = keyOf.filter((k) => k.region !== null);
-  const existing = await client.query<{ id: string; region_code: string; idempotency_key: string; request_hash: Buffer }>(hot('known_keys',
+  // Not named (nor the account and lot reads): their generic plans, made while the ledger was small,
+  // stayed in use as it grew, and the write rate fell from 571 to 184/s within a minute (docs/performance.md).
+  const existing = await client.query<{ id: string; region_code: string; idempotency_key: string; request_hash: Buffer }>(
     `select t.id::text, t.region_code, t.idempotency_key, t.request_hash
      from (select distinct * from unnest($1::text[], $2::text[])) k (region_code, idempotency_key)
      join ledger.transaction t on t.region_code = k.region_code and t.idempotency_key = k.idempotency_key`,
-    [known.map((k) => k.region), known.map((k) => k.key)], known.length,
-  ));
+    [known.map((k) => k.region), known.map((k) => k.key)],
+  );
   const byKey = new Map(existing.rows.map((row) => [scopedKey(row.region_code, row.idempotency_key), row]));
   // The transaction named is recorded at the request's own region, which the caller acts for.
   const conflict = (key: string, id: string) =>
@@ -1040,17 +1043,17 @@ async function accountIds(client: pg.PoolClient, keys: AccountKey[]): Promise<Ma
        where k.payee_type is null`;
     // One statement: the new accounts come from RETURNING, the others from the index (the statement's
     // snapshot does not see its own inserts, so none is counted twice).
-    let { rows } = await client.query(hot('accounts',
+    let { rows } = await client.query(
       `with created as (
          insert into ledger.account (region_code, fund_line, kind, payee_type, payee_id)
          select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
          on conflict on constraint account_key do nothing
          returning id::text, region_code, fund_line, kind, payee_type, payee_id)
        select * from created union all ${existing}`,
-      cols, unique.length,
-    ));
+      cols,
+    );
     // An account another transaction created (and committed) meanwhile is outside that snapshot.
-    if (rows.length < unique.length) rows = (await client.query(hot('existing_accounts', existing, cols, unique.length))).rows;
+    if (rows.length < unique.length) rows = (await client.query(existing, cols)).rows;
     return new Map(
       rows.map((r) => [accountKey({ regionCode: r.region_code, fundLine: r.fund_line, kind: r.kind, payeeType: r.payee_type, payeeId: r.payee_id }), r.id]),
     );
