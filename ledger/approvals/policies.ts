@@ -70,7 +70,7 @@ export class ApprovalPolicies {
     const { rows } = await this.pool.query(
       `select id::text, fund_line, operation, min_amount::text, previous_min_amount::text, previous_change_id::text, changed_by,
               ${iso('changed_at')} as changed_at, reason
-       from ledger.approval_policy_change where ($1::text is null or fund_line = $1) order by id desc limit 1000`,
+       from ledger.approval_policy_change c where ($1::text is null or c.fund_line = $1) order by c.id desc limit 1000`,
       [line],
     );
     return rows.map((r) => ({
