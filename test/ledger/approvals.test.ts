@@ -6,6 +6,7 @@
  * available; approving into a closed month is PERIOD_CLOSED; idempotent proposals; batches as one.
  */
 import { Approvals, ApprovalPolicies } from '../../ledger/approvals/index.js';
+import { proposeDemoApprovals } from '../../ledger/approvals/demo.js';
 import { Periods } from '../../ledger/periods/periods.js';
 import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
 import { createLedgerFixture, disbursement, fundCounty, key, CITY, COUNTY, OTHER_COUNTY, type LedgerFixture } from './support.js';
@@ -242,4 +243,20 @@ test('a reversal always needs approval; its fund line and amount come from the o
   expect(proposal).toMatchObject({ operation: 'REVERSAL', fundLine: line, amount: 700n, held: 0n });
   const { transactions } = await approvals.approve(bob, proposal!.id);
   expect(transactions[0]).toMatchObject({ kind: 'REVERSAL', reversesId: paid.transaction!.id, approvedBy: 'bob' });
+});
+
+test('the demo proposals (npm start): one appropriation approved by a second person, an allocation holding its money and a reversal waiting; idempotent', async () => {
+  await threshold('PROJECT_GRANT', 0n, 'APPROPRIATION');
+  await threshold('PROJECT_GRANT', 100_000_000n, 'ALLOCATION');
+  const count = async () => (await fx.db.pool.query(`select count(*)::int as n from ledger.proposal`)).rows[0].n as number;
+  const before = await count();
+  expect(await proposeDemoApprovals(fx.db.pool, fx.ledger, { cityCode: CITY, month: '2026-10' })).toEqual({ approved: 1, pending: 2 });
+  const pending = await approvals.pending(cityAdmin(), CITY);
+  const allocation = pending.find((p) => p.operation === 'ALLOCATION' && p.proposedBy === 'demo-finance-zhang')!;
+  expect(allocation).toMatchObject({ held: 150_000_000n, status: 'PENDING' });
+  expect(pending.some((p) => p.operation === 'REVERSAL' && p.proposedBy === 'demo-finance-zhang')).toBe(true);
+  expect(await count()).toBe(before + 3);
+  expect(await proposeDemoApprovals(fx.db.pool, fx.ledger, { cityCode: CITY, month: '2026-10' })).toEqual({ approved: 0, pending: 2 });
+  expect(await count()).toBe(before + 3);
+  expect(await fx.queries.verify(null, null)).toMatchObject({ ok: true });
 });
