@@ -1,10 +1,10 @@
 /** GraphQL types of four-eyes approvals (审批) and commitments (预留). */
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import type { ApprovalOperation as AO, PolicyChangeRecord, PolicyRecord, ProposalItemRecord, ProposalRecord, ProposalStatus as PS } from '../../ledger/approvals/index.js';
 import type { TransactionKind as TK } from '../../ledger/types.js';
 import { Money } from '../scalars.js';
-import { toGlobalId } from '../relay.js';
+import { Node, toGlobalId } from '../relay.js';
 import { TransactionKind } from './ledger.type.js';
 
 export const ApprovalOperation = {
@@ -85,8 +85,9 @@ export class ProposalItem {
   }
 }
 
-@ObjectType({ description: '待审批事项: a ledger write waiting for a second person; it holds its money (预留) until approved, rejected or expired.' })
-export class Proposal {
+@Directive('@key(fields: "id")')
+@ObjectType('Proposal', { implements: Node, description: '待审批事项: a ledger write waiting for a second person; it holds its money (预留) until approved, rejected or expired.' })
+export class Proposal implements Node {
   @Field(() => ID, { description: 'Global id (give it to approve or reject).' }) id!: string;
   internalId!: string;
   @Field(() => ApprovalOperation, { description: 'What it does (DISBURSEMENT_BATCH: a whole batch).' }) operation!: AO;

@@ -9,6 +9,7 @@
  */
 import type pg from 'pg';
 import { loadConfig } from '../../platform/config.js';
+import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
 import type { Viewer } from '../../auth/viewer.js';
 import { subtreeRangeOf } from '../../auth/viewer.js';
 import { Ledger, type LedgerRequest, type PlanSummary } from '../ledger.js';
@@ -228,8 +229,9 @@ export class Approvals {
     }
     const transactions = await this.ledger.inWriteTransaction(async (client) => {
       if (!(await insertDecision(client, id, 'APPROVED', viewer.subject, null))) throw notPending(id);
-      const stillPending = (await loadProposals(client, [id]))[0]!;
-      if (stillPending.expiresAt <= new Date().toISOString()) throw new LedgerError('PROPOSAL_EXPIRED', `proposal ${id} expired at ${stillPending.expiresAt}`);
+      // The clock the holds are read with (this transaction's now()): expired meanwhile, it holds nothing.
+      const { rows } = await client.query('select expires_at <= now() as expired from ledger.proposal where id = $1', [id]);
+      if (rows[0].expired) throw new LedgerError('PROPOSAL_EXPIRED', `proposal ${id} expired at ${proposal.expiresAt}; propose it again`);
       const items = await loadItems(client, id);
       const requests = items.map((item) => ({
         ...this.ledger.prepare(item.kind, item.request),
@@ -247,7 +249,7 @@ export class Approvals {
   async reject(viewer: Viewer, id: string, reason: unknown): Promise<ProposalRecord> {
     const why = v.freeText(reason, 'reason', 2000);
     await this.decidable(viewer, id);
-    if (!(await insertDecision(this.pool, id, 'REJECTED', viewer.subject, why))) throw notPending(id);
+    if (!(await this.asApp((client) => insertDecision(client, id, 'REJECTED', viewer.subject, why)))) throw notPending(id);
     return (await loadProposals(this.pool, [id]))[0]!;
   }
 
@@ -261,11 +263,16 @@ export class Approvals {
     viewer.requireInScope(proposal.regionCode, `proposal ${id}`);
     for (const item of proposal.items) viewer.requireInScope(item.regionCode, `proposal ${id}`);
     if (proposal.status === 'EXPIRED') {
-      await insertDecision(this.pool, id, 'EXPIRED', 'system', `not approved before ${proposal.expiresAt}`);
+      await this.asApp((client) => insertDecision(client, id, 'EXPIRED', 'system', `not approved before ${proposal.expiresAt}`));
       throw new LedgerError('PROPOSAL_EXPIRED', `proposal ${id} expired at ${proposal.expiresAt}; propose it again`);
     }
     if (proposal.status !== 'PENDING') throw notPending(id, proposal.status);
     return proposal;
+  }
+
+  /** A write of this module outside the ledger's write transaction: as the application role, like every ledger write. */
+  private asApp<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn, AS_APP_ROLE);
   }
 
   // ---- reads -----------------------------------------------------------------------------------
@@ -275,7 +282,7 @@ export class Approvals {
     const code = v.regionCode(regionCode, 'regionCode');
     viewer.requireAt('ledger:read', code, `regionCode ${code}`);
     const [low, high] = subtreeRangeOf(code);
-    await recordExpiries(this.pool, low, high).catch(() => undefined); // for the record only: a read never fails on it
+    await this.asApp((client) => recordExpiries(client, low, high));
     const proposals = await loadProposals(this.pool, await pendingIds(this.pool, low, high, MAX_PENDING));
     return proposals.filter((p) => p.items.every((i) => viewer.inScope(i.regionCode)));
   }
