@@ -59,6 +59,7 @@ async function main() {
     console.log(`approvals bench, ${CALLERS} callers, ${SECONDS} s per phase, load ${load()}`);
     await phase('1a. payment below the threshold, ledger engine', () => ledger.disburse(line(anyCounty(), 10_000n), 'bench'));
     await phase('1b. payment below the threshold, through ledger/approvals', () => approvals.disburse(line(anyCounty(), 10_000n), 'bench'));
+    await phase('1c. payment below the threshold, ledger engine again (noise)', () => ledger.disburse(line(anyCounty(), 10_000n), 'bench'));
 
     const proposed: string[] = [];
     await phase('2a. payment above the threshold: proposal (plan + hold)', async () => {

@@ -58,6 +58,8 @@ export function fromDatabaseError(error: unknown): LedgerError | null {
     case 'SL001':
     case 'SL003': // as of a date: the money the posting needs arrived only later (the message names the date)
       return new LedgerError('INSUFFICIENT_FUNDS', e.message ?? 'insufficient funds');
+    case 'SL032': // a direct write under an idempotency key a proposal carries
+      return new LedgerError('IDEMPOTENCY_CONFLICT', e.message ?? 'the idempotency key belongs to a proposal', 'idempotencyKey');
     case 'SL030': // a hold or a spend that would take a lot's available money (balance less holds) below zero
       return new LedgerError('INSUFFICIENT_FUNDS', e.message ?? 'insufficient funds');
     case 'SL020':

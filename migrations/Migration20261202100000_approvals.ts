@@ -21,6 +21,8 @@ import { Migration } from '@mikro-orm/migrations';
  *   must differ (SL031). Its canonical content (the hashed text) becomes 'v2,…,proposal_id,
  *   proposed_by,approved_by'; without a proposal it stays 'v1,…' byte for byte, so every existing
  *   hash still verifies.
+ * - One idempotency key space per region for transactions and proposals: a transaction whose key a
+ *   proposal item of its region carries (other than its own proposal's) is refused (SL032).
  */
 export class Migration20261202100000_approvals extends Migration {
   override name = 'Migration20261202100000_approvals';
@@ -174,6 +176,11 @@ export class Migration20261202100000_approvals extends Migration {
     this.addSql(`
       create function ledger.transaction_approval_check() returns trigger language plpgsql as $$
       begin
+        -- One key space for transactions and proposals of a region (the writers hold the key's advisory lock).
+        if exists (select from ledger.proposal_item i where i.region_code = new.region_code and i.idempotency_key = new.idempotency_key
+                   and i.proposal_id is distinct from new.proposal_id) then
+          raise exception 'idempotency key % of region % belongs to a proposal', new.idempotency_key, new.region_code using errcode = 'SL032';
+        end if;
         if new.proposal_id is not null and not exists (
           select from ledger.proposal p join ledger.proposal_decision d on d.proposal_id = p.id
           where p.id = new.proposal_id and p.proposed_by = new.proposed_by

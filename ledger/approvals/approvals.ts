@@ -20,7 +20,7 @@ import type {
 } from '../types.js';
 import { loadTransactions } from '../queries.js';
 import * as v from '../validate.js';
-import { currentPolicies, requiresApproval, type ApprovalOperation, type PolicyRecord } from './policies.js';
+import { cachedPolicies, currentPolicies, requiresApproval, type PolicyRecord } from './policies.js';
 import {
   insertDecision, insertProposal, itemsWithKeys, loadItems, loadProposals, pendingIds, recordExpiries, transactionsWithKeys, type ProposalRecord,
 } from './store.js';
@@ -106,12 +106,10 @@ export class Approvals {
       totals.set(line.fundLine, (totals.get(line.fundLine) ?? 0n) + amount);
       if (amount > (largest.get(line.fundLine) ?? 0n)) largest.set(line.fundLine, amount);
     }
-    const policies = await currentPolicies(this.pool, { fundLines: [...totals.keys()], operations: ['DISBURSEMENT', 'DISBURSEMENT_BATCH'] });
+    const policies = await cachedPolicies(this.pool);
     const needs = [...totals].some(([fundLine, total]) =>
       requiresApproval(policyOf(policies, fundLine, 'DISBURSEMENT_BATCH'), total) || requiresApproval(policyOf(policies, fundLine, 'DISBURSEMENT'), largest.get(fundLine)!));
-    if (!needs && !(await this.anyProposed(writes))) {
-      return (await this.ledger.disburseBatch(lines, actor)).map(direct);
-    }
+    if (!needs) return (await this.ledger.disburseBatch(lines, actor)).map(direct);
     return this.decideInTransaction(writes, actor, true);
   }
 
@@ -121,25 +119,18 @@ export class Approvals {
 
   /**
    * One write. When the input names its fund line and amount (appropriations, allocations,
-   * payments) the policy is read first, and a write below it goes to the ledger's group writer as
-   * before; otherwise (receipts, returns, reversals: the fund line and amount are those of the rows
+   * payments) the policy is looked up first (cachedPolicies: no round trip), and a write below it
+   * goes to the ledger's group writer as before — a key a proposal already carries is refused there
+   * by the database (SL032 → IDEMPOTENCY_CONFLICT); otherwise (receipts, returns, reversals: the fund line and amount are those of the rows
    * they refer to) the decision is made in the write's own transaction, on its plan.
    */
   private async single(kind: TransactionKind, input: object, actor: string, facts: { fundLine: string; amount: bigint } | null): Promise<WriteOutcome> {
     const write = this.write(kind, input);
     if (facts) {
-      const [policy] = await currentPolicies(this.pool, { fundLines: [facts.fundLine], operations: [kind as ApprovalOperation] });
-      if (!requiresApproval(policy, positiveFen(facts.amount)) && !(await this.anyProposed([write]))) {
-        return direct(await this.ledger.submit(write.request, actor));
-      }
+      const policy = policyOf(await cachedPolicies(this.pool), facts.fundLine, kind);
+      if (!requiresApproval(policy, positiveFen(facts.amount))) return direct(await this.ledger.submit(write.request, actor));
     }
     return (await this.decideInTransaction([write], actor, false))[0]!;
-  }
-
-  /** Does a proposal already carry one of these idempotency keys (then it answers, as a replay or a conflict)? */
-  private async anyProposed(writes: Write[]): Promise<boolean> {
-    const keys = writes.flatMap((w) => (typeof w.request.keyRegion === 'string' ? [{ region: w.request.keyRegion, key: w.request.idempotencyKey }] : []));
-    return (await itemsWithKeys(this.pool, keys)).length > 0;
   }
 
   /**

@@ -54,6 +54,24 @@ export async function currentPolicies(db: Queryable, filter: { fundLines?: strin
   return rows.map((r) => ({ changeId: r.change_id, fundLine: r.fund_line, operation: r.operation, minAmount: fen(r.min_amount), changedBy: r.changed_by, changedAt: r.changed_at }));
 }
 
+/**
+ * How long a process trusts the policies it read before reading them again. A change takes effect
+ * at once in the process that made it (it forgets its copy) and within this time in the others.
+ * Writes below every threshold then cost no extra round trip (the group writer keeps its groups).
+ */
+export const POLICY_CACHE_MS = 1_000;
+const cache = new WeakMap<pg.Pool, { until: number; policies: Promise<PolicyRecord[]> }>();
+
+/** The current policies, read at most once per POLICY_CACHE_MS per pool. */
+export function cachedPolicies(pool: pg.Pool): Promise<PolicyRecord[]> {
+  const hit = cache.get(pool);
+  if (hit && hit.until > performance.now()) return hit.policies;
+  const policies = currentPolicies(pool);
+  cache.set(pool, { until: performance.now() + POLICY_CACHE_MS, policies });
+  policies.catch(() => cache.delete(pool));
+  return policies;
+}
+
 export class ApprovalPolicies {
   constructor(private readonly pool: pg.Pool) {}
 
@@ -106,6 +124,6 @@ export class ApprovalPolicies {
         };
       },
       AS_APP_ROLE,
-    );
+    ).finally(() => cache.delete(this.pool));
   }
 }

@@ -90,6 +90,9 @@ test('a payment from the threshold on is a proposal that holds its money; the pr
   // Same key, same request: the same proposal; another payload under the key: a conflict.
   expect(await approvals.disburse(request, 'alice')).toMatchObject({ replayed: true, proposal: { id: proposal.id } });
   await expect(approvals.disburse({ ...request, amount: 80_001n }, 'alice')).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
+  // Below the threshold the write goes straight to the ledger, and the database refuses the proposal's key there (SL032).
+  await expect(approvals.disburse({ ...request, amount: 1_000n }, 'alice')).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', field: 'idempotencyKey' });
+  await expect(fx.ledger.disburse({ ...request, amount: 1_000n }, 'alice')).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
   expect((await approvals.pending(bob, COUNTY)).map((p) => p.id)).toContain(proposal.id);
 
   await expect(approvals.approve(alice, proposal.id)).rejects.toMatchObject({ code: 'SELF_APPROVAL' });
