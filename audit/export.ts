@@ -7,7 +7,7 @@ import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
 import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 import { refusePersonalData } from '../platform/validate.js';
 import type { Viewer } from '../auth/viewer.js';
 import { AuditFindings, type FindingFilter, type FindingRecord } from './findings.js';

@@ -4,12 +4,13 @@
  */
 import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction, type Sql } from '../platform/sql.js';
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 import { isoDate, optionalFreeText } from '../platform/validate.js';
 import { forbidden, levelOfCode, subtreeRangeOf, type Viewer } from '../auth/viewer.js';
 import { todayInChina } from '../registry/id-number.js';
 import { SEVERITIES, RULES, type Severity } from './catalogue.js';
 import { AUDIT_LOCK, ensureRuleCatalogue } from './engine.js';
+import { LOCK_CLASS } from '../platform/locks.js';
 
 export const FINDING_STATUSES = ['OPEN', 'ANSWERED', 'CONFIRMED', 'DISMISSED', 'REMEDIATED'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
@@ -252,7 +253,7 @@ export class AuditFindings {
       this.pool,
       async (client) => {
         await client.query(`select pg_advisory_xact_lock_shared($1, $2)`, [...AUDIT_LOCK]);
-        await client.query(`select pg_advisory_xact_lock($1, ($2::bigint % 2147483647)::int)`, [AUDIT_LOCK[0] + 1, id]);
+        await client.query(`select pg_advisory_xact_lock($1, ($2::bigint % 2147483647)::int)`, [LOCK_CLASS.AUDIT_FINDING, id]);
         const { rows: [state] } = await client.query<{ seq: number; status: FindingStatus; condition_holds: boolean }>(
           `select seq, status, condition_holds from audit.finding_event where finding_id = $1 order by seq desc limit 1`,
           [id],

@@ -3,7 +3,7 @@
  * they may see and act in). Every read and write of the API asks the viewer first; the checks live
  * here, once, so resolvers and domain services stay free of role logic.
  */
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 import { type RegionLevel } from '../hierarchy/region-code.js';
 import { ROLE_LEVELS, ROLE_PERMISSIONS, type Permission, type Role } from './roles.js';
 

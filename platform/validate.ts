@@ -6,7 +6,7 @@
  * caller can send reaches PostgreSQL unchecked (a NUL byte or a lone surrogate would otherwise
  * fail there as an internal error, or be silently replaced).
  */
-import { DomainError } from './domain-error.js';
+import { DomainError } from './errors.js';
 import { parseRegionCode } from '../hierarchy/region-code.js';
 // Pure functions without I/O: the check digit of GB 11643 lives with the registry's ID-number rules.
 import { parseIdNumber } from '../registry/id-number.js';

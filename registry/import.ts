@@ -15,7 +15,7 @@ import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 import type { RegistryService } from './registry.js';
 import { maskIdNumber, normalisePhone } from './pii.js';
 import { parseIdNumber } from './id-number.js';

@@ -9,7 +9,7 @@
  * filter in SQL with an index range; single records are checked by the API against the viewer.
  */
 import type pg from 'pg';
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 import { AS_APP_ROLE, inTransaction, type Sql } from '../platform/sql.js';
 import { parseIdNumber, requireAgreement, todayInChina, type Sex } from './id-number.js';
 import { maskBirthDate, maskIdNumber, maskName, maskPhone, normalisePhone, Pii } from './pii.js';
@@ -54,6 +54,8 @@ import type {
   StayRecord,
   VitalEventRecord,
 } from './types.js';
+import { LOCK_CLASS } from '../platform/locks.js';
+import { unmaskDailyLimit } from '../platform/config.js';
 
 const ts = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
@@ -388,7 +390,7 @@ export class RegistryService {
         throw v.bad(`unknown category ${category} (see specialCategories)`, 'category');
       }
       // Serialise category writes per elder, so the overlap check below cannot race.
-      await client.query(`select pg_advisory_xact_lock(21327, hashtext($1))`, [elderId]);
+      await client.query(`select pg_advisory_xact_lock($1, hashtext($2))`, [LOCK_CLASS.REGISTRY_CATEGORY, elderId]);
       // The same category may be held again later, never twice at once.
       const overlapping = await this.one(
         client,
@@ -636,8 +638,8 @@ export class RegistryService {
    * advisory lock so the count cannot be raced. Over the limit → RATE_LIMITED, nothing read or logged.
    */
   private async requireUnmaskQuota(client: pg.PoolClient, subject: string, wanted: number): Promise<void> {
-    const limit = Number(process.env.SUNSHINE_UNMASK_DAILY_LIMIT ?? 2000);
-    await client.query(`select pg_advisory_xact_lock(21328, hashtext($1))`, [subject]);
+    const limit = unmaskDailyLimit();
+    await client.query(`select pg_advisory_xact_lock($1, hashtext($2))`, [LOCK_CLASS.REGISTRY_UNMASK_QUOTA, subject]);
     const [row] = (
       await client.query<{ n: number }>(`select count(*)::int as n from registry.access_log where subject = $1 and accessed_at > now() - interval '1 day'`, [subject])
     ).rows;

@@ -17,7 +17,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { decodeCursor, encodeCursor, resyncRequired, type FeedPosition } from './cursor.js';
 import { requireTypes, SCOPE_CTE, scopeParams, ancestorsOf } from './scope.js';
 import { scopeValues, typeByName, type ChangeType, type ExportedType, type ScopeParams } from './types.js';
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 
 export const DEFAULT_FEED_PAGE = 500;
 export const MAX_FEED_PAGE = 2000;

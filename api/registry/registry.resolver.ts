@@ -22,7 +22,7 @@ import { elderNo, facilityNo, parseRegistryNo } from '../../registry/validate.js
 import type { PersonalField } from '../../registry/registry.js';
 import type { CaregiverRecord, ElderRecord, FacilityRecord, StayRecord, VitalEventRecord } from '../../registry/types.js';
 import * as v from '../../registry/validate.js';
-import { DomainError } from '../../platform/domain-error.js';
+import { DomainError } from '../../platform/errors.js';
 import { staffingOf } from '../../registry/registry.js';
 import {
   AccessLogConnection,

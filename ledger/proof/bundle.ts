@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { DomainError } from '../../platform/domain-error.js';
+import { DomainError } from '../../platform/errors.js';
 import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
 import { scopePrefixOf } from '../../auth/viewer.js';
 import type { ProofService } from './checkpoints.js';

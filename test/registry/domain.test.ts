@@ -4,7 +4,7 @@ import { checkCharacter, makeIdNumber, parseIdNumber, requireAgreement } from '.
 import { maskBirthDate, maskIdNumber, maskName, maskPhone, normalisePhone, parseKeyRing, Pii } from '../../registry/pii.js';
 import { DIMENSIONS, ITEMS, levelFromTotal, scoreAssessment } from '../../registry/assessment.js';
 import { ageAt, ageBand, allowanceBand, endOfPreviousMonth } from '../../registry/derived.js';
-import { DomainError } from '../../platform/domain-error.js';
+import { DomainError } from '../../platform/errors.js';
 
 const fieldOf = (fn: () => unknown) => {
   try {

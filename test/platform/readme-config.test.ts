@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from '../platform/config.js';
+import { projectRoot } from '../../platform/config.js';
 
 const NOT_CONFIGURATION = /^(BENCH_|LEDGER_BENCH_|USER$|NODE_OPTIONS$)/;
 const SKIP = new Set(['node_modules', 'dist', 'test', 'bench', 'docs', 'schema', 'client', 'migrations']);
