@@ -8,6 +8,7 @@ import { visibleLot, visibleTransaction } from './ledger/ledger.resolver.js';
 import { fromGlobalId, Node } from './relay.js';
 import { registryNodeLoaders } from './registry/registry.resolver.js';
 import { auditNodeLoaders } from './audit/audit.resolver.js';
+import { isRegionCode } from '../hierarchy/region-code.js';
 
 const MAX_NODES = 100;
 
@@ -22,7 +23,7 @@ type NodeLoader = (key: string, ctx: Context) => Promise<Node | null>;
 /** A Map, not an object: a type decoded from an id ("constructor", "__proto__", "toString") must never find a built-in. */
 export const nodeLoaders = new Map<string, NodeLoader>(Object.entries({
   Region: async (key, ctx) => {
-    if (!/^[0-9]{12}$/.test(key)) return null;
+    if (!isRegionCode(key)) return null;
     ctx.viewer.require('hierarchy:read');
     if (!ctx.viewer.canSeeRegion(key)) ctx.viewer.requireInScope(key, 'region');
     const record = await ctx.loaders.regionByCode.load(key);

@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
 import { DomainError } from '../platform/errors.js';
 import type { Viewer } from '../auth/viewer.js';
-import { levelOfCode, subtreeRangeOf } from '../auth/viewer.js';
+import { cityOf, isRegionCode, subtreeRangeOf } from '../hierarchy/region-code.js';
 import { todayInChina } from '../registry/id-number.js';
 import { RULES, RULE_IDS, ruleById } from './catalogue.js';
 import { PAYMENT_RULES } from './rules/payments.js';
@@ -87,7 +87,7 @@ export interface ValidatedRun {
 
 /** Input checks; nothing is written when one fails. */
 export function validateRun(input: Pick<RunInput, 'regionCode' | 'from' | 'to' | 'rules' | 'asOf'>): ValidatedRun {
-  if (typeof input.regionCode !== 'string' || !/^[0-9]{12}$/.test(input.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
+  if (!isRegionCode(input.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
   const from = monthArg(input.from, 'from');
   const to = monthArg(input.to, 'to');
   if (from > to) throw bad('from must not be after to', 'to');
@@ -106,7 +106,7 @@ export function validateRun(input: Pick<RunInput, 'regionCode' | 'from' | 'to' |
 /** The code range of a region's subtree. */
 /** Where ledger-wide findings of a run belong, and how wide duplicate detection looks: the run's city (or province). */
 function rootOf(code: string): string {
-  return levelOfCode(code) === 'PROVINCE' ? code : code.slice(0, 4).padEnd(12, '0');
+  return cityOf(code);
 }
 
 /** Appends rule versions the database does not know yet (idempotent). */

@@ -6,7 +6,8 @@ import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction, type Sql } from '../platform/sql.js';
 import { DomainError } from '../platform/errors.js';
 import { isoDate, optionalFreeText } from '../platform/validate.js';
-import { forbidden, levelOfCode, subtreeRangeOf, type Viewer } from '../auth/viewer.js';
+import { forbidden, type Viewer } from '../auth/viewer.js';
+import { isRegionCode, levelOfCode, subtreeRangeOf } from '../hierarchy/region-code.js';
 import { todayInChina } from '../registry/id-number.js';
 import { SEVERITIES, RULES, type Severity } from './catalogue.js';
 import { AUDIT_LOCK, ensureRuleCatalogue } from './engine.js';
@@ -91,7 +92,7 @@ function filterSql(viewer: Viewer, filter: FindingFilter, params: unknown[]): st
   const [lo, hi] = viewer.scopeRange;
   where.push(`s.region_code between $${params.push(lo)} and $${params.push(hi)}`);
   if (filter.regionCode != null) {
-    if (!/^[0-9]{12}$/.test(filter.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
+    if (!isRegionCode(filter.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
     viewer.requireInScope(filter.regionCode, `regionCode ${filter.regionCode}`);
     if (filter.includeDescendants === false) where.push(`s.region_code = $${params.push(filter.regionCode)}`);
     else {
@@ -186,7 +187,7 @@ export class AuditFindings {
   /** Per rule and region one level below `regionCode`: count, amount at risk and how many are in each status. */
   async summary(viewer: Viewer, regionCode: string, from: string | null, to: string | null) {
     viewer.require('audit:read');
-    if (!/^[0-9]{12}$/.test(regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
+    if (!isRegionCode(regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
     viewer.requireInScope(regionCode, `regionCode ${regionCode}`);
     const params: unknown[] = [];
     const where = filterSql(viewer, { regionCode, periodFrom: from, periodTo: to }, params);
@@ -294,7 +295,7 @@ export async function setRuleParameter(pool: pg.Pool, viewer: Viewer, input: { r
   viewer.require('audit:configure');
   const rule = RULES.find((r) => r.id === input.ruleId);
   if (!rule) throw bad(`no rule ${input.ruleId}`, 'ruleId');
-  if (!/^[0-9]{12}$/.test(input.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
+  if (!isRegionCode(input.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
   viewer.requireInScope(input.regionCode, `regionCode ${input.regionCode}`);
   if (!(input.key in rule.parameters)) throw bad(`rule ${rule.id} has no parameter ${input.key} (${Object.keys(rule.parameters).join(', ') || 'none'})`, 'key');
   let value: unknown;

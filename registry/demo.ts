@@ -18,6 +18,7 @@ import { allowanceBand, type AllowanceBand } from './derived.js';
 import { elderNo, facilityNo } from './validate.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { DisburseInput } from '../ledger/types.js';
+import { scopePrefixOf } from '../hierarchy/region-code.js';
 
 export interface DemoOptions {
   seed?: number;
@@ -467,7 +468,7 @@ export async function payDemoMonth(pool: pg.Pool, ledger: Ledger, options: { cit
        left join lateral (select status, death_date from registry.vital_event v where v.elder_id = e.id order by v.id desc limit 1) v on true
        where e.hukou_village_code between $1 and rpad($1, 12, '9') and e.birth_date <= ($2::date - interval '80 years')
        order by e.id`,
-      [options.cityCode.replace(/0+$/, ''), firstDay],
+      [scopePrefixOf(options.cityCode), firstDay],
     )
   ).rows;
   const facilities = (
@@ -476,7 +477,7 @@ export async function payDemoMonth(pool: pg.Pool, ledger: Ledger, options: { cit
        from registry.facility f join registry.stay s on s.facility_id = f.id
        where f.village_code between $1 and rpad($1, 12, '9') and s.admitted_on < ($2::date + interval '1 month') and (s.discharged_on is null or s.discharged_on > $2::date)
        group by f.id order by f.id`,
-      [options.cityCode.replace(/0+$/, ''), firstDay],
+      [scopePrefixOf(options.cityCode), firstDay],
     )
   ).rows;
   type Line = DisburseInput;

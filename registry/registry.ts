@@ -56,6 +56,7 @@ import type {
 } from './types.js';
 import { LOCK_CLASS } from '../platform/locks.js';
 import { unmaskDailyLimit } from '../platform/config.js';
+import { scopePrefixOf } from '../hierarchy/region-code.js';
 
 const ts = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
@@ -512,7 +513,7 @@ export class RegistryService {
     const p = params.push(filter.scopePrefix);
     const where = [`(${inScopeSql('e.hukou_village_code', p)} or ${inScopeSql('e.residence_village_code', p)})`];
     if (filter.within) {
-      const w = params.push(filter.within.replace(/(0{3}|0{6}|0{8}|0{10})$/, ''));
+      const w = params.push(scopePrefixOf(filter.within));
       where.push(`(${inScopeSql('e.hukou_village_code', w)} or ${inScopeSql('e.residence_village_code', w)})`);
     }
     if (filter.sex) where.push(`e.sex = $${params.push(filter.sex)}`);
@@ -780,7 +781,7 @@ export class RegistryService {
 
   private facilityWhere(filter: FacilityFilter, params: unknown[]): string {
     const where = [inScopeSql('f.village_code', params.push(filter.scopePrefix))];
-    if (filter.within) where.push(inScopeSql('f.village_code', params.push(filter.within.replace(/(0{3}|0{6}|0{8}|0{10})$/, ''))));
+    if (filter.within) where.push(inScopeSql('f.village_code', params.push(scopePrefixOf(filter.within))));
     if (filter.type) where.push(`f.type = $${params.push(filter.type)}`);
     if (filter.status) where.push(`f.status = $${params.push(filter.status)}`);
     if (filter.operatingModel) where.push(`f.operating_model = $${params.push(filter.operatingModel)}`);
@@ -870,7 +871,7 @@ export class RegistryService {
 
   private caregiverWhere(filter: { scopePrefix: string; within?: string | null; certified?: boolean | null }, params: unknown[]): string {
     const where = [inScopeSql('c.region_code', params.push(filter.scopePrefix))];
-    if (filter.within) where.push(inScopeSql('c.region_code', params.push(filter.within.replace(/(0{3}|0{6}|0{8}|0{10})$/, ''))));
+    if (filter.within) where.push(inScopeSql('c.region_code', params.push(scopePrefixOf(filter.within))));
     if (filter.certified != null) where.push(filter.certified ? 'c.certificate_no is not null' : 'c.certificate_no is null');
     return where.join(' and ');
   }
@@ -931,7 +932,7 @@ export class RegistryService {
   private staffingSql(filter: { scopePrefix: string; within?: string | null; month: string; belowStandardOnly: boolean }, params: unknown[]): string {
     params.push(filter.month);
     const where = [inScopeSql('f.village_code', params.push(filter.scopePrefix))];
-    if (filter.within) where.push(inScopeSql('f.village_code', params.push(filter.within.replace(/(0{3}|0{6}|0{8}|0{10})$/, ''))));
+    if (filter.within) where.push(inScopeSql('f.village_code', params.push(scopePrefixOf(filter.within))));
     return `with m as (select ($1 || '-01')::date as first, (($1 || '-01')::date + interval '1 month')::date as next),
        r as (select s.facility_id, count(distinct s.elder_id)::int as residents from registry.stay s, m
              where s.admitted_on < m.next and (s.discharged_on is null or s.discharged_on > m.first) group by s.facility_id),

@@ -15,7 +15,8 @@
 import type pg from 'pg';
 import type { Viewer } from '../auth/viewer.js';
 import { decodeCursor, encodeCursor, resyncRequired, type FeedPosition } from './cursor.js';
-import { requireTypes, SCOPE_CTE, scopeParams, ancestorsOf } from './scope.js';
+import { requireTypes, SCOPE_CTE, scopeParams } from './scope.js';
+import { ancestorsOf } from '../hierarchy/region-code.js';
 import { scopeValues, typeByName, type ChangeType, type ExportedType, type ScopeParams } from './types.js';
 import { DomainError } from '../platform/errors.js';
 

@@ -7,9 +7,9 @@ import type { Context } from '../context.js';
 import { badUserInput, notFound } from '../errors.js';
 import { PageArgs, resolvePage, type ResolvedPage } from '../relay.js';
 import { Region, RegionConnection, RegionConnectionTypes, RegionCounts, RegionLevel } from './region.type.js';
+import { isRegionCode } from '../../hierarchy/region-code.js';
 
 const MAX_SEARCH_LENGTH = 50;
-const isRegionCode = (key: string) => /^[0-9]{12}$/.test(key);
 
 /** A region code argument as typed (12 digits or a 2/4/6/9-digit prefix), or BAD_USER_INPUT naming the field. */
 export function parseCode(input: string, field: string): string {
