@@ -53,12 +53,12 @@ async function loadNode(id: string, ctx: Context): Promise<Node | null> {
 @Resolver()
 export class NodeResolver {
   @Query(() => Node, { nullable: true, description: 'Any object by its global id; null if it does not exist.' })
-  node(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Node | null> {
+  node(@Arg('id', () => ID, { description: 'A global id of any type.' }) id: string, @Ctx() ctx: Context): Promise<Node | null> {
     return loadNode(id, ctx);
   }
 
   @Query(() => [Node], { nullable: 'items', description: `Several objects by global id (at most ${MAX_NODES}), in the order asked; null for those that do not exist.` })
-  nodes(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: Context): Promise<(Node | null)[]> {
+  nodes(@Arg('ids', () => [ID], { description: 'Global ids of any types (at most 100).' }) ids: string[], @Ctx() ctx: Context): Promise<(Node | null)[]> {
     if (ids.length > MAX_NODES) throw badUserInput(`at most ${MAX_NODES} ids per call, got ${ids.length}`, 'ids');
     // Each id stands alone: one that is malformed or out of scope is null with its own error, the rest still load.
     return Promise.all(ids.map((id) => loadNode(id, ctx).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))))) as Promise<(Node | null)[]>;

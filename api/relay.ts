@@ -67,11 +67,11 @@ export function resolvePage(args: PageArgs, isValidKey: (key: string) => boolean
 
 @ObjectType({ description: 'Relay page information.' })
 export class PageInfo {
-  @Field() hasNextPage!: boolean;
+  @Field({ description: 'Whether more items follow this page.' }) hasNextPage!: boolean;
   @Field({ description: 'True when the page was requested with `after` (there are items before it).' })
   hasPreviousPage!: boolean;
-  @Field(() => String, { nullable: true }) startCursor!: string | null;
-  @Field(() => String, { nullable: true }) endCursor!: string | null;
+  @Field(() => String, { nullable: true, description: 'Cursor of the first item of this page.' }) startCursor!: string | null;
+  @Field(() => String, { nullable: true, description: 'Cursor of the last item of this page: pass it as `after` for the next page.' }) endCursor!: string | null;
 }
 
 export interface Connection<T> {
@@ -84,17 +84,17 @@ export interface Connection<T> {
 
 /** Builds the edge and connection object types for one node type, e.g. RegionEdge and RegionConnection. */
 export function connectionTypes<T extends object>(NodeType: ClassType<T>, name: string) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `One ${name} of a page, with its cursor (Relay edge).` })
   class Edge {
-    @Field() cursor!: string;
-    @Field(() => NodeType) node!: T;
+    @Field({ description: 'Opaque cursor of this item: pass it as `after` for the items that follow.' }) cursor!: string;
+    @Field(() => NodeType, { description: 'The item.' }) node!: T;
   }
 
   @ObjectType(`${name}Connection`, { description: `A page of ${name} items (Relay cursor connection).` })
   class ConnectionType implements Connection<T> {
-    @Field(() => [Edge]) edges!: Edge[];
+    @Field(() => [Edge], { description: 'The items of this page with their cursors.' }) edges!: Edge[];
     @Field(() => [NodeType], { description: 'The nodes of `edges`, for clients that need no cursors.' }) nodes!: T[];
-    @Field(() => PageInfo) pageInfo!: PageInfo;
+    @Field(() => PageInfo, { description: 'Whether there is a next page and the cursor to ask for it.' }) pageInfo!: PageInfo;
     countTotal!: () => Promise<number>;
 
     @Field(() => Int, { description: 'How many items match, across all pages.' })

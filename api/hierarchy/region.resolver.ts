@@ -60,7 +60,7 @@ class DescendantsArgs extends PageArgs {
 @Resolver(() => Region)
 export class RegionResolver {
   @Query(() => Region, { nullable: true, description: 'One region by code: the 12-digit NBS code or its 2/4/6/9-digit prefix (320321 = 丰县). Null if unknown.' })
-  async region(@Arg('code', () => String) code: string, @Ctx() ctx: Context): Promise<Region | null> {
+  async region(@Arg('code', () => String, { description: '12-digit NBS code, or its 2/4/6/9-digit prefix.' }) code: string, @Ctx() ctx: Context): Promise<Region | null> {
     ctx.viewer.require('hierarchy:read');
     const parsed = parseCode(code, 'code');
     if (!ctx.viewer.canSeeRegion(parsed)) ctx.viewer.requireInScope(parsed, `region ${parsed}`);

@@ -32,7 +32,7 @@ registerEnumType(RegionLevel, {
   description: '行政区划 — an administrative division, keyed by its 12-digit National Bureau of Statistics code (统计用区划代码).',
 })
 export class Region implements Node {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Opaque global id (usable with node(id:)); do not parse it.' })
   id!: string;
 
   @Field({ description: '12-digit NBS statistical division code, higher levels zero-padded (徐州市 = 320300000000).' })
@@ -41,7 +41,7 @@ export class Region implements Node {
   @Field({ description: 'Official Chinese name (名称).' })
   name!: string;
 
-  @Field(() => RegionLevel)
+  @Field(() => RegionLevel, { description: '层级: province, city, county, town or village, from the code.' })
   level!: Level;
 
   @Field(() => String, { nullable: true, description: 'Code of the region directly above; null for a province.' })
@@ -57,10 +57,10 @@ export class Region implements Node {
 
 @ObjectType({ description: 'How many regions lie below a region, per level (all descendants, not only direct children).' })
 export class RegionCounts {
-  @Field(() => Int) cities!: number;
-  @Field(() => Int) counties!: number;
-  @Field(() => Int) towns!: number;
-  @Field(() => Int) villages!: number;
+  @Field(() => Int, { description: 'Cities (市) in the subtree.' }) cities!: number;
+  @Field(() => Int, { description: 'Counties and districts (县/区) in the subtree.' }) counties!: number;
+  @Field(() => Int, { description: 'Towns, townships and subdistricts (镇/乡/街道) in the subtree.' }) towns!: number;
+  @Field(() => Int, { description: 'Villages and communities (村/社区) in the subtree.' }) villages!: number;
   @Field(() => Int, { description: 'All descendants.' }) total!: number;
 }
 

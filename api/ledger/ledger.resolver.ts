@@ -98,7 +98,7 @@ function disburseRequest(ctx: Context, input: DisburseInput, prefix = '') {
 
 @ArgsType()
 class BalancesArgs {
-  @Field() regionCode!: string;
+  @Field({ description: 'The region (12 digits or prefix).' }) regionCode!: string;
   @Field(() => String, { nullable: true, description: 'One fund line; all when omitted.' }) fundLine?: string | null;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD: the exact balance at the end of that date; now when omitted.' }) asOf?: string | null;
   @Field(() => Boolean, { defaultValue: true, description: 'Include every region below.' }) includeDescendants!: boolean;
@@ -107,13 +107,13 @@ class BalancesArgs {
 @Resolver()
 export class LedgerResolver {
   @Mutation(() => PostPayload, { description: 'Record money entering the ledger at a region (creates a root lot).' })
-  async appropriate(@Arg('input', () => AppropriateInput) input: AppropriateInput, @Ctx() ctx: Context): Promise<PostPayload> {
+  async appropriate(@Arg('input', () => AppropriateInput, { description: 'The mutation’s input (each field described on its input type).' }) input: AppropriateInput, @Ctx() ctx: Context): Promise<PostPayload> {
     const regionCode = requireRegionFor(ctx, 'ledger:appropriate', input.regionCode, 'regionCode');
     return payload(await ctx.ledger.appropriate({ ...input, regionCode, amount: parseMoney(input.amount, 'amount') }, ctx.viewer.subject));
   }
 
   @Mutation(() => PostPayload, { description: 'Issue money to a region below (in transit until received; creates a child lot).' })
-  async allocate(@Arg('input', () => AllocateInput) input: AllocateInput, @Ctx() ctx: Context): Promise<PostPayload> {
+  async allocate(@Arg('input', () => AllocateInput, { description: 'The mutation’s input (each field described on its input type).' }) input: AllocateInput, @Ctx() ctx: Context): Promise<PostPayload> {
     const fromRegionCode = requireRegionFor(ctx, 'ledger:allocate', input.fromRegionCode, 'fromRegionCode');
     const toRegionCode = requireRegionFor(ctx, 'ledger:allocate', input.toRegionCode, 'toRegionCode');
     const request = { ...input, fromRegionCode, toRegionCode, amount: parseMoney(input.amount, 'amount'), lotId: optionalId(input.lotId, 'Lot', 'lotId') };
@@ -121,7 +121,7 @@ export class LedgerResolver {
   }
 
   @Mutation(() => PostPayload, { description: 'Confirm receipt of an allocation (at most once).' })
-  async receiveAllocation(@Arg('input', () => ReceiveAllocationInput) input: ReceiveAllocationInput, @Ctx() ctx: Context): Promise<PostPayload> {
+  async receiveAllocation(@Arg('input', () => ReceiveAllocationInput, { description: 'The mutation’s input (each field described on its input type).' }) input: ReceiveAllocationInput, @Ctx() ctx: Context): Promise<PostPayload> {
     ctx.viewer.require('ledger:allocate');
     const allocationId = internalId(input.allocationId, 'LedgerTransaction', 'allocationId');
     const allocation = await ctx.loaders.transaction.load(allocationId);
@@ -131,14 +131,14 @@ export class LedgerResolver {
   }
 
   @Mutation(() => PostPayload, { description: 'Pay a payee from a lot (named, or the oldest by fiscal year with enough money).' })
-  async disburse(@Arg('input', () => DisburseInput) input: DisburseInput, @Ctx() ctx: Context): Promise<PostPayload> {
+  async disburse(@Arg('input', () => DisburseInput, { description: 'The mutation’s input (each field described on its input type).' }) input: DisburseInput, @Ctx() ctx: Context): Promise<PostPayload> {
     const request = disburseRequest(ctx, input);
     await requirePayeeInScope(ctx, input.payeeType, input.payeeId, 'payeeId');
     return payload(await ctx.ledger.disburse(request, ctx.viewer.subject));
   }
 
   @Mutation(() => [PostPayload], { description: `Many disbursements (a monthly run), each with its own idempotency key, in one database transaction: all are written or none. At most ${MAX_BATCH_LINES} lines.` })
-  async disburseBatch(@Arg('lines', () => [DisburseInput]) lines: DisburseInput[], @Ctx() ctx: Context): Promise<PostPayload[]> {
+  async disburseBatch(@Arg('lines', () => [DisburseInput], { description: 'The disbursements, all written or none, each with its own idempotency key.' }) lines: DisburseInput[], @Ctx() ctx: Context): Promise<PostPayload[]> {
     if (lines.length > MAX_BATCH_LINES) throw badUserInput(`at most ${MAX_BATCH_LINES} lines per batch, got ${lines.length}`, 'lines');
     const requests = lines.map((line, index) => disburseRequest(ctx, line, `lines.${index}.`));
     await Promise.all(lines.map((line, index) => requirePayeeInScope(ctx, line.payeeType, line.payeeId, `lines.${index}.payeeId`)));
@@ -146,7 +146,7 @@ export class LedgerResolver {
   }
 
   @Mutation(() => PostPayload, { description: "Send a lot's unspent money back to its parent lot (lineage kept)." })
-  async returnFunds(@Arg('input', () => ReturnFundsInput) input: ReturnFundsInput, @Ctx() ctx: Context): Promise<PostPayload> {
+  async returnFunds(@Arg('input', () => ReturnFundsInput, { description: 'The mutation’s input (each field described on its input type).' }) input: ReturnFundsInput, @Ctx() ctx: Context): Promise<PostPayload> {
     ctx.viewer.require('ledger:allocate');
     const lotId = internalId(input.lotId, 'Lot', 'lotId');
     const lot = await ctx.loaders.lot.load(lotId);
@@ -155,7 +155,7 @@ export class LedgerResolver {
   }
 
   @Mutation(() => PostPayload, { description: 'Post the mirror of an earlier transaction (reason required; at most once).' })
-  async reverse(@Arg('input', () => ReverseInput) input: ReverseInput, @Ctx() ctx: Context): Promise<PostPayload> {
+  async reverse(@Arg('input', () => ReverseInput, { description: 'The mutation’s input (each field described on its input type).' }) input: ReverseInput, @Ctx() ctx: Context): Promise<PostPayload> {
     ctx.viewer.require('ledger:reverse');
     const transactionId = internalId(input.transactionId, 'LedgerTransaction', 'transactionId');
     const original = await ctx.loaders.transaction.load(transactionId);
@@ -170,8 +170,8 @@ export class LedgerResolver {
     return rows.map((row) => Object.assign(new FundLine(), row));
   }
 
-  @Query(() => LedgerTransaction, { nullable: true })
-  async transaction(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<LedgerTransaction | null> {
+  @Query(() => LedgerTransaction, { nullable: true, description: '记账凭证: one ledger transaction by id, if in your jurisdiction.' })
+  async transaction(@Arg('id', () => ID, { description: 'Global id of the transaction.' }) id: string, @Ctx() ctx: Context): Promise<LedgerTransaction | null> {
     ctx.viewer.require('ledger:read');
     const record = await visibleTransaction(ctx, internalId(id, 'LedgerTransaction', 'id'));
     return record ? LedgerTransaction.from(record) : null;
@@ -179,7 +179,7 @@ export class LedgerResolver {
 
   @Query(() => LedgerTransactionConnection, { description: 'Transactions in chain order (seq), filtered.' })
   async transactions(
-    @Arg('filter', () => TransactionFilter, { nullable: true }) filter: TransactionFilter | null,
+    @Arg('filter', () => TransactionFilter, { nullable: true, description: 'Which transactions; all given conditions must hold.' }) filter: TransactionFilter | null,
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: Context,
   ): Promise<LedgerTransactionConnection> {
@@ -203,13 +203,13 @@ export class LedgerResolver {
   }
 
   @Query(() => Lot, { nullable: true, description: '资金批次: lineage up (parent) and consumption down (children, transactions).' })
-  async lot(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Lot | null> {
+  async lot(@Arg('id', () => ID, { description: 'Global id of the lot (资金批次).' }) id: string, @Ctx() ctx: Context): Promise<Lot | null> {
     const record = await visibleLot(ctx, internalId(id, 'Lot', 'id'));
     return record ? Lot.from(record) : null;
   }
 
   @Query(() => [TrailStep], { description: 'The audit trail of a transaction (typically a disbursement): each step back to the appropriation.' })
-  async trail(@Arg('transactionId', () => ID) transactionId: string, @Ctx() ctx: Context): Promise<TrailStep[]> {
+  async trail(@Arg('transactionId', () => ID, { description: 'Global id of the transaction whose money is traced back to its appropriation.' }) transactionId: string, @Ctx() ctx: Context): Promise<TrailStep[]> {
     ctx.viewer.require('ledger:read');
     const id = internalId(transactionId, 'LedgerTransaction', 'transactionId');
     await visibleTransaction(ctx, id);
@@ -239,8 +239,8 @@ export class LedgerResolver {
 
   @Query(() => LedgerVerification, { description: 'Recompute the hash chain over [fromSeq, toSeq] (default: all) and report the first broken sequence number.' })
   async verifyLedger(
-    @Arg('fromSeq', () => String, { nullable: true }) fromSeq: string | null,
-    @Arg('toSeq', () => String, { nullable: true }) toSeq: string | null,
+    @Arg('fromSeq', () => String, { nullable: true, description: 'First sequence number to check (default 1).' }) fromSeq: string | null,
+    @Arg('toSeq', () => String, { nullable: true, description: 'Last sequence number to check (default the head).' }) toSeq: string | null,
     @Ctx() ctx: Context,
   ): Promise<LedgerVerification> {
     ctx.viewer.require('ledger:verify');
@@ -256,15 +256,15 @@ async function regionOrNull(ctx: Context, code: string | null): Promise<Region |
 
 @Resolver(() => LedgerTransaction)
 export class LedgerTransactionResolver {
-  @FieldResolver(() => Region) async region(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
+  @FieldResolver(() => Region, { description: 'The region that acted.' }) async region(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
     return regionOrNull(ctx, t.regionCode);
   }
 
-  @FieldResolver(() => Region, { nullable: true }) async counterpartRegion(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
+  @FieldResolver(() => Region, { nullable: true, description: 'The other region of an allocation, receipt or return.' }) async counterpartRegion(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
     return regionOrNull(ctx, t.counterpartRegionCode);
   }
 
-  @FieldResolver(() => Region, { nullable: true }) async beneficiaryVillage(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
+  @FieldResolver(() => Region, { nullable: true, description: 'The village of the beneficiary of a disbursement, when recorded.' }) async beneficiaryVillage(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
     return regionOrNull(ctx, t.beneficiaryVillageCode);
   }
 
@@ -316,7 +316,7 @@ export class TrailStepResolver {
 
 @Resolver(() => Lot)
 export class LotResolver {
-  @FieldResolver(() => Region) async region(@Root() lot: Lot, @Ctx() ctx: Context) {
+  @FieldResolver(() => Region, { description: 'The region that holds the lot.' }) async region(@Root() lot: Lot, @Ctx() ctx: Context) {
     return regionOrNull(ctx, lot.regionCode);
   }
 

@@ -315,21 +315,21 @@ const dayAfter = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86
 @InputType({ description: 'Filter for elders; all given conditions must hold. Always limited to your jurisdiction.' })
 class ElderFilterInput {
   @Field(() => String, { nullable: true, description: 'Region code (or 4/6/9-digit prefix) whose subtree holds the household or residence village.' }) within?: string | null;
-  @Field(() => Sex, { nullable: true }) sex?: 'MALE' | 'FEMALE' | null;
-  @Field(() => AgeBand, { nullable: true }) ageBand?: keyof typeof AgeBand | null;
+  @Field(() => Sex, { nullable: true, description: 'Only elders of this sex.' }) sex?: 'MALE' | 'FEMALE' | null;
+  @Field(() => AgeBand, { nullable: true, description: 'Only elders in this age band today.' }) ageBand?: keyof typeof AgeBand | null;
   @Field(() => Int, { nullable: true, description: 'Age at least (on asOf).' }) minAge?: number | null;
   @Field(() => Int, { nullable: true, description: 'Age at most (on asOf).' }) maxAge?: number | null;
   @Field(() => String, { nullable: true, description: 'Holds this special category on asOf.' }) category?: string | null;
-  @Field(() => VitalStatus, { nullable: true }) vitalStatus?: 'ALIVE' | 'DECEASED' | null;
+  @Field(() => VitalStatus, { nullable: true, description: 'Only elders with this vital status.' }) vitalStatus?: 'ALIVE' | 'DECEASED' | null;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD for ages and categories; today when omitted.' }) asOf?: string | null;
 }
 
 @InputType({ description: 'Filter for facilities; always limited to your jurisdiction.' })
 class FacilityFilterInput {
-  @Field(() => String, { nullable: true }) within?: string | null;
+  @Field(() => String, { nullable: true, description: 'Region subtree to look in (12-digit code or prefix).' }) within?: string | null;
   @Field(() => String, { nullable: true, description: 'Facility type code.' }) type?: string | null;
-  @Field(() => FacilityStatus, { nullable: true }) status?: 'OPERATING' | null;
-  @Field(() => OperatingModel, { nullable: true }) operatingModel?: 'PUBLIC_BUILT_PUBLIC_RUN' | null;
+  @Field(() => FacilityStatus, { nullable: true, description: 'Only facilities in this status.' }) status?: 'OPERATING' | null;
+  @Field(() => OperatingModel, { nullable: true, description: 'Only facilities with this operating model.' }) operatingModel?: 'PUBLIC_BUILT_PUBLIC_RUN' | null;
 }
 
 @InputType({ description: 'Filter for the access log; always limited to records in your jurisdiction.' })
@@ -353,7 +353,7 @@ class ServicesArgs extends PageArgs {
 @ArgsType()
 class StaffingArgs extends PageArgs {
   @Field(() => String, { nullable: true, description: 'YYYY-MM; this month when omitted.' }) month?: string | null;
-  @Field(() => String, { nullable: true }) within?: string | null;
+  @Field(() => String, { nullable: true, description: 'Region subtree to look in (12-digit code or prefix); default the caller’s jurisdiction.' }) within?: string | null;
   @Field(() => Boolean, { defaultValue: false, description: 'Only facilities below 1 certified caregiver per 10 residents.' }) belowStandardOnly!: boolean;
 }
 
@@ -362,7 +362,7 @@ class StaffingArgs extends PageArgs {
 @Resolver()
 export class RegistryResolver {
   @Query(() => Elder, { nullable: true, description: 'An elder by global id; null if none; FORBIDDEN outside your jurisdiction.' })
-  async elder(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Elder | null> {
+  async elder(@Arg('id', () => ID, { description: 'Global id of the elder.' }) id: string, @Ctx() ctx: Context): Promise<Elder | null> {
     ctx.viewer.require('registry:read');
     const r = await ctx.registryLoaders.elder.load(internalId(id, 'Elder', 'id'));
     if (!r) return null;
@@ -378,7 +378,7 @@ export class RegistryResolver {
       'so it needs personal:unmask and a reason, and a hit is written to the access log. Null when no elder with this number is ' +
       'registered in your jurisdiction — an elder registered elsewhere is not revealed.',
   })
-  async elderByIdNumber(@Arg('idNumber') idNumber: string, @Arg('reason') reason: string, @Ctx() ctx: Context): Promise<Elder | null> {
+  async elderByIdNumber(@Arg('idNumber', { description: '身份证号: the 18-character ID number (GB 11643) to look up.' }) idNumber: string, @Arg('reason', { description: '查询理由: why, written to the access log.' }) reason: string, @Ctx() ctx: Context): Promise<Elder | null> {
     ctx.viewer.require('registry:read');
     ctx.viewer.require('personal:unmask');
     if (typeof reason !== 'string' || reason.trim().length === 0) throw badUserInput('a reason is required to look an elder up by ID number', 'reason');
@@ -392,7 +392,7 @@ export class RegistryResolver {
 
   @Query(() => ElderConnection, { description: 'Elders in your jurisdiction (household or residence village), in registration order.' })
   async elders(
-    @Arg('filter', () => ElderFilterInput, { nullable: true }) filter: ElderFilterInput | null,
+    @Arg('filter', () => ElderFilterInput, { nullable: true, description: 'Which elders; all given conditions must hold.' }) filter: ElderFilterInput | null,
     @Args(() => PageArgs) args: PageArgs,
     @Ctx() ctx: Context,
   ): Promise<ElderConnection> {
@@ -428,7 +428,7 @@ export class RegistryResolver {
   }
 
   @Query(() => Facility, { nullable: true, description: 'A facility by global id; FORBIDDEN outside your jurisdiction.' })
-  async facility(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Facility | null> {
+  async facility(@Arg('id', () => ID, { description: 'Global id of the facility.' }) id: string, @Ctx() ctx: Context): Promise<Facility | null> {
     ctx.viewer.require('registry:read');
     const r = await ctx.registryLoaders.facility.load(internalId(id, 'Facility', 'id'));
     if (!r) return null;
@@ -438,7 +438,7 @@ export class RegistryResolver {
 
   @Query(() => FacilityConnection, { description: 'Facilities in your jurisdiction, in registration order.' })
   async facilities(
-    @Arg('filter', () => FacilityFilterInput, { nullable: true }) filter: FacilityFilterInput | null,
+    @Arg('filter', () => FacilityFilterInput, { nullable: true, description: 'Which facilities; all given conditions must hold.' }) filter: FacilityFilterInput | null,
     @Args(() => PageArgs) args: PageArgs,
     @Ctx() ctx: Context,
   ): Promise<FacilityConnection> {
@@ -457,7 +457,7 @@ export class RegistryResolver {
   }
 
   @Query(() => Caregiver, { nullable: true, description: 'A caregiver by global id; FORBIDDEN outside your jurisdiction.' })
-  async caregiver(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Caregiver | null> {
+  async caregiver(@Arg('id', () => ID, { description: 'Global id of the caregiver.' }) id: string, @Ctx() ctx: Context): Promise<Caregiver | null> {
     ctx.viewer.require('registry:read');
     const r = await ctx.registryLoaders.caregiver.load(internalId(id, 'Caregiver', 'id'));
     if (!r) return null;
@@ -467,8 +467,8 @@ export class RegistryResolver {
 
   @Query(() => CaregiverConnection, { description: 'Caregivers registered in your jurisdiction.' })
   async caregivers(
-    @Arg('within', () => String, { nullable: true }) within: string | null,
-    @Arg('certified', () => Boolean, { nullable: true }) certified: boolean | null,
+    @Arg('within', () => String, { nullable: true, description: 'Region subtree to look in (12-digit code or prefix); default the caller’s jurisdiction.' }) within: string | null,
+    @Arg('certified', () => Boolean, { nullable: true, description: 'true: only caregivers with a certificate; false: only those without; omitted: all.' }) certified: boolean | null,
     @Args(() => PageArgs) args: PageArgs,
     @Ctx() ctx: Context,
   ): Promise<CaregiverConnection> {
@@ -511,7 +511,7 @@ export class RegistryResolver {
 
   @Query(() => AccessLogConnection, { description: '个人信息查阅日志: clear-text accesses to personal data of records in your jurisdiction, and exports of its books (needs access-log:read).' })
   async accessLog(
-    @Arg('filter', () => AccessLogFilterInput, { nullable: true }) filter: AccessLogFilterInput | null,
+    @Arg('filter', () => AccessLogFilterInput, { nullable: true, description: 'Which access-log entries (by subject, record, time).' }) filter: AccessLogFilterInput | null,
     @Args(() => PageArgs) args: PageArgs,
     @Ctx() ctx: Context,
   ): Promise<AccessLogConnection> {
@@ -535,14 +535,14 @@ export class RegistryResolver {
   // ---- mutations ----
 
   @Mutation(() => Elder, { description: 'Register an elder (needs registry:write in the household village). A registered ID number → ALREADY_EXISTS.' })
-  async registerElder(@Arg('input', () => RegisterElderInput) input: RegisterElderInput, @Ctx() ctx: Context): Promise<Elder> {
+  async registerElder(@Arg('input', () => RegisterElderInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RegisterElderInput, @Ctx() ctx: Context): Promise<Elder> {
     ctx.viewer.require('registry:write');
     ctx.viewer.requireInScope(input.hukouVillageCode, 'household village');
     return Elder.from(await ctx.registry.registerElder(input, ctx.viewer.subject));
   }
 
   @Mutation(() => Elder, { description: 'Change an elder’s name, phone or villages (registry:write).' })
-  async updateElder(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateElderInput) input: UpdateElderInput, @Ctx() ctx: Context): Promise<Elder> {
+  async updateElder(@Arg('id', () => ID, { description: 'Global id of the elder to change.' }) id: string, @Arg('input', () => UpdateElderInput, { description: 'The mutation’s input (each field described on its input type).' }) input: UpdateElderInput, @Ctx() ctx: Context): Promise<Elder> {
     const e = await elderRecord(ctx, id, 'id', 'registry:write');
     if (input.hukouVillageCode != null) {
       // Moving a household registration takes the record from one household county to another: both must be the caller's.
@@ -553,13 +553,13 @@ export class RegistryResolver {
   }
 
   @Mutation(() => CategoryMembership, { description: 'Append a special-category membership (registry:verify).' })
-  async addElderCategory(@Arg('input', () => AddCategoryInput) input: AddCategoryInput, @Ctx() ctx: Context): Promise<CategoryMembership> {
+  async addElderCategory(@Arg('input', () => AddCategoryInput, { description: 'The mutation’s input (each field described on its input type).' }) input: AddCategoryInput, @Ctx() ctx: Context): Promise<CategoryMembership> {
     const e = await elderRecord(ctx, input.elderId, 'elderId', 'registry:verify');
     return CategoryMembership.from(await ctx.registry.addCategory({ ...input, elderId: e.id }, ctx.viewer.subject));
   }
 
   @Mutation(() => CategoryMembership, { description: 'End a membership by appending an end record (registry:verify).' })
-  async endElderCategory(@Arg('input', () => EndCategoryInput) input: EndCategoryInput, @Ctx() ctx: Context): Promise<CategoryMembership> {
+  async endElderCategory(@Arg('input', () => EndCategoryInput, { description: 'The mutation’s input (each field described on its input type).' }) input: EndCategoryInput, @Ctx() ctx: Context): Promise<CategoryMembership> {
     ctx.viewer.require('registry:verify');
     const membershipId = internalId(input.membershipId, 'CategoryMembership', 'membershipId');
     const existing = (await ctx.registry.membershipsById([membershipId])).get(membershipId);
@@ -570,13 +570,13 @@ export class RegistryResolver {
   }
 
   @Mutation(() => VitalEvent, { description: 'Append a vital-status report: death with date and source, or alive (registry:verify).' })
-  async recordVitalStatus(@Arg('input', () => RecordVitalStatusInput) input: RecordVitalStatusInput, @Ctx() ctx: Context): Promise<VitalEvent> {
+  async recordVitalStatus(@Arg('input', () => RecordVitalStatusInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RecordVitalStatusInput, @Ctx() ctx: Context): Promise<VitalEvent> {
     const e = await elderRecord(ctx, input.elderId, 'elderId', 'registry:verify');
     return VitalEvent.from(await ctx.registry.recordVitalStatus({ ...input, elderId: e.id, source: input.source as never }, ctx.viewer.subject));
   }
 
   @Mutation(() => Assessment, { description: 'Record a GB/T 42195-2022 capability assessment; the level is computed (registry:write).' })
-  async recordAssessment(@Arg('input', () => RecordAssessmentInput) input: RecordAssessmentInput, @Ctx() ctx: Context): Promise<Assessment> {
+  async recordAssessment(@Arg('input', () => RecordAssessmentInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RecordAssessmentInput, @Ctx() ctx: Context): Promise<Assessment> {
     const e = await elderRecord(ctx, input.elderId, 'elderId', 'registry:write');
     const { items, ...rest } = input;
     return Assessment.from(
@@ -588,33 +588,33 @@ export class RegistryResolver {
   }
 
   @Mutation(() => Facility, { description: 'Register a facility (registry:write in its village).' })
-  async registerFacility(@Arg('input', () => RegisterFacilityInput) input: RegisterFacilityInput, @Ctx() ctx: Context): Promise<Facility> {
+  async registerFacility(@Arg('input', () => RegisterFacilityInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RegisterFacilityInput, @Ctx() ctx: Context): Promise<Facility> {
     ctx.viewer.require('registry:write');
     ctx.viewer.requireInScope(input.villageCode, 'village');
     return Facility.from(await ctx.registry.registerFacility(input, ctx.viewer.subject));
   }
 
   @Mutation(() => Facility, { description: 'Change a facility (registry:write).' })
-  async updateFacility(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateFacilityInput) input: UpdateFacilityInput, @Ctx() ctx: Context): Promise<Facility> {
+  async updateFacility(@Arg('id', () => ID, { description: 'Global id of the facility to change.' }) id: string, @Arg('input', () => UpdateFacilityInput, { description: 'The mutation’s input (each field described on its input type).' }) input: UpdateFacilityInput, @Ctx() ctx: Context): Promise<Facility> {
     const f = await facilityRecord(ctx, id, 'id', 'registry:write');
     if (input.villageCode != null) ctx.viewer.requireInScope(input.villageCode, 'village');
     return Facility.from(await ctx.registry.updateFacility(f.id, input, ctx.viewer.subject));
   }
 
   @Mutation(() => FacilityRating, { description: 'Append a star rating (registry:write).' })
-  async rateFacility(@Arg('input', () => RateFacilityInput) input: RateFacilityInput, @Ctx() ctx: Context): Promise<FacilityRating> {
+  async rateFacility(@Arg('input', () => RateFacilityInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RateFacilityInput, @Ctx() ctx: Context): Promise<FacilityRating> {
     const f = await facilityRecord(ctx, input.facilityId, 'facilityId', 'registry:write');
     return FacilityRating.from(await ctx.registry.rateFacility({ ...input, facilityId: f.id }, ctx.viewer.subject));
   }
 
   @Mutation(() => BedInventory, { description: 'Append a bed-inventory snapshot (registry:write).' })
-  async recordBedInventory(@Arg('input', () => RecordBedInventoryInput) input: RecordBedInventoryInput, @Ctx() ctx: Context): Promise<BedInventory> {
+  async recordBedInventory(@Arg('input', () => RecordBedInventoryInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RecordBedInventoryInput, @Ctx() ctx: Context): Promise<BedInventory> {
     const f = await facilityRecord(ctx, input.facilityId, 'facilityId', 'registry:write');
     return BedInventory.from(await ctx.registry.recordBedInventory({ ...input, facilityId: f.id }, ctx.viewer.subject));
   }
 
   @Mutation(() => Caregiver, { description: 'Register a caregiver (registry:write in the region).' })
-  async registerCaregiver(@Arg('input', () => RegisterCaregiverInput) input: RegisterCaregiverInput, @Ctx() ctx: Context): Promise<Caregiver> {
+  async registerCaregiver(@Arg('input', () => RegisterCaregiverInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RegisterCaregiverInput, @Ctx() ctx: Context): Promise<Caregiver> {
     ctx.viewer.require('registry:write');
     const regionCode = v.regionCode(input.regionCode, 'regionCode');
     ctx.viewer.requireInScope(regionCode, 'region');
@@ -622,7 +622,7 @@ export class RegistryResolver {
   }
 
   @Mutation(() => StaffAssignment, { description: 'Assign a caregiver to a facility for a month (registry:write; both in your jurisdiction).' })
-  async assignCaregiver(@Arg('input', () => AssignCaregiverInput) input: AssignCaregiverInput, @Ctx() ctx: Context): Promise<StaffAssignment> {
+  async assignCaregiver(@Arg('input', () => AssignCaregiverInput, { description: 'The mutation’s input (each field described on its input type).' }) input: AssignCaregiverInput, @Ctx() ctx: Context): Promise<StaffAssignment> {
     const f = await facilityRecord(ctx, input.facilityId, 'facilityId', 'registry:write');
     const c = await ctx.registryLoaders.caregiver.load(internalId(input.caregiverId, 'Caregiver', 'caregiverId'));
     if (!c) throw badUserInput('no such caregiver', 'caregiverId');
@@ -631,14 +631,14 @@ export class RegistryResolver {
   }
 
   @Mutation(() => Stay, { description: 'Admit an elder to a facility; an overlapping stay → STAY_OVERLAP (registry:write; both in your jurisdiction).' })
-  async admitElder(@Arg('input', () => AdmitInput) input: AdmitInput, @Ctx() ctx: Context): Promise<Stay> {
+  async admitElder(@Arg('input', () => AdmitInput, { description: 'The mutation’s input (each field described on its input type).' }) input: AdmitInput, @Ctx() ctx: Context): Promise<Stay> {
     const f = await facilityRecord(ctx, input.facilityId, 'facilityId', 'registry:write');
     const e = await elderRecord(ctx, input.elderId, 'elderId', 'registry:write');
     return Stay.from(await ctx.registry.admit({ ...input, elderId: e.id, facilityId: f.id }, ctx.viewer.subject));
   }
 
   @Mutation(() => Stay, { description: 'End an open stay (registry:write at the facility).' })
-  async dischargeElder(@Arg('input', () => DischargeInput) input: DischargeInput, @Ctx() ctx: Context): Promise<Stay> {
+  async dischargeElder(@Arg('input', () => DischargeInput, { description: 'The mutation’s input (each field described on its input type).' }) input: DischargeInput, @Ctx() ctx: Context): Promise<Stay> {
     ctx.viewer.require('registry:write');
     const stay = await ctx.registryLoaders.stay.load(internalId(input.stayId, 'Stay', 'stayId'));
     if (!stay) throw badUserInput('no such stay', 'stayId');
@@ -648,14 +648,14 @@ export class RegistryResolver {
   }
 
   @Mutation(() => ServiceType, { description: 'Add or change a service type of the city’s configurable list (registry:write with a city-wide or wider jurisdiction).' })
-  async defineServiceType(@Arg('input', () => DefineServiceTypeInput) input: DefineServiceTypeInput, @Ctx() ctx: Context): Promise<ServiceType> {
+  async defineServiceType(@Arg('input', () => DefineServiceTypeInput, { description: 'The mutation’s input (each field described on its input type).' }) input: DefineServiceTypeInput, @Ctx() ctx: Context): Promise<ServiceType> {
     ctx.viewer.require('registry:write');
     if (ctx.viewer.scopePrefix.length > 4) throw forbidden('the service-type list is the city’s: it needs a city-wide jurisdiction');
     return Object.assign(new ServiceType(), await ctx.registry.defineServiceType(input));
   }
 
   @Mutation(() => ServiceRecord, { description: 'Record a service delivered to an elder (registry:verify; the elder in your jurisdiction).' })
-  async recordService(@Arg('input', () => RecordServiceInput) input: RecordServiceInput, @Ctx() ctx: Context): Promise<ServiceRecord> {
+  async recordService(@Arg('input', () => RecordServiceInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RecordServiceInput, @Ctx() ctx: Context): Promise<ServiceRecord> {
     const e = await elderRecord(ctx, input.elderId, 'elderId', 'registry:verify');
     // Nobody attributes subsidised services to a provider outside their reach: the facility must lie in the
     // caller's jurisdiction — for a town or village caller, in its county (a meal point or day-care centre in
@@ -686,7 +686,7 @@ export class ElderResolver {
       'Clear personal values (needs personal:unmask; `reason` is required). Reading them writes one access-log row per elder, ' +
       'naming the fields selected, in the same database transaction as the read. Null with a FORBIDDEN error without the permission.',
   })
-  async personal(@Root() elder: Elder, @Arg('reason') reason: string, @Info() info: GraphQLResolveInfo, @Ctx() ctx: Context): Promise<ElderPersonalData> {
+  async personal(@Root() elder: Elder, @Arg('reason', { description: '查看理由: why personal data is needed in clear; written to the access log (PERSONAL_DATA_IN_TEXT refuses ID and phone numbers).' }) reason: string, @Info() info: GraphQLResolveInfo, @Ctx() ctx: Context): Promise<ElderPersonalData> {
     ctx.viewer.require('personal:unmask');
     if (typeof reason !== 'string' || reason.trim().length === 0) throw badUserInput('a reason is required to see personal data', 'reason');
     if (reason.trim().length > 500) throw badUserInput('reason must be at most 500 characters', 'reason');
@@ -711,14 +711,14 @@ export class ElderResolver {
   }
 
   @FieldResolver(() => Int, { description: '年龄: completed years on asOf (today when omitted), or at death. Without personal:unmask, at the end of asOf’s month (the birth day stays masked).' })
-  async age(@Root() elder: Elder, @Arg('asOf', () => String, { nullable: true }) asOf: string | null, @Ctx() ctx: Context): Promise<number> {
+  async age(@Root() elder: Elder, @Arg('asOf', () => String, { nullable: true, description: 'Date (YYYY-MM-DD) to compute the age at; default today in China.' }) asOf: string | null, @Ctx() ctx: Context): Promise<number> {
     const date = dateArg(asOf, 'asOf');
     const death = await deathDateOf(ctx, elder.record.id);
     return ageAt(elder.record.birthDate, ageDate(ctx, death && death < date ? death : date));
   }
 
   @FieldResolver(() => AgeBand, { nullable: true, description: 'Service age band on asOf; null below 60 or after death.' })
-  async ageBand(@Root() elder: Elder, @Arg('asOf', () => String, { nullable: true }) asOf: string | null, @Ctx() ctx: Context): Promise<string | null> {
+  async ageBand(@Root() elder: Elder, @Arg('asOf', () => String, { nullable: true, description: 'Date (YYYY-MM-DD) to compute the band at; default today in China.' }) asOf: string | null, @Ctx() ctx: Context): Promise<string | null> {
     const date = dateArg(asOf, 'asOf');
     const death = await deathDateOf(ctx, elder.record.id);
     if (death && death <= date) return null;
@@ -726,7 +726,7 @@ export class ElderResolver {
   }
 
   @FieldResolver(() => AllowanceBand, { nullable: true, description: '尊老金 band for the month of asOf (from the month after the birthday); null below 80 or after death.' })
-  async allowanceBand(@Root() elder: Elder, @Arg('asOf', () => String, { nullable: true }) asOf: string | null, @Ctx() ctx: Context): Promise<string | null> {
+  async allowanceBand(@Root() elder: Elder, @Arg('asOf', () => String, { nullable: true, description: 'Date (YYYY-MM-DD) to compute the band at; default today in China.' }) asOf: string | null, @Ctx() ctx: Context): Promise<string | null> {
     const date = dateArg(asOf, 'asOf');
     const [death, categories] = await Promise.all([deathDateOf(ctx, elder.record.id), categoriesOn(ctx, elder.record.id, date)]);
     return allowanceBand(elder.record.birthDate, date, categories, death);
@@ -735,8 +735,8 @@ export class ElderResolver {
   @FieldResolver(() => [CategoryMembership], { description: 'Special-category memberships valid on asOf (today when omitted); all of them, ended ones included, with `history: true`.' })
   async categories(
     @Root() elder: Elder,
-    @Arg('asOf', () => String, { nullable: true }) asOf: string | null,
-    @Arg('history', () => Boolean, { defaultValue: false }) history: boolean,
+    @Arg('asOf', () => String, { nullable: true, description: 'Only memberships valid on this date (YYYY-MM-DD); default today.' }) asOf: string | null,
+    @Arg('history', () => Boolean, { defaultValue: false, description: 'All memberships, ended ones too (asOf is then ignored).' }) history: boolean,
     @Ctx() ctx: Context,
   ): Promise<CategoryMembership[]> {
     const date = dateArg(asOf, 'asOf');
@@ -765,7 +765,7 @@ export class ElderResolver {
   }
 
   @FieldResolver(() => Assessment, { nullable: true, description: 'The current assessment: the latest (by date) assessed on or before asOf and still valid then.' })
-  async currentAssessment(@Root() elder: Elder, @Arg('asOf', () => String, { nullable: true }) asOf: string | null, @Ctx() ctx: Context): Promise<Assessment | null> {
+  async currentAssessment(@Root() elder: Elder, @Arg('asOf', () => String, { nullable: true, description: 'The assessment in force on this date (YYYY-MM-DD); default today.' }) asOf: string | null, @Ctx() ctx: Context): Promise<Assessment | null> {
     const date = dateArg(asOf, 'asOf');
     const valid = (await ctx.registryLoaders.assessments.load(elder.record.id)).filter((a) => a.assessedOn <= date && (a.validUntil == null || a.validUntil >= date));
     const latest = valid.at(-1);
@@ -830,7 +830,7 @@ export class AssessmentResolver {
 
 @Resolver(() => Facility)
 export class FacilityResolver {
-  @FieldResolver(() => Region, { nullable: true })
+  @FieldResolver(() => Region, { nullable: true, description: 'The village (or community) the facility is in.' })
   async village(@Root() facility: Facility, @Ctx() ctx: Context): Promise<Region | null> {
     const r = await ctx.loaders.regionByCode.load(facility.villageCode);
     return r ? Region.from(r) : null;
@@ -844,7 +844,7 @@ export class FacilityResolver {
   }
 
   @FieldResolver(() => FacilityRating, { nullable: true, description: 'The star rating valid on asOf (today when omitted): the latest rated on or before it and not expired.' })
-  async rating(@Root() facility: Facility, @Arg('asOf', () => String, { nullable: true }) asOf: string | null, @Ctx() ctx: Context): Promise<FacilityRating | null> {
+  async rating(@Root() facility: Facility, @Arg('asOf', () => String, { nullable: true, description: 'The rating valid on this date (YYYY-MM-DD); default today.' }) asOf: string | null, @Ctx() ctx: Context): Promise<FacilityRating | null> {
     const date = dateArg(asOf, 'asOf');
     const valid = (await ctx.registryLoaders.ratings.load(facility.record.id)).filter((r) => r.ratedOn <= date && (r.validUntil == null || r.validUntil >= date));
     const latest = valid.at(-1);
@@ -862,7 +862,7 @@ export class FacilityResolver {
   }
 
   @FieldResolver(() => BedInventory, { nullable: true, description: 'The latest bed-inventory snapshot on or before asOf.' })
-  async beds(@Root() facility: Facility, @Arg('asOf', () => String, { nullable: true }) asOf: string | null, @Ctx() ctx: Context): Promise<BedInventory | null> {
+  async beds(@Root() facility: Facility, @Arg('asOf', () => String, { nullable: true, description: 'The bed snapshot in force on this date (YYYY-MM-DD); default today.' }) asOf: string | null, @Ctx() ctx: Context): Promise<BedInventory | null> {
     const date = dateArg(asOf, 'asOf');
     const latest = (await ctx.registryLoaders.beds.load(facility.record.id)).filter((b) => b.asOf <= date).at(-1);
     return latest ? BedInventory.from(latest) : null;
@@ -874,13 +874,13 @@ export class FacilityResolver {
   }
 
   @FieldResolver(() => Staffing, { description: 'The 1:10 certified-caregiver ratio for a month (YYYY-MM; this month when omitted).' })
-  async staffing(@Root() facility: Facility, @Arg('month', () => String, { nullable: true }) month: string | null, @Ctx() ctx: Context): Promise<Staffing> {
+  async staffing(@Root() facility: Facility, @Arg('month', () => String, { nullable: true, description: 'Month YYYY-MM; default the current month in China.' }) month: string | null, @Ctx() ctx: Context): Promise<Staffing> {
     const m = monthArg(month, 'month');
     return Staffing.from((await ctx.registryLoaders.staffing.load(facility.record.id, m)) ?? staffingOf(facility.record.id, m, 0, 0, 0));
   }
 
   @FieldResolver(() => [StaffAssignment], { description: 'Staff assigned for a month (YYYY-MM; this month when omitted).' })
-  async staffAssignments(@Root() facility: Facility, @Arg('month', () => String, { nullable: true }) month: string | null, @Ctx() ctx: Context): Promise<StaffAssignment[]> {
+  async staffAssignments(@Root() facility: Facility, @Arg('month', () => String, { nullable: true, description: 'Month YYYY-MM; default the current month in China.' }) month: string | null, @Ctx() ctx: Context): Promise<StaffAssignment[]> {
     return (await ctx.registryLoaders.facilityAssignments.load(facility.record.id, monthArg(month, 'month'))).map(StaffAssignment.from);
   }
 
@@ -912,7 +912,7 @@ export class FacilityResolver {
 @Resolver(() => Caregiver)
 export class CaregiverResolver {
   @FieldResolver(() => CaregiverPersonalData, { nullable: true, description: 'The clear name (needs personal:unmask and a reason; logged).' })
-  async personal(@Root() caregiver: Caregiver, @Arg('reason') reason: string, @Ctx() ctx: Context): Promise<CaregiverPersonalData> {
+  async personal(@Root() caregiver: Caregiver, @Arg('reason', { description: '查看理由: why personal data is needed in clear; written to the access log (PERSONAL_DATA_IN_TEXT refuses ID and phone numbers).' }) reason: string, @Ctx() ctx: Context): Promise<CaregiverPersonalData> {
     ctx.viewer.require('personal:unmask');
     if (typeof reason !== 'string' || reason.trim().length === 0) throw badUserInput('a reason is required to see personal data', 'reason');
     guardCaregiver(ctx, caregiver.record, 'personal:unmask');
@@ -981,7 +981,7 @@ export class ServiceRecordResolver {
     return Facility.from(f!);
   }
 
-  @FieldResolver(() => ServiceType, { nullable: true })
+  @FieldResolver(() => ServiceType, { nullable: true, description: 'The service type’s reference entry (names, bundles).' })
   async serviceTypeInfo(@Root() r: ServiceRecord, @Ctx() ctx: Context): Promise<ServiceType | null> {
     const found = (await ctx.registryLoaders.serviceTypes()).find((t) => t.code === r.serviceType);
     return found ? Object.assign(new ServiceType(), found) : null;
