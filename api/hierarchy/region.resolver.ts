@@ -2,7 +2,7 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { parseRegionCode, type RegionLevel as Level } from '../../hierarchy/region-code.js';
 import type { RegionFilter } from '../../hierarchy/region.repository.js';
-import type { RegionRecord } from '../../hierarchy/region.entity.js';
+import type { RegionRecord } from '../../hierarchy/region-record.js';
 import type { Context } from '../context.js';
 import { badUserInput, notFound } from '../errors.js';
 import { PageArgs, resolvePage, type ResolvedPage } from '../relay.js';

@@ -1,7 +1,7 @@
 /** GraphQL types of the administrative hierarchy (行政区划). */
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
-import type { RegionRecord } from '../../hierarchy/region.entity.js';
+import type { RegionRecord } from '../../hierarchy/region-record.js';
 import type { RegionLevel as Level } from '../../hierarchy/region-code.js';
 import { connectionTypes, Node, toGlobalId } from '../relay.js';
 
