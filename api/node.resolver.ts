@@ -4,7 +4,7 @@ import type { Context } from './context.js';
 import { badUserInput } from './errors.js';
 import { Region } from './hierarchy/region.type.js';
 import { LedgerTransaction, Lot } from './ledger/ledger.type.js';
-import { visibleLot, visibleTransaction } from './ledger/ledger.resolver.js';
+import { visibleLot, visibleTransaction } from '../ledger/access.js';
 import { fromGlobalId, Node } from './relay.js';
 import { registryNodeLoaders } from './registry/registry.resolver.js';
 import { auditNodeLoaders } from './audit/audit.resolver.js';
@@ -32,11 +32,11 @@ export const nodeLoaders = new Map<string, NodeLoader>(Object.entries({
   LedgerTransaction: async (key, ctx) => {
     if (!/^[1-9][0-9]{0,17}$/.test(key)) return null;
     ctx.viewer.require('ledger:read');
-    const record = await visibleTransaction(ctx, key);
+    const record = await visibleTransaction(ctx.viewer, ctx.loaders, key);
     return record ? LedgerTransaction.from(record) : null;
   },
   Lot: async (key, ctx) => {
-    const record = /^[1-9][0-9]{0,17}$/.test(key) ? await visibleLot(ctx, key) : null;
+    const record = /^[1-9][0-9]{0,17}$/.test(key) ? await visibleLot(ctx.viewer, ctx.loaders, key) : null;
     return record ? Lot.from(record) : null;
   },
   ...(registryNodeLoaders as Record<string, NodeLoader>),

@@ -5,7 +5,7 @@ import { badUserInput } from '../errors.js';
 import { fromGlobalId, PageArgs, resolvePage } from '../relay.js';
 import { LedgerTransaction, Lot } from '../ledger/ledger.type.js';
 import { Elder, Facility } from '../registry/registry.type.js';
-import { elderInScope } from '../registry/registry.resolver.js';
+import { elderInScope } from '../../registry/access.js';
 import { runAudit } from '../../audit/engine.js';
 import {
   AuditEvidence, AuditEvidenceObject, AuditFinding, AuditFindingConnectionTypes, AuditFindingEvent, AuditFindingFilter, AuditRule,
@@ -142,7 +142,7 @@ export class AuditEvidenceResolver {
       case 'Elder': {
         if (!ctx.viewer.can('registry:read')) return null;
         const e = await ctx.registryLoaders.elder.load(item.recordId);
-        return e && elderInScope(ctx, e) ? Elder.from(e) : null;
+        return e && elderInScope(ctx.viewer, e) ? Elder.from(e) : null;
       }
       case 'Facility': {
         if (!ctx.viewer.can('registry:read')) return null;

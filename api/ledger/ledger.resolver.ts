@@ -25,12 +25,12 @@ import {
   TrailStep,
   TransactionFilter,
 } from './ledger.type.js';
-import type { LotRecord, PostResult, TransactionRecord } from '../../ledger/types.js';
+import type { PostResult } from '../../ledger/types.js';
 import type { Permission } from '../../auth/roles.js';
 import { forbidden } from '../../auth/viewer.js';
-import { parseRegistryNo } from '../../registry/validate.js';
 import * as v from '../../platform/validate.js';
-import { elderInScope } from '../registry/registry.resolver.js';
+import { visibleLot, visibleTransaction } from '../../ledger/access.js';
+import { requirePayeeInScope } from '../../payments/payees.js';
 
 export const MAX_BATCH_LINES = 100_000;
 
@@ -52,40 +52,6 @@ function requireRegionFor(ctx: Context, permission: Permission, input: string, f
   const code = parseRegionCode(input, field);
   ctx.viewer.requireAt(permission, code, `${field} ${code}`);
   return code;
-}
-
-/** A transaction the caller may see; FORBIDDEN when it exists outside their jurisdiction. */
-export async function visibleTransaction(ctx: Context, id: string): Promise<TransactionRecord | null> {
-  const record = await ctx.loaders.transaction.load(id);
-  if (record && !ctx.viewer.canSeeTransaction(record)) throw forbidden(`transaction ${id} is outside your jurisdiction ${ctx.viewer.jurisdiction}`);
-  return record;
-}
-
-/** A lot the caller may see (its region in scope); FORBIDDEN otherwise. */
-export async function visibleLot(ctx: Context, id: string): Promise<LotRecord | null> {
-  ctx.viewer.require('ledger:read');
-  const record = await ctx.loaders.lot.load(id);
-  if (record && !ctx.viewer.inScope(record.regionCode)) throw forbidden(`lot ${id} is outside your jurisdiction ${ctx.viewer.jurisdiction}`);
-  return record;
-}
-
-/**
- * A payment names its payee as much as its payer: a payee id that is a registry number (Elder or
- * Facility registryNo) must be a record the caller may see — nobody pays an elder who belongs wholly
- * to another county — and must exist. Other payee ids (contractors, other systems) are the payer's word.
- */
-async function requirePayeeInScope(ctx: Context, payeeType: string, payeeId: string, field: string): Promise<void> {
-  const ref = parseRegistryNo(payeeId);
-  if (!ref) return;
-  if (payeeType === 'PERSON' && ref.kind === 'ELDER') {
-    const elder = await ctx.registryLoaders.elder.load(ref.id);
-    if (!elder) throw badUserInput(`no elder with registry number ${payeeId}`, field);
-    if (!elderInScope(ctx, elder)) throw forbidden(`payee ${payeeId} is outside your jurisdiction ${ctx.viewer.jurisdiction}`);
-  } else if (payeeType === 'FACILITY' && ref.kind === 'FACILITY') {
-    const facility = await ctx.registryLoaders.facility.load(ref.id);
-    if (!facility) throw badUserInput(`no facility with registry number ${payeeId}`, field);
-    if (!ctx.viewer.inScope(facility.villageCode)) throw forbidden(`payee ${payeeId} is outside your jurisdiction ${ctx.viewer.jurisdiction}`);
-  }
 }
 
 const payload = (result: PostResult) =>
@@ -133,7 +99,7 @@ export class LedgerResolver {
   @Mutation(() => PostPayload, { description: 'Pay a payee from a lot (named, or the oldest by fiscal year with enough money).' })
   async disburse(@Arg('input', () => DisburseInput, { description: 'The mutation’s input (each field described on its input type).' }) input: DisburseInput, @Ctx() ctx: Context): Promise<PostPayload> {
     const request = disburseRequest(ctx, input);
-    await requirePayeeInScope(ctx, input.payeeType, input.payeeId, 'payeeId');
+    await requirePayeeInScope(ctx.viewer, ctx.registryLoaders, input.payeeType, input.payeeId, 'payeeId');
     return payload(await ctx.ledger.disburse(request, ctx.viewer.subject));
   }
 
@@ -141,7 +107,7 @@ export class LedgerResolver {
   async disburseBatch(@Arg('lines', () => [DisburseInput], { description: 'The disbursements, all written or none, each with its own idempotency key.' }) lines: DisburseInput[], @Ctx() ctx: Context): Promise<PostPayload[]> {
     if (lines.length > MAX_BATCH_LINES) throw badUserInput(`at most ${MAX_BATCH_LINES} lines per batch, got ${lines.length}`, 'lines');
     const requests = lines.map((line, index) => disburseRequest(ctx, line, `lines.${index}.`));
-    await Promise.all(lines.map((line, index) => requirePayeeInScope(ctx, line.payeeType, line.payeeId, `lines.${index}.payeeId`)));
+    await Promise.all(lines.map((line, index) => requirePayeeInScope(ctx.viewer, ctx.registryLoaders, line.payeeType, line.payeeId, `lines.${index}.payeeId`)));
     return (await ctx.ledger.disburseBatch(requests, ctx.viewer.subject)).map(payload);
   }
 
@@ -173,7 +139,7 @@ export class LedgerResolver {
   @Query(() => LedgerTransaction, { nullable: true, description: '记账凭证: one ledger transaction by id, if in your jurisdiction.' })
   async transaction(@Arg('id', () => ID, { description: 'Global id of the transaction.' }) id: string, @Ctx() ctx: Context): Promise<LedgerTransaction | null> {
     ctx.viewer.require('ledger:read');
-    const record = await visibleTransaction(ctx, internalId(id, 'LedgerTransaction', 'id'));
+    const record = await visibleTransaction(ctx.viewer, ctx.loaders, internalId(id, 'LedgerTransaction', 'id'));
     return record ? LedgerTransaction.from(record) : null;
   }
 
@@ -204,7 +170,7 @@ export class LedgerResolver {
 
   @Query(() => Lot, { nullable: true, description: '资金批次: lineage up (parent) and consumption down (children, transactions).' })
   async lot(@Arg('id', () => ID, { description: 'Global id of the lot (资金批次).' }) id: string, @Ctx() ctx: Context): Promise<Lot | null> {
-    const record = await visibleLot(ctx, internalId(id, 'Lot', 'id'));
+    const record = await visibleLot(ctx.viewer, ctx.loaders, internalId(id, 'Lot', 'id'));
     return record ? Lot.from(record) : null;
   }
 
@@ -212,7 +178,7 @@ export class LedgerResolver {
   async trail(@Arg('transactionId', () => ID, { description: 'Global id of the transaction whose money is traced back to its appropriation.' }) transactionId: string, @Ctx() ctx: Context): Promise<TrailStep[]> {
     ctx.viewer.require('ledger:read');
     const id = internalId(transactionId, 'LedgerTransaction', 'transactionId');
-    await visibleTransaction(ctx, id);
+    await visibleTransaction(ctx.viewer, ctx.loaders, id);
     // The chain of authority of a payment in scope is the caller's business all the way up (LEDGER.md P5):
     // every step is listed with its document, dates and actor; only following a step recorded outside the
     // jurisdiction into its full transaction or lot is refused (TrailStepResolver).
@@ -270,13 +236,13 @@ export class LedgerTransactionResolver {
 
   @FieldResolver(() => LedgerTransaction, { nullable: true, description: 'The transaction a reversal mirrors.' })
   async reverses(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
-    const record = t.reversesId ? await visibleTransaction(ctx, t.reversesId) : null;
+    const record = t.reversesId ? await visibleTransaction(ctx.viewer, ctx.loaders, t.reversesId) : null;
     return record ? LedgerTransaction.from(record) : null;
   }
 
   @FieldResolver(() => LedgerTransaction, { nullable: true, description: 'The allocation a receipt confirms.' })
   async allocation(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
-    const record = t.allocationId ? await visibleTransaction(ctx, t.allocationId) : null;
+    const record = t.allocationId ? await visibleTransaction(ctx.viewer, ctx.loaders, t.allocationId) : null;
     return record ? LedgerTransaction.from(record) : null;
   }
 }
@@ -309,7 +275,7 @@ export class TrailStepResolver {
 
   @FieldResolver(() => Lot, { nullable: true, description: 'The lot the step moved; FORBIDDEN when it belongs to a region outside your jurisdiction.' })
   async lot(@Root() step: TrailStep, @Ctx() ctx: Context) {
-    const record = await visibleLot(ctx, step.lotRecord.id);
+    const record = await visibleLot(ctx.viewer, ctx.loaders, step.lotRecord.id);
     return record ? Lot.from(record) : null;
   }
 }
@@ -322,7 +288,7 @@ export class LotResolver {
 
   @FieldResolver(() => Lot, { nullable: true, description: 'The lot this one was allocated from.' })
   async parent(@Root() lot: Lot, @Ctx() ctx: Context) {
-    const record = lot.parentLotId ? await visibleLot(ctx, lot.parentLotId) : null;
+    const record = lot.parentLotId ? await visibleLot(ctx.viewer, ctx.loaders, lot.parentLotId) : null;
     return record ? Lot.from(record) : null;
   }
 
@@ -338,7 +304,7 @@ export class LotResolver {
 
   @FieldResolver(() => LedgerTransaction, { description: 'The appropriation or allocation that created this lot.' })
   async createdBy(@Root() lot: Lot, @Ctx() ctx: Context) {
-    return LedgerTransaction.from((await visibleTransaction(ctx, lot.createdByTransactionId))!);
+    return LedgerTransaction.from((await visibleTransaction(ctx.viewer, ctx.loaders, lot.createdByTransactionId))!);
   }
 
   @FieldResolver(() => LedgerTransactionConnection, { description: 'The transactions that moved money of this lot, in chain order (a lot of a county can carry a year of monthly runs: paged).' })

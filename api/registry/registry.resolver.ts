@@ -19,9 +19,13 @@ import type { Permission } from '../../auth/roles.js';
 import { parseCode } from '../hierarchy/region.resolver.js';
 import { todayInChina } from '../../registry/id-number.js';
 import { ageAt, ageBand, allowanceBand } from '../../registry/derived.js';
-import { elderNo, facilityNo, parseRegistryNo } from '../../registry/validate.js';
+import { facilityNo, parseRegistryNo } from '../../registry/validate.js';
 import type { PersonalField } from '../../registry/registry.js';
-import type { CaregiverRecord, ElderRecord, FacilityRecord, StayRecord, VitalEventRecord } from '../../registry/types.js';
+import type {
+  AccessLogRecord, AssessmentRecord, BedInventoryRecord, CaregiverRecord, CategoryMembershipRecord, ElderRecord, RatingRecord,
+  FacilityRecord, ServiceRecordRecord, AssignmentRecord, StayRecord, VitalEventRecord,
+} from '../../registry/types.js';
+import { elderInScope, requireAccessLogEntry, requireCaregiver, requireElder, requireElderOf, requireFacility, requireFacilityOf, requireLink } from '../../registry/access.js';
 import * as v from '../../registry/validate.js';
 import { DomainError } from '../../platform/errors.js';
 import { staffingOf } from '../../registry/registry.js';
@@ -113,26 +117,11 @@ function withinPrefix(ctx: Context, within: string | null | undefined, field = '
   return scopePrefixOf(code);
 }
 
-export const elderInScope = (ctx: Context, e: ElderRecord) => ctx.viewer.inScope(e.hukouVillageCode) || ctx.viewer.inScope(e.residenceVillageCode);
-
-function guardElder(ctx: Context, e: ElderRecord, permission: Permission = 'registry:read'): void {
-  ctx.viewer.require(permission);
-  if (!elderInScope(ctx, e)) throw forbidden(`elder ${elderNo(e.id)} is outside your jurisdiction ${ctx.viewer.jurisdiction}`);
-}
-
-function guardFacility(ctx: Context, f: FacilityRecord, permission: Permission = 'registry:read'): void {
-  ctx.viewer.requireAt(permission, f.villageCode, `facility ${facilityNo(f.id)} in village`);
-}
-
-function guardCaregiver(ctx: Context, c: CaregiverRecord, permission: Permission = 'registry:read'): void {
-  ctx.viewer.requireAt(permission, c.regionCode, 'caregiver in region');
-}
-
 async function elderRecord(ctx: Context, id: string, field: string, permission: Permission = 'registry:read'): Promise<ElderRecord> {
   ctx.viewer.require(permission);
   const record = await ctx.registryLoaders.elder.load(internalId(id, 'Elder', field));
   if (!record) throw new DomainError('NOT_FOUND', 'no such elder', field);
-  guardElder(ctx, record, permission);
+  requireElder(ctx.viewer, record, permission);
   return record;
 }
 
@@ -140,126 +129,49 @@ async function facilityRecord(ctx: Context, id: string, field: string, permissio
   ctx.viewer.require(permission);
   const record = await ctx.registryLoaders.facility.load(internalId(id, 'Facility', field));
   if (!record) throw new DomainError('NOT_FOUND', 'no such facility', field);
-  guardFacility(ctx, record, permission);
+  requireFacility(ctx.viewer, record, permission);
   return record;
 }
 
-/** Loaders for node(id): FORBIDDEN outside the jurisdiction, null when absent. */
-export const registryNodeLoaders: Record<string, (key: string, ctx: Context) => Promise<object | null>> = {
-  Elder: async (key, ctx) => {
-    ctx.viewer.require('registry:read');
-    const r = isId(key) ? await ctx.registryLoaders.elder.load(key) : null;
-    if (!r) return null;
-    guardElder(ctx, r);
-    return Elder.from(r);
-  },
-  Facility: async (key, ctx) => {
-    ctx.viewer.require('registry:read');
-    const r = isId(key) ? await ctx.registryLoaders.facility.load(key) : null;
-    if (!r) return null;
-    guardFacility(ctx, r);
-    return Facility.from(r);
-  },
-  Caregiver: async (key, ctx) => {
-    ctx.viewer.require('registry:read');
-    const r = isId(key) ? await ctx.registryLoaders.caregiver.load(key) : null;
-    if (!r) return null;
-    guardCaregiver(ctx, r);
-    return Caregiver.from(r);
-  },
-  Assessment: async (key, ctx) => {
-    ctx.viewer.require('registry:read');
-    const r = isId(key) ? await ctx.registryLoaders.assessment.load(key) : null;
-    if (!r) return null;
-    const elder = await ctx.registryLoaders.elder.load(r.elderId);
-    if (elder) guardElder(ctx, elder);
-    return Assessment.from(r);
-  },
-  Stay: async (key, ctx) => {
-    ctx.viewer.require('registry:read');
-    const r = isId(key) ? await ctx.registryLoaders.stay.load(key) : null;
-    if (!r) return null;
-    await guardStay(ctx, r);
-    return Stay.from(r);
-  },
-  ServiceRecord: async (key, ctx) => {
-    ctx.viewer.require('registry:read');
-    const r = isId(key) ? await ctx.registryLoaders.serviceRecord.load(key) : null;
-    if (!r) return null;
-    await guardLink(ctx, r.elderId, r.facilityId, `service record ${r.id}`, r.villageCode);
-    return ServiceRecord.from(r);
-  },
-  CategoryMembership: async (key, ctx) => {
-    ctx.viewer.require('registry:read');
-    const r = isId(key) ? await ctx.registryLoaders.membership.load(key) : null;
-    if (!r) return null;
-    await guardElderId(ctx, r.elderId);
-    return CategoryMembership.from(r);
-  },
-  VitalEvent: async (key, ctx) => {
-    ctx.viewer.require('registry:read');
-    const r = isId(key) ? await ctx.registryLoaders.vitalEvent.load(key) : null;
-    if (!r) return null;
-    await guardElderId(ctx, r.elderId);
-    return VitalEvent.from(r);
-  },
-  FacilityRating: async (key, ctx) => {
-    ctx.viewer.require('registry:read');
-    const r = isId(key) ? await ctx.registryLoaders.rating.load(key) : null;
-    if (!r) return null;
-    await guardFacilityId(ctx, r.facilityId);
-    return FacilityRating.from(r);
-  },
-  BedInventory: async (key, ctx) => {
-    ctx.viewer.require('registry:read');
-    const r = isId(key) ? await ctx.registryLoaders.bedInventory.load(key) : null;
-    if (!r) return null;
-    await guardFacilityId(ctx, r.facilityId);
-    return BedInventory.from(r);
-  },
-  StaffAssignment: async (key, ctx) => {
-    ctx.viewer.require('registry:read');
-    const r = isId(key) ? await ctx.registryLoaders.assignment.load(key) : null;
-    if (!r) return null;
-    await guardFacilityId(ctx, r.facilityId);
-    return StaffAssignment.from(r);
-  },
-  AccessLogEntry: async (key, ctx) => {
-    ctx.viewer.require('access-log:read');
-    const r = isId(key) ? await ctx.registryLoaders.accessLogEntry.load(key) : null;
-    if (!r) return null;
-    if (!ctx.viewer.inScope(r.regionCode) && !ctx.viewer.inScope(r.residenceRegionCode)) throw forbidden('access-log entry is outside your jurisdiction');
-    return AccessLogEntry.from(r);
-  },
-};
-
-async function guardElderId(ctx: Context, elderId: string): Promise<void> {
-  const e = await ctx.registryLoaders.elder.load(elderId);
-  if (!e) throw forbidden('record of an unknown elder');
-  guardElder(ctx, e);
-}
-
-async function guardFacilityId(ctx: Context, facilityId: string): Promise<void> {
-  const f = await ctx.registryLoaders.facility.load(facilityId);
-  if (!f) throw forbidden('record of an unknown facility');
-  guardFacility(ctx, f);
-}
+/** The registry loaders that batch records by internal id. */
+type RegistryLoaderName = 'elder' | 'facility' | 'caregiver' | 'assessment' | 'stay' | 'serviceRecord' | 'membership' | 'vitalEvent' | 'rating' | 'bedInventory' | 'assignment' | 'accessLogEntry';
 
 /**
- * A record linking an elder and a facility (a stay, a service record) is visible when either side is
- * in the jurisdiction (or, for a service, the village served); following the link to the other side
- * is checked on its own.
+ * A node(id) loader of one registry type: the permission, the record by its internal id (null when
+ * absent), the scope rule of registry/access.ts (FORBIDDEN outside the jurisdiction), the GraphQL object.
  */
-async function guardLink(ctx: Context, elderId: string, facilityId: string, what: string, villageCode?: string): Promise<void> {
-  if (villageCode && ctx.viewer.inScope(villageCode)) return;
-  const [elder, facility] = await Promise.all([ctx.registryLoaders.elder.load(elderId), ctx.registryLoaders.facility.load(facilityId)]);
-  if ((elder && elderInScope(ctx, elder)) || (facility && ctx.viewer.inScope(facility.villageCode))) return;
-  throw forbidden(`${what} concerns neither an elder nor a facility in your jurisdiction ${ctx.viewer.jurisdiction}`);
+function registryNode<R>(loader: RegistryLoaderName, guard: (ctx: Context, record: R) => void | Promise<void>, toObject: (record: R) => object, permission: Permission = 'registry:read') {
+  return async (key: string, ctx: Context): Promise<object | null> => {
+    ctx.viewer.require(permission);
+    const record = isId(key) ? ((await ctx.registryLoaders[loader].load(key)) as R | null) : null;
+    if (!record) return null;
+    await guard(ctx, record);
+    return toObject(record);
+  };
 }
 
-async function guardStay(ctx: Context, s: StayRecord): Promise<void> {
-  await guardLink(ctx, s.elderId, s.facilityId, `stay ${s.id}`);
-}
+const ofElder = (ctx: Context, r: { elderId: string }) => requireElderOf(ctx.viewer, ctx.registryLoaders, r.elderId);
+const ofFacility = (ctx: Context, r: { facilityId: string }) => requireFacilityOf(ctx.viewer, ctx.registryLoaders, r.facilityId);
+
+/** Loaders for node(id): FORBIDDEN outside the jurisdiction, null when absent. */
+export const registryNodeLoaders: Record<string, (key: string, ctx: Context) => Promise<object | null>> = {
+  Elder: registryNode<ElderRecord>('elder', (ctx, r) => requireElder(ctx.viewer, r), Elder.from),
+  Facility: registryNode<FacilityRecord>('facility', (ctx, r) => requireFacility(ctx.viewer, r), Facility.from),
+  Caregiver: registryNode<CaregiverRecord>('caregiver', (ctx, r) => requireCaregiver(ctx.viewer, r), Caregiver.from),
+  // An assessment whose elder is gone is shown as it is (the elder's own rules no longer apply).
+  Assessment: registryNode<AssessmentRecord>('assessment', async (ctx, r) => {
+    const elder = await ctx.registryLoaders.elder.load(r.elderId);
+    if (elder) requireElder(ctx.viewer, elder);
+  }, Assessment.from),
+  Stay: registryNode<StayRecord>('stay', (ctx, r) => requireLink(ctx.viewer, ctx.registryLoaders, { elderId: r.elderId, facilityId: r.facilityId }, `stay ${r.id}`), Stay.from),
+  ServiceRecord: registryNode<ServiceRecordRecord>('serviceRecord', (ctx, r) => requireLink(ctx.viewer, ctx.registryLoaders, r, `service record ${r.id}`), ServiceRecord.from),
+  CategoryMembership: registryNode<CategoryMembershipRecord>('membership', ofElder, CategoryMembership.from),
+  VitalEvent: registryNode<VitalEventRecord>('vitalEvent', ofElder, VitalEvent.from),
+  FacilityRating: registryNode<RatingRecord>('rating', ofFacility, FacilityRating.from),
+  BedInventory: registryNode<BedInventoryRecord>('bedInventory', ofFacility, BedInventory.from),
+  StaffAssignment: registryNode<AssignmentRecord>('assignment', ofFacility, StaffAssignment.from),
+  AccessLogEntry: registryNode<AccessLogRecord>('accessLogEntry', (ctx, r) => requireAccessLogEntry(ctx.viewer, r), AccessLogEntry.from, 'access-log:read'),
+};
 
 const actorOf = (ctx: Context) => ({ subject: ctx.viewer.subject, roles: ctx.viewer.roles, tokenId: ctx.viewer.tokenId });
 
@@ -366,7 +278,7 @@ export class RegistryResolver {
     ctx.viewer.require('registry:read');
     const r = await ctx.registryLoaders.elder.load(internalId(id, 'Elder', 'id'));
     if (!r) return null;
-    guardElder(ctx, r);
+    requireElder(ctx.viewer, r);
     return Elder.from(r);
   }
 
@@ -384,7 +296,7 @@ export class RegistryResolver {
     if (typeof reason !== 'string' || reason.trim().length === 0) throw badUserInput('a reason is required to look an elder up by ID number', 'reason');
     if (reason.trim().length > 500) throw badUserInput('reason must be at most 500 characters', 'reason');
     const r = await ctx.registry.elderByIdNumber(idNumber);
-    if (!r || !elderInScope(ctx, r)) return null;
+    if (!r || !elderInScope(ctx.viewer, r)) return null;
     // Logged like any clear read of the ID number, in its own transaction with the quota check.
     await ctx.registryLoaders.unmaskElder(r.id, ['idNumber'], reason.trim(), actorOf(ctx), ctx.viewer.scopePrefix);
     return Elder.from(r);
@@ -432,7 +344,7 @@ export class RegistryResolver {
     ctx.viewer.require('registry:read');
     const r = await ctx.registryLoaders.facility.load(internalId(id, 'Facility', 'id'));
     if (!r) return null;
-    guardFacility(ctx, r);
+    requireFacility(ctx.viewer, r);
     return Facility.from(r);
   }
 
@@ -461,7 +373,7 @@ export class RegistryResolver {
     ctx.viewer.require('registry:read');
     const r = await ctx.registryLoaders.caregiver.load(internalId(id, 'Caregiver', 'id'));
     if (!r) return null;
-    guardCaregiver(ctx, r);
+    requireCaregiver(ctx.viewer, r);
     return Caregiver.from(r);
   }
 
@@ -565,7 +477,7 @@ export class RegistryResolver {
     const existing = (await ctx.registry.membershipsById([membershipId])).get(membershipId);
     if (!existing) throw badUserInput('no such membership', 'membershipId');
     const elder = await ctx.registryLoaders.elder.load(existing.elderId);
-    guardElder(ctx, elder!, 'registry:verify');
+    requireElder(ctx.viewer, elder!, 'registry:verify');
     return CategoryMembership.from(await ctx.registry.endCategory({ ...input, membershipId }, ctx.viewer.subject));
   }
 
@@ -626,7 +538,7 @@ export class RegistryResolver {
     const f = await facilityRecord(ctx, input.facilityId, 'facilityId', 'registry:write');
     const c = await ctx.registryLoaders.caregiver.load(internalId(input.caregiverId, 'Caregiver', 'caregiverId'));
     if (!c) throw badUserInput('no such caregiver', 'caregiverId');
-    guardCaregiver(ctx, c, 'registry:write');
+    requireCaregiver(ctx.viewer, c, 'registry:write');
     return StaffAssignment.from(await ctx.registry.assignCaregiver({ ...input, caregiverId: c.id, facilityId: f.id }, ctx.viewer.subject));
   }
 
@@ -643,7 +555,7 @@ export class RegistryResolver {
     const stay = await ctx.registryLoaders.stay.load(internalId(input.stayId, 'Stay', 'stayId'));
     if (!stay) throw badUserInput('no such stay', 'stayId');
     const facility = await ctx.registryLoaders.facility.load(stay.facilityId);
-    guardFacility(ctx, facility!, 'registry:write');
+    requireFacility(ctx.viewer, facility!, 'registry:write');
     return Stay.from(await ctx.registry.discharge({ stayId: stay.id, dischargedOn: input.dischargedOn }, ctx.viewer.subject));
   }
 
@@ -690,7 +602,7 @@ export class ElderResolver {
     ctx.viewer.require('personal:unmask');
     if (typeof reason !== 'string' || reason.trim().length === 0) throw badUserInput('a reason is required to see personal data', 'reason');
     if (reason.trim().length > 500) throw badUserInput('reason must be at most 500 characters', 'reason');
-    guardElder(ctx, elder.record, 'personal:unmask');
+    requireElder(ctx.viewer, elder.record, 'personal:unmask');
     const wanted = [...selectedFields(info)].filter((f): f is PersonalField => ['idNumber', 'name', 'phone', 'birthDate'].includes(f)).sort();
     if (!wanted.length) return new ElderPersonalData();
     const clear = await ctx.registryLoaders.unmaskElder(elder.record.id, wanted, reason.trim(), actorOf(ctx), ctx.viewer.scopePrefix);
@@ -821,7 +733,7 @@ export class AssessmentResolver {
   @FieldResolver(() => Elder, { nullable: true, description: 'The elder assessed (null with a FORBIDDEN error outside your jurisdiction).' })
   async elder(@Root() assessment: Assessment, @Ctx() ctx: Context): Promise<Elder> {
     const e = await ctx.registryLoaders.elder.load(assessment.record.elderId);
-    guardElder(ctx, e!);
+    requireElder(ctx.viewer, e!);
     return Elder.from(e!);
   }
 }
@@ -915,7 +827,7 @@ export class CaregiverResolver {
   async personal(@Root() caregiver: Caregiver, @Arg('reason', { description: '查看理由: why personal data is needed in clear; written to the access log (PERSONAL_DATA_IN_TEXT refuses ID and phone numbers).' }) reason: string, @Ctx() ctx: Context): Promise<CaregiverPersonalData> {
     ctx.viewer.require('personal:unmask');
     if (typeof reason !== 'string' || reason.trim().length === 0) throw badUserInput('a reason is required to see personal data', 'reason');
-    guardCaregiver(ctx, caregiver.record, 'personal:unmask');
+    requireCaregiver(ctx.viewer, caregiver.record, 'personal:unmask');
     const clear = await ctx.registryLoaders.unmaskCaregiver(caregiver.record.id, reason.trim(), actorOf(ctx), ctx.viewer.scopePrefix);
     if (!clear) throw forbidden('caregiver is outside your jurisdiction');
     return Object.assign(new CaregiverPersonalData(), clear);
@@ -936,14 +848,14 @@ export class StaffAssignmentResolver {
   async caregiver(@Root() a: StaffAssignment, @Ctx() ctx: Context): Promise<Caregiver> {
     const [c, f] = await Promise.all([ctx.registryLoaders.caregiver.load(a.record.caregiverId), ctx.registryLoaders.facility.load(a.record.facilityId)]);
     // A facility's roster shows its caregivers, wherever they are registered.
-    if (!(f && ctx.viewer.inScope(f.villageCode))) guardCaregiver(ctx, c!);
+    if (!(f && ctx.viewer.inScope(f.villageCode))) requireCaregiver(ctx.viewer, c!);
     return Caregiver.from(c!);
   }
 
   @FieldResolver(() => Facility, { nullable: true, description: 'Null with a FORBIDDEN error outside your jurisdiction.' })
   async facility(@Root() a: StaffAssignment, @Ctx() ctx: Context): Promise<Facility> {
     const f = await ctx.registryLoaders.facility.load(a.record.facilityId);
-    guardFacility(ctx, f!);
+    requireFacility(ctx.viewer, f!);
     return Facility.from(f!);
   }
 }
@@ -953,14 +865,14 @@ export class StayResolver {
   @FieldResolver(() => Elder, { nullable: true, description: 'The resident; null with a FORBIDDEN error when outside your jurisdiction.' })
   async elder(@Root() s: Stay, @Ctx() ctx: Context): Promise<Elder> {
     const e = await ctx.registryLoaders.elder.load(s.record.elderId);
-    guardElder(ctx, e!);
+    requireElder(ctx.viewer, e!);
     return Elder.from(e!);
   }
 
   @FieldResolver(() => Facility, { nullable: true, description: 'The facility; null with a FORBIDDEN error when outside your jurisdiction.' })
   async facility(@Root() s: Stay, @Ctx() ctx: Context): Promise<Facility> {
     const f = await ctx.registryLoaders.facility.load(s.record.facilityId);
-    guardFacility(ctx, f!);
+    requireFacility(ctx.viewer, f!);
     return Facility.from(f!);
   }
 }
@@ -970,14 +882,14 @@ export class ServiceRecordResolver {
   @FieldResolver(() => Elder, { nullable: true, description: 'The elder served; null with a FORBIDDEN error when outside your jurisdiction.' })
   async elder(@Root() r: ServiceRecord, @Ctx() ctx: Context): Promise<Elder> {
     const e = await ctx.registryLoaders.elder.load(r.record.elderId);
-    guardElder(ctx, e!);
+    requireElder(ctx.viewer, e!);
     return Elder.from(e!);
   }
 
   @FieldResolver(() => Facility, { nullable: true, description: 'The provider; null with a FORBIDDEN error when outside your jurisdiction.' })
   async provider(@Root() r: ServiceRecord, @Ctx() ctx: Context): Promise<Facility> {
     const f = await ctx.registryLoaders.facility.load(r.record.facilityId);
-    guardFacility(ctx, f!);
+    requireFacility(ctx.viewer, f!);
     return Facility.from(f!);
   }
 
@@ -1010,13 +922,13 @@ export class LedgerPayeeResolver {
     if (t.payeeType === 'PERSON' && ref.kind === 'ELDER') {
       const e = await ctx.registryLoaders.elder.load(ref.id);
       if (!e) return null;
-      guardElder(ctx, e);
+      requireElder(ctx.viewer, e);
       return Elder.from(e);
     }
     if (t.payeeType === 'FACILITY' && ref.kind === 'FACILITY') {
       const f = await ctx.registryLoaders.facility.load(ref.id);
       if (!f) return null;
-      guardFacility(ctx, f);
+      requireFacility(ctx.viewer, f);
       return Facility.from(f);
     }
     return null;
