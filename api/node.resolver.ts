@@ -6,7 +6,7 @@ import { Region } from './hierarchy/region.type.js';
 import { LedgerTransaction, Lot } from './ledger/ledger.type.js';
 import { visibleLot, visibleTransaction } from '../ledger/access.js';
 import { fromGlobalId, Node } from './relay.js';
-import { registryNodeLoaders } from './registry/registry.resolver.js';
+import { registryNodeLoaders } from './registry/nodes.js';
 import { auditNodeLoaders } from './audit/audit.resolver.js';
 import { isRegionCode } from '../hierarchy/region-code.js';
 
