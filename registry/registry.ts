@@ -22,6 +22,7 @@ import {
   OPERATING_MODELS,
   RESIDENTS_PER_CERTIFIED_CAREGIVER,
   STAFF_ROLES,
+  BED_INVENTORY_SOURCES,
   STAY_FUNDING_MODES,
   VITAL_SOURCES,
   VITAL_STATUSES,
@@ -761,7 +762,7 @@ export class RegistryService {
     if (nursing > actual) throw v.bad('nursing beds cannot exceed actual beds', 'nursing');
     if (inclusive > actual) throw v.bad('inclusive beds cannot exceed actual beds', 'inclusive');
     if (occupied > actual) throw v.bad('occupied beds cannot exceed actual beds', 'occupied');
-    const source = input.source == null ? 'REGISTRATION' : v.oneOf(input.source, ['REGISTRATION', 'INSPECTION', 'SELF_REPORT'] as const, 'source');
+    const source = input.source == null ? 'REGISTRATION' : v.oneOf(input.source, BED_INVENTORY_SOURCES, 'source');
     const id = await this.tx(async (client) => {
       const row = await this.one<{ id: string }>(
         client,

@@ -5,6 +5,12 @@ import { connectionTypes, Node, toGlobalId } from '../relay.js';
 import { DIMENSIONS, LEVEL_NAMES, type CapabilityLevel } from '../../registry/assessment.js';
 import { maskBirthDate } from '../../registry/pii.js';
 import { elderNo, facilityNo } from '../../registry/validate.js';
+import {
+  ASSESSMENT_REASONS, BED_INVENTORY_SOURCES, CERTIFICATE_LEVELS, FACILITY_STATUSES, OPERATING_MODELS, SEXES, STAFF_ROLES, STAY_FUNDING_MODES, VITAL_SOURCES, VITAL_STATUSES,
+  type AssessmentReason as VocabularyAssessmentReason, type BedInventorySource as VocabularyBedSource, type CertificateLevel as VocabularyCertificateLevel,
+  type FacilityStatus as VocabularyFacilityStatus, type OperatingModel as VocabularyOperatingModel, type StaffRole as VocabularyStaffRole,
+  type StayFundingMode as VocabularyFundingMode, type VitalSource as VocabularySource,
+} from '../../registry/vocabulary.js';
 import type {
   AccessLogRecord,
   AssessmentRecord,
@@ -23,7 +29,7 @@ import type {
 
 const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 
-export const Sex = enumOf(['MALE', 'FEMALE'] as const);
+export const Sex = enumOf(SEXES);
 registerEnumType(Sex, {
   name: 'Sex',
   description: '性别, from digit 17 of the ID number (odd male, even female).',
@@ -53,10 +59,10 @@ registerEnumType(AllowanceBand, {
   },
 });
 
-export const VitalStatus = enumOf(['ALIVE', 'DECEASED'] as const);
+export const VitalStatus = enumOf(VITAL_STATUSES);
 registerEnumType(VitalStatus, { name: 'VitalStatus', description: '生存状态', valuesConfig: { ALIVE: { description: '健在: alive' }, DECEASED: { description: '已故: deceased' } } });
 
-export const VitalSource = enumOf(['HOUSEHOLD_REGISTER', 'DEATH_CERTIFICATE', 'CREMATION', 'HOSPITAL', 'VILLAGE_REPORT', 'OTHER'] as const);
+export const VitalSource = enumOf(VITAL_SOURCES);
 registerEnumType(VitalSource, {
   name: 'VitalSource',
   description: 'Where a vital-status report came from.',
@@ -70,7 +76,7 @@ registerEnumType(VitalSource, {
   },
 });
 
-export const AssessmentReason = enumOf(['FIRST', 'ROUTINE', 'IMMEDIATE', 'DISPUTE', 'OTHER'] as const);
+export const AssessmentReason = enumOf(ASSESSMENT_REASONS);
 registerEnumType(AssessmentReason, {
   name: 'AssessmentReason',
   description: '评估原因 (GB/T 42195-2022)',
@@ -94,7 +100,7 @@ registerEnumType(AssessmentAdjustment, {
   },
 });
 
-export const OperatingModel = enumOf(['PUBLIC_BUILT_PUBLIC_RUN', 'PUBLIC_BUILT_PRIVATE_RUN', 'PUBLIC_BUILT_SOE_RUN', 'PRIVATE_NONPROFIT', 'PRIVATE_FORPROFIT'] as const);
+export const OperatingModel = enumOf(OPERATING_MODELS);
 registerEnumType(OperatingModel, {
   name: 'OperatingModel',
   description: '运营模式',
@@ -107,7 +113,7 @@ registerEnumType(OperatingModel, {
   },
 });
 
-export const FacilityStatus = enumOf(['PLANNED', 'BUILDING', 'OPERATING', 'SUSPENDED', 'CLOSED'] as const);
+export const FacilityStatus = enumOf(FACILITY_STATUSES);
 registerEnumType(FacilityStatus, {
   name: 'FacilityStatus',
   description: '设施状态',
@@ -120,7 +126,7 @@ registerEnumType(FacilityStatus, {
   },
 });
 
-export const StaffRole = enumOf(['CAREGIVER', 'NURSE', 'SOCIAL_WORKER', 'SAFETY_OFFICER', 'DIRECTOR', 'VILLAGE_CARE_AIDE', 'OTHER'] as const);
+export const StaffRole = enumOf(STAFF_ROLES);
 registerEnumType(StaffRole, {
   name: 'StaffRole',
   description: '岗位 (only CAREGIVER counts towards the 1:10 ratio)',
@@ -135,7 +141,7 @@ registerEnumType(StaffRole, {
   },
 });
 
-export const CertificateLevel = enumOf(['JUNIOR', 'INTERMEDIATE', 'SENIOR', 'TECHNICIAN', 'SENIOR_TECHNICIAN'] as const);
+export const CertificateLevel = enumOf(CERTIFICATE_LEVELS);
 registerEnumType(CertificateLevel, {
   name: 'CertificateLevel',
   description: '养老护理员职业技能等级',
@@ -148,7 +154,7 @@ registerEnumType(CertificateLevel, {
   },
 });
 
-export const StayFundingMode = enumOf(['HARDSHIP_CENTRALISED', 'SELF_PAY', 'INCLUSIVE_DISCOUNT', 'OTHER'] as const);
+export const StayFundingMode = enumOf(STAY_FUNDING_MODES);
 registerEnumType(StayFundingMode, {
   name: 'StayFundingMode',
   description: '入住费用来源',
@@ -160,7 +166,7 @@ registerEnumType(StayFundingMode, {
   },
 });
 
-export const BedInventorySource = enumOf(['REGISTRATION', 'INSPECTION', 'SELF_REPORT'] as const);
+export const BedInventorySource = enumOf(BED_INVENTORY_SOURCES);
 registerEnumType(BedInventorySource, {
   name: 'BedInventorySource',
   description: '床位数据来源: 登记 registration, 检查 inspection, 自报 self-report',
@@ -654,7 +660,7 @@ export class RecordVitalStatusInput {
   @Field(() => ID, { description: 'Global id of the elder (老年人).' }) elderId!: string;
   @Field(() => VitalStatus, { description: '生存状态 reported (ALIVE or DECEASED).' }) status!: 'ALIVE' | 'DECEASED';
   @Field(() => String, { nullable: true, description: 'Required for DECEASED: YYYY-MM-DD.' }) deathDate?: string | null;
-  @Field(() => VitalSource, { description: '信息来源: who reported the vital status (civil affairs, public security, village …).' }) source!: 'HOUSEHOLD_REGISTER';
+  @Field(() => VitalSource, { description: '信息来源: who reported the vital status (civil affairs, public security, village …).' }) source!: VocabularySource;
   @Field(() => String, { nullable: true, description: 'Reference in the source system (certificate number …).' }) sourceRef?: string | null;
 }
 
@@ -692,7 +698,7 @@ export class AssessmentItemsInput {
 export class RecordAssessmentInput {
   @Field(() => ID, { description: 'Global id of the elder (老年人).' }) elderId!: string;
   @Field({ description: 'YYYY-MM-DD.' }) assessedOn!: string;
-  @Field(() => AssessmentReason, { description: '评估原因: why the assessment was made.' }) reason!: 'FIRST';
+  @Field(() => AssessmentReason, { description: '评估原因: why the assessment was made.' }) reason!: VocabularyAssessmentReason;
   @Field(() => AssessmentItemsInput, { description: 'The scores of the standard’s items (GB/T 42195-2022).' }) items!: AssessmentItemsInput;
   @Field(() => [String], { nullable: true, description: 'ICD-10 codes (F00–F03 dementia; F04–F99 other mental disorders raise the level).' }) diagnoses?: string[] | null;
   @Field(() => Int, { nullable: true, description: 'Care-risk events (falls, choking, self-harm, wandering …) in the last 30 days.' }) riskEventCount?: number | null;
@@ -706,10 +712,10 @@ export class RegisterFacilityInput {
   @Field({ description: 'The facility’s registered name.' }) name!: string;
   @Field({ description: 'Facility type code (see `facilityTypes`).' }) type!: string;
   @Field({ description: 'Village code (12 digits) — inside your jurisdiction.' }) villageCode!: string;
-  @Field(() => OperatingModel, { description: '运营模式 of the facility.' }) operatingModel!: 'PUBLIC_BUILT_PUBLIC_RUN';
+  @Field(() => OperatingModel, { description: '运营模式 of the facility.' }) operatingModel!: VocabularyOperatingModel;
   @Field(() => String, { nullable: true, description: '运营方: the operator, when not the government itself.' }) operatorName?: string | null;
   @Field(() => String, { nullable: true, description: '统一社会信用代码 (18 characters).' }) uscc?: string | null;
-  @Field(() => FacilityStatus, { nullable: true, description: 'OPERATING when omitted.' }) status?: 'OPERATING' | null;
+  @Field(() => FacilityStatus, { nullable: true, description: 'OPERATING when omitted.' }) status?: VocabularyFacilityStatus | null;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD.' }) operatingSince?: string | null;
 }
 
@@ -718,10 +724,10 @@ export class UpdateFacilityInput {
   @Field(() => String, { nullable: true, description: 'New registered name.' }) name?: string | null;
   @Field(() => String, { nullable: true, description: 'New facility type code (see facilityTypes).' }) type?: string | null;
   @Field(() => String, { nullable: true, description: 'New village (12-digit code) the facility is in.' }) villageCode?: string | null;
-  @Field(() => OperatingModel, { nullable: true, description: 'New operating model (运营模式).' }) operatingModel?: 'PUBLIC_BUILT_PUBLIC_RUN' | null;
+  @Field(() => OperatingModel, { nullable: true, description: 'New operating model (运营模式).' }) operatingModel?: VocabularyOperatingModel | null;
   @Field(() => String, { nullable: true, description: 'New operator (运营方).' }) operatorName?: string | null;
   @Field(() => String, { nullable: true, description: 'New unified social credit code (统一社会信用代码, 18 characters).' }) uscc?: string | null;
-  @Field(() => FacilityStatus, { nullable: true, description: 'New status (运营状态).' }) status?: 'OPERATING' | null;
+  @Field(() => FacilityStatus, { nullable: true, description: 'New status (运营状态).' }) status?: VocabularyFacilityStatus | null;
   @Field(() => String, { nullable: true, description: 'New date operation began (YYYY-MM-DD).' }) operatingSince?: string | null;
 }
 
@@ -744,7 +750,7 @@ export class RecordBedInventoryInput {
   @Field(() => Int, { description: '护理型床位: nursing beds, ≤ actual.' }) nursing!: number;
   @Field(() => Int, { description: '普惠床位: inclusive (subsidised-price) beds, ≤ actual.' }) inclusive!: number;
   @Field(() => Int, { description: '在住床位: beds occupied, ≤ actual.' }) occupied!: number;
-  @Field(() => BedInventorySource, { nullable: true, description: '床位数据来源: where the figures come from (default REGISTRATION).' }) source?: 'REGISTRATION' | null;
+  @Field(() => BedInventorySource, { nullable: true, description: '床位数据来源: where the figures come from (default REGISTRATION).' }) source?: VocabularyBedSource | null;
 }
 
 @InputType({ description: 'Register a caregiver.' })
@@ -752,7 +758,7 @@ export class RegisterCaregiverInput {
   @Field({ description: '姓名 of the caregiver (stored encrypted, shown masked).' }) name!: string;
   @Field({ description: 'Region code (any level) inside your jurisdiction.' }) regionCode!: string;
   @Field(() => String, { nullable: true, description: '职业技能等级证书编号.' }) certificateNo?: string | null;
-  @Field(() => CertificateLevel, { nullable: true, description: '职业技能等级, if the caregiver holds a certificate.' }) certificateLevel?: 'JUNIOR' | null;
+  @Field(() => CertificateLevel, { nullable: true, description: '职业技能等级, if the caregiver holds a certificate.' }) certificateLevel?: VocabularyCertificateLevel | null;
 }
 
 @InputType({ description: 'Assign a caregiver to a facility for a month.' })
@@ -760,7 +766,7 @@ export class AssignCaregiverInput {
   @Field(() => ID, { description: 'Global id of the caregiver (护理员).' }) caregiverId!: string;
   @Field(() => ID, { description: 'Global id of the facility (养老机构).' }) facilityId!: string;
   @Field({ description: 'YYYY-MM.' }) month!: string;
-  @Field(() => StaffRole, { nullable: true, description: 'CAREGIVER when omitted.' }) role?: 'CAREGIVER' | null;
+  @Field(() => StaffRole, { nullable: true, description: 'CAREGIVER when omitted.' }) role?: VocabularyStaffRole | null;
   @Field(() => Boolean, { nullable: true, description: 'Defaults to whether a certificate is on record.' }) certified?: boolean | null;
 }
 
@@ -771,7 +777,7 @@ export class AdmitInput {
   @Field({ description: 'YYYY-MM-DD.' }) admittedOn!: string;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD, for a stay recorded after it ended.' }) dischargedOn?: string | null;
   @Field(() => String, { nullable: true, description: '床位号: the bed, as the facility names it.' }) bedCode?: string | null;
-  @Field(() => StayFundingMode, { nullable: true, description: '入住资助方式: how the stay is paid for.' }) fundingMode?: 'SELF_PAY' | null;
+  @Field(() => StayFundingMode, { nullable: true, description: '入住资助方式: how the stay is paid for.' }) fundingMode?: VocabularyFundingMode | null;
 }
 
 @InputType({ description: 'End an open stay.' })
