@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction, type Sql } from '../platform/sql.js';
 import { DomainError } from '../platform/errors.js';
-import { isoDate, optionalFreeText } from '../platform/validate.js';
+import { characters, isoDate, optionalFreeText } from '../platform/validate.js';
 import { forbidden, type Viewer } from '../auth/viewer.js';
 import { isRegionCode, levelOfCode, subtreeRangeOf } from '../hierarchy/region-code.js';
 import { todayInChina } from '../registry/id-number.js';
@@ -129,7 +129,7 @@ function filterSql(viewer: Viewer, filter: FindingFilter, params: unknown[]): st
     where.push(`s.subject_type = $${params.push(filter.subjectType)}`);
   }
   if (filter.subjectId != null) {
-    if (filter.subjectId.length < 1 || filter.subjectId.length > 80) throw bad('subjectId must have 1–80 characters', 'subjectId');
+    if (filter.subjectId.length < 1 || characters(filter.subjectId) > 80) throw bad('subjectId must have 1–80 characters', 'subjectId');
     where.push(`s.subject_id = $${params.push(filter.subjectId)}`);
   }
   return where.join(' and ');

@@ -43,6 +43,7 @@ import {
   StaysArgs,
   ServicesArgs,
 } from './shared.js';
+import { characters } from '../../platform/validate.js';
 
 // ---- Elder fields ---------------------------------------------------------------------------------
 
@@ -57,7 +58,7 @@ export class ElderResolver {
   async personal(@Root() elder: Elder, @Arg('reason', { description: '查看理由: why personal data is needed in clear; written to the access log (PERSONAL_DATA_IN_TEXT refuses ID and phone numbers).' }) reason: string, @Info() info: GraphQLResolveInfo, @Ctx() ctx: Context): Promise<ElderPersonalData> {
     ctx.viewer.require('personal:unmask');
     if (typeof reason !== 'string' || reason.trim().length === 0) throw badUserInput('a reason is required to see personal data', 'reason');
-    if (reason.trim().length > 500) throw badUserInput('reason must be at most 500 characters', 'reason');
+    if (characters(reason.trim()) > 500) throw badUserInput('reason must be at most 500 characters', 'reason');
     requireElder(ctx.viewer, elder.record, 'personal:unmask');
     const wanted = [...selectedFields(info)].filter((f): f is PersonalField => ['idNumber', 'name', 'phone', 'birthDate'].includes(f)).sort();
     if (!wanted.length) return new ElderPersonalData();

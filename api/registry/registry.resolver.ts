@@ -82,6 +82,7 @@ import { ElderResolver, AssessmentResolver } from './elder.resolver.js';
 import { FacilityResolver } from './facility.resolver.js';
 import { CaregiverResolver, StaffAssignmentResolver, StayResolver, ServiceRecordResolver } from './care.resolver.js';
 import { LedgerPayeeResolver } from './payee.resolver.js';
+import { characters } from '../../platform/validate.js';
 
 // ---- queries and mutations --------------------------------------------------------------------------
 
@@ -108,7 +109,7 @@ export class RegistryResolver {
     ctx.viewer.require('registry:read');
     ctx.viewer.require('personal:unmask');
     if (typeof reason !== 'string' || reason.trim().length === 0) throw badUserInput('a reason is required to look an elder up by ID number', 'reason');
-    if (reason.trim().length > 500) throw badUserInput('reason must be at most 500 characters', 'reason');
+    if (characters(reason.trim()) > 500) throw badUserInput('reason must be at most 500 characters', 'reason');
     const r = await ctx.registry.elderByIdNumber(idNumber);
     if (!r || !elderInScope(ctx.viewer, r)) return null;
     // Logged like any clear read of the ID number, in its own transaction with the quota check.

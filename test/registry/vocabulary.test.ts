@@ -20,7 +20,7 @@ const VOCABULARY_OF: Record<string, readonly string[]> = {
   'stay.funding_mode': vocabulary.STAY_FUNDING_MODES,
   // The access log's record of a books export: the formats ledger/reports writes.
   'access_log.export_format': EXPORT_FORMATS,
-  // Not a vocabulary of the registry's records: which kind of record an access-log entry concerns.
+  // Not a vocabulary of the registry's records: which kind of record a change-log row concerns.
   'change_log.entity_type': ['Elder', 'Facility', 'Caregiver'],
 };
 
