@@ -3,9 +3,8 @@
  * subtree ranges, ancestors and the 12-digit pattern. No other module writes the pattern or strips
  * trailing zeros by itself.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from '../../platform/config.js';
+import { readSource, sourceFiles } from '../support/sources.js';
 import { ancestorsOf, cityOf, isRegionCode, isVillageCode, levelOfCode, parseRegionCode, scopePrefixOf, subtreeRangeOf } from '../../hierarchy/region-code.js';
 
 test('levels, prefixes and ranges follow the zero-padded tail', () => {
@@ -33,21 +32,12 @@ test('the 12-digit pattern and the typed forms', () => {
 const ALLOWED = new Set([path.join('hierarchy', 'region-code.ts'), path.join('ledger', 'ledger.ts')]);
 const SKIP = new Set(['node_modules', 'dist', 'test', 'migrations', 'bench', 'verifier', 'client', 'docs']);
 
-function sources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    if (entry.name.startsWith('.') || SKIP.has(entry.name)) return [];
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sources(full);
-    return entry.name.endsWith('.ts') ? [full] : [];
-  });
-}
 
 test('no other module writes the 12-digit pattern or strips trailing zeros of a code itself', () => {
-  const copies = sources(projectRoot)
-    .map((file) => path.relative(projectRoot, file))
+  const copies = sourceFiles(SKIP)
     .filter((file) => !ALLOWED.has(file))
     .filter((file) => {
-      const text = fs.readFileSync(path.join(projectRoot, file), 'utf8');
+      const text = readSource(file);
       return text.includes('[0-9]{12}') || /\.replace\(\/\(?0\+?\{?/.test(text) || text.includes('0{3}|0{6}');
     });
   expect(copies).toEqual([]);

@@ -2,21 +2,13 @@
  * Advisory locks are named in platform/locks.ts: every lock class a migration's SQL takes is one of
  * them, no two names share a class, and no module outside platform/locks.ts writes a class number.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../platform/config.js';
+import { readSource, sourceFiles } from '../support/sources.js';
 import { LOCK_CLASS } from '../../platform/locks.js';
 
 const CLASS_IN_SQL = /pg_(?:try_)?advisory_xact_lock(?:_shared)?\(\s*([0-9]+)\s*,/g;
 
-function files(dir: string, skip: Set<string>): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    if (entry.name.startsWith('.') || skip.has(entry.name)) return [];
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return files(full, skip);
-    return entry.name.endsWith('.ts') ? [full] : [];
-  });
-}
 
 test('every lock class is named once', () => {
   const classes = Object.values(LOCK_CLASS);
@@ -25,17 +17,15 @@ test('every lock class is named once', () => {
 
 test("every lock class the migrations' SQL takes is named in platform/locks.ts", () => {
   const named = new Set<number>(Object.values(LOCK_CLASS));
-  const used = files(path.join(projectRoot, 'migrations'), new Set()).flatMap((file) =>
-    [...fs.readFileSync(file, 'utf8').matchAll(CLASS_IN_SQL)].map((m) => Number(m[1])),
-  );
+  const used = sourceFiles(new Set(), path.join(projectRoot, 'migrations')).flatMap((file) => [...readSource(file).matchAll(CLASS_IN_SQL)].map((m) => Number(m[1])));
   expect(used.length).toBeGreaterThan(3);
   expect(used.filter((lockClass) => !named.has(lockClass))).toEqual([]);
 });
 
 test('no module outside platform/locks.ts writes a lock class as a number', () => {
   const skip = new Set(['node_modules', 'dist', 'test', 'migrations', 'bench', 'verifier']);
-  const literal = files(projectRoot, skip)
-    .filter((file) => path.relative(projectRoot, file) !== path.join('platform', 'locks.ts'))
-    .filter((file) => /advisory_xact_lock(?:_shared)?\(\s*[0-9]+\s*,/.test(fs.readFileSync(file, 'utf8')));
-  expect(literal.map((file) => path.relative(projectRoot, file))).toEqual([]);
+  const literal = sourceFiles(skip)
+    .filter((file) => file !== path.join('platform', 'locks.ts'))
+    .filter((file) => /advisory_xact_lock(?:_shared)?\(\s*[0-9]+\s*,/.test(readSource(file)));
+  expect(literal).toEqual([]);
 });
