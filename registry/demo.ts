@@ -19,6 +19,7 @@ import { elderNo, facilityNo } from './validate.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { DisburseInput } from '../ledger/types.js';
 import { scopePrefixOf } from '../hierarchy/region-code.js';
+import { insertElders, type InsertedElder } from './elders/writer.js';
 
 export interface DemoOptions {
   seed?: number;
@@ -87,7 +88,10 @@ const CATEGORY_RATES: [string, number][] = [
 interface Village { code: string; town: string; county: string }
 
 /** Runs `sql` with one array parameter per column, in chunks. */
-async function insertColumns(client: pg.PoolClient, sql: string, columns: unknown[][], chunk = 5000): Promise<pg.QueryResult[]> {
+/** Rows per insert statement (bounds the size of one statement's arrays). */
+const INSERT_CHUNK = 5000;
+
+async function insertColumns(client: pg.PoolClient, sql: string, columns: unknown[][], chunk = INSERT_CHUNK): Promise<pg.QueryResult[]> {
   const results: pg.QueryResult[] = [];
   const n = columns[0]?.length ?? 0;
   for (let i = 0; i < n; i += chunk) results.push(await client.query(sql, columns.map((c) => c.slice(i, i + chunk))));
@@ -150,21 +154,12 @@ export async function generateDemoRegistry(pool: pg.Pool, registry: RegistryServ
           elders.push({ hash: row.idHash, sex, birth, village, residence, age });
         }
       }
-      const inserted = await insertColumns(
-        client,
-        `insert into registry.elder (id_hash, id_enc, id_masked, name_enc, name_masked, phone_enc, phone_masked, key_id, sex, birth_date,
-           hukou_village_code, residence_village_code, created_by, updated_by)
-         select h, ie, im, ne, nm, pe, pm, k, s, bd, hv, rv, 'demo-generator', 'demo-generator'
-         from unnest($1::bytea[], $2::bytea[], $3::text[], $4::bytea[], $5::text[], $6::bytea[], $7::text[], $8::text[], $9::text[], $10::date[], $11::text[], $12::text[])
-           as t (h, ie, im, ne, nm, pe, pm, k, s, bd, hv, rv)
-         returning id::text, id_hash`,
-        [
-          rows.map((x) => x.idHash), rows.map((x) => x.idEnc), rows.map((x) => x.idMasked), rows.map((x) => x.nameEnc), rows.map((x) => x.nameMasked),
-          rows.map((x) => x.phoneEnc), rows.map((x) => x.phoneMasked), rows.map((x) => x.keyId), elders.map((e) => e.sex), elders.map((e) => e.birth),
-          elders.map((e) => e.village.code), elders.map((e) => e.residence),
-        ],
-      );
-      const idByHash = new Map(inserted.flatMap((res) => res.rows.map((row: { id: string; id_hash: Buffer }) => [row.id_hash.toString('hex'), row.id] as const)));
+      const inserted: InsertedElder[] = [];
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        const chunk = elders.slice(i, i + INSERT_CHUNK).map((e, j) => ({ row: rows[i + j]!, sex: e.sex, birthDate: e.birth, hukouVillageCode: e.village.code, residenceVillageCode: e.residence }));
+        inserted.push(...(await insertElders(client, chunk, 'demo-generator')));
+      }
+      const idByHash = new Map(inserted.map((row) => [row.idHash.toString('hex'), row.id] as const));
       for (const e of elders) e.id = idByHash.get(e.hash.toString('hex'))!;
       report.elders = elders.length;
 

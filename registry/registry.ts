@@ -58,6 +58,7 @@ import type {
 import { LOCK_CLASS } from '../platform/locks.js';
 import { unmaskDailyLimit } from '../platform/config.js';
 import { scopePrefixOf } from '../hierarchy/region-code.js';
+import { insertElders } from './elders/writer.js';
 
 const ts = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
@@ -214,6 +215,18 @@ export interface AccessLogFilter {
 
 export type PersonalField = 'idNumber' | 'name' | 'phone' | 'birthDate';
 
+/** The encrypted and masked columns of an elder (personal data never stored in clear). */
+export interface ElderRow {
+  idHash: Buffer;
+  idEnc: Buffer;
+  idMasked: string;
+  nameEnc: Buffer;
+  nameMasked: string;
+  phoneEnc: Buffer | null;
+  phoneMasked: string | null;
+  keyId: string;
+}
+
 export class RegistryService {
   readonly pii: Pii;
 
@@ -281,7 +294,7 @@ export class RegistryService {
   }
 
   /** The row to insert for a prepared elder (encrypted and masked columns). */
-  elderRow(p: ReturnType<RegistryService['prepareElder']>) {
+  elderRow(p: ReturnType<RegistryService['prepareElder']>): ElderRow {
     return {
       idHash: this.pii.idHash(p.id.value),
       idEnc: this.pii.encrypt(p.id.value, 'elder.id_number'),
@@ -302,13 +315,7 @@ export class RegistryService {
         { code: p.hukou, field: 'hukouVillageCode' },
         { code: p.residence, field: 'residenceVillageCode' },
       ]);
-      const inserted = await this.one<{ id: string }>(
-        client,
-        `insert into registry.elder (id_hash, id_enc, id_masked, name_enc, name_masked, phone_enc, phone_masked, key_id, sex, birth_date,
-           hukou_village_code, residence_village_code, created_by, updated_by)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) returning id::text`,
-        [row.idHash, row.idEnc, row.idMasked, row.nameEnc, row.nameMasked, row.phoneEnc, row.phoneMasked, row.keyId, p.sex, p.birthDate, p.hukou, p.residence, actor],
-      );
+      const [inserted] = await insertElders(client, [{ row, sex: p.sex, birthDate: p.birthDate, hukouVillageCode: p.hukou, residenceVillageCode: p.residence }], actor);
       return inserted!.id;
     });
     return (await this.elders([id])).get(id)!;
