@@ -67,3 +67,8 @@ export async function requireLink(viewer: Viewer, lookup: RegistryLookup, link: 
 export function requireAccessLogEntry(viewer: Viewer, r: AccessLogRecord): void {
   if (!viewer.inScope(r.regionCode) && !viewer.inScope(r.residenceRegionCode)) throw forbidden('access-log entry is outside your jurisdiction');
 }
+
+/** A scope prefix as an index range on a region code column: code between prefix and prefix padded with 9s. */
+export function inScopeSql(column: string, prefixParam: number): string {
+  return `${column} between $${prefixParam} and rpad($${prefixParam}, 12, '9')`;
+}

@@ -13,7 +13,7 @@ import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
 import { makeIdNumber, type Sex } from './id-number.js';
 import { scoreAssessment, ITEMS } from './assessment.js';
 import type { RegistryService } from './registry.js';
-import { maskName } from './pii.js';
+import { maskName } from './personal/pii.js';
 import { allowanceBand, type AllowanceBand } from './derived.js';
 import { elderNo, facilityNo } from './validate.js';
 import type { Ledger } from '../ledger/ledger.js';

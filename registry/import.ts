@@ -17,7 +17,7 @@ import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { DomainError } from '../platform/errors.js';
 import type { RegistryService } from './registry.js';
-import { maskIdNumber, normalisePhone } from './pii.js';
+import { maskIdNumber, normalisePhone } from './personal/pii.js';
 import { parseIdNumber } from './id-number.js';
 import * as v from './validate.js';
 import { insertElders } from './elders/writer.js';

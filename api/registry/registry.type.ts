@@ -3,7 +3,7 @@ import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumTy
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { connectionTypes, Node, toGlobalId } from '../relay.js';
 import { DIMENSIONS, LEVEL_NAMES, type CapabilityLevel } from '../../registry/assessment.js';
-import { maskBirthDate } from '../../registry/pii.js';
+import { maskBirthDate } from '../../registry/personal/pii.js';
 import { elderNo, facilityNo } from '../../registry/validate.js';
 import {
   ASSESSMENT_REASONS, BED_INVENTORY_SOURCES, CERTIFICATE_LEVELS, FACILITY_STATUSES, OPERATING_MODELS, SEXES, STAFF_ROLES, STAY_FUNDING_MODES, VITAL_SOURCES, VITAL_STATUSES,
