@@ -37,6 +37,8 @@ export interface Config {
   statementTimeoutMs: number;
   production: boolean;
   logLevel: string;
+  /** How long a proposal (a write waiting for a second person's approval) holds its money before it expires. */
+  approvalTtlHours: number;
 }
 
 export function loadConfig(): Config {
@@ -48,6 +50,7 @@ export function loadConfig(): Config {
     statementTimeoutMs: intFromEnv('DB_STATEMENT_TIMEOUT_MS', 15000),
     production: isProduction(),
     logLevel: logLevel(),
+    approvalTtlHours: intFromEnv('APPROVAL_TTL_HOURS', 72),
   };
 }
 

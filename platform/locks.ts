@@ -20,6 +20,8 @@ export const LOCK_CLASS = {
   REGISTRY_UNMASK_QUOTA: 21328,
   /** Per elder: category memberships, so the overlap check cannot race. */
   REGISTRY_CATEGORY: 21329,
+  /** Per (fund line, operation): approval-policy changes, one at a time. */
+  APPROVAL_POLICY: 21330,
   /** Audit runs (key 0, exclusive per run; findings' dispositions take it shared). */
   AUDIT_RUN: 7331,
   /** Per finding: one disposition at a time (key: the finding id modulo 2^31 - 1). */
