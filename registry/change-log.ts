@@ -2,7 +2,8 @@
  * The change log of the mutable records (elder, facility, caregiver): which fields changed, when and
  * by whom, never the values.
  */
-import { group, RegistryRoom, ts } from './store.js';
+import { group } from './reads.js';
+import { RegistryRoom, ts } from './store.js';
 
 export interface ChangeRecord {
   id: string;

@@ -1,30 +1,17 @@
 /**
  * What every room of the registry shares: the transaction helper (one PostgreSQL transaction per
  * write, as the application role `sunshine_app`, database errors turned into DomainErrors with a
- * code and field), the checks several record kinds make (regions exist, the elder's death date),
- * keyset paging and the shapes batched reads answer in. Scope SQL lives in access.ts.
+ * code and field) and the checks several record kinds make (regions exist, the elder's death date).
+ * The shapes of batched reads are in reads.ts, scope SQL in access.ts.
  */
 import type pg from 'pg';
 import { DomainError } from '../platform/errors.js';
 import { AS_APP_ROLE, inTransaction, type Sql } from '../platform/sql.js';
 import type { Pii } from './personal/pii.js';
-import type { Page } from './types.js';
 
 /** A timestamp column as ISO 8601 UTC text with microseconds. */
 export const ts = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
-/** Rows keyed by `key` as lists per key, in row order (one statement answers many owners). */
-export function group<T>(rows: (T & { key: string })[]): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const { key, ...row } of rows) {
-    const list = map.get(key);
-    if (list) list.push(row as unknown as T);
-    else map.set(key, [row as unknown as T]);
-  }
-  return map;
-}
-
-export const byId = <T extends { id: string }>(rows: T[]) => new Map(rows.map((r) => [r.id, r]));
 
 /** Maps constraint violations to errors a caller can act on. */
 export function fromDatabaseError(error: unknown): DomainError | null {
@@ -93,22 +80,17 @@ export class RegistryStore {
     return row?.status === 'DECEASED' ? row.deathDate : null;
   }
 
-  /**
-   * One keyset page of a list read: the rows of `from` (aliased `alias`, columns `columns`) where
-   * `where` holds (its parameters already in `params`), in id order after `page.after`, one row more
-   * than asked so the caller knows whether there is a next page.
-   */
-  async page<T>(list: { columns: string; from: string; alias: string }, where: string, params: unknown[], page: Page): Promise<T[]> {
-    const after = params.push(page.after ?? '0');
-    const limit = params.push(page.first + 1);
-    const { columns, from, alias } = list;
-    return this.sql.query<T>(`select ${columns} from ${from} ${alias} where ${where} and ${alias}.id > $${after}::bigint order by ${alias}.id limit $${limit}`, params);
+  /** An insert `returning id::text`: the new record's id. */
+  async insert(client: pg.PoolClient, text: string, params: unknown[]): Promise<string> {
+    const row = await this.one<{ id: string }>(client, text, params);
+    return row!.id;
   }
 
-  /** How many rows of `from` (aliased `alias`) `where` selects. */
-  async count(list: { from: string; alias: string }, where: string, params: unknown[]): Promise<number> {
-    const [row] = await this.sql.query<{ n: number }>(`select count(*)::int as n from ${list.from} ${list.alias} where ${where}`, params);
-    return row?.n ?? 0;
+  /** An insert that selects its facility (`select … from registry.facility f where f.id = …`): no row means no such facility. */
+  async insertAtFacility(client: pg.PoolClient, text: string, params: unknown[]): Promise<string> {
+    const row = await this.one<{ id: string }>(client, text, params);
+    if (!row) throw new DomainError('NOT_FOUND', 'no such facility', 'facilityId');
+    return row.id;
   }
 }
 

@@ -5,7 +5,8 @@
 import { DomainError } from '../../platform/errors.js';
 import { todayInChina } from '../id-number.js';
 import { scoreAssessment, type AssessmentInput } from '../assessment.js';
-import { byId, group, RegistryRoom, ts } from '../store.js';
+import { RegistryRoom, ts } from '../store.js';
+import { RecordTable } from '../reads.js';
 import type { AssessmentRecord } from '../types.js';
 import { ASSESSMENT_REASONS, type AssessmentReason } from '../vocabulary.js';
 import * as v from '../validate.js';
@@ -14,6 +15,7 @@ const ASSESSMENT = `a.id::text, a.elder_id::text as "elderId", a.assessed_on::te
   a.self_care as "selfCare", a.mobility, a.mental_state as "mentalState", a.perception_social as "perceptionSocial", a.total,
   a.preliminary_level as "preliminaryLevel", a.adjustments, a.final_level as "finalLevel", a.diagnoses, a.risk_event_count as "riskEventCount",
   a.valid_until::text as "validUntil", a.assessor, a.agency, ${ts('a.recorded_at')} as "recordedAt", a.recorded_by as "recordedBy"`;
+const ASSESSMENTS = new RecordTable<AssessmentRecord>(ASSESSMENT, 'registry.assessment a', 'a');
 
 export class Assessments extends RegistryRoom {
   async recordAssessment(
@@ -40,7 +42,7 @@ export class Assessments extends RegistryRoom {
       if (assessedOn < elder.birthDate) throw v.bad('assessedOn is before the birth date', 'assessedOn');
       const death = await this.store.deathDate(client, elderId);
       if (death && assessedOn > death) throw v.bad(`the elder died on ${death}: no assessment after that`, 'assessedOn');
-      const row = await this.one<{ id: string }>(
+      return this.store.insert(
         client,
         `insert into registry.assessment (elder_id, assessed_on, reason, items, self_care, mobility, mental_state, perception_social, total,
            preliminary_level, adjustments, final_level, diagnoses, risk_event_count, valid_until, assessor, agency, recorded_by)
@@ -52,23 +54,15 @@ export class Assessments extends RegistryRoom {
           v.optionalText(input.assessor, 'assessor', 200), v.optionalText(input.agency, 'agency', 200), actor,
         ],
       );
-      return row!.id;
     });
-    const rows = await this.sql.query<AssessmentRecord>(`select ${ASSESSMENT} from registry.assessment a where a.id = $1`, [id]);
-    return rows[0]!;
+    return ASSESSMENTS.written(this.sql, id);
   }
 
   async assessmentsByElders(elderIds: readonly string[]): Promise<Map<string, AssessmentRecord[]>> {
-    return group(
-      await this.sql.query<AssessmentRecord & { key: string }>(
-        `select a.elder_id::text as key, ${ASSESSMENT} from registry.assessment a where a.elder_id = any($1::bigint[])
-         order by a.elder_id, a.assessed_on, a.id`,
-        [elderIds],
-      ),
-    );
+    return ASSESSMENTS.byOwners(this.sql, 'a.elder_id', elderIds, 'a.assessed_on, a.id');
   }
 
   async assessments(ids: readonly string[]): Promise<Map<string, AssessmentRecord>> {
-    return byId(await this.sql.query<AssessmentRecord>(`select ${ASSESSMENT} from registry.assessment a where a.id = any($1::bigint[])`, [ids]));
+    return ASSESSMENTS.byIds(this.sql, ids);
   }
 }

@@ -3,13 +3,15 @@
  * refused after the elder's death.
  */
 import { DomainError } from '../../platform/errors.js';
-import { byId, group, RegistryRoom, ts } from '../store.js';
+import { RegistryRoom, ts } from '../store.js';
+import { RecordTable, type Extra } from '../reads.js';
 import type { Page, ServiceRecordRecord } from '../types.js';
 import * as v from '../validate.js';
 
 const SERVICE = `r.id::text, r.elder_id::text as "elderId", r.facility_id::text as "facilityId", r.service_type as "serviceType", r.village_code as "villageCode",
   ${ts('r.started_at')} as "startedAt", ${ts('r.ended_at')} as "endedAt", r.subsidised, r.unit_price_fen::text as "unitPriceFen",
   ${ts('r.recorded_at')} as "recordedAt", r.recorded_by as "recordedBy"`;
+const SERVICES = new RecordTable<ServiceRecordRecord>(SERVICE, 'registry.service_record r', 'r');
 
 export class Services extends RegistryRoom {
   async recordService(
@@ -35,48 +37,38 @@ export class Services extends RegistryRoom {
       const death = await this.store.deathDate(client, elderId);
       // A service dated after the death is refused at entry (audit rule AR-01 looks for exactly this).
       if (death && startedAt.toISOString().slice(0, 10) > death) throw v.bad(`the elder died on ${death}: no service after that`, 'startedAt');
-      const row = await this.one<{ id: string }>(
+      return this.store.insert(
         client,
         `insert into registry.service_record (elder_id, facility_id, service_type, village_code, started_at, ended_at, subsidised, unit_price_fen, recorded_by)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id::text`,
         [elderId, facilityId, serviceType, elder.village, startedAt, endedAt, input.subsidised, input.unitPriceFen?.toString() ?? null, actor],
       );
-      return row!.id;
     });
-    return (await this.sql.query<ServiceRecordRecord>(`select ${SERVICE} from registry.service_record r where r.id = $1`, [id]))[0]!;
+    return SERVICES.written(this.sql, id);
   }
 
   async serviceRecordsById(ids: readonly string[]): Promise<Map<string, ServiceRecordRecord>> {
-    return byId(await this.sql.query<ServiceRecordRecord>(`select ${SERVICE} from registry.service_record r where r.id = any($1::bigint[])`, [ids]));
+    return SERVICES.byIds(this.sql, ids);
   }
 
   /** A page of service records per elder or provider, in id order (newest last). */
   async servicePages(by: 'elder' | 'facility', owners: readonly string[], serviceType: string | null, page: Page): Promise<Map<string, ServiceRecordRecord[]>> {
     const column = by === 'elder' ? 'elder_id' : 'facility_id';
-    const params: unknown[] = [owners, page.after ?? '0', page.first + 1];
-    const typeFilter = serviceType ? `and r.service_type = $${params.push(serviceType)}` : '';
-    return group(
-      await this.sql.query<ServiceRecordRecord & { key: string }>(
-        `select o.id::text as key, x.* from unnest($1::bigint[]) o (id)
-         cross join lateral (select ${SERVICE} from registry.service_record r where r.${column} = o.id ${typeFilter} and r.id > $2::bigint order by r.id limit $3) x
-         order by o.id, x.id::bigint`,
-        params,
-      ),
-    );
+    return SERVICES.ownerPages(this.sql, column, owners, page, serviceType ? ofType(4, serviceType) : undefined);
   }
 
   async serviceCounts(by: 'elder' | 'facility', owners: readonly string[], serviceType: string | null): Promise<Map<string, number>> {
     const column = by === 'elder' ? 'elder_id' : 'facility_id';
-    const rows = await this.sql.query<{ key: string; n: number }>(
-      `select r.${column}::text as key, count(*)::int as n from registry.service_record r where r.${column} = any($1::bigint[])
-       ${serviceType ? 'and r.service_type = $2' : ''} group by r.${column}`,
-      serviceType ? [owners, serviceType] : [owners],
-    );
-    return new Map(rows.map((r) => [r.key, r.n]));
+    return SERVICES.ownerCounts(this.sql, column, owners, serviceType ? ofType(2, serviceType) : undefined);
   }
 }
 
 /** A point in time with its offset (2026-11-23T09:30:00+08:00), by the one date rule (no 2026-02-30T…, which Date would roll over). */
 function timestamp(value: unknown, field: string): Date {
   return new Date(v.isoDateTime(value, field, { requireOffset: true }));
+}
+
+/** Service records of one type, its parameter numbered `n`. */
+function ofType(n: number, serviceType: string): Extra {
+  return { where: `and r.service_type = $${n}`, params: [serviceType] };
 }

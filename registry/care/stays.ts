@@ -3,13 +3,15 @@
  * stays of one elder overlap (an exclusion constraint), only an open stay's discharge may be set, once.
  */
 import { DomainError } from '../../platform/errors.js';
-import { byId, group, RegistryRoom, ts } from '../store.js';
+import { RegistryRoom, ts } from '../store.js';
+import { RecordTable, type Extra } from '../reads.js';
 import type { Page, StayRecord } from '../types.js';
 import { STAY_FUNDING_MODES, type StayFundingMode } from '../vocabulary.js';
 import * as v from '../validate.js';
 
 const STAY = `s.id::text, s.elder_id::text as "elderId", s.facility_id::text as "facilityId", s.admitted_on::text as "admittedOn",
   s.discharged_on::text as "dischargedOn", s.bed_code as "bedCode", s.funding_mode as "fundingMode", ${ts('s.recorded_at')} as "recordedAt", s.recorded_by as "recordedBy"`;
+const STAYS = new RecordTable<StayRecord>(STAY, 'registry.stay s', 's');
 
 export class Stays extends RegistryRoom {
   async admit(
@@ -27,13 +29,12 @@ export class Stays extends RegistryRoom {
       if (!(await this.one(client, `select 1 from registry.facility where id = $1`, [facilityId]))) throw new DomainError('NOT_FOUND', 'no such facility', 'facilityId');
       const death = await this.store.deathDate(client, elderId);
       if (death && admittedOn > death) throw v.bad(`the elder died on ${death}: no admission after that`, 'admittedOn');
-      const row = await this.one<{ id: string }>(
+      return this.store.insert(
         client,
         `insert into registry.stay (elder_id, facility_id, admitted_on, discharged_on, bed_code, funding_mode, recorded_by, discharged_by)
          values ($1, $2, $3, $4, $5, $6, $7, case when $4::date is null then null else $7 end) returning id::text`,
         [elderId, facilityId, admittedOn, dischargedOn, v.optionalText(input.bedCode, 'bedCode', 40), fundingMode, actor],
       );
-      return row!.id;
     });
     return (await this.stays([id])).get(id)!;
   }
@@ -56,32 +57,22 @@ export class Stays extends RegistryRoom {
   }
 
   async stays(ids: readonly string[]): Promise<Map<string, StayRecord>> {
-    return byId(await this.sql.query<StayRecord>(`select ${STAY} from registry.stay s where s.id = any($1::bigint[])`, [ids]));
+    return STAYS.byIds(this.sql, ids);
   }
 
   /** A page of stays per elder (or facility), newest admission first; `activeOn` keeps those covering that date. */
   async stayPages(by: 'elder' | 'facility', owners: readonly string[], activeOn: string | null, page: Page): Promise<Map<string, StayRecord[]>> {
     const column = by === 'elder' ? 'elder_id' : 'facility_id';
-    const active = activeOn ? `and s.admitted_on <= $4::date and (s.discharged_on is null or s.discharged_on > $4::date)` : '';
-    const params: unknown[] = [owners, page.after ?? '0', page.first + 1];
-    if (activeOn) params.push(activeOn);
-    return group(
-      await this.sql.query<StayRecord & { key: string }>(
-        `select o.id::text as key, x.* from unnest($1::bigint[]) o (id)
-         cross join lateral (select ${STAY} from registry.stay s where s.${column} = o.id ${active} and s.id > $2::bigint order by s.id limit $3) x
-         order by o.id, x.id::bigint`,
-        params,
-      ),
-    );
+    return STAYS.ownerPages(this.sql, column, owners, page, activeOn ? coveringDate(4, activeOn) : undefined);
   }
 
   async stayCounts(by: 'elder' | 'facility', owners: readonly string[], activeOn: string | null): Promise<Map<string, number>> {
     const column = by === 'elder' ? 'elder_id' : 'facility_id';
-    const active = activeOn ? `and s.admitted_on <= $2::date and (s.discharged_on is null or s.discharged_on > $2::date)` : '';
-    const rows = await this.sql.query<{ key: string; n: number }>(
-      `select s.${column}::text as key, count(*)::int as n from registry.stay s where s.${column} = any($1::bigint[]) ${active} group by s.${column}`,
-      activeOn ? [owners, activeOn] : [owners],
-    );
-    return new Map(rows.map((r) => [r.key, r.n]));
+    return STAYS.ownerCounts(this.sql, column, owners, activeOn ? coveringDate(2, activeOn) : undefined);
   }
+}
+
+/** Stays covering `date` (admitted on or before it, not discharged by then), its parameter numbered `n`. */
+function coveringDate(n: number, date: string): Extra {
+  return { where: `and s.admitted_on <= $${n}::date and (s.discharged_on is null or s.discharged_on > $${n}::date)`, params: [date] };
 }

@@ -5,16 +5,18 @@ import { DomainError } from '../../platform/errors.js';
 import { scopePrefixOf } from '../../hierarchy/region-code.js';
 import { maskName } from '../personal/pii.js';
 import { inScopeSql } from '../access.js';
-import { byId, group, RegistryRoom, ts } from '../store.js';
+import { RegistryRoom, ts } from '../store.js';
+import { RecordTable } from '../reads.js';
 import type { AssignmentRecord, CaregiverRecord, Page } from '../types.js';
 import { CERTIFICATE_LEVELS, STAFF_ROLES, type CertificateLevel, type StaffRole } from '../vocabulary.js';
 import * as v from '../validate.js';
 
 const CAREGIVER = `c.id::text, c.name_masked as "nameMasked", c.region_code as "regionCode", c.certificate_no as "certificateNo",
   c.certificate_level as "certificateLevel", ${ts('c.created_at')} as "createdAt", ${ts('c.updated_at')} as "updatedAt"`;
-const LIST = { columns: CAREGIVER, from: 'registry.caregiver', alias: 'c' };
+const CAREGIVERS = new RecordTable<CaregiverRecord>(CAREGIVER, 'registry.caregiver c', 'c');
 const ASSIGNMENT = `s.id::text, s.caregiver_id::text as "caregiverId", s.facility_id::text as "facilityId", to_char(s.month, 'YYYY-MM') as month,
   s.role, s.certified, ${ts('s.recorded_at')} as "recordedAt", s.recorded_by as "recordedBy"`;
+const ASSIGNMENTS = new RecordTable<AssignmentRecord>(ASSIGNMENT, 'registry.staff_assignment s', 's');
 
 export interface CaregiverInput {
   name: string;
@@ -39,29 +41,28 @@ export class Caregivers extends RegistryRoom {
     if ((certificateNo == null) !== (certificateLevel == null)) throw v.bad('certificateNo and certificateLevel go together', certificateNo ? 'certificateLevel' : 'certificateNo');
     const id = await this.tx(async (client) => {
       await this.store.requireRegions(client, [{ code: regionCode, field: 'regionCode' }]);
-      const row = await this.one<{ id: string }>(
+      return this.store.insert(
         client,
         `insert into registry.caregiver (name_enc, name_masked, key_id, region_code, certificate_no, certificate_level, created_by, updated_by)
          values ($1, $2, $3, $4, $5, $6, $7, $7) returning id::text`,
         [this.pii.encrypt(name, 'caregiver.name'), maskName(name), this.pii.currentKeyId, regionCode, certificateNo, certificateLevel, actor],
       );
-      return row!.id;
     });
     return (await this.caregivers([id])).get(id)!;
   }
 
   async caregivers(ids: readonly string[]): Promise<Map<string, CaregiverRecord>> {
-    return byId(await this.sql.query<CaregiverRecord>(`select ${CAREGIVER} from registry.caregiver c where c.id = any($1::bigint[])`, [ids]));
+    return CAREGIVERS.byIds(this.sql, ids);
   }
 
   async listCaregivers(filter: CaregiverFilter, page: Page): Promise<CaregiverRecord[]> {
     const params: unknown[] = [];
-    return this.store.page<CaregiverRecord>(LIST, caregiverWhere(filter, params), params, page);
+    return CAREGIVERS.page(this.sql, caregiverWhere(filter, params), params, page);
   }
 
   async countCaregivers(filter: CaregiverFilter): Promise<number> {
     const params: unknown[] = [];
-    return this.store.count(LIST, caregiverWhere(filter, params), params);
+    return CAREGIVERS.count(this.sql, caregiverWhere(filter, params), params);
   }
 
   async assignCaregiver(
@@ -76,39 +77,26 @@ export class Caregivers extends RegistryRoom {
       const caregiver = await this.one<{ certified: boolean }>(client, `select certificate_no is not null as certified from registry.caregiver where id = $1`, [caregiverId]);
       if (!caregiver) throw new DomainError('NOT_FOUND', 'no such caregiver', 'caregiverId');
       if (input.certified && !caregiver.certified) throw v.bad('the caregiver has no certificate on record', 'certified');
-      const row = await this.one<{ id: string }>(
+      return this.store.insertAtFacility(
         client,
         `insert into registry.staff_assignment (caregiver_id, facility_id, month, role, certified, recorded_by)
          select $1, f.id, ($3 || '-01')::date, $4, $5, $6 from registry.facility f where f.id = $2 returning id::text`,
         [caregiverId, facilityId, month, role, input.certified ?? caregiver.certified, actor],
       );
-      if (!row) throw new DomainError('NOT_FOUND', 'no such facility', 'facilityId');
-      return row.id;
     });
-    return (await this.sql.query<AssignmentRecord>(`select ${ASSIGNMENT} from registry.staff_assignment s where s.id = $1`, [id]))[0]!;
+    return ASSIGNMENTS.written(this.sql, id);
   }
 
   async assignmentsByCaregivers(ids: readonly string[]): Promise<Map<string, AssignmentRecord[]>> {
-    return group(
-      await this.sql.query<AssignmentRecord & { key: string }>(
-        `select s.caregiver_id::text as key, ${ASSIGNMENT} from registry.staff_assignment s where s.caregiver_id = any($1::bigint[]) order by s.caregiver_id, s.month, s.id`,
-        [ids],
-      ),
-    );
+    return ASSIGNMENTS.byOwners(this.sql, 's.caregiver_id', ids, 's.month, s.id');
   }
 
   async assignmentsByFacilities(ids: readonly string[], month: string): Promise<Map<string, AssignmentRecord[]>> {
-    return group(
-      await this.sql.query<AssignmentRecord & { key: string }>(
-        `select s.facility_id::text as key, ${ASSIGNMENT} from registry.staff_assignment s
-         where s.facility_id = any($1::bigint[]) and s.month = ($2 || '-01')::date order by s.facility_id, s.id`,
-        [ids, month],
-      ),
-    );
+    return ASSIGNMENTS.byOwners(this.sql, 's.facility_id', ids, 's.id', { where: `and s.month = ($2 || '-01')::date`, params: [month] });
   }
 
   async assignmentsById(ids: readonly string[]): Promise<Map<string, AssignmentRecord>> {
-    return byId(await this.sql.query<AssignmentRecord>(`select ${ASSIGNMENT} from registry.staff_assignment s where s.id = any($1::bigint[])`, [ids]));
+    return ASSIGNMENTS.byIds(this.sql, ids);
   }
 }
 

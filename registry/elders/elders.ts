@@ -7,7 +7,8 @@ import { scopePrefixOf } from '../../hierarchy/region-code.js';
 import { parseIdNumber, requireAgreement, todayInChina, type Sex } from '../id-number.js';
 import { maskIdNumber, maskName, maskPhone, normalisePhone } from '../personal/pii.js';
 import { inScopeSql } from '../access.js';
-import { byId, RegistryRoom, ts } from '../store.js';
+import { RegistryRoom, ts } from '../store.js';
+import { RecordTable } from '../reads.js';
 import type { ElderRecord, Page } from '../types.js';
 import type { VitalStatus } from '../vocabulary.js';
 import * as v from '../validate.js';
@@ -16,7 +17,7 @@ import { insertElders, type ElderRow } from './writer.js';
 const ELDER = `e.id::text, e.id_masked as "idMasked", e.name_masked as "nameMasked", e.phone_masked as "phoneMasked", e.sex,
   e.birth_date::text as "birthDate", e.hukou_village_code as "hukouVillageCode", e.residence_village_code as "residenceVillageCode",
   ${ts('e.created_at')} as "createdAt", ${ts('e.updated_at')} as "updatedAt", e.created_by as "createdBy", e.updated_by as "updatedBy"`;
-const LIST = { columns: ELDER, from: 'registry.elder', alias: 'e' };
+const ELDERS = new RecordTable<ElderRecord>(ELDER, 'registry.elder e', 'e');
 
 export interface RegisterElderInput {
   idNumber: string;
@@ -165,7 +166,7 @@ export class Elders extends RegistryRoom {
   }
 
   async elders(ids: readonly string[]): Promise<Map<string, ElderRecord>> {
-    return byId(await this.sql.query<ElderRecord>(`select ${ELDER} from registry.elder e where e.id = any($1::bigint[])`, [ids]));
+    return ELDERS.byIds(this.sql, ids);
   }
 
   async elderByIdNumber(idNumber: string): Promise<ElderRecord | null> {
@@ -176,12 +177,12 @@ export class Elders extends RegistryRoom {
 
   async listElders(filter: ElderFilter, page: Page): Promise<ElderRecord[]> {
     const params: unknown[] = [];
-    return this.store.page<ElderRecord>(LIST, elderWhere(filter, params), params, page);
+    return ELDERS.page(this.sql, elderWhere(filter, params), params, page);
   }
 
   async countElders(filter: ElderFilter): Promise<number> {
     const params: unknown[] = [];
-    return this.store.count(LIST, elderWhere(filter, params), params);
+    return ELDERS.count(this.sql, elderWhere(filter, params), params);
   }
 
   /** Is the registry empty (demo data is generated only then)? */

@@ -5,7 +5,8 @@
 import { DomainError } from '../../platform/errors.js';
 import { LOCK_CLASS } from '../../platform/locks.js';
 import { todayInChina } from '../id-number.js';
-import { byId, group, RegistryRoom, ts } from '../store.js';
+import { RegistryRoom, ts } from '../store.js';
+import { RecordTable } from '../reads.js';
 import type { CategoryMembershipRecord, VitalEventRecord } from '../types.js';
 import { VITAL_SOURCES, VITAL_STATUSES, type VitalSource, type VitalStatus } from '../vocabulary.js';
 import * as v from '../validate.js';
@@ -14,8 +15,10 @@ const MEMBERSHIP = `m.id::text, m.elder_id::text as "elderId", m.category, m.val
   coalesce(least(x.ended_on, m.valid_to), x.ended_on, m.valid_to)::text as "validTo", m.valid_to::text as "plannedValidTo",
   x.ended_on::text as "endedOn", x.reason as "endReason", m.source_system as "sourceSystem", m.source_ref as "sourceRef",
   ${ts('m.recorded_at')} as "recordedAt", m.recorded_by as "recordedBy"`;
+const MEMBERSHIPS = new RecordTable<CategoryMembershipRecord>(MEMBERSHIP, 'registry.category_membership m left join registry.category_membership_end x on x.membership_id = m.id', 'm');
 const VITAL = `v.id::text, v.elder_id::text as "elderId", v.status, v.death_date::text as "deathDate", v.source, v.source_ref as "sourceRef",
   ${ts('v.recorded_at')} as "recordedAt", v.recorded_by as "recordedBy"`;
+const VITAL_EVENTS = new RecordTable<VitalEventRecord>(VITAL, 'registry.vital_event v', 'v');
 
 export class ElderHistory extends RegistryRoom {
   async addCategory(
@@ -42,13 +45,12 @@ export class ElderHistory extends RegistryRoom {
         [elderId, category, validFrom, validTo],
       );
       if (overlapping) throw new DomainError('ALREADY_EXISTS', 'the elder already holds this category for part of this period', 'validFrom');
-      const row = await this.one<{ id: string }>(
+      return this.store.insert(
         client,
         `insert into registry.category_membership (elder_id, category, valid_from, valid_to, source_system, source_ref, recorded_by)
          values ($1, $2, $3, $4, $5, $6, $7) returning id::text`,
         [elderId, category, validFrom, validTo, v.optionalText(input.sourceSystem, 'sourceSystem', 100), v.optionalText(input.sourceRef, 'sourceRef', 100), actor],
       );
-      return row!.id;
     });
     return (await this.membershipsById([id])).get(id)!;
   }
@@ -71,24 +73,11 @@ export class ElderHistory extends RegistryRoom {
   }
 
   async membershipsById(ids: readonly string[]): Promise<Map<string, CategoryMembershipRecord>> {
-    return byId(
-      await this.sql.query<CategoryMembershipRecord>(
-        `select ${MEMBERSHIP} from registry.category_membership m left join registry.category_membership_end x on x.membership_id = m.id
-         where m.id = any($1::bigint[])`,
-        [ids],
-      ),
-    );
+    return MEMBERSHIPS.byIds(this.sql, ids);
   }
 
   async membershipsByElders(elderIds: readonly string[]): Promise<Map<string, CategoryMembershipRecord[]>> {
-    return group(
-      await this.sql.query<CategoryMembershipRecord & { key: string }>(
-        `select m.elder_id::text as key, ${MEMBERSHIP} from registry.category_membership m
-         left join registry.category_membership_end x on x.membership_id = m.id
-         where m.elder_id = any($1::bigint[]) order by m.elder_id, m.valid_from, m.id`,
-        [elderIds],
-      ),
-    );
+    return MEMBERSHIPS.byOwners(this.sql, 'm.elder_id', elderIds, 'm.valid_from, m.id');
   }
 
   async recordVitalStatus(
@@ -106,28 +95,21 @@ export class ElderHistory extends RegistryRoom {
       const elder = await this.one<{ birthDate: string }>(client, `select birth_date::text as "birthDate" from registry.elder where id = $1`, [elderId]);
       if (!elder) throw new DomainError('NOT_FOUND', 'no such elder', 'elderId');
       if (deathDate && deathDate < elder.birthDate) throw v.bad('deathDate is before the birth date', 'deathDate');
-      const row = await this.one<{ id: string }>(
+      return this.store.insert(
         client,
         `insert into registry.vital_event (elder_id, status, death_date, source, source_ref, recorded_by) values ($1, $2, $3, $4, $5, $6) returning id::text`,
         [elderId, status, deathDate, source, v.optionalText(input.sourceRef, 'sourceRef', 100), actor],
       );
-      return row!.id;
     });
-    const rows = await this.sql.query<VitalEventRecord>(`select ${VITAL} from registry.vital_event v where v.id = $1`, [id]);
-    return rows[0]!;
+    return VITAL_EVENTS.written(this.sql, id);
   }
 
   async vitalEventsByElders(elderIds: readonly string[]): Promise<Map<string, VitalEventRecord[]>> {
-    return group(
-      await this.sql.query<VitalEventRecord & { key: string }>(
-        `select v.elder_id::text as key, ${VITAL} from registry.vital_event v where v.elder_id = any($1::bigint[]) order by v.elder_id, v.id`,
-        [elderIds],
-      ),
-    );
+    return VITAL_EVENTS.byOwners(this.sql, 'v.elder_id', elderIds, 'v.id');
   }
 
   /** History rows by id (for node(id)), with the key that decides their scope. */
   async vitalEventsById(ids: readonly string[]): Promise<Map<string, VitalEventRecord>> {
-    return byId(await this.sql.query<VitalEventRecord>(`select ${VITAL} from registry.vital_event v where v.id = any($1::bigint[])`, [ids]));
+    return VITAL_EVENTS.byIds(this.sql, ids);
   }
 }

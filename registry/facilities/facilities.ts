@@ -5,7 +5,8 @@ import type pg from 'pg';
 import { DomainError } from '../../platform/errors.js';
 import { scopePrefixOf } from '../../hierarchy/region-code.js';
 import { inScopeSql } from '../access.js';
-import { byId, RegistryRoom, ts, type RegistryStore } from '../store.js';
+import { RegistryRoom, ts, type RegistryStore } from '../store.js';
+import { RecordTable } from '../reads.js';
 import type { FacilityRecord, Page } from '../types.js';
 import { FACILITY_STATUSES, OPERATING_MODELS, type FacilityStatus, type OperatingModel } from '../vocabulary.js';
 import * as v from '../validate.js';
@@ -13,7 +14,7 @@ import * as v from '../validate.js';
 const FACILITY = `f.id::text, f.name, f.type, f.village_code as "villageCode", f.operating_model as "operatingModel", f.operator_name as "operatorName",
   f.uscc, f.status, f.operating_since::text as "operatingSince", ${ts('f.created_at')} as "createdAt", ${ts('f.updated_at')} as "updatedAt",
   f.created_by as "createdBy", f.updated_by as "updatedBy"`;
-const LIST = { columns: FACILITY, from: 'registry.facility', alias: 'f' };
+const FACILITIES = new RecordTable<FacilityRecord>(FACILITY, 'registry.facility f', 'f');
 
 export interface FacilityInput {
   name: string;
@@ -56,13 +57,12 @@ export class Facilities extends RegistryRoom {
     const id = await this.tx(async (client) => {
       await this.store.requireRegions(client, [{ code: f.villageCode, field: 'villageCode' }]);
       await requireFacilityType(this.store, client, f.type);
-      const row = await this.one<{ id: string }>(
+      return this.store.insert(
         client,
         `insert into registry.facility (name, type, village_code, operating_model, operator_name, uscc, status, operating_since, created_by, updated_by)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) returning id::text`,
         [f.name, f.type, f.villageCode, f.operatingModel, f.operatorName, f.uscc, f.status, f.operatingSince, actor],
       );
-      return row!.id;
     });
     return (await this.facilities([id])).get(id)!;
   }
@@ -90,17 +90,17 @@ export class Facilities extends RegistryRoom {
   }
 
   async facilities(ids: readonly string[]): Promise<Map<string, FacilityRecord>> {
-    return byId(await this.sql.query<FacilityRecord>(`select ${FACILITY} from registry.facility f where f.id = any($1::bigint[])`, [ids]));
+    return FACILITIES.byIds(this.sql, ids);
   }
 
   async listFacilities(filter: FacilityFilter, page: Page): Promise<FacilityRecord[]> {
     const params: unknown[] = [];
-    return this.store.page<FacilityRecord>(LIST, facilityWhere(filter, params), params, page);
+    return FACILITIES.page(this.sql, facilityWhere(filter, params), params, page);
   }
 
   async countFacilities(filter: FacilityFilter): Promise<number> {
     const params: unknown[] = [];
-    return this.store.count(LIST, facilityWhere(filter, params), params);
+    return FACILITIES.count(this.sql, facilityWhere(filter, params), params);
   }
 }
 

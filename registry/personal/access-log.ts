@@ -3,13 +3,14 @@
  * the elder is registered or lives. The rows are written by unmask.ts, in the read's transaction.
  */
 import { inScopeSql } from '../access.js';
-import { byId, RegistryRoom, ts } from '../store.js';
+import { RegistryRoom, ts } from '../store.js';
+import { RecordTable } from '../reads.js';
 import type { AccessLogRecord, Page } from '../types.js';
 
 const ACCESS = `l.id::text, ${ts('l.accessed_at')} as "accessedAt", l.subject, l.roles, l.token_id as "tokenId", l.reason, l.entity_type as "entityType",
   l.entity_id::text as "entityId", l.region_code as "regionCode", l.residence_region_code as "residenceRegionCode", l.fields, l.row_count::int as "rowCount",
   l.export_format as "exportFormat", l.period_from::text as "periodFrom", l.period_to::text as "periodTo"`;
-const LIST = { columns: ACCESS, from: 'registry.access_log', alias: 'l' };
+const ENTRIES = new RecordTable<AccessLogRecord>(ACCESS, 'registry.access_log l', 'l');
 
 export interface AccessLogFilter {
   scopePrefix: string;
@@ -23,16 +24,16 @@ export interface AccessLogFilter {
 export class AccessLog extends RegistryRoom {
   async accessLog(filter: AccessLogFilter, page: Page): Promise<AccessLogRecord[]> {
     const params: unknown[] = [];
-    return this.store.page<AccessLogRecord>(LIST, accessWhere(filter, params), params, page);
+    return ENTRIES.page(this.sql, accessWhere(filter, params), params, page);
   }
 
   async countAccessLog(filter: AccessLogFilter): Promise<number> {
     const params: unknown[] = [];
-    return this.store.count(LIST, accessWhere(filter, params), params);
+    return ENTRIES.count(this.sql, accessWhere(filter, params), params);
   }
 
   async accessLogById(ids: readonly string[]): Promise<Map<string, AccessLogRecord>> {
-    return byId(await this.sql.query<AccessLogRecord>(`select ${ACCESS} from registry.access_log l where l.id = any($1::bigint[])`, [ids]));
+    return ENTRIES.byIds(this.sql, ids);
   }
 }
 
