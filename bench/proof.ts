@@ -8,6 +8,7 @@
  *      proof latency; exporting the whole city as a bundle and verifying it offline.
  *   3. Offline verification of a synthetic bundle of PROOF_BENCH_TOTAL (default 1,000,000)
  *      transactions, generated with the verifier's own encoding: must take < 10 s.
+ *      PROOF_BENCH_FORMAT: v2 (default, compact transaction lines) or v1 (JSON only).
  * Options (env): PROOF_BENCH_SECONDS (per throughput phase, default 10), PROOF_BENCH_BATCH (default
  * 100,000), PROOF_BENCH_TOTAL.
  */
@@ -21,13 +22,15 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { Ledger } from '../ledger/ledger.js';
 import type { DisburseInput } from '../ledger/types.js';
-import { ProofService, proofKeysFrom, integrateAll, writeBundle } from '../ledger/proof/index.js';
+import { ProofService, proofKeysFrom, integrateAll, writeBundle, BUNDLE_FORMATS, type BundleFormat } from '../ledger/proof/index.js';
+import { transactionLine, type LineRecord } from '../ledger/proof/bundle-line.js';
 import { formatSignerKey, signerFromSeed, checkpointText, signNote } from '../ledger/proof/note.js';
 import { idempotencyKeys, latencyStats, load, runBench, startCityDatabase } from './support.js';
 
 const SECONDS = Number(process.env.PROOF_BENCH_SECONDS ?? 10);
 const BATCH = Number(process.env.PROOF_BENCH_BATCH ?? 100_000);
 const TOTAL = Number(process.env.PROOF_BENCH_TOTAL ?? 1_000_000);
+const FORMAT = (process.env.PROOF_BENCH_FORMAT ?? 'v2') as BundleFormat;
 const CALLERS = 8;
 const CITY = '320300000000';
 const FUND = 'SENIOR_ALLOWANCE';
@@ -183,8 +186,8 @@ async function syntheticBundle(file: string, total: number, seed: Buffer): Promi
   const digest = createHash('sha256');
   let lines = 0;
   let buffer: string[] = [];
-  const emit = async (record: unknown, flush = false) => {
-    const text = JSON.stringify(record) + '\n';
+  const emit = async (record: Record<string, unknown>, flush = false) => {
+    const text = FORMAT === 'v2' && record.type === 'transaction' ? transactionLine(record as LineRecord) : JSON.stringify(record) + '\n';
     digest.update(text);
     lines++;
     buffer.push(text);
@@ -193,7 +196,7 @@ async function syntheticBundle(file: string, total: number, seed: Buffer): Promi
       buffer = [];
     }
   };
-  await emit({ type: 'header', format: 'sunshine-ledger-bundle/v1', origin: ORIGIN, region: CITY, from: null, to: null, treeSize: total, generatedAt: new Date().toISOString() });
+  await emit({ type: 'header', format: BUNDLE_FORMATS[FORMAT], origin: ORIGIN, region: CITY, from: null, to: null, treeSize: total, generatedAt: new Date().toISOString() });
   await emit({ type: 'checkpoint', note: signNote(checkpointText(ORIGIN, total, tree.root()), signer) });
   for (let start = 0; start < total; start += 8192) await emit({ type: 'leaves', start, hashes: leaves.subarray(start * 32, Math.min(total, start + 8192) * 32).toString('base64') });
   for (let k = 0; k < counties.length; k++) {
@@ -245,7 +248,7 @@ async function main() {
     const generated = (performance.now() - t) / 1000;
     fs.writeFileSync(path.join(tmp, 'keys.txt'), signerFromSeed(ORIGIN, seed).vkey + '\n');
     const check = runVerifier(file, path.join(tmp, 'keys.txt'));
-    console.log(`\n## Offline verification\n\n- synthetic whole-city bundle of ${TOTAL.toLocaleString('en')} transactions (${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MiB, generated in ${generated.toFixed(0)} s): verified in ${check.seconds.toFixed(1)} s — ${check.out.split('\n').at(-1)} (load ${load()})`);
+    console.log(`\n## Offline verification\n\n- synthetic whole-city bundle (format ${FORMAT}) of ${TOTAL.toLocaleString('en')} transactions (${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MiB, generated in ${generated.toFixed(0)} s): verified in ${check.seconds.toFixed(1)} s — ${check.out.split('\n').at(-1)} (load ${load()})`);
   } finally {
     if (process.env.PROOF_BENCH_KEEP === '1') console.log(`(files kept in ${tmp})`);
     else fs.rmSync(tmp, { recursive: true, force: true });

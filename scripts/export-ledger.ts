@@ -17,7 +17,7 @@ import { bootPlatform } from '../platform/boot.js';
 import { ormPool } from '../platform/sql.js';
 import { DomainError } from '../platform/domain-error.js';
 import { normaliseRegionCode } from '../hierarchy/region-code.js';
-import { ProofService, proofKeysFromEnv, publishedKeys, writeBundle } from '../ledger/proof/index.js';
+import { ProofService, proofKeysFromEnv, publishedKeys, writeBundle, type BundleFormat } from '../ledger/proof/index.js';
 
 const program = new Command()
   .name('export:ledger')
@@ -26,13 +26,14 @@ const program = new Command()
   .option('--from <date>', 'first day (YYYY-MM-DD) of the period of the stated balances')
   .option('--to <date>', 'last day (YYYY-MM-DD) of the period of the stated balances')
   .requiredOption('--out <dir>', 'folder to write bundle.jsonl, checkpoint.txt and keys.txt into')
+  .option('--format <v1|v2>', 'bundle format (docs/proof.md): v2, compact transaction lines; v1, JSON only, for older verifiers', 'v2')
   .option('--reason <text>', 'recorded in the access log', 'ledger export for audit')
   .option('--actor <name>', 'recorded in the access log as who exported', `cli:${os.userInfo().username}`)
   .addHelpText('after', '\nUses DATABASE_URL when set, otherwise the embedded PostgreSQL under .data/postgres.')
   .parse();
 
 async function main() {
-  const opts = program.opts<{ region: string; from?: string; to?: string; out: string; reason: string; actor: string }>();
+  const opts = program.opts<{ region: string; from?: string; to?: string; out: string; reason: string; actor: string; format: string }>();
   let region: string;
   try {
     region = normaliseRegionCode(opts.region);
@@ -48,7 +49,7 @@ async function main() {
     const file = path.join(opts.out, 'bundle.jsonl');
     const out = fs.createWriteStream(file);
     const started = performance.now();
-    const result = await writeBundle(pool, proofs, { region: region!, from: opts.from ?? null, to: opts.to ?? null, reason: opts.reason, actor: { subject: opts.actor, roles: ['CLI'], tokenId: null } }, async (text) => {
+    const result = await writeBundle(pool, proofs, { region: region!, from: opts.from ?? null, to: opts.to ?? null, reason: opts.reason, format: opts.format as BundleFormat, actor: { subject: opts.actor, roles: ['CLI'], tokenId: null } }, async (text) => {
       if (!out.write(text)) await once(out, 'drain');
     });
     out.end();

@@ -11,7 +11,7 @@ import { DomainError } from '../../platform/domain-error.js';
 import type { Logger } from '../../platform/logger.js';
 import { AuthError } from '../../auth/viewer.js';
 import { normaliseRegionCode } from '../../hierarchy/region-code.js';
-import { publishedKeys, writeBundle, type ProofService } from '../../ledger/proof/index.js';
+import { publishedKeys, writeBundle, type BundleFormat, type ProofService } from '../../ledger/proof/index.js';
 import { checkBundleOptions } from '../../ledger/proof/bundle.js';
 import type { Viewer } from '../../auth/viewer.js';
 
@@ -73,13 +73,15 @@ export function mountProofRoutes(app: express.Express, { proofs, pool, log, view
         to: param(req.query.to),
         actor: { subject: viewer.subject, roles: viewer.roles, tokenId: viewer.tokenId },
         reason: param(req.query.reason) ?? undefined,
+        format: (param(req.query.format) ?? undefined) as BundleFormat | undefined,
       };
       checkBundleOptions(options);
       viewer.requireAt('ledger:export', region, `region ${region}`);
       await writeBundle(pool, proofs, options, async (text) => {
         if (!started) {
           started = true;
-          res.status(200).type('application/x-ndjson; charset=utf-8').set('content-disposition', `attachment; filename="ledger-${region}.jsonl"`);
+          // (v2 mixes JSON lines with tab-separated transaction lines: no longer plain NDJSON)
+          res.status(200).type(options.format === 'v1' ? 'application/x-ndjson; charset=utf-8' : 'text/plain; charset=utf-8').set('content-disposition', `attachment; filename="ledger-${region}.jsonl"`);
         }
         if (!res.write(text)) await new Promise((resolve) => res.once('drain', resolve));
       });
