@@ -14,7 +14,7 @@ import { BUNDLE_FORMATS, ProofService, writeBundle as exportBundle, type BundleF
 import { signerFromSeed } from '../../ledger/proof/note.js';
 import { CITY, COUNTY, OTHER_COUNTY, createLedgerFixture, disbursement, key, type LedgerFixture } from '../ledger/support.js';
 import { authHeader, startTestApi, type TestApi } from '../support/api.js';
-import { runVerifier, testKeys, type TestKeys } from './support.js';
+import { runVerifier, testKeys, verifierModule, type TestKeys } from './support.js';
 import { bundleLine, forge, readBundle, writeBundle, type BundleRecord } from './bundle-forge.js';
 
 let fx: LedgerFixture;
@@ -312,4 +312,71 @@ test('a row changed in the database is caught by verifyLedger and by the verifie
   } finally {
     await withTriggersOff((c) => c.query(`update ledger.transaction set memo = null where seq = 7`));
   }
+});
+
+describe('every row', () => {
+  // The verifier's own function, in this process (no worker threads): many bundles, quickly.
+  let verifyBundle: (file: string, options: object) => Promise<{ ok: boolean; failures: { check: string; seq?: string }[] }>;
+  let logKey: unknown;
+  beforeAll(async () => {
+    ({ verifyBundle } = await verifierModule('bundle.js'));
+    logKey = (await verifierModule('note.js')).parseVerifierKey(tk.keys.signer.vkey);
+  });
+  const inProcess = (file: string) => verifyBundle(file, { logKeys: [logKey], threads: 0 });
+
+  test('changing any one transaction of a bundle (end line recomputed) is named at its seq; changing any line at all breaks the end line', async () => {
+    const transactions = cityRecords.filter((r) => r.type === 'transaction');
+    expect(transactions.length).toBe(20);
+    for (const t of transactions) {
+      const file = tampered(`row-${t.seq}`, (r) => {
+        txOf(r, Number(t.seq)).memo = `changed ${t.seq}`;
+      });
+      const result = await inProcess(file);
+      expect(result.ok).toBe(false);
+      expect(result.failures).toContainEqual(expect.objectContaining({ check: 'chain.hash', seq: t.seq }));
+      expect(result.failures.filter((f) => f.seq && f.seq !== t.seq)).toEqual([]);
+    }
+    // any record, the original end line kept: its digest no longer matches
+    for (let i = 0; i < cityRecords.length - 1; i++) {
+      const file = tampered(`line-${i}`, (r) => {
+        r[i] = { ...r[i]!, tampered: true };
+        if (r[i]!.type === 'transaction') r[i]!.actor = `${r[i]!.actor}!`; // (a v2 line has no room for an extra field)
+      }, true);
+      const result = await inProcess(file);
+      expect([i, result.ok]).toEqual([i, false]);
+      expect(result.failures.some((f) => f.check === 'bundle.format' || f.check === 'chain.hash')).toBe(true);
+    }
+  });
+
+  test('a bundle cut anywhere is refused', async () => {
+    const bytes = fs.readFileSync(cityBundle);
+    const file = path.join(dir, 'cut.jsonl');
+    for (let at = 1; at < bytes.length; at += Math.ceil(bytes.length / 40)) {
+      fs.writeFileSync(file, bytes.subarray(0, at));
+      const result = await inProcess(file);
+      expect([at, result.ok]).toEqual([at, false]);
+    }
+  });
+
+  test('changing any one transaction or posting in the database is caught by verifyLedger at its seq', async () => {
+    const { rows } = await fx.db.pool.query(`select id::text, seq::text, memo from ledger.transaction order by seq`);
+    for (const row of rows) {
+      await withTriggersOff((c) => c.query(`update ledger.transaction set memo = 'changed' where id = $1`, [row.id]));
+      try {
+        expect([row.seq, (await fx.queries.verify(null, null)).firstBrokenSeq]).toEqual([row.seq, row.seq]);
+      } finally {
+        await withTriggersOff((c) => c.query(`update ledger.transaction set memo = $2 where id = $1`, [row.id, row.memo]));
+      }
+    }
+    const postings = await fx.db.pool.query(`select p.id::text, t.seq::text from ledger.posting p join ledger.transaction t on t.id = p.transaction_id order by p.id`);
+    for (const p of postings.rows) {
+      await withTriggersOff((c) => c.query(`update ledger.posting set amount = amount + 1 where id = $1`, [p.id]));
+      try {
+        expect([p.id, (await fx.queries.verify(null, null)).firstBrokenSeq]).toEqual([p.id, p.seq]);
+      } finally {
+        await withTriggersOff((c) => c.query(`update ledger.posting set amount = amount - 1 where id = $1`, [p.id]));
+      }
+    }
+    expect((await fx.queries.verify(null, null)).ok).toBe(true);
+  });
 });
