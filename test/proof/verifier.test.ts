@@ -126,6 +126,17 @@ test('a malformed v2 line, and a transaction line of the other format, are named
     fs.writeFileSync(short, text.join('\n'));
     expect((await verify(short, '--threads', threads)).stdout).toMatch(new RegExp(`^FAIL line ${lineOf(4)} bundle\\.format: expected a transaction line; found an unknown escape`, 'm'));
   }
+  // the lines after a malformed one are still checked, with every --threads: a rewritten row after it is named
+  const both = tampered('malformed-and-rewritten', (r) => {
+    txOf(r, 10).memo = 'rewritten';
+  });
+  const bothText = fs.readFileSync(both, 'utf8').split('\n');
+  bothText[lineOf(4) - 1] = bothText[lineOf(4) - 1]!.split('\t').slice(0, -1).join('\t');
+  fs.writeFileSync(both, bothText.join('\n'));
+  const outputs = await Promise.all(['0', '1', '3'].map(async (threads) => (await verify(both, '--threads', threads)).stdout.replace(/\(.*\)\n$/, '')));
+  expect(outputs[0]).toMatch(new RegExp(`^FAIL line ${lineOf(4)} bundle\\.format: [^\n]*\n(FAIL seq [0-9] [^\n]*\n)*FAIL seq 10 chain\\.hash: `, 'm'));
+  expect(outputs[1]).toBe(outputs[0]);
+  expect(outputs[2]).toBe(outputs[0]);
   // a JSON transaction record inside a v2 bundle (and so the other way round) is not mixed in silently
   const mixed = tampered('mixed', () => {});
   const text = fs.readFileSync(mixed, 'utf8').split('\n');

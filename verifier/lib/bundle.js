@@ -20,15 +20,19 @@ const b64 = (buffer) => Buffer.from(buffer).toString('base64');
 class Report {
   constructor(limit) {
     this.entries = []; // failures, and slots (arrays) for failures found later that belong at that place
+    this.lines = []; // the line each entry was found at
+    this.line = 0; // the line being checked (set by the reader)
     this.kept = 0;
     this.count = 0;
     this.limit = limit;
     this.stats = {};
+    this.lineHashes = null;
   }
   fail(check, details) {
     this.count++;
     if (this.kept < this.limit) {
       this.entries.push({ check, ...details });
+      this.lines.push(this.line);
       this.kept++;
     }
   }
@@ -39,18 +43,39 @@ class Report {
   slot() {
     const list = [];
     this.entries.push(list);
+    this.lines.push(this.line);
     return (check, details) => {
       this.count++;
       list.push({ check, ...details });
     };
   }
+  /**
+   * The chain-hash mismatches of the side thread (line-hashes.js), each put before what the in-order
+   * checks found at its line or later: where a sequential reader checks a transaction's hash first.
+   */
+  addLineHashes({ failures, count }) {
+    this.count += count;
+    this.lineHashes = failures;
+  }
   get failures() {
-    return this.entries.flat().slice(0, this.limit);
+    const side = this.lineHashes ?? [];
+    const merged = [];
+    let k = 0;
+    for (let i = 0; i < this.entries.length; i++) {
+      for (; k < side.length && side[k].line <= this.lines[i]; k++) merged.push(hashFailure(side[k]));
+      const entry = this.entries[i];
+      if (Array.isArray(entry)) merged.push(...entry);
+      else merged.push(entry);
+    }
+    for (; k < side.length; k++) merged.push(hashFailure(side[k]));
+    return merged.slice(0, this.limit);
   }
   get ok() {
     return this.count === 0;
   }
 }
+
+const hashFailure = ({ seq, expected, found }) => ({ check: 'chain.hash', seq, expected, found });
 
 /**
  * Verifies the bundle at `file` with the log's verifier keys (and optionally witness keys, a quorum
@@ -59,9 +84,12 @@ class Report {
  */
 export async function verifyBundle(file, { logKeys, witnessKeys = [], quorum = 0, saved = null, limit = 1000, threads = defaultThreads() }) {
   const report = new Report(limit);
-  const side = createSide(threads);
-  const state = new BundleState(report, side, { logKeys, witnessKeys, quorum, saved });
   const pool = threads > 1 ? new TransactionPool(threads - 1) : null;
+  // Without transaction workers the side thread recomputes the chain hashes of v2 lines: on two
+  // cores that balances the main thread (the in-order checks) and the side thread.
+  const hashOnSide = pool === null;
+  const side = createSide(threads, { hashLines: hashOnSide, limit });
+  const state = new BundleState(report, side, { logKeys, witnessKeys, quorum, saved, hashOnSide });
   try {
     await readLines(file, report, state, pool, side);
     state.finish();
@@ -92,6 +120,7 @@ async function readLines(file, report, state, pool, side) {
   let lineNo = 0;
   /** Every line when there is no pool, else the lines that are not transactions. Returns whether to go on. */
   const takeHere = (line, at) => {
+    report.line = at;
     const text = line.toString('utf8');
     let record;
     if (isCompactLine(line)) {
@@ -99,7 +128,7 @@ async function readLines(file, report, state, pool, side) {
         record = parseTransactionLine(text);
       } catch (error) {
         report.fail('bundle.format', { line: at, expected: 'a transaction line', found: error.message });
-        return false;
+        return true; // (skipped, as the pool's threads skip it: the findings do not depend on --threads)
       }
       state.take(record, at);
       return true;
@@ -108,7 +137,7 @@ async function readLines(file, report, state, pool, side) {
       record = JSON.parse(text);
     } catch {
       report.fail('bundle.format', { line: at, expected: 'a JSON object', found: text.slice(0, 60) });
-      return false;
+      return true;
     }
     if (record.type === 'end') {
       state.end(record, at - 1);
@@ -343,7 +372,7 @@ class BundleState {
     return this.leafBytes.subarray(i * 32, i * 32 + 32).toString('hex');
   }
 
-  takeTransaction(t, computed = transactionHash(t)) {
+  takeTransaction(t, computed = t.compact && this.options.hashOnSide ? t.hash : transactionHash(t)) {
     this.transactions++;
     const seq = BigInt(t.seq);
     const at = { seq: t.seq };
@@ -495,6 +524,7 @@ class BundleState {
     if (!this.latest && this.header) this.fail('checkpoint.signature', { expected: 'a checkpoint', found: 'none' });
     if (this.header) this.leavesDone();
     const sums = this.side.result();
+    if (sums.lineHashes) this.report.addLineHashes(sums.lineHashes);
     if (this.treeFail) this.checkTree(sums);
     if (this.endLine) this.checkEnd(sums.digest);
     if (!this.ended) this.fail('bundle.format', { expected: 'an end line', found: 'the bundle stops early' });
