@@ -100,8 +100,9 @@ export async function verifyBundle(file, { logKeys, witnessKeys = [], quorum = 0
 }
 
 /**
- * Worker threads besides the main one: the first takes the file digest and the tree (side.js), the
- * others parse and hash transaction lines (tx-pool.js). Handing lines to other threads and their
+ * Worker threads besides the main one: the first takes the file digest and the tree (side.js) and,
+ * when it is the only one, the chain hashes of v2 transaction lines (line-hashes.js); the others
+ * parse and hash transaction lines (tx-pool.js). Handing lines to other threads and their
  * results back costs more CPU than parsing them (measured: 16.5 s of CPU for 1M transactions with
  * 2 such threads, 11.8 s on the main thread alone), so they pay only with cores to spare: one per
  * core, the main thread's included.
