@@ -10,7 +10,7 @@
  *   3. Offline verification of a synthetic bundle of PROOF_BENCH_TOTAL (default 1,000,000)
  *      transactions, generated with the verifier's own encoding: must take < 10 s.
  *      PROOF_BENCH_FORMAT: v2 (default, compact transaction lines) or v1 (JSON only).
- * Options (env): PROOF_BENCH_SECONDS (per throughput round, default 6), PROOF_BENCH_ROUNDS (default 11),
+ * Options (env): PROOF_BENCH_SECONDS (per throughput round, default 6), PROOF_BENCH_ROUNDS (default 11), PROOF_BENCH_FIRST (off|on),
  * PROOF_BENCH_SKIP_OFFLINE=1, PROOF_BENCH_SKIP_DB=1, PROOF_BENCH_KEEP=1, PROOF_BENCH_BATCH (default
  * 100,000), PROOF_BENCH_TOTAL.
  */
@@ -31,6 +31,9 @@ import { idempotencyKeys, latencyStats, load, runBench, startCityDatabase } from
 
 const SECONDS = Number(process.env.PROOF_BENCH_SECONDS ?? 6);
 const ROUNDS = 2 * Math.floor(Number(process.env.PROOF_BENCH_ROUNDS ?? 11) / 2) + 1; // odd: off, on, …, off
+/** PROOF_BENCH_FIRST=on: on, off, …, on instead (each "on" round inside is compared with its two "off" neighbours either way). */
+const FIRST_ON = process.env.PROOF_BENCH_FIRST === 'on';
+const isOn = (round: number) => (round % 2 === 1) !== FIRST_ON;
 const BATCH = Number(process.env.PROOF_BENCH_BATCH ?? 100_000);
 const TOTAL = Number(process.env.PROOF_BENCH_TOTAL ?? 1_000_000);
 const FORMAT = (process.env.PROOF_BENCH_FORMAT ?? 'v2') as BundleFormat;
@@ -94,7 +97,7 @@ async function databasePart(seed: Buffer, tmp: string): Promise<void> {
     const rates: number[] = [];
     const rows: string[][] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const on = round % 2 === 1;
+      const on = isOn(round);
       const before = await proofs.checkpointCount();
       const busyBefore = proofs.stats.busyMs;
       if (on) proofs.start(1000);
@@ -106,7 +109,7 @@ async function databasePart(seed: Buffer, tmp: string): Promise<void> {
       rows.push([String(round + 1), on ? 'on' : 'off', rate.toFixed(0), '', String((await proofs.checkpointCount()) - before), busy, load()]);
     }
     const ratios: number[] = [];
-    for (let round = 1; round < ROUNDS - 1; round += 2) {
+    for (let round = isOn(1) ? 1 : 2; round < ROUNDS - 1; round += 2) {
       const ratio = rates[round]! / ((rates[round - 1]! + rates[round + 1]!) / 2);
       ratios.push(ratio);
       rows[round]![3] = `${(100 * ratio).toFixed(1)}%`;
