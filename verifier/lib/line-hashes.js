@@ -2,6 +2,9 @@
 // thread, from the same bytes as the file digest): the costliest independent part of verifying a
 // transaction, so the main thread keeps only what must run in order. Only mismatches are kept,
 // each with its line, and bundle.js puts them where a sequential reader would have met them.
+// (All of them, not a share: measured on 1M transactions under load 7–9, hashing every line here
+// gave main/side thread CPU of 7.4–8.6 / 8.8–9.5 s and the shortest wall clock; every other line,
+// 10.3–11 / 6.8–7.3 s; every third, 9.5–12 / 5.7–6.4 s.)
 import { transactionHash } from './canonical.js';
 import { isCompactLine, parseTransactionLine } from './tx-line.js';
 
