@@ -1,6 +1,6 @@
 /**
  * npm run export:ledger -- --region 320321 [--from 2026-11-01] [--to 2026-11-30] --out dir [--reason …]
- * Writes a ledger bundle for the offline verifier: dir/bundle.jsonl (JSON Lines: checkpoint, leaf
+ * Writes a ledger bundle for the offline verifier: dir/bundle.jsonl (format v2: JSON lines, transactions as tab-separated lines; checkpoint, leaf
  * hashes, the region's transactions with postings, lots, accounts, balances, trial balance),
  * dir/checkpoint.txt (the signed checkpoint: keep it, and pass it as --saved next time) and
  * dir/keys.txt (the log's and witnesses' verifier keys). Integrates the tree and signs a checkpoint
@@ -21,7 +21,7 @@ import { ProofService, proofKeysFromEnv, publishedKeys, writeBundle, type Bundle
 
 const program = new Command()
   .name('export:ledger')
-  .description('Export a region’s ledger bundle (JSON Lines) for `sunshine-verify bundle` (docs/proof.md)')
+  .description('Export a region’s ledger bundle (format v2 by default) for `sunshine-verify bundle` (docs/proof.md)')
   .requiredOption('--region <code>', 'region whose transactions the bundle holds in full, e.g. 320321 (丰县)')
   .option('--from <date>', 'first day (YYYY-MM-DD) of the period of the stated balances')
   .option('--to <date>', 'last day (YYYY-MM-DD) of the period of the stated balances')

@@ -2,7 +2,7 @@
  * HTTP routes of proofs without trust:
  *   GET /checkpoint        the latest signed checkpoint with its cosignatures (text; public, like a CT log's)
  *   GET /checkpoint/keys   the log's and the witnesses' verifier keys (text, one vkey a line; public)
- *   GET /ledger/export     ?region=…&from=…&to=…[&reason=…] a ledger bundle (JSON Lines) of a region in
+ *   GET /ledger/export     ?region=…&from=…&to=…[&reason=…][&format=v1] a ledger bundle (v2 by default) of a region in
  *                          the caller's jurisdiction; needs a bearer token with ledger:export; access-logged.
  */
 import type express from 'express';

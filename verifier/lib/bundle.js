@@ -1,4 +1,4 @@
-// Verifies a Sunshine ledger bundle (one JSON Lines file; docs/proof.md "Bundles") offline.
+// Verifies a Sunshine ledger bundle (one file of lines, format v1 or v2; docs/proof.md "Bundles") offline.
 // Every failure names the check, the seq (when a transaction is concerned), what was expected and
 // what was found. The bundle is read as a stream, in one pass, in the order the exporter writes it.
 import { createReadStream } from 'node:fs';
