@@ -15,9 +15,8 @@ import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
 import { scopePrefixOf } from '../../auth/viewer.js';
 import type { ProofService } from './checkpoints.js';
 import { consistencyPath, withNodes } from './merkle.js';
-import type { LineRecord } from './bundle-line.js';
 import { fetchNodes } from './tree.js';
-import { transactionLine } from './bundle-line.js';
+import { transactionLine, type LineRecord } from './bundle-line.js';
 
 /** v1: every record a JSON object; v2 (the default): transactions as compact lines (bundle-line.ts). */
 export const BUNDLE_FORMATS = { v1: 'sunshine-ledger-bundle/v1', v2: 'sunshine-ledger-bundle/v2' } as const;
