@@ -6,6 +6,7 @@ import { RegionRepository } from '../hierarchy/region.repository.js';
 import { Ledger } from '../ledger/ledger.js';
 import { LedgerQueries } from '../ledger/queries.js';
 import { Periods } from '../ledger/periods/periods.js';
+import { ApprovalPolicies, Approvals } from '../ledger/approvals/index.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { RegistryService } from '../registry/registry.js';
 import { createRegistryLoaders, type RegistryLoaders } from './registry/loaders.js';
@@ -20,6 +21,9 @@ export interface Context {
   ledgerQueries: LedgerQueries;
   /** Accounting periods: close, reopen, seal, trial balances (ledger/periods). */
   periods: Periods;
+  /** Every ledger write of the API: written, or a proposal that holds its money until a second person approves it (ledger/approvals). */
+  approvals: Approvals;
+  approvalPolicies: ApprovalPolicies;
   loaders: Loaders;
   /** The registry (elders, facilities, caregivers, stays, services) and its per-request loaders. */
   registry: RegistryService;
@@ -47,12 +51,15 @@ export function createContext(pool: pg.Pool, sql: Sql, viewer: Viewer, proofs: P
   const ledgerQueries = new LedgerQueries(pool);
   const registry = new RegistryService(pool, sql);
   const audit = new AuditFindings(pool, sql);
+  const ledger = new Ledger(pool);
   return {
     sql,
     regions,
-    ledger: new Ledger(pool),
+    ledger,
     ledgerQueries,
     periods: new Periods(pool),
+    approvals: new Approvals(pool, ledger),
+    approvalPolicies: new ApprovalPolicies(pool),
     loaders: createLoaders(regions, ledgerQueries, viewer.scopeRange),
     registry,
     registryLoaders: createRegistryLoaders(registry),

@@ -5,6 +5,7 @@ import { badUserInput } from './errors.js';
 import { Region } from './hierarchy/region.type.js';
 import { LedgerTransaction, Lot } from './ledger/ledger.type.js';
 import { visibleLot, visibleTransaction } from './ledger/ledger.resolver.js';
+import { Proposal } from './ledger/approval.type.js';
 import { fromGlobalId, Node } from './relay.js';
 import { registryNodeLoaders } from './registry/registry.resolver.js';
 import { auditNodeLoaders } from './audit/audit.resolver.js';
@@ -37,6 +38,10 @@ export const nodeLoaders = new Map<string, NodeLoader>(Object.entries({
   Lot: async (key, ctx) => {
     const record = /^[1-9][0-9]{0,17}$/.test(key) ? await visibleLot(ctx, key) : null;
     return record ? Lot.from(record) : null;
+  },
+  Proposal: async (key, ctx) => {
+    const record = /^[1-9][0-9]{0,17}$/.test(key) ? await ctx.approvals.get(ctx.viewer, key) : null;
+    return record ? Proposal.from(record) : null;
   },
   ...(registryNodeLoaders as Record<string, NodeLoader>),
   ...(auditNodeLoaders as Record<string, NodeLoader>),

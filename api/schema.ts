@@ -12,6 +12,7 @@ import { NodeResolver } from './node.resolver.js';
 import { LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver } from './ledger/ledger.resolver.js';
 import { registryResolvers } from './registry/registry.resolver.js';
 import { PeriodResolver, TrialBalanceResolver } from './ledger/periods.resolver.js';
+import { ApprovalResolver, LedgerTransactionProposalResolver, ProposalResolver } from './ledger/approval.resolver.js';
 import { ChangesResolver } from './sync/changes.resolver.js';
 import { guardArguments } from './input-guard.js';
 import { auditResolvers } from './audit/audit.resolver.js';
@@ -26,7 +27,7 @@ export function createSchema(): Promise<GraphQLSchema> {
 }
 
 function createTypeGraphqlSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, PeriodResolver, TrialBalanceResolver, ...registryResolvers, ...auditResolvers, ...proofResolvers, ChangesResolver], validate: false });
+  return buildSchema({ resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, PeriodResolver, TrialBalanceResolver, ApprovalResolver, ProposalResolver, LedgerTransactionProposalResolver, ...registryResolvers, ...auditResolvers, ...proofResolvers, ChangesResolver], validate: false });
 }
 
 /** The SDL front-end teams read, sorted so that diffs show real changes only; with applied directives (`@key`, `@link`). */

@@ -31,6 +31,8 @@ export const PERMISSIONS = [
   'ledger:disburse',
   /** Corrections (reverse). */
   'ledger:reverse',
+  /** Approve or reject another person's proposal (four eyes: pendingApprovals, approve, reject). */
+  'ledger:approve',
   /** Close a month of one's region (closePeriod), ask for and approve its reopening (requestPeriodReopen, reopenPeriod). */
   'ledger:close',
   /** Seal a closed month and write its sealed trial balance (sealPeriod); only from a city-level jurisdiction. */
@@ -66,7 +68,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   CITY_ADMIN: PERMISSIONS,
   // 财政: money in, down, out and corrected; registry read-only (payees), masked.
   // Closing its months is the finance bureau's; sealing too, but only the city's bureau (Periods.seal checks the level).
-  FINANCE_OFFICER: [...READ, 'ledger:read', 'ledger:appropriate', 'ledger:allocate', 'ledger:disburse', 'ledger:reverse', 'ledger:close', 'ledger:seal', 'audit:read', 'audit:answer'],
+  FINANCE_OFFICER: [...READ, 'ledger:read', 'ledger:appropriate', 'ledger:allocate', 'ledger:disburse', 'ledger:reverse', 'ledger:approve', 'ledger:close', 'ledger:seal', 'audit:read', 'audit:answer'],
   // 民政: owns the registry and the benefit payments; corrections and new money are finance's.
   CIVIL_AFFAIRS_OFFICER: [...READ, 'registry:write', 'registry:verify', 'personal:unmask', 'health:read', 'ledger:read', 'ledger:allocate', 'ledger:disburse', 'audit:read', 'audit:answer'],
   // 村(居)委会: front-line verification in their village; no money, no health data.

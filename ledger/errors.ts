@@ -16,7 +16,11 @@ export type LedgerErrorCode =
   /** Closing or sealing refused while something blocks it; extensions.blockers lists what. */
   | 'PERIOD_CLOSE_BLOCKED'
   /** The person who asked for something cannot also approve it (four eyes). */
-  | 'SELF_APPROVAL';
+  | 'SELF_APPROVAL'
+  /** approve or reject of a proposal that was already approved, rejected or recorded as expired. */
+  | 'PROPOSAL_NOT_PENDING'
+  /** approve or reject of a proposal past its expiry (it holds nothing any more): propose again. */
+  | 'PROPOSAL_EXPIRED';
 
 /** A DomainError whose code is one of the ledger's (one error root for the whole platform). */
 export class LedgerError extends DomainError {
@@ -53,6 +57,10 @@ export function fromDatabaseError(error: unknown): LedgerError | null {
   switch (e?.code) {
     case 'SL001':
     case 'SL003': // as of a date: the money the posting needs arrived only later (the message names the date)
+      return new LedgerError('INSUFFICIENT_FUNDS', e.message ?? 'insufficient funds');
+    case 'SL032': // a direct write under an idempotency key a proposal carries
+      return new LedgerError('IDEMPOTENCY_CONFLICT', e.message ?? 'the idempotency key belongs to a proposal', 'idempotencyKey');
+    case 'SL030': // a hold or a spend that would take a lot's available money (balance less holds) below zero
       return new LedgerError('INSUFFICIENT_FUNDS', e.message ?? 'insufficient funds');
     case 'SL020':
       return new LedgerError('PERIOD_CLOSED', e.message ?? 'the period is closed');

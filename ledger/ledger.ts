@@ -93,6 +93,22 @@ interface Request {
   plan: (tx: PlanningContext) => Promise<Plan>;
   /** What the plan will read, so that a group reads it for all its requests in one statement. */
   reads?: { regions: string[]; available: [regionCode: string, fundLine: string][] };
+  /** Set when the request is an approved proposal's (ledger/approvals): recorded inside the hash. */
+  approval?: { proposalId: string; proposedBy: string; approvedBy: string };
+}
+
+/** A validated write request, for ledger/approvals (which holds it as a proposal or writes it once approved). */
+export type LedgerRequest = Request;
+
+/** What a request would do, planned but not written (ledger/approvals applies the policy to it and holds its money). */
+export interface PlanSummary {
+  kind: TransactionKind;
+  fundLine: string;
+  regionCode: string;
+  /** Fen moved: the sum of the plan's debits. */
+  amount: bigint;
+  /** What it takes out of AVAILABLE, per existing lot (the money a proposal holds). */
+  spends: { lotId: string; amount: bigint }[];
 }
 
 const accountKey = (a: AccountKey) => [a.regionCode, a.fundLine, a.kind, a.payeeType ?? '', a.payeeId ?? ''].join('|');
@@ -179,8 +195,8 @@ class PlanningContext {
   private readonly lotsAt = new Map<string, { lotId: string; fiscalYear: number }[]>();
 
   /**
-   * AVAILABLE balance of the lots at a region and fund line, oldest fiscal year first, minus what
-   * earlier plans of this request took. Money AVAILABLE at a region is always in lots of that region
+   * AVAILABLE balance of the lots at a region and fund line, oldest fiscal year first, less what
+   * pending proposals hold on them (ledger/approvals) and what earlier plans of this request took. Money AVAILABLE at a region is always in lots of that region
    * (appropriated there or allocated to it), so the lot index bounds the search; each balance is
    * the last running balance of (account, lot): one index probe.
    */
@@ -196,8 +212,9 @@ class PlanningContext {
     if (!wanted.length) return;
     const { rows } = await this.client.query(
       `select k.region_code, k.fund_line, l.id::text as lot_id, l.fiscal_year,
-              coalesce((select p.balance_after from ledger.posting p
-                        where p.account_id = a.id and p.lot_id = l.id order by p.lot_seq desc limit 1), 0)::text as balance
+              (coalesce((select p.balance_after from ledger.posting p
+                         where p.account_id = a.id and p.lot_id = l.id order by p.lot_seq desc limit 1), 0)
+               - ledger.lot_held(l.id))::text as balance
        from unnest($1::text[], $2::text[]) k (region_code, fund_line)
        join ledger.lot l on l.region_code = k.region_code and l.fund_line = k.fund_line
        left join ledger.account a on a.region_code = l.region_code and a.fund_line = l.fund_line
@@ -564,6 +581,63 @@ export class Ledger {
     return this.one(this.reversal(input), actor);
   }
 
+  // ---- for ledger/approvals ------------------------------------------------------------------
+
+  /** The validated request of one write (BAD_USER_INPUT etc. as the write itself would answer). */
+  prepare(kind: TransactionKind, input: unknown): LedgerRequest {
+    switch (kind) {
+      case 'APPROPRIATION': return this.appropriation(input as AppropriateInput);
+      case 'ALLOCATION': return this.allocation(input as AllocateInput);
+      case 'ALLOCATION_RECEIVED': return this.receipt(input as ReceiveAllocationInput);
+      case 'DISBURSEMENT': return this.disbursement(input as DisburseInput);
+      case 'RETURN': return this.returnRequest(input as ReturnFundsInput);
+      case 'REVERSAL': return this.reversal(input as ReverseInput);
+    }
+  }
+
+  /** Submits a prepared request to the group writer (as the public writes do). */
+  submit(request: LedgerRequest, actor: string): Promise<PostResult> {
+    return this.one(request, actor);
+  }
+
+  /** Runs `fn` in one ledger transaction (application role, chain lock held from the start). */
+  inWriteTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inLedgerTransaction(this.pool, fn).catch((error) => {
+      throw fromDatabaseError(error) ?? error;
+    });
+  }
+
+  /** Takes the idempotency-key locks of requests in a ledger transaction; answers each one's recording region. */
+  async lockKeys(client: pg.PoolClient, requests: LedgerRequest[]): Promise<(string | null)[]> {
+    return (await lockScopedKeys(client, requests)).map((k) => k.region);
+  }
+
+  /** Plans requests together on `client` (reads and checks only; nothing is written). */
+  async planOnly(client: pg.PoolClient, requests: LedgerRequest[]): Promise<PlanSummary[]> {
+    const ctx = new PlanningContext(client, this.writer.reference);
+    const out: PlanSummary[] = [];
+    for (const request of requests) {
+      const plan = await request.plan(ctx);
+      const spends = new Map<string, bigint>();
+      for (const p of plan.postings) {
+        if (p.account.kind === 'AVAILABLE' && p.amount < 0n && 'id' in p.lot) spends.set(p.lot.id, (spends.get(p.lot.id) ?? 0n) - p.amount);
+      }
+      const amount = plan.postings.reduce((sum, p) => (p.amount > 0n ? sum + p.amount : sum), 0n);
+      out.push({ kind: plan.kind, fundLine: plan.fundLine, regionCode: plan.regionCode, amount, spends: [...spends].map(([lotId, a]) => ({ lotId, amount: a })) });
+    }
+    return out;
+  }
+
+  /** Writes requests all or nothing inside a transaction opened by inWriteTransaction (replays answered as usual). */
+  async writeIn(client: pg.PoolClient, requests: LedgerRequest[], actor: string): Promise<PostResult[]> {
+    const who = v.requireText(actor, 'actor', 200);
+    const answers = await writeRequests(client, requests.map((request) => ({ request, actor: who, attempts: 0 })), this.writer.reference, true);
+    return answers.map((a) => {
+      if ('result' in a) return a.result;
+      throw 'error' in a ? a.error : new Error('internal: an atomic write asked for a retry');
+    });
+  }
+
   private one(request: Request, actor: string): Promise<PostResult> {
     return this.writer.submit({ request, actor: v.requireText(actor, 'actor', 200), attempts: 0 });
   }
@@ -732,6 +806,17 @@ async function scopedKeys(client: pg.PoolClient, requests: Request[]): Promise<{
   return out;
 }
 
+/** Each request's scoped key, locked (advisory, in one order; ledger/approvals takes the same locks). */
+async function lockScopedKeys(client: pg.PoolClient, requests: Request[]): Promise<{ region: string | null; key: string; scoped: string }[]> {
+  const keyOf = await scopedKeys(client, requests);
+  await client.query(
+    `select pg_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, b)
+     from (select distinct hashtext(k) & 1023 as b from unnest($1::text[]) k order by 1) s`,
+    [[...new Set(keyOf.map((k) => k.scoped))]],
+  );
+  return keyOf;
+}
+
 interface Fresh {
   index: number;
   request: Request;
@@ -750,12 +835,7 @@ async function writeRequests(client: pg.PoolClient, items: Pending[], reference:
   //    jurisdictions cannot collide or learn of each other). Lock every scoped key (in one order),
   //    then look them up. Keys hash into 1,024 buckets, so a 100,000-line batch takes at most 1,024
   //    locks (PostgreSQL's lock table is finite).
-  const keyOf = await scopedKeys(client, items.map((i) => i.request));
-  await client.query(
-    `select pg_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, b)
-     from (select distinct hashtext(k) & 1023 as b from unnest($1::text[]) k order by 1) s`,
-    [[...new Set(keyOf.map((k) => k.scoped))]],
-  );
+  const keyOf = await lockScopedKeys(client, items.map((i) => i.request));
   const known = keyOf.filter((k) => k.region !== null);
   const existing = await client.query<{ id: string; region_code: string; idempotency_key: string; request_hash: Buffer }>(
     `select t.id::text, t.region_code, t.idempotency_key, t.request_hash
@@ -930,13 +1010,16 @@ async function insertPlanned(client: pg.PoolClient, planned: (Fresh & { id: stri
   const headers = await client.query(
     `insert into ledger.transaction as t (id, kind, idempotency_key, request_hash, fund_line, region_code, counterpart_region_code,
        effective_date, document_no, memo, actor, reverses_id, reason, allocation_id, payee_type, payee_id, service_month,
-       benefit_code, beneficiary_village_code)
+       benefit_code, beneficiary_village_code, proposal_id, proposed_by, approved_by)
      select u.id, u.kind, u.key, u.hash, u.fund_line, u.region, u.counterpart, u.effective_date, u.document_no, u.memo, u.actor,
-            u.reverses, u.reason, u.allocation, u.payee_type, u.payee_id, u.service_month, u.benefit_code, u.village
+            u.reverses, u.reason, u.allocation, u.payee_type, u.payee_id, u.service_month, u.benefit_code, u.village,
+            u.proposal, u.proposed_by, u.approved_by
      from unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::date[], $9::text[],
-                 $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[])
+                 $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
+                 $20::bigint[], $21::text[], $22::text[])
           with ordinality as u (id, kind, key, hash, fund_line, region, counterpart, effective_date, document_no, memo, reverses,
-                                reason, allocation, payee_type, payee_id, service_month, benefit_code, village, actor, n)
+                                reason, allocation, payee_type, payee_id, service_month, benefit_code, village, actor,
+                                proposal, proposed_by, approved_by, n)
      order by u.n
      returning ${TX_COLUMNS}`,
     [
@@ -959,6 +1042,9 @@ async function insertPlanned(client: pg.PoolClient, planned: (Fresh & { id: stri
       column((f) => f.plan.benefitCode ?? null),
       column((f) => f.plan.beneficiaryVillageCode ?? null),
       column((f) => f.actor),
+      column((f) => f.request.approval?.proposalId ?? null),
+      column((f) => f.request.approval?.proposedBy ?? null),
+      column((f) => f.request.approval?.approvedBy ?? null),
     ],
   );
   const records = new Map(headers.rows.map((row) => [row.id as string, { ...row, postings: byTx.get(row.id) ?? [] } as TransactionRecord]));

@@ -19,7 +19,8 @@ export const TX_COLUMNS = `t.id::text, t.seq::text, t.kind, t.idempotency_key as
   to_char(t.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "recordedAt", t.document_no as "documentNo",
   t.memo, t.actor, t.reverses_id::text as "reversesId", t.reason, t.allocation_id::text as "allocationId",
   t.payee_type as "payeeType", t.payee_id as "payeeId", t.service_month as "serviceMonth", t.benefit_code as "benefitCode",
-  t.beneficiary_village_code as "beneficiaryVillageCode", encode(t.prev_hash, 'hex') as "prevHash", encode(t.hash, 'hex') as hash`;
+  t.beneficiary_village_code as "beneficiaryVillageCode", encode(t.prev_hash, 'hex') as "prevHash", encode(t.hash, 'hex') as hash,
+  t.proposal_id::text as "proposalId", t.proposed_by as "proposedBy", t.approved_by as "approvedBy"`;
 
 /** Transactions by id, with their postings, in the order asked (missing ids are left out). */
 export async function loadTransactions(db: Queryable, ids: readonly string[]): Promise<TransactionRecord[]> {
@@ -61,6 +62,10 @@ export interface BalanceLine {
   accountKind: AccountKind;
   /** Signed, debit positive: FUNDING_SOURCE is ≤ 0 (money that came in), the others ≥ 0. */
   balance: bigint;
+  /** Held by pending proposals (ledger/approvals): only AVAILABLE money is held, 0 for the other kinds. */
+  held: bigint;
+  /** balance − held: what can still be spent (never below zero: the database refuses holds and spends beyond it). */
+  available: bigint;
 }
 
 export interface TrailStep {
@@ -85,10 +90,20 @@ const LOT_COLUMNS = `l.id::text, l.fund_line as "fundLine", l.region_code as "re
   l.created_by_transaction_id::text as "createdByTransactionId"`;
 
 /** One line per account kind (zero where no posting), from rows of (kind, summed balance as text). */
-function perAccountKind(rows: { kind: AccountKind; balance: string }[]): BalanceLine[] {
+function perAccountKind(rows: { kind: AccountKind; balance: string }[], held = 0n): BalanceLine[] {
   const byKind = new Map(rows.map((r) => [r.kind, BigInt(r.balance)]));
-  return ACCOUNT_KINDS.map((accountKind) => ({ accountKind, balance: byKind.get(accountKind) ?? 0n }));
+  return ACCOUNT_KINDS.map((accountKind) => {
+    const balance = byKind.get(accountKind) ?? 0n;
+    const onHold = accountKind === 'AVAILABLE' ? held : 0n;
+    return { accountKind, balance, held: onHold, available: balance - onHold };
+  });
 }
+
+/** What pending proposals hold now on lots of regions in [low, high] (one fund line or all; with asOf, proposals dated up to it). */
+const HELD_SQL = `select coalesce(sum(h.amount), 0)::text as held
+  from ledger.hold h join ledger.lot l on l.id = h.lot_id join ledger.proposal p on p.id = h.proposal_id
+  where l.region_code between $1 and $2 and ($3::text is null or l.fund_line = $3) and ($4::date is null or p.effective_date <= $4)
+    and h.expires_at > now() and not exists (select from ledger.proposal_decision d where d.proposal_id = h.proposal_id)`;
 
 export class LedgerQueries {
   constructor(private readonly db: Queryable) {}
@@ -163,7 +178,8 @@ export class LedgerQueries {
       `select d.account_kind as kind, sum(d.amount)::text as balance from ledger.daily_total d where ${where} group by d.account_kind`,
       params,
     );
-    return perAccountKind(rows);
+    const held = await this.db.query(HELD_SQL, [params[0], params[1], fundLine, asOf]);
+    return perAccountKind(rows, BigInt(held.rows[0].held));
   }
 
   async lots(ids: readonly string[]): Promise<LotRecord[]> {
@@ -205,7 +221,8 @@ export class LedgerQueries {
       `select account_kind as kind, sum(amount)::text as balance from ledger.posting where lot_id = $1 group by account_kind`,
       [lotId],
     );
-    return perAccountKind(rows);
+    const held = await this.db.query('select ledger.lot_held($1)::text as held', [lotId]);
+    return perAccountKind(rows, BigInt(held.rows[0].held));
   }
 
   // ---- the same Lot reads for many lots at once (one statement each, for DataLoaders) ------------
@@ -327,7 +344,11 @@ export class LedgerQueries {
       : { rows: [] as { lot: string; kind: AccountKind; balance: string }[] };
     const byLot = new Map<string, { kind: AccountKind; balance: string }[]>();
     for (const row of rows) byLot.set(row.lot, [...(byLot.get(row.lot) ?? []), row]);
-    return new Map(lotIds.map((id) => [id, perAccountKind(byLot.get(id) ?? [])]));
+    const held = lotIds.length
+      ? await this.db.query('select l::text as lot, ledger.lot_held(l)::text as held from unnest($1::bigint[]) l', [lotIds])
+      : { rows: [] as { lot: string; held: string }[] };
+    const heldOf = new Map(held.rows.map((r) => [r.lot as string, BigInt(r.held)]));
+    return new Map(lotIds.map((id) => [id, perAccountKind(byLot.get(id) ?? [], heldOf.get(id) ?? 0n)]));
   }
 
   /**

@@ -122,6 +122,10 @@ export interface TransactionRecord {
   beneficiaryVillageCode: string | null;
   prevHash: string;
   hash: string;
+  /** An approved proposal's transaction: the proposal, who proposed and who approved it (all inside the hash); null otherwise. */
+  proposalId: string | null;
+  proposedBy: string | null;
+  approvedBy: string | null;
   postings: PostingRecord[];
 }
 

@@ -11,6 +11,7 @@ import { Migration20261201300000_audit } from './Migration20261201300000_audit.j
 import { Migration20261201400000_sync } from './Migration20261201400000_sync.js';
 import { Migration20261201500000_proof } from './Migration20261201500000_proof.js';
 import { Migration20261201600000_access_log_exports } from './Migration20261201600000_access_log_exports.js';
+import { Migration20261202100000_approvals } from './Migration20261202100000_approvals.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
@@ -25,4 +26,5 @@ export const migrationsList = [
   { name: 'Migration20261201400000_sync', class: Migration20261201400000_sync },
   { name: 'Migration20261201500000_proof', class: Migration20261201500000_proof },
   { name: 'Migration20261201600000_access_log_exports', class: Migration20261201600000_access_log_exports },
+  { name: 'Migration20261202100000_approvals', class: Migration20261202100000_approvals },
 ];

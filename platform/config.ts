@@ -33,6 +33,8 @@ export interface Config {
   statementTimeoutMs: number;
   production: boolean;
   logLevel: string;
+  /** How long a proposal (a write waiting for a second person's approval) holds its money before it expires. */
+  approvalTtlHours: number;
 }
 
 export function loadConfig(): Config {
@@ -44,5 +46,6 @@ export function loadConfig(): Config {
     statementTimeoutMs: intFromEnv('DB_STATEMENT_TIMEOUT_MS', 15000),
     production: process.env.NODE_ENV === 'production',
     logLevel: process.env.LOG_LEVEL ?? 'info',
+    approvalTtlHours: intFromEnv('APPROVAL_TTL_HOURS', 72),
   };
 }

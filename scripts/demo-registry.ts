@@ -11,6 +11,7 @@ import { ormPool, sqlOnPool } from '../platform/sql.js';
 import { RegistryService } from '../registry/registry.js';
 import { generateDemoRegistry, payDemoMonth } from '../registry/demo.js';
 import { Ledger } from '../ledger/ledger.js';
+import { proposeDemoApprovals } from '../ledger/approvals/demo.js';
 import { findDemoCity } from './demo-city.js';
 import { plantDemoAnomalies } from '../audit/demo.js';
 import { runAudit } from '../audit/engine.js';
@@ -42,11 +43,15 @@ export async function ensureDemoRegistry(
     const ledger = new Ledger(pool);
     const paid = await payDemoMonth(pool, ledger, { cityCode, month: DEMO_MONTH });
     log.info(paid, 'demo payments of the month recorded in the ledger');
-    if (options.anomalies === false) return true;
-    // Planted anomalies (and clean controls beside them), then the first audit, so an auditor sees findings at once.
-    const anomalies = await plantDemoAnomalies(pool, ledger, registry, { cityCode, month: DEMO_MONTH, seed: options.seed ?? DEMO_SEED });
-    const run = await runAudit(pool, { regionCode: cityCode, from: `${DEMO_MONTH.slice(0, 4)}-01`, to: `${DEMO_MONTH.slice(0, 4)}-12`, asOf: DEMO_AUDIT_AS_OF, trigger: 'DEMO', actor: 'demo-generator' });
-    log.info({ planted: anomalies.planted.length, controls: anomalies.controls.length, run: run.id, durationMs: run.durationMs, ...run.counts }, 'demo anomalies planted and audited');
+    if (options.anomalies !== false) {
+      // Planted anomalies (and clean controls beside them), then the first audit, so an auditor sees findings at once.
+      const anomalies = await plantDemoAnomalies(pool, ledger, registry, { cityCode, month: DEMO_MONTH, seed: options.seed ?? DEMO_SEED });
+      const run = await runAudit(pool, { regionCode: cityCode, from: `${DEMO_MONTH.slice(0, 4)}-01`, to: `${DEMO_MONTH.slice(0, 4)}-12`, asOf: DEMO_AUDIT_AS_OF, trigger: 'DEMO', actor: 'demo-generator' });
+      log.info({ planted: anomalies.planted.length, controls: anomalies.controls.length, run: run.id, durationMs: run.durationMs, ...run.counts }, 'demo anomalies planted and audited');
+    }
+    // After the audit (its demo findings stay what they are): proposals for the approvals screens.
+    const proposals = await proposeDemoApprovals(pool, ledger, { cityCode, month: DEMO_MONTH });
+    log.info(proposals, 'demo proposals: one approved, the others waiting for a second person');
   }
   return true;
 }

@@ -34,6 +34,14 @@ export default async function globalSetup(): Promise<void> {
     const orm = await openOrm({ url: withDatabase(server.adminUrl, name) });
     await migrate(orm);
     if (name === TEMPLATE_DATABASE) await importRegions(await ormPool(orm), { kind: 'city', code: '3203' });
+    // The tests of everything else write money without a second person: the template's approval
+    // policies are "never" (a policy change like any other, in the history). The approval tests put
+    // the initial policy back (test/ledger/approvals-support.ts restoreInitialPolicies).
+    await (await ormPool(orm)).query(
+      `insert into ledger.approval_policy_change (fund_line, operation, min_amount, previous_min_amount, previous_change_id, changed_by, reason)
+       select fund_line, operation, null, min_amount, change_id, 'test-setup', 'tests write without approval unless they restore the initial policy'
+       from ledger.approval_policy order by fund_line, operation`,
+    );
     await orm.close();
   }
   process.env.SUNSHINE_TEST_ADMIN_URL = server.adminUrl;

@@ -25,7 +25,9 @@ import {
   TrailStep,
   TransactionFilter,
 } from './ledger.type.js';
-import type { LotRecord, PostResult, TransactionRecord } from '../../ledger/types.js';
+import type { LotRecord, TransactionRecord } from '../../ledger/types.js';
+import type { WriteOutcome } from '../../ledger/approvals/index.js';
+import { Proposal } from './approval.type.js';
 import type { Permission } from '../../auth/roles.js';
 import { forbidden } from '../../auth/viewer.js';
 import { parseRegistryNo } from '../../registry/validate.js';
@@ -88,8 +90,13 @@ async function requirePayeeInScope(ctx: Context, payeeType: string, payeeId: str
   }
 }
 
-const payload = (result: PostResult) =>
-  Object.assign(new PostPayload(), { transaction: LedgerTransaction.from(result.transaction), replayed: result.replayed });
+/** The transaction written, or the proposal waiting for approval (ledger/approvals decides which). */
+const payload = (result: WriteOutcome) =>
+  Object.assign(new PostPayload(), {
+    transaction: result.transaction ? LedgerTransaction.from(result.transaction) : null,
+    proposal: result.proposal ? Proposal.from(result.proposal) : null,
+    replayed: result.replayed,
+  });
 
 function disburseRequest(ctx: Context, input: DisburseInput, prefix = '') {
   const regionCode = requireRegionFor(ctx, 'ledger:disburse', input.regionCode, `${prefix}regionCode`);
@@ -109,7 +116,7 @@ export class LedgerResolver {
   @Mutation(() => PostPayload, { description: 'Record money entering the ledger at a region (creates a root lot).' })
   async appropriate(@Arg('input', () => AppropriateInput) input: AppropriateInput, @Ctx() ctx: Context): Promise<PostPayload> {
     const regionCode = requireRegionFor(ctx, 'ledger:appropriate', input.regionCode, 'regionCode');
-    return payload(await ctx.ledger.appropriate({ ...input, regionCode, amount: parseMoney(input.amount, 'amount') }, ctx.viewer.subject));
+    return payload(await ctx.approvals.appropriate({ ...input, regionCode, amount: parseMoney(input.amount, 'amount') }, ctx.viewer.subject));
   }
 
   @Mutation(() => PostPayload, { description: 'Issue money to a region below (in transit until received; creates a child lot).' })
@@ -117,7 +124,7 @@ export class LedgerResolver {
     const fromRegionCode = requireRegionFor(ctx, 'ledger:allocate', input.fromRegionCode, 'fromRegionCode');
     const toRegionCode = requireRegionFor(ctx, 'ledger:allocate', input.toRegionCode, 'toRegionCode');
     const request = { ...input, fromRegionCode, toRegionCode, amount: parseMoney(input.amount, 'amount'), lotId: optionalId(input.lotId, 'Lot', 'lotId') };
-    return payload(await ctx.ledger.allocate(request, ctx.viewer.subject));
+    return payload(await ctx.approvals.allocate(request, ctx.viewer.subject));
   }
 
   @Mutation(() => PostPayload, { description: 'Confirm receipt of an allocation (at most once).' })
@@ -127,14 +134,14 @@ export class LedgerResolver {
     const allocation = await ctx.loaders.transaction.load(allocationId);
     // The receiving region (the allocation's counterpart) confirms; the ledger rejects ids that are not allocations.
     if (allocation) ctx.viewer.requireInScope(allocation.counterpartRegionCode ?? allocation.regionCode, 'allocationId');
-    return payload(await ctx.ledger.receiveAllocation({ ...input, allocationId }, ctx.viewer.subject));
+    return payload(await ctx.approvals.receiveAllocation({ ...input, allocationId }, ctx.viewer.subject));
   }
 
   @Mutation(() => PostPayload, { description: 'Pay a payee from a lot (named, or the oldest by fiscal year with enough money).' })
   async disburse(@Arg('input', () => DisburseInput) input: DisburseInput, @Ctx() ctx: Context): Promise<PostPayload> {
     const request = disburseRequest(ctx, input);
     await requirePayeeInScope(ctx, input.payeeType, input.payeeId, 'payeeId');
-    return payload(await ctx.ledger.disburse(request, ctx.viewer.subject));
+    return payload(await ctx.approvals.disburse(request, ctx.viewer.subject));
   }
 
   @Mutation(() => [PostPayload], { description: `Many disbursements (a monthly run), each with its own idempotency key, in one database transaction: all are written or none. At most ${MAX_BATCH_LINES} lines.` })
@@ -142,7 +149,7 @@ export class LedgerResolver {
     if (lines.length > MAX_BATCH_LINES) throw badUserInput(`at most ${MAX_BATCH_LINES} lines per batch, got ${lines.length}`, 'lines');
     const requests = lines.map((line, index) => disburseRequest(ctx, line, `lines.${index}.`));
     await Promise.all(lines.map((line, index) => requirePayeeInScope(ctx, line.payeeType, line.payeeId, `lines.${index}.payeeId`)));
-    return (await ctx.ledger.disburseBatch(requests, ctx.viewer.subject)).map(payload);
+    return (await ctx.approvals.disburseBatch(requests, ctx.viewer.subject)).map(payload);
   }
 
   @Mutation(() => PostPayload, { description: "Send a lot's unspent money back to its parent lot (lineage kept)." })
@@ -151,7 +158,7 @@ export class LedgerResolver {
     const lotId = internalId(input.lotId, 'Lot', 'lotId');
     const lot = await ctx.loaders.lot.load(lotId);
     if (lot) ctx.viewer.requireInScope(lot.regionCode, 'lotId');
-    return payload(await ctx.ledger.returnFunds({ ...input, amount: parseMoney(input.amount, 'amount'), lotId }, ctx.viewer.subject));
+    return payload(await ctx.approvals.returnFunds({ ...input, amount: parseMoney(input.amount, 'amount'), lotId }, ctx.viewer.subject));
   }
 
   @Mutation(() => PostPayload, { description: 'Post the mirror of an earlier transaction (reason required; at most once).' })
@@ -161,7 +168,7 @@ export class LedgerResolver {
     const original = await ctx.loaders.transaction.load(transactionId);
     // Corrections belong to the region that recorded the original.
     if (original) ctx.viewer.requireInScope(original.regionCode, 'transactionId');
-    return payload(await ctx.ledger.reverse({ ...input, transactionId }, ctx.viewer.subject));
+    return payload(await ctx.approvals.reverse({ ...input, transactionId }, ctx.viewer.subject));
   }
 
   @Query(() => [FundLine], { description: 'The fund lines (资金线).' })

@@ -5,6 +5,7 @@ import type { BalanceLine, LotRecord, PostingRecord, TransactionRecord, VerifyRe
 import type { AccountKind as AK, FundingSource as FS, PayeeType as PT, TransactionKind as TK } from '../../ledger/types.js';
 import { Money } from '../scalars.js';
 import { connectionTypes, Node, toGlobalId } from '../relay.js';
+import { Proposal } from './approval.type.js';
 
 const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 
@@ -92,6 +93,9 @@ export class LedgerTransaction implements Node {
   @Field({ description: 'SHA-256 of the previous transaction (hex).' }) prevHash!: string;
   @Field({ description: 'SHA-256 over prevHash and this transaction with its postings (hex).' }) hash!: string;
   @Field(() => [Posting]) postings!: Posting[];
+  @Field(() => String, { nullable: true, description: '经办人: who proposed it, when it comes from an approved proposal (inside the hash).' }) proposedBy!: string | null;
+  @Field(() => String, { nullable: true, description: '审批人: who approved it, when it comes from an approved proposal (inside the hash).' }) approvedBy!: string | null;
+  proposalId!: string | null;
   reversesId!: string | null;
   allocationId!: string | null;
 
@@ -112,6 +116,8 @@ export type LedgerTransactionConnection = InstanceType<typeof LedgerTransactionC
 export class Balance {
   @Field(() => AccountKind) accountKind!: AK;
   @Field(() => Money, { description: 'Signed, debit positive: FUNDING_SOURCE is ≤ 0, the others ≥ 0.' }) balance!: bigint;
+  @Field(() => Money, { description: '预留: fen of it held now by pending proposals (only AVAILABLE money is held; with asOf, the proposals dated up to that day).' }) held!: bigint;
+  @Field(() => Money, { description: '可用: balance less held — what others can still spend (never below zero).' }) available!: bigint;
 
   static from(line: BalanceLine): Balance {
     return Object.assign(new Balance(), line);
@@ -175,9 +181,10 @@ export class LedgerVerification {
   }
 }
 
-@ObjectType({ description: 'What a ledger write returns.' })
+@ObjectType({ description: 'What a ledger write returns: the transaction written, or — when the approval policy applies — the proposal waiting for a second person.' })
 export class PostPayload {
-  @Field(() => LedgerTransaction) transaction!: LedgerTransaction;
+  @Field(() => LedgerTransaction, { nullable: true, description: 'The transaction written; null when the write became a proposal.' }) transaction!: LedgerTransaction | null;
+  @Field(() => Proposal, { nullable: true, description: '待审批事项: the proposal the write became (the approval policy applies); null when it was written at once.' }) proposal!: Proposal | null;
   @Field({ description: 'True when this idempotency key had already been used for the same request: nothing new was written.' }) replayed!: boolean;
 }
 

@@ -161,7 +161,8 @@ async function emitTransactions(client: pg.PoolClient, emit: (record: Record<str
               to_char(t.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "recordedAt",
               t.document_no as "documentNo", t.memo, t.actor, t.reverses_id::text as "reversesId", t.reason, t.allocation_id::text as "allocationId",
               t.payee_type as "payeeType", t.payee_id as "payeeId", t.service_month as "serviceMonth", t.benefit_code as "benefitCode",
-              t.beneficiary_village_code as "beneficiaryVillageCode", encode(t.prev_hash, 'hex') as "prevHash", encode(t.hash, 'hex') as hash
+              t.beneficiary_village_code as "beneficiaryVillageCode", encode(t.prev_hash, 'hex') as "prevHash", encode(t.hash, 'hex') as hash,
+              t.proposal_id::text as "proposalId", t.proposed_by as "proposedBy", t.approved_by as "approvedBy"
        from bundle_tx b join ledger.transaction t on t.id = b.id where b.seq > $1 order by b.seq limit $2`,
       [after, TRANSACTIONS_PER_QUERY],
     );

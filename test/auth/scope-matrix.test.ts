@@ -7,6 +7,7 @@ import { toGlobalId } from '../../api/relay.js';
 import { firstRegionBelow } from '../support/database.js';
 import { Ledger } from '../../ledger/ledger.js';
 import { Periods } from '../../ledger/periods/periods.js';
+import { ApprovalPolicies, Approvals } from '../../ledger/approvals/index.js';
 import { Viewer } from '../../auth/viewer.js';
 import type { Role } from '../../auth/roles.js';
 import { printSdl } from '../../api/schema.js';
@@ -112,6 +113,20 @@ beforeAll(async () => {
 
 let periods: Periods;
 const seedViewer = new Viewer({ subject: 'seed-admin', roles: ['CITY_ADMIN'], jurisdiction: CITY });
+
+let approvalsDomain: Approvals;
+/** A fresh pending proposal recorded at a county (an appropriation of PROJECT_GRANT, which this file makes need approval), by a seed proposer. */
+async function proposeAt(countyCode: string): Promise<string> {
+  if (!approvalsDomain) {
+    approvalsDomain = new Approvals(live.db.pool, ledger);
+    await new ApprovalPolicies(live.db.pool).change(seedViewer, { fundLine: 'PROJECT_GRANT', operation: 'APPROPRIATION', minAmount: '0', reason: 'scope matrix' });
+  }
+  const { proposal } = await approvalsDomain.appropriate(
+    { idempotencyKey: key('prop'), effectiveDate: '2026-04-01', regionCode: countyCode, fundLine: 'PROJECT_GRANT', amount: 500n, fiscalYear: 2026, fundingSource: 'OWN_BUDGET', documentNo: '丰财〔2026〕9号' },
+    'seed-proposer',
+  );
+  return gid('Proposal', proposal!.id);
+}
 /** Closes a town's month 2009-01 of a fund line (again, if a case reopened it), as a seed admin. */
 async function seedClose(town: string, fundLine: string): Promise<void> {
   periods ??= new Periods(live.db.pool);
@@ -205,6 +220,27 @@ const CASES: Record<string, Case> = {
     },
   },
 
+  // Approval policies are the city's rules (global, no region): every ledger reader sees them; only the city admin changes them.
+  approvalPolicies: { allowed: LEDGER_READERS, skip: (_c, s) => s === 'out', run: (c) => as(c).gql(`{ approvalPolicies { fundLine operation minAmount } }`) },
+  approvalPolicyHistory: { allowed: LEDGER_READERS, skip: (_c, s) => s === 'out', run: (c) => as(c).gql(`{ approvalPolicyHistory(fundLine: "OPERATIONS") { operation changedBy } }`) },
+  changeApprovalPolicy: {
+    allowed: ['CITY_ADMIN'],
+    skip: (_c, s) => s === 'out',
+    run: (c) => as(c).gql(`mutation ($i: ChangeApprovalPolicyInput!) { changeApprovalPolicy(input: $i) { changeId minAmount } }`, { i: { fundLine: 'OPERATIONS', operation: 'RETURN', minAmount: null, reason: '退回无需审批' } }),
+  },
+  pendingApprovals: { allowed: LEDGER_READERS, run: (c, s) => as(c).gql(`query ($r: String!) { pendingApprovals(regionCode: $r) { id status } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }) },
+  proposal: { allowed: LEDGER_READERS, skip: noObjectsOutsideTheCity, run: async (c, s) => as(c).gql(`query ($id: ID!) { proposal(id: $id) { id status } }`, { id: await proposeAt(county(s)) }) },
+  // Deciding is the finance bureau's (ledger:approve), in the proposal's region; each call decides a fresh proposal of a seed proposer.
+  approve: {
+    allowed: ['CITY_ADMIN', 'FINANCE_OFFICER'],
+    skip: noObjectsOutsideTheCity,
+    run: async (c, s) => as(c).gql(`mutation ($id: ID!) { approve(id: $id) { proposal { status } transactions { id approvedBy } } }`, { id: await proposeAt(county(s)) }),
+  },
+  reject: {
+    allowed: ['CITY_ADMIN', 'FINANCE_OFFICER'],
+    skip: noObjectsOutsideTheCity,
+    run: async (c, s) => as(c).gql(`mutation ($id: ID!) { reject(id: $id, reason: "凭证不全") { id status } }`, { id: await proposeAt(county(s)) }),
+  },
   periods: { allowed: LEDGER_READERS, run: (c, s) => as(c).gql(`query ($r: String!) { periods(regionCode: $r, fundLine: "OPERATIONS", from: "2026-01", to: "2026-03") { month state } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }) },
   trialBalance: { allowed: LEDGER_READERS, run: (c, s) => as(c).gql(`query ($r: String!) { trialBalance(regionCode: $r, fundLine: "SENIOR_ALLOWANCE", month: "2026-03") { sealed lines { accountKind closing } } }`, { r: s === 'in' ? county('in') : regionFor(c, 'out') }) },
   changes: {

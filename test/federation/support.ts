@@ -2,6 +2,8 @@
 import type pg from 'pg';
 import { toGlobalId } from '../../api/relay.js';
 import { Ledger } from '../../ledger/ledger.js';
+import { ApprovalPolicies, Approvals } from '../../ledger/approvals/index.js';
+import { Viewer } from '../../auth/viewer.js';
 import { firstRegionBelow } from '../support/database.js';
 import type { TestApi } from '../support/api.js';
 import { FULL_ITEMS, idNumber, registerElder, registerFacility } from '../registry/support.js';
@@ -26,7 +28,10 @@ async function seedLedger(pool: pg.Pool, county: string, village: string) {
   const receipt = await ledger.receiveAllocation({ idempotencyKey: key('recv'), effectiveDate: '2026-03-05', allocationId: alloc.transaction.id }, 'seed');
   const lot = receipt.transaction.postings.find((p) => p.regionCode === county)!.lotId;
   const payment = await ledger.disburse({ idempotencyKey: key('pay'), effectiveDate: '2026-03-10', regionCode: county, fundLine: 'SENIOR_ALLOWANCE', amount: 100n, payeeType: 'PERSON', payeeId: 'P-1', serviceMonth: '2026-03', benefitCode: 'SA_MONTHLY', villageCode: village, lotId: lot }, 'seed');
-  return { LedgerTransaction: toGlobalId('LedgerTransaction', payment.transaction.id), Lot: toGlobalId('Lot', lot) };
+  // A proposal waiting at the county: appropriations of PROJECT_GRANT need approval here.
+  await new ApprovalPolicies(pool).change(new Viewer({ subject: 'seed-admin', roles: ['CITY_ADMIN'], jurisdiction: CITY }), { fundLine: 'PROJECT_GRANT', operation: 'APPROPRIATION', minAmount: '0', reason: 'seed' });
+  const { proposal } = await new Approvals(pool, ledger).appropriate({ idempotencyKey: key('prop'), effectiveDate: '2026-03-01', regionCode: county, fundLine: 'PROJECT_GRANT', amount: 500n, fiscalYear: 2026, fundingSource: 'OWN_BUDGET', documentNo: '丰财〔2026〕9号' }, 'seed');
+  return { LedgerTransaction: toGlobalId('LedgerTransaction', payment.transaction.id), Lot: toGlobalId('Lot', lot), Proposal: toGlobalId('Proposal', proposal!.id) };
 }
 
 /** Global ids of one object per entity type (Region: the county), all inside `county`, registry records in its first village. */

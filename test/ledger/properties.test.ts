@@ -10,7 +10,13 @@
  *  - periods: the model closes months of the city and the counties (each run works in a month of its
  *    own, later than the last), predicts PERIOD_CLOSED for postings into them, PERIOD_CLOSE_BLOCKED
  *    while allocations are in transit and PERIOD_STATE out of order; no posting ever lands in a month
- *    after it was closed.
+ *    after it was closed;
+ *  - approvals: proposals (payments through ledger/approvals, every amount needing approval) hold
+ *    their money at once — the model predicts INSUFFICIENT_FUNDS for anything that would spend held
+ *    money, and which lot an unnamed proposal holds; approval by a second person posts them (or is
+ *    refused with PERIOD_CLOSED / INSUFFICIENT_FUNDS as any posting, and the proposal stays pending),
+ *    rejection releases the hold; the available money (balance less holds) of every lot is never
+ *    below zero, and what the database holds is what the model holds.
  * One database for the file: the runs accumulate, so the model is kept for the whole file and every
  * invariant is checked over the whole ledger. Set LEDGER_PROPERTY_SEED to replay a failing seed.
  */
@@ -18,6 +24,7 @@ import fc from 'fast-check';
 import { LedgerError } from '../../ledger/errors.js';
 import { Periods } from '../../ledger/periods/periods.js';
 import { Viewer } from '../../auth/viewer.js';
+import { Approvals, ApprovalPolicies } from '../../ledger/approvals/index.js';
 import type { PostingRecord, PostResult, TransactionKind } from '../../ledger/types.js';
 import { createLedgerFixture, disbursement, key, CITY, COUNTY, OTHER_COUNTY, type LedgerFixture } from './support.js';
 
@@ -29,11 +36,15 @@ const SEED = Number(process.env.LEDGER_PROPERTY_SEED ?? Date.now() % 2_147_483_6
 
 let fx: LedgerFixture;
 let periods: Periods;
+let approvals: Approvals;
 /** Codes of CITY and every region below it (by parent links, independently of subtree_max). */
 let cityTree: Set<string>;
 beforeAll(async () => {
   fx = await createLedgerFixture();
   periods = new Periods(fx.db.pool);
+  approvals = new Approvals(fx.db.pool, fx.ledger, { ttlHours: 24 });
+  // Engine writes (fx.ledger) never ask; payments through ledger/approvals always do.
+  for (const fundLine of FUND_LINES) await new ApprovalPolicies(fx.db.pool).change(closer, { fundLine, operation: 'DISBURSEMENT', minAmount: '0', reason: 'property test' });
   const { rows } = await fx.db.pool.query(
     `with recursive t as (select code from region where code = $1 union all select r.code from region r join t on r.parent_code = t.code)
      select code from t`,
@@ -64,6 +75,10 @@ const model = {
   /** Allocations issued and neither received nor reversed (a reversed receipt puts one back). */
   inTransit: new Map<string, { from: string; to: string; fundLine: string; date: string }>(),
   allocations: new Map<string, { from: string; to: string; fundLine: string; date: string }>(),
+  /** lot → fen held on it by pending proposals. */
+  held: new Map<string, bigint>(),
+  /** Pending proposals: id, the payment they hold, and how to replay the request. */
+  proposals: [] as { id: string; lot: string; fundLine: string; amount: bigint; date: string; input: ReturnType<typeof disbursement> }[],
 };
 /** Is any of these regions closed for the fund line in the month of `date`? */
 const closedFor = (regions: string[], fundLine: string, date: string) =>
@@ -74,7 +89,9 @@ const previousMonth = (month: string) => {
   return d.toISOString().slice(0, 7);
 };
 const bal = (k: string) => model.balances.get(k) ?? 0n;
-const available = (region: string, fundLine: string, lot: string) => bal(balKey(region, fundLine, 'AVAILABLE', null, lot));
+const heldOn = (lot: string) => model.held.get(lot) ?? 0n;
+/** What can be spent from a lot: its AVAILABLE balance less what pending proposals hold on it. */
+const available = (region: string, fundLine: string, lot: string) => bal(balKey(region, fundLine, 'AVAILABLE', null, lot)) - heldOn(lot);
 function apply(result: PostResult) {
   for (const p of result.transaction.postings) {
     model.balances.set(postingKey(p), bal(postingKey(p)) + p.amount);
@@ -126,6 +143,8 @@ const opArb = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant('reverse' as const), pick, ...common }), weight: 2 },
   { arbitrary: fc.record({ t: fc.constant('replay' as const), pick, ...common }), weight: 2 },
   { arbitrary: fc.record({ t: fc.constant('close' as const), region: fc.nat({ max: 2 }), fl: fc.nat({ max: 4 }), ...common }), weight: 1 },
+  { arbitrary: fc.record({ t: fc.constant('propose' as const), pick, named: fc.boolean(), fl: fc.nat({ max: 4 }), amount: amountArb, ...common }), weight: 3 },
+  { arbitrary: fc.record({ t: fc.constant('decide' as const), pick, approve: fc.boolean(), ...common }), weight: 2 },
 );
 type Op = typeof opArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -133,6 +152,7 @@ type Op = typeof opArb extends fc.Arbitrary<infer T> ? T : never;
 let monthOfRun = 0;
 const date = (offset: number) => new Date(Date.UTC(2026, monthOfRun, 1 + offset)).toISOString().slice(0, 10);
 const closer = new Viewer({ subject: 'property-closer', roles: ['CITY_ADMIN'], jurisdiction: CITY });
+const approver = new Viewer({ subject: 'property-approver', roles: ['FINANCE_OFFICER'], jurisdiction: COUNTY });
 
 interface Lot { id: string; region: string; fundLine: string; root: boolean }
 interface Done { id: string; kind: TransactionKind; allocationId: string | null; postings: PostingRecord[]; replay: () => Promise<PostResult> }
@@ -153,6 +173,34 @@ class Run {
     throw new Error(`${this.seedTag} step ${step} ${JSON.stringify(op)}: ${message}`);
   }
 
+  /**
+   * A payment through ledger/approvals: a proposal that holds its money on the named lot, or the
+   * first one (fiscal year, id) with enough available money; INSUFFICIENT_FUNDS when there is none,
+   * and nothing written or held then.
+   */
+  async propose(step: number, op: Extract<Op, { t: 'propose' }>, effectiveDate: string, amountOf: (spec: AmountSpec, balance: bigint) => bigint): Promise<void> {
+    const own = this.countyLots.filter((l) => l.region === COUNTY);
+    const lot = op.named && own.length ? own[op.pick % own.length]! : null;
+    const fundLine = lot?.fundLine ?? FUND_LINES[op.fl]!;
+    const balance = lot ? available(COUNTY, fundLine, lot.id) : 0n;
+    const amount = amountOf(op.amount, balance);
+    const chosen = lot ? (balance >= amount ? lot.id : null) : autoLot(COUNTY, fundLine, amount);
+    const input = disbursement(fx, { idempotencyKey: key('p-prop'), effectiveDate, fundLine, amount, payeeId: 'elder-proposed', lotId: lot?.id ?? null });
+    const before = await heldInDatabase();
+    const outcome = await approvals.disburse(input, ACTOR).catch((e: { code?: string }) => e.code ?? String(e));
+    if (typeof outcome === 'string') {
+      if (chosen !== null || outcome !== 'INSUFFICIENT_FUNDS') this.fail(step, op, `proposal refused with ${outcome}; the model expected lot ${chosen}`);
+      if ((await heldInDatabase()) !== before) this.fail(step, op, 'a refused proposal holds money');
+      return;
+    }
+    if (chosen === null) this.fail(step, op, `proposal ${outcome.proposal?.id} accepted; the model expected INSUFFICIENT_FUNDS`);
+    if (!outcome.proposal || outcome.transaction || outcome.proposal.held !== amount) this.fail(step, op, `expected a proposal holding ${amount}, got ${JSON.stringify(outcome, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
+    const { rows } = await fx.db.pool.query(`select lot_id::text from ledger.hold where proposal_id = $1`, [outcome.proposal.id]);
+    if (rows.length !== 1 || rows[0].lot_id !== chosen) this.fail(step, op, `the proposal holds ${JSON.stringify(rows)}, the model expected lot ${chosen}`);
+    model.held.set(chosen, heldOn(chosen) + amount);
+    model.proposals.push({ id: outcome.proposal.id, lot: chosen, fundLine, amount, date: effectiveDate, input });
+  }
+
   /** Runs one operation; returns what was expected and what happened. */
   async step(step: number, op: Op): Promise<void> {
     const effectiveDate = date(op.day);
@@ -166,6 +214,9 @@ class Run {
     let refusedAsOf = false;
     let call: (() => Promise<PostResult>) | null = null;
     let after: (r: PostResult) => void = () => {};
+    let replayOf: (() => Promise<PostResult>) | null = null;
+    /** The accounting date of what is posted (an approval posts on its proposal's date). */
+    let postedOn = effectiveDate;
 
     switch (op.t) {
       case 'appropriate': {
@@ -271,7 +322,7 @@ class Run {
         else if (model.reversed.has(target.id)) expected = 'ALREADY_REVERSED';
         else if (target.kind === 'ALLOCATION' && model.received.has(target.id)) expected = 'BAD_USER_INPUT';
         else {
-          const short = target.postings.some((p) => p.accountKind !== 'FUNDING_SOURCE' && bal(postingKey(p)) - p.amount < 0n);
+          const short = target.postings.some((p) => p.accountKind !== 'FUNDING_SOURCE' && bal(postingKey(p)) - p.amount < (p.accountKind === 'AVAILABLE' && p.amount > 0n ? heldOn(p.lotId) : 0n));
           const early = crossesZeroAsOf(effectiveDate, target.postings.map((p) => ({ key: postingKey(p), amount: -p.amount })));
           expected = short ? 'INSUFFICIENT_FUNDS' : 'ok';
           refusedAsOf = !short && early;
@@ -324,6 +375,42 @@ class Run {
         }
         return;
       }
+      case 'propose': {
+        await this.propose(step, op, effectiveDate, amountOf);
+        return;
+      }
+      case 'decide': {
+        if (!model.proposals.length) return;
+        const index = op.pick % model.proposals.length;
+        const proposal = model.proposals[index]!;
+        if (!op.approve) {
+          await approvals.reject(approver, proposal.id, 'property test');
+          model.proposals.splice(index, 1);
+          model.held.set(proposal.lot, heldOn(proposal.lot) - proposal.amount);
+          return;
+        }
+        const available = (p: typeof proposal) => bal(balKey(COUNTY, p.fundLine, 'AVAILABLE', null, p.lot));
+        if (available(proposal) < proposal.amount) this.fail(step, op, 'the model lets a held amount go'); // (a model bug, not the ledger's)
+        regions = [COUNTY];
+        fundLineOf = proposal.fundLine;
+        postedOn = proposal.date;
+        refusedAsOf = crossesZeroAsOf(proposal.date, [{ key: balKey(COUNTY, proposal.fundLine, 'AVAILABLE', null, proposal.lot), amount: -proposal.amount }]);
+        call = async () => {
+          const { transactions } = await approvals.approve(approver, proposal.id);
+          return { transaction: transactions[0]!, replayed: false };
+        };
+        after = (r) => {
+          model.proposals.splice(model.proposals.indexOf(proposal), 1);
+          model.held.set(proposal.lot, heldOn(proposal.lot) - proposal.amount);
+          if (r.transaction.postings[0]!.lotId !== proposal.lot) this.fail(step, op, `approval paid from lot ${r.transaction.postings[0]!.lotId}, the proposal held ${proposal.lot}`);
+          if (r.transaction.approvedBy !== approver.subject || r.transaction.proposedBy !== ACTOR) this.fail(step, op, 'the approved transaction does not name both people');
+        };
+        replayOf = async () => {
+          const again = await approvals.disburse(proposal.input, ACTOR);
+          return { transaction: again.transaction!, replayed: again.replayed };
+        };
+        break;
+      }
       case 'replay': {
         if (!this.done.length) return;
         const target = this.done[op.pick % this.done.length]!;
@@ -339,7 +426,7 @@ class Run {
     // of the same posting), or money spent before it arrived. Both at once: whichever posting comes first.
     let alternative: Expected | null = null;
     if (expected === 'ok') {
-      const closed = closedFor(regions, fundLineOf, effectiveDate);
+      const closed = closedFor(regions, fundLineOf, postedOn);
       if (closed && refusedAsOf) [expected, alternative] = ['PERIOD_CLOSED', 'INSUFFICIENT_FUNDS'];
       else if (closed) expected = 'PERIOD_CLOSED';
       else if (refusedAsOf) expected = 'INSUFFICIENT_FUNDS';
@@ -364,9 +451,18 @@ class Run {
     if (result!.replayed) this.fail(step, op, 'a fresh request was answered as a replay');
     apply(result!);
     after(result!);
-    const replay = call!;
+    const replay = replayOf ?? call!;
     this.done.push({ id: result!.transaction.id, kind: result!.transaction.kind, allocationId: result!.transaction.allocationId, postings: result!.transaction.postings, replay });
   }
+}
+
+/** What pending proposals hold now, per lot, in the database (as the triggers count it). */
+async function heldInDatabase(): Promise<string> {
+  const { rows } = await fx.db.pool.query(
+    `select h.lot_id::text as lot, ledger.lot_held(h.lot_id)::text as held from (select distinct lot_id from ledger.hold) h
+     where ledger.lot_held(h.lot_id) > 0 order by h.lot_id`,
+  );
+  return JSON.stringify(rows);
 }
 
 const transactionCount = async () => (await fx.db.pool.query('select count(*)::int as n from ledger.transaction')).rows[0].n as number;
@@ -421,6 +517,25 @@ async function checkInvariants(fail: (message: string) => never, asOfOffset: num
      where e.action = 'CLOSE'`,
   );
   if (intoClosed.length) fail(`postings into closed months: ${JSON.stringify(intoClosed)}`);
+
+  // (vii) approvals: no lot's available money (AVAILABLE balance less what pending proposals hold) is
+  // below zero, and what is held is what the model holds
+  const overHeld = await q(
+    `select l.id::text, b.balance::text, ledger.lot_held(l.id)::text as held
+     from ledger.lot l join (select distinct lot_id from ledger.hold) h on h.lot_id = l.id -- (a lot without holds: its balance ≥ 0 is checked above)
+     cross join lateral (select coalesce((select p.balance_after from ledger.posting p where p.lot_id = l.id and p.account_kind = 'AVAILABLE'
+                                          and p.region_code = l.region_code order by p.id desc limit 1), 0) as balance) b
+     where b.balance < ledger.lot_held(l.id)`,
+  );
+  if (overHeld.length) fail(`lots holding more than their balance: ${JSON.stringify(overHeld)}`);
+  const wantHeld = JSON.stringify([...model.held].filter(([, v]) => v > 0n).sort(([a], [b]) => Number(BigInt(a) - BigInt(b))).map(([lot, held]) => ({ lot, held: held.toString() })));
+  const gotHeld = await heldInDatabase();
+  if (gotHeld !== wantHeld) fail(`held: the database ${gotHeld}, the model ${wantHeld}`);
+  for (const [region, line] of [[COUNTY, null], [CITY, FUND_LINES[0]]] as const) {
+    for (const b of await fx.queries.balances(region, line, null, true)) {
+      if (b.available !== b.balance - b.held || b.available < 0n && b.accountKind === 'AVAILABLE') fail(`balances(${region}, ${line}).${b.accountKind}: available ${b.available}, balance ${b.balance}, held ${b.held}`);
+    }
+  }
 
   // the model: every (region, line, kind, payee, lot) balance
   const actual = await q(
@@ -491,4 +606,12 @@ test(`random operation sequences keep every ledger invariant (seed ${SEED})`, as
     }),
     { seed: SEED, numRuns: 30, verbose: 1 },
   );
+  // The runs did exercise approvals: proposals held money, some were approved, some rejected.
+  const { rows } = await fx.db.pool.query(
+    `select (select count(*)::int from ledger.proposal) as proposed, (select count(*)::int from ledger.transaction where proposal_id is not null) as approved,
+            (select count(*)::int from ledger.proposal_decision where decision = 'REJECTED') as rejected`,
+  );
+  expect(rows[0].proposed).toBeGreaterThan(0);
+  expect(rows[0].approved).toBeGreaterThan(0);
+  expect(rows[0].rejected).toBeGreaterThan(0);
 }, 300_000);

@@ -18,8 +18,19 @@ export function quoteNullable(value) {
 /** One posting: account id, lot id, signed amount in fen, effective date. */
 export const postingEntry = (p) => p.accountId + ',' + p.lotId + ',' + p.amount + ',' + p.effectiveDate;
 
-/** The canonical text of a transaction with its postings (in posting id order). */
+/**
+ * The canonical text of a transaction with its postings (in posting id order): 'v1,…' for an
+ * ordinary transaction; for one that comes from an approved proposal, 'v2,' + the same fields +
+ * proposal id, proposer and approver (so both people are inside the hash).
+ */
 export function canonicalContent(t) {
+  const v1 = canonicalV1(t);
+  if (t.proposalId === null || t.proposalId === undefined) return v1;
+  const q = quoteNullable;
+  return 'v2,' + v1.slice(3) + ',' + q(t.proposalId) + ',' + q(t.proposedBy) + ',' + q(t.approvedBy);
+}
+
+function canonicalV1(t) {
   const q = quoteNullable;
   let postings = '';
   for (let i = 0; i < t.postings.length; i++) postings += (i ? ';' : '') + postingEntry(t.postings[i]);
