@@ -84,15 +84,30 @@ export interface Connection<T> {
 
 /** Builds the edge and connection object types for one node type, e.g. RegionEdge and RegionConnection. */
 export function connectionTypes<T extends object>(NodeType: ClassType<T>, name: string) {
+  // Cursors and edges are made only when a query asks for them: most pages are read through
+  // `nodes`, and a cursor per row (a base64 string each) showed in the profile of deep queries.
   @ObjectType(`${name}Edge`)
   class Edge {
-    @Field() cursor!: string;
+    keyOf!: (row: T) => string;
+
+    @Field()
+    get cursor(): string {
+      return toCursor(this.keyOf(this.node));
+    }
+
     @Field(() => NodeType) node!: T;
   }
 
   @ObjectType(`${name}Connection`, { description: `A page of ${name} items (Relay cursor connection).` })
   class ConnectionType implements Connection<T> {
-    @Field(() => [Edge]) edges!: Edge[];
+    keyOf!: (row: T) => string;
+    private edgeList?: Edge[];
+
+    @Field(() => [Edge])
+    get edges(): Edge[] {
+      return (this.edgeList ??= this.nodes.map((node) => Object.assign(new Edge(), { keyOf: this.keyOf, node })));
+    }
+
     @Field(() => [NodeType], { description: 'The nodes of `edges`, for clients that need no cursors.' }) nodes!: T[];
     @Field(() => PageInfo) pageInfo!: PageInfo;
     countTotal!: () => Promise<number>;
@@ -106,15 +121,16 @@ export function connectionTypes<T extends object>(NodeType: ClassType<T>, name: 
   /** `rows` holds up to first + 1 items: the extra one only tells that a next page exists. */
   function build(rows: T[], page: ResolvedPage, keyOf: (row: T) => string, countTotal: () => Promise<number>): ConnectionType {
     const items = rows.slice(0, page.first);
-    const edges = items.map((node) => Object.assign(new Edge(), { cursor: toCursor(keyOf(node)), node }));
+    const first = items[0];
+    const last = items.at(-1);
     return Object.assign(new ConnectionType(), {
-      edges,
+      keyOf,
       nodes: items,
       pageInfo: Object.assign(new PageInfo(), {
         hasNextPage: rows.length > page.first,
         hasPreviousPage: page.after !== null,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
+        startCursor: first === undefined ? null : toCursor(keyOf(first)),
+        endCursor: last === undefined ? null : toCursor(keyOf(last)),
       }),
       countTotal,
     });

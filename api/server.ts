@@ -34,6 +34,8 @@ import { variableErrorFieldsPlugin } from './variable-errors.js';
 import { auditExportRouter } from './routes/audit-export.js';
 import { ProofService, proofKeysFromEnv } from '../ledger/proof/index.js';
 import { mountProofRoutes } from './proof/routes.js';
+import { compiledExecutorGateway } from './compiled-executor.js';
+import { graphqlJitFromEnv } from '../platform/config.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -94,6 +96,8 @@ export interface AppOptions {
   metricsToken?: string;
   /** Checkpoints and proofs; from configuration (ledger/proof/keys.ts) when omitted. */
   proofs?: ProofService;
+  /** Execute with operations compiled by graphql-jit (api/compiled-executor.ts); GRAPHQL_JIT when omitted. */
+  jit?: boolean;
 }
 
 /** What a route mounter gets: the Express app and the process's shared pieces. */
@@ -180,8 +184,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   }
   const httpServer = http.createServer(app);
   const schema = await createSchema();
+  const jit = options.jit ?? graphqlJitFromEnv();
   const apollo = new ApolloServer<Context>({
-    schema,
+    // GRAPHQL_JIT=on: the same schema, executed with compiled operations (api/compiled-executor.ts).
+    ...(jit ? { gateway: compiledExecutorGateway(schema) } : { schema }),
     introspection: !production,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,

@@ -47,12 +47,13 @@ function groupByKey(rows: Row[]): Map<string, RegionRecord[]> {
 export class RegionRepository {
   constructor(private readonly sql: Sql) {}
 
-  private query<T>(text: string, params: unknown[]): Promise<T[]> {
-    return this.sql.query<T>(text, params);
+  /** `name`: the hot reads of a nested query are prepared (constant text; parsed and planned once per connection). */
+  private query<T>(text: string, params: unknown[], name?: string): Promise<T[]> {
+    return this.sql.query<T>(text, params, name && `region_${name}`);
   }
 
   async byCodes(codes: readonly string[]): Promise<Map<string, RegionRecord>> {
-    const rows = await this.query<RegionRecord>(`select ${COLUMNS} from region r where r.code = any($1::text[])`, [codes]);
+    const rows = await this.query<RegionRecord>(`select ${COLUMNS} from region r where r.code = any($1::text[])`, [codes], 'by_codes');
     return new Map(rows.map((row) => [row.code, row]));
   }
 
@@ -77,6 +78,7 @@ export class RegionRepository {
          select * from region c where c.parent_code = p.code and c.code > $2 order by c.code limit $3) r
        order by p.code, r.code`,
       [parentCodes, page.after ?? '', page.first + 1],
+      'children_pages',
     );
     return groupByKey(rows);
   }
@@ -85,6 +87,7 @@ export class RegionRepository {
     const rows = await this.query<{ key: string; n: number }>(
       `select parent_code as key, count(*)::int as n from region where parent_code = any($1::text[]) group by parent_code`,
       [parentCodes],
+      'child_counts',
     );
     return new Map(rows.map((row) => [row.key, row.n]));
   }

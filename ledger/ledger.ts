@@ -210,6 +210,7 @@ class PlanningContext {
   async loadAvailable(pairs: [regionCode: string, fundLine: string][]): Promise<void> {
     const wanted = [...new Map(pairs.map(([r, f]) => [`${r}|${f}`, [r, f] as const])).entries()].filter(([at]) => !this.lotsAt.has(at));
     if (!wanted.length) return;
+    // Not named: a generic plan of this join, made while the ledger was small, stays in use as it grows.
     const { rows } = await this.client.query(
       `select k.region_code, k.fund_line, l.id::text as lot_id, l.fiscal_year,
               (coalesce((select p.balance_after from ledger.posting p
@@ -234,7 +235,7 @@ class PlanningContext {
   async loadRegions(codes: string[]): Promise<void> {
     const missing = [...new Set(codes)].filter((code) => /^[0-9]{12}$/.test(code) && !this.reference.regions.has(code));
     if (!missing.length) return;
-    const { rows } = await this.client.query('select code, level, subtree_max from region where code = any($1::text[])', [missing]);
+    const { rows } = await this.client.query(hot('regions', 'select code, level, subtree_max from region where code = any($1::text[])', [missing], missing.length));
     for (const row of rows) this.reference.addRegion({ code: row.code, level: row.level, subtreeMax: row.subtree_max });
   }
 
@@ -677,6 +678,20 @@ const CHAIN_LOCK_SQL = 'select pg_advisory_xact_lock(21325, 1)';
 /** The most requests one group takes (a longer group holds the chain lock longer). */
 const MAX_GROUP = 256;
 
+/** The longest a group waits for more requests before it starts (GroupWriter.gatherNext). */
+const MAX_GATHER_MS = 4;
+
+/** Statements over at most this many rows are named (prepared); larger ones (big batches) are planned for their size. */
+const PREPARED_MAX_ROWS = 1024;
+
+/**
+ * A hot statement of the write path, named when it carries few rows: PostgreSQL then parses and plans
+ * it once per connection instead of on every group (its generic plan is made for small arrays).
+ */
+function hot(name: string, text: string, values: unknown[], rows: number): pg.QueryConfig {
+  return rows <= PREPARED_MAX_ROWS ? { name: `ledger_${name}`, text, values } : { text, values };
+}
+
 /**
  * Runs `fn` in one database transaction as the application role, holding the chain lock from the
  * start. Every ledger write takes its locks in the order chain → idempotency keys → lots → daily
@@ -709,6 +724,7 @@ class GroupWriter {
   submit(item: Pending): Promise<PostResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
+      if (this.queue.length >= this.gather.expected) this.gather.arrived?.();
       if (!this.running) {
         this.running = true;
         setImmediate(() => void this.drain());
@@ -716,19 +732,52 @@ class GroupWriter {
     });
   }
 
+  /**
+   * The gather window (see gatherNext). `expected`: the callers seen by the last group (those it
+   * answered, who may send their next request now, and those who queued while it was written);
+   * `lastMs`: how long that group took.
+   */
+  private readonly gather: { expected: number; lastMs: number; arrived?: () => void } = { expected: 1, lastMs: 0 };
+
   private async drain(): Promise<void> {
     try {
       while (this.queue.length) {
+        await this.gatherNext();
         const group = this.queue.splice(0, MAX_GROUP);
+        const started = performance.now();
         try {
           await this.run(group);
         } catch (error) {
           for (const g of group) g.reject(error);
         }
+        this.gather.lastMs = performance.now() - started;
+        this.gather.expected = Math.min(MAX_GROUP, group.length + this.queue.length);
       }
     } finally {
       this.running = false;
     }
+  }
+
+  /**
+   * Before a group starts, waits a little for the callers the last group answered: over HTTP they
+   * come back one request parse at a time, and a group started at once would carry only those who
+   * happened to be queued (≈4 of 8), paying its fixed cost (round trips, the chain lock, one WAL
+   * flush) for half as many requests. The wait ends as soon as as many requests are queued as the
+   * last group saw, and never lasts longer than a quarter of the last group's time nor
+   * MAX_GATHER_MS, so a lone caller or a falling load costs at most that once.
+   */
+  private async gatherNext(): Promise<void> {
+    const window = Math.min(MAX_GATHER_MS, this.gather.lastMs / 4);
+    if (this.queue.length >= this.gather.expected || window < 0.05) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, window);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.gather.arrived = done;
+    });
+    this.gather.arrived = undefined;
   }
 
   private async run(group: GroupWriter['queue']): Promise<void> {
@@ -809,11 +858,12 @@ async function scopedKeys(client: pg.PoolClient, requests: Request[]): Promise<{
 /** Each request's scoped key, locked (advisory, in one order; ledger/approvals takes the same locks). */
 async function lockScopedKeys(client: pg.PoolClient, requests: Request[]): Promise<{ region: string | null; key: string; scoped: string }[]> {
   const keyOf = await scopedKeys(client, requests);
-  await client.query(
+  const scopedKeySet = [...new Set(keyOf.map((k) => k.scoped))];
+  await client.query(hot('key_locks',
     `select pg_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, b)
      from (select distinct hashtext(k) & 1023 as b from unnest($1::text[]) k order by 1) s`,
-    [[...new Set(keyOf.map((k) => k.scoped))]],
-  );
+    [scopedKeySet], scopedKeySet.length,
+  ));
   return keyOf;
 }
 
@@ -837,6 +887,8 @@ async function writeRequests(client: pg.PoolClient, items: Pending[], reference:
   //    locks (PostgreSQL's lock table is finite).
   const keyOf = await lockScopedKeys(client, items.map((i) => i.request));
   const known = keyOf.filter((k) => k.region !== null);
+  // Not named (nor the account and lot reads): their generic plans, made while the ledger was small,
+  // stayed in use as it grew, and the write rate fell from 571 to 184/s within a minute (docs/performance.md).
   const existing = await client.query<{ id: string; region_code: string; idempotency_key: string; request_hash: Buffer }>(
     `select t.id::text, t.region_code, t.idempotency_key, t.request_hash
      from (select distinct * from unnest($1::text[], $2::text[])) k (region_code, idempotency_key)
@@ -983,7 +1035,7 @@ async function insertPlanned(client: pg.PoolClient, planned: (Fresh & { id: stri
     })),
   );
   postings.sort((a, b) => compareIds(a.lotId, b.lotId) || compareIds(a.transactionId, b.transactionId));
-  const inserted = await client.query(
+  const inserted = await client.query(hot('insert_postings',
     `insert into ledger.posting as p (transaction_id, account_id, lot_id, amount, effective_date)
      select * from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::date[])
      returning p.transaction_id::text as tx, p.id::text, p.account_id::text as "accountId", p.account_kind as "accountKind",
@@ -996,7 +1048,8 @@ async function insertPlanned(client: pg.PoolClient, planned: (Fresh & { id: stri
       postings.map((p) => p.amount.toString()),
       postings.map((p) => p.effectiveDate),
     ],
-  );
+    postings.length,
+  ));
   const byTx = new Map<string, PostingRecord[]>();
   for (const { tx, amount, balanceAfter, ...rest } of inserted.rows) {
     const account = accountById.get(rest.accountId)!;
@@ -1007,7 +1060,7 @@ async function insertPlanned(client: pg.PoolClient, planned: (Fresh & { id: stri
   for (const list of byTx.values()) list.sort((a, b) => compareIds(a.id, b.id));
 
   const column = <T>(pick: (f: Fresh & { id: string }) => T) => planned.map(pick);
-  const headers = await client.query(
+  const headers = await client.query(hot('insert_transactions',
     `insert into ledger.transaction as t (id, kind, idempotency_key, request_hash, fund_line, region_code, counterpart_region_code,
        effective_date, document_no, memo, actor, reverses_id, reason, allocation_id, payee_type, payee_id, service_month,
        benefit_code, beneficiary_village_code, proposal_id, proposed_by, approved_by)
@@ -1046,7 +1099,8 @@ async function insertPlanned(client: pg.PoolClient, planned: (Fresh & { id: stri
       column((f) => f.request.approval?.proposedBy ?? null),
       column((f) => f.request.approval?.approvedBy ?? null),
     ],
-  );
+    planned.length,
+  ));
   const records = new Map(headers.rows.map((row) => [row.id as string, { ...row, postings: byTx.get(row.id) ?? [] } as TransactionRecord]));
   return planned.map((f) => records.get(f.id)!);
 }

@@ -35,6 +35,16 @@ export interface Config {
   logLevel: string;
   /** How long a proposal (a write waiting for a second person's approval) holds its money before it expires. */
   approvalTtlHours: number;
+  /** GRAPHQL_JIT=on: execute operations compiled by graphql-jit (api/compiled-executor.ts) instead of graphql-js. */
+  graphqlJit: boolean;
+}
+
+/** GRAPHQL_JIT: on or off (default off). */
+export function graphqlJitFromEnv(): boolean {
+  const raw = (process.env.GRAPHQL_JIT ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'off') return false;
+  if (raw === 'on') return true;
+  throw new Error(`GRAPHQL_JIT must be on or off, got "${process.env.GRAPHQL_JIT}"`);
 }
 
 export function loadConfig(): Config {
@@ -47,5 +57,6 @@ export function loadConfig(): Config {
     production: process.env.NODE_ENV === 'production',
     logLevel: process.env.LOG_LEVEL ?? 'info',
     approvalTtlHours: intFromEnv('APPROVAL_TTL_HOURS', 72),
+    graphqlJit: graphqlJitFromEnv(),
   };
 }

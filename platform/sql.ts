@@ -40,14 +40,15 @@ export async function inTransaction<T>(
 }
 
 export interface Sql {
-  query<T>(text: string, params?: unknown[]): Promise<T[]>;
+  /** `name`: a hot statement of constant text, prepared once per connection (parsed and planned once). */
+  query<T>(text: string, params?: unknown[], name?: string): Promise<T[]>;
 }
 
 export function sqlOnPool(pool: pg.Pool, onStatement?: (text: string) => void): Sql {
   return {
-    async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
+    async query<T>(text: string, params: unknown[] = [], name?: string): Promise<T[]> {
       onStatement?.(text);
-      const result = await pool.query(text, params);
+      const result = await pool.query(name ? { name, text, values: params } : { text, values: params });
       return result.rows as T[];
     },
   };

@@ -32,8 +32,11 @@ registerEnumType(RegionLevel, {
   description: '行政区划 — an administrative division, keyed by its 12-digit National Bureau of Statistics code (统计用区划代码).',
 })
 export class Region implements Node {
+  /** Made when asked for (a deep query returns thousands of regions, most without their id). */
   @Field(() => ID)
-  id!: string;
+  get id(): string {
+    return toGlobalId('Region', this.code);
+  }
 
   @Field({ description: '12-digit NBS statistical division code, higher levels zero-padded (徐州市 = 320300000000).' })
   code!: string;
@@ -51,7 +54,7 @@ export class Region implements Node {
   updatedAt!: string;
 
   static from(record: RegionRecord): Region {
-    return Object.assign(new Region(), record, { id: toGlobalId('Region', record.code) });
+    return Object.assign(new Region(), record);
   }
 }
 

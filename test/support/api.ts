@@ -42,7 +42,7 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(db: TestDatabase, options: { production?: boolean; limits?: Partial<Limits>; maxBody?: string; proofs?: ProofService } = {}): Promise<TestApi> {
+export async function startTestApi(db: TestDatabase, options: { production?: boolean; limits?: Partial<Limits>; maxBody?: string; proofs?: ProofService; jit?: boolean } = {}): Promise<TestApi> {
   const app = await createApp({
     pool: db.pool,
     sql: db.sql,
@@ -53,6 +53,7 @@ export async function startTestApi(db: TestDatabase, options: { production?: boo
     limits: { ...DEFAULT_LIMITS, requestsPerMinute: 0, costPerMinute: 0, ...options.limits },
     ...(options.maxBody ? { maxBody: options.maxBody } : {}),
     ...(options.proofs ? { proofs: options.proofs } : {}),
+    jit: options.jit ?? false,
   });
   const url = await app.listen(0, '127.0.0.1');
   const send = async (query: string, variables: Record<string, unknown> | undefined, headers: Record<string, string>) => {
