@@ -10,8 +10,7 @@ import type express from 'express';
 import type { Logger } from '../platform/logger.js';
 import { isDatabaseUnavailable } from '../platform/database.js';
 import { metrics } from '../platform/metrics.js';
-import { LedgerError, PeriodBlockedError } from '../ledger/errors.js';
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
@@ -66,7 +65,7 @@ export function formatErrorFor(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     const original = unwrapResolverError(error);
-    if (original instanceof LedgerError || original instanceof DomainError) {
+    if (original instanceof DomainError) {
       return {
         message: original.message,
         ...(formatted.path ? { path: formatted.path } : {}),
@@ -74,7 +73,7 @@ export function formatErrorFor(log: Logger) {
         extensions: {
           code: original.code,
           ...(original.field ? { field: original.field } : {}),
-          ...(original instanceof PeriodBlockedError ? { blockers: original.blockers } : {}),
+          ...original.details(),
         },
       };
     }

@@ -23,6 +23,7 @@ import { GraphQLError, isListType, getNullableType, type GraphQLSchema } from 'g
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { metrics } from '../platform/metrics.js';
+import { endpointLimits } from '../platform/config.js';
 
 export interface Limits {
   /** Deepest selection (fields nested in fields). */
@@ -49,25 +50,9 @@ export const DEFAULT_LIMITS: Limits = {
   costPerMinute: 10_000_000,
 };
 
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
-  return value;
-}
-
 /** Limits from the environment (GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_COMPLEXITY, GRAPHQL_MAX_ALIASES, GRAPHQL_MAX_DIRECTIVES, GRAPHQL_MAX_TOKENS, RATE_LIMIT_PER_MINUTE). */
 export function limitsFromEnv(): Limits {
-  return {
-    maxDepth: intFromEnv('GRAPHQL_MAX_DEPTH', DEFAULT_LIMITS.maxDepth),
-    maxComplexity: intFromEnv('GRAPHQL_MAX_COMPLEXITY', DEFAULT_LIMITS.maxComplexity),
-    maxAliases: intFromEnv('GRAPHQL_MAX_ALIASES', DEFAULT_LIMITS.maxAliases),
-    maxDirectives: intFromEnv('GRAPHQL_MAX_DIRECTIVES', DEFAULT_LIMITS.maxDirectives),
-    maxTokens: intFromEnv('GRAPHQL_MAX_TOKENS', DEFAULT_LIMITS.maxTokens),
-    requestsPerMinute: intFromEnv('RATE_LIMIT_PER_MINUTE', DEFAULT_LIMITS.requestsPerMinute),
-    costPerMinute: intFromEnv('GRAPHQL_COST_PER_MINUTE', DEFAULT_LIMITS.costPerMinute),
-  };
+  return endpointLimits(DEFAULT_LIMITS);
 }
 
 /** Apollo options from graphql-armor: plugins, validation rules, no batched requests. */

@@ -3,7 +3,7 @@
  * objects at one depth of a query share a single SQL statement (no N+1).
  */
 import { keyedLoader, shapedLoader } from './batching.js';
-import type { RegionRecord } from '../hierarchy/region.entity.js';
+import type { RegionRecord } from '../hierarchy/region-record.js';
 import type { LevelCounts, RegionRepository } from '../hierarchy/region.repository.js';
 import type { RegionLevel } from '../hierarchy/region-code.js';
 import type { ResolvedPage } from './relay.js';

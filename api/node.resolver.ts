@@ -4,11 +4,12 @@ import type { Context } from './context.js';
 import { badUserInput } from './errors.js';
 import { Region } from './hierarchy/region.type.js';
 import { LedgerTransaction, Lot } from './ledger/ledger.type.js';
-import { visibleLot, visibleTransaction } from './ledger/ledger.resolver.js';
+import { visibleLot, visibleTransaction } from '../ledger/access.js';
 import { Proposal } from './ledger/approval.type.js';
 import { fromGlobalId, Node } from './relay.js';
-import { registryNodeLoaders } from './registry/registry.resolver.js';
+import { registryNodeLoaders } from './registry/nodes.js';
 import { auditNodeLoaders } from './audit/audit.resolver.js';
+import { isRegionCode } from '../hierarchy/region-code.js';
 
 const MAX_NODES = 100;
 
@@ -23,7 +24,7 @@ type NodeLoader = (key: string, ctx: Context) => Promise<Node | null>;
 /** A Map, not an object: a type decoded from an id ("constructor", "__proto__", "toString") must never find a built-in. */
 export const nodeLoaders = new Map<string, NodeLoader>(Object.entries({
   Region: async (key, ctx) => {
-    if (!/^[0-9]{12}$/.test(key)) return null;
+    if (!isRegionCode(key)) return null;
     ctx.viewer.require('hierarchy:read');
     if (!ctx.viewer.canSeeRegion(key)) ctx.viewer.requireInScope(key, 'region');
     const record = await ctx.loaders.regionByCode.load(key);
@@ -32,11 +33,11 @@ export const nodeLoaders = new Map<string, NodeLoader>(Object.entries({
   LedgerTransaction: async (key, ctx) => {
     if (!/^[1-9][0-9]{0,17}$/.test(key)) return null;
     ctx.viewer.require('ledger:read');
-    const record = await visibleTransaction(ctx, key);
+    const record = await visibleTransaction(ctx.viewer, ctx.loaders, key);
     return record ? LedgerTransaction.from(record) : null;
   },
   Lot: async (key, ctx) => {
-    const record = /^[1-9][0-9]{0,17}$/.test(key) ? await visibleLot(ctx, key) : null;
+    const record = /^[1-9][0-9]{0,17}$/.test(key) ? await visibleLot(ctx.viewer, ctx.loaders, key) : null;
     return record ? Lot.from(record) : null;
   },
   Proposal: async (key, ctx) => {
@@ -57,12 +58,12 @@ async function loadNode(id: string, ctx: Context): Promise<Node | null> {
 @Resolver()
 export class NodeResolver {
   @Query(() => Node, { nullable: true, description: 'Any object by its global id; null if it does not exist.' })
-  node(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Node | null> {
+  node(@Arg('id', () => ID, { description: 'A global id of any type.' }) id: string, @Ctx() ctx: Context): Promise<Node | null> {
     return loadNode(id, ctx);
   }
 
   @Query(() => [Node], { nullable: 'items', description: `Several objects by global id (at most ${MAX_NODES}), in the order asked; null for those that do not exist.` })
-  nodes(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: Context): Promise<(Node | null)[]> {
+  nodes(@Arg('ids', () => [ID], { description: 'Global ids of any types (at most 100).' }) ids: string[], @Ctx() ctx: Context): Promise<(Node | null)[]> {
     if (ids.length > MAX_NODES) throw badUserInput(`at most ${MAX_NODES} ids per call, got ${ids.length}`, 'ids');
     // Each id stands alone: one that is malformed or out of scope is null with its own error, the rest still load.
     return Promise.all(ids.map((id) => loadNode(id, ctx).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))))) as Promise<(Node | null)[]>;

@@ -67,11 +67,11 @@ export function resolvePage(args: PageArgs, isValidKey: (key: string) => boolean
 
 @ObjectType({ description: 'Relay page information.' })
 export class PageInfo {
-  @Field() hasNextPage!: boolean;
+  @Field({ description: 'Whether more items follow this page.' }) hasNextPage!: boolean;
   @Field({ description: 'True when the page was requested with `after` (there are items before it).' })
   hasPreviousPage!: boolean;
-  @Field(() => String, { nullable: true }) startCursor!: string | null;
-  @Field(() => String, { nullable: true }) endCursor!: string | null;
+  @Field(() => String, { nullable: true, description: 'Cursor of the first item of this page.' }) startCursor!: string | null;
+  @Field(() => String, { nullable: true, description: 'Cursor of the last item of this page: pass it as `after` for the next page.' }) endCursor!: string | null;
 }
 
 export interface Connection<T> {
@@ -86,16 +86,16 @@ export interface Connection<T> {
 export function connectionTypes<T extends object>(NodeType: ClassType<T>, name: string) {
   // Cursors and edges are made only when a query asks for them: most pages are read through
   // `nodes`, and a cursor per row (a base64 string each) showed in the profile of deep queries.
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `One ${name} of a page, with its cursor (Relay edge).` })
   class Edge {
     keyOf!: (row: T) => string;
 
-    @Field()
+    @Field({ description: 'Opaque cursor of this item: pass it as `after` for the items that follow.' })
     get cursor(): string {
       return toCursor(this.keyOf(this.node));
     }
 
-    @Field(() => NodeType) node!: T;
+    @Field(() => NodeType, { description: 'The item.' }) node!: T;
   }
 
   @ObjectType(`${name}Connection`, { description: `A page of ${name} items (Relay cursor connection).` })
@@ -103,13 +103,13 @@ export function connectionTypes<T extends object>(NodeType: ClassType<T>, name: 
     keyOf!: (row: T) => string;
     private edgeList?: Edge[];
 
-    @Field(() => [Edge])
+    @Field(() => [Edge], { description: 'The items of this page with their cursors.' })
     get edges(): Edge[] {
       return (this.edgeList ??= this.nodes.map((node) => Object.assign(new Edge(), { keyOf: this.keyOf, node })));
     }
 
     @Field(() => [NodeType], { description: 'The nodes of `edges`, for clients that need no cursors.' }) nodes!: T[];
-    @Field(() => PageInfo) pageInfo!: PageInfo;
+    @Field(() => PageInfo, { description: 'Whether there is a next page and the cursor to ask for it.' }) pageInfo!: PageInfo;
     countTotal!: () => Promise<number>;
 
     @Field(() => Int, { description: 'How many items match, across all pages.' })

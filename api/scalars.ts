@@ -7,7 +7,7 @@
  */
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { parseFen } from '../ledger/money.js';
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 
 /**
  * What a number sent as Money becomes: not an amount, but a marker that parseMoney refuses with the

@@ -22,8 +22,16 @@ let built: Promise<GraphQLSchema> | undefined;
 
 export function createSchema(): Promise<GraphQLSchema> {
   // Arguments are guarded on the served schema, so federation's _entities is checked like every other field.
-  built ??= createTypeGraphqlSchema().then(buildSubgraph).then(guardArguments);
+  built ??= createTypeGraphqlSchema().then(buildSubgraph).then(describeRoots).then(guardArguments);
   return built;
+}
+
+/** The root types' descriptions (type-graphql builds Query and Mutation without one). */
+function describeRoots(schema: GraphQLSchema): GraphQLSchema {
+  schema.getQueryType()!.description ??= 'What may be read: the hierarchy, the registry, the ledger, audit findings and proofs, always limited to your jurisdiction (辖区).';
+  const mutation = schema.getMutationType();
+  if (mutation) mutation.description ??= 'What may be written: ledger transactions, registry records, period actions and audit dispositions; each is one database transaction.';
+  return schema;
 }
 
 function createTypeGraphqlSchema(): Promise<GraphQLSchema> {

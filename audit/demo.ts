@@ -13,6 +13,7 @@ import { allowanceBand } from '../registry/derived.js';
 import { makeIdNumber } from '../registry/id-number.js';
 import { elderNo, facilityNo } from '../registry/validate.js';
 import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
+import { insertElders } from '../registry/elders/writer.js';
 
 export interface Expectation {
   ruleId: string;
@@ -218,10 +219,11 @@ export async function plantDemoAnomalies(pool: pg.Pool, ledger: Ledger, registry
   const village = paid[0]!.village;
   const idNumber = makeIdNumber(village.slice(0, 6), '1944-03-12', 300 + (seed % 300), 'MALE');
   const row = registry.elderRow({ id: { value: idNumber, converted: false, birthDate: '1944-03-12', sex: 'MALE', addressCode: village.slice(0, 6) }, name: '刘桂兰', hukou: village, residence: village, phone: null, sex: 'FEMALE', birthDate: '1944-03-12' });
-  const inserted = await inTransaction(pool, (c) => c.query(
-    `insert into registry.elder (id_hash, id_enc, id_masked, name_enc, name_masked, key_id, sex, birth_date, hukou_village_code, residence_village_code, created_by, updated_by)
-     values ($1, $2, $3, $4, $5, $6, 'FEMALE', '1944-03-12', $7, $7, $8, $8) on conflict (id_hash) do nothing returning id::text`,
-    [row.idHash, row.idEnc, row.idMasked, row.nameEnc, row.nameMasked, row.keyId, village, actor]), AS_APP_ROLE);
-  if (inserted.rows[0]) expect(planted, 'AR-20', 'ELDER', elderNo(inserted.rows[0].id), null, 'ID number says male, the record says female');
+  const [inserted] = await inTransaction(
+    pool,
+    (c) => insertElders(c, [{ row, sex: 'FEMALE', birthDate: '1944-03-12', hukouVillageCode: village, residenceVillageCode: village }], actor, { skipRegistered: true }),
+    AS_APP_ROLE,
+  );
+  if (inserted) expect(planted, 'AR-20', 'ELDER', elderNo(inserted.id), null, 'ID number says male, the record says female');
   return { planted, controls };
 }

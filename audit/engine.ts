@@ -7,9 +7,9 @@
  */
 import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 import type { Viewer } from '../auth/viewer.js';
-import { levelOfCode, subtreeRangeOf } from '../auth/viewer.js';
+import { cityOf, isRegionCode, subtreeRangeOf } from '../hierarchy/region-code.js';
 import { todayInChina } from '../registry/id-number.js';
 import { RULES, RULE_IDS, ruleById } from './catalogue.js';
 import { PAYMENT_RULES } from './rules/payments.js';
@@ -17,6 +17,8 @@ import { FUND_RULES } from './rules/funds.js';
 import type { RuleSql } from './rules/sql.js';
 import { mergeCandidates, type MergeCounts } from './merge.js';
 import { LedgerQueries } from '../ledger/queries.js';
+import { LOCK_CLASS } from '../platform/locks.js';
+import { auditStatementTimeoutMs } from '../platform/config.js';
 
 const RULE_SQL = new Map<string, RuleSql>([...PAYMENT_RULES, ...FUND_RULES].map((r) => [r.id, r]));
 /** Rules that read pg_temp.audit_pay (built once per run). */
@@ -24,10 +26,10 @@ const PAYMENT_RULE_IDS = new Set(PAYMENT_RULES.map((r) => r.id));
 export const RUN_TRIGGERS = ['API', 'CLI', 'SCHEDULE', 'DEMO', 'BENCH', 'TEST'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 /** Advisory lock (class, object) that serialises runs against each other and against dispositions. */
-export const AUDIT_LOCK = [7331, 0] as const;
+export const AUDIT_LOCK = [LOCK_CLASS.AUDIT_RUN, 0] as const;
 const MAX_MONTHS = 36;
 /** Per-statement limit inside a run (SUNSHINE_AUDIT_STATEMENT_TIMEOUT_MS, default 10 minutes). */
-const AUDIT_STATEMENT_TIMEOUT_MS = Number(process.env.SUNSHINE_AUDIT_STATEMENT_TIMEOUT_MS) > 0 ? Math.floor(Number(process.env.SUNSHINE_AUDIT_STATEMENT_TIMEOUT_MS)) : 600_000;
+const AUDIT_STATEMENT_TIMEOUT_MS = auditStatementTimeoutMs();
 
 export interface RunInput {
   regionCode: string;
@@ -85,7 +87,7 @@ export interface ValidatedRun {
 
 /** Input checks; nothing is written when one fails. */
 export function validateRun(input: Pick<RunInput, 'regionCode' | 'from' | 'to' | 'rules' | 'asOf'>): ValidatedRun {
-  if (typeof input.regionCode !== 'string' || !/^[0-9]{12}$/.test(input.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
+  if (!isRegionCode(input.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
   const from = monthArg(input.from, 'from');
   const to = monthArg(input.to, 'to');
   if (from > to) throw bad('from must not be after to', 'to');
@@ -104,7 +106,7 @@ export function validateRun(input: Pick<RunInput, 'regionCode' | 'from' | 'to' |
 /** The code range of a region's subtree. */
 /** Where ledger-wide findings of a run belong, and how wide duplicate detection looks: the run's city (or province). */
 function rootOf(code: string): string {
-  return levelOfCode(code) === 'PROVINCE' ? code : code.slice(0, 4).padEnd(12, '0');
+  return cityOf(code);
 }
 
 /** Appends rule versions the database does not know yet (idempotent). */

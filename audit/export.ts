@@ -7,8 +7,8 @@ import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
 import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
-import { DomainError } from '../platform/domain-error.js';
-import { refusePersonalData } from '../platform/validate.js';
+import { DomainError } from '../platform/errors.js';
+import { characters, refusePersonalData } from '../platform/validate.js';
 import type { Viewer } from '../auth/viewer.js';
 import { AuditFindings, type FindingFilter, type FindingRecord } from './findings.js';
 import { ruleById } from './catalogue.js';
@@ -48,7 +48,7 @@ export async function exportFindings(pool: pg.Pool, viewer: Viewer, input: { for
   const format = input.format.toUpperCase();
   if (format !== 'CSV' && format !== 'XLSX') throw new DomainError('BAD_USER_INPUT', 'format must be csv or xlsx', 'format');
   const reason = (input.reason ?? '').trim();
-  if (!reason || reason.length > 500) throw new DomainError('BAD_USER_INPUT', 'an export needs a reason (1–500 characters), written to the access log', 'reason');
+  if (!reason || characters(reason) > 500) throw new DomainError('BAD_USER_INPUT', 'an export needs a reason (1–500 characters), written to the access log', 'reason');
   refusePersonalData(reason, 'reason');
   const regionCode = input.filter.regionCode ?? viewer.jurisdiction;
   return inTransaction(

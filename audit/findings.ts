@@ -4,12 +4,14 @@
  */
 import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction, type Sql } from '../platform/sql.js';
-import { DomainError } from '../platform/domain-error.js';
-import { isoDate, optionalFreeText } from '../platform/validate.js';
-import { forbidden, levelOfCode, subtreeRangeOf, type Viewer } from '../auth/viewer.js';
+import { DomainError } from '../platform/errors.js';
+import { characters, isoDate, optionalFreeText } from '../platform/validate.js';
+import { forbidden, type Viewer } from '../auth/viewer.js';
+import { isRegionCode, levelOfCode, subtreeRangeOf } from '../hierarchy/region-code.js';
 import { todayInChina } from '../registry/id-number.js';
 import { SEVERITIES, RULES, type Severity } from './catalogue.js';
 import { AUDIT_LOCK, ensureRuleCatalogue } from './engine.js';
+import { LOCK_CLASS } from '../platform/locks.js';
 
 export const FINDING_STATUSES = ['OPEN', 'ANSWERED', 'CONFIRMED', 'DISMISSED', 'REMEDIATED'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
@@ -90,7 +92,7 @@ function filterSql(viewer: Viewer, filter: FindingFilter, params: unknown[]): st
   const [lo, hi] = viewer.scopeRange;
   where.push(`s.region_code between $${params.push(lo)} and $${params.push(hi)}`);
   if (filter.regionCode != null) {
-    if (!/^[0-9]{12}$/.test(filter.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
+    if (!isRegionCode(filter.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
     viewer.requireInScope(filter.regionCode, `regionCode ${filter.regionCode}`);
     if (filter.includeDescendants === false) where.push(`s.region_code = $${params.push(filter.regionCode)}`);
     else {
@@ -127,7 +129,7 @@ function filterSql(viewer: Viewer, filter: FindingFilter, params: unknown[]): st
     where.push(`s.subject_type = $${params.push(filter.subjectType)}`);
   }
   if (filter.subjectId != null) {
-    if (filter.subjectId.length < 1 || filter.subjectId.length > 80) throw bad('subjectId must have 1–80 characters', 'subjectId');
+    if (filter.subjectId.length < 1 || characters(filter.subjectId) > 80) throw bad('subjectId must have 1–80 characters', 'subjectId');
     where.push(`s.subject_id = $${params.push(filter.subjectId)}`);
   }
   return where.join(' and ');
@@ -185,7 +187,7 @@ export class AuditFindings {
   /** Per rule and region one level below `regionCode`: count, amount at risk and how many are in each status. */
   async summary(viewer: Viewer, regionCode: string, from: string | null, to: string | null) {
     viewer.require('audit:read');
-    if (!/^[0-9]{12}$/.test(regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
+    if (!isRegionCode(regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
     viewer.requireInScope(regionCode, `regionCode ${regionCode}`);
     const params: unknown[] = [];
     const where = filterSql(viewer, { regionCode, periodFrom: from, periodTo: to }, params);
@@ -252,7 +254,7 @@ export class AuditFindings {
       this.pool,
       async (client) => {
         await client.query(`select pg_advisory_xact_lock_shared($1, $2)`, [...AUDIT_LOCK]);
-        await client.query(`select pg_advisory_xact_lock($1, ($2::bigint % 2147483647)::int)`, [AUDIT_LOCK[0] + 1, id]);
+        await client.query(`select pg_advisory_xact_lock($1, ($2::bigint % 2147483647)::int)`, [LOCK_CLASS.AUDIT_FINDING, id]);
         const { rows: [state] } = await client.query<{ seq: number; status: FindingStatus; condition_holds: boolean }>(
           `select seq, status, condition_holds from audit.finding_event where finding_id = $1 order by seq desc limit 1`,
           [id],
@@ -293,7 +295,7 @@ export async function setRuleParameter(pool: pg.Pool, viewer: Viewer, input: { r
   viewer.require('audit:configure');
   const rule = RULES.find((r) => r.id === input.ruleId);
   if (!rule) throw bad(`no rule ${input.ruleId}`, 'ruleId');
-  if (!/^[0-9]{12}$/.test(input.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
+  if (!isRegionCode(input.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
   viewer.requireInScope(input.regionCode, `regionCode ${input.regionCode}`);
   if (!(input.key in rule.parameters)) throw bad(`rule ${rule.id} has no parameter ${input.key} (${Object.keys(rule.parameters).join(', ') || 'none'})`, 'key');
   let value: unknown;

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { Logger } from '../platform/logger.js';
 import { todayInChina } from '../registry/id-number.js';
 import { runAudit } from './engine.js';
+import { auditSchedule } from '../platform/config.js';
 
 export interface AuditScheduler {
   stop(): void;
@@ -26,7 +27,7 @@ export function msUntil(schedule: string, now = Date.now()): number {
   return next - now;
 }
 
-export function startAuditScheduler(pool: pg.Pool, log: Logger, schedule = process.env.SUNSHINE_AUDIT_SCHEDULE ?? '02:30'): AuditScheduler {
+export function startAuditScheduler(pool: pg.Pool, log: Logger, schedule = auditSchedule()): AuditScheduler {
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
   const runNow = async () => {

@@ -3,8 +3,8 @@
  * they may see and act in). Every read and write of the API asks the viewer first; the checks live
  * here, once, so resolvers and domain services stay free of role logic.
  */
-import { DomainError } from '../platform/domain-error.js';
-import { type RegionLevel } from '../hierarchy/region-code.js';
+import { DomainError } from '../platform/errors.js';
+import { isRegionCode, levelOfCode, rangeOfPrefix, scopePrefixOf } from '../hierarchy/region-code.js';
 import { ROLE_LEVELS, ROLE_PERMISSIONS, type Permission, type Role } from './roles.js';
 
 export class AuthError extends DomainError {
@@ -16,31 +16,6 @@ export class AuthError extends DomainError {
 
 export const forbidden = (message: string) => new AuthError('FORBIDDEN', message);
 export const unauthenticated = (message: string) => new AuthError('UNAUTHENTICATED', message);
-
-/** Level of a 12-digit region code, from its zero-padded tail (PP CC DD TTT VVV). */
-export function levelOfCode(code: string): RegionLevel {
-  if (code.endsWith('0000000000')) return 'PROVINCE';
-  if (code.endsWith('00000000')) return 'CITY';
-  if (code.endsWith('000000')) return 'COUNTY';
-  if (code.endsWith('000')) return 'TOWN';
-  return 'VILLAGE';
-}
-
-const PREFIX_LENGTH: Record<RegionLevel, number> = { PROVINCE: 2, CITY: 4, COUNTY: 6, TOWN: 9, VILLAGE: 12 };
-
-/** The significant prefix of a region code: every code in its subtree starts with it (3203 for 徐州市). */
-export function scopePrefixOf(code: string): string {
-  return code.slice(0, PREFIX_LENGTH[levelOfCode(code)]);
-}
-
-/** The code range [low, high] of a region's subtree, for SQL filters (`code between low and high`). */
-export function subtreeRangeOf(code: string): [string, string] {
-  return rangeOfPrefix(scopePrefixOf(code));
-}
-
-function rangeOfPrefix(prefix: string): [string, string] {
-  return [prefix.padEnd(12, '0'), prefix.padEnd(12, '9')];
-}
 
 export interface ViewerInit {
   subject: string;
@@ -79,7 +54,7 @@ export class Viewer {
       this.permissions = new Set();
       return;
     }
-    if (!/^[0-9]{12}$/.test(init.jurisdiction)) throw unauthenticated(`jurisdiction "${init.jurisdiction}" is not a 12-digit region code`);
+    if (!isRegionCode(init.jurisdiction)) throw unauthenticated(`jurisdiction "${init.jurisdiction}" is not a 12-digit region code`);
     if (init.roles.length === 0) throw unauthenticated('the credential carries no role');
     const level = levelOfCode(init.jurisdiction);
     for (const role of init.roles) {
@@ -121,7 +96,7 @@ export class Viewer {
    * them). What lies below such an ancestor stays out of reach: see `requireInScope`.
    */
   canSeeRegion(regionCode: string | null | undefined): boolean {
-    if (!this.can('hierarchy:read') || typeof regionCode !== 'string' || !/^[0-9]{12}$/.test(regionCode)) return false;
+    if (!this.can('hierarchy:read') || !isRegionCode(regionCode)) return false;
     return this.inScope(regionCode) || this.jurisdiction.startsWith(scopePrefixOf(regionCode));
   }
 

@@ -1,6 +1,6 @@
 /**
  * How a front-end team calls Sunshine with the generated, typed documents: variables and results are
- * checked by the TypeScript compiler against schema/schema.graphql (test/client-codegen.test.ts
+ * checked by the TypeScript compiler against schema/schema.graphql (test/api/client-codegen.test.ts
  * compiles this file and runs it against a live server).
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';

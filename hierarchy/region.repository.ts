@@ -5,7 +5,7 @@
  */
 import type { Sql } from '../platform/sql.js';
 import type { RegionLevel } from './region-code.js';
-import type { RegionRecord } from './region.entity.js';
+import type { RegionRecord } from './region-record.js';
 
 export interface Page {
   /** Rows wanted; the repository returns up to `first + 1` so callers can tell whether more exist. */

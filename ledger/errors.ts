@@ -1,5 +1,5 @@
 /** Errors a ledger caller can act on, each with a stable code (the API passes it on as extensions.code). */
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 
 export type LedgerErrorCode =
   | 'BAD_USER_INPUT'
@@ -46,6 +46,10 @@ export class PeriodBlockedError extends LedgerError {
     readonly blockers: PeriodBlocker[],
   ) {
     super('PERIOD_CLOSE_BLOCKED', message);
+  }
+
+  override details(): Record<string, unknown> {
+    return { blockers: this.blockers };
   }
 }
 

@@ -30,8 +30,9 @@ import {
   type TransactionKind,
 } from './types.js';
 import * as v from './validate.js';
+import { LOCK_CLASS, LEDGER_CHAIN_KEY, lockSql } from '../platform/locks.js';
 
-const IDEMPOTENCY_LOCK_CLASS = 21326;
+const IDEMPOTENCY_LOCK_CLASS = LOCK_CLASS.LEDGER_IDEMPOTENCY;
 
 interface AccountKey {
   regionCode: string;
@@ -673,7 +674,7 @@ interface Pending {
 type Answer = { result: PostResult } | { error: unknown } | { retry: true };
 
 /** The chain head's lock (the header trigger takes the same one): every ledger writer takes it first. */
-const CHAIN_LOCK_SQL = 'select pg_advisory_xact_lock(21325, 1)';
+const CHAIN_LOCK_SQL = lockSql(LOCK_CLASS.LEDGER_CHAIN, LEDGER_CHAIN_KEY.HEAD);
 
 /** The most requests one group takes (a longer group holds the chain lock longer). */
 const MAX_GROUP = 256;

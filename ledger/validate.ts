@@ -4,7 +4,7 @@
  * failure names its field.
  */
 import * as rules from '../platform/validate.js';
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 import { LedgerError, type LedgerErrorCode } from './errors.js';
 
 /** The same rule, its DomainError re-raised as a LedgerError with the same code, message and field. */

@@ -4,12 +4,15 @@ import { Migration } from '@mikro-orm/migrations';
  * The fund ledger (资金台账): append-only, double-entry, per-lot running balances, a gapless
  * hash chain — every invariant enforced here, in PostgreSQL, whoever writes.
  *
- * Write protocol (ledger/posting.ts follows it; anything else is rejected by the triggers):
- *   1. take the idempotency locks, then insert lots (if any) and postings — postings sorted by lot,
- *      so lot locks are always taken in one order;
- *   2. insert the transaction header last: its trigger takes the chain lock, assigns the next seq,
- *      and hashes the header with its postings.
- * Lock order is therefore idempotency keys → lots (ascending) → chain head, which cannot deadlock.
+ * Write protocol (ledger/ledger.ts follows it; anything else is rejected by the triggers):
+ *   1. take the chain lock first (platform/locks.ts: LEDGER_CHAIN, key 1 — the same lock the header
+ *      trigger takes), then the idempotency locks;
+ *   2. insert lots (if any) and postings — postings sorted by lot, so lot locks are always taken in
+ *      one order;
+ *   3. insert the transaction header last: its trigger takes the chain lock (already held), assigns
+ *      the next seq, and hashes the header with its postings.
+ * Lock order is therefore chain head → idempotency keys → lots (ascending), which cannot deadlock
+ * (docs/ledger.md, "Group commit").
  *
  * Append-only: account, lot, transaction and posting reject UPDATE, DELETE and TRUNCATE through
  * triggers (even for their owner), and the application role `sunshine_app` has only SELECT and INSERT.

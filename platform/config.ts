@@ -1,6 +1,9 @@
 /**
- * Runtime configuration, read once from the environment. Every knob has a safe default so that
- * `npm start` works on a fresh machine; production deployments set DATABASE_URL and friends.
+ * Runtime configuration: the one module that reads environment variables (README "Configuration"
+ * lists them all; test/platform/config.test.ts keeps other modules from reading any). Every knob
+ * has a safe default so that `npm start` works on a fresh machine; production deployments set
+ * DATABASE_URL and friends. `loadConfig()` is read once at start; the other readers are functions,
+ * read when they are used, so that a test or a script may set a variable before the first use.
  */
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -12,11 +15,12 @@ export const projectRoot = (() => {
   return path.basename(up) === 'dist' ? path.resolve(up, '..') : up;
 })();
 
-function intFromEnv(name: string, fallback: number): number {
+/** A whole number from the environment, or `fallback` when unset or blank; `min` 1 unless said (0 often means "off"). */
+function intFromEnv(name: string, fallback: number, min = 1): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a ${min === 0 ? 'non-negative' : 'positive'} integer, got "${raw}"`);
   return value;
 }
 
@@ -54,9 +58,78 @@ export function loadConfig(): Config {
     port: intFromEnv('PORT', 4000),
     poolSize: intFromEnv('DB_POOL_SIZE', 10),
     statementTimeoutMs: intFromEnv('DB_STATEMENT_TIMEOUT_MS', 15000),
-    production: process.env.NODE_ENV === 'production',
-    logLevel: process.env.LOG_LEVEL ?? 'info',
+    production: isProduction(),
+    logLevel: logLevel(),
     approvalTtlHours: intFromEnv('APPROVAL_TTL_HOURS', 72),
     graphqlJit: graphqlJitFromEnv(),
   };
 }
+
+/** NODE_ENV=production: no generated secrets, no demo data, introspection off. */
+export const isProduction = () => process.env.NODE_ENV === 'production';
+
+/** LOG_LEVEL (pino), read by the logger when the process starts. */
+export const logLevel = () => process.env.LOG_LEVEL ?? 'info';
+
+/** LOG_FORMAT as set (the logger checks it and picks a default). */
+export const logFormatSetting = (): string | undefined => process.env.LOG_FORMAT;
+
+/** A secret's value when its variable is set (platform/secrets.ts generates one otherwise, outside production). */
+export function secretSetting(variable: string): string | undefined {
+  return process.env[variable] || undefined;
+}
+
+/** Where generated development secrets are kept (SUNSHINE_SECRETS_DIR). */
+export const secretsDir = () => path.resolve(projectRoot, process.env.SUNSHINE_SECRETS_DIR ?? '.data/secrets');
+
+/** The endpoint's limits (api/hardening.ts defines them and their defaults); 0 switches a rate limit off. */
+type EndpointLimitName = 'maxDepth' | 'maxComplexity' | 'maxAliases' | 'maxDirectives' | 'maxTokens' | 'requestsPerMinute' | 'costPerMinute';
+
+export function endpointLimits<L extends Record<EndpointLimitName, number>>(defaults: L): L {
+  return {
+    ...defaults,
+    maxDepth: intFromEnv('GRAPHQL_MAX_DEPTH', defaults.maxDepth, 0),
+    maxComplexity: intFromEnv('GRAPHQL_MAX_COMPLEXITY', defaults.maxComplexity, 0),
+    maxAliases: intFromEnv('GRAPHQL_MAX_ALIASES', defaults.maxAliases, 0),
+    maxDirectives: intFromEnv('GRAPHQL_MAX_DIRECTIVES', defaults.maxDirectives, 0),
+    maxTokens: intFromEnv('GRAPHQL_MAX_TOKENS', defaults.maxTokens, 0),
+    requestsPerMinute: intFromEnv('RATE_LIMIT_PER_MINUTE', defaults.requestsPerMinute, 0),
+    costPerMinute: intFromEnv('GRAPHQL_COST_PER_MINUTE', defaults.costPerMinute, 0),
+  };
+}
+
+/** The demo registry `npm start` generates: off with SUNSHINE_DEMO_REGISTRY=off (never in production). */
+export const demoRegistrySetting = () => ({
+  enabled: process.env.SUNSHINE_DEMO_REGISTRY !== 'off',
+  eldersPerVillage: Number(process.env.SUNSHINE_DEMO_ELDERS_PER_VILLAGE ?? 20),
+});
+
+/** Records whose personal data one subject may read in clear per 24 hours (registry/personal). */
+export const unmaskDailyLimit = () => Number(process.env.SUNSHINE_UNMASK_DAILY_LIMIT ?? 2000);
+
+/** The nightly audit inside the server: HH:MM China time, or `off`. */
+export const auditSchedule = () => process.env.SUNSHINE_AUDIT_SCHEDULE ?? '02:30';
+
+/** Per-statement limit inside an audit run, in milliseconds (a city-year is more than the API's limit). */
+export function auditStatementTimeoutMs(): number {
+  const raw = Number(process.env.SUNSHINE_AUDIT_STATEMENT_TIMEOUT_MS);
+  return raw > 0 ? Math.floor(raw) : 600_000;
+}
+
+/** How often `npm start` extends the Merkle tree after commits, in milliseconds. */
+export const checkpointIntervalMs = () => Number(process.env.SUNSHINE_CHECKPOINT_INTERVAL_MS || 1000);
+
+/** `npm run sync`: the server to pull from, and a SYSTEM_CLIENT token when `--token` is not given. */
+export const syncClientSettings = () => ({
+  server: process.env.SUNSHINE_SERVER ?? 'http://localhost:4000',
+  token: process.env.SUNSHINE_TOKEN,
+});
+
+/** `npm run supergraph`: the bearer token sent when a subgraph's SDL is read from a running service. */
+export const subgraphToken = () => process.env.SUBGRAPH_TOKEN;
+
+/** Whether a JWKS of verification keys is configured (then no local demo token is handed out). */
+export const jwtKeysConfigured = () => Boolean(process.env.SUNSHINE_JWT_KEYS);
+
+/** The operating-system user, recorded as the actor of command-line runs. */
+export const shellUser = (fallback: string) => process.env.USER ?? fallback;

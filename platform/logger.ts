@@ -5,11 +5,12 @@
  */
 import { pino, type DestinationStream, type LoggerOptions } from 'pino';
 import PinoPretty from 'pino-pretty';
+import { logFormatSetting, logLevel } from './config.js';
 
 export type LogFormat = 'json' | 'pretty';
 
 /** LOG_FORMAT when set, otherwise pretty on a terminal and JSON anywhere else (a file, a pipe, a collector). */
-export function logFormat(env: NodeJS.ProcessEnv = process.env, stdoutIsTerminal = Boolean(process.stdout.isTTY)): LogFormat {
+export function logFormat(env: { LOG_FORMAT?: string } = { LOG_FORMAT: logFormatSetting() }, stdoutIsTerminal = Boolean(process.stdout.isTTY)): LogFormat {
   const chosen = env.LOG_FORMAT;
   if (chosen === 'json' || chosen === 'pretty') return chosen;
   if (chosen) throw new Error(`LOG_FORMAT must be "json" or "pretty", got "${chosen}"`);
@@ -17,7 +18,7 @@ export function logFormat(env: NodeJS.ProcessEnv = process.env, stdoutIsTerminal
 }
 
 const options: LoggerOptions = {
-  level: process.env.LOG_LEVEL ?? 'info',
+  level: logLevel(),
   base: { service: 'sunshine' },
   redact: ['req.headers.authorization'],
 };

@@ -1,9 +1,10 @@
-/** MikroORM on PostgreSQL: one configuration for the server, the CLI commands and the tests. */
-import 'reflect-metadata';
+/**
+ * MikroORM on PostgreSQL: one configuration for the server, the CLI commands and the tests. It owns
+ * the connection pool and runs the migrations; the modules query with parameterised SQL on its pool
+ * (platform/sql.ts), so no entities are registered.
+ */
 import { defineConfig, MikroORM } from '@mikro-orm/postgresql';
-import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
-import { Region } from '../hierarchy/region.entity.js';
 import { migrationsList } from '../migrations/index.js';
 
 export interface OrmOptions {
@@ -25,8 +26,8 @@ function withSessionOptions(url: string, statementTimeoutMs: number | undefined)
 export function ormConfig(opts: OrmOptions) {
   return defineConfig({
     clientUrl: withSessionOptions(opts.url, opts.statementTimeoutMs),
-    entities: [Region],
-    metadataProvider: ReflectMetadataProvider,
+    entities: [],
+    discovery: { warnWhenNoEntities: false },
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false },
     pool: { min: 0, max: opts.poolSize ?? 10 },

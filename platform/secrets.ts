@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from './config.js';
+import { isProduction, secretSetting, secretsDir } from './config.js';
 
 export class MissingSecretError extends Error {
   constructor(variable: string) {
@@ -18,7 +18,7 @@ export class MissingSecretError extends Error {
 
 /** The folder that holds generated development secrets. */
 export function devSecretsDir(): string {
-  return path.resolve(projectRoot, process.env.SUNSHINE_SECRETS_DIR ?? '.data/secrets');
+  return secretsDir();
 }
 
 /**
@@ -26,9 +26,9 @@ export function devSecretsDir(): string {
  * generated on first use and read back on every later run.
  */
 export function secretFromEnv(variable: string, devName: string): string {
-  const value = process.env[variable];
+  const value = secretSetting(variable);
   if (value) return value;
-  if (process.env.NODE_ENV === 'production') throw new MissingSecretError(variable);
+  if (isProduction()) throw new MissingSecretError(variable);
   const dir = devSecretsDir();
   const file = path.join(dir, devName);
   try {

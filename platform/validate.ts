@@ -6,8 +6,8 @@
  * caller can send reaches PostgreSQL unchecked (a NUL byte or a lone surrogate would otherwise
  * fail there as an internal error, or be silently replaced).
  */
-import { DomainError } from './domain-error.js';
-import { parseRegionCode } from '../hierarchy/region-code.js';
+import { DomainError } from './errors.js';
+import { isVillageCode, parseRegionCode } from '../hierarchy/region-code.js';
 // Pure functions without I/O: the check digit of GB 11643 lives with the registry's ID-number rules.
 import { parseIdNumber } from '../registry/id-number.js';
 
@@ -192,6 +192,6 @@ export function regionCode(value: unknown, field: string): string {
 
 /** A village: a region code whose last three digits (the village part) are not 000. */
 export function villageCode(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !/^[0-9]{12}$/.test(value) || value.endsWith('000')) throw bad(`${field} must be a 12-digit village code`, field);
+  if (!isVillageCode(value)) throw bad(`${field} must be a 12-digit village code`, field);
   return value;
 }

@@ -3,7 +3,7 @@
  * A pure scoring function: 26 item scores → dimension subtotals, total (0–90), preliminary level,
  * adjustments (C4) and final level.
  */
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 
 export interface ItemDef {
   code: string;

@@ -13,11 +13,13 @@ import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
 import { makeIdNumber, type Sex } from './id-number.js';
 import { scoreAssessment, ITEMS } from './assessment.js';
 import type { RegistryService } from './registry.js';
-import { maskName } from './pii.js';
+import { maskName } from './personal/pii.js';
 import { allowanceBand, type AllowanceBand } from './derived.js';
 import { elderNo, facilityNo } from './validate.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { DisburseInput } from '../ledger/types.js';
+import { scopePrefixOf } from '../hierarchy/region-code.js';
+import { insertElders, type InsertedElder } from './elders/writer.js';
 
 export interface DemoOptions {
   seed?: number;
@@ -86,7 +88,10 @@ const CATEGORY_RATES: [string, number][] = [
 interface Village { code: string; town: string; county: string }
 
 /** Runs `sql` with one array parameter per column, in chunks. */
-async function insertColumns(client: pg.PoolClient, sql: string, columns: unknown[][], chunk = 5000): Promise<pg.QueryResult[]> {
+/** Rows per insert statement (bounds the size of one statement's arrays). */
+const INSERT_CHUNK = 5000;
+
+async function insertColumns(client: pg.PoolClient, sql: string, columns: unknown[][], chunk = INSERT_CHUNK): Promise<pg.QueryResult[]> {
   const results: pg.QueryResult[] = [];
   const n = columns[0]?.length ?? 0;
   for (let i = 0; i < n; i += chunk) results.push(await client.query(sql, columns.map((c) => c.slice(i, i + chunk))));
@@ -149,21 +154,12 @@ export async function generateDemoRegistry(pool: pg.Pool, registry: RegistryServ
           elders.push({ hash: row.idHash, sex, birth, village, residence, age });
         }
       }
-      const inserted = await insertColumns(
-        client,
-        `insert into registry.elder (id_hash, id_enc, id_masked, name_enc, name_masked, phone_enc, phone_masked, key_id, sex, birth_date,
-           hukou_village_code, residence_village_code, created_by, updated_by)
-         select h, ie, im, ne, nm, pe, pm, k, s, bd, hv, rv, 'demo-generator', 'demo-generator'
-         from unnest($1::bytea[], $2::bytea[], $3::text[], $4::bytea[], $5::text[], $6::bytea[], $7::text[], $8::text[], $9::text[], $10::date[], $11::text[], $12::text[])
-           as t (h, ie, im, ne, nm, pe, pm, k, s, bd, hv, rv)
-         returning id::text, id_hash`,
-        [
-          rows.map((x) => x.idHash), rows.map((x) => x.idEnc), rows.map((x) => x.idMasked), rows.map((x) => x.nameEnc), rows.map((x) => x.nameMasked),
-          rows.map((x) => x.phoneEnc), rows.map((x) => x.phoneMasked), rows.map((x) => x.keyId), elders.map((e) => e.sex), elders.map((e) => e.birth),
-          elders.map((e) => e.village.code), elders.map((e) => e.residence),
-        ],
-      );
-      const idByHash = new Map(inserted.flatMap((res) => res.rows.map((row: { id: string; id_hash: Buffer }) => [row.id_hash.toString('hex'), row.id] as const)));
+      const inserted: InsertedElder[] = [];
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        const chunk = elders.slice(i, i + INSERT_CHUNK).map((e, j) => ({ row: rows[i + j]!, sex: e.sex, birthDate: e.birth, hukouVillageCode: e.village.code, residenceVillageCode: e.residence }));
+        inserted.push(...(await insertElders(client, chunk, 'demo-generator')));
+      }
+      const idByHash = new Map(inserted.map((row) => [row.idHash.toString('hex'), row.id] as const));
       for (const e of elders) e.id = idByHash.get(e.hash.toString('hex'))!;
       report.elders = elders.length;
 
@@ -467,7 +463,7 @@ export async function payDemoMonth(pool: pg.Pool, ledger: Ledger, options: { cit
        left join lateral (select status, death_date from registry.vital_event v where v.elder_id = e.id order by v.id desc limit 1) v on true
        where e.hukou_village_code between $1 and rpad($1, 12, '9') and e.birth_date <= ($2::date - interval '80 years')
        order by e.id`,
-      [options.cityCode.replace(/0+$/, ''), firstDay],
+      [scopePrefixOf(options.cityCode), firstDay],
     )
   ).rows;
   const facilities = (
@@ -476,7 +472,7 @@ export async function payDemoMonth(pool: pg.Pool, ledger: Ledger, options: { cit
        from registry.facility f join registry.stay s on s.facility_id = f.id
        where f.village_code between $1 and rpad($1, 12, '9') and s.admitted_on < ($2::date + interval '1 month') and (s.discharged_on is null or s.discharged_on > $2::date)
        group by f.id order by f.id`,
-      [options.cityCode.replace(/0+$/, ''), firstDay],
+      [scopePrefixOf(options.cityCode), firstDay],
     )
   ).rows;
   type Line = DisburseInput;

@@ -15,11 +15,12 @@ import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 import type { RegistryService } from './registry.js';
-import { maskIdNumber, normalisePhone } from './pii.js';
+import { maskIdNumber, normalisePhone } from './personal/pii.js';
 import { parseIdNumber } from './id-number.js';
 import * as v from './validate.js';
+import { insertElders } from './elders/writer.js';
 
 export type ImportKind = 'elders' | 'facilities';
 
@@ -169,22 +170,14 @@ export async function importRegistryCsv(pool: pg.Pool, registry: RegistryService
           );
           const fresh = good.filter((_, i) => !registered.has(hashes[i]!.toString('hex')));
           const rows = fresh.map((b) => ({ b, row: registry.elderRow(b.value.prepared) }));
-          const inserted = await client.query<{ id: string; id_hash: Buffer }>(
-            `insert into registry.elder (id_hash, id_enc, id_masked, name_enc, name_masked, phone_enc, phone_masked, key_id, sex, birth_date,
-               hukou_village_code, residence_village_code, created_by, updated_by)
-             select h, ie, im, ne, nm, pe, pm, k, s, bd, hv, rv, $13, $13
-             from unnest($1::bytea[], $2::bytea[], $3::text[], $4::bytea[], $5::text[], $6::bytea[], $7::text[], $8::text[], $9::text[], $10::date[], $11::text[], $12::text[])
-               as t (h, ie, im, ne, nm, pe, pm, k, s, bd, hv, rv)
-             on conflict (id_hash) do nothing returning id::text, id_hash`,
-            [
-              rows.map((r) => r.row.idHash), rows.map((r) => r.row.idEnc), rows.map((r) => r.row.idMasked), rows.map((r) => r.row.nameEnc),
-              rows.map((r) => r.row.nameMasked), rows.map((r) => r.row.phoneEnc), rows.map((r) => r.row.phoneMasked), rows.map((r) => r.row.keyId),
-              rows.map((r) => r.b.value.prepared.sex), rows.map((r) => r.b.value.prepared.birthDate), rows.map((r) => r.b.value.prepared.hukou),
-              rows.map((r) => r.b.value.prepared.residence), options.actor,
-            ],
+          const inserted = await insertElders(
+            client,
+            rows.map((r) => ({ row: r.row, sex: r.b.value.prepared.sex, birthDate: r.b.value.prepared.birthDate, hukouVillageCode: r.b.value.prepared.hukou, residenceVillageCode: r.b.value.prepared.residence })),
+            options.actor,
+            { skipRegistered: true },
           );
-          report.inserted += inserted.rowCount ?? 0;
-          report.unchanged += good.length - (inserted.rowCount ?? 0);
+          report.inserted += inserted.length;
+          report.unchanged += good.length - inserted.length;
           // Categories: for new and existing elders alike, appended only when that (category, valid_from) is not there yet.
           const withCategories = good.map((b, i) => ({ b, hash: hashes[i]! })).filter((r) => r.b.value.categories.length);
           if (withCategories.length) {

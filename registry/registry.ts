@@ -9,10 +9,10 @@
  * filter in SQL with an index range; single records are checked by the API against the viewer.
  */
 import type pg from 'pg';
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 import { AS_APP_ROLE, inTransaction, type Sql } from '../platform/sql.js';
 import { parseIdNumber, requireAgreement, todayInChina, type Sex } from './id-number.js';
-import { maskBirthDate, maskIdNumber, maskName, maskPhone, normalisePhone, Pii } from './pii.js';
+import { maskBirthDate, maskIdNumber, maskName, maskPhone, normalisePhone, Pii } from './personal/pii.js';
 import { scoreAssessment, type AssessmentInput } from './assessment.js';
 import * as v from './validate.js';
 import {
@@ -22,6 +22,7 @@ import {
   OPERATING_MODELS,
   RESIDENTS_PER_CERTIFIED_CAREGIVER,
   STAFF_ROLES,
+  BED_INVENTORY_SOURCES,
   STAY_FUNDING_MODES,
   VITAL_SOURCES,
   VITAL_STATUSES,
@@ -54,6 +55,12 @@ import type {
   StayRecord,
   VitalEventRecord,
 } from './types.js';
+import { LOCK_CLASS } from '../platform/locks.js';
+import { scopePrefixOf } from '../hierarchy/region-code.js';
+import { insertElders } from './elders/writer.js';
+import { inScopeSql } from './access.js';
+import { unmaskCaregivers, unmaskElders, type PersonalField, type PersonalStore } from './personal/unmask.js';
+import { reencrypt } from './personal/rekey.js';
 
 const ts = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
@@ -90,10 +97,6 @@ const ACCESS = `l.id::text, ${ts('l.accessed_at')} as "accessedAt", l.subject, l
   l.entity_id::text as "entityId", l.region_code as "regionCode", l.residence_region_code as "residenceRegionCode", l.fields, l.row_count::int as "rowCount",
   l.export_format as "exportFormat", l.period_from::text as "periodFrom", l.period_to::text as "periodTo"`;
 
-/** A scope prefix as an index range on a region code column: code between prefix and prefix padded with 9s. */
-function inScopeSql(column: string, prefixParam: number): string {
-  return `${column} between $${prefixParam} and rpad($${prefixParam}, 12, '9')`;
-}
 
 function group<T>(rows: (T & { key: string })[]): Map<string, T[]> {
   const map = new Map<string, T[]>();
@@ -208,10 +211,25 @@ export interface AccessLogFilter {
   to?: string | null;
 }
 
-export type PersonalField = 'idNumber' | 'name' | 'phone' | 'birthDate';
+export type { PersonalField } from './personal/unmask.js';
+
+/** The encrypted and masked columns of an elder (personal data never stored in clear). */
+export interface ElderRow {
+  idHash: Buffer;
+  idEnc: Buffer;
+  idMasked: string;
+  nameEnc: Buffer;
+  nameMasked: string;
+  phoneEnc: Buffer | null;
+  phoneMasked: string | null;
+  keyId: string;
+}
 
 export class RegistryService {
   readonly pii: Pii;
+
+  /** What the personal-data functions need: the transaction runner and the keys. */
+  private readonly personal: PersonalStore;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -219,6 +237,7 @@ export class RegistryService {
     pii?: Pii,
   ) {
     this.pii = pii ?? new Pii();
+    this.personal = { tx: (fn) => this.tx(fn), pii: this.pii };
   }
 
   // ---- transactions ---------------------------------------------------------------------------
@@ -277,7 +296,7 @@ export class RegistryService {
   }
 
   /** The row to insert for a prepared elder (encrypted and masked columns). */
-  elderRow(p: ReturnType<RegistryService['prepareElder']>) {
+  elderRow(p: ReturnType<RegistryService['prepareElder']>): ElderRow {
     return {
       idHash: this.pii.idHash(p.id.value),
       idEnc: this.pii.encrypt(p.id.value, 'elder.id_number'),
@@ -298,13 +317,7 @@ export class RegistryService {
         { code: p.hukou, field: 'hukouVillageCode' },
         { code: p.residence, field: 'residenceVillageCode' },
       ]);
-      const inserted = await this.one<{ id: string }>(
-        client,
-        `insert into registry.elder (id_hash, id_enc, id_masked, name_enc, name_masked, phone_enc, phone_masked, key_id, sex, birth_date,
-           hukou_village_code, residence_village_code, created_by, updated_by)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) returning id::text`,
-        [row.idHash, row.idEnc, row.idMasked, row.nameEnc, row.nameMasked, row.phoneEnc, row.phoneMasked, row.keyId, p.sex, p.birthDate, p.hukou, p.residence, actor],
-      );
+      const [inserted] = await insertElders(client, [{ row, sex: p.sex, birthDate: p.birthDate, hukouVillageCode: p.hukou, residenceVillageCode: p.residence }], actor);
       return inserted!.id;
     });
     return (await this.elders([id])).get(id)!;
@@ -388,7 +401,7 @@ export class RegistryService {
         throw v.bad(`unknown category ${category} (see specialCategories)`, 'category');
       }
       // Serialise category writes per elder, so the overlap check below cannot race.
-      await client.query(`select pg_advisory_xact_lock(21327, hashtext($1))`, [elderId]);
+      await client.query(`select pg_advisory_xact_lock($1, hashtext($2))`, [LOCK_CLASS.REGISTRY_CATEGORY, elderId]);
       // The same category may be held again later, never twice at once.
       const overlapping = await this.one(
         client,
@@ -510,7 +523,7 @@ export class RegistryService {
     const p = params.push(filter.scopePrefix);
     const where = [`(${inScopeSql('e.hukou_village_code', p)} or ${inScopeSql('e.residence_village_code', p)})`];
     if (filter.within) {
-      const w = params.push(filter.within.replace(/(0{3}|0{6}|0{8}|0{10})$/, ''));
+      const w = params.push(scopePrefixOf(filter.within));
       where.push(`(${inScopeSql('e.hukou_village_code', w)} or ${inScopeSql('e.residence_village_code', w)})`);
     }
     if (filter.sex) where.push(`e.sex = $${params.push(filter.sex)}`);
@@ -589,80 +602,14 @@ export class RegistryService {
     return byId(await this.sql.query<AssessmentRecord>(`select ${ASSESSMENT} from registry.assessment a where a.id = any($1::bigint[])`, [ids]));
   }
 
-  /**
-   * Clear personal values of elders, and one access-log row per elder, in ONE transaction: the
-   * log row commits with the read or not at all. Only elders inside the scope are read or logged.
-   */
-  async unmaskElders(
-    elderIds: readonly string[],
-    fields: readonly PersonalField[],
-    reason: string,
-    actor: Actor,
-    scopePrefix: string,
-  ): Promise<Map<string, Partial<ElderClear>>> {
-    const why = v.freeText(reason, 'reason', 500);
-    if (!fields.length) throw v.bad('no personal field requested', 'fields');
-    const rows = await this.tx(async (client) => {
-      await this.requireUnmaskQuota(client, actor.subject, elderIds.length);
-      const result = await client.query<{ id: string; id_enc: Buffer; name_enc: Buffer; phone_enc: Buffer | null; key_id: string; birth_date: string }>(
-        `with target as (
-           select e.id, e.id_enc, e.name_enc, e.phone_enc, e.key_id, e.birth_date::text as birth_date, e.hukou_village_code,
-                  nullif(e.residence_village_code, e.hukou_village_code) as residence_village_code
-           from registry.elder e
-           where e.id = any($1::bigint[]) and (${inScopeSql('e.hukou_village_code', 2)} or ${inScopeSql('e.residence_village_code', 2)})),
-         logged as (
-           insert into registry.access_log (subject, roles, token_id, reason, entity_type, entity_id, region_code, residence_region_code, fields)
-           select $3, $4, $5, $6, 'Elder', t.id, t.hukou_village_code, t.residence_village_code, $7 from target t returning entity_id)
-         select t.id::text, t.id_enc, t.name_enc, t.phone_enc, t.key_id, t.birth_date from target t join logged l on l.entity_id = t.id`,
-        [elderIds, scopePrefix, actor.subject, [...actor.roles], actor.tokenId, why, [...fields]],
-      );
-      return result.rows;
-    });
-    const out = new Map<string, Partial<ElderClear>>();
-    for (const row of rows) {
-      const clear: Partial<ElderClear> = {};
-      if (fields.includes('idNumber')) clear.idNumber = this.pii.decrypt(row.id_enc, row.key_id, 'elder.id_number');
-      if (fields.includes('name')) clear.name = this.pii.decrypt(row.name_enc, row.key_id, 'elder.name');
-      if (fields.includes('phone')) clear.phone = row.phone_enc ? this.pii.decrypt(row.phone_enc, row.key_id, 'elder.phone') : null;
-      if (fields.includes('birthDate')) clear.birthDate = row.birth_date;
-      out.set(row.id, clear);
-    }
-    return out;
+  /** Clear personal values of elders, logged in the same transaction (registry/personal/unmask.ts). */
+  unmaskElders(elderIds: readonly string[], fields: readonly PersonalField[], reason: string, actor: Actor, scopePrefix: string): Promise<Map<string, Partial<ElderClear>>> {
+    return unmaskElders(this.personal, elderIds, fields, reason, actor, scopePrefix);
   }
 
-  /**
-   * At most SUNSHINE_UNMASK_DAILY_LIMIT (default 2,000) records read in clear per subject in any 24
-   * hours, counted from the access log itself; concurrent requests of one subject queue on an
-   * advisory lock so the count cannot be raced. Over the limit → RATE_LIMITED, nothing read or logged.
-   */
-  private async requireUnmaskQuota(client: pg.PoolClient, subject: string, wanted: number): Promise<void> {
-    const limit = Number(process.env.SUNSHINE_UNMASK_DAILY_LIMIT ?? 2000);
-    await client.query(`select pg_advisory_xact_lock(21328, hashtext($1))`, [subject]);
-    const [row] = (
-      await client.query<{ n: number }>(`select count(*)::int as n from registry.access_log where subject = $1 and accessed_at > now() - interval '1 day'`, [subject])
-    ).rows;
-    if ((row?.n ?? 0) + wanted > limit) {
-      throw new DomainError('RATE_LIMITED', `personal data of at most ${limit} records per 24 hours may be read in clear (${row?.n ?? 0} already); ask an administrator if more is needed`);
-    }
-  }
-
-  async unmaskCaregivers(ids: readonly string[], reason: string, actor: Actor, scopePrefix: string): Promise<Map<string, { name: string }>> {
-    const why = v.freeText(reason, 'reason', 500);
-    const rows = await this.tx(async (client) => {
-      await this.requireUnmaskQuota(client, actor.subject, ids.length);
-      const result = await client.query<{ id: string; name_enc: Buffer; key_id: string }>(
-        `with target as (
-           select c.id, c.name_enc, c.key_id, c.region_code from registry.caregiver c
-           where c.id = any($1::bigint[]) and ${inScopeSql('c.region_code', 2)}),
-         logged as (
-           insert into registry.access_log (subject, roles, token_id, reason, entity_type, entity_id, region_code, fields)
-           select $3, $4, $5, $6, 'Caregiver', t.id, t.region_code, '{name}' from target t returning entity_id)
-         select t.id::text, t.name_enc, t.key_id from target t join logged l on l.entity_id = t.id`,
-        [ids, scopePrefix, actor.subject, [...actor.roles], actor.tokenId, why],
-      );
-      return result.rows;
-    });
-    return new Map(rows.map((r) => [r.id, { name: this.pii.decrypt(r.name_enc, r.key_id, 'caregiver.name') }]));
+  /** A caregiver's name in clear, logged in the same transaction (registry/personal/unmask.ts). */
+  unmaskCaregivers(ids: readonly string[], reason: string, actor: Actor, scopePrefix: string): Promise<Map<string, { name: string }>> {
+    return unmaskCaregivers(this.personal, ids, reason, actor, scopePrefix);
   }
 
   // ---- facilities -------------------------------------------------------------------------------
@@ -758,7 +705,7 @@ export class RegistryService {
     if (nursing > actual) throw v.bad('nursing beds cannot exceed actual beds', 'nursing');
     if (inclusive > actual) throw v.bad('inclusive beds cannot exceed actual beds', 'inclusive');
     if (occupied > actual) throw v.bad('occupied beds cannot exceed actual beds', 'occupied');
-    const source = input.source == null ? 'REGISTRATION' : v.oneOf(input.source, ['REGISTRATION', 'INSPECTION', 'SELF_REPORT'] as const, 'source');
+    const source = input.source == null ? 'REGISTRATION' : v.oneOf(input.source, BED_INVENTORY_SOURCES, 'source');
     const id = await this.tx(async (client) => {
       const row = await this.one<{ id: string }>(
         client,
@@ -778,7 +725,7 @@ export class RegistryService {
 
   private facilityWhere(filter: FacilityFilter, params: unknown[]): string {
     const where = [inScopeSql('f.village_code', params.push(filter.scopePrefix))];
-    if (filter.within) where.push(inScopeSql('f.village_code', params.push(filter.within.replace(/(0{3}|0{6}|0{8}|0{10})$/, ''))));
+    if (filter.within) where.push(inScopeSql('f.village_code', params.push(scopePrefixOf(filter.within))));
     if (filter.type) where.push(`f.type = $${params.push(filter.type)}`);
     if (filter.status) where.push(`f.status = $${params.push(filter.status)}`);
     if (filter.operatingModel) where.push(`f.operating_model = $${params.push(filter.operatingModel)}`);
@@ -868,7 +815,7 @@ export class RegistryService {
 
   private caregiverWhere(filter: { scopePrefix: string; within?: string | null; certified?: boolean | null }, params: unknown[]): string {
     const where = [inScopeSql('c.region_code', params.push(filter.scopePrefix))];
-    if (filter.within) where.push(inScopeSql('c.region_code', params.push(filter.within.replace(/(0{3}|0{6}|0{8}|0{10})$/, ''))));
+    if (filter.within) where.push(inScopeSql('c.region_code', params.push(scopePrefixOf(filter.within))));
     if (filter.certified != null) where.push(filter.certified ? 'c.certificate_no is not null' : 'c.certificate_no is null');
     return where.join(' and ');
   }
@@ -929,7 +876,7 @@ export class RegistryService {
   private staffingSql(filter: { scopePrefix: string; within?: string | null; month: string; belowStandardOnly: boolean }, params: unknown[]): string {
     params.push(filter.month);
     const where = [inScopeSql('f.village_code', params.push(filter.scopePrefix))];
-    if (filter.within) where.push(inScopeSql('f.village_code', params.push(filter.within.replace(/(0{3}|0{6}|0{8}|0{10})$/, ''))));
+    if (filter.within) where.push(inScopeSql('f.village_code', params.push(scopePrefixOf(filter.within))));
     return `with m as (select ($1 || '-01')::date as first, (($1 || '-01')::date + interval '1 month')::date as next),
        r as (select s.facility_id, count(distinct s.elder_id)::int as residents from registry.stay s, m
              where s.admitted_on < m.next and (s.discharged_on is null or s.discharged_on > m.first) group by s.facility_id),
@@ -1183,54 +1130,9 @@ export class RegistryService {
     return byId(await this.sql.query<AccessLogRecord>(`select ${ACCESS} from registry.access_log l where l.id = any($1::bigint[])`, [ids]));
   }
 
-  /**
-   * Key rotation: re-encrypts every personal value sealed with a key other than the current one
-   * (SUNSHINE_PII_KEY's first key), in batches, each batch one transaction. The look-up hash is
-   * untouched (its key is separate). Returns how many rows were re-sealed per table.
-   */
-  async reencrypt(batchSize = 2000, onBatch?: (table: string, done: number) => void): Promise<{ elders: number; caregivers: number }> {
-    const current = this.pii.currentKeyId;
-    const done = { elders: 0, caregivers: 0 };
-    for (;;) {
-      const n = await this.tx(async (client) => {
-        const rows = (
-          await client.query<{ id: string; id_enc: Buffer; name_enc: Buffer; phone_enc: Buffer | null; key_id: string }>(
-            `select id::text, id_enc, name_enc, phone_enc, key_id from registry.elder where key_id <> $1 order by id limit $2 for update`,
-            [current, batchSize],
-          )
-        ).rows;
-        for (const r of rows) {
-          const reseal = (sealed: Buffer, field: string) => this.pii.encrypt(this.pii.decrypt(sealed, r.key_id, field), field);
-          await client.query(`update registry.elder set id_enc = $2, name_enc = $3, phone_enc = $4, key_id = $5 where id = $1`, [
-            r.id, reseal(r.id_enc, 'elder.id_number'), reseal(r.name_enc, 'elder.name'), r.phone_enc ? reseal(r.phone_enc, 'elder.phone') : null, current,
-          ]);
-        }
-        return rows.length;
-      });
-      done.elders += n;
-      onBatch?.('elder', done.elders);
-      if (n < batchSize) break;
-    }
-    for (;;) {
-      const n = await this.tx(async (client) => {
-        const rows = (
-          await client.query<{ id: string; name_enc: Buffer; key_id: string }>(
-            `select id::text, name_enc, key_id from registry.caregiver where key_id <> $1 order by id limit $2 for update`,
-            [current, batchSize],
-          )
-        ).rows;
-        for (const r of rows) {
-          await client.query(`update registry.caregiver set name_enc = $2, key_id = $3 where id = $1`, [
-            r.id, this.pii.encrypt(this.pii.decrypt(r.name_enc, r.key_id, 'caregiver.name'), 'caregiver.name'), current,
-          ]);
-        }
-        return rows.length;
-      });
-      done.caregivers += n;
-      onBatch?.('caregiver', done.caregivers);
-      if (n < batchSize) break;
-    }
-    return done;
+  /** Key rotation: re-encrypts what an older key sealed (registry/personal/rekey.ts). */
+  reencrypt(batchSize = 2000, onBatch?: (table: string, done: number) => void): Promise<{ elders: number; caregivers: number }> {
+    return reencrypt(this.personal, batchSize, onBatch);
   }
 
   /** Which fields of each record changed, when and by whom (never the values), oldest first. */

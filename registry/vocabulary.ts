@@ -1,4 +1,9 @@
-/** The registry's closed vocabularies (docs/registry.md "Model"). Open lists (categories, service types, facility types) are reference tables seeded by the migration. */
+/**
+ * The registry's closed vocabularies (docs/registry.md "Model"): the single source the API's enums
+ * and the input checks are built from. The migrations' CHECK constraints say the same in SQL;
+ * test/registry/vocabulary.test.ts compares them with the database. Open lists (categories, service
+ * types, facility types) are reference tables seeded by the migration.
+ */
 
 export const SEXES = ['MALE', 'FEMALE'] as const;
 
@@ -28,6 +33,9 @@ export type StayFundingMode = (typeof STAY_FUNDING_MODES)[number];
 
 export const STAFF_ROLES = ['CAREGIVER', 'NURSE', 'SOCIAL_WORKER', 'SAFETY_OFFICER', 'DIRECTOR', 'VILLAGE_CARE_AIDE', 'OTHER'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
+
+export const BED_INVENTORY_SOURCES = ['REGISTRATION', 'INSPECTION', 'SELF_REPORT'] as const;
+export type BedInventorySource = (typeof BED_INVENTORY_SOURCES)[number];
 
 export const CERTIFICATE_LEVELS = ['JUNIOR', 'INTERMEDIATE', 'SENIOR', 'TECHNICIAN', 'SENIOR_TECHNICIAN'] as const;
 export type CertificateLevel = (typeof CERTIFICATE_LEVELS)[number];

@@ -5,12 +5,12 @@
  */
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { loadConfig } from '../platform/config.js';
+import { shellUser, loadConfig } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
 import { bootPlatform } from '../platform/boot.js';
 import { ormPool } from '../platform/sql.js';
 import { runAudit } from '../audit/engine.js';
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 
 const program = new Command()
   .name('audit')
@@ -31,7 +31,7 @@ async function main() {
   try {
     const report = await runAudit(await ormPool(platform.orm), {
       regionCode: opts.region, from: opts.from, to: opts.to, rules: opts.rules?.split(',').map((r) => r.trim()).filter(Boolean), asOf: opts.asOf ?? null,
-      trigger: 'CLI', actor: `cli:${process.env.USER ?? 'unknown'}`,
+      trigger: 'CLI', actor: `cli:${shellUser('unknown')}`,
       onProgress: (done, total, stage) => {
         if (!bar) return logger.info({ stage, done, total }, 'audit');
         if (!started) bar.start(total, done, { stage });

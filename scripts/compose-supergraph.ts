@@ -12,6 +12,7 @@ import { Command } from 'commander';
 import { execute, parse, type DocumentNode } from 'graphql';
 import { composeServices, compositionHasErrors } from '@theguild/federation-composition';
 import { createSchema } from '../api/schema.js';
+import { subgraphToken } from '../platform/config.js';
 
 interface Subgraph {
   name: string;
@@ -29,7 +30,7 @@ async function sunshineSdl(): Promise<string> {
 }
 
 async function fetchSdl(url: string): Promise<string> {
-  const token = process.env.SUBGRAPH_TOKEN;
+  const token = subgraphToken();
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },

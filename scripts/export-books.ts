@@ -10,7 +10,7 @@ import { loadConfig } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
 import { bootPlatform } from '../platform/boot.js';
 import { ormPool } from '../platform/sql.js';
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 import { LedgerError } from '../ledger/errors.js';
 import { exportBooks, operatorCaller, parseExportRequest } from '../ledger/reports/index.js';
 

@@ -15,7 +15,7 @@ import { loadConfig } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
 import { bootPlatform } from '../platform/boot.js';
 import { ormPool } from '../platform/sql.js';
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 import { normaliseRegionCode } from '../hierarchy/region-code.js';
 import { ProofService, proofKeysFromEnv, publishedKeys, writeBundle, type BundleFormat } from '../ledger/proof/index.js';
 

@@ -7,15 +7,14 @@
 import fs from 'node:fs';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
-import { loadConfig } from '../platform/config.js';
+import { shellUser, loadConfig } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
 import { bootPlatform } from '../platform/boot.js';
 import { ormPool, sqlOnPool } from '../platform/sql.js';
 import { RegistryService } from '../registry/registry.js';
 import { importRegistryCsv, rejectedRowsCsv, type ImportKind, type RegistryImportProgress } from '../registry/import.js';
-import { DomainError } from '../platform/domain-error.js';
-import { scopePrefixOf } from '../auth/viewer.js';
-import { normaliseRegionCode } from '../hierarchy/region-code.js';
+import { DomainError } from '../platform/errors.js';
+import { normaliseRegionCode, scopePrefixOf } from '../hierarchy/region-code.js';
 
 const program = new Command()
   .name('import:registry')
@@ -24,7 +23,7 @@ const program = new Command()
   .option('--facilities <file>', 'CSV of facilities (name,type,village_code,operating_model,…)')
   .option('--report <file>', 'write rejected rows (line, key, reasons) to this CSV', 'import-report-rejected.csv')
   .option('--within <code>', 'accept only rows whose (household) village lies under this region, e.g. 320321 (丰县)')
-  .option('--actor <name>', 'recorded as the author of the rows', `import:${process.env.USER ?? 'cli'}`)
+  .option('--actor <name>', 'recorded as the author of the rows', `import:${shellUser('cli')}`)
   .addHelpText('after', '\nUses DATABASE_URL when set, otherwise the embedded PostgreSQL under .data/postgres.')
   .parse();
 

@@ -3,7 +3,7 @@
  * it dies), migrations, the demo (scripts/demo-city.ts: 徐州市 into an empty database, the demo
  * registry for the city that is there), then GraphQL at http://localhost:$PORT/graphql.
  */
-import { loadConfig } from '../platform/config.js';
+import { checkpointIntervalMs, demoRegistrySetting, jwtKeysConfigured, loadConfig } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
 import { bootPlatform } from '../platform/boot.js';
 import { ormPool, sqlOnPool } from '../platform/sql.js';
@@ -23,8 +23,9 @@ async function main() {
   const sql = sqlOnPool(pool);
   // The registry's demo population (elders, facilities, stays, services …): only while the registry is
   // empty, never in production (no invented people in a real registry), and not when switched off.
-  const demoRegistry = !config.production && process.env.SUNSHINE_DEMO_REGISTRY !== 'off';
-  const eldersPerVillage = Number(process.env.SUNSHINE_DEMO_ELDERS_PER_VILLAGE ?? 20);
+  const demoSetting = demoRegistrySetting();
+  const demoRegistry = !config.production && demoSetting.enabled;
+  const eldersPerVillage = demoSetting.eldersPerVillage;
   if (!Number.isInteger(eldersPerVillage) || eldersPerVillage < 1) throw new Error(`SUNSHINE_DEMO_ELDERS_PER_VILLAGE must be a positive integer`);
   const { prepareDemo } = await demoModule;
   const city = await prepareDemo(pool, logger, { registry: demoRegistry, eldersPerVillage });
@@ -33,7 +34,7 @@ async function main() {
   const app = await createApp({ pool, sql, log: logger, production: config.production });
   const url = await app.listen(config.port);
   // Extend the Merkle tree and sign checkpoints a second after commits, at least hourly when idle (docs/proof.md).
-  app.proofs.start(Number(process.env.SUNSHINE_CHECKPOINT_INTERVAL_MS || 1000));
+  app.proofs.start(checkpointIntervalMs());
   logger.info({ url, database: platform.database.embedded ? 'embedded' : 'DATABASE_URL' }, `Sunshine GraphQL listening at ${url}`);
   await showHowToAuthenticate(config.production, city);
   const auditScheduler = startAuditScheduler(pool, logger);
@@ -61,7 +62,7 @@ async function main() {
 async function showHowToAuthenticate(production: boolean, city: DemoCity | null) {
   const region = city?.code ?? '320300000000';
   const howTo = `npm run -s token -- --role AUDITOR --region ${region}   (roles and scopes: README "Roles and scopes")`;
-  if (production || process.env.SUNSHINE_JWT_KEYS || !city) {
+  if (production || jwtKeysConfigured() || !city) {
     logger.info(`Requests need "Authorization: Bearer <token>"${production ? ' from your identity provider' : ''}; for local tokens: ${howTo}`);
     return;
   }

@@ -7,6 +7,7 @@ import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { runSync, type SyncProgress } from '../sync/client.js';
 import { normaliseRegionCode } from '../hierarchy/region-code.js';
+import { syncClientSettings } from '../platform/config.js';
 
 const program = new Command()
   .name('sync')
@@ -14,7 +15,7 @@ const program = new Command()
   .requiredOption('--region <code>', "the token's jurisdiction, e.g. 320321000000")
   .option('--token <jwt>', 'a SYSTEM_CLIENT bearer token of that region (or SUNSHINE_TOKEN)')
   .requiredOption('--to <url>', 'the PostgreSQL to mirror into, e.g. postgres://user:pass@host/county')
-  .option('--server <url>', 'the Sunshine server', process.env.SUNSHINE_SERVER ?? 'http://localhost:4000')
+  .option('--server <url>', 'the Sunshine server', syncClientSettings().server)
   .option('--follow', 'keep following the change feed after catching up')
   .option('--interval <seconds>', 'with --follow: seconds between polls', '5')
   .parse();
@@ -50,7 +51,7 @@ function reporter() {
 }
 
 async function main() {
-  const token = opts.token ?? process.env.SUNSHINE_TOKEN;
+  const token = opts.token ?? syncClientSettings().token;
   if (!token) throw new Error('--token (or SUNSHINE_TOKEN) is required');
   const region = normaliseRegionCode(opts.region);
   const progress = reporter();

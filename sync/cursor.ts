@@ -8,7 +8,7 @@
  * snapshot already contained: snapshot + feed repeat nothing and miss nothing.
  */
 import crypto from 'node:crypto';
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 import { secretFromEnv } from '../platform/secrets.js';
 
 export interface FeedPosition {

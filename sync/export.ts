@@ -16,7 +16,7 @@
  */
 import type pg from 'pg';
 import type { Viewer } from '../auth/viewer.js';
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 import { cursorBeforeSnapshot, databaseEpoch } from './feed.js';
 import { requireTypes, SCOPE_CTE, scopeParams } from './scope.js';
 import { scopeValues, type ChangeType, type ExportedType } from './types.js';

@@ -15,9 +15,10 @@
 import type pg from 'pg';
 import type { Viewer } from '../auth/viewer.js';
 import { decodeCursor, encodeCursor, resyncRequired, type FeedPosition } from './cursor.js';
-import { requireTypes, SCOPE_CTE, scopeParams, ancestorsOf } from './scope.js';
+import { requireTypes, SCOPE_CTE, scopeParams } from './scope.js';
+import { ancestorsOf } from '../hierarchy/region-code.js';
 import { scopeValues, typeByName, type ChangeType, type ExportedType, type ScopeParams } from './types.js';
-import { DomainError } from '../platform/domain-error.js';
+import { DomainError } from '../platform/errors.js';
 
 export const DEFAULT_FEED_PAGE = 500;
 export const MAX_FEED_PAGE = 2000;

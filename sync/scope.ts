@@ -1,5 +1,6 @@
 /** Who may pull what: the pull path's permission, the types a caller may read, and the SQL scope parameters. */
-import { forbidden, levelOfCode, scopePrefixOf, type Viewer } from '../auth/viewer.js';
+import { forbidden, type Viewer } from '../auth/viewer.js';
+import { ancestorsOf, scopePrefixOf } from '../hierarchy/region-code.js';
 import { EXPORTED_TYPES, typeByChangeType, type ChangeType, type ExportedType, type ScopeParams } from './types.js';
 
 /** The types the caller may receive: `sync:pull` and each type's own read permission. */
@@ -21,17 +22,6 @@ export function requireTypes(viewer: Viewer, asked: readonly ChangeType[] | null
   });
 }
 
-/** The codes of the regions above a region (province, city, county …), which a caller below may see by name. */
-export function ancestorsOf(code: string): string[] {
-  const out: string[] = [];
-  const lengths = { PROVINCE: 0, CITY: 2, COUNTY: 4, TOWN: 6, VILLAGE: 9 } as const;
-  const level = levelOfCode(code);
-  for (const length of [2, 4, 6, 9]) {
-    if (length > lengths[level]) break;
-    out.push(code.slice(0, length).padEnd(12, '0'));
-  }
-  return out.filter((c) => c !== code);
-}
 
 /** SQL scope parameters of a caller, narrowed to `within` (a code inside the jurisdiction) when given. */
 export function scopeParams(viewer: Viewer, within?: string | null): ScopeParams {

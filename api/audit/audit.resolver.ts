@@ -5,7 +5,7 @@ import { badUserInput } from '../errors.js';
 import { fromGlobalId, PageArgs, resolvePage } from '../relay.js';
 import { LedgerTransaction, Lot } from '../ledger/ledger.type.js';
 import { Elder, Facility } from '../registry/registry.type.js';
-import { elderInScope } from '../registry/registry.resolver.js';
+import { elderInScope } from '../../registry/access.js';
 import { runAudit } from '../../audit/engine.js';
 import {
   AuditEvidence, AuditEvidenceObject, AuditFinding, AuditFindingConnectionTypes, AuditFindingEvent, AuditFindingFilter, AuditRule,
@@ -59,7 +59,7 @@ export class AuditResolver {
   }
 
   @Mutation(() => AuditRun, { description: '运行审计: evaluate the rules (all by default) over a region subtree and service months; writes findings only, never the ledger or registry.' })
-  async runAudit(@Arg('input', () => RunAuditInput) input: RunAuditInput, @Ctx() ctx: Context): Promise<AuditRun> {
+  async runAudit(@Arg('input', () => RunAuditInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RunAuditInput, @Ctx() ctx: Context): Promise<AuditRun> {
     ctx.viewer.require('audit:run');
     const report = await runAudit(ctx.pool, { ...input, trigger: 'API', actor: ctx.viewer.subject, viewer: ctx.viewer });
     return AuditRun.from({ ...report, trigger: 'API', actor: ctx.viewer.subject, rules: report.rules, counts: { ...report.counts } });
@@ -83,7 +83,7 @@ export class AuditResolver {
   }
 
   @Query(() => AuditFinding, { nullable: true, description: 'One finding with its evidence and history; FORBIDDEN outside your jurisdiction.' })
-  async auditFinding(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<AuditFinding | null> {
+  async auditFinding(@Arg('id', () => ID, { description: 'Global id of the finding.' }) id: string, @Ctx() ctx: Context): Promise<AuditFinding | null> {
     const key = findingKey(id, 'id');
     ctx.viewer.require('audit:read');
     const record = (await ctx.audit.byIds([key])).get(key);
@@ -99,12 +99,12 @@ export class AuditResolver {
   }
 
   @Mutation(() => AuditRuleParameterOverride, { description: '设置规则参数: override a rule parameter for a region subtree from a date on (appended, never overwritten). CITY_ADMIN.' })
-  async setAuditRuleParameter(@Arg('input', () => SetAuditRuleParameterInput) input: SetAuditRuleParameterInput, @Ctx() ctx: Context): Promise<AuditRuleParameterOverride> {
+  async setAuditRuleParameter(@Arg('input', () => SetAuditRuleParameterInput, { description: 'The mutation’s input (each field described on its input type).' }) input: SetAuditRuleParameterInput, @Ctx() ctx: Context): Promise<AuditRuleParameterOverride> {
     return Object.assign(new AuditRuleParameterOverride(), await setRuleParameter(ctx.pool, ctx.viewer, input));
   }
 
   @Mutation(() => AuditFinding, { description: '处置: answer (audited region), confirm or dismiss (auditor), remediate (audited region, after confirmation). Appended as an event.' })
-  async disposeFinding(@Arg('input', () => DisposeFindingInput) input: DisposeFindingInput, @Ctx() ctx: Context): Promise<AuditFinding> {
+  async disposeFinding(@Arg('input', () => DisposeFindingInput, { description: 'The mutation’s input (each field described on its input type).' }) input: DisposeFindingInput, @Ctx() ctx: Context): Promise<AuditFinding> {
     const id = findingKey(input.findingId);
     return AuditFinding.from(await ctx.audit.dispose(ctx.viewer, { ...input, findingId: id }));
   }
@@ -142,7 +142,7 @@ export class AuditEvidenceResolver {
       case 'Elder': {
         if (!ctx.viewer.can('registry:read')) return null;
         const e = await ctx.registryLoaders.elder.load(item.recordId);
-        return e && elderInScope(ctx, e) ? Elder.from(e) : null;
+        return e && elderInScope(ctx.viewer, e) ? Elder.from(e) : null;
       }
       case 'Facility': {
         if (!ctx.viewer.can('registry:read')) return null;

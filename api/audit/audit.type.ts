@@ -32,29 +32,29 @@ registerEnumType(AuditSubjectType, { name: 'AuditSubjectType', description: 'Wha
 
 @ObjectType({ description: 'A rule parameter: its key and value (JSON text).' })
 export class AuditRuleParameter {
-  @Field() key!: string;
+  @Field({ description: 'Parameter name (e.g. graceDays).' }) key!: string;
   @Field({ description: 'The value as JSON (a number, a list, an object).' }) value!: string;
 }
 
 @ObjectType('AuditRule', { description: '审计规则: one version of a rule with its default parameters (a region may override them).' })
 export class AuditRule {
   @Field({ description: 'Rule id, e.g. AR-01.' }) id!: string;
-  @Field(() => Int) version!: number;
+  @Field(() => Int, { description: 'Current version of the rule.' }) version!: number;
   @Field({ description: '中文名称.' }) nameZh!: string;
-  @Field() nameEn!: string;
-  @Field(() => AuditSeverity) severity!: string;
+  @Field({ description: 'The rule’s English name.' }) nameEn!: string;
+  @Field(() => AuditSeverity, { description: '严重程度: how serious a finding of this rule is.' }) severity!: string;
   @Field(() => [String], { description: 'Fund lines the rule reads.' }) fundLines!: string[];
   @Field(() => [AuditRuleParameter], { description: 'Default parameters.' }) parameters!: AuditRuleParameter[];
-  @Field() description!: string;
+  @Field({ description: 'What the rule checks and why (审计规则说明).' }) description!: string;
 }
 
 @ObjectType({ description: 'One rule of a run: the version and parameters used and how many candidate rows it produced.' })
 export class AuditRunRule {
-  @Field() ruleId!: string;
-  @Field(() => Int) version!: number;
+  @Field({ description: 'The rule run.' }) ruleId!: string;
+  @Field(() => Int, { description: 'Version of the rule run.' }) version!: number;
   @Field({ description: 'The effective parameters as JSON.' }) parameters!: string;
-  @Field(() => Int) candidates!: number;
-  @Field(() => Int) durationMs!: number;
+  @Field(() => Int, { description: 'Rows the rule’s SQL returned (before merging with earlier findings).' }) candidates!: number;
+  @Field(() => Int, { description: 'Wall-clock duration in milliseconds.' }) durationMs!: number;
 }
 
 @ObjectType({ description: 'What a run changed.' })
@@ -69,18 +69,18 @@ export class AuditRunCounts {
 
 @ObjectType('AuditRun', { implements: Node, description: '审计运行: one evaluation of rules over a region subtree and service months.' })
 export class AuditRun implements Node {
-  @Field(() => ID) id!: string;
-  @Field() regionCode!: string;
+  @Field(() => ID, { description: 'Opaque global id of the run (runs are listed by auditRuns, not loaded by node(id:)); do not parse it.' }) id!: string;
+  @Field({ description: 'The region whose subtree was audited.' }) regionCode!: string;
   @Field({ description: 'First service month (YYYY-MM).' }) from!: string;
   @Field({ description: 'Last service month (YYYY-MM).' }) to!: string;
   @Field({ description: 'Evaluation date (YYYY-MM-DD).' }) asOf!: string;
   @Field({ description: 'API, CLI, SCHEDULE, DEMO, BENCH or TEST.' }) trigger!: string;
   @Field({ description: 'Who ran it (token subject, or the system).' }) actor!: string;
-  @Field(() => DateTimeISOResolver) startedAt!: Date;
-  @Field(() => DateTimeISOResolver) finishedAt!: Date;
-  @Field(() => Int) durationMs!: number;
-  @Field(() => [AuditRunRule]) rules!: AuditRunRule[];
-  @Field(() => AuditRunCounts) counts!: AuditRunCounts;
+  @Field(() => DateTimeISOResolver, { description: 'When the run started.' }) startedAt!: Date;
+  @Field(() => DateTimeISOResolver, { description: 'When the run committed.' }) finishedAt!: Date;
+  @Field(() => Int, { description: 'Wall-clock duration in milliseconds.' }) durationMs!: number;
+  @Field(() => [AuditRunRule], { description: 'Each rule run, with its version, candidates and duration.' }) rules!: AuditRunRule[];
+  @Field(() => AuditRunCounts, { description: 'Findings new, still holding, resolved and reopened in this run.' }) counts!: AuditRunCounts;
 
   static from(r: { id: string; regionCode: string; from: string; to: string; asOf: string; trigger: string; actor: string; startedAt: Date | string; finishedAt: Date | string; durationMs: number; rules: unknown[]; counts: Record<string, number> }): AuditRun {
     const rules = (r.rules as { id: string; version: number; parameters: unknown; candidates: number; durationMs: number }[]).map((x) =>
@@ -105,14 +105,14 @@ export class AuditEvidence {
 
 @ObjectType({ description: '处置记录: one event in a finding\'s history (engine observations and people\'s dispositions).' })
 export class AuditFindingEvent {
-  @Field(() => Int) seq!: number;
+  @Field(() => Int, { description: 'Position in the finding’s history (1 = found).' }) seq!: number;
   @Field({ description: 'DETECTED, CLEARED, RECURRED, REOPENED (the engine) or ANSWER, CONFIRM, DISMISS, REMEDIATE (people).' }) action!: string;
   @Field(() => AuditFindingStatus, { description: 'Status after the event.' }) status!: string;
   @Field({ description: 'Whether the condition held after the event.' }) conditionHolds!: boolean;
-  @Field() actor!: string;
-  @Field(() => DateTimeISOResolver) at!: Date;
-  @Field(() => String, { nullable: true }) reason!: string | null;
-  @Field(() => String, { nullable: true }) reference!: string | null;
+  @Field({ description: 'Who acted (token subject, or the audit run).' }) actor!: string;
+  @Field(() => DateTimeISOResolver, { description: 'When the action was recorded.' }) at!: Date;
+  @Field(() => String, { nullable: true, description: 'The reason given (dismissals and answers).' }) reason!: string | null;
+  @Field(() => String, { nullable: true, description: 'A reference given with the action (a document number, a remediation record).' }) reference!: string | null;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD: the dismissal holds until then.' }) dismissUntil!: string | null;
   @Field(() => ID, { nullable: true, description: 'The run that observed it.' }) runId!: string | null;
 
@@ -124,20 +124,20 @@ export class AuditFindingEvent {
 @Directive('@key(fields: "id")')
 @ObjectType('AuditFinding', { implements: Node, description: '审计发现: one (rule, subject, period), never changed; its evidence is versioned and its history appended.' })
 export class AuditFinding implements Node {
-  @Field(() => ID) id!: string;
-  @Field() ruleId!: string;
-  @Field(() => Int) ruleVersion!: number;
-  @Field(() => AuditSeverity) severity!: string;
+  @Field(() => ID, { description: 'Opaque global id (usable with node(id:)); do not parse it.' }) id!: string;
+  @Field({ description: 'The rule that found it (e.g. AR-01).' }) ruleId!: string;
+  @Field(() => Int, { description: 'Version of the rule that found it.' }) ruleVersion!: number;
+  @Field(() => AuditSeverity, { description: '严重程度 of the finding.' }) severity!: string;
   @Field({ description: 'The audited region (whose officers answer).' }) regionCode!: string;
-  @Field(() => String, { nullable: true }) fundLine!: string | null;
-  @Field(() => AuditSubjectType) subjectType!: string;
+  @Field(() => String, { nullable: true, description: '资金线 the finding concerns, when it concerns one.' }) fundLine!: string | null;
+  @Field(() => AuditSubjectType, { description: 'What kind of record the finding is about.' }) subjectType!: string;
   @Field({ description: 'Registry number, lot, account or transaction id — never an ID number.' }) subjectId!: string;
   @Field(() => String, { nullable: true, description: 'YYYY-MM; null for findings without a period.' }) periodFrom!: string | null;
-  @Field(() => String, { nullable: true }) periodTo!: string | null;
+  @Field(() => String, { nullable: true, description: 'Last service month (YYYY-MM) the finding covers.' }) periodTo!: string | null;
   @Field(() => Money, { description: '涉及金额: amount at risk in fen.' }) amountAtRisk!: bigint;
-  @Field(() => AuditFindingStatus) status!: string;
+  @Field(() => AuditFindingStatus, { description: '处置状态: where the finding stands in the auditors’ workflow.' }) status!: string;
   @Field({ description: 'Whether the condition still held at the last run that covered it.' }) conditionHolds!: boolean;
-  @Field(() => String, { nullable: true }) dismissUntil!: string | null;
+  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD: a dismissal holds until then; afterwards the finding reopens if its condition still holds.' }) dismissUntil!: string | null;
   @Field(() => Int, { description: 'Version of the current evidence.' }) evidenceVersion!: number;
   @Field({ description: 'Rule-specific facts (JSON), e.g. the death date or the band.' }) detail!: string;
   @Field(() => DateTimeISOResolver, { description: 'First detected.' }) createdAt!: Date;
@@ -154,15 +154,15 @@ export const AuditRunConnectionTypes = connectionTypes(AuditRun, 'AuditRun');
 
 @ObjectType({ description: 'Findings of one rule in one region (one level below the region asked for).' })
 export class AuditSummaryRow {
-  @Field() ruleId!: string;
-  @Field() regionCode!: string;
-  @Field(() => Int) count!: number;
-  @Field(() => Money) amountAtRisk!: string;
-  @Field(() => Int) open!: number;
-  @Field(() => Int) answered!: number;
-  @Field(() => Int) confirmed!: number;
-  @Field(() => Int) dismissed!: number;
-  @Field(() => Int) remediated!: number;
+  @Field({ description: 'Audit rule id (审计规则), e.g. AR-01.' }) ruleId!: string;
+  @Field({ description: 'The region one level below the one asked about.' }) regionCode!: string;
+  @Field(() => Int, { description: 'Findings of the rule in the region.' }) count!: number;
+  @Field(() => Money, { description: '涉及金额: money at risk over the findings, integer fen.' }) amountAtRisk!: string;
+  @Field(() => Int, { description: 'Findings still open.' }) open!: number;
+  @Field(() => Int, { description: 'Findings answered by the county, awaiting the auditor.' }) answered!: number;
+  @Field(() => Int, { description: 'Findings confirmed by an auditor.' }) confirmed!: number;
+  @Field(() => Int, { description: 'Findings dismissed by an auditor.' }) dismissed!: number;
+  @Field(() => Int, { description: 'Findings remediated (整改完成).' }) remediated!: number;
 }
 
 @InputType({ description: 'Run the audit over a region subtree and service months.' })
@@ -175,22 +175,22 @@ export class RunAuditInput {
 
 @InputType({ description: 'Filter of auditFindings; every field optional.' })
 export class AuditFindingFilter {
-  @Field(() => String, { nullable: true }) ruleId?: string | null;
-  @Field(() => AuditSeverity, { nullable: true }) severity?: string | null;
-  @Field(() => AuditFindingStatus, { nullable: true }) status?: string | null;
+  @Field(() => String, { nullable: true, description: 'Only findings of this rule (e.g. AR-01).' }) ruleId?: string | null;
+  @Field(() => AuditSeverity, { nullable: true, description: 'Only findings of this severity.' }) severity?: string | null;
+  @Field(() => AuditFindingStatus, { nullable: true, description: 'Only findings in this status.' }) status?: string | null;
   @Field(() => String, { nullable: true, description: 'A region inside your jurisdiction.' }) regionCode?: string | null;
   @Field(() => Boolean, { nullable: true, description: 'With regionCode: its whole subtree (default) or the region itself only.' }) includeDescendants?: boolean | null;
-  @Field(() => String, { nullable: true }) fundLine?: string | null;
+  @Field(() => String, { nullable: true, description: 'Only findings about this fund line.' }) fundLine?: string | null;
   @Field(() => String, { nullable: true, description: 'Findings whose period ends at or after this month.' }) periodFrom?: string | null;
   @Field(() => String, { nullable: true, description: 'Findings whose period starts at or before this month.' }) periodTo?: string | null;
-  @Field(() => AuditSubjectType, { nullable: true }) subjectType?: string | null;
+  @Field(() => AuditSubjectType, { nullable: true, description: 'Only findings about this kind of record.' }) subjectType?: string | null;
   @Field(() => String, { nullable: true, description: 'Registry number, lot, account or transaction id.' }) subjectId?: string | null;
 }
 
 @InputType({ description: 'A disposition of a finding.' })
 export class DisposeFindingInput {
-  @Field(() => ID) findingId!: string;
-  @Field(() => AuditDisposition) action!: string;
+  @Field(() => ID, { description: 'Global id of the finding.' }) findingId!: string;
+  @Field(() => AuditDisposition, { description: '处置: ANSWER, CONFIRM, DISMISS or REMEDIATE.' }) action!: string;
   @Field(() => String, { nullable: true, description: 'Explanation; required for ANSWER and DISMISS.' }) reason?: string | null;
   @Field(() => String, { nullable: true, description: 'Remediation reference (e.g. the reversal transaction id); required for REMEDIATE.' }) reference?: string | null;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD, DISMISS only: after this date the finding reopens if the condition still holds.' }) dismissUntil?: string | null;
@@ -207,11 +207,11 @@ export class SetAuditRuleParameterInput {
 
 @ObjectType('AuditRuleParameterOverride', { description: '规则参数 (RuleParameter): a region\'s override of a rule parameter, never overwritten.' })
 export class AuditRuleParameterOverride {
-  @Field() ruleId!: string;
-  @Field() regionCode!: string;
-  @Field() key!: string;
+  @Field({ description: 'The rule whose parameter is overridden.' }) ruleId!: string;
+  @Field({ description: 'The region (and its subtree) the override applies to.' }) regionCode!: string;
+  @Field({ description: 'Name of the overridden parameter.' }) key!: string;
   @Field({ description: 'JSON.' }) value!: string;
-  @Field() validFrom!: string;
-  @Field() recordedBy!: string;
-  @Field(() => DateTimeISOResolver) recordedAt!: Date;
+  @Field({ description: 'YYYY-MM-DD from which the override applies.' }) validFrom!: string;
+  @Field({ description: 'Who set the override.' }) recordedBy!: string;
+  @Field(() => DateTimeISOResolver, { description: 'When the override was set.' }) recordedAt!: Date;
 }

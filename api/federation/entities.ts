@@ -10,6 +10,7 @@ import type { Context } from '../context.js';
 import { badUserInput } from '../errors.js';
 import { nodeLoaders } from '../node.resolver.js';
 import { fromGlobalId, type Node } from '../relay.js';
+import { isRegionCode } from '../../hierarchy/region-code.js';
 
 /** Representations per `_entities` call. A gateway sends one call per subgraph and query plan step, deduplicated. */
 export const MAX_REPRESENTATIONS = 1_000;
@@ -34,7 +35,7 @@ function byGlobalId(typename: string): ReferenceResolver {
 const regionByCodeOrId: ReferenceResolver = async (representation, ctx) => {
   if (representation.code === undefined) return byGlobalId('Region')(representation, ctx);
   const code = representation.code;
-  if (typeof code !== 'string' || !/^[0-9]{12}$/.test(code)) {
+  if (!isRegionCode(code)) {
     throw badUserInput('a representation of Region: "code" must be a 12-digit region code', 'representations');
   }
   return nodeLoaders.get('Region')!(code, ctx);

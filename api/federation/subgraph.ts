@@ -62,6 +62,8 @@ function describeFederationParts(schema: GraphQLSchema): GraphQLSchema {
   const query = schema.getQueryType()!.getFields();
   query._entities!.description = `Federation: the entities of the given representations, in order (at most ${MAX_REPRESENTATIONS}). Same permissions and jurisdiction as \`node(id:)\`: a representation that is malformed, not an entity or outside your jurisdiction is null with its own error (BAD_USER_INPUT, FORBIDDEN).`;
   query._service!.description = 'Federation: the subgraph SDL, for composition into a supergraph (docs/federation.md).';
+  const representations = query._entities!.args.find((arg) => arg.name === 'representations');
+  if (representations && !representations.description) representations.description = 'Entity representations: `{ __typename, id }` (Region also `{ __typename, code }`).';
   return schema;
 }
 

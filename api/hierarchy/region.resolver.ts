@@ -2,14 +2,14 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { parseRegionCode, type RegionLevel as Level } from '../../hierarchy/region-code.js';
 import type { RegionFilter } from '../../hierarchy/region.repository.js';
-import type { RegionRecord } from '../../hierarchy/region.entity.js';
+import type { RegionRecord } from '../../hierarchy/region-record.js';
 import type { Context } from '../context.js';
 import { badUserInput, notFound } from '../errors.js';
 import { PageArgs, resolvePage, type ResolvedPage } from '../relay.js';
 import { Region, RegionConnection, RegionConnectionTypes, RegionCounts, RegionLevel } from './region.type.js';
+import { isRegionCode } from '../../hierarchy/region-code.js';
 
 const MAX_SEARCH_LENGTH = 50;
-const isRegionCode = (key: string) => /^[0-9]{12}$/.test(key);
 
 /** A region code argument as typed (12 digits or a 2/4/6/9-digit prefix), or BAD_USER_INPUT naming the field. */
 export function parseCode(input: string, field: string): string {
@@ -60,7 +60,7 @@ class DescendantsArgs extends PageArgs {
 @Resolver(() => Region)
 export class RegionResolver {
   @Query(() => Region, { nullable: true, description: 'One region by code: the 12-digit NBS code or its 2/4/6/9-digit prefix (320321 = 丰县). Null if unknown.' })
-  async region(@Arg('code', () => String) code: string, @Ctx() ctx: Context): Promise<Region | null> {
+  async region(@Arg('code', () => String, { description: '12-digit NBS code, or its 2/4/6/9-digit prefix.' }) code: string, @Ctx() ctx: Context): Promise<Region | null> {
     ctx.viewer.require('hierarchy:read');
     const parsed = parseCode(code, 'code');
     if (!ctx.viewer.canSeeRegion(parsed)) ctx.viewer.requireInScope(parsed, `region ${parsed}`);

@@ -1,7 +1,7 @@
 /** GraphQL types of the administrative hierarchy (行政区划). */
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
-import type { RegionRecord } from '../../hierarchy/region.entity.js';
+import type { RegionRecord } from '../../hierarchy/region-record.js';
 import type { RegionLevel as Level } from '../../hierarchy/region-code.js';
 import { connectionTypes, Node, toGlobalId } from '../relay.js';
 
@@ -33,7 +33,7 @@ registerEnumType(RegionLevel, {
 })
 export class Region implements Node {
   /** Made when asked for (a deep query returns thousands of regions, most without their id). */
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Opaque global id (usable with node(id:)); do not parse it.' })
   get id(): string {
     return toGlobalId('Region', this.code);
   }
@@ -44,7 +44,7 @@ export class Region implements Node {
   @Field({ description: 'Official Chinese name (名称).' })
   name!: string;
 
-  @Field(() => RegionLevel)
+  @Field(() => RegionLevel, { description: '层级: province, city, county, town or village, from the code.' })
   level!: Level;
 
   @Field(() => String, { nullable: true, description: 'Code of the region directly above; null for a province.' })
@@ -60,10 +60,10 @@ export class Region implements Node {
 
 @ObjectType({ description: 'How many regions lie below a region, per level (all descendants, not only direct children).' })
 export class RegionCounts {
-  @Field(() => Int) cities!: number;
-  @Field(() => Int) counties!: number;
-  @Field(() => Int) towns!: number;
-  @Field(() => Int) villages!: number;
+  @Field(() => Int, { description: 'Cities (市) in the subtree.' }) cities!: number;
+  @Field(() => Int, { description: 'Counties and districts (县/区) in the subtree.' }) counties!: number;
+  @Field(() => Int, { description: 'Towns, townships and subdistricts (镇/乡/街道) in the subtree.' }) towns!: number;
+  @Field(() => Int, { description: 'Villages and communities (村/社区) in the subtree.' }) villages!: number;
   @Field(() => Int, { description: 'All descendants.' }) total!: number;
 }
 

@@ -5,7 +5,7 @@ import { badUserInput } from '../errors.js';
 import { fromGlobalId } from '../relay.js';
 import { LedgerTransaction } from './ledger.type.js';
 import { ApprovalPolicy, ApprovalPolicyChange, ChangeApprovalPolicyInput, Proposal } from './approval.type.js';
-import { visibleTransaction } from './ledger.resolver.js';
+import { visibleTransaction } from '../../ledger/access.js';
 
 /** The internal id inside a Proposal global id. */
 function proposalId(id: string, field: string): string {
@@ -71,7 +71,7 @@ export class ApprovalResolver {
 export class ProposalResolver {
   @FieldResolver(() => [LedgerTransaction], { description: 'The ledger transactions it became (once approved; those in your jurisdiction).' })
   async transactions(@Root() proposal: Proposal, @Ctx() ctx: Context): Promise<LedgerTransaction[]> {
-    const records = await Promise.all(proposal.transactionIds.map((id) => visibleTransaction(ctx, id).catch(() => null)));
+    const records = await Promise.all(proposal.transactionIds.map((id) => visibleTransaction(ctx.viewer, ctx.loaders, id).catch(() => null)));
     return records.filter((r) => r !== null).map(LedgerTransaction.from);
   }
 }

@@ -25,14 +25,13 @@ import {
   TrailStep,
   TransactionFilter,
 } from './ledger.type.js';
-import type { LotRecord, TransactionRecord } from '../../ledger/types.js';
 import type { WriteOutcome } from '../../ledger/approvals/index.js';
 import { Proposal } from './approval.type.js';
 import type { Permission } from '../../auth/roles.js';
 import { forbidden } from '../../auth/viewer.js';
-import { parseRegistryNo } from '../../registry/validate.js';
 import * as v from '../../platform/validate.js';
-import { elderInScope } from '../registry/registry.resolver.js';
+import { visibleLot, visibleTransaction } from '../../ledger/access.js';
+import { requirePayeeInScope } from '../../payments/payees.js';
 
 export const MAX_BATCH_LINES = 100_000;
 
@@ -56,40 +55,6 @@ function requireRegionFor(ctx: Context, permission: Permission, input: string, f
   return code;
 }
 
-/** A transaction the caller may see; FORBIDDEN when it exists outside their jurisdiction. */
-export async function visibleTransaction(ctx: Context, id: string): Promise<TransactionRecord | null> {
-  const record = await ctx.loaders.transaction.load(id);
-  if (record && !ctx.viewer.canSeeTransaction(record)) throw forbidden(`transaction ${id} is outside your jurisdiction ${ctx.viewer.jurisdiction}`);
-  return record;
-}
-
-/** A lot the caller may see (its region in scope); FORBIDDEN otherwise. */
-export async function visibleLot(ctx: Context, id: string): Promise<LotRecord | null> {
-  ctx.viewer.require('ledger:read');
-  const record = await ctx.loaders.lot.load(id);
-  if (record && !ctx.viewer.inScope(record.regionCode)) throw forbidden(`lot ${id} is outside your jurisdiction ${ctx.viewer.jurisdiction}`);
-  return record;
-}
-
-/**
- * A payment names its payee as much as its payer: a payee id that is a registry number (Elder or
- * Facility registryNo) must be a record the caller may see — nobody pays an elder who belongs wholly
- * to another county — and must exist. Other payee ids (contractors, other systems) are the payer's word.
- */
-async function requirePayeeInScope(ctx: Context, payeeType: string, payeeId: string, field: string): Promise<void> {
-  const ref = parseRegistryNo(payeeId);
-  if (!ref) return;
-  if (payeeType === 'PERSON' && ref.kind === 'ELDER') {
-    const elder = await ctx.registryLoaders.elder.load(ref.id);
-    if (!elder) throw badUserInput(`no elder with registry number ${payeeId}`, field);
-    if (!elderInScope(ctx, elder)) throw forbidden(`payee ${payeeId} is outside your jurisdiction ${ctx.viewer.jurisdiction}`);
-  } else if (payeeType === 'FACILITY' && ref.kind === 'FACILITY') {
-    const facility = await ctx.registryLoaders.facility.load(ref.id);
-    if (!facility) throw badUserInput(`no facility with registry number ${payeeId}`, field);
-    if (!ctx.viewer.inScope(facility.villageCode)) throw forbidden(`payee ${payeeId} is outside your jurisdiction ${ctx.viewer.jurisdiction}`);
-  }
-}
-
 /** The transaction written, or the proposal waiting for approval (ledger/approvals decides which). */
 const payload = (result: WriteOutcome) =>
   Object.assign(new PostPayload(), {
@@ -105,7 +70,7 @@ function disburseRequest(ctx: Context, input: DisburseInput, prefix = '') {
 
 @ArgsType()
 class BalancesArgs {
-  @Field() regionCode!: string;
+  @Field({ description: 'The region (12 digits or prefix).' }) regionCode!: string;
   @Field(() => String, { nullable: true, description: 'One fund line; all when omitted.' }) fundLine?: string | null;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD: the exact balance at the end of that date; now when omitted.' }) asOf?: string | null;
   @Field(() => Boolean, { defaultValue: true, description: 'Include every region below.' }) includeDescendants!: boolean;
@@ -114,13 +79,13 @@ class BalancesArgs {
 @Resolver()
 export class LedgerResolver {
   @Mutation(() => PostPayload, { description: 'Record money entering the ledger at a region (creates a root lot).' })
-  async appropriate(@Arg('input', () => AppropriateInput) input: AppropriateInput, @Ctx() ctx: Context): Promise<PostPayload> {
+  async appropriate(@Arg('input', () => AppropriateInput, { description: 'The mutation’s input (each field described on its input type).' }) input: AppropriateInput, @Ctx() ctx: Context): Promise<PostPayload> {
     const regionCode = requireRegionFor(ctx, 'ledger:appropriate', input.regionCode, 'regionCode');
     return payload(await ctx.approvals.appropriate({ ...input, regionCode, amount: parseMoney(input.amount, 'amount') }, ctx.viewer.subject));
   }
 
   @Mutation(() => PostPayload, { description: 'Issue money to a region below (in transit until received; creates a child lot).' })
-  async allocate(@Arg('input', () => AllocateInput) input: AllocateInput, @Ctx() ctx: Context): Promise<PostPayload> {
+  async allocate(@Arg('input', () => AllocateInput, { description: 'The mutation’s input (each field described on its input type).' }) input: AllocateInput, @Ctx() ctx: Context): Promise<PostPayload> {
     const fromRegionCode = requireRegionFor(ctx, 'ledger:allocate', input.fromRegionCode, 'fromRegionCode');
     const toRegionCode = requireRegionFor(ctx, 'ledger:allocate', input.toRegionCode, 'toRegionCode');
     const request = { ...input, fromRegionCode, toRegionCode, amount: parseMoney(input.amount, 'amount'), lotId: optionalId(input.lotId, 'Lot', 'lotId') };
@@ -128,7 +93,7 @@ export class LedgerResolver {
   }
 
   @Mutation(() => PostPayload, { description: 'Confirm receipt of an allocation (at most once).' })
-  async receiveAllocation(@Arg('input', () => ReceiveAllocationInput) input: ReceiveAllocationInput, @Ctx() ctx: Context): Promise<PostPayload> {
+  async receiveAllocation(@Arg('input', () => ReceiveAllocationInput, { description: 'The mutation’s input (each field described on its input type).' }) input: ReceiveAllocationInput, @Ctx() ctx: Context): Promise<PostPayload> {
     ctx.viewer.require('ledger:allocate');
     const allocationId = internalId(input.allocationId, 'LedgerTransaction', 'allocationId');
     const allocation = await ctx.loaders.transaction.load(allocationId);
@@ -138,22 +103,22 @@ export class LedgerResolver {
   }
 
   @Mutation(() => PostPayload, { description: 'Pay a payee from a lot (named, or the oldest by fiscal year with enough money).' })
-  async disburse(@Arg('input', () => DisburseInput) input: DisburseInput, @Ctx() ctx: Context): Promise<PostPayload> {
+  async disburse(@Arg('input', () => DisburseInput, { description: 'The mutation’s input (each field described on its input type).' }) input: DisburseInput, @Ctx() ctx: Context): Promise<PostPayload> {
     const request = disburseRequest(ctx, input);
-    await requirePayeeInScope(ctx, input.payeeType, input.payeeId, 'payeeId');
+    await requirePayeeInScope(ctx.viewer, ctx.registryLoaders, input.payeeType, input.payeeId, 'payeeId');
     return payload(await ctx.approvals.disburse(request, ctx.viewer.subject));
   }
 
   @Mutation(() => [PostPayload], { description: `Many disbursements (a monthly run), each with its own idempotency key, in one database transaction: all are written or none. At most ${MAX_BATCH_LINES} lines.` })
-  async disburseBatch(@Arg('lines', () => [DisburseInput]) lines: DisburseInput[], @Ctx() ctx: Context): Promise<PostPayload[]> {
+  async disburseBatch(@Arg('lines', () => [DisburseInput], { description: 'The disbursements, all written or none, each with its own idempotency key.' }) lines: DisburseInput[], @Ctx() ctx: Context): Promise<PostPayload[]> {
     if (lines.length > MAX_BATCH_LINES) throw badUserInput(`at most ${MAX_BATCH_LINES} lines per batch, got ${lines.length}`, 'lines');
     const requests = lines.map((line, index) => disburseRequest(ctx, line, `lines.${index}.`));
-    await Promise.all(lines.map((line, index) => requirePayeeInScope(ctx, line.payeeType, line.payeeId, `lines.${index}.payeeId`)));
+    await Promise.all(lines.map((line, index) => requirePayeeInScope(ctx.viewer, ctx.registryLoaders, line.payeeType, line.payeeId, `lines.${index}.payeeId`)));
     return (await ctx.approvals.disburseBatch(requests, ctx.viewer.subject)).map(payload);
   }
 
   @Mutation(() => PostPayload, { description: "Send a lot's unspent money back to its parent lot (lineage kept)." })
-  async returnFunds(@Arg('input', () => ReturnFundsInput) input: ReturnFundsInput, @Ctx() ctx: Context): Promise<PostPayload> {
+  async returnFunds(@Arg('input', () => ReturnFundsInput, { description: 'The mutation’s input (each field described on its input type).' }) input: ReturnFundsInput, @Ctx() ctx: Context): Promise<PostPayload> {
     ctx.viewer.require('ledger:allocate');
     const lotId = internalId(input.lotId, 'Lot', 'lotId');
     const lot = await ctx.loaders.lot.load(lotId);
@@ -162,7 +127,7 @@ export class LedgerResolver {
   }
 
   @Mutation(() => PostPayload, { description: 'Post the mirror of an earlier transaction (reason required; at most once).' })
-  async reverse(@Arg('input', () => ReverseInput) input: ReverseInput, @Ctx() ctx: Context): Promise<PostPayload> {
+  async reverse(@Arg('input', () => ReverseInput, { description: 'The mutation’s input (each field described on its input type).' }) input: ReverseInput, @Ctx() ctx: Context): Promise<PostPayload> {
     ctx.viewer.require('ledger:reverse');
     const transactionId = internalId(input.transactionId, 'LedgerTransaction', 'transactionId');
     const original = await ctx.loaders.transaction.load(transactionId);
@@ -177,16 +142,16 @@ export class LedgerResolver {
     return rows.map((row) => Object.assign(new FundLine(), row));
   }
 
-  @Query(() => LedgerTransaction, { nullable: true })
-  async transaction(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<LedgerTransaction | null> {
+  @Query(() => LedgerTransaction, { nullable: true, description: '记账凭证: one ledger transaction by id, if in your jurisdiction.' })
+  async transaction(@Arg('id', () => ID, { description: 'Global id of the transaction.' }) id: string, @Ctx() ctx: Context): Promise<LedgerTransaction | null> {
     ctx.viewer.require('ledger:read');
-    const record = await visibleTransaction(ctx, internalId(id, 'LedgerTransaction', 'id'));
+    const record = await visibleTransaction(ctx.viewer, ctx.loaders, internalId(id, 'LedgerTransaction', 'id'));
     return record ? LedgerTransaction.from(record) : null;
   }
 
   @Query(() => LedgerTransactionConnection, { description: 'Transactions in chain order (seq), filtered.' })
   async transactions(
-    @Arg('filter', () => TransactionFilter, { nullable: true }) filter: TransactionFilter | null,
+    @Arg('filter', () => TransactionFilter, { nullable: true, description: 'Which transactions; all given conditions must hold.' }) filter: TransactionFilter | null,
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: Context,
   ): Promise<LedgerTransactionConnection> {
@@ -210,16 +175,16 @@ export class LedgerResolver {
   }
 
   @Query(() => Lot, { nullable: true, description: '资金批次: lineage up (parent) and consumption down (children, transactions).' })
-  async lot(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Lot | null> {
-    const record = await visibleLot(ctx, internalId(id, 'Lot', 'id'));
+  async lot(@Arg('id', () => ID, { description: 'Global id of the lot (资金批次).' }) id: string, @Ctx() ctx: Context): Promise<Lot | null> {
+    const record = await visibleLot(ctx.viewer, ctx.loaders, internalId(id, 'Lot', 'id'));
     return record ? Lot.from(record) : null;
   }
 
   @Query(() => [TrailStep], { description: 'The audit trail of a transaction (typically a disbursement): each step back to the appropriation.' })
-  async trail(@Arg('transactionId', () => ID) transactionId: string, @Ctx() ctx: Context): Promise<TrailStep[]> {
+  async trail(@Arg('transactionId', () => ID, { description: 'Global id of the transaction whose money is traced back to its appropriation.' }) transactionId: string, @Ctx() ctx: Context): Promise<TrailStep[]> {
     ctx.viewer.require('ledger:read');
     const id = internalId(transactionId, 'LedgerTransaction', 'transactionId');
-    await visibleTransaction(ctx, id);
+    await visibleTransaction(ctx.viewer, ctx.loaders, id);
     // The chain of authority of a payment in scope is the caller's business all the way up (LEDGER.md P5):
     // every step is listed with its document, dates and actor; only following a step recorded outside the
     // jurisdiction into its full transaction or lot is refused (TrailStepResolver).
@@ -246,8 +211,8 @@ export class LedgerResolver {
 
   @Query(() => LedgerVerification, { description: 'Recompute the hash chain over [fromSeq, toSeq] (default: all) and report the first broken sequence number.' })
   async verifyLedger(
-    @Arg('fromSeq', () => String, { nullable: true }) fromSeq: string | null,
-    @Arg('toSeq', () => String, { nullable: true }) toSeq: string | null,
+    @Arg('fromSeq', () => String, { nullable: true, description: 'First sequence number to check (default 1).' }) fromSeq: string | null,
+    @Arg('toSeq', () => String, { nullable: true, description: 'Last sequence number to check (default the head).' }) toSeq: string | null,
     @Ctx() ctx: Context,
   ): Promise<LedgerVerification> {
     ctx.viewer.require('ledger:verify');
@@ -263,27 +228,27 @@ async function regionOrNull(ctx: Context, code: string | null): Promise<Region |
 
 @Resolver(() => LedgerTransaction)
 export class LedgerTransactionResolver {
-  @FieldResolver(() => Region) async region(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
+  @FieldResolver(() => Region, { description: 'The region that acted.' }) async region(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
     return regionOrNull(ctx, t.regionCode);
   }
 
-  @FieldResolver(() => Region, { nullable: true }) async counterpartRegion(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
+  @FieldResolver(() => Region, { nullable: true, description: 'The other region of an allocation, receipt or return.' }) async counterpartRegion(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
     return regionOrNull(ctx, t.counterpartRegionCode);
   }
 
-  @FieldResolver(() => Region, { nullable: true }) async beneficiaryVillage(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
+  @FieldResolver(() => Region, { nullable: true, description: 'The village of the beneficiary of a disbursement, when recorded.' }) async beneficiaryVillage(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
     return regionOrNull(ctx, t.beneficiaryVillageCode);
   }
 
   @FieldResolver(() => LedgerTransaction, { nullable: true, description: 'The transaction a reversal mirrors.' })
   async reverses(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
-    const record = t.reversesId ? await visibleTransaction(ctx, t.reversesId) : null;
+    const record = t.reversesId ? await visibleTransaction(ctx.viewer, ctx.loaders, t.reversesId) : null;
     return record ? LedgerTransaction.from(record) : null;
   }
 
   @FieldResolver(() => LedgerTransaction, { nullable: true, description: 'The allocation a receipt confirms.' })
   async allocation(@Root() t: LedgerTransaction, @Ctx() ctx: Context) {
-    const record = t.allocationId ? await visibleTransaction(ctx, t.allocationId) : null;
+    const record = t.allocationId ? await visibleTransaction(ctx.viewer, ctx.loaders, t.allocationId) : null;
     return record ? LedgerTransaction.from(record) : null;
   }
 }
@@ -316,20 +281,20 @@ export class TrailStepResolver {
 
   @FieldResolver(() => Lot, { nullable: true, description: 'The lot the step moved; FORBIDDEN when it belongs to a region outside your jurisdiction.' })
   async lot(@Root() step: TrailStep, @Ctx() ctx: Context) {
-    const record = await visibleLot(ctx, step.lotRecord.id);
+    const record = await visibleLot(ctx.viewer, ctx.loaders, step.lotRecord.id);
     return record ? Lot.from(record) : null;
   }
 }
 
 @Resolver(() => Lot)
 export class LotResolver {
-  @FieldResolver(() => Region) async region(@Root() lot: Lot, @Ctx() ctx: Context) {
+  @FieldResolver(() => Region, { description: 'The region that holds the lot.' }) async region(@Root() lot: Lot, @Ctx() ctx: Context) {
     return regionOrNull(ctx, lot.regionCode);
   }
 
   @FieldResolver(() => Lot, { nullable: true, description: 'The lot this one was allocated from.' })
   async parent(@Root() lot: Lot, @Ctx() ctx: Context) {
-    const record = lot.parentLotId ? await visibleLot(ctx, lot.parentLotId) : null;
+    const record = lot.parentLotId ? await visibleLot(ctx.viewer, ctx.loaders, lot.parentLotId) : null;
     return record ? Lot.from(record) : null;
   }
 
@@ -345,7 +310,7 @@ export class LotResolver {
 
   @FieldResolver(() => LedgerTransaction, { description: 'The appropriation or allocation that created this lot.' })
   async createdBy(@Root() lot: Lot, @Ctx() ctx: Context) {
-    return LedgerTransaction.from((await visibleTransaction(ctx, lot.createdByTransactionId))!);
+    return LedgerTransaction.from((await visibleTransaction(ctx.viewer, ctx.loaders, lot.createdByTransactionId))!);
   }
 
   @FieldResolver(() => LedgerTransactionConnection, { description: 'The transactions that moved money of this lot, in chain order (a lot of a county can carry a year of monthly runs: paged).' })

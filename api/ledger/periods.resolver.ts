@@ -17,7 +17,7 @@ export class PeriodResolver {
   @Query(() => [Period], { description: '会计期间: the months of a region and fund line from `from` to `to` (YYYY-MM, inclusive, at most 120), with their state and history.' })
   async periods(
     @Arg('regionCode', { description: '12-digit region code.' }) regionCode: string,
-    @Arg('fundLine') fundLine: string,
+    @Arg('fundLine', { description: '资金线 of the periods.' }) fundLine: string,
     @Arg('from', { description: 'YYYY-MM' }) from: string,
     @Arg('to', { description: 'YYYY-MM' }) to: string,
     @Ctx() ctx: Context,
@@ -28,7 +28,7 @@ export class PeriodResolver {
   @Query(() => TrialBalance, { description: '试算平衡表 of a month: the sealed one if the month is sealed, else computed now from the postings.' })
   async trialBalance(
     @Arg('regionCode', { description: '12-digit region code.' }) regionCode: string,
-    @Arg('fundLine') fundLine: string,
+    @Arg('fundLine', { description: '资金线 of the trial balance.' }) fundLine: string,
     @Arg('month', { description: 'YYYY-MM' }) month: string,
     @Arg('includeDescendants', { defaultValue: true, description: 'Sum over every region below too.' }) includeDescendants: boolean,
     @Ctx() ctx: Context,
@@ -37,12 +37,12 @@ export class PeriodResolver {
   }
 
   @Mutation(() => ClosePeriodPayload, { description: '结账: close a month of a region and fund line (and every earlier month). Refused (PERIOD_CLOSE_BLOCKED, extensions.blockers) while allocations to or from the region are in transit.' })
-  async closePeriod(@Arg('input', () => PeriodInput) input: PeriodInput, @Ctx() ctx: Context): Promise<ClosePeriodPayload> {
+  async closePeriod(@Arg('input', () => PeriodInput, { description: 'The mutation’s input (each field described on its input type).' }) input: PeriodInput, @Ctx() ctx: Context): Promise<ClosePeriodPayload> {
     return Object.assign(new ClosePeriodPayload(), { period: Period.from(await ctx.periods.close(ctx.viewer, input)) });
   }
 
   @Mutation(() => PeriodException, { description: 'Ask for the latest closed month to be reopened: reason and expiry; someone else approves it with reopenPeriod.' })
-  async requestPeriodReopen(@Arg('input', () => RequestPeriodReopenInput) input: RequestPeriodReopenInput, @Ctx() ctx: Context): Promise<PeriodException> {
+  async requestPeriodReopen(@Arg('input', () => RequestPeriodReopenInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RequestPeriodReopenInput, @Ctx() ctx: Context): Promise<PeriodException> {
     return PeriodException.from(await ctx.periods.requestReopen(ctx.viewer, input));
   }
 
@@ -53,7 +53,7 @@ export class PeriodResolver {
   }
 
   @Mutation(() => SealPeriodPayload, { description: '封账: seal a closed month (by the city; regions below with money in the fund line first) and store its trial balance.' })
-  async sealPeriod(@Arg('input', () => PeriodInput) input: PeriodInput, @Ctx() ctx: Context): Promise<SealPeriodPayload> {
+  async sealPeriod(@Arg('input', () => PeriodInput, { description: 'The mutation’s input (each field described on its input type).' }) input: PeriodInput, @Ctx() ctx: Context): Promise<SealPeriodPayload> {
     const { period, trialBalance } = await ctx.periods.seal(ctx.viewer, input);
     return Object.assign(new SealPeriodPayload(), { period: Period.from(period), trialBalance: TrialBalance.from(trialBalance) });
   }

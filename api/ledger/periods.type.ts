@@ -32,7 +32,7 @@ registerEnumType(PeriodAction, {
 
 @ObjectType({ description: 'One event in the history of a period (append-only).' })
 export class PeriodEvent {
-  @Field(() => PeriodAction) action!: keyof typeof PeriodAction;
+  @Field(() => PeriodAction, { description: 'What was done to the period (结账, 反结账, 封账).' }) action!: keyof typeof PeriodAction;
   @Field({ description: 'Who did it (the subject of their token).' }) actor!: string;
   @Field(() => DateTimeISOResolver, { description: 'When the database recorded it.' }) at!: string;
   @Field(() => ID, { nullable: true, description: 'REOPEN: the reopening request (exception record) it approved.' }) requestId!: string | null;
@@ -47,8 +47,8 @@ export class PeriodEvent {
 
 @ObjectType({ description: '会计期间: a month of one region and fund line.' })
 export class Period {
-  @Field() regionCode!: string;
-  @Field() fundLine!: string;
+  @Field({ description: '12-digit code of the period’s region.' }) regionCode!: string;
+  @Field({ description: '资金线: fund line code (see fundLines), e.g. SENIOR_ALLOWANCE.' }) fundLine!: string;
   @Field({ description: 'YYYY-MM' }) month!: string;
   @Field(() => PeriodState, { description: 'Effective now (a reopening that expired counts as CLOSED; a month before a closed one is CLOSED with it).' })
   state!: keyof typeof PeriodState;
@@ -64,15 +64,15 @@ export class Period {
 @ObjectType('PeriodReopenRequest', { description: '反结账申请 (the exception record): a request to reopen a closed month, approved (reopenPeriod) by someone other than the requester.' })
 export class PeriodException {
   @Field(() => ID, { description: 'Pass it to reopenPeriod (a plain number, not a global id: requests are reached through their period).' }) requestId!: string;
-  @Field() regionCode!: string;
-  @Field() fundLine!: string;
+  @Field({ description: '12-digit code of the period’s region.' }) regionCode!: string;
+  @Field({ description: '资金线: fund line code (see fundLines), e.g. SENIOR_ALLOWANCE.' }) fundLine!: string;
   @Field({ description: 'YYYY-MM' }) month!: string;
   @Field({ description: 'Why the month must be reopened (kept forever: no personal data).' }) reason!: string;
-  @Field() requestedBy!: string;
-  @Field(() => DateTimeISOResolver) requestedAt!: string;
+  @Field({ description: 'Who asked for the reopening.' }) requestedBy!: string;
+  @Field(() => DateTimeISOResolver, { description: 'When the reopening was asked for.' }) requestedAt!: string;
   @Field(() => DateTimeISOResolver, { description: 'The reopening ends then (the month is CLOSED again); an unapproved request lapses.' }) expiresAt!: string;
-  @Field(() => String, { nullable: true }) approvedBy!: string | null;
-  @Field(() => DateTimeISOResolver, { nullable: true }) approvedAt!: string | null;
+  @Field(() => String, { nullable: true, description: 'Who approved it (never the requester).' }) approvedBy!: string | null;
+  @Field(() => DateTimeISOResolver, { nullable: true, description: 'When another person approved it (null while pending).' }) approvedAt!: string | null;
 
   static from(r: PeriodExceptionRecord): PeriodException {
     const { id, ...rest } = r;
@@ -82,7 +82,7 @@ export class PeriodException {
 
 @ObjectType({ description: 'One line of a trial balance: an account kind over all lots (lotId null) or one lot.' })
 export class TrialBalanceLine {
-  @Field(() => AccountKind) accountKind!: AK;
+  @Field(() => AccountKind, { description: '科目 of the line.' }) accountKind!: AK;
   @Field(() => ID, { nullable: true, description: 'Global id of the lot (资金批次); null on the account kind\'s total.' }) lotId!: string | null;
   @Field(() => Money, { description: '期初: balance at the start of the month (signed: debit +, credit −).' }) opening!: bigint;
   @Field(() => Money, { description: '借方发生额: sum of the month\'s debits.' }) debits!: bigint;
@@ -96,15 +96,15 @@ export class TrialBalanceLine {
 
 @ObjectType({ description: '试算平衡表: a month of a region (and its subtree), sealed (stored at sealing, immutable) or computed now.' })
 export class TrialBalance {
-  @Field() regionCode!: string;
-  @Field() fundLine!: string;
+  @Field({ description: '12-digit code of the trial balance’s region.' }) regionCode!: string;
+  @Field({ description: '资金线 of the trial balance.' }) fundLine!: string;
   @Field({ description: 'YYYY-MM' }) month!: string;
   @Field({ description: 'Summed over the region and every region below it.' }) includeDescendants!: boolean;
   @Field({ description: 'True: the figures stored when the month was sealed; false: computed now from the postings.' }) sealed!: boolean;
   @Field({ description: 'The ledger seq (chain head) the figures were computed at.' }) atSeq!: string;
   @Field(() => String, { nullable: true, description: 'The hash of that transaction (hex); null on an empty ledger.' }) atHash!: string | null;
-  @Field(() => DateTimeISOResolver, { nullable: true }) sealedAt!: string | null;
-  @Field(() => String, { nullable: true }) sealedBy!: string | null;
+  @Field(() => DateTimeISOResolver, { nullable: true, description: 'When the month was sealed (封账); null while it is not.' }) sealedAt!: string | null;
+  @Field(() => String, { nullable: true, description: 'Who sealed the month; null while it is not sealed.' }) sealedBy!: string | null;
   @Field(() => [TrialBalanceLine], { description: 'Per account kind (its total first), then per lot.' }) lines!: TrialBalanceLine[];
 
   static from(r: TrialBalanceRecord): TrialBalance {
@@ -115,7 +115,7 @@ export class TrialBalance {
 @InputType({ description: 'A period: region, fund line, month.' })
 export class PeriodInput {
   @Field({ description: '12-digit region code.' }) regionCode!: string;
-  @Field() fundLine!: string;
+  @Field({ description: '资金线: fund line code (see fundLines), e.g. SENIOR_ALLOWANCE.' }) fundLine!: string;
   @Field({ description: 'YYYY-MM' }) month!: string;
 }
 
@@ -127,17 +127,17 @@ export class RequestPeriodReopenInput extends PeriodInput {
 
 @ObjectType({ description: 'What closePeriod answers.' })
 export class ClosePeriodPayload {
-  @Field(() => Period) period!: Period;
+  @Field(() => Period, { description: 'The period after the action.' }) period!: Period;
 }
 
 @ObjectType({ description: 'What reopenPeriod answers.' })
 export class ReopenPeriodPayload {
-  @Field(() => Period) period!: Period;
+  @Field(() => Period, { description: 'The period after the action.' }) period!: Period;
   @Field(() => PeriodException, { description: 'The approved request.' }) request!: PeriodException;
 }
 
 @ObjectType({ description: 'What sealPeriod answers.' })
 export class SealPeriodPayload {
-  @Field(() => Period) period!: Period;
+  @Field(() => Period, { description: 'The period after the action.' }) period!: Period;
   @Field(() => TrialBalance, { description: 'The sealed trial balance, summed over the region and its subtree.' }) trialBalance!: TrialBalance;
 }

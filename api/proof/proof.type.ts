@@ -57,8 +57,8 @@ export class InclusionProof {
 
 @ObjectType({ description: '一致性证明: RFC 9162 consistency proof that the tree of `fromSize` leaves is a prefix of the tree of `toSize` leaves.' })
 export class ConsistencyProof {
-  @Field(() => Int) fromSize!: number;
-  @Field(() => Int) toSize!: number;
+  @Field(() => Int, { description: 'Size of the older tree.' }) fromSize!: number;
+  @Field(() => Int, { description: 'Size of the newer tree.' }) toSize!: number;
   @Field(() => [String], { description: 'The proof hashes (base64), as RFC 9162 §2.1.4 verifies them.' }) hashes!: string[];
 }
 

@@ -7,7 +7,7 @@
  */
 import type express from 'express';
 import type pg from 'pg';
-import { DomainError } from '../../platform/domain-error.js';
+import { DomainError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import { AuthError } from '../../auth/viewer.js';
 import { normaliseRegionCode } from '../../hierarchy/region-code.js';

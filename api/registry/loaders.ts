@@ -3,7 +3,7 @@ import type DataLoader from 'dataloader';
 import { keyedLoader as keyed, shapedLoader as shaped } from '../batching.js';
 import type { RegistryService, PersonalField } from '../../registry/registry.js';
 import type { Actor, ElderClear, Page } from '../../registry/types.js';
-import { DomainError } from '../../platform/domain-error.js';
+import { DomainError } from '../../platform/errors.js';
 
 /** Records whose personal data one request may read in clear (bulk export is not what unmasking is for). */
 export const MAX_UNMASK_PER_REQUEST = 100;

@@ -3,8 +3,14 @@ import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumTy
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { connectionTypes, Node, toGlobalId } from '../relay.js';
 import { DIMENSIONS, LEVEL_NAMES, type CapabilityLevel } from '../../registry/assessment.js';
-import { maskBirthDate } from '../../registry/pii.js';
+import { maskBirthDate } from '../../registry/personal/pii.js';
 import { elderNo, facilityNo } from '../../registry/validate.js';
+import {
+  ASSESSMENT_REASONS, BED_INVENTORY_SOURCES, CERTIFICATE_LEVELS, FACILITY_STATUSES, OPERATING_MODELS, SEXES, STAFF_ROLES, STAY_FUNDING_MODES, VITAL_SOURCES, VITAL_STATUSES,
+  type AssessmentReason as VocabularyAssessmentReason, type BedInventorySource as VocabularyBedSource, type CertificateLevel as VocabularyCertificateLevel,
+  type FacilityStatus as VocabularyFacilityStatus, type OperatingModel as VocabularyOperatingModel, type StaffRole as VocabularyStaffRole,
+  type StayFundingMode as VocabularyFundingMode, type VitalSource as VocabularySource,
+} from '../../registry/vocabulary.js';
 import type {
   AccessLogRecord,
   AssessmentRecord,
@@ -23,8 +29,12 @@ import type {
 
 const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 
-export const Sex = enumOf(['MALE', 'FEMALE'] as const);
-registerEnumType(Sex, { name: 'Sex', description: '性别, from digit 17 of the ID number (odd male, even female).' });
+export const Sex = enumOf(SEXES);
+registerEnumType(Sex, {
+  name: 'Sex',
+  description: '性别, from digit 17 of the ID number (odd male, even female).',
+  valuesConfig: { MALE: { description: '男' }, FEMALE: { description: '女' } },
+});
 
 export const AgeBand = enumOf(['ACTIVE_60_69', 'COMFORT_70_79', 'SECURE_80_PLUS'] as const);
 registerEnumType(AgeBand, {
@@ -49,10 +59,10 @@ registerEnumType(AllowanceBand, {
   },
 });
 
-export const VitalStatus = enumOf(['ALIVE', 'DECEASED'] as const);
-registerEnumType(VitalStatus, { name: 'VitalStatus', description: '生存状态' });
+export const VitalStatus = enumOf(VITAL_STATUSES);
+registerEnumType(VitalStatus, { name: 'VitalStatus', description: '生存状态', valuesConfig: { ALIVE: { description: '健在: alive' }, DECEASED: { description: '已故: deceased' } } });
 
-export const VitalSource = enumOf(['HOUSEHOLD_REGISTER', 'DEATH_CERTIFICATE', 'CREMATION', 'HOSPITAL', 'VILLAGE_REPORT', 'OTHER'] as const);
+export const VitalSource = enumOf(VITAL_SOURCES);
 registerEnumType(VitalSource, {
   name: 'VitalSource',
   description: 'Where a vital-status report came from.',
@@ -66,7 +76,7 @@ registerEnumType(VitalSource, {
   },
 });
 
-export const AssessmentReason = enumOf(['FIRST', 'ROUTINE', 'IMMEDIATE', 'DISPUTE', 'OTHER'] as const);
+export const AssessmentReason = enumOf(ASSESSMENT_REASONS);
 registerEnumType(AssessmentReason, {
   name: 'AssessmentReason',
   description: '评估原因 (GB/T 42195-2022)',
@@ -90,7 +100,7 @@ registerEnumType(AssessmentAdjustment, {
   },
 });
 
-export const OperatingModel = enumOf(['PUBLIC_BUILT_PUBLIC_RUN', 'PUBLIC_BUILT_PRIVATE_RUN', 'PUBLIC_BUILT_SOE_RUN', 'PRIVATE_NONPROFIT', 'PRIVATE_FORPROFIT'] as const);
+export const OperatingModel = enumOf(OPERATING_MODELS);
 registerEnumType(OperatingModel, {
   name: 'OperatingModel',
   description: '运营模式',
@@ -103,7 +113,7 @@ registerEnumType(OperatingModel, {
   },
 });
 
-export const FacilityStatus = enumOf(['PLANNED', 'BUILDING', 'OPERATING', 'SUSPENDED', 'CLOSED'] as const);
+export const FacilityStatus = enumOf(FACILITY_STATUSES);
 registerEnumType(FacilityStatus, {
   name: 'FacilityStatus',
   description: '设施状态',
@@ -116,7 +126,7 @@ registerEnumType(FacilityStatus, {
   },
 });
 
-export const StaffRole = enumOf(['CAREGIVER', 'NURSE', 'SOCIAL_WORKER', 'SAFETY_OFFICER', 'DIRECTOR', 'VILLAGE_CARE_AIDE', 'OTHER'] as const);
+export const StaffRole = enumOf(STAFF_ROLES);
 registerEnumType(StaffRole, {
   name: 'StaffRole',
   description: '岗位 (only CAREGIVER counts towards the 1:10 ratio)',
@@ -131,7 +141,7 @@ registerEnumType(StaffRole, {
   },
 });
 
-export const CertificateLevel = enumOf(['JUNIOR', 'INTERMEDIATE', 'SENIOR', 'TECHNICIAN', 'SENIOR_TECHNICIAN'] as const);
+export const CertificateLevel = enumOf(CERTIFICATE_LEVELS);
 registerEnumType(CertificateLevel, {
   name: 'CertificateLevel',
   description: '养老护理员职业技能等级',
@@ -144,7 +154,7 @@ registerEnumType(CertificateLevel, {
   },
 });
 
-export const StayFundingMode = enumOf(['HARDSHIP_CENTRALISED', 'SELF_PAY', 'INCLUSIVE_DISCOUNT', 'OTHER'] as const);
+export const StayFundingMode = enumOf(STAY_FUNDING_MODES);
 registerEnumType(StayFundingMode, {
   name: 'StayFundingMode',
   description: '入住费用来源',
@@ -156,8 +166,12 @@ registerEnumType(StayFundingMode, {
   },
 });
 
-export const BedInventorySource = enumOf(['REGISTRATION', 'INSPECTION', 'SELF_REPORT'] as const);
-registerEnumType(BedInventorySource, { name: 'BedInventorySource', description: '床位数据来源: 登记 registration, 检查 inspection, 自报 self-report' });
+export const BedInventorySource = enumOf(BED_INVENTORY_SOURCES);
+registerEnumType(BedInventorySource, {
+  name: 'BedInventorySource',
+  description: '床位数据来源: 登记 registration, 检查 inspection, 自报 self-report',
+  valuesConfig: { REGISTRATION: { description: '登记: from the facility’s registration' }, INSPECTION: { description: '检查: found on inspection' }, SELF_REPORT: { description: '自报: reported by the facility' } },
+});
 
 // ---- elders --------------------------------------------------------------------------------------
 
@@ -169,7 +183,7 @@ registerEnumType(BedInventorySource, { name: 'BedInventorySource', description: 
     'the clear values come from `personal(reason:)`, which needs `personal:unmask` and writes the access log.',
 })
 export class Elder implements Node {
-  @Field(() => ID) id!: string;
+  @Field(() => ID, { description: 'Opaque global id (usable with node(id:)); do not parse it.' }) id!: string;
   @Field({ description: '登记编号: the public registry number, also the ledger payee id of PERSON payments (E00000042).' }) registryNo!: string;
   @Field({ description: '公民身份号码, masked: first 4 and last 4 characters (3203**********123X).' }) idNumber!: string;
   @Field({ description: '姓名, masked: surname and one star per other character (张*, 欧阳**).' }) name!: string;
@@ -179,8 +193,8 @@ export class Elder implements Node {
   @Field(() => Int, { description: '出生年份.' }) birthYear!: number;
   @Field({ description: '户籍地 village code (12 digits).' }) hukouVillageCode!: string;
   @Field({ description: '居住地 village code (12 digits).' }) residenceVillageCode!: string;
-  @Field(() => DateTimeISOResolver) createdAt!: string;
-  @Field(() => DateTimeISOResolver) updatedAt!: string;
+  @Field(() => DateTimeISOResolver, { description: 'When the record was first registered.' }) createdAt!: string;
+  @Field(() => DateTimeISOResolver, { description: 'When the record was last changed.' }) updatedAt!: string;
   @Field({ description: 'Who registered it (token subject or import/demo actor).' }) createdBy!: string;
   @Field({ description: 'Who changed it last.' }) updatedBy!: string;
   record!: ElderRecord;
@@ -208,9 +222,9 @@ export class Elder implements Node {
 
 @ObjectType({ description: '变更记录: which fields of a record changed, when and by whom (the values are not kept here).' })
 export class RecordChange {
-  @Field(() => [String]) fields!: string[];
-  @Field(() => DateTimeISOResolver) recordedAt!: string;
-  @Field() recordedBy!: string;
+  @Field(() => [String], { description: 'The fields the change set.' }) fields!: string[];
+  @Field(() => DateTimeISOResolver, { description: 'When this record was written (server time, ISO 8601).' }) recordedAt!: string;
+  @Field({ description: 'Who wrote this record: the subject of the caller’s token.' }) recordedBy!: string;
 }
 
 @ObjectType({ description: 'Clear personal values of an elder (个人信息明文). Every request for them writes one access-log row.' })
@@ -229,17 +243,17 @@ export class CaregiverPersonalData {
 @Directive('@key(fields: "id")')
 @ObjectType('CategoryMembership', { implements: Node, description: '身份: an elder holds a special category (特困, 低保, 孤寡, 失独, 独居, 空巢, 残疾, 优抚 …) for a period. Never overwritten: an end is appended.' })
 export class CategoryMembership implements Node {
-  @Field(() => ID) id!: string;
+  @Field(() => ID, { description: 'Opaque global id (usable with node(id:)); do not parse it.' }) id!: string;
   @Field({ description: 'Category code (see `specialCategories`).' }) category!: string;
   @Field({ description: 'YYYY-MM-DD, inclusive.' }) validFrom!: string;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD, inclusive; null while open. The end record’s date when one was appended.' }) validTo!: string | null;
   @Field(() => String, { nullable: true, description: 'The end date given when the membership was recorded.' }) plannedValidTo!: string | null;
   @Field(() => String, { nullable: true, description: 'Date of the appended end record, if any.' }) endedOn!: string | null;
-  @Field(() => String, { nullable: true }) endReason!: string | null;
+  @Field(() => String, { nullable: true, description: 'Why the membership ended (from its end record).' }) endReason!: string | null;
   @Field(() => String, { nullable: true, description: 'Authoritative source system (民政救助系统, 残联 …).' }) sourceSystem!: string | null;
-  @Field(() => String, { nullable: true }) sourceRef!: string | null;
-  @Field(() => DateTimeISOResolver) recordedAt!: string;
-  @Field() recordedBy!: string;
+  @Field(() => String, { nullable: true, description: 'Reference of the record in the source system (文号 or record number).' }) sourceRef!: string | null;
+  @Field(() => DateTimeISOResolver, { description: 'When this record was written (server time, ISO 8601).' }) recordedAt!: string;
+  @Field({ description: 'Who wrote this record: the subject of the caller’s token.' }) recordedBy!: string;
   elderId!: string;
 
   static from(record: CategoryMembershipRecord): CategoryMembership {
@@ -250,13 +264,13 @@ export class CategoryMembership implements Node {
 @Directive('@key(fields: "id")')
 @ObjectType('VitalEvent', { implements: Node, description: '生存状态报告: a report that the elder died (with date and source) or is alive (a correction). The latest report is the current status.' })
 export class VitalEvent implements Node {
-  @Field(() => ID) id!: string;
-  @Field(() => VitalStatus) status!: string;
+  @Field(() => ID, { description: 'Opaque global id (usable with node(id:)); do not parse it.' }) id!: string;
+  @Field(() => VitalStatus, { description: '生存状态 reported.' }) status!: string;
   @Field(() => String, { nullable: true, description: '死亡日期 YYYY-MM-DD.' }) deathDate!: string | null;
-  @Field(() => VitalSource) source!: string;
-  @Field(() => String, { nullable: true }) sourceRef!: string | null;
-  @Field(() => DateTimeISOResolver) recordedAt!: string;
-  @Field() recordedBy!: string;
+  @Field(() => VitalSource, { description: '信息来源 of the report.' }) source!: string;
+  @Field(() => String, { nullable: true, description: 'Reference of the report in its source (certificate or record number).' }) sourceRef!: string | null;
+  @Field(() => DateTimeISOResolver, { description: 'When the report was recorded.' }) recordedAt!: string;
+  @Field({ description: 'Who wrote this record: the subject of the caller’s token.' }) recordedBy!: string;
 
   static from(record: VitalEventRecord): VitalEvent {
     return Object.assign(new VitalEvent(), record, { id: toGlobalId('VitalEvent', record.id) });
@@ -267,9 +281,9 @@ export class VitalEvent implements Node {
 export class AssessmentItemScore {
   @Field({ description: 'Item code B1.1 … B4.5.' }) code!: string;
   @Field({ description: 'Item key as in AssessmentItemsInput.' }) key!: string;
-  @Field() nameZh!: string;
-  @Field(() => Int) score!: number;
-  @Field(() => Int) max!: number;
+  @Field({ description: 'The item’s name in the standard (评估指标).' }) nameZh!: string;
+  @Field(() => Int, { description: 'Score given.' }) score!: number;
+  @Field(() => Int, { description: 'Highest score of the item.' }) max!: number;
 }
 
 @ObjectType({ description: '能力评估明细 — health data (needs `health:read`): item scores, subtotals, total, diagnoses and adjustments.' })
@@ -281,7 +295,7 @@ export class AssessmentDetails {
   @Field(() => Int, { description: 'B4 感知觉与社会参与 0–15.' }) perceptionSocial!: number;
   @Field(() => Int, { description: '总分 0–90.' }) total!: number;
   @Field(() => Int, { description: '初步等级 from the total.' }) preliminaryLevel!: number;
-  @Field(() => [AssessmentAdjustment]) adjustments!: string[];
+  @Field(() => [AssessmentAdjustment], { description: '调整: adjustments to the capability level (GB/T 42195-2022 §5.3).' }) adjustments!: string[];
   @Field(() => [String], { description: 'ICD-10 diagnoses (诊断).' }) diagnoses!: string[];
   @Field(() => Int, { description: 'Care-risk events in the last 30 days.' }) riskEventCount!: number;
 }
@@ -292,9 +306,9 @@ export class AssessmentDetails {
   description: '老年人能力评估 (GB/T 42195-2022): never overwritten; the latest one still valid is the current level. Item scores are in `details` (health data).',
 })
 export class Assessment implements Node {
-  @Field(() => ID) id!: string;
+  @Field(() => ID, { description: 'Opaque global id (usable with node(id:)); do not parse it.' }) id!: string;
   @Field({ description: '评估日期 YYYY-MM-DD.' }) assessedOn!: string;
-  @Field(() => AssessmentReason) reason!: string;
+  @Field(() => AssessmentReason, { description: '评估原因: first, periodic, change of condition, or dispute.' }) reason!: string;
   @Field({ description: 'GB/T 42195-2022.' }) scheme!: string;
   @Field(() => Int, { description: '能力等级 0–4 after adjustments (0 完好, 1 轻度, 2 中度, 3 重度, 4 完全丧失).' }) level!: number;
   @Field({ description: 'Name of the level in Chinese.' }) levelNameZh!: string;
@@ -302,8 +316,8 @@ export class Assessment implements Node {
   @Field(() => String, { nullable: true, description: '有效期至 YYYY-MM-DD.' }) validUntil!: string | null;
   @Field(() => String, { nullable: true, description: '评估员.' }) assessor!: string | null;
   @Field(() => String, { nullable: true, description: '评估机构.' }) agency!: string | null;
-  @Field(() => DateTimeISOResolver) recordedAt!: string;
-  @Field() recordedBy!: string;
+  @Field(() => DateTimeISOResolver, { description: 'When this record was written (server time, ISO 8601).' }) recordedAt!: string;
+  @Field({ description: 'Who wrote this record: the subject of the caller’s token.' }) recordedBy!: string;
   record!: AssessmentRecord;
 
   static from(record: AssessmentRecord): Assessment {
@@ -347,20 +361,20 @@ export class Assessment implements Node {
 @Directive('@key(fields: "id")')
 @ObjectType('Facility', { implements: Node, description: '养老服务设施 — an elderly-care facility or service point (institution, regional centre, community node, day-care centre, meal point …).' })
 export class Facility implements Node {
-  @Field(() => ID) id!: string;
+  @Field(() => ID, { description: 'Opaque global id (usable with node(id:)); do not parse it.' }) id!: string;
   @Field({ description: '登记编号: the public registry number, also the ledger payee id of FACILITY payments (F00000007).' }) registryNo!: string;
   @Field({ description: '名称.' }) name!: string;
   @Field({ description: '设施类型 code (see `facilityTypes`).' }) type!: string;
   @Field({ description: 'Village code (12 digits) where it stands.' }) villageCode!: string;
-  @Field(() => OperatingModel) operatingModel!: string;
+  @Field(() => OperatingModel, { description: '运营模式 of the facility.' }) operatingModel!: string;
   @Field(() => String, { nullable: true, description: '运营方.' }) operatorName!: string | null;
   @Field(() => String, { nullable: true, description: '统一社会信用代码.' }) uscc!: string | null;
-  @Field(() => FacilityStatus) status!: string;
+  @Field(() => FacilityStatus, { description: '运营状态: planned, building, operating, suspended or closed.' }) status!: string;
   @Field(() => String, { nullable: true, description: '开业日期 YYYY-MM-DD.' }) operatingSince!: string | null;
-  @Field(() => DateTimeISOResolver) createdAt!: string;
-  @Field(() => DateTimeISOResolver) updatedAt!: string;
-  @Field() createdBy!: string;
-  @Field() updatedBy!: string;
+  @Field(() => DateTimeISOResolver, { description: 'When the record was first registered.' }) createdAt!: string;
+  @Field(() => DateTimeISOResolver, { description: 'When the record was last changed.' }) updatedAt!: string;
+  @Field({ description: 'Who registered the record (token subject).' }) createdBy!: string;
+  @Field({ description: 'Who last changed the record (token subject).' }) updatedBy!: string;
   record!: FacilityRecord;
 
   static from(record: FacilityRecord): Facility {
@@ -371,14 +385,14 @@ export class Facility implements Node {
 @Directive('@key(fields: "id")')
 @ObjectType('FacilityRating', { implements: Node, description: '等级评定: a star rating (1–5, GB/T 37276-2018 or a local scheme) with its validity.' })
 export class FacilityRating implements Node {
-  @Field(() => ID) id!: string;
-  @Field() scheme!: string;
+  @Field(() => ID, { description: 'Opaque global id (usable with node(id:)); do not parse it.' }) id!: string;
+  @Field({ description: '评定标准: the rating scheme (e.g. GB/T 37276 star rating).' }) scheme!: string;
   @Field(() => Int, { description: '1–5 (五星 highest).' }) level!: number;
   @Field({ description: 'YYYY-MM-DD.' }) ratedOn!: string;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD; open when null.' }) validUntil!: string | null;
-  @Field(() => String, { nullable: true }) certificateNo!: string | null;
-  @Field(() => DateTimeISOResolver) recordedAt!: string;
-  @Field() recordedBy!: string;
+  @Field(() => String, { nullable: true, description: '证书编号: the rating certificate’s number.' }) certificateNo!: string | null;
+  @Field(() => DateTimeISOResolver, { description: 'When this record was written (server time, ISO 8601).' }) recordedAt!: string;
+  @Field({ description: 'Who wrote this record: the subject of the caller’s token.' }) recordedBy!: string;
 
   static from(record: RatingRecord): FacilityRating {
     return Object.assign(new FacilityRating(), record, { id: toGlobalId('FacilityRating', record.id) });
@@ -388,16 +402,16 @@ export class FacilityRating implements Node {
 @Directive('@key(fields: "id")')
 @ObjectType('BedInventory', { implements: Node, description: '床位台账: a bed-inventory snapshot.' })
 export class BedInventory implements Node {
-  @Field(() => ID) id!: string;
+  @Field(() => ID, { description: 'Opaque global id (usable with node(id:)); do not parse it.' }) id!: string;
   @Field({ description: 'YYYY-MM-DD.' }) asOf!: string;
   @Field(() => Int, { description: '核定床位.' }) approved!: number;
   @Field(() => Int, { description: '实有床位.' }) actual!: number;
   @Field(() => Int, { description: '护理型床位.' }) nursing!: number;
   @Field(() => Int, { description: '普惠床位.' }) inclusive!: number;
   @Field(() => Int, { description: '在住(入住)床位.' }) occupied!: number;
-  @Field(() => BedInventorySource) source!: string;
-  @Field(() => DateTimeISOResolver) recordedAt!: string;
-  @Field() recordedBy!: string;
+  @Field(() => BedInventorySource, { description: '床位数据来源: where the figures come from.' }) source!: string;
+  @Field(() => DateTimeISOResolver, { description: 'When the snapshot was written.' }) recordedAt!: string;
+  @Field({ description: 'Who wrote this record: the subject of the caller’s token.' }) recordedBy!: string;
 
   static from(record: BedInventoryRecord): BedInventory {
     return Object.assign(new BedInventory(), record, { id: toGlobalId('BedInventory', record.id) });
@@ -436,13 +450,13 @@ export class Staffing {
 @Directive('@key(fields: "id")')
 @ObjectType('Caregiver', { implements: Node, description: '养老护理员 — a caregiver; the name is masked (clear via `personal(reason:)`).' })
 export class Caregiver implements Node {
-  @Field(() => ID) id!: string;
+  @Field(() => ID, { description: 'Opaque global id (usable with node(id:)); do not parse it.' }) id!: string;
   @Field({ description: '姓名, masked.' }) name!: string;
   @Field({ description: 'Region (any level) the caregiver is registered in.' }) regionCode!: string;
   @Field({ description: '持证: a certificate is on record.' }) certified!: boolean;
   @Field(() => String, { nullable: true, description: '证书编号.' }) certificateNo!: string | null;
-  @Field(() => CertificateLevel, { nullable: true }) certificateLevel!: string | null;
-  @Field(() => DateTimeISOResolver) createdAt!: string;
+  @Field(() => CertificateLevel, { nullable: true, description: '职业技能等级: the caregiver’s certificate level, if any.' }) certificateLevel!: string | null;
+  @Field(() => DateTimeISOResolver, { description: 'When the record was first registered.' }) createdAt!: string;
   record!: CaregiverRecord;
 
   static from(record: CaregiverRecord): Caregiver {
@@ -462,11 +476,11 @@ export class Caregiver implements Node {
 @Directive('@key(fields: "id")')
 @ObjectType('StaffAssignment', { implements: Node, description: '排班: a caregiver working at a facility in a month.' })
 export class StaffAssignment implements Node {
-  @Field(() => ID) id!: string;
+  @Field(() => ID, { description: 'Opaque global id (usable with node(id:)); do not parse it.' }) id!: string;
   @Field({ description: 'YYYY-MM.' }) month!: string;
-  @Field(() => StaffRole) role!: string;
+  @Field(() => StaffRole, { description: '岗位: the role the caregiver is assigned in that month.' }) role!: string;
   @Field({ description: 'Certified (持证) in that month.' }) certified!: boolean;
-  @Field(() => DateTimeISOResolver) recordedAt!: string;
+  @Field(() => DateTimeISOResolver, { description: 'When the assignment was recorded.' }) recordedAt!: string;
   record!: AssignmentRecord;
 
   static from(record: AssignmentRecord): StaffAssignment {
@@ -477,12 +491,12 @@ export class StaffAssignment implements Node {
 @Directive('@key(fields: "id")')
 @ObjectType('Stay', { implements: Node, description: '入住 — an elder living in a facility, from admittedOn (inclusive) to dischargedOn (exclusive). Never two overlapping stays for one elder.' })
 export class Stay implements Node {
-  @Field(() => ID) id!: string;
+  @Field(() => ID, { description: 'Opaque global id (usable with node(id:)); do not parse it.' }) id!: string;
   @Field({ description: '入住日期 YYYY-MM-DD.' }) admittedOn!: string;
   @Field(() => String, { nullable: true, description: '离院日期 YYYY-MM-DD; null while living there.' }) dischargedOn!: string | null;
   @Field(() => String, { nullable: true, description: '床位号.' }) bedCode!: string | null;
-  @Field(() => StayFundingMode) fundingMode!: string;
-  @Field(() => DateTimeISOResolver) recordedAt!: string;
+  @Field(() => StayFundingMode, { description: '入住资助方式: how the stay is paid for.' }) fundingMode!: string;
+  @Field(() => DateTimeISOResolver, { description: 'When the stay was recorded.' }) recordedAt!: string;
   record!: StayRecord;
 
   static from(record: StayRecord): Stay {
@@ -492,33 +506,33 @@ export class Stay implements Node {
 
 @ObjectType({ description: '服务类型: a configurable service type; `bundles` names the packages it belongs to (SIX_ASSISTS = 六助).' })
 export class ServiceType {
-  @Field() code!: string;
-  @Field() nameZh!: string;
-  @Field() nameEn!: string;
-  @Field(() => [String]) bundles!: string[];
-  @Field() active!: boolean;
+  @Field({ description: 'Service type code.' }) code!: string;
+  @Field({ description: 'Chinese name of the service type (服务项目).' }) nameZh!: string;
+  @Field({ description: 'English name of the service type.' }) nameEn!: string;
+  @Field(() => [String], { description: 'Service types this one bundles (套餐).' }) bundles!: string[];
+  @Field({ description: 'Whether new services of this type may be recorded.' }) active!: boolean;
 }
 
 @ObjectType({ description: 'A reference-table entry (code with Chinese and English names).' })
 export class ReferenceEntry {
-  @Field() code!: string;
-  @Field() nameZh!: string;
-  @Field() nameEn!: string;
+  @Field({ description: 'The entry’s code.' }) code!: string;
+  @Field({ description: 'Chinese name of the entry.' }) nameZh!: string;
+  @Field({ description: 'English name of the entry.' }) nameEn!: string;
   @Field(() => Boolean, { nullable: true, description: 'Facility types: takes residents (beds).' }) residential?: boolean | null;
 }
 
 @Directive('@key(fields: "id")')
 @ObjectType('ServiceRecord', { implements: Node, description: '服务记录 — a service delivered to an elder by a provider facility.' })
 export class ServiceRecord implements Node {
-  @Field(() => ID) id!: string;
+  @Field(() => ID, { description: 'Opaque global id (usable with node(id:)); do not parse it.' }) id!: string;
   @Field({ description: 'Service type code (see `serviceTypes`): MEAL 助餐, BATH 助浴, CLEAN 助洁, MEDICAL 助医, MOBILITY 助行, EMERGENCY 助急 …' }) serviceType!: string;
-  @Field(() => DateTimeISOResolver) startedAt!: string;
-  @Field(() => DateTimeISOResolver, { nullable: true }) endedAt!: string | null;
+  @Field(() => DateTimeISOResolver, { description: 'When the service started.' }) startedAt!: string;
+  @Field(() => DateTimeISOResolver, { nullable: true, description: 'When the service ended, if it has.' }) endedAt!: string | null;
   @Field({ description: '是否享受补贴.' }) subsidised!: boolean;
   @Field(() => String, { nullable: true, description: 'Unit price in fen (integer string).' }) unitPrice!: string | null;
   @Field({ description: 'Village the service was delivered in (the elder’s residence then).' }) villageCode!: string;
-  @Field(() => DateTimeISOResolver) recordedAt!: string;
-  @Field() recordedBy!: string;
+  @Field(() => DateTimeISOResolver, { description: 'When this record was written (server time, ISO 8601).' }) recordedAt!: string;
+  @Field({ description: 'Who wrote this record: the subject of the caller’s token.' }) recordedBy!: string;
   record!: ServiceRecordRecord;
 
   static from(record: ServiceRecordRecord): ServiceRecord {
@@ -549,10 +563,10 @@ export class AccessLogExport {
 @Directive('@key(fields: "id")')
 @ObjectType('AccessLogEntry', { implements: Node, description: '个人信息查阅日志: one clear-text access to personal data, or one export of the books (导出台账).' })
 export class AccessLogEntry implements Node {
-  @Field(() => ID) id!: string;
-  @Field(() => DateTimeISOResolver) accessedAt!: string;
+  @Field(() => ID, { description: 'Opaque global id (usable with node(id:)); do not parse it.' }) id!: string;
+  @Field(() => DateTimeISOResolver, { description: 'When the personal data was read in clear (or exported).' }) accessedAt!: string;
   @Field({ description: 'Who (token subject).' }) subject!: string;
-  @Field(() => [String]) roles!: string[];
+  @Field(() => [String], { description: 'The caller’s roles at the time.' }) roles!: string[];
   @Field(() => String, { nullable: true, description: 'The token id (jti).' }) tokenId!: string | null;
   @Field({ description: 'The reason given.' }) reason!: string;
   @Field({ description: 'Elder or Caregiver; Export for a snapshot export (docs/sync.md): then `fields` are the exported types and `regionCode` the region exported; LedgerExport for an export of the books (docs/exports.md, see `export`).' }) entityType!: string;
@@ -595,8 +609,8 @@ export type AccessLogConnection = InstanceType<typeof AccessLogConnection>;
 
 @ObjectType({ description: 'A facility’s staffing in a month (for the 1:10 list).' })
 export class FacilityStaffing {
-  @Field(() => Facility) facility!: Facility;
-  @Field(() => Staffing) staffing!: Staffing;
+  @Field(() => Facility, { description: 'The facility.' }) facility!: Facility;
+  @Field(() => Staffing, { description: 'Its caregivers against residents in the month (1:10 rule).' }) staffing!: Staffing;
 }
 export const FacilityStaffingConnectionTypes = connectionTypes(FacilityStaffing, 'FacilityStaffing');
 export const FacilityStaffingConnection = FacilityStaffingConnectionTypes.ConnectionType;
@@ -608,7 +622,7 @@ export type FacilityStaffingConnection = InstanceType<typeof FacilityStaffingCon
 export class RegisterElderInput {
   @Field({ description: '18-character ID number (GB 11643 check character); a legacy 15-digit number is converted to 18.' }) idNumber!: string;
   @Field({ description: '姓名.' }) name!: string;
-  @Field(() => Sex, { nullable: true }) sex?: 'MALE' | 'FEMALE' | null;
+  @Field(() => Sex, { nullable: true, description: '性别; default: from the ID number’s sex digit.' }) sex?: 'MALE' | 'FEMALE' | null;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD.' }) birthDate?: string | null;
   @Field({ description: '户籍 village code (12 digits) — must be inside your jurisdiction.' }) hukouVillageCode!: string;
   @Field(() => String, { nullable: true, description: '居住 village code; the household village when omitted.' }) residenceVillageCode?: string | null;
@@ -617,36 +631,36 @@ export class RegisterElderInput {
 
 @InputType({ description: 'Change an elder’s name, phone or villages (the ID number, birth date and sex never change). Only given fields change; each change is logged (fields, not values).' })
 export class UpdateElderInput {
-  @Field(() => String, { nullable: true }) name?: string | null;
-  @Field(() => String, { nullable: true }) phone?: string | null;
+  @Field(() => String, { nullable: true, description: 'New name (stored encrypted).' }) name?: string | null;
+  @Field(() => String, { nullable: true, description: 'New phone number (stored encrypted).' }) phone?: string | null;
   @Field(() => Boolean, { nullable: true, description: 'Remove the phone number.' }) clearPhone?: boolean | null;
-  @Field(() => String, { nullable: true }) hukouVillageCode?: string | null;
-  @Field(() => String, { nullable: true }) residenceVillageCode?: string | null;
+  @Field(() => String, { nullable: true, description: '户籍地: new village (12-digit code) of the household registration.' }) hukouVillageCode?: string | null;
+  @Field(() => String, { nullable: true, description: '居住地: new village (12-digit code) of residence.' }) residenceVillageCode?: string | null;
 }
 
 @InputType({ description: 'Append a category membership.' })
 export class AddCategoryInput {
-  @Field(() => ID) elderId!: string;
+  @Field(() => ID, { description: 'Global id of the elder (老年人).' }) elderId!: string;
   @Field({ description: 'Category code (see `specialCategories`).' }) category!: string;
   @Field({ description: 'YYYY-MM-DD.' }) validFrom!: string;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD, inclusive; open when omitted.' }) validTo?: string | null;
-  @Field(() => String, { nullable: true }) sourceSystem?: string | null;
-  @Field(() => String, { nullable: true }) sourceRef?: string | null;
+  @Field(() => String, { nullable: true, description: 'The system the information comes from (民政、残联 …).' }) sourceSystem?: string | null;
+  @Field(() => String, { nullable: true, description: 'Reference of the record in the source system (文号 or record number).' }) sourceRef?: string | null;
 }
 
 @InputType({ description: 'End a category membership by appending an end record.' })
 export class EndCategoryInput {
-  @Field(() => ID) membershipId!: string;
+  @Field(() => ID, { description: 'Global id of the category membership to end.' }) membershipId!: string;
   @Field({ description: 'YYYY-MM-DD, the last day the category held.' }) endedOn!: string;
-  @Field() reason!: string;
+  @Field({ description: 'Why it ends; kept for ever, no personal data.' }) reason!: string;
 }
 
 @InputType({ description: 'Append a vital-status report.' })
 export class RecordVitalStatusInput {
-  @Field(() => ID) elderId!: string;
-  @Field(() => VitalStatus) status!: 'ALIVE' | 'DECEASED';
+  @Field(() => ID, { description: 'Global id of the elder (老年人).' }) elderId!: string;
+  @Field(() => VitalStatus, { description: '生存状态 reported (ALIVE or DECEASED).' }) status!: 'ALIVE' | 'DECEASED';
   @Field(() => String, { nullable: true, description: 'Required for DECEASED: YYYY-MM-DD.' }) deathDate?: string | null;
-  @Field(() => VitalSource) source!: 'HOUSEHOLD_REGISTER';
+  @Field(() => VitalSource, { description: '信息来源: who reported the vital status (civil affairs, public security, village …).' }) source!: VocabularySource;
   @Field(() => String, { nullable: true, description: 'Reference in the source system (certificate number …).' }) sourceRef?: string | null;
 }
 
@@ -682,112 +696,112 @@ export class AssessmentItemsInput {
 
 @InputType({ description: 'Record a capability assessment (appended; the level is computed, never given).' })
 export class RecordAssessmentInput {
-  @Field(() => ID) elderId!: string;
+  @Field(() => ID, { description: 'Global id of the elder (老年人).' }) elderId!: string;
   @Field({ description: 'YYYY-MM-DD.' }) assessedOn!: string;
-  @Field(() => AssessmentReason) reason!: 'FIRST';
-  @Field(() => AssessmentItemsInput) items!: AssessmentItemsInput;
+  @Field(() => AssessmentReason, { description: '评估原因: why the assessment was made.' }) reason!: VocabularyAssessmentReason;
+  @Field(() => AssessmentItemsInput, { description: 'The scores of the standard’s items (GB/T 42195-2022).' }) items!: AssessmentItemsInput;
   @Field(() => [String], { nullable: true, description: 'ICD-10 codes (F00–F03 dementia; F04–F99 other mental disorders raise the level).' }) diagnoses?: string[] | null;
   @Field(() => Int, { nullable: true, description: 'Care-risk events (falls, choking, self-harm, wandering …) in the last 30 days.' }) riskEventCount?: number | null;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD; open when omitted.' }) validUntil?: string | null;
-  @Field(() => String, { nullable: true }) assessor?: string | null;
-  @Field(() => String, { nullable: true }) agency?: string | null;
+  @Field(() => String, { nullable: true, description: '评估员: who assessed.' }) assessor?: string | null;
+  @Field(() => String, { nullable: true, description: '评估机构: the assessing agency.' }) agency?: string | null;
 }
 
 @InputType({ description: 'Register a facility.' })
 export class RegisterFacilityInput {
-  @Field() name!: string;
+  @Field({ description: 'The facility’s registered name.' }) name!: string;
   @Field({ description: 'Facility type code (see `facilityTypes`).' }) type!: string;
   @Field({ description: 'Village code (12 digits) — inside your jurisdiction.' }) villageCode!: string;
-  @Field(() => OperatingModel) operatingModel!: 'PUBLIC_BUILT_PUBLIC_RUN';
-  @Field(() => String, { nullable: true }) operatorName?: string | null;
+  @Field(() => OperatingModel, { description: '运营模式 of the facility.' }) operatingModel!: VocabularyOperatingModel;
+  @Field(() => String, { nullable: true, description: '运营方: the operator, when not the government itself.' }) operatorName?: string | null;
   @Field(() => String, { nullable: true, description: '统一社会信用代码 (18 characters).' }) uscc?: string | null;
-  @Field(() => FacilityStatus, { nullable: true, description: 'OPERATING when omitted.' }) status?: 'OPERATING' | null;
+  @Field(() => FacilityStatus, { nullable: true, description: 'OPERATING when omitted.' }) status?: VocabularyFacilityStatus | null;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD.' }) operatingSince?: string | null;
 }
 
 @InputType({ description: 'Change a facility; only given fields change (logged).' })
 export class UpdateFacilityInput {
-  @Field(() => String, { nullable: true }) name?: string | null;
-  @Field(() => String, { nullable: true }) type?: string | null;
-  @Field(() => String, { nullable: true }) villageCode?: string | null;
-  @Field(() => OperatingModel, { nullable: true }) operatingModel?: 'PUBLIC_BUILT_PUBLIC_RUN' | null;
-  @Field(() => String, { nullable: true }) operatorName?: string | null;
-  @Field(() => String, { nullable: true }) uscc?: string | null;
-  @Field(() => FacilityStatus, { nullable: true }) status?: 'OPERATING' | null;
-  @Field(() => String, { nullable: true }) operatingSince?: string | null;
+  @Field(() => String, { nullable: true, description: 'New registered name.' }) name?: string | null;
+  @Field(() => String, { nullable: true, description: 'New facility type code (see facilityTypes).' }) type?: string | null;
+  @Field(() => String, { nullable: true, description: 'New village (12-digit code) the facility is in.' }) villageCode?: string | null;
+  @Field(() => OperatingModel, { nullable: true, description: 'New operating model (运营模式).' }) operatingModel?: VocabularyOperatingModel | null;
+  @Field(() => String, { nullable: true, description: 'New operator (运营方).' }) operatorName?: string | null;
+  @Field(() => String, { nullable: true, description: 'New unified social credit code (统一社会信用代码, 18 characters).' }) uscc?: string | null;
+  @Field(() => FacilityStatus, { nullable: true, description: 'New status (运营状态).' }) status?: VocabularyFacilityStatus | null;
+  @Field(() => String, { nullable: true, description: 'New date operation began (YYYY-MM-DD).' }) operatingSince?: string | null;
 }
 
 @InputType({ description: 'Append a star rating.' })
 export class RateFacilityInput {
-  @Field(() => ID) facilityId!: string;
+  @Field(() => ID, { description: 'Global id of the facility (养老机构).' }) facilityId!: string;
   @Field(() => Int, { description: '1–5.' }) level!: number;
   @Field({ description: 'YYYY-MM-DD.' }) ratedOn!: string;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD (ratings are typically re-assessed every 3 years).' }) validUntil?: string | null;
   @Field(() => String, { nullable: true, description: 'GB/T 37276-2018 when omitted.' }) scheme?: string | null;
-  @Field(() => String, { nullable: true }) certificateNo?: string | null;
+  @Field(() => String, { nullable: true, description: '证书编号 of the rating, when issued.' }) certificateNo?: string | null;
 }
 
 @InputType({ description: 'Append a bed-inventory snapshot.' })
 export class RecordBedInventoryInput {
-  @Field(() => ID) facilityId!: string;
+  @Field(() => ID, { description: 'Global id of the facility (养老机构).' }) facilityId!: string;
   @Field({ description: 'YYYY-MM-DD.' }) asOf!: string;
-  @Field(() => Int) approved!: number;
-  @Field(() => Int) actual!: number;
-  @Field(() => Int) nursing!: number;
-  @Field(() => Int) inclusive!: number;
-  @Field(() => Int) occupied!: number;
-  @Field(() => BedInventorySource, { nullable: true }) source?: 'REGISTRATION' | null;
+  @Field(() => Int, { description: '核定床位: beds approved.' }) approved!: number;
+  @Field(() => Int, { description: '实有床位: beds actually in place.' }) actual!: number;
+  @Field(() => Int, { description: '护理型床位: nursing beds, ≤ actual.' }) nursing!: number;
+  @Field(() => Int, { description: '普惠床位: inclusive (subsidised-price) beds, ≤ actual.' }) inclusive!: number;
+  @Field(() => Int, { description: '在住床位: beds occupied, ≤ actual.' }) occupied!: number;
+  @Field(() => BedInventorySource, { nullable: true, description: '床位数据来源: where the figures come from (default REGISTRATION).' }) source?: VocabularyBedSource | null;
 }
 
 @InputType({ description: 'Register a caregiver.' })
 export class RegisterCaregiverInput {
-  @Field() name!: string;
+  @Field({ description: '姓名 of the caregiver (stored encrypted, shown masked).' }) name!: string;
   @Field({ description: 'Region code (any level) inside your jurisdiction.' }) regionCode!: string;
   @Field(() => String, { nullable: true, description: '职业技能等级证书编号.' }) certificateNo?: string | null;
-  @Field(() => CertificateLevel, { nullable: true }) certificateLevel?: 'JUNIOR' | null;
+  @Field(() => CertificateLevel, { nullable: true, description: '职业技能等级, if the caregiver holds a certificate.' }) certificateLevel?: VocabularyCertificateLevel | null;
 }
 
 @InputType({ description: 'Assign a caregiver to a facility for a month.' })
 export class AssignCaregiverInput {
-  @Field(() => ID) caregiverId!: string;
-  @Field(() => ID) facilityId!: string;
+  @Field(() => ID, { description: 'Global id of the caregiver (护理员).' }) caregiverId!: string;
+  @Field(() => ID, { description: 'Global id of the facility (养老机构).' }) facilityId!: string;
   @Field({ description: 'YYYY-MM.' }) month!: string;
-  @Field(() => StaffRole, { nullable: true, description: 'CAREGIVER when omitted.' }) role?: 'CAREGIVER' | null;
+  @Field(() => StaffRole, { nullable: true, description: 'CAREGIVER when omitted.' }) role?: VocabularyStaffRole | null;
   @Field(() => Boolean, { nullable: true, description: 'Defaults to whether a certificate is on record.' }) certified?: boolean | null;
 }
 
 @InputType({ description: 'Admit an elder to a facility (start a stay).' })
 export class AdmitInput {
-  @Field(() => ID) elderId!: string;
-  @Field(() => ID) facilityId!: string;
+  @Field(() => ID, { description: 'Global id of the elder (老年人).' }) elderId!: string;
+  @Field(() => ID, { description: 'Global id of the facility (养老机构).' }) facilityId!: string;
   @Field({ description: 'YYYY-MM-DD.' }) admittedOn!: string;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD, for a stay recorded after it ended.' }) dischargedOn?: string | null;
-  @Field(() => String, { nullable: true }) bedCode?: string | null;
-  @Field(() => StayFundingMode, { nullable: true }) fundingMode?: 'SELF_PAY' | null;
+  @Field(() => String, { nullable: true, description: '床位号: the bed, as the facility names it.' }) bedCode?: string | null;
+  @Field(() => StayFundingMode, { nullable: true, description: '入住资助方式: how the stay is paid for.' }) fundingMode?: VocabularyFundingMode | null;
 }
 
 @InputType({ description: 'End an open stay.' })
 export class DischargeInput {
-  @Field(() => ID) stayId!: string;
+  @Field(() => ID, { description: 'Global id of the stay (入住).' }) stayId!: string;
   @Field({ description: 'YYYY-MM-DD (exclusive: the first day no longer living there).' }) dischargedOn!: string;
 }
 
 @InputType({ description: 'Record a service delivered.' })
 export class RecordServiceInput {
-  @Field(() => ID) elderId!: string;
+  @Field(() => ID, { description: 'Global id of the elder (老年人).' }) elderId!: string;
   @Field(() => ID, { description: 'The provider facility.' }) facilityId!: string;
   @Field({ description: 'Service type code (see `serviceTypes`).' }) serviceType!: string;
   @Field({ description: 'ISO-8601 date-time with offset.' }) startedAt!: string;
-  @Field(() => String, { nullable: true }) endedAt?: string | null;
-  @Field() subsidised!: boolean;
+  @Field(() => String, { nullable: true, description: 'When the service ended (ISO 8601 with offset), if it has.' }) endedAt?: string | null;
+  @Field({ description: '是否政府补贴: whether the service is paid by a subsidy.' }) subsidised!: boolean;
   @Field(() => String, { nullable: true, description: 'Unit price in fen (digits).' }) unitPrice?: string | null;
 }
 
 @InputType({ description: 'A service type: new, or changed (names, bundles, in use). Types are never deleted.' })
 export class DefineServiceTypeInput {
   @Field({ description: 'MEAL, BATH … (upper-case).' }) code!: string;
-  @Field() nameZh!: string;
-  @Field() nameEn!: string;
+  @Field({ description: 'Chinese name of the service type (服务项目).' }) nameZh!: string;
+  @Field({ description: 'English name of the service type.' }) nameEn!: string;
   @Field(() => [String], { nullable: true, description: 'Named packages it belongs to, e.g. SIX_ASSISTS (六助).' }) bundles?: string[] | null;
   @Field(() => Boolean, { nullable: true, description: 'False: no new service records of this type (default true).' }) active?: boolean | null;
 }

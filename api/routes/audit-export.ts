@@ -7,7 +7,7 @@ import express from 'express';
 import type pg from 'pg';
 import { viewerFromHeader } from '../auth.js';
 import type { KeySet } from '../../auth/tokens.js';
-import { DomainError } from '../../platform/domain-error.js';
+import { DomainError } from '../../platform/errors.js';
 import { exportFindings } from '../../audit/export.js';
 import type { Logger } from '../../platform/logger.js';
 

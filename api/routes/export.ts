@@ -13,7 +13,7 @@ import type pg from 'pg';
 import { GraphQLError } from 'graphql';
 import type { KeySet } from '../../auth/tokens.js';
 import type { Logger } from '../../platform/logger.js';
-import { DomainError } from '../../platform/domain-error.js';
+import { DomainError } from '../../platform/errors.js';
 import { viewerFromHeader } from '../auth.js';
 import { prepareExport } from '../../sync/export.js';
 import { readableTypes } from '../../sync/scope.js';

@@ -11,8 +11,7 @@ import type pg from 'pg';
 import { GraphQLError } from 'graphql';
 import type { KeySet } from '../../auth/tokens.js';
 import type { Logger } from '../../platform/logger.js';
-import { DomainError } from '../../platform/domain-error.js';
-import { LedgerError } from '../../ledger/errors.js';
+import { DomainError } from '../../platform/errors.js';
 import { exportBooks, parseExportRequest, viewerCaller } from '../../ledger/reports/index.js';
 import { viewerFromHeader } from '../auth.js';
 import { rateLimiter, type Limits } from '../hardening.js';
@@ -46,7 +45,7 @@ export function booksExportRoutes(options: { pool: pg.Pool; keys: KeySet; log: L
       if (started) {
         options.log.error({ err: error }, 'export failed mid-stream');
         res.destroy(error instanceof Error ? error : undefined);
-      } else if (error instanceof DomainError || error instanceof LedgerError) {
+      } else if (error instanceof DomainError) {
         sendError(res, STATUS[error.code] ?? 400, error.message, { code: error.code, ...(error.field ? { field: error.field } : {}) });
       } else if (error instanceof GraphQLError) {
         sendError(res, 401, error.message, { code: error.extensions.code ?? 'UNAUTHENTICATED' });

@@ -38,7 +38,7 @@ registerEnumType(ChangeOperation, {
 export class Change {
   @Field(() => ChangeType, { description: 'Kind of object.' }) type!: CT;
   @Field(() => ID, { description: 'Global id of the object that changed (as with `node(id:)`; the change itself has no id).' }) objectId!: string;
-  @Field(() => ChangeOperation) operation!: CO;
+  @Field(() => ChangeOperation, { description: 'UPSERT (the object as it is now) or LEFT_SCOPE (no longer in your jurisdiction).' }) operation!: CO;
   @Field(() => DateTimeISOResolver, { description: 'When the change was written, inside the transaction that committed it.' }) committedAt!: string;
   @Field(() => JSONObjectResolver, {
     nullable: true,
@@ -58,12 +58,12 @@ export class Change {
 @ObjectType('ChangeEdge', { description: 'A change and the cursor to resume after it.' })
 export class ChangeEdge {
   @Field({ description: 'Opaque, durable: pass it as `after` to continue after this change.' }) cursor!: string;
-  @Field(() => Change) node!: Change;
+  @Field(() => Change, { description: 'The item.' }) node!: Change;
 }
 
 @ObjectType('ChangeConnection', { description: 'A page of the change feed.' })
 export class ChangeConnection {
-  @Field(() => [ChangeEdge]) edges!: ChangeEdge[];
+  @Field(() => [ChangeEdge], { description: 'The items of this page with their cursors (Relay).' }) edges!: ChangeEdge[];
   @Field(() => [Change], { description: 'The nodes of `edges`.' }) nodes!: Change[];
   @Field(() => PageInfo, { description: '`hasNextPage`: more changes are readable now — ask again at once.' }) pageInfo!: PageInfo;
   @Field({

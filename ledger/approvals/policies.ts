@@ -11,6 +11,7 @@ import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
 import { badInput } from '../errors.js';
 import { parseFen } from '../money.js';
 import * as v from '../validate.js';
+import { LOCK_CLASS } from '../../platform/locks.js';
 
 /** What a policy applies to: a transaction kind, or a whole disburseBatch by its total. */
 export const APPROVAL_OPERATIONS = ['APPROPRIATION', 'ALLOCATION', 'ALLOCATION_RECEIVED', 'DISBURSEMENT', 'DISBURSEMENT_BATCH', 'RETURN', 'REVERSAL'] as const;
@@ -109,7 +110,7 @@ export class ApprovalPolicies {
       this.pool,
       async (client) => {
         // One change at a time per (fund line, operation), so "previous" is exact.
-        await client.query(`select pg_advisory_xact_lock(21328, hashtext($1 || '/' || $2))`, [fundLine, operation]);
+        await client.query(`select pg_advisory_xact_lock($1, hashtext($2 || '/' || $3))`, [LOCK_CLASS.APPROVAL_POLICY, fundLine, operation]);
         const { rowCount } = await client.query('select 1 from ledger.fund_line where code = $1', [fundLine]);
         if (!rowCount) throw badInput(`unknown fund line ${fundLine}`, 'fundLine');
         const [previous] = await currentPolicies(client, { fundLines: [fundLine], operations: [operation] });

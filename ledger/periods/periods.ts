@@ -10,11 +10,13 @@
  */
 import type pg from 'pg';
 import type { Viewer } from '../../auth/viewer.js';
-import { forbidden, levelOfCode } from '../../auth/viewer.js';
+import { forbidden } from '../../auth/viewer.js';
+import { levelOfCode } from '../../hierarchy/region-code.js';
 import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
 import { badInput, fromDatabaseError, LedgerError, PeriodBlockedError, type PeriodBlocker } from '../errors.js';
 import * as v from '../validate.js';
 import { computeTrialBalance, sameLines, sealedTrialBalance, storeTrialBalance, type TrialBalanceLine } from './trial-balance.js';
+import { LOCK_CLASS } from '../../platform/locks.js';
 
 export type PeriodState = 'OPEN' | 'CLOSED' | 'SEALED';
 export type PeriodAction = 'CLOSE' | 'REOPEN' | 'SEAL';
@@ -80,7 +82,7 @@ export const MAX_PERIOD_RANGE = 120;
 export const MAX_REOPEN_DAYS = 31;
 
 const PERIOD_LOCK = (client: pg.PoolClient, regionCode: string, fundLine: string) =>
-  client.query('select pg_advisory_xact_lock(21327, ledger.period_lock_key($1, $2))', [regionCode, fundLine]);
+  client.query('select pg_advisory_xact_lock($1, ledger.period_lock_key($2, $3))', [LOCK_CLASS.LEDGER_PERIOD, regionCode, fundLine]);
 
 const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 

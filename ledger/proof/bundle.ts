@@ -10,9 +10,9 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { DomainError } from '../../platform/domain-error.js';
+import { DomainError } from '../../platform/errors.js';
 import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
-import { scopePrefixOf } from '../../auth/viewer.js';
+import { isRegionCode, scopePrefixOf } from '../../hierarchy/region-code.js';
 import type { ProofService } from './checkpoints.js';
 import { consistencyPath, withNodes } from './merkle.js';
 import { fetchNodes } from './tree.js';
@@ -55,7 +55,7 @@ const isoDate = (value: string | null, field: string) => {
 
 /** Validates the options; throws DomainError before anything is read. */
 export function checkBundleOptions(options: BundleOptions): void {
-  if (!/^[0-9]{12}$/.test(options.region)) throw new DomainError('BAD_USER_INPUT', `region must be a 12-digit code, got "${options.region}"`, 'region');
+  if (!isRegionCode(options.region)) throw new DomainError('BAD_USER_INPUT', `region must be a 12-digit code, got "${options.region}"`, 'region');
   isoDate(options.from, 'from');
   isoDate(options.to, 'to');
   if (options.from && options.to && options.from > options.to) throw new DomainError('BAD_USER_INPUT', `from ${options.from} is after to ${options.to}`, 'from');

@@ -5,7 +5,7 @@
  * the tree is provably consistent with the last checkpoint signed before it.
  */
 import type pg from 'pg';
-import { DomainError } from '../../platform/domain-error.js';
+import { DomainError } from '../../platform/errors.js';
 import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
 import type { Logger } from '../../platform/logger.js';
 import { checkpointText, parseCheckpointText, signNote, splitNote, verifyCosignature, verifyLogSignature } from './note.js';

@@ -7,11 +7,12 @@
 import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
 import { appendLeaves, EMPTY_ROOT, leafHash, nodeKeyText, peaksOf, type NodeKey } from './merkle.js';
+import { LOCK_CLASS, LEDGER_CHAIN_KEY } from '../../platform/locks.js';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
 /** Another integrator (process) holds this while it extends the tree. */
-const INTEGRATOR_LOCK = 'pg_try_advisory_xact_lock(21325, 3)';
+const INTEGRATOR_LOCK = `pg_try_advisory_xact_lock(${LOCK_CLASS.LEDGER_CHAIN}, ${LEDGER_CHAIN_KEY.INTEGRATOR})`;
 /** Leaves appended per integration step (one transaction). */
 export const INTEGRATION_BATCH = 20_000;
 

@@ -11,7 +11,7 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import type { Viewer } from '../../auth/viewer.js';
-import { DomainError } from '../../platform/domain-error.js';
+import { DomainError } from '../../platform/errors.js';
 import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
 import { writeCsv } from './csv.js';
 import { writeHledger } from './hledger.js';

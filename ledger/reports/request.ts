@@ -2,7 +2,7 @@
  * What an export asks for — region, period, what, format — parsed from untrusted input (query
  * string, command line). Every failure is BAD_USER_INPUT naming its field; nothing is read.
  */
-import { DomainError } from '../../platform/domain-error.js';
+import { DomainError } from '../../platform/errors.js';
 import { normaliseRegionCode } from '../../hierarchy/region-code.js';
 import * as v from '../validate.js';
 

@@ -1,5 +1,6 @@
 /** Fixtures of the audit tests: a ledger and registry on a private database, elders, money and payments. */
-import { createLedgerFixture, key, type LedgerFixture } from '../ledger/support.js';
+import { createLedgerFixture, type LedgerFixture } from '../ledger/support.js';
+import { FENG, fundCounty, key } from '../fixtures/index.js';
 import { RegistryService } from '../../registry/registry.js';
 import { elderNo } from '../../registry/validate.js';
 import { idNumber } from '../registry/support.js';
@@ -7,9 +8,7 @@ import { runAudit } from '../../audit/engine.js';
 import type { Sex } from '../../registry/id-number.js';
 import type { DisburseInput } from '../../ledger/types.js';
 
-export const CITY = '320300000000';
-export const FENG = '320321000000'; // 丰县
-export const PEI = '320322000000'; // 沛县
+export { CITY, FENG, PEI } from '../fixtures/index.js';
 
 export interface AuditFixture extends LedgerFixture {
   registry: RegistryService;
@@ -34,10 +33,11 @@ export async function elder(fx: AuditFixture, birthDate: string, options: { sex?
 
 /** Money for a county on a fund line: appropriation at the city, allocation, receipt (2026-01). */
 export async function fund(fx: AuditFixture, county: string, fundLine: string, amount = 100_000_000n, dates = { issued: '2026-01-01', received: '2026-01-05' }) {
-  const app = await fx.ledger.appropriate({ idempotencyKey: key('app'), effectiveDate: dates.issued, regionCode: CITY, fundLine, amount, fiscalYear: 2026, fundingSource: 'PROVINCIAL_TRANSFER', documentNo: '苏财社〔2026〕1号' }, 'test');
-  const alloc = await fx.ledger.allocate({ idempotencyKey: key('alloc'), effectiveDate: dates.issued, fromRegionCode: CITY, toRegionCode: county, fundLine, amount, documentNo: '徐财〔2026〕2号', lotId: app.transaction.postings[0]!.lotId }, 'test');
-  const receipt = await fx.ledger.receiveAllocation({ idempotencyKey: key('recv'), effectiveDate: dates.received, allocationId: alloc.transaction.id }, 'test');
-  return { allocation: alloc.transaction.id, receipt: receipt.transaction.id, lot: alloc.transaction.postings.find((p) => p.accountKind === 'IN_TRANSIT_DOWN')!.lotId };
+  const funded = await fundCounty(fx.ledger, county, {
+    amount, fundLine, actor: 'test', allocationDocumentNo: '徐财〔2026〕2号',
+    dates: { appropriated: dates.issued, allocated: dates.issued, received: dates.received },
+  });
+  return { allocation: funded.allocation.transaction.id, receipt: funded.receipt!.transaction.id, lot: funded.lot };
 }
 
 export async function pay(fx: AuditFixture, payeeId: string, serviceMonth: string, amount: bigint, overrides: Partial<DisburseInput> = {}) {

@@ -3,11 +3,11 @@ import { toGlobalId } from '../../api/relay.js';
 import { firstRegionBelow } from '../support/database.js';
 import { Ledger } from '../../ledger/ledger.js';
 import { errorCodes, useXuzhouApi } from '../support/api.js';
+import { CITY, FENG, PEI } from '../fixtures/index.js';
 
 const live = useXuzhouApi();
-const CITY = '320300000000';
-const A = '320321000000';
-const B = '320322000000';
+const A = FENG;
+const B = PEI;
 const gid = toGlobalId;
 let n = 0;
 const key = (p: string) => `${p}-${++n}`;

@@ -7,9 +7,9 @@ import { Ledger } from '../../ledger/ledger.js';
 import { errorCodes, useXuzhouApi } from '../support/api.js';
 import { checkCharacter } from '../../registry/id-number.js';
 import { FENG, FENG_V1, FENG_V2, PEI, PEI_V1, idNumber, registerElder, registerFacility } from '../registry/support.js';
+import { CITY } from '../fixtures/index.js';
 
 const live = useXuzhouApi();
-const CITY = '320300000000';
 const gid = toGlobalId;
 let n = 0;
 const key = (p: string) => `review-${p}-${++n}`;

@@ -15,15 +15,15 @@ import { buildSchema } from 'graphql';
 import { errorCodes, useXuzhouApi, type GraphQLResponse } from '../support/api.js';
 import { FULL_ITEMS, idNumber, registerElder, registerFacility } from '../registry/support.js';
 import { encodeCursor } from '../../sync/cursor.js';
+import { CITY, FENG, PEI, fundCounty } from '../fixtures/index.js';
 import { databaseEpoch } from '../../sync/feed.js';
 import { plantFinding } from '../audit/support.js';
 import { COSIGNATURE_ED25519, cosignatureLine, signerFromSeed } from '../../ledger/proof/note.js';
 
 const live = useXuzhouApi();
 
-const CITY = '320300000000';
-const A = '320321000000'; // 丰县: the jurisdiction of the county-level callers
-const B = '320322000000'; // 沛县: another county
+const A = FENG; // 丰县: the jurisdiction of the county-level callers
+const B = PEI; // 沛县: another county
 const NANJING = '320100000000'; // outside the city admin's jurisdiction
 
 interface Fixture {
@@ -70,8 +70,7 @@ const firstBelow = (code: string, level: string) => firstRegionBelow(live.db.poo
 
 /** City appropriation → allocation to a county (not yet received): the allocation. */
 async function allocateTo(county: string, amount = 1_000_000n) {
-  const app = await ledger.appropriate({ idempotencyKey: key('app'), effectiveDate: '2026-03-01', regionCode: CITY, fundLine: 'SENIOR_ALLOWANCE', amount, fiscalYear: 2026, fundingSource: 'PROVINCIAL_TRANSFER', documentNo: '苏财社〔2026〕1号' }, 'seed');
-  return ledger.allocate({ idempotencyKey: key('alloc'), effectiveDate: '2026-03-02', fromRegionCode: CITY, toRegionCode: county, fundLine: 'SENIOR_ALLOWANCE', amount, documentNo: '徐财社〔2026〕7号', lotId: app.transaction.postings[0]!.lotId }, 'seed');
+  return (await fundCounty(ledger, county, { amount, actor: 'seed', receive: false })).allocation;
 }
 
 async function fundAndPay(county: string, village: string) {

@@ -10,11 +10,12 @@ import { ENTITY_TYPES, MAX_REPRESENTATIONS } from '../../api/federation/entities
 import { fromGlobalId, toGlobalId } from '../../api/relay.js';
 import { errorCodes, startTestApi, useXuzhouApi, type GraphQLResponse } from '../support/api.js';
 import { CITY, seedEntities } from './support.js';
+import { FENG, PEI } from '../fixtures/index.js';
 
 const live = useXuzhouApi();
 
-const A = '320321000000'; // 丰县: the county-level callers' jurisdiction
-const B = '320322000000'; // 沛县
+const A = FENG; // 丰县: the county-level callers' jurisdiction
+const B = PEI; // 沛县
 const NANJING = '320100000000';
 
 let objectsA: Record<string, string>;

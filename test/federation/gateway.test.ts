@@ -15,11 +15,12 @@ import { registerElder, idNumber } from '../registry/support.js';
 import { firstRegionBelow } from '../support/database.js';
 import { createGateway, type Gateway } from './hive-gateway.js';
 import { ORDERS_SDL, ordersService } from './orders-subgraph.js';
+import { FENG, PEI } from '../fixtures/index.js';
 
 const live = useXuzhouApi();
 
-const A = '320321000000'; // 丰县: the county running the orders service
-const B = '320322000000'; // 沛县
+const A = FENG; // 丰县: the county running the orders service
+const B = PEI; // 沛县
 
 let orders: ApolloServer;
 let gateway: Gateway;

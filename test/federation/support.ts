@@ -8,8 +8,10 @@ import { firstRegionBelow } from '../support/database.js';
 import type { TestApi } from '../support/api.js';
 import { FULL_ITEMS, idNumber, registerElder, registerFacility } from '../registry/support.js';
 import { plantFinding } from '../audit/support.js';
+import { fundCounty } from '../fixtures/index.js';
 
-export const CITY = '320300000000';
+export { CITY } from '../fixtures/index.js';
+import { CITY } from '../fixtures/index.js';
 
 let n = 0;
 const key = (prefix: string) => `${prefix}-${++n}-${Date.now()}`;
@@ -23,10 +25,8 @@ async function must(api: TestApi, query: string, variables: Record<string, unkno
 /** Money into the county and one payment in the village: the payment and the county's lot. */
 async function seedLedger(pool: pg.Pool, county: string, village: string) {
   const ledger = new Ledger(pool);
-  const app = await ledger.appropriate({ idempotencyKey: key('app'), effectiveDate: '2026-03-01', regionCode: CITY, fundLine: 'SENIOR_ALLOWANCE', amount: 1_000_000n, fiscalYear: 2026, fundingSource: 'PROVINCIAL_TRANSFER', documentNo: '苏财社〔2026〕1号' }, 'seed');
-  const alloc = await ledger.allocate({ idempotencyKey: key('alloc'), effectiveDate: '2026-03-02', fromRegionCode: CITY, toRegionCode: county, fundLine: 'SENIOR_ALLOWANCE', amount: 1_000_000n, documentNo: '徐财社〔2026〕7号', lotId: app.transaction.postings[0]!.lotId }, 'seed');
-  const receipt = await ledger.receiveAllocation({ idempotencyKey: key('recv'), effectiveDate: '2026-03-05', allocationId: alloc.transaction.id }, 'seed');
-  const lot = receipt.transaction.postings.find((p) => p.regionCode === county)!.lotId;
+  const { receipt } = await fundCounty(ledger, county, { amount: 1_000_000n, actor: 'seed' });
+  const lot = receipt!.transaction.postings.find((p) => p.regionCode === county)!.lotId;
   const payment = await ledger.disburse({ idempotencyKey: key('pay'), effectiveDate: '2026-03-10', regionCode: county, fundLine: 'SENIOR_ALLOWANCE', amount: 100n, payeeType: 'PERSON', payeeId: 'P-1', serviceMonth: '2026-03', benefitCode: 'SA_MONTHLY', villageCode: village, lotId: lot }, 'seed');
   // A proposal waiting at the county: appropriations of PROJECT_GRANT need approval here.
   await new ApprovalPolicies(pool).change(new Viewer({ subject: 'seed-admin', roles: ['CITY_ADMIN'], jurisdiction: CITY }), { fundLine: 'PROJECT_GRANT', operation: 'APPROPRIATION', minAmount: '0', reason: 'seed' });

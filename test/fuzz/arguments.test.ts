@@ -19,6 +19,7 @@ import { createTestDatabase, firstRegionBelow, type TestDatabase } from '../supp
 import { authHeader, TEST_JWT_SECRET, type GraphQLResponse, type TestApi } from '../support/api.js';
 import { idNumber, registerElder, registerFacility } from '../registry/support.js';
 import { objectFor, type Gen, type Pools } from './arbitraries.js';
+import { CITY, FENG, PEI } from '../fixtures/index.js';
 
 /** The server's error log, kept so that a failure shows the internal error behind INTERNAL_SERVER_ERROR. */
 const serverErrors: string[] = [];
@@ -47,9 +48,8 @@ afterAll(async () => {
   await live.app?.stop();
   await live.db?.drop();
 });
-const CITY = '320300000000';
-const A = '320321000000'; // 丰县
-const B = '320322000000'; // 沛县
+const A = FENG; // 丰县
+const B = PEI; // 沛县
 const SECONDS = Number(process.env.FUZZ_SECONDS ?? 45);
 
 /** Text in an error that would betray internals: stack frames, source paths, SQL and PostgreSQL messages. */

@@ -8,10 +8,10 @@ import { toGlobalId } from '../../api/relay.js';
 import { firstRegionBelow } from '../support/database.js';
 import { errorCodes, useXuzhouApi, type GraphQLResponse } from '../support/api.js';
 import { idNumber, registerElder, registerFacility } from '../registry/support.js';
+import { CITY, COUNTY } from '../fixtures/index.js';
 
 const live = useXuzhouApi();
-const CITY = '320300000000';
-const COUNTY = '320321000000';
+
 let village: string;
 let n = 0;
 const key = (p: string) => `${p}-${process.pid}-${++n}`;

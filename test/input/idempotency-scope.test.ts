@@ -7,11 +7,11 @@
  */
 import { firstRegionBelow } from '../support/database.js';
 import { errorCodes, useXuzhouApi } from '../support/api.js';
+import { CITY, FENG, PEI } from '../fixtures/index.js';
 
 const live = useXuzhouApi();
-const CITY = '320300000000';
-const A = '320321000000'; // 丰县
-const B = '320322000000'; // 沛县
+const A = FENG; // 丰县
+const B = PEI; // 沛县
 let n = 0;
 const key = (p: string) => `${p}-${process.pid}-${++n}`;
 const villages: Record<string, string> = {};

@@ -4,9 +4,9 @@ import { LedgerQueries } from '../../ledger/queries.js';
 import type { DisburseInput } from '../../ledger/types.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
-export const CITY = '320300000000'; // 徐州市
-export const COUNTY = '320321000000'; // 丰县
-export const OTHER_COUNTY = '320322000000'; // 沛县
+import { COUNTY, fundCounty as fundCountyOf, key } from '../fixtures/index.js';
+
+export { CITY, COUNTY, OTHER_COUNTY, key } from '../fixtures/index.js';
 
 export interface LedgerFixture {
   db: TestDatabase;
@@ -25,8 +25,6 @@ export async function createLedgerFixture(): Promise<LedgerFixture> {
   return { db, ledger: new Ledger(db.pool), queries: new LedgerQueries(db.pool), villages: rows.map((r) => r.code) };
 }
 
-let counter = 0;
-export const key = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
 
 export function disbursement(fx: LedgerFixture, overrides: Partial<DisburseInput> = {}): DisburseInput {
   return {
@@ -46,14 +44,5 @@ export function disbursement(fx: LedgerFixture, overrides: Partial<DisburseInput
 
 /** City appropriation → allocation to 丰县 → receipt: returns the county's lot id. */
 export async function fundCounty(fx: LedgerFixture, amount: bigint, fundLine = 'SENIOR_ALLOWANCE', actor = 'test-finance'): Promise<string> {
-  const appropriation = await fx.ledger.appropriate(
-    { idempotencyKey: key('app'), effectiveDate: '2026-03-01', regionCode: CITY, fundLine, amount, fiscalYear: 2026, fundingSource: 'PROVINCIAL_TRANSFER', documentNo: '苏财社〔2026〕1号' },
-    actor,
-  );
-  const allocation = await fx.ledger.allocate(
-    { idempotencyKey: key('alloc'), effectiveDate: '2026-03-02', fromRegionCode: CITY, toRegionCode: COUNTY, fundLine, amount, documentNo: '徐财社〔2026〕7号', lotId: appropriation.transaction.postings[0]!.lotId },
-    actor,
-  );
-  await fx.ledger.receiveAllocation({ idempotencyKey: key('recv'), effectiveDate: '2026-03-05', allocationId: allocation.transaction.id }, actor);
-  return allocation.transaction.postings.find((p) => p.accountKind === 'IN_TRANSIT_DOWN')!.lotId;
+  return (await fundCountyOf(fx.ledger, COUNTY, { amount, fundLine, actor })).lot;
 }

@@ -1,10 +1,10 @@
 /** The registry's pure rules: GB 11643 ID numbers, masking, encryption, GB/T 42195 scoring, derived bands. */
 import fc from 'fast-check';
 import { checkCharacter, makeIdNumber, parseIdNumber, requireAgreement } from '../../registry/id-number.js';
-import { maskBirthDate, maskIdNumber, maskName, maskPhone, normalisePhone, parseKeyRing, Pii } from '../../registry/pii.js';
+import { maskBirthDate, maskIdNumber, maskName, maskPhone, normalisePhone, parseKeyRing, Pii } from '../../registry/personal/pii.js';
 import { DIMENSIONS, ITEMS, levelFromTotal, scoreAssessment } from '../../registry/assessment.js';
 import { ageAt, ageBand, allowanceBand, endOfPreviousMonth } from '../../registry/derived.js';
-import { DomainError } from '../../platform/domain-error.js';
+import { DomainError } from '../../platform/errors.js';
 
 const fieldOf = (fn: () => unknown) => {
   try {

@@ -1,7 +1,7 @@
 /** Key rotation: rows sealed with an old key are re-encrypted with the current one; look-ups keep working. */
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { RegistryService } from '../../registry/registry.js';
-import { parseKeyRing, Pii } from '../../registry/pii.js';
+import { parseKeyRing, Pii } from '../../registry/personal/pii.js';
 import { FENG, FENG_V1, idNumber, tolerateDropTermination } from './support.js';
 
 let db: TestDatabase;

@@ -2,9 +2,7 @@
 import { makeIdNumber, type Sex } from '../../registry/id-number.js';
 import type { TestApi } from '../support/api.js';
 
-export const CITY = '320300000000';
-export const FENG = '320321000000'; // 丰县
-export const PEI = '320322000000'; // 沛县
+export { CITY, FENG, PEI } from '../fixtures/index.js';
 export const FENG_V1 = '320321001001';
 export const FENG_V2 = '320321107205';
 export const PEI_V1 = '320322001203';

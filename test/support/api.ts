@@ -1,7 +1,7 @@
 /** The real HTTP server on a free port, over a test database, and a small GraphQL client for it. */
 import { pino } from 'pino';
 import { createApp, type App } from '../../api/server.js';
-import { issueToken, secretKeySet, secretSigningKey, type IssueOptions } from '../../auth/tokens.js';
+import { secretKeySet, type IssueOptions } from '../../auth/tokens.js';
 import type { Role } from '../../auth/roles.js';
 import { DEFAULT_LIMITS, type Limits } from '../../api/hardening.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -14,19 +14,8 @@ export interface GraphQLResponse<T = Record<string, any>> {
   errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string; [key: string]: unknown } }[];
 }
 
-/** The HS256 secret of test servers; tokens signed with anything else must be refused. */
-export const TEST_JWT_SECRET = 'sunshine-test-secret-not-for-production-0123456789';
-export const XUZHOU = '320300000000';
-
-/** A bearer token signed with the test secret. */
-export function tokenFor(role: Role | Role[], jurisdiction = XUZHOU, options: Partial<IssueOptions> = {}): Promise<string> {
-  const roles = Array.isArray(role) ? role : [role];
-  return issueToken({ subject: `${roles.join('+').toLowerCase()}@${jurisdiction}`, roles, jurisdiction, ...options }, secretSigningKey(TEST_JWT_SECRET));
-}
-
-export async function authHeader(role: Role | Role[], jurisdiction = XUZHOU, options: Partial<IssueOptions> = {}): Promise<Record<string, string>> {
-  return { authorization: `Bearer ${await tokenFor(role, jurisdiction, options)}` };
-}
+export { TEST_JWT_SECRET, XUZHOU, tokenFor, authHeader } from '../fixtures/tokens.js';
+import { TEST_JWT_SECRET, XUZHOU, authHeader, tokenFor } from '../fixtures/tokens.js';
 
 type Gql = <T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>) => Promise<GraphQLResponse<T>>;
 

@@ -10,9 +10,9 @@ import { databaseEpoch } from '../../sync/feed.js';
 import { errorCodes, useXuzhouApi } from '../support/api.js';
 import { FENG, FENG_V1, FULL_ITEMS, idNumber, PEI, PEI_V1, registerElder, registerFacility } from '../registry/support.js';
 import { feedOf } from './support.js';
+import { CITY } from '../fixtures/index.js';
 
 const live = useXuzhouApi();
-const CITY = '320300000000';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function villagesOf(county: string, n: number): Promise<string[]> {

@@ -4,8 +4,8 @@
  * production mode alike; /healthz, /readyz and /metrics.
  */
 import zlib from 'node:zlib';
-import { authHeader, errorCodes, startTestApi, type TestApi } from './support/api.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { authHeader, errorCodes, startTestApi, type TestApi } from '../support/api.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 let db: TestDatabase;
 const apis: Record<'development' | 'production', TestApi> = {} as never;
@@ -138,10 +138,10 @@ test('/metrics: requests by operation and outcome with latencies, ledger commits
 });
 
 test('/metrics can require a token (METRICS_TOKEN)', async () => {
-  const { createApp } = await import('../api/server.js');
+  const { createApp } = await import('../../api/server.js');
   const { pino } = await import('pino');
-  const { secretKeySet } = await import('../auth/tokens.js');
-  const { TEST_JWT_SECRET } = await import('./support/api.js');
+  const { secretKeySet } = await import('../../auth/tokens.js');
+  const { TEST_JWT_SECRET } = await import('../support/api.js');
   const app = await createApp({ pool: db.pool, log: pino({ level: 'silent' }), production: true, keySet: secretKeySet(TEST_JWT_SECRET), metricsToken: 'scrape-secret' });
   const base = (await app.listen(0, '127.0.0.1')).replace(/\/graphql$/, '');
   try {

@@ -1,7 +1,7 @@
 /** Limits of the GraphQL endpoint (docs/security.md): each refuses with a clear error before anything runs. */
-import { DEFAULT_LIMITS } from '../api/hardening.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { authHeader, errorCodes, startTestApi, useXuzhouApi } from './support/api.js';
+import { DEFAULT_LIMITS } from '../../api/hardening.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { authHeader, errorCodes, startTestApi, useXuzhouApi } from '../support/api.js';
 
 const live = useXuzhouApi();
 

@@ -7,10 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
-import { projectRoot } from '../platform/config.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { startTestApi, type TestApi } from './support/api.js';
-import type { Role } from '../auth/roles.js';
+import { projectRoot } from '../../platform/config.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { startTestApi, type TestApi } from '../support/api.js';
+import type { Role } from '../../auth/roles.js';
 
 let db: TestDatabase;
 let interpreted: TestApi;

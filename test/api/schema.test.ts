@@ -1,10 +1,10 @@
 /** schema/schema.graphql is what the code builds (CI also runs `npm run schema:check`). */
 import fs from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from '../platform/config.js';
+import { projectRoot } from '../../platform/config.js';
 import { buildSchema, isObjectType, print } from 'graphql';
-import { printSdl } from '../api/schema.js';
-import { ENTITY_TYPES } from '../api/federation/entities.js';
+import { printSdl } from '../../api/schema.js';
+import { ENTITY_TYPES } from '../../api/federation/entities.js';
 
 test('the checked-in SDL is up to date', async () => {
   const checkedIn = fs.readFileSync(path.join(projectRoot, 'schema/schema.graphql'), 'utf8');

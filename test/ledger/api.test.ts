@@ -1,9 +1,9 @@
 /** The ledger over GraphQL, end to end over HTTP: writes, reads, the Money scalar and error codes. */
-import { authHeader, errorCodes, useXuzhouApi } from './support/api.js';
+import { authHeader, errorCodes, useXuzhouApi } from '../support/api.js';
+import { CITY, COUNTY } from '../fixtures/index.js';
 
 const live = useXuzhouApi();
-const CITY = '320300000000';
-const COUNTY = '320321000000';
+
 let as: Record<string, string>;
 let countyClerk: Record<string, string>;
 beforeAll(async () => {

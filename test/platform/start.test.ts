@@ -7,11 +7,11 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { importRegions } from '../hierarchy/import.js';
-import { prepareDemo } from '../scripts/demo-city.js';
-import { freePort } from '../platform/database.js';
-import { projectRoot } from '../platform/config.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { importRegions } from '../../hierarchy/import.js';
+import { prepareDemo } from '../../scripts/demo-city.js';
+import { freePort } from '../../platform/database.js';
+import { projectRoot } from '../../platform/config.js';
 
 /** A logger whose lines are kept for the test to read. */
 function capturingLogger() {

@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { importRegions, divisionDataDir } from '../hierarchy/import.js';
-import { countByLevel, divisionsUnder } from './support/division-csv.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { importRegions, divisionDataDir } from '../../hierarchy/import.js';
+import { countByLevel, divisionsUnder } from '../support/division-csv.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 let db: TestDatabase;
 

@@ -9,12 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
-import { startEmbeddedPostgres, type DatabaseServer } from '../platform/database.js';
-import { migrate, openOrm } from '../platform/orm.js';
-import { createApp, type App } from '../api/server.js';
-import { secretKeySet } from '../auth/tokens.js';
-import { DEFAULT_LIMITS } from '../api/hardening.js';
-import { authHeader, TEST_JWT_SECRET } from './support/api.js';
+import { startEmbeddedPostgres, type DatabaseServer } from '../../platform/database.js';
+import { migrate, openOrm } from '../../platform/orm.js';
+import { createApp, type App } from '../../api/server.js';
+import { secretKeySet } from '../../auth/tokens.js';
+import { DEFAULT_LIMITS } from '../../api/hardening.js';
+import { authHeader, TEST_JWT_SECRET } from '../support/api.js';
 
 const silent = pino({ level: 'silent' });
 let dataDir: string;

@@ -1,9 +1,9 @@
 /** Periods over HTTP: close (and its blockers), PERIOD_CLOSED, four-eyes reopening, sealing, trial balances; the maximal amount. */
-import { authHeader, errorCodes, useXuzhouApi } from './support/api.js';
+import { authHeader, errorCodes, useXuzhouApi } from '../support/api.js';
+import { CITY, COUNTY } from '../fixtures/index.js';
 
 const live = useXuzhouApi();
-const CITY = '320300000000';
-const COUNTY = '320321000000';
+
 let n = 0;
 const key = (p: string) => `${p}-${Date.now()}-${++n}`;
 let city: Record<string, string>;

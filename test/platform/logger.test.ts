@@ -1,5 +1,5 @@
 /** Log format: JSON lines for machines, pretty lines for a person at a terminal; LOG_FORMAT decides when set. */
-import { logFormat } from '../platform/logger.js';
+import { logFormat } from '../../platform/logger.js';
 
 test('pretty on a terminal, JSON lines anywhere else', () => {
   expect(logFormat({}, true)).toBe('pretty');

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { buildState } from '../scripts/launch.js';
-import { projectRoot } from '../platform/config.js';
+import { buildState } from '../../scripts/launch.js';
+import { projectRoot } from '../../platform/config.js';
 
 function tempProject(files: Record<string, string>): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sunshine-launch-'));

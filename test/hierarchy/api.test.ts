@@ -1,8 +1,8 @@
 /** The hierarchy over GraphQL, end to end over HTTP against a real PostgreSQL holding 徐州市. */
-import { countByLevel, divisionsUnder } from './support/division-csv.js';
-import { createTestDatabase } from './support/database.js';
-import { errorCodes, startTestApi, useXuzhouApi } from './support/api.js';
-import { MAX_PAGE_SIZE } from '../api/relay.js';
+import { countByLevel, divisionsUnder } from '../support/division-csv.js';
+import { createTestDatabase } from '../support/database.js';
+import { errorCodes, startTestApi, useXuzhouApi } from '../support/api.js';
+import { MAX_PAGE_SIZE } from '../../api/relay.js';
 
 const live = useXuzhouApi();
 const xuzhou = divisionsUnder('3203');

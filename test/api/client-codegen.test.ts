@@ -2,10 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
-import { projectRoot } from '../platform/config.js';
-import { countySummary } from '../client/example.js';
-import { countByLevel, divisionsUnder } from './support/division-csv.js';
-import { tokenFor, useXuzhouApi } from './support/api.js';
+import { projectRoot } from '../../platform/config.js';
+import { countySummary } from '../../client/example.js';
+import { countByLevel, divisionsUnder } from '../support/division-csv.js';
+import { tokenFor, useXuzhouApi } from '../support/api.js';
 
 function typeErrors(file: string): string[] {
   const config = ts.getParsedCommandLineOfConfigFile(path.join(projectRoot, 'tsconfig.json'), {}, {

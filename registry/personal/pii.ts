@@ -14,7 +14,7 @@
  * without it gets a generated key under .data/secrets.
  */
 import crypto from 'node:crypto';
-import { secretFromEnv } from '../platform/secrets.js';
+import { secretFromEnv } from '../../platform/secrets.js';
 
 export interface PiiKeys {
   currentKeyId: string;
