@@ -212,10 +212,11 @@ class PlanningContext {
     const wanted = [...new Map(pairs.map(([r, f]) => [`${r}|${f}`, [r, f] as const])).entries()].filter(([at]) => !this.lotsAt.has(at));
     if (!wanted.length) return;
     // Not named: a generic plan of this join, made while the ledger was small, stays in use as it grows.
+    // The running balance is one probe of ledger.lot_balance (see its migration for why not posting).
     const { rows } = await this.client.query(
       `select k.region_code, k.fund_line, l.id::text as lot_id, l.fiscal_year,
-              (coalesce((select p.balance_after from ledger.posting p
-                         where p.account_id = a.id and p.lot_id = l.id order by p.lot_seq desc limit 1), 0)
+              (coalesce((select b.balance_after from ledger.lot_balance b
+                         where b.account_id = a.id and b.lot_id = l.id), 0)
                - ledger.lot_held(l.id))::text as balance
        from unnest($1::text[], $2::text[]) k (region_code, fund_line)
        join ledger.lot l on l.region_code = k.region_code and l.fund_line = k.fund_line

@@ -12,6 +12,7 @@ import { Migration20261201400000_sync } from './Migration20261201400000_sync.js'
 import { Migration20261201500000_proof } from './Migration20261201500000_proof.js';
 import { Migration20261201600000_access_log_exports } from './Migration20261201600000_access_log_exports.js';
 import { Migration20261202100000_approvals } from './Migration20261202100000_approvals.js';
+import { Migration20261202300000_lot_balance } from './Migration20261202300000_lot_balance.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
@@ -27,4 +28,5 @@ export const migrationsList = [
   { name: 'Migration20261201500000_proof', class: Migration20261201500000_proof },
   { name: 'Migration20261201600000_access_log_exports', class: Migration20261201600000_access_log_exports },
   { name: 'Migration20261202100000_approvals', class: Migration20261202100000_approvals },
+  { name: 'Migration20261202300000_lot_balance', class: Migration20261202300000_lot_balance },
 ];

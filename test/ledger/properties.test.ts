@@ -497,6 +497,14 @@ async function checkInvariants(fail: (message: string) => never, asOfOffset: num
      where p.balance_after <> g.total or g.last <> g.n`,
   );
   if (running.length) fail(`running balances disagree with the postings: ${JSON.stringify(running)}`);
+  // ... and ledger.lot_balance (what the triggers and the writer read) is each (account, lot)'s last posting
+  const stored = await q(
+    `select coalesce(l.account_id, b.account_id)::text as account_id, coalesce(l.lot_id, b.lot_id)::text as lot_id, l.lot_seq, b.lot_seq as stored_seq
+     from (select distinct on (account_id, lot_id) account_id, lot_id, lot_seq, balance_after from ledger.posting order by account_id, lot_id, lot_seq desc) l
+     full join ledger.lot_balance b on b.account_id = l.account_id and b.lot_id = l.lot_id
+     where l.account_id is null or b.account_id is null or l.lot_seq <> b.lot_seq or l.balance_after <> b.balance_after`,
+  );
+  if (stored.length) fail(`ledger.lot_balance disagrees with the postings: ${JSON.stringify(stored)}`);
   // ... and as of the end of every date on which an (account, lot) moved
   const wrongSignAsOf = await q(
     `select account_id::text, lot_id::text, account_kind, day::text, balance::text from (
