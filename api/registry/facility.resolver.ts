@@ -5,7 +5,7 @@ import { PageArgs } from '../relay.js';
 import { Region } from '../hierarchy/region.type.js';
 import { LedgerTransactionConnection } from '../ledger/ledger.type.js';
 import * as v from '../../registry/validate.js';
-import { staffingOf } from '../../registry/registry.js';
+import { staffingOf } from '../../registry/caregivers/staffing.js';
 import {
   BedInventory,
   Facility,

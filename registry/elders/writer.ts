@@ -5,9 +5,20 @@
  * (unnest of column arrays); callers bound the batch size.
  */
 import type pg from 'pg';
-import type { ElderRow } from '../registry.js';
 
-/** An elder ready to insert: the encrypted and masked columns (RegistryService.elderRow) and the plain ones. */
+/** The encrypted and masked columns of an elder (personal data never stored in clear). */
+export interface ElderRow {
+  idHash: Buffer;
+  idEnc: Buffer;
+  idMasked: string;
+  nameEnc: Buffer;
+  nameMasked: string;
+  phoneEnc: Buffer | null;
+  phoneMasked: string | null;
+  keyId: string;
+}
+
+/** An elder ready to insert: the encrypted and masked columns (Elders.elderRow in elders.ts) and the plain ones. */
 export interface NewElder {
   row: ElderRow;
   sex: string;
