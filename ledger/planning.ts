@@ -4,6 +4,7 @@
  * of one database transaction have taken from them or brought into them so far.
  */
 import type pg from 'pg';
+import { isRegionCode } from '../hierarchy/region-code.js';
 import { badInput, LedgerError } from './errors.js';
 import type { PlannedPosting } from './journal.js';
 import { hot } from './store.js';
@@ -145,7 +146,7 @@ export class PlanningContext {
 
   /** Regions looked up in one statement (a group plans them all at once). */
   async loadRegions(codes: string[]): Promise<void> {
-    const missing = [...new Set(codes)].filter((code) => /^[0-9]{12}$/.test(code) && !this.reference.regions.has(code));
+    const missing = [...new Set(codes)].filter((code) => isRegionCode(code) && !this.reference.regions.has(code));
     if (!missing.length) return;
     const { rows } = await this.client.query(hot('regions', 'select code, level, subtree_max from region where code = any($1::text[])', [missing], missing.length));
     for (const row of rows) this.reference.addRegion({ code: row.code, level: row.level, subtreeMax: row.subtree_max });
