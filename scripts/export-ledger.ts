@@ -1,6 +1,6 @@
 /**
  * npm run export:ledger -- --region 320321 [--from 2026-11-01] [--to 2026-11-30] --out dir [--reason …]
- * Writes a ledger bundle for the offline verifier: dir/bundle.jsonl (JSON Lines: checkpoint, leaf
+ * Writes a ledger bundle for the offline verifier: dir/bundle.jsonl (format v2: JSON lines, transactions as tab-separated lines; checkpoint, leaf
  * hashes, the region's transactions with postings, lots, accounts, balances, trial balance),
  * dir/checkpoint.txt (the signed checkpoint: keep it, and pass it as --saved next time) and
  * dir/keys.txt (the log's and witnesses' verifier keys). Integrates the tree and signs a checkpoint
@@ -17,22 +17,23 @@ import { bootPlatform } from '../platform/boot.js';
 import { ormPool } from '../platform/sql.js';
 import { DomainError } from '../platform/errors.js';
 import { normaliseRegionCode } from '../hierarchy/region-code.js';
-import { ProofService, proofKeysFromEnv, publishedKeys, writeBundle } from '../ledger/proof/index.js';
+import { ProofService, proofKeysFromEnv, publishedKeys, writeBundle, type BundleFormat } from '../ledger/proof/index.js';
 
 const program = new Command()
   .name('export:ledger')
-  .description('Export a region’s ledger bundle (JSON Lines) for `sunshine-verify bundle` (docs/proof.md)')
+  .description('Export a region’s ledger bundle (format v2 by default) for `sunshine-verify bundle` (docs/proof.md)')
   .requiredOption('--region <code>', 'region whose transactions the bundle holds in full, e.g. 320321 (丰县)')
   .option('--from <date>', 'first day (YYYY-MM-DD) of the period of the stated balances')
   .option('--to <date>', 'last day (YYYY-MM-DD) of the period of the stated balances')
   .requiredOption('--out <dir>', 'folder to write bundle.jsonl, checkpoint.txt and keys.txt into')
+  .option('--format <v1|v2>', 'bundle format (docs/proof.md): v2, compact transaction lines; v1, JSON only, for older verifiers', 'v2')
   .option('--reason <text>', 'recorded in the access log', 'ledger export for audit')
   .option('--actor <name>', 'recorded in the access log as who exported', `cli:${os.userInfo().username}`)
   .addHelpText('after', '\nUses DATABASE_URL when set, otherwise the embedded PostgreSQL under .data/postgres.')
   .parse();
 
 async function main() {
-  const opts = program.opts<{ region: string; from?: string; to?: string; out: string; reason: string; actor: string }>();
+  const opts = program.opts<{ region: string; from?: string; to?: string; out: string; reason: string; actor: string; format: string }>();
   let region: string;
   try {
     region = normaliseRegionCode(opts.region);
@@ -48,7 +49,7 @@ async function main() {
     const file = path.join(opts.out, 'bundle.jsonl');
     const out = fs.createWriteStream(file);
     const started = performance.now();
-    const result = await writeBundle(pool, proofs, { region: region!, from: opts.from ?? null, to: opts.to ?? null, reason: opts.reason, actor: { subject: opts.actor, roles: ['CLI'], tokenId: null } }, async (text) => {
+    const result = await writeBundle(pool, proofs, { region: region!, from: opts.from ?? null, to: opts.to ?? null, reason: opts.reason, format: opts.format as BundleFormat, actor: { subject: opts.actor, roles: ['CLI'], tokenId: null } }, async (text) => {
       if (!out.write(text)) await once(out, 'drain');
     });
     out.end();

@@ -2,7 +2,7 @@
  * HTTP routes of proofs without trust:
  *   GET /checkpoint        the latest signed checkpoint with its cosignatures (text; public, like a CT log's)
  *   GET /checkpoint/keys   the log's and the witnesses' verifier keys (text, one vkey a line; public)
- *   GET /ledger/export     ?region=…&from=…&to=…[&reason=…] a ledger bundle (JSON Lines) of a region in
+ *   GET /ledger/export     ?region=…&from=…&to=…[&reason=…][&format=v1] a ledger bundle (v2 by default) of a region in
  *                          the caller's jurisdiction; needs a bearer token with ledger:export; access-logged.
  */
 import type express from 'express';
@@ -11,7 +11,7 @@ import { DomainError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import { AuthError } from '../../auth/viewer.js';
 import { normaliseRegionCode } from '../../hierarchy/region-code.js';
-import { publishedKeys, writeBundle, type ProofService } from '../../ledger/proof/index.js';
+import { publishedKeys, writeBundle, type BundleFormat, type ProofService } from '../../ledger/proof/index.js';
 import { checkBundleOptions } from '../../ledger/proof/bundle.js';
 import type { Viewer } from '../../auth/viewer.js';
 
@@ -73,13 +73,15 @@ export function mountProofRoutes(app: express.Express, { proofs, pool, log, view
         to: param(req.query.to),
         actor: { subject: viewer.subject, roles: viewer.roles, tokenId: viewer.tokenId },
         reason: param(req.query.reason) ?? undefined,
+        format: (param(req.query.format) ?? undefined) as BundleFormat | undefined,
       };
       checkBundleOptions(options);
       viewer.requireAt('ledger:export', region, `region ${region}`);
       await writeBundle(pool, proofs, options, async (text) => {
         if (!started) {
           started = true;
-          res.status(200).type('application/x-ndjson; charset=utf-8').set('content-disposition', `attachment; filename="ledger-${region}.jsonl"`);
+          // (v2 mixes JSON lines with tab-separated transaction lines: no longer plain NDJSON)
+          res.status(200).type(options.format === 'v1' ? 'application/x-ndjson; charset=utf-8' : 'text/plain; charset=utf-8').set('content-disposition', `attachment; filename="ledger-${region}.jsonl"`);
         }
         if (!res.write(text)) await new Promise((resolve) => res.once('drain', resolve));
       });

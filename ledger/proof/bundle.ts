@@ -16,8 +16,18 @@ import { isRegionCode, scopePrefixOf } from '../../hierarchy/region-code.js';
 import type { ProofService } from './checkpoints.js';
 import { consistencyPath, withNodes } from './merkle.js';
 import { fetchNodes } from './tree.js';
+import { transactionLine, type LineRecord } from './bundle-line.js';
 
-export const BUNDLE_FORMAT = 'sunshine-ledger-bundle/v1';
+/** v1: every record a JSON object; v2 (the default): transactions as compact lines (bundle-line.ts). */
+export const BUNDLE_FORMATS = { v1: 'sunshine-ledger-bundle/v1', v2: 'sunshine-ledger-bundle/v2' } as const;
+export type BundleFormat = keyof typeof BUNDLE_FORMATS;
+export const BUNDLE_FORMAT = BUNDLE_FORMATS.v2;
+/**
+ * The export's own statement timeout instead of the API's DB_STATEMENT_TIMEOUT_MS (15 s by default,
+ * a guard for interactive queries): selecting a large region's transactions, accounts, lots and
+ * balances over a ledger of millions of rows takes longer than that on a loaded machine.
+ */
+export const BUNDLE_STATEMENT_TIMEOUT_MS = 600_000;
 const LEAVES_PER_LINE = 8192;
 const TRANSACTIONS_PER_QUERY = 2000;
 const EARLIER_CHECKPOINTS = 64;
@@ -31,6 +41,8 @@ export interface BundleOptions {
   /** Who exported, for the access log. */
   actor: { subject: string; roles: readonly string[]; tokenId: string | null };
   reason?: string;
+  /** Bundle format, v2 unless asked for (v1 for readers that do not know v2 yet). */
+  format?: BundleFormat;
 }
 
 const isoDate = (value: string | null, field: string) => {
@@ -47,6 +59,9 @@ export function checkBundleOptions(options: BundleOptions): void {
   isoDate(options.from, 'from');
   isoDate(options.to, 'to');
   if (options.from && options.to && options.from > options.to) throw new DomainError('BAD_USER_INPUT', `from ${options.from} is after to ${options.to}`, 'from');
+  if (options.format !== undefined && !Object.hasOwn(BUNDLE_FORMATS, options.format)) {
+    throw new DomainError('BAD_USER_INPUT', `format must be v1 or v2, got "${options.format}"`, 'format');
+  }
 }
 
 /** Writes the bundle line by line through `write` (which may apply back-pressure). Returns its counts. */
@@ -65,8 +80,9 @@ export async function writeBundle(
     if (pending.length) await write(pending.join(''));
     pending = [];
   };
+  const format = options.format ?? 'v2';
   const emit = async (record: Record<string, unknown>) => {
-    const line = JSON.stringify(record) + '\n';
+    const line = format === 'v2' && record.type === 'transaction' ? transactionLine(record as LineRecord) : JSON.stringify(record) + '\n';
     digest.update(line);
     lines++;
     pending.push(line);
@@ -95,7 +111,7 @@ export async function writeBundle(
       );
       await client.query(`create index on bundle_tx (seq); analyze bundle_tx`);
 
-      await emit({ type: 'header', format: BUNDLE_FORMAT, origin: latest.origin, region: options.region, from: options.from, to: options.to, treeSize, generatedAt: new Date().toISOString() });
+      await emit({ type: 'header', format: BUNDLE_FORMATS[format], origin: latest.origin, region: options.region, from: options.from, to: options.to, treeSize, generatedAt: new Date().toISOString() });
       await emit({ type: 'checkpoint', note: latest.note });
       const earlier = await client.query<{ size: string; note: string }>(
         `select c.size::text, c.note from (select distinct on (k.size) k.size, k.note from ledger.checkpoint k
@@ -129,7 +145,7 @@ export async function writeBundle(
       await write(JSON.stringify({ type: 'end', lines, sha256: digest.digest('hex') }) + '\n');
       return { treeSize, transactions, lines: lines + 1 };
     },
-    `set transaction isolation level repeatable read; ${AS_APP_ROLE}`,
+    `set transaction isolation level repeatable read; set local statement_timeout = ${BUNDLE_STATEMENT_TIMEOUT_MS}; ${AS_APP_ROLE}`,
   );
 }
 

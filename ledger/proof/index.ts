@@ -2,4 +2,4 @@
 export { ProofService, CheckpointRefused, type CheckpointRecord, type CosignatureRecord } from './checkpoints.js';
 export { proofKeysFrom, proofKeysFromEnv, publishedKeys, type ProofKeys } from './keys.js';
 export { integrate, integrateAll, treeHead } from './tree.js';
-export { writeBundle, type BundleOptions } from './bundle.js';
+export { writeBundle, BUNDLE_FORMATS, type BundleFormat, type BundleOptions } from './bundle.js';

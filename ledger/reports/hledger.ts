@@ -11,8 +11,10 @@
  *   type, so that `hledger check --strict` passes.
  * - Amounts in yuan with exactly two decimals, from integer fen by bigint arithmetic; debit
  *   positive as in the ledger, so every entry balances to zero.
- * - Movements of the period only: with a `from` date, hledger's balances are the change over the
- *   period (balances at `to` minus balances the day before `from`).
+ * - A period export (with a `from` date) opens with one entry 期初余额, dated the day before `from`:
+ *   every account's balance on that day, each posting with a balance assertion. So `hledger balance`
+ *   on the file gives the balances at `to`, as Sunshine's, and `hledger balance -b <from>` the
+ *   movements of the period.
  */
 import type { Writable } from 'node:stream';
 import type { AccountKind, PayeeType, TransactionRecord } from '../types.js';
@@ -85,15 +87,34 @@ function accountDirective(a: AccountRow, style: AccountStyle, names: BooksReader
   return `account ${accountName(a, style, names)}  ; type:${ACCOUNT_TYPE[a.kind]}\n`;
 }
 
-/** Writes the journal; returns the number of entries (transactions). */
+const dayBefore = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * The opening entry of a period export: the balances at the end of the day before `from`, one posting
+ * an account, each asserting the account's balance (`= …`: hledger checks it, and it is the first
+ * entry by date of every account it names). The balances sum to zero like every transaction's.
+ */
+function openingEntry(from: string, balances: (AccountRow & { balance: bigint })[], style: AccountStyle, names: BooksReader): string {
+  const lines = [`${dayBefore(from)} 期初余额 opening balances ${names.regionName(names.scope.regionCode)}`, `    ; opening:${from}`];
+  for (const a of balances) {
+    const amount = `${fenToYuan(a.balance)} ${COMMODITY}`;
+    lines.push(`    ${accountName(a, style, names)}  ${amount} = ${amount}`);
+  }
+  return lines.join('\n') + '\n\n';
+}
+
+/** Writes the journal; returns the number of entries (transactions; the opening entry is not one). */
 export async function writeHledger(reader: BooksReader, style: AccountStyle, notes: ExportNotes, out: Writable): Promise<number> {
   for (const [key, value] of notes) out.write(`; ${key}: ${comment(value)}\n`);
   out.write(`\ncommodity 1000.00 ${COMMODITY}\n\n`);
-  for await (const batch of reader.accountBatches()) {
+  const from = reader.scope.from;
+  for await (const batch of reader.accountBatches(undefined, from !== null)) {
     out.write(batch.map((a) => accountDirective(a, style, reader)).join(''));
     await drained(out);
   }
   out.write('\n');
+  const opening = await reader.openingBalances();
+  if (from && opening.length) out.write(openingEntry(from, opening, style, reader));
   let entries = 0;
   for await (const batch of reader.transactionBatches()) {
     out.write(batch.map((t) => entry(t, style, reader)).join(''));

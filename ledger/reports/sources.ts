@@ -144,6 +144,12 @@ export class BooksReader {
     return [s.regionCode, s.subtreeMax, s.from, s.to, s.fundLine];
   }
 
+  /** The scope's parameters without its `from` date: from the ledger's beginning up to `to`. */
+  private get paramsSinceBeginning(): unknown[] {
+    const s = this.scope;
+    return [s.regionCode, s.subtreeMax, null, s.to, s.fundLine];
+  }
+
   regionName(code: string | null): string {
     return code ? (this.regionNames.get(code) ?? code) : '';
   }
@@ -242,17 +248,38 @@ export class BooksReader {
   }
 
   /**
+   * With a `from` date: every account's balance the day before it, summed over the transactions that
+   * would be in scope without the `from` limit (so opening balances plus the period's movements are
+   * the balances at `to`); non-zero ones only, by account id. They sum to zero, as every transaction
+   * does. Empty without `from`.
+   */
+  async openingBalances(): Promise<(AccountRow & { balance: bigint })[]> {
+    if (!this.scope.from) return [];
+    const { rows } = await this.client.query(
+      `select a.id::text, a.region_code as "regionCode", a.fund_line as "fundLine", a.kind, a.payee_type as "payeeType", a.payee_id as "payeeId",
+              sum(p.amount)::text as balance
+       from ledger.transaction t join ledger.posting p on p.transaction_id = t.id join ledger.account a on a.id = p.account_id
+       where ${IN_SCOPE} and t.effective_date < $6::date
+       group by a.id having sum(p.amount) <> 0 order by a.id`,
+      [...this.paramsSinceBeginning, this.scope.from],
+    );
+    await this.learnRegions(rows.map((r) => r.regionCode));
+    return rows.map((r) => ({ ...r, balance: BigInt(r.balance) }));
+  }
+
+  /**
    * Every account a transaction in scope posts to, by id, `size` at a time (the journal declares them
    * first): one pass over the scope's postings through a cursor, rather than a probe per account.
+   * `withOpening`: also those of the transactions before `from` (the opening entry's accounts).
    */
-  async *accountBatches(size = 2000): AsyncGenerator<AccountRow[]> {
+  async *accountBatches(size = 2000, withOpening = false): AsyncGenerator<AccountRow[]> {
     await this.client.query(
       `declare export_accounts no scroll cursor for
        select a.id::text, a.region_code as "regionCode", a.fund_line as "fundLine", a.kind, a.payee_type as "payeeType", a.payee_id as "payeeId"
        from ledger.account a
        where a.id in (select p.account_id from ledger.posting p join ledger.transaction t on t.id = p.transaction_id where ${IN_SCOPE})
        order by a.id`,
-      this.params,
+      withOpening ? this.paramsSinceBeginning : this.params,
     );
     try {
       for (;;) {

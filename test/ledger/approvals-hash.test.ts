@@ -19,7 +19,8 @@ let fx: LedgerFixture;
 let proofs: ProofService;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sunshine-approvals-'));
 const keysFile = path.join(dir, 'keys.txt');
-const bundle = path.join(dir, 'city.jsonl');
+const bundle = path.join(dir, 'city.jsonl'); // format v2 (the default): transactions as tab-separated lines
+const bundleV1 = path.join(dir, 'city-v1.jsonl');
 let approvedSeq: string;
 let approvedId: string;
 
@@ -38,9 +39,11 @@ beforeAll(async () => {
   approvedId = transactions[0]!.id;
   await approvals.disburse(disbursement(fx, { amount: 200n }), 'clerk'); // one after it: its link depends on the approved hash
   await proofs.step();
-  const out = fs.createWriteStream(bundle);
-  await exportBundle(fx.db.pool, proofs, { region: CITY, from: null, to: null, actor: { subject: 'auditor', roles: ['AUDITOR'], tokenId: null } }, (text) => void out.write(text));
-  await new Promise((resolve) => out.end(resolve));
+  for (const [file, format] of [[bundle, 'v2'], [bundleV1, 'v1']] as const) {
+    const out = fs.createWriteStream(file);
+    await exportBundle(fx.db.pool, proofs, { region: CITY, from: null, to: null, format, actor: { subject: 'auditor', roles: ['AUDITOR'], tokenId: null } }, (text) => void out.write(text));
+    await new Promise((resolve) => out.end(resolve));
+  }
 });
 afterAll(async () => {
   await fx.db.drop();
@@ -49,18 +52,18 @@ afterAll(async () => {
 
 const verify = (file: string) => runVerifier(['bundle', file, '--key', keysFile]);
 
-test('the approved transaction carries both people in the bundle, and the chain verifies in the database and offline', async () => {
+test.each([['v2', () => bundle], ['v1', () => bundleV1]])('the approved transaction carries both people in the bundle (%s), and the chain verifies in the database and offline', async (_, file) => {
   expect(await fx.queries.verify(null, null)).toMatchObject({ ok: true, firstBrokenSeq: null });
-  const transactions = readBundle(bundle).filter((r) => r.type === 'transaction');
+  const transactions = (await readBundle(file())).filter((r) => r.type === 'transaction');
   const approved = transactions.find((t) => t.seq === approvedSeq)!;
   expect(approved).toMatchObject({ proposedBy: "o'neil", approvedBy: '王\\审批', proposalId: expect.stringMatching(/^[0-9]+$/) });
-  expect(transactions.filter((t) => t.proposalId === undefined).length).toBe(transactions.length - 1);
+  expect(transactions.filter((t) => (t.proposalId ?? null) === null).length).toBe(transactions.length - 1); // (absent in v1, \N in v2)
   const { canonicalContent, transactionHash } = await verifierModule('canonical.js');
   expect(canonicalContent(approved)).toMatch(/^v2,/);
   expect(transactions.filter((t) => t.seq !== approvedSeq).every((t) => canonicalContent(t).startsWith('v1,'))).toBe(true);
   // The JavaScript encoding is the database's, byte for byte.
   for (const t of transactions) expect(transactionHash(t)).toBe(t.hash);
-  const result = await verify(bundle);
+  const result = await verify(file());
   expect(result.stdout).not.toMatch(/FAIL/);
   expect(result.code).toBe(0);
 });
@@ -68,7 +71,7 @@ test('the approved transaction carries both people in the bundle, and the chain 
 test.each([['approvedBy', 'someone else'], ['proposedBy', 'someone else'], ['approvedBy', undefined]])(
   'a copy of the bundle with %s changed fails at exactly that seq',
   async (field, value) => {
-    const records = readBundle(bundle).map((r) => (r.type === 'transaction' && r.seq === approvedSeq ? { ...r, [field]: value } : r));
+    const records = (await readBundle(bundle)).map((r) => (r.type === 'transaction' && r.seq === approvedSeq ? { ...r, [field]: value } : r));
     const copy = path.join(dir, `tampered-${field}-${value ?? 'none'}.jsonl`);
     writeBundle(copy, records);
     const result = await verify(copy);

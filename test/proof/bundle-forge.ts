@@ -7,16 +7,28 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { checkpointText, signNote, type Signer } from '../../ledger/proof/note.js';
 import { verifierModule } from './support.js';
+import { BUNDLE_FORMATS } from '../../ledger/proof/index.js';
+import { transactionLine, type LineRecord } from '../../ledger/proof/bundle-line.js';
 
 export type BundleRecord = Record<string, any> & { type: string };
 
-export function readBundle(file: string): BundleRecord[] {
-  return fs.readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
+/** The records of a bundle, v1 or v2 (a v2 transaction line becomes the same record, nulls included, `compact: true`). */
+export async function readBundle(file: string): Promise<BundleRecord[]> {
+  const { parseTransactionLine } = await verifierModule('tx-line.js');
+  return fs.readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => (line.startsWith('T\t') ? parseTransactionLine(line) : JSON.parse(line)));
+}
+
+/** One line of a bundle as the exporter writes it: compact transaction lines in a v2 bundle. */
+export function bundleLine(record: BundleRecord, records: readonly BundleRecord[]): string {
+  const v2 = records.find((r) => r.type === 'header')?.format === BUNDLE_FORMATS.v2;
+  if (v2 && record.type === 'transaction') return transactionLine(record as BundleRecord & LineRecord);
+  const { compact: _, ...rest } = record;
+  return JSON.stringify(rest) + '\n';
 }
 
 /** Writes records with a correct end line (so only the deeper checks can catch the forgery). */
 export function writeBundle(file: string, records: BundleRecord[]): void {
-  const body = records.filter((r) => r.type !== 'end').map((r) => JSON.stringify(r) + '\n');
+  const body = records.filter((r) => r.type !== 'end').map((r) => bundleLine(r, records));
   const sha256 = createHash('sha256').update(body.join('')).digest('hex');
   fs.writeFileSync(file, body.join('') + JSON.stringify({ type: 'end', lines: body.length, sha256 }) + '\n');
 }

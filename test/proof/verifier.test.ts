@@ -10,12 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
 import { inTransaction } from '../../platform/sql.js';
-import { ProofService, writeBundle as exportBundle } from '../../ledger/proof/index.js';
+import { BUNDLE_FORMATS, ProofService, writeBundle as exportBundle, type BundleFormat } from '../../ledger/proof/index.js';
 import { signerFromSeed } from '../../ledger/proof/note.js';
 import { CITY, COUNTY, OTHER_COUNTY, createLedgerFixture, disbursement, key, type LedgerFixture } from '../ledger/support.js';
 import { authHeader, startTestApi, type TestApi } from '../support/api.js';
-import { runVerifier, testKeys, type TestKeys } from './support.js';
-import { forge, readBundle, writeBundle, type BundleRecord } from './bundle-forge.js';
+import { runVerifier, testKeys, verifierModule, type TestKeys } from './support.js';
+import { bundleLine, forge, readBundle, writeBundle, type BundleRecord } from './bundle-forge.js';
 
 let fx: LedgerFixture;
 let api: TestApi;
@@ -37,9 +37,9 @@ async function fund(county: string, amount: bigint): Promise<string> {
   return alloc.transaction.postings.find((p) => p.accountKind === 'IN_TRANSIT_DOWN')!.lotId;
 }
 
-async function exportTo(file: string, region: string, from: string | null = null, to: string | null = null): Promise<void> {
+async function exportTo(file: string, region: string, from: string | null = null, to: string | null = null, format?: BundleFormat): Promise<void> {
   const out = fs.createWriteStream(file);
-  await exportBundle(fx.db.pool, proofs, { region, from, to, actor }, (text) => void out.write(text));
+  await exportBundle(fx.db.pool, proofs, { region, from, to, actor, format }, (text) => void out.write(text));
   await new Promise((resolve) => out.end(resolve));
 }
 
@@ -76,7 +76,7 @@ beforeAll(async () => {
   await proofs.step();
   cityBundle = path.join(dir, 'city.jsonl');
   await exportTo(cityBundle, CITY);
-  cityRecords = readBundle(cityBundle);
+  cityRecords = await readBundle(cityBundle);
 });
 
 afterAll(async () => {
@@ -96,10 +96,60 @@ test('a whole-city bundle verifies: chain, tree root, signed checkpoint, earlier
   expect(cityRecords.filter((r) => r.type === 'earlierCheckpoint').length).toBeGreaterThan(0);
 });
 
+test('bundles are v2 by default (compact transaction lines); a v1 bundle of the same ledger still verifies, with the same findings', async () => {
+  const lines = fs.readFileSync(cityBundle, 'utf8').trimEnd().split('\n');
+  expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'header', format: BUNDLE_FORMATS.v2 });
+  const compact = lines.filter((line) => line.startsWith('T\t'));
+  expect(compact.length).toBe(20);
+  expect(lines.some((line) => line.startsWith('{"type":"transaction"'))).toBe(false);
+  const v1 = path.join(dir, 'city-v1.jsonl');
+  await exportTo(v1, CITY, null, null, 'v1');
+  const v1Records = await readBundle(v1);
+  expect(v1Records[0]).toMatchObject({ format: BUNDLE_FORMATS.v1 });
+  // the same transactions, field for field (v1 leaves null fields out, v2 writes \N)
+  const strip = (r: BundleRecord) => Object.fromEntries(Object.entries(r).filter(([k, v]) => v !== null && k !== 'compact'));
+  expect(v1Records.filter((r) => r.type === 'transaction').map(strip)).toEqual(cityRecords.filter((r) => r.type === 'transaction').map(strip));
+  const [a, b] = await Promise.all([verify(cityBundle, '--saved', savedFile), verify(v1, '--saved', savedFile)]);
+  expect(b.code).toBe(0);
+  expect(b.stdout.replace(/\(.*\)\n$/, '')).toBe(a.stdout.replace(/\(.*\)\n$/, ''));
+});
+
+test('a malformed v2 line, and a transaction line of the other format, are named by line', async () => {
+  const lineOf = (seq: number) => cityRecords.indexOf(cityRecords.find((r) => r.type === 'transaction' && Number(r.seq) === seq)!) + 1;
+  for (const threads of ['0', '1', '3']) {
+    const short = tampered(`short-${threads}`, () => {});
+    const text = fs.readFileSync(short, 'utf8').split('\n');
+    text[lineOf(4) - 1] = text[lineOf(4) - 1]!.split('\t').slice(0, -1).join('\t'); // one field missing
+    fs.writeFileSync(short, text.join('\n'));
+    expect((await verify(short, '--threads', threads)).stdout).toMatch(new RegExp(`^FAIL line ${lineOf(4)} bundle\\.format: expected a transaction line; found \\d+ fields`, 'm'));
+    text[lineOf(4) - 1] = bundleLine({ ...txOf(cityRecords, 4), memo: 'bad \\x escape' }, cityRecords).trimEnd().replace('\\\\x', '\\x');
+    fs.writeFileSync(short, text.join('\n'));
+    expect((await verify(short, '--threads', threads)).stdout).toMatch(new RegExp(`^FAIL line ${lineOf(4)} bundle\\.format: expected a transaction line; found an unknown escape`, 'm'));
+  }
+  // the lines after a malformed one are still checked, with every --threads: a rewritten row after it is named
+  const both = tampered('malformed-and-rewritten', (r) => {
+    txOf(r, 10).memo = 'rewritten';
+  });
+  const bothText = fs.readFileSync(both, 'utf8').split('\n');
+  bothText[lineOf(4) - 1] = bothText[lineOf(4) - 1]!.split('\t').slice(0, -1).join('\t');
+  fs.writeFileSync(both, bothText.join('\n'));
+  const outputs = await Promise.all(['0', '1', '3'].map(async (threads) => (await verify(both, '--threads', threads)).stdout.replace(/\(.*\)\n$/, '')));
+  expect(outputs[0]).toMatch(new RegExp(`^FAIL line ${lineOf(4)} bundle\\.format: [^\n]*\n(FAIL seq [0-9] [^\n]*\n)*FAIL seq 10 chain\\.hash: `, 'm'));
+  expect(outputs[1]).toBe(outputs[0]);
+  expect(outputs[2]).toBe(outputs[0]);
+  // a JSON transaction record inside a v2 bundle (and so the other way round) is not mixed in silently
+  const mixed = tampered('mixed', () => {});
+  const text = fs.readFileSync(mixed, 'utf8').split('\n');
+  const { compact: _, ...record } = txOf(cityRecords, 6);
+  text[lineOf(6) - 1] = JSON.stringify(record);
+  fs.writeFileSync(mixed, text.join('\n'));
+  expect((await verify(mixed)).stdout).toMatch(/^FAIL seq 6 bundle\.format: expected a v2 transaction line \(sunshine-ledger-bundle\/v2\); found a JSON transaction record/m);
+});
+
 test('a county bundle holds its own transactions in full, all leaf hashes, and verifies with period statements', async () => {
   const file = path.join(dir, 'county.jsonl');
   await exportTo(file, COUNTY, '2026-04-01', '2026-04-30');
-  const records = readBundle(file);
+  const records = await readBundle(file);
   const transactions = records.filter((r) => r.type === 'transaction');
   // the city's appropriations of both counties' money are in (they touch the city's accounts only: not in 丰县's bundle)
   expect(transactions.every((t) => t.regionCode.startsWith('320321') || t.counterpartRegionCode?.startsWith('320321'))).toBe(true);
@@ -118,11 +168,20 @@ test('the authenticated download: in scope for AUDITOR, refused out of scope, wi
   const url = (region: string) => new URL(`/ledger/export?region=${region}&from=2026-03-01&to=2026-04-30`, api.url);
   const ok = await fetch(url('320321'), { headers: await authHeader('AUDITOR', COUNTY) });
   expect(ok.status).toBe(200);
-  expect(ok.headers.get('content-type')).toMatch(/application\/x-ndjson/);
+  expect(ok.headers.get('content-type')).toMatch(/^text\/plain/); // v2: JSON lines and tab-separated transaction lines
   const file = path.join(dir, 'download.jsonl');
   fs.writeFileSync(file, Buffer.from(await ok.arrayBuffer()));
   const downloaded = await verify(file);
   expect(downloaded.stdout).toMatch(/^OK: 13 transactions/m);
+  const v1 = await fetch(new URL(`${url('320321')}&format=v1`), { headers: await authHeader('AUDITOR', COUNTY) });
+  expect(v1.headers.get('content-type')).toMatch(/application\/x-ndjson/);
+  const v1File = path.join(dir, 'download-v1.jsonl');
+  fs.writeFileSync(v1File, Buffer.from(await v1.arrayBuffer()));
+  expect(fs.readFileSync(v1File, 'utf8').split('\n').filter(Boolean).every((line) => line.startsWith('{'))).toBe(true);
+  expect((await verify(v1File)).stdout).toMatch(/^OK: 13 transactions/m);
+  const badFormat = await fetch(new URL(`${url('320321')}&format=v3`), { headers: await authHeader('AUDITOR', COUNTY) });
+  expect(badFormat.status).toBe(400);
+  expect((await badFormat.json()).errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'format' });
   const out = await fetch(url('320322'), { headers: await authHeader('AUDITOR', COUNTY) });
   expect(out.status).toBe(403);
   expect((await out.json()).errors[0].extensions.code).toBe('FORBIDDEN');
@@ -132,7 +191,7 @@ test('the authenticated download: in scope for AUDITOR, refused out of scope, wi
   expect(bad.status).toBe(400);
   expect((await bad.json()).errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'from' });
   const logged = await fx.db.pool.query(`select subject, region_code, entity_id::int, reason from registry.access_log where entity_type = 'LedgerBundle' order by id`);
-  expect(logged.rows.length).toBe(before + 1);
+  expect(logged.rows.length).toBe(before + 2); // the v2 and the v1 download (the refused ones wrote nothing)
   expect(logged.rows.at(-1)).toMatchObject({ subject: 'auditor@320321000000', region_code: '320321000000', entity_id: 20 });
 });
 
@@ -140,7 +199,7 @@ function tampered(name: string, change: (records: BundleRecord[]) => void, keepE
   const records = structuredClone(cityRecords);
   change(records);
   const file = path.join(dir, `${name}.jsonl`);
-  if (keepEnd) fs.writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  if (keepEnd) fs.writeFileSync(file, records.map((r) => bundleLine(r, records)).join(''));
   else writeBundle(file, records);
   return file;
 }
@@ -264,4 +323,71 @@ test('a row changed in the database is caught by verifyLedger and by the verifie
   } finally {
     await withTriggersOff((c) => c.query(`update ledger.transaction set memo = null where seq = 7`));
   }
+});
+
+describe('every row', () => {
+  // The verifier's own function, in this process (no worker threads): many bundles, quickly.
+  let verifyBundle: (file: string, options: object) => Promise<{ ok: boolean; failures: { check: string; seq?: string }[] }>;
+  let logKey: unknown;
+  beforeAll(async () => {
+    ({ verifyBundle } = await verifierModule('bundle.js'));
+    logKey = (await verifierModule('note.js')).parseVerifierKey(tk.keys.signer.vkey);
+  });
+  const inProcess = (file: string) => verifyBundle(file, { logKeys: [logKey], threads: 0 });
+
+  test('changing any one transaction of a bundle (end line recomputed) is named at its seq; changing any line at all breaks the end line', async () => {
+    const transactions = cityRecords.filter((r) => r.type === 'transaction');
+    expect(transactions.length).toBe(20);
+    for (const t of transactions) {
+      const file = tampered(`row-${t.seq}`, (r) => {
+        txOf(r, Number(t.seq)).memo = `changed ${t.seq}`;
+      });
+      const result = await inProcess(file);
+      expect(result.ok).toBe(false);
+      expect(result.failures).toContainEqual(expect.objectContaining({ check: 'chain.hash', seq: t.seq }));
+      expect(result.failures.filter((f) => f.seq && f.seq !== t.seq)).toEqual([]);
+    }
+    // any record, the original end line kept: its digest no longer matches
+    for (let i = 0; i < cityRecords.length - 1; i++) {
+      const file = tampered(`line-${i}`, (r) => {
+        r[i] = { ...r[i]!, tampered: true };
+        if (r[i]!.type === 'transaction') r[i]!.actor = `${r[i]!.actor}!`; // (a v2 line has no room for an extra field)
+      }, true);
+      const result = await inProcess(file);
+      expect([i, result.ok]).toEqual([i, false]);
+      expect(result.failures.some((f) => f.check === 'bundle.format' || f.check === 'chain.hash')).toBe(true);
+    }
+  });
+
+  test('a bundle cut anywhere is refused', async () => {
+    const bytes = fs.readFileSync(cityBundle);
+    const file = path.join(dir, 'cut.jsonl');
+    for (let at = 1; at < bytes.length; at += Math.ceil(bytes.length / 40)) {
+      fs.writeFileSync(file, bytes.subarray(0, at));
+      const result = await inProcess(file);
+      expect([at, result.ok]).toEqual([at, false]);
+    }
+  });
+
+  test('changing any one transaction or posting in the database is caught by verifyLedger at its seq', async () => {
+    const { rows } = await fx.db.pool.query(`select id::text, seq::text, memo from ledger.transaction order by seq`);
+    for (const row of rows) {
+      await withTriggersOff((c) => c.query(`update ledger.transaction set memo = 'changed' where id = $1`, [row.id]));
+      try {
+        expect([row.seq, (await fx.queries.verify(null, null)).firstBrokenSeq]).toEqual([row.seq, row.seq]);
+      } finally {
+        await withTriggersOff((c) => c.query(`update ledger.transaction set memo = $2 where id = $1`, [row.id, row.memo]));
+      }
+    }
+    const postings = await fx.db.pool.query(`select p.id::text, t.seq::text from ledger.posting p join ledger.transaction t on t.id = p.transaction_id order by p.id`);
+    for (const p of postings.rows) {
+      await withTriggersOff((c) => c.query(`update ledger.posting set amount = amount + 1 where id = $1`, [p.id]));
+      try {
+        expect([p.id, (await fx.queries.verify(null, null)).firstBrokenSeq]).toEqual([p.id, p.seq]);
+      } finally {
+        await withTriggersOff((c) => c.query(`update ledger.posting set amount = amount - 1 where id = $1`, [p.id]));
+      }
+    }
+    expect((await fx.queries.verify(null, null)).ok).toBe(true);
+  });
 });

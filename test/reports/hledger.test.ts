@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createBooksFixture, exportToBuffer, CITY, COUNTY, OTHER_COUNTY, type BooksFixture } from './support.js';
-import { yuanToFen } from '../../ledger/reports/index.js';
+import { fenToYuan, yuanToFen } from '../../ledger/reports/index.js';
 import { ACCOUNT_KINDS } from '../../ledger/types.js';
 
 const probe = spawnSync('hledger', ['--version'], { encoding: 'utf8' });
@@ -112,16 +112,44 @@ withHledger('the same with Chinese account names (徐州市 320300000000:尊老�
   expect(compared).toBeGreaterThan(8);
 });
 
-withHledger('a period export gives the movement of the period: balances at `to` minus balances the day before `from`', async () => {
+withHledger('a mid-ledger period export opens with the balances of the day before `from`: hledger gives the closing balances at `to`, and with -b the movement', async () => {
   const [from, to] = ['2026-03-21', '2026-04-15'];
-  const file = await journal({ region: CITY, from, to, accounts: 'codes' });
-  const movement = async (region: string, line: string) => {
-    const end = await (await asOf(to))(region, line);
-    const start = await (await asOf(dayBefore(from)))(region, line);
-    return new Map(ACCOUNT_KINDS.map((k) => [k, (end.get(k) ?? 0n) - (start.get(k) ?? 0n)]));
-  };
-  const compared = await expectSameBalances(movement, hledgerBalances(file, (n) => n.split(':').join('|')), TOWN_REGIONS());
-  expect(compared).toBeGreaterThanOrEqual(2);
+  for (const accounts of ['codes', 'names'] as const) {
+    const file = await journal({ region: CITY, from, to, accounts });
+    hledger(file, 'check', '--strict'); // the opening balance assertions hold, every account is declared
+    const printed = hledger(file, 'print', '-e', from);
+    expect(printed.split('\n')[0]).toBe(`${dayBefore(from)} 期初余额 opening balances 徐州市`);
+    expect(printed).toMatch(/ = -?[0-9]+\.[0-9]{2} CNY$/m);
+    if (accounts === 'names') continue; // (the account names are compared with codes below)
+    const toAccount = (n: string) => n.split(':').join('|');
+    // the closing balances, as of `to`, equal Sunshine's — the file alone, no date arguments
+    const closing = await expectSameBalances(await asOf(to), hledgerBalances(file, toAccount), TOWN_REGIONS());
+    expect(closing).toBeGreaterThan(5);
+    // the period's movements: balances at `to` minus those of the day before `from`
+    const movement = async (region: string, line: string) => {
+      const end = await (await asOf(to))(region, line);
+      const start = await (await asOf(dayBefore(from)))(region, line);
+      return new Map(ACCOUNT_KINDS.map((k) => [k, (end.get(k) ?? 0n) - (start.get(k) ?? 0n)]));
+    };
+    expect(await expectSameBalances(movement, hledgerBalances(file, toAccount, '-b', from), TOWN_REGIONS())).toBeGreaterThanOrEqual(2);
+    // and the opening entry alone is the balances of the day before `from`
+    expect(await expectSameBalances(await asOf(dayBefore(from)), hledgerBalances(file, toAccount, '-e', from), TOWN_REGIONS())).toBeGreaterThan(3);
+  }
+});
+
+withHledger('a wrong opening balance is caught by hledger itself (the assertion), not only by comparing', async () => {
+  const file = await journal({ region: CITY, from: '2026-03-21', to: '2026-04-15', accounts: 'codes' });
+  const text = fs.readFileSync(file, 'utf8');
+  // one opening posting asserts one fen more than it posts
+  const tampered = text.replace(/ = (-?[0-9]+\.[0-9]{2}) CNY$/m, (_, amount: string) => ` = ${fenToYuan(yuanToFen(amount) + 1n)} CNY`);
+  expect(tampered).not.toBe(text);
+  fs.writeFileSync(file, tampered);
+  expect(() => hledger(file, 'balance')).toThrow(/balance assertion/i);
+});
+
+withHledger('an export without `from` has no opening entry (its first entry is the first transaction)', async () => {
+  const file = await journal({ region: CITY, to: '2026-04-15', accounts: 'codes' });
+  expect(fs.readFileSync(file, 'utf8')).not.toContain('期初余额');
 });
 
 withHledger('a county export: its own accounts balance as in Sunshine (the city side of its allocations comes along)', async () => {

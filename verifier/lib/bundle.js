@@ -1,4 +1,4 @@
-// Verifies a Sunshine ledger bundle (one JSON Lines file; docs/proof.md "Bundles") offline.
+// Verifies a Sunshine ledger bundle (one file of lines, format v1 or v2; docs/proof.md "Bundles") offline.
 // Every failure names the check, the seq (when a transaction is concerned), what was expected and
 // what was found. The bundle is read as a stream, in one pass, in the order the exporter writes it.
 import { createReadStream } from 'node:fs';
@@ -9,23 +9,30 @@ import { consistencyFailure, TreeBuilder } from './merkle.js';
 import { verifyCheckpoint } from './note.js';
 import { transactionHash, ZERO_HASH } from './canonical.js';
 import { regionPrefix } from './regions.js';
+import { isCompactLine, parseTransactionLine } from './tx-line.js';
 
-export const FORMAT = 'sunshine-ledger-bundle/v1';
+/** v1: every record a JSON object; v2: transactions as compact tab-separated lines (tx-line.js). */
+export const FORMATS = ['sunshine-ledger-bundle/v1', 'sunshine-ledger-bundle/v2'];
+export const FORMAT = FORMATS[1];
 const ORDER = ['header', 'checkpoint', 'earlierCheckpoint', 'consistency', 'leaves', 'account', 'lot', 'transaction', 'balance', 'trial', 'end'];
 const b64 = (buffer) => Buffer.from(buffer).toString('base64');
 
 class Report {
   constructor(limit) {
     this.entries = []; // failures, and slots (arrays) for failures found later that belong at that place
+    this.lines = []; // the line each entry was found at
+    this.line = 0; // the line being checked (set by the reader)
     this.kept = 0;
     this.count = 0;
     this.limit = limit;
     this.stats = {};
+    this.lineHashes = null;
   }
   fail(check, details) {
     this.count++;
     if (this.kept < this.limit) {
       this.entries.push({ check, ...details });
+      this.lines.push(this.line);
       this.kept++;
     }
   }
@@ -36,18 +43,39 @@ class Report {
   slot() {
     const list = [];
     this.entries.push(list);
+    this.lines.push(this.line);
     return (check, details) => {
       this.count++;
       list.push({ check, ...details });
     };
   }
+  /**
+   * The chain-hash mismatches of the side thread (line-hashes.js), each put before what the in-order
+   * checks found at its line or later: where a sequential reader checks a transaction's hash first.
+   */
+  addLineHashes({ failures, count }) {
+    this.count += count;
+    this.lineHashes = failures;
+  }
   get failures() {
-    return this.entries.flat().slice(0, this.limit);
+    const side = this.lineHashes ?? [];
+    const merged = [];
+    let k = 0;
+    for (let i = 0; i < this.entries.length; i++) {
+      for (; k < side.length && side[k].line <= this.lines[i]; k++) merged.push(hashFailure(side[k]));
+      const entry = this.entries[i];
+      if (Array.isArray(entry)) merged.push(...entry);
+      else merged.push(entry);
+    }
+    for (; k < side.length; k++) merged.push(hashFailure(side[k]));
+    return merged.slice(0, this.limit);
   }
   get ok() {
     return this.count === 0;
   }
 }
+
+const hashFailure = ({ seq, expected, found }) => ({ check: 'chain.hash', seq, expected, found });
 
 /**
  * Verifies the bundle at `file` with the log's verifier keys (and optionally witness keys, a quorum
@@ -56,9 +84,12 @@ class Report {
  */
 export async function verifyBundle(file, { logKeys, witnessKeys = [], quorum = 0, saved = null, limit = 1000, threads = defaultThreads() }) {
   const report = new Report(limit);
-  const side = createSide(threads);
-  const state = new BundleState(report, side, { logKeys, witnessKeys, quorum, saved });
   const pool = threads > 1 ? new TransactionPool(threads - 1) : null;
+  // Without transaction workers the side thread recomputes the chain hashes of v2 lines: on two
+  // cores that balances the main thread (the in-order checks) and the side thread.
+  const hashOnSide = pool === null;
+  const side = createSide(threads, { hashLines: hashOnSide, limit });
+  const state = new BundleState(report, side, { logKeys, witnessKeys, quorum, saved, hashOnSide });
   try {
     await readLines(file, report, state, pool, side);
     state.finish();
@@ -69,8 +100,9 @@ export async function verifyBundle(file, { logKeys, witnessKeys = [], quorum = 0
 }
 
 /**
- * Worker threads besides the main one: the first takes the file digest and the tree (side.js), the
- * others parse and hash transaction lines (tx-pool.js). Handing lines to other threads and their
+ * Worker threads besides the main one: the first takes the file digest and the tree (side.js) and,
+ * when it is the only one, the chain hashes of v2 transaction lines (line-hashes.js); the others
+ * parse and hash transaction lines (tx-pool.js). Handing lines to other threads and their
  * results back costs more CPU than parsing them (measured: 16.5 s of CPU for 1M transactions with
  * 2 such threads, 11.8 s on the main thread alone), so they pay only with cores to spare: one per
  * core, the main thread's included.
@@ -78,62 +110,100 @@ export async function verifyBundle(file, { logKeys, witnessKeys = [], quorum = 0
 const defaultThreads = () => availableParallelism() - 1;
 
 const TRANSACTION_PREFIX = Buffer.from('{"type":"transaction"');
-const isTransactionLine = (line) => line.length >= TRANSACTION_PREFIX.length && TRANSACTION_PREFIX.equals(line.subarray(0, TRANSACTION_PREFIX.length));
+const isTransactionLine = (line) => isCompactLine(line) || (line.length >= TRANSACTION_PREFIX.length && TRANSACTION_PREFIX.equals(line.subarray(0, TRANSACTION_PREFIX.length)));
 
 /**
  * Lines are split from raw chunks (no readline): the digest of the end line is taken over the raw
  * bytes, one update per chunk (on the side thread), and each line is decoded once (transaction
- * lines on the pool's threads, as bytes).
+ * lines on the pool's threads, as bytes). Without a pool nothing here waits: no promise per line.
  */
 async function readLines(file, report, state, pool, side) {
   let lineNo = 0;
-  let rest = Buffer.alloc(0);
-  let stopped = false;
-  const takeLine = async (line) => {
-    lineNo++;
-    if (pool && isTransactionLine(line)) {
-      pool.add(line, lineNo);
-      await pool.drain(state, report, false);
-      return true;
-    }
-    if (pool) await pool.drain(state, report, true);
+  /** Every line when there is no pool, else the lines that are not transactions. Returns whether to go on. */
+  const takeHere = (line, at) => {
+    report.line = at;
     const text = line.toString('utf8');
     let record;
+    if (isCompactLine(line)) {
+      try {
+        record = parseTransactionLine(text);
+      } catch (error) {
+        report.fail('bundle.format', { line: at, expected: 'a transaction line', found: error.message });
+        return true; // (skipped, as the pool's threads skip it: the findings do not depend on --threads)
+      }
+      state.take(record, at);
+      return true;
+    }
     try {
       record = JSON.parse(text);
     } catch {
-      report.fail('bundle.format', { line: lineNo, expected: 'a JSON object', found: text.slice(0, 60) });
-      return false;
+      report.fail('bundle.format', { line: at, expected: 'a JSON object', found: text.slice(0, 60) });
+      return true;
     }
     if (record.type === 'end') {
-      state.end(record, lineNo - 1);
+      state.end(record, at - 1);
       return false;
     }
-    state.take(record, lineNo);
+    state.take(record, at);
     return true;
   };
+  /** Whether to go on, or (with a pool) a promise of it: earlier transactions are checked first. */
+  const takeLine = (line) => {
+    const at = ++lineNo;
+    if (!pool) return takeHere(line, at);
+    if (isTransactionLine(line)) {
+      pool.add(line, at);
+      return pool.drain(state, report, false).then(() => true);
+    }
+    return pool.drain(state, report, true).then(() => takeHere(line, at));
+  };
+  const isEndLine = (line) => line[0] === 0x7b && line.subarray(0, 14).toString() === '{"type":"end",';
+  let rest = null; // the start of a line the previous chunk cut off (not digested yet)
+  let stopped = false;
   outer: for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-    const data = rest.length ? Buffer.concat([rest, chunk]) : chunk;
     let start = 0;
-    let hashedTo = 0;
-    for (let nl = data.indexOf(10, start); nl >= 0; nl = data.indexOf(10, start)) {
-      const line = data.subarray(start, nl);
-      if (line[0] === 0x7b && line.subarray(0, 14).toString() === '{"type":"end",') {
-        if (start > hashedTo) side.digest(data.subarray(hashedTo, start));
-        hashedTo = start;
+    let hashedTo = 0; // the chunk's bytes before this have gone to the digest
+    if (rest) {
+      // Only the cut line is copied together, not the whole chunk.
+      const nl = chunk.indexOf(10);
+      if (nl < 0) {
+        rest = Buffer.concat([rest, chunk]);
+        continue;
       }
-      if (!(await takeLine(line))) {
+      const line = Buffer.concat([rest, chunk.subarray(0, nl)]);
+      if (!isEndLine(line)) side.digest(rest); // (its tail in this chunk is digested with the chunk)
+      rest = null;
+      let go = takeLine(line);
+      if (go instanceof Promise) go = await go;
+      if (!go) {
         stopped = true;
         break outer;
       }
       start = nl + 1;
     }
-    if (start > hashedTo) side.digest(data.subarray(hashedTo, start));
-    rest = Buffer.from(data.subarray(start));
+    for (let nl = chunk.indexOf(10, start); nl >= 0; nl = chunk.indexOf(10, start)) {
+      const line = chunk.subarray(start, nl);
+      if (isEndLine(line)) {
+        if (start > hashedTo) side.digest(chunk.subarray(hashedTo, start));
+        hashedTo = start;
+      }
+      let go = takeLine(line);
+      if (go instanceof Promise) go = await go;
+      if (!go) {
+        stopped = true;
+        break outer;
+      }
+      start = nl + 1;
+    }
+    if (start > hashedTo) side.digest(chunk.subarray(hashedTo, start));
+    if (start < chunk.length) rest = Buffer.from(chunk.subarray(start));
   }
-  if (rest.length && !stopped) await takeLine(rest);
+  if (rest && !stopped) await takeLine(rest);
   if (pool) await pool.drain(state, report, true);
 }
+
+/** A cell's balance as of the bundle's `to` date: every posting, less those dated after it. */
+const balanceAsOfTo = (cell) => cell.running - cell.later;
 
 class BundleState {
   constructor(report, side, options) {
@@ -151,10 +221,12 @@ class BundleState {
     this.accounts = new Map();
     this.lots = new Map();
     this.lastSeq = 0n;
-    this.cells = new Map(); // account|lot → { key, running (seq order), asOf (balance as of `to`) }, for the region's accounts
+    this.cells = new Map(); // account|lot → { key, running (seq order), later (postings after `to`) }, for the region's accounts
     this.trial = new Map(); // region|fund line|kind → {opening, debits, credits}
     this.ended = false;
     this.transactions = 0;
+    this.netLotIds = [];
+    this.netAmounts = [];
     this.savedCheckpoint = null;
     if (options.saved) {
       try {
@@ -199,8 +271,11 @@ class BundleState {
   }
 
   takeHeader(h) {
-    if (h.format !== FORMAT) this.fail('bundle.format', { expected: FORMAT, found: String(h.format) });
+    if (!FORMATS.includes(h.format)) this.fail('bundle.format', { expected: FORMATS.join(' or '), found: String(h.format) });
     this.header = h;
+    this.compact = h.format === FORMATS[1];
+    this.periodFrom = h.from;
+    this.periodTo = h.to;
     try {
       this.prefix = regionPrefix(h.region);
     } catch (error) {
@@ -298,10 +373,13 @@ class BundleState {
     return this.leafBytes.subarray(i * 32, i * 32 + 32).toString('hex');
   }
 
-  takeTransaction(t, computed = transactionHash(t)) {
+  takeTransaction(t, computed = t.compact && this.options.hashOnSide ? t.hash : transactionHash(t)) {
     this.transactions++;
     const seq = BigInt(t.seq);
     const at = { seq: t.seq };
+    if ((t.compact === true) !== (this.compact === true)) {
+      this.fail('bundle.format', { ...at, expected: `a ${this.compact ? 'v2 transaction line' : 'JSON transaction record'} (${this.header?.format})`, found: t.compact ? 'a v2 transaction line' : 'a JSON transaction record' });
+    }
     if (seq <= this.lastSeq || seq > this.treeSize) {
       this.fail('chain.order', { ...at, expected: `a seq after ${this.lastSeq} and at most ${this.treeSize}`, found: t.seq });
       return;
@@ -319,13 +397,20 @@ class BundleState {
 
   /** Double entry, lot conservation, no negative balance, and the sums the statements are checked against. */
   checkEntries(t, at) {
-    if (!Array.isArray(t.postings) || t.postings.length < 2) {
-      this.fail('double-entry', { ...at, expected: 'at least 2 postings', found: String(t.postings?.length ?? 0) });
+    const postings = t.postings;
+    if (!Array.isArray(postings) || postings.length < 2) {
+      this.fail('double-entry', { ...at, expected: 'at least 2 postings', found: String(postings?.length ?? 0) });
       return;
     }
     let sum = 0n;
-    const lotNets = new Map();
-    for (const p of t.postings) {
+    // The net per lot, in two small arrays reused for every transaction (a transaction has a few
+    // postings: a linear search beats a Map made for each of a million transactions).
+    const lotIds = this.netLotIds;
+    const nets = this.netAmounts;
+    lotIds.length = 0;
+    nets.length = 0;
+    for (let i = 0; i < postings.length; i++) {
+      const p = postings[i];
       const amount = typeof p.amount === 'bigint' ? p.amount : BigInt(p.amount);
       sum += amount;
       const account = this.accounts.get(p.accountId);
@@ -337,7 +422,13 @@ class BundleState {
       if (account.fundLine !== t.fundLine || lot.fundLine !== t.fundLine || p.effectiveDate !== t.effectiveDate) {
         this.fail('double-entry', { ...at, expected: `postings of fund line ${t.fundLine} on ${t.effectiveDate}`, found: `${account.fundLine}/${lot.fundLine} on ${p.effectiveDate}` });
       }
-      lotNets.set(p.lotId, (lotNets.get(p.lotId) ?? 0n) + amount);
+      const k = lotIds.indexOf(p.lotId);
+      if (k < 0) {
+        lotIds.push(p.lotId);
+        nets.push(amount);
+      } else {
+        nets[k] += amount;
+      }
       // A lot of the region is created by a transaction of the region (its appropriation, or the
       // allocation to it), which the bundle holds: its first posting must be in that transaction.
       if (lot.firstTx === undefined) {
@@ -355,12 +446,13 @@ class BundleState {
       this.addToStatements(account, cell, p.effectiveDate, amount);
     }
     if (sum !== 0n) this.fail('double-entry', { ...at, expected: 'debits = credits (sum 0)', found: `sum ${sum}` });
-    this.checkLotFlows(lotNets, at);
+    this.checkLotFlows(lotIds, nets, at);
   }
 
   /** Money leaves a lot only into its child or parent lot in the same transaction, amount for amount. */
-  checkLotFlows(lotNets, at) {
-    const moved = [...lotNets].filter(([, net]) => net !== 0n);
+  checkLotFlows(lotIds, nets, at) {
+    const moved = [];
+    for (let k = 0; k < lotIds.length; k++) if (nets[k] !== 0n) moved.push([lotIds[k], nets[k]]);
     if (moved.length === 0) return;
     const linked = moved.length === 2 && moved[0][1] === -moved[1][1] && (() => {
       const [a, b] = moved.map(([id]) => this.lots.get(id));
@@ -374,16 +466,18 @@ class BundleState {
   /** The running sums of one account in one lot, looked up by the account's own map on the hot path. */
   newCell(account, p) {
     const key = p.accountId + '|' + p.lotId;
-    const cell = { key, running: 0n, asOf: 0n };
+    const cell = { key, running: 0n, later: 0n };
     account.cells.set(p.lotId, cell);
     this.cells.set(key, cell);
     return cell;
   }
 
   addToStatements(account, cell, date, amount) {
-    const { from, to } = this.header;
-    if (to && date > to) return;
-    cell.asOf += amount;
+    const { periodFrom: from, periodTo: to } = this;
+    if (to && date > to) {
+      cell.later += amount; // (the balance as of `to` is running − later: one sum a posting, not two)
+      return;
+    }
     let line = account.trialLine;
     if (!line) {
       line = this.trial.get(account.trialKey) ?? { opening: 0n, debits: 0n, credits: 0n };
@@ -397,7 +491,8 @@ class BundleState {
 
   takeBalance(b) {
     const key = `${b.accountId}|${b.lotId}`;
-    const computed = this.cells.get(key)?.asOf ?? 0n;
+    const cell = this.cells.get(key);
+    const computed = cell ? balanceAsOfTo(cell) : 0n;
     if (BigInt(b.balance) !== computed) this.fail('balance.statement', { expected: `account ${b.accountId} lot ${b.lotId}: ${computed}`, found: String(b.balance) });
     this.statedBalances = (this.statedBalances ?? new Set()).add(key);
   }
@@ -430,10 +525,12 @@ class BundleState {
     if (!this.latest && this.header) this.fail('checkpoint.signature', { expected: 'a checkpoint', found: 'none' });
     if (this.header) this.leavesDone();
     const sums = this.side.result();
+    if (sums.lineHashes) this.report.addLineHashes(sums.lineHashes);
     if (this.treeFail) this.checkTree(sums);
     if (this.endLine) this.checkEnd(sums.digest);
     if (!this.ended) this.fail('bundle.format', { expected: 'an end line', found: 'the bundle stops early' });
-    for (const [key, { asOf: balance }] of this.cells) {
+    for (const [key, cell] of this.cells) {
+      const balance = balanceAsOfTo(cell);
       if (balance !== 0n && !this.statedBalances?.has(key)) this.fail('balance.statement', { expected: `a stated balance for account|lot ${key}: ${balance}`, found: 'none' });
     }
     for (const [key, line] of this.trial) {

@@ -3,9 +3,11 @@ import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { TreeBuilder } from './merkle.js';
 import { pushLeaves } from './side.js';
+import { LineHashes } from './line-hashes.js';
 
-const { port, signal } = workerData;
+const { port, signal, options } = workerData;
 const hash = createHash('sha256');
+const lines = options.hashLines ? new LineHashes(options.limit) : null;
 const tree = new TreeBuilder();
 const roots = new Map();
 
@@ -13,9 +15,12 @@ let failed = null; // the main thread blocks on `signal` at the end: an error mu
 
 parentPort.on('message', (message) => {
   try {
-    if (message.finish) port.postMessage(failed ? { error: failed } : { digest: hash.digest('hex'), root: tree.root(), roots: [...roots] });
+    if (message.finish) port.postMessage(failed ? { error: failed } : { digest: hash.digest('hex'), root: tree.root(), roots: [...roots], lineHashes: lines?.result() ?? null });
     else if (failed) return;
-    else if (message.digest) hash.update(message.digest);
+    else if (message.digest) {
+      hash.update(message.digest);
+      lines?.push(Buffer.from(message.digest.buffer, message.digest.byteOffset, message.digest.length));
+    }
     else if (message.leaves) pushLeaves(tree, roots, Buffer.from(message.leaves.buffer, message.leaves.byteOffset, message.leaves.length), new Set(message.wanted));
   } catch (error) {
     failed = String(error?.stack ?? error);

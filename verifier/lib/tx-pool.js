@@ -69,8 +69,8 @@ export class TransactionPool {
 }
 
 /**
- * Replays a batch packed by tx-worker.js in file order. Per line: 0, text (not JSON); or 1, type, id,
- * seq, hash, prevHash, fundLine, effectiveDate, same (recomputed hash = hash), recomputed hash (when
+ * Replays a batch packed by tx-worker.js in file order. Per line: 0, expected, found (a malformed line); or 1, type, compact (a v2
+ * line), id, seq, hash, prevHash, fundLine, effectiveDate, same (recomputed hash = hash), recomputed hash (when
  * not the same), then the posting count and 4 values a posting (accountId, lotId, amount,
  * effectiveDate), or -1 and the `postings` value as found when it is not an array.
  */
@@ -78,14 +78,14 @@ function unpack(out, lineNo, state, report) {
   let i = 0;
   for (let line = lineNo; i < out.length; line++) {
     if (out[i] === 0) {
-      report.fail('bundle.format', { line, expected: 'a JSON object', found: out[i + 1] });
-      i += 2;
+      report.fail('bundle.format', { line, expected: out[i + 1], found: out[i + 2] });
+      i += 3;
       continue;
     }
-    const record = { type: out[i + 1], id: out[i + 2], seq: out[i + 3], hash: out[i + 4], prevHash: out[i + 5], fundLine: out[i + 6], effectiveDate: out[i + 7], postings: null };
-    const computed = out[i + 8] ? record.hash : out[i + 9];
-    const count = out[i + 10];
-    i += 11;
+    const record = { type: out[i + 1], compact: out[i + 2], id: out[i + 3], seq: out[i + 4], hash: out[i + 5], prevHash: out[i + 6], fundLine: out[i + 7], effectiveDate: out[i + 8], postings: null };
+    const computed = out[i + 9] ? record.hash : out[i + 10];
+    const count = out[i + 11];
+    i += 12;
     if (count < 0) {
       record.postings = out[i++];
     } else {

@@ -4,6 +4,7 @@
 // fraction of cloning an object with nested posting objects per transaction.
 import { parentPort } from 'node:worker_threads';
 import { transactionHash } from './canonical.js';
+import { parseTransactionLine } from './tx-line.js';
 
 /** Amounts as BigInt here, off the main thread; a malformed one is left as it is for the checks to report. */
 function amountOf(value) {
@@ -14,13 +15,15 @@ function amountOf(value) {
   }
 }
 
-/** Appends one line's result to `out`: BAD + text, or TX + fields + postings (see tx-pool.js). */
+/** Appends one line's result to `out`: BAD, expected, found, or TX + fields + postings (see tx-pool.js). */
 function pack(line, out) {
   let t;
   try {
-    t = JSON.parse(line);
-  } catch {
-    out.push(0, line.slice(0, 60));
+    t = line.startsWith('T\t') ? parseTransactionLine(line) : JSON.parse(line);
+  } catch (error) {
+    // (the same expected/found as the main thread's reader reports: the findings do not depend on --threads)
+    if (line.startsWith('T\t')) out.push(0, 'a transaction line', error.message);
+    else out.push(0, 'a JSON object', line.slice(0, 60));
     return;
   }
   let computed = null;
@@ -31,7 +34,7 @@ function pack(line, out) {
   }
   // The recomputed hash is sent only when it differs from the stated one (the common case costs a flag).
   const same = computed !== null && computed === t.hash;
-  out.push(1, t.type, t.id, t.seq, t.hash, t.prevHash, t.fundLine, t.effectiveDate, same, same ? null : computed);
+  out.push(1, t.type, t.compact === true, t.id, t.seq, t.hash, t.prevHash, t.fundLine, t.effectiveDate, same, same ? null : computed);
   if (!Array.isArray(t.postings)) {
     out.push(-1, t.postings);
     return;
