@@ -1,0 +1,169 @@
+/**
+ * The write protocol of one database transaction (a group, a batch, or one request alone): keys
+ * locked and looked up, new requests planned, inserted set-based (each under its own savepoint if
+ * that fails), and every request answered — its transaction, fresh or replayed, or its error.
+ */
+import type pg from 'pg';
+import { fromDatabaseError, LedgerError } from './errors.js';
+import { conflict, existingKeys, lockScopedKeys, type KeyedTransaction } from './idempotency.js';
+import { PlanningContext, type Plan, type ReferenceCache } from './planning.js';
+import { loadTransactions } from './queries.js';
+import type { Request } from './requests.js';
+import { insertPlanned, type Planned } from './store.js';
+import type { PostResult } from './types.js';
+
+/** One request waiting to be written, with the actor it is recorded under. */
+export interface Pending {
+  request: Request;
+  actor: string;
+  /** How many times it was sent back to the queue (a stale plan is retried once with fresh reads). */
+  attempts: number;
+}
+
+export type Answer = { result: PostResult } | { error: unknown } | { retry: true };
+
+interface Fresh {
+  index: number;
+  request: Request;
+  actor: string;
+  plan: Plan;
+  attempts: number;
+}
+
+/** How the requests of one transaction stand after planning (step 2 of writeRequests). */
+interface Sorted {
+  answers: (Answer | undefined)[];
+  /** request index → id of the committed transaction it replays */
+  replays: Map<number, string>;
+  /** request index → index of the earlier request of this group with its key */
+  sameGroup: Map<number, number>;
+  fresh: Fresh[];
+}
+
+/**
+ * Writes what is new and answers every request: its transaction (fresh or replayed) or its error.
+ * `atomic` (a batch, or one request alone): the first error is thrown and the transaction aborts.
+ * Otherwise (a group): errors are per request, and a failing request leaves no trace.
+ */
+export async function writeRequests(client: pg.PoolClient, items: Pending[], reference: ReferenceCache, atomic: boolean): Promise<Answer[]> {
+  // 1. Idempotency: keys are scoped to the recording region. Lock every scoped key (in one order),
+  //    then look them up.
+  const keyOf = await lockScopedKeys(client, items.map((i) => i.request));
+  const byKey = await existingKeys(client, keyOf);
+  // 2. Plan every new request (reads and checks only: a refusal here writes nothing).
+  const sorted = await planAll(new PlanningContext(client, reference), items, keyOf, byKey, atomic);
+  // 3. Insert.
+  if (sorted.fresh.length) await insertFresh(client, sorted, atomic);
+  answerSameGroup(items, sorted);
+  await answerReplays(client, sorted);
+  return sorted.answers.map((a) => a ?? { error: new Error('internal: a request was left without an answer') });
+}
+
+/** Writes requests all or nothing (a batch, or the requests of an approval): the first error is thrown. */
+export async function writeAtomically(client: pg.PoolClient, requests: Request[], actor: string, reference: ReferenceCache): Promise<PostResult[]> {
+  const answers = await writeRequests(client, requests.map((request) => ({ request, actor, attempts: 0 })), reference, true);
+  return answers.map((a) => {
+    if ('result' in a) return a.result;
+    throw 'error' in a ? a.error : new Error('internal: an atomic write asked for a retry');
+  });
+}
+
+async function planAll(
+  ctx: PlanningContext,
+  items: Pending[],
+  keyOf: { region: string | null; scoped: string }[],
+  byKey: Map<string, KeyedTransaction>,
+  atomic: boolean,
+): Promise<Sorted> {
+  const sorted: Sorted = { answers: new Array(items.length), replays: new Map(), sameGroup: new Map(), fresh: [] };
+  const freshByKey = new Map<string, number>();
+  const reads = items.flatMap((i, n) => (i.request.reads && !byKey.has(keyOf[n]!.scoped) ? [i.request.reads] : []));
+  if (reads.length > 1) {
+    await ctx.loadRegions(reads.flatMap((r) => r.regions));
+    await ctx.loadAvailable(reads.flatMap((r) => r.available));
+  }
+  for (const [index, { request, actor, attempts }] of items.entries()) {
+    const scoped = keyOf[index]!.scoped;
+    const previous = byKey.get(scoped);
+    if (previous) {
+      if (!previous.request_hash.equals(request.requestHash)) {
+        if (atomic) throw conflict(request.idempotencyKey, previous.id);
+        sorted.answers[index] = { error: conflict(request.idempotencyKey, previous.id) };
+      } else sorted.replays.set(index, previous.id);
+      continue;
+    }
+    const earlier = freshByKey.get(scoped);
+    if (earlier !== undefined) {
+      sorted.sameGroup.set(index, earlier); // decided once the earlier one is written
+      continue;
+    }
+    try {
+      const plan = await request.plan(ctx);
+      if (plan.regionCode !== keyOf[index]!.region) throw new Error(`internal: a ${plan.kind} recorded at ${plan.regionCode} took its key at ${keyOf[index]!.region}`);
+      sorted.fresh.push({ index, request, actor, attempts, plan });
+      freshByKey.set(scoped, index);
+    } catch (error) {
+      if (atomic || !(error instanceof LedgerError)) throw error;
+      sorted.answers[index] = { error };
+    }
+  }
+  return sorted;
+}
+
+/**
+ * A group first tries all its requests in set-based statements; if that fails, it rolls back to its
+ * savepoint and inserts each request under a savepoint of its own.
+ */
+async function insertFresh(client: pg.PoolClient, { fresh, answers }: Sorted, atomic: boolean): Promise<void> {
+  const [, ids] = (await client.query(
+    `savepoint ledger_group; select nextval('ledger.transaction_id_seq')::text as id from generate_series(1, ${fresh.length})`,
+  )) as unknown as pg.QueryResult<{ id: string }>[];
+  const withIds: (Fresh & Planned)[] = fresh.map((f, i) => ({ ...f, id: ids!.rows[i]!.id }));
+  try {
+    const records = await insertPlanned(client, withIds);
+    withIds.forEach((f, i) => (answers[f.index] = { result: { transaction: records[i]!, replayed: false } }));
+  } catch (error) {
+    if (atomic) throw error;
+    await client.query('rollback to savepoint ledger_group');
+    for (const f of withIds) {
+      await client.query('savepoint ledger_request');
+      try {
+        const [record] = await insertPlanned(client, [f]);
+        await client.query('release savepoint ledger_request');
+        answers[f.index] = { result: { transaction: record!, replayed: false } };
+      } catch (requestError) {
+        await client.query('rollback to savepoint ledger_request');
+        // Its plan was made alongside the others of the group (lot bookkeeping, checks that could
+        // not see the others' rows): it goes once more to the next group, where it is planned
+        // on what this group committed — so its answer is the one it would get after them.
+        const again = withIds.length > 1 && f.attempts === 0;
+        answers[f.index] = again ? { retry: true } : { error: fromDatabaseError(requestError) ?? requestError };
+      }
+    }
+  }
+}
+
+/**
+ * Requests whose key an earlier request of this group carried: replays of it (or conflicts); if the
+ * earlier one failed, the key is still free and the request goes to the next group.
+ */
+function answerSameGroup(items: Pending[], { answers, sameGroup }: Sorted): void {
+  for (const [index, earlier] of sameGroup) {
+    const first = answers[earlier];
+    const request = items[index]!.request;
+    if (first && 'result' in first) {
+      answers[index] = request.requestHash.equals(items[earlier]!.request.requestHash)
+        ? { result: { transaction: first.result.transaction, replayed: true } }
+        : { error: conflict(request.idempotencyKey, first.result.transaction.id) };
+    } else {
+      answers[index] = { retry: true };
+    }
+  }
+}
+
+/** Replays of committed transactions, read in this transaction. */
+async function answerReplays(client: pg.PoolClient, { answers, replays }: Sorted): Promise<void> {
+  if (!replays.size) return;
+  const loaded = new Map((await loadTransactions(client, [...new Set(replays.values())])).map((t) => [t.id, t]));
+  for (const [index, id] of replays) answers[index] = { result: { transaction: loaded.get(id)!, replayed: true } };
+}
