@@ -13,6 +13,7 @@ import { Migration20261201500000_proof } from './Migration20261201500000_proof.j
 import { Migration20261201600000_access_log_exports } from './Migration20261201600000_access_log_exports.js';
 import { Migration20261202100000_approvals } from './Migration20261202100000_approvals.js';
 import { Migration20261202300000_lot_balance } from './Migration20261202300000_lot_balance.js';
+import { Migration20261202400000_one_trigger_per_row } from './Migration20261202400000_one_trigger_per_row.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
@@ -29,4 +30,5 @@ export const migrationsList = [
   { name: 'Migration20261201600000_access_log_exports', class: Migration20261201600000_access_log_exports },
   { name: 'Migration20261202100000_approvals', class: Migration20261202100000_approvals },
   { name: 'Migration20261202300000_lot_balance', class: Migration20261202300000_lot_balance },
+  { name: 'Migration20261202400000_one_trigger_per_row', class: Migration20261202400000_one_trigger_per_row },
 ];
