@@ -111,7 +111,9 @@ export class GroupWriter {
   private async run(group: GroupWriter['queue']): Promise<void> {
     let answers: Answer[];
     try {
-      answers = await inLedgerTransaction(this.pool, (client) => writeRequests(client, group.map((g) => g.item), this.reference, false), group.length);
+      const accountsUsed = new Map<string, string>();
+      answers = await inLedgerTransaction(this.pool, (client) => writeRequests(client, group.map((g) => g.item), this.reference, false, accountsUsed), group.length);
+      this.reference.addAccounts(accountsUsed); // committed
       this.stats.groups++;
       this.stats.requests += group.length;
     } catch (error) {
@@ -124,7 +126,9 @@ export class GroupWriter {
       }
       for (const g of group) {
         try {
-          const [answer] = await inLedgerTransaction(this.pool, (client) => writeRequests(client, [g.item], this.reference, true));
+          const accountsUsed = new Map<string, string>();
+          const [answer] = await inLedgerTransaction(this.pool, (client) => writeRequests(client, [g.item], this.reference, true, accountsUsed));
+          this.reference.addAccounts(accountsUsed); // committed
           if (answer && 'result' in answer) g.resolve(answer.result);
           else g.reject(answer && 'error' in answer ? answer.error : new Error('internal: no answer'));
         } catch (error) {

@@ -55,6 +55,21 @@ export class ReferenceCache {
     if (this.regions.size >= ReferenceCache.MAX_REGIONS) this.regions.clear();
     this.regions.set(region.code, region);
   }
+
+  /** Beyond this many accounts the cache starts again (a county pays some tens of thousands of payees). */
+  static readonly MAX_ACCOUNTS = 200_000;
+  /**
+   * Account ids by account key (journal.accountKey), of accounts known to be committed: accounts are
+   * append-only rows and their key is unique, so a key's id never changes. A group whose accounts
+   * are all known skips the account statement (a county pays the same payees every month).
+   */
+  readonly accounts = new Map<string, string>();
+
+  /** Records account ids once the transaction that used them has committed (never before: a rolled-back one may have created them). */
+  addAccounts(committed: Map<string, string>): void {
+    if (this.accounts.size + committed.size > ReferenceCache.MAX_ACCOUNTS) this.accounts.clear();
+    for (const [key, id] of committed) this.accounts.set(key, id);
+  }
 }
 
 /** Reads a planner needs, on the writing connection, with bookkeeping of lot balances across the plans of one database transaction. */

@@ -22,6 +22,14 @@ export function hot(name: string, text: string, values: unknown[], rows: number)
   return rows <= PREPARED_MAX_ROWS ? { name: `ledger_${name}`, text, values } : { text, values };
 }
 
+const NO_ACCOUNTS: ReadonlyMap<string, string> = new Map();
+
+/** What insertPlanned wrote: each request's transaction, and the ids of the accounts its postings use, by account key. */
+export interface Inserted {
+  records: TransactionRecord[];
+  accounts: Map<string, string>;
+}
+
 /** A planned request with the id its transaction will have. */
 export interface Planned {
   request: Request;
@@ -35,7 +43,7 @@ export interface Planned {
  * lot locks are taken in ascending order), then the headers in request order (each takes its seq
  * and hash). Answers each request's transaction as stored, from RETURNING (no read-back).
  */
-export async function insertPlanned(client: pg.PoolClient, planned: Planned[]): Promise<TransactionRecord[]> {
+export async function insertPlanned(client: pg.PoolClient, planned: Planned[], known: ReadonlyMap<string, string> = NO_ACCOUNTS): Promise<Inserted> {
   // Lots (a plan creates at most one).
   const newLots = planned.flatMap((f) => {
     if (f.plan.newLots.length > 1) throw new Error('internal: a plan creates at most one lot');
@@ -60,7 +68,7 @@ export async function insertPlanned(client: pg.PoolClient, planned: Planned[]): 
     for (const row of rows) createdLot.set(row.tx, row.id);
   }
   const accountKeys = new Map(planned.flatMap((f) => f.plan.postings.map((p) => [accountKey(p.account), p.account] as const)));
-  const accounts = await accountIds(client, [...accountKeys.values()]);
+  const accounts = await accountIds(client, [...accountKeys.values()], known);
   const accountById = new Map([...accounts].map(([k, id]) => [id, accountKeys.get(k)!]));
 
   const postings = planned.flatMap((f) =>
@@ -140,12 +148,28 @@ export async function insertPlanned(client: pg.PoolClient, planned: Planned[]): 
     planned.length,
   ));
   const records = new Map(headers.rows.map((row) => [row.id as string, { ...row, postings: byTx.get(row.id) ?? [] } as TransactionRecord]));
-  return planned.map((f) => records.get(f.id)!);
+  return { records: planned.map((f) => records.get(f.id)!), accounts };
 }
 
-/** Finds or creates the accounts (accounts are append-only rows, created on first use). */
-export async function accountIds(client: pg.PoolClient, keys: AccountKey[]): Promise<Map<string, string>> {
-  const unique = [...new Map(keys.map((k) => [accountKey(k), k])).values()];
+/**
+ * Finds or creates the accounts (accounts are append-only rows, created on first use). Ids in
+ * `known` (committed accounts, ReferenceCache.accounts) are taken as they are: no statement at all
+ * when every account is known.
+ */
+export async function accountIds(client: pg.PoolClient, keys: AccountKey[], known: ReadonlyMap<string, string> = NO_ACCOUNTS): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  const unknown = new Map<string, AccountKey>();
+  for (const k of keys) {
+    const key = accountKey(k);
+    const id = known.get(key);
+    if (id) ids.set(key, id);
+    else unknown.set(key, k);
+  }
+  if (unknown.size) for (const [key, id] of await findOrCreateAccounts(client, [...unknown.values()])) ids.set(key, id);
+  return ids;
+}
+
+async function findOrCreateAccounts(client: pg.PoolClient, unique: AccountKey[]): Promise<Map<string, string>> {
   const cols = [
     unique.map((k) => k.regionCode),
     unique.map((k) => k.fundLine),

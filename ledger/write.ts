@@ -44,8 +44,16 @@ interface Sorted {
  * Writes what is new and answers every request: its transaction (fresh or replayed) or its error.
  * `atomic` (a batch, or one request alone): the first error is thrown and the transaction aborts.
  * Otherwise (a group): errors are per request, and a failing request leaves no trace.
+ * `accountsUsed` receives the ids of the accounts the written postings use (ReferenceCache.addAccounts
+ * once the transaction has committed).
  */
-export async function writeRequests(client: pg.PoolClient, items: Pending[], reference: ReferenceCache, atomic: boolean): Promise<Answer[]> {
+export async function writeRequests(
+  client: pg.PoolClient,
+  items: Pending[],
+  reference: ReferenceCache,
+  atomic: boolean,
+  accountsUsed: Map<string, string> = new Map(),
+): Promise<Answer[]> {
   // 1. Idempotency: keys are scoped to the recording region. Lock every scoped key (in one order),
   //    then look them up.
   const keyOf = await lockScopedKeys(client, items.map((i) => i.request));
@@ -53,7 +61,7 @@ export async function writeRequests(client: pg.PoolClient, items: Pending[], ref
   // 2. Plan every new request (reads and checks only: a refusal here writes nothing).
   const sorted = await planAll(new PlanningContext(client, reference), items, keyOf, byKey, atomic);
   // 3. Insert.
-  if (sorted.fresh.length) await insertFresh(client, sorted, atomic);
+  if (sorted.fresh.length) await insertFresh(client, sorted, atomic, reference, accountsUsed);
   answerSameGroup(items, sorted);
   await answerReplays(client, sorted);
   return sorted.answers.map((a) => a ?? { error: new Error('internal: a request was left without an answer') });
@@ -114,13 +122,21 @@ async function planAll(
  * A group first tries all its requests in set-based statements; if that fails, it rolls back to its
  * savepoint and inserts each request under a savepoint of its own.
  */
-async function insertFresh(client: pg.PoolClient, { fresh, answers }: Sorted, atomic: boolean): Promise<void> {
+async function insertFresh(
+  client: pg.PoolClient,
+  { fresh, answers }: Sorted,
+  atomic: boolean,
+  reference: ReferenceCache,
+  accountsUsed: Map<string, string>,
+): Promise<void> {
+  const used = (accounts: Map<string, string>) => accounts.forEach((id, key) => accountsUsed.set(key, id));
   const [, ids] = (await client.query(
     `savepoint ledger_group; select nextval('ledger.transaction_id_seq')::text as id from generate_series(1, ${fresh.length})`,
   )) as unknown as pg.QueryResult<{ id: string }>[];
   const withIds: (Fresh & Planned)[] = fresh.map((f, i) => ({ ...f, id: ids!.rows[i]!.id }));
   try {
-    const records = await insertPlanned(client, withIds);
+    const { records, accounts } = await insertPlanned(client, withIds, reference.accounts);
+    used(accounts);
     withIds.forEach((f, i) => (answers[f.index] = { result: { transaction: records[i]!, replayed: false } }));
   } catch (error) {
     if (atomic) throw error;
@@ -128,8 +144,9 @@ async function insertFresh(client: pg.PoolClient, { fresh, answers }: Sorted, at
     for (const f of withIds) {
       await client.query('savepoint ledger_request');
       try {
-        const [record] = await insertPlanned(client, [f]);
+        const { records: [record], accounts } = await insertPlanned(client, [f], reference.accounts);
         await client.query('release savepoint ledger_request');
+        used(accounts); // only now: what a rolled-back request created is gone
         answers[f.index] = { result: { transaction: record!, replayed: false } };
       } catch (requestError) {
         await client.query('rollback to savepoint ledger_request');
