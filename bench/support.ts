@@ -44,9 +44,9 @@ export interface BenchDatabase {
 }
 
 /** Starts an embedded PostgreSQL in a temporary directory, migrates it and imports 徐州市 (3203). */
-export async function startCityDatabase(dirPrefix: string, database: string, log: Logger): Promise<BenchDatabase> {
+export async function startCityDatabase(dirPrefix: string, database: string, log: Logger, settings?: Record<string, string>): Promise<BenchDatabase> {
   const dataDir = tempDataDir(dirPrefix);
-  const server = await startEmbeddedPostgres({ dataDir, persistent: false, database, log });
+  const server = await startEmbeddedPostgres({ dataDir, persistent: false, database, log, settings });
   const orm = await openOrm({ url: server.url });
   await migrate(orm);
   await importRegions(await ormPool(orm), { kind: 'city', code: '3203' });

@@ -80,6 +80,8 @@ export interface EmbeddedOptions {
   restartOnExit?: boolean;
   /** Told after each restart (the metrics count them). */
   onRestart?: () => void;
+  /** Server settings beyond the defaults, as `-c name=value` (a profiling bench loads pg_stat_statements). */
+  settings?: Record<string, string>;
 }
 
 /** The port of a PostgreSQL already running on `dataDir` (say, `npm start` while an import runs), if any. */
@@ -126,7 +128,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Data
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', '--no-locale'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`])],
     onLog: (message: string) => opts.log.debug({ postgres: String(message).trim() }),
     onError: (message: unknown) => opts.log.debug({ postgres: String(message).trim() }),
   });
