@@ -4,7 +4,8 @@ import type { Context } from '../context.js';
 import { badUserInput } from '../errors.js';
 import { fromGlobalId, PageArgs, resolvePage } from '../relay.js';
 import { LedgerTransaction, Lot } from '../ledger/ledger.type.js';
-import { Elder, Facility } from '../registry/registry.type.js';
+import { Elder } from '../registry/elder.type.js';
+import { Facility } from '../registry/facility.type.js';
 import { elderInScope } from '../../registry/access.js';
 import { runAudit } from '../../audit/engine.js';
 import {

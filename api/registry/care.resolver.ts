@@ -4,16 +4,10 @@ import type { Context } from '../context.js';
 import { badUserInput } from '../errors.js';
 import { forbidden } from '../../auth/viewer.js';
 import { requireCaregiver, requireElder, requireFacility } from '../../registry/access.js';
-import {
-  Caregiver,
-  CaregiverPersonalData,
-  Elder,
-  Facility,
-  ServiceRecord,
-  ServiceType,
-  StaffAssignment,
-  Stay,
-} from './registry.type.js';
+import { ServiceRecord, ServiceType, Stay } from './care.type.js';
+import { Caregiver, CaregiverPersonalData, StaffAssignment } from './caregiver.type.js';
+import { Elder } from './elder.type.js';
+import { Facility } from './facility.type.js';
 
 import {
   actorOf,

@@ -11,24 +11,11 @@ import { ageAt, ageBand, allowanceBand } from '../../registry/derived.js';
 import type { PersonalField } from '../../registry/registry.js';
 import { requireElder } from '../../registry/access.js';
 import * as v from '../../registry/validate.js';
-import {
-  AgeBand,
-  AllowanceBand,
-  Assessment,
-  AssessmentDetails,
-  CategoryMembership,
-  Elder,
-  ElderPersonalData,
-  RecordChange,
-  ServiceRecord,
-  ServiceRecordConnection,
-  ServiceRecordConnectionTypes,
-  Stay,
-  StayConnection,
-  StayConnectionTypes,
-  VitalEvent,
-  VitalStatus,
-} from './registry.type.js';
+import { Assessment, AssessmentDetails } from './assessment.type.js';
+import { ServiceRecord, ServiceRecordConnection, ServiceRecordConnectionTypes, Stay, StayConnection, StayConnectionTypes } from './care.type.js';
+import { RecordChange } from './common.type.js';
+import { CategoryMembership, Elder, ElderPersonalData, VitalEvent } from './elder.type.js';
+import { AgeBand, AllowanceBand, VitalStatus } from './vocabulary.type.js';
 
 import {
   page,

@@ -6,21 +6,10 @@ import { Region } from '../hierarchy/region.type.js';
 import { LedgerTransactionConnection } from '../ledger/ledger.type.js';
 import * as v from '../../registry/validate.js';
 import { staffingOf } from '../../registry/caregivers/staffing.js';
-import {
-  BedInventory,
-  Facility,
-  FacilityRating,
-  RecordChange,
-  ReferenceEntry,
-  ServiceRecord,
-  ServiceRecordConnection,
-  ServiceRecordConnectionTypes,
-  StaffAssignment,
-  Staffing,
-  Stay,
-  StayConnection,
-  StayConnectionTypes,
-} from './registry.type.js';
+import { ServiceRecord, ServiceRecordConnection, ServiceRecordConnectionTypes, Stay, StayConnection, StayConnectionTypes } from './care.type.js';
+import { StaffAssignment } from './caregiver.type.js';
+import { RecordChange, ReferenceEntry } from './common.type.js';
+import { BedInventory, Facility, FacilityRating, Staffing } from './facility.type.js';
 
 import {
   page,

@@ -15,50 +15,13 @@ import { facilityNo } from '../../registry/validate.js';
 import { elderInScope, requireCaregiver, requireElder, requireFacility } from '../../registry/access.js';
 import * as v from '../../registry/validate.js';
 import { DomainError } from '../../platform/errors.js';
-import {
-  AccessLogConnection,
-  AccessLogConnectionTypes,
-  AccessLogEntry,
-  AddCategoryInput,
-  AdmitInput,
-  Assessment,
-  AssignCaregiverInput,
-  BedInventory,
-  Caregiver,
-  CaregiverConnection,
-  CaregiverConnectionTypes,
-  CategoryMembership,
-  DefineServiceTypeInput,
-  DischargeInput,
-  Elder,
-  ElderConnection,
-  ElderConnectionTypes,
-  EndCategoryInput,
-  Facility,
-  FacilityConnection,
-  FacilityConnectionTypes,
-  FacilityRating,
-  FacilityStaffing,
-  FacilityStaffingConnection,
-  FacilityStaffingConnectionTypes,
-  RateFacilityInput,
-  RecordAssessmentInput,
-  RecordBedInventoryInput,
-  RecordServiceInput,
-  RecordVitalStatusInput,
-  ReferenceEntry,
-  RegisterCaregiverInput,
-  RegisterElderInput,
-  RegisterFacilityInput,
-  ServiceRecord,
-  ServiceType,
-  StaffAssignment,
-  Staffing,
-  Stay,
-  UpdateElderInput,
-  UpdateFacilityInput,
-  VitalEvent,
-} from './registry.type.js';
+import { AccessLogConnection, AccessLogConnectionTypes, AccessLogEntry } from './access-log.type.js';
+import { Assessment, RecordAssessmentInput } from './assessment.type.js';
+import { AdmitInput, DefineServiceTypeInput, DischargeInput, RecordServiceInput, ServiceRecord, ServiceType, Stay } from './care.type.js';
+import { AssignCaregiverInput, Caregiver, CaregiverConnection, CaregiverConnectionTypes, RegisterCaregiverInput, StaffAssignment } from './caregiver.type.js';
+import { ReferenceEntry } from './common.type.js';
+import { AddCategoryInput, CategoryMembership, Elder, ElderConnection, ElderConnectionTypes, EndCategoryInput, RecordVitalStatusInput, RegisterElderInput, UpdateElderInput, VitalEvent } from './elder.type.js';
+import { BedInventory, Facility, FacilityConnection, FacilityConnectionTypes, FacilityRating, FacilityStaffing, FacilityStaffingConnection, FacilityStaffingConnectionTypes, RateFacilityInput, RecordBedInventoryInput, RegisterFacilityInput, Staffing, UpdateFacilityInput } from './facility.type.js';
 
 import {
   isId,
