@@ -4,7 +4,8 @@
 import { DomainError } from '../../platform/errors.js';
 import { scopePrefixOf } from '../../hierarchy/region-code.js';
 import { maskName } from '../personal/pii.js';
-import { inScopeSql } from '../access.js';
+import { inScope } from '../access.js';
+import { join, param, raw, sql, type SqlFragment } from '../../platform/sql.js';
 import { RegistryRoom, ts } from '../store.js';
 import { RecordTable } from '../reads.js';
 import type { AssignmentRecord, CaregiverRecord, Page } from '../types.js';
@@ -56,13 +57,11 @@ export class Caregivers extends RegistryRoom {
   }
 
   async listCaregivers(filter: CaregiverFilter, page: Page): Promise<CaregiverRecord[]> {
-    const params: unknown[] = [];
-    return CAREGIVERS.page(this.sql, caregiverWhere(filter, params), params, page);
+    return CAREGIVERS.page(this.sql, caregiverWhere(filter), page);
   }
 
   async countCaregivers(filter: CaregiverFilter): Promise<number> {
-    const params: unknown[] = [];
-    return CAREGIVERS.count(this.sql, caregiverWhere(filter, params), params);
+    return CAREGIVERS.count(this.sql, caregiverWhere(filter));
   }
 
   async assignCaregiver(
@@ -92,7 +91,7 @@ export class Caregivers extends RegistryRoom {
   }
 
   async assignmentsByFacilities(ids: readonly string[], month: string): Promise<Map<string, AssignmentRecord[]>> {
-    return ASSIGNMENTS.byOwners(this.sql, 's.facility_id', ids, 's.id', { where: `and s.month = ($2 || '-01')::date`, params: [month] });
+    return ASSIGNMENTS.byOwners(this.sql, 's.facility_id', ids, 's.id', sql`and s.month = (${month} || '-01')::date`);
   }
 
   async assignmentsById(ids: readonly string[]): Promise<Map<string, AssignmentRecord>> {
@@ -100,9 +99,9 @@ export class Caregivers extends RegistryRoom {
   }
 }
 
-function caregiverWhere(filter: CaregiverFilter, params: unknown[]): string {
-  const where = [inScopeSql('c.region_code', params.push(filter.scopePrefix))];
-  if (filter.within) where.push(inScopeSql('c.region_code', params.push(scopePrefixOf(filter.within))));
-  if (filter.certified != null) where.push(filter.certified ? 'c.certificate_no is not null' : 'c.certificate_no is null');
-  return where.join(' and ');
+function caregiverWhere(filter: CaregiverFilter): SqlFragment {
+  const where = [inScope('c.region_code', param(filter.scopePrefix))];
+  if (filter.within) where.push(inScope('c.region_code', param(scopePrefixOf(filter.within))));
+  if (filter.certified != null) where.push(raw(filter.certified ? 'c.certificate_no is not null' : 'c.certificate_no is null'));
+  return join(where, ' and ');
 }
