@@ -2,7 +2,8 @@
  * The shapes of the registry's batched reads, once for every record kind: by ids, per owner (every
  * record of many elders or facilities in one statement), keyset pages of a scoped list and of each
  * owner's records (a lateral join), and their counts. Each record kind names its table, alias and
- * column list once (a `RecordTable`); the statements are built here.
+ * column list once (a `RecordTable`); the statements are built here. The tables are exported so that
+ * test/registry/shapes.test.ts can hold each select list to its interface in types.ts and to the API's type.
  */
 import { queryRows, raw, sql as q, type Sql, type SqlFragment } from '../platform/sql.js';
 import type { Page } from './types.js';

@@ -12,7 +12,7 @@ import * as v from '../validate.js';
 const SERVICE = `r.id::text, r.elder_id::text as "elderId", r.facility_id::text as "facilityId", r.service_type as "serviceType", r.village_code as "villageCode",
   ${ts('r.started_at')} as "startedAt", ${ts('r.ended_at')} as "endedAt", r.subsidised, r.unit_price_fen::text as "unitPriceFen",
   ${ts('r.recorded_at')} as "recordedAt", r.recorded_by as "recordedBy"`;
-const SERVICES = new RecordTable<ServiceRecordRecord>(SERVICE, 'registry.service_record r', 'r');
+export const SERVICES = new RecordTable<ServiceRecordRecord>(SERVICE, 'registry.service_record r', 'r');
 
 export class Services extends RegistryRoom {
   async recordService(

@@ -12,7 +12,7 @@ import * as v from '../validate.js';
 
 const STAY = `s.id::text, s.elder_id::text as "elderId", s.facility_id::text as "facilityId", s.admitted_on::text as "admittedOn",
   s.discharged_on::text as "dischargedOn", s.bed_code as "bedCode", s.funding_mode as "fundingMode", ${ts('s.recorded_at')} as "recordedAt", s.recorded_by as "recordedBy"`;
-const STAYS = new RecordTable<StayRecord>(STAY, 'registry.stay s', 's');
+export const STAYS = new RecordTable<StayRecord>(STAY, 'registry.stay s', 's');
 
 export class Stays extends RegistryRoom {
   async admit(

@@ -14,10 +14,10 @@ import * as v from '../validate.js';
 
 const CAREGIVER = `c.id::text, c.name_masked as "nameMasked", c.region_code as "regionCode", c.certificate_no as "certificateNo",
   c.certificate_level as "certificateLevel", ${ts('c.created_at')} as "createdAt", ${ts('c.updated_at')} as "updatedAt"`;
-const CAREGIVERS = new RecordTable<CaregiverRecord>(CAREGIVER, 'registry.caregiver c', 'c');
+export const CAREGIVERS = new RecordTable<CaregiverRecord>(CAREGIVER, 'registry.caregiver c', 'c');
 const ASSIGNMENT = `s.id::text, s.caregiver_id::text as "caregiverId", s.facility_id::text as "facilityId", to_char(s.month, 'YYYY-MM') as month,
   s.role, s.certified, ${ts('s.recorded_at')} as "recordedAt", s.recorded_by as "recordedBy"`;
-const ASSIGNMENTS = new RecordTable<AssignmentRecord>(ASSIGNMENT, 'registry.staff_assignment s', 's');
+export const ASSIGNMENTS = new RecordTable<AssignmentRecord>(ASSIGNMENT, 'registry.staff_assignment s', 's');
 
 export interface CaregiverInput {
   name: string;

@@ -18,7 +18,7 @@ import { insertElders, type ElderRow } from './writer.js';
 const ELDER = `e.id::text, e.id_masked as "idMasked", e.name_masked as "nameMasked", e.phone_masked as "phoneMasked", e.sex,
   e.birth_date::text as "birthDate", e.hukou_village_code as "hukouVillageCode", e.residence_village_code as "residenceVillageCode",
   ${ts('e.created_at')} as "createdAt", ${ts('e.updated_at')} as "updatedAt", e.created_by as "createdBy", e.updated_by as "updatedBy"`;
-const ELDERS = new RecordTable<ElderRecord>(ELDER, 'registry.elder e', 'e');
+export const ELDERS = new RecordTable<ElderRecord>(ELDER, 'registry.elder e', 'e');
 
 export interface RegisterElderInput {
   idNumber: string;

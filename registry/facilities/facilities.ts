@@ -15,7 +15,7 @@ import * as v from '../validate.js';
 const FACILITY = `f.id::text, f.name, f.type, f.village_code as "villageCode", f.operating_model as "operatingModel", f.operator_name as "operatorName",
   f.uscc, f.status, f.operating_since::text as "operatingSince", ${ts('f.created_at')} as "createdAt", ${ts('f.updated_at')} as "updatedAt",
   f.created_by as "createdBy", f.updated_by as "updatedBy"`;
-const FACILITIES = new RecordTable<FacilityRecord>(FACILITY, 'registry.facility f', 'f');
+export const FACILITIES = new RecordTable<FacilityRecord>(FACILITY, 'registry.facility f', 'f');
 
 export interface FacilityInput {
   name: string;

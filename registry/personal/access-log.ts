@@ -11,7 +11,7 @@ import type { AccessLogRecord, Page } from '../types.js';
 const ACCESS = `l.id::text, ${ts('l.accessed_at')} as "accessedAt", l.subject, l.roles, l.token_id as "tokenId", l.reason, l.entity_type as "entityType",
   l.entity_id::text as "entityId", l.region_code as "regionCode", l.residence_region_code as "residenceRegionCode", l.fields, l.row_count::int as "rowCount",
   l.export_format as "exportFormat", l.period_from::text as "periodFrom", l.period_to::text as "periodTo"`;
-const ENTRIES = new RecordTable<AccessLogRecord>(ACCESS, 'registry.access_log l', 'l');
+export const ENTRIES = new RecordTable<AccessLogRecord>(ACCESS, 'registry.access_log l', 'l');
 
 export interface AccessLogFilter {
   scopePrefix: string;
