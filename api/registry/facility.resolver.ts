@@ -1,5 +1,6 @@
 /** Fields of Facility (养老机构): rating, beds, staff, staffing ratio, stays, services, payments. */
 import { Arg, Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Authorized } from '../authorization.js';
 import type { Context } from '../context.js';
 import { PageArgs } from '../relay.js';
 import { Region } from '../hierarchy/region.type.js';
@@ -95,8 +96,8 @@ export class FacilityResolver {
   }
 
   @FieldResolver(() => LedgerTransactionConnection, { nullable: true, description: 'Ledger transactions paying this facility (payee FACILITY, payee id = registryNo), in chain order (needs ledger:read; null with a FORBIDDEN error without it).' })
+  @Authorized('ledger:read')
   async payments(@Root() facility: Facility, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: Context): Promise<LedgerTransactionConnection> {
-    ctx.viewer.require('ledger:read');
     return paymentsOf(ctx, 'FACILITY', facility.registryNo, args);
   }
 }
