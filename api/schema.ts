@@ -15,6 +15,7 @@ import { PeriodResolver, TrialBalanceResolver } from './ledger/periods.resolver.
 import { ApprovalResolver, LedgerTransactionProposalResolver, ProposalResolver } from './ledger/approval.resolver.js';
 import { ChangesResolver } from './sync/changes.resolver.js';
 import { guardArguments } from './input-guard.js';
+import { authChecker } from './authorization.js';
 import { auditResolvers } from './audit/audit.resolver.js';
 import { proofResolvers } from './proof/proof.resolver.js';
 
@@ -35,7 +36,7 @@ function describeRoots(schema: GraphQLSchema): GraphQLSchema {
 }
 
 function createTypeGraphqlSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, PeriodResolver, TrialBalanceResolver, ApprovalResolver, ProposalResolver, LedgerTransactionProposalResolver, ...registryResolvers, ...auditResolvers, ...proofResolvers, ChangesResolver], validate: false });
+  return buildSchema({ resolvers: [NodeResolver, RegionResolver, LedgerResolver, LedgerTransactionResolver, LotResolver, PostingResolver, TrailStepResolver, PeriodResolver, TrialBalanceResolver, ApprovalResolver, ProposalResolver, LedgerTransactionProposalResolver, ...registryResolvers, ...auditResolvers, ...proofResolvers, ChangesResolver], authChecker, validate: false });
 }
 
 /** The SDL front-end teams read, sorted so that diffs show real changes only; with applied directives (`@key`, `@link`). */

@@ -3,7 +3,7 @@
  * workflow OPEN → ANSWERED → CONFIRMED | DISMISSED → REMEDIATED, each step an appended event.
  */
 import type pg from 'pg';
-import { AS_APP_ROLE, inTransaction, type Sql } from '../platform/sql.js';
+import { AS_APP_ROLE, inTransaction, join, queryRows, raw, sql, type Sql, type SqlFragment } from '../platform/sql.js';
 import { DomainError } from '../platform/errors.js';
 import { characters, isoDate, optionalFreeText } from '../platform/validate.js';
 import { forbidden, type Viewer } from '../auth/viewer.js';
@@ -86,53 +86,53 @@ type Row = Omit<FindingRecord, 'amountAtRisk' | 'createdAt' | 'statusAt'> & { am
 const iso = (value: Date | string) => new Date(value).toISOString();
 const toRecord = (r: Row): FindingRecord => ({ ...r, amountAtRisk: BigInt(r.amountAtRisk), createdAt: iso(r.createdAt), statusAt: iso(r.statusAt) });
 
-/** SQL conditions and parameters of a filter, inside the viewer's jurisdiction. */
-function filterSql(viewer: Viewer, filter: FindingFilter, params: unknown[]): string {
-  const where: string[] = [];
+/** SQL conditions of a filter, inside the viewer's jurisdiction. */
+function filterSql(viewer: Viewer, filter: FindingFilter): SqlFragment {
+  const where: SqlFragment[] = [];
   const [lo, hi] = viewer.scopeRange;
-  where.push(`s.region_code between $${params.push(lo)} and $${params.push(hi)}`);
+  where.push(sql`s.region_code between ${lo} and ${hi}`);
   if (filter.regionCode != null) {
     if (!isRegionCode(filter.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
     viewer.requireInScope(filter.regionCode, `regionCode ${filter.regionCode}`);
-    if (filter.includeDescendants === false) where.push(`s.region_code = $${params.push(filter.regionCode)}`);
+    if (filter.includeDescendants === false) where.push(sql`s.region_code = ${filter.regionCode}`);
     else {
       const [rlo, rhi] = subtreeRangeOf(filter.regionCode);
-      where.push(`s.region_code between $${params.push(rlo)} and $${params.push(rhi)}`);
+      where.push(sql`s.region_code between ${rlo} and ${rhi}`);
     }
   }
   if (filter.ruleId != null) {
     if (!RULES.some((r) => r.id === filter.ruleId)) throw bad(`no rule ${filter.ruleId}`, 'ruleId');
-    where.push(`s.rule_id = $${params.push(filter.ruleId)}`);
+    where.push(sql`s.rule_id = ${filter.ruleId}`);
   }
   if (filter.severity != null) {
     if (!SEVERITIES.includes(filter.severity as Severity)) throw bad(`severity must be one of ${SEVERITIES.join(', ')}`, 'severity');
-    where.push(`s.severity = $${params.push(filter.severity)}`);
+    where.push(sql`s.severity = ${filter.severity}`);
   }
   if (filter.status != null) {
     if (!(FINDING_STATUSES as readonly string[]).includes(filter.status)) throw bad(`status must be one of ${FINDING_STATUSES.join(', ')}`, 'status');
-    where.push(`s.status = $${params.push(filter.status)}`);
+    where.push(sql`s.status = ${filter.status}`);
   }
   if (filter.fundLine != null) {
     if (!/^[A-Z][A-Z0-9_]{1,39}$/.test(filter.fundLine)) throw bad('fundLine is not a fund-line code', 'fundLine');
-    where.push(`s.fund_line = $${params.push(filter.fundLine)}`);
+    where.push(sql`s.fund_line = ${filter.fundLine}`);
   }
   if (filter.periodFrom != null) {
     if (!MONTH.test(filter.periodFrom)) throw bad('periodFrom must be a month YYYY-MM', 'periodFrom');
-    where.push(`(s.period_to is null or s.period_to >= $${params.push(filter.periodFrom)})`);
+    where.push(sql`(s.period_to is null or s.period_to >= ${filter.periodFrom})`);
   }
   if (filter.periodTo != null) {
     if (!MONTH.test(filter.periodTo)) throw bad('periodTo must be a month YYYY-MM', 'periodTo');
-    where.push(`(s.period_from is null or s.period_from <= $${params.push(filter.periodTo)})`);
+    where.push(sql`(s.period_from is null or s.period_from <= ${filter.periodTo})`);
   }
   if (filter.subjectType != null) {
     if (!(SUBJECT_TYPES as readonly string[]).includes(filter.subjectType)) throw bad(`subjectType must be one of ${SUBJECT_TYPES.join(', ')}`, 'subjectType');
-    where.push(`s.subject_type = $${params.push(filter.subjectType)}`);
+    where.push(sql`s.subject_type = ${filter.subjectType}`);
   }
   if (filter.subjectId != null) {
     if (filter.subjectId.length < 1 || characters(filter.subjectId) > 80) throw bad('subjectId must have 1–80 characters', 'subjectId');
-    where.push(`s.subject_id = $${params.push(filter.subjectId)}`);
+    where.push(sql`s.subject_id = ${filter.subjectId}`);
   }
-  return where.join(' and ');
+  return join(where, ' and ');
 }
 
 export class AuditFindings {
@@ -144,16 +144,13 @@ export class AuditFindings {
   /** A page of findings, newest first; `after` is the id the page starts after. */
   async list(viewer: Viewer, filter: FindingFilter, first: number, after: string | null): Promise<FindingRecord[]> {
     viewer.require('audit:read');
-    const params: unknown[] = [];
-    const where = filterSql(viewer, filter, params);
-    const cursor = after == null ? '' : `and s.id < $${params.push(after)}::bigint`;
-    const rows = await this.sql.query<Row>(`select ${FINDING_COLUMNS} from audit.finding_state s where ${where} ${cursor} order by s.id desc limit $${params.push(first)}`, params);
+    const cursor = after == null ? raw('') : sql`and s.id < ${after}::bigint`;
+    const rows = await queryRows<Row>(this.sql, sql`select ${raw(FINDING_COLUMNS)} from audit.finding_state s where ${filterSql(viewer, filter)} ${cursor} order by s.id desc limit ${first}`);
     return rows.map(toRecord);
   }
 
   async count(viewer: Viewer, filter: FindingFilter): Promise<number> {
-    const params: unknown[] = [];
-    const [row] = await this.sql.query<{ n: number }>(`select count(*)::int as n from audit.finding_state s where ${filterSql(viewer, filter, params)}`, params);
+    const [row] = await queryRows<{ n: number }>(this.sql, sql`select count(*)::int as n from audit.finding_state s where ${filterSql(viewer, filter)}`);
     return row!.n;
   }
 
@@ -189,17 +186,16 @@ export class AuditFindings {
     viewer.require('audit:read');
     if (!isRegionCode(regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
     viewer.requireInScope(regionCode, `regionCode ${regionCode}`);
-    const params: unknown[] = [];
-    const where = filterSql(viewer, { regionCode, periodFrom: from, periodTo: to }, params);
+    const where = filterSql(viewer, { regionCode, periodFrom: from, periodTo: to });
     const width = { PROVINCE: 4, CITY: 6, COUNTY: 9, TOWN: 12, VILLAGE: 12 }[levelOfCode(regionCode)];
-    return this.sql.query<{ ruleId: string; regionCode: string; count: number; amountAtRisk: string; open: number; answered: number; confirmed: number; dismissed: number; remediated: number }>(
-      `select s.rule_id as "ruleId", rpad(left(s.region_code, ${width}), 12, '0') as "regionCode", count(*)::int as count,
+    return queryRows<{ ruleId: string; regionCode: string; count: number; amountAtRisk: string; open: number; answered: number; confirmed: number; dismissed: number; remediated: number }>(
+      this.sql,
+      sql`select s.rule_id as "ruleId", rpad(left(s.region_code, ${raw(String(width))}), 12, '0') as "regionCode", count(*)::int as count,
          sum(s.amount_at_risk)::text as "amountAtRisk",
          count(*) filter (where s.status = 'OPEN')::int as open, count(*) filter (where s.status = 'ANSWERED')::int as answered,
          count(*) filter (where s.status = 'CONFIRMED')::int as confirmed, count(*) filter (where s.status = 'DISMISSED')::int as dismissed,
          count(*) filter (where s.status = 'REMEDIATED')::int as remediated
        from audit.finding_state s where ${where} group by 1, 2 order by 1, 2`,
-      params,
     );
   }
 
@@ -214,13 +210,12 @@ export class AuditFindings {
   async runs(viewer: Viewer, first: number, after: string | null) {
     viewer.require('audit:read');
     const [lo, hi] = viewer.scopeRange;
-    const params: unknown[] = [lo, hi];
-    const cursor = after == null ? '' : `and id < $${params.push(after)}::bigint`;
-    return this.sql.query<{ id: string; regionCode: string; from: string; to: string; asOf: string; trigger: string; actor: string; startedAt: Date; finishedAt: Date; durationMs: number; rules: unknown[]; counts: Record<string, number> }>(
-      `select id::text, region_code as "regionCode", period_from as "from", period_to as "to", as_of::text as "asOf", trigger, actor,
+    const cursor = after == null ? raw('') : sql`and id < ${after}::bigint`;
+    return queryRows<{ id: string; regionCode: string; from: string; to: string; asOf: string; trigger: string; actor: string; startedAt: Date; finishedAt: Date; durationMs: number; rules: unknown[]; counts: Record<string, number> }>(
+      this.sql,
+      sql`select id::text, region_code as "regionCode", period_from as "from", period_to as "to", as_of::text as "asOf", trigger, actor,
          started_at as "startedAt", finished_at as "finishedAt", duration_ms as "durationMs", rules, counts
-       from audit.run where region_code between $1 and $2 ${cursor} order by id desc limit $${params.push(first)}`,
-      params,
+       from audit.run where region_code between ${lo} and ${hi} ${cursor} order by id desc limit ${first}`,
     );
   }
 

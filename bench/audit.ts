@@ -17,10 +17,11 @@ import { sqlOnPool } from '../platform/sql.js';
 import { Ledger } from '../ledger/ledger.js';
 import type { DisburseInput } from '../ledger/types.js';
 import { RegistryService } from '../registry/registry.js';
-import { DEMO_ALLOWANCE_FEN, DEMO_FACILITY_SUBSIDY_PER_RESIDENT_FEN, generateDemoRegistry } from '../registry/demo.js';
+import { generateDemoRegistry } from '../demo/registry.js';
+import { DEMO_ALLOWANCE_FEN, DEMO_FACILITY_SUBSIDY_PER_RESIDENT_FEN } from '../demo/payments.js';
 import { allowanceBand } from '../registry/derived.js';
 import { elderNo, facilityNo } from '../registry/validate.js';
-import { plantDemoAnomalies } from '../audit/demo.js';
+import { plantDemoAnomalies } from '../demo/anomalies.js';
 import { runAudit, type RunReport } from '../audit/engine.js';
 import { load, runBench, startCityDatabase } from './support.js';
 

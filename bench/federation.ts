@@ -23,7 +23,7 @@ import { toGlobalId } from '../api/relay.js';
 import { DEFAULT_LIMITS } from '../api/hardening.js';
 import { issueToken, secretKeySet, secretSigningKey } from '../auth/tokens.js';
 import { RegistryService } from '../registry/registry.js';
-import { generateDemoRegistry } from '../registry/demo.js';
+import { generateDemoRegistry } from '../demo/registry.js';
 import { ORDERS_SDL, ordersService } from '../test/federation/orders-subgraph.js';
 import { createGateway } from '../test/federation/hive-gateway.js';
 import { latencyStats, tempDataDir } from './support.js';

@@ -3,7 +3,7 @@
  * so the API's DataLoaders turn a nested query into a number of statements bounded by its depth.
  * Subtrees are code ranges (code, subtree_max]: see migrations/Migration20261123000000_hierarchy.ts.
  */
-import type { Sql } from '../platform/sql.js';
+import { join, param, raw, sql, type Sql, type SqlFragment } from '../platform/sql.js';
 import type { RegionLevel } from './region-code.js';
 import type { RegionRecord } from './region-record.js';
 
@@ -130,35 +130,28 @@ export class RegionRepository {
     return counts;
   }
 
-  private filterSql(filter: RegionFilter, params: unknown[]): string {
-    const where: string[] = [];
-    if (filter.level) where.push(`r.level = $${params.push(filter.level)}`);
-    if (filter.parentCode) where.push(`r.parent_code = $${params.push(filter.parentCode)}`);
+  private filterSql(filter: RegionFilter): SqlFragment {
+    const where: SqlFragment[] = [];
+    if (filter.level) where.push(sql`r.level = ${filter.level}`);
+    if (filter.parentCode) where.push(sql`r.parent_code = ${filter.parentCode}`);
     if (filter.withinCode) {
-      const p = params.push(filter.withinCode);
-      where.push(`r.code > $${p} and r.code <= (select subtree_max from region w where w.code = $${p})`);
+      const within = param(filter.withinCode);
+      where.push(sql`r.code > ${within} and r.code <= (select subtree_max from region w where w.code = ${within})`);
     }
-    if (filter.search) where.push(`strpos(r.name, $${params.push(filter.search)}) > 0`);
-    if (filter.scope) where.push(`r.code between $${params.push(filter.scope[0])} and $${params.push(filter.scope[1])}`);
-    return where.length ? where.join(' and ') : 'true';
+    if (filter.search) where.push(sql`strpos(r.name, ${filter.search}) > 0`);
+    if (filter.scope) where.push(sql`r.code between ${filter.scope[0]} and ${filter.scope[1]}`);
+    return where.length ? join(where, ' and ') : raw('true');
   }
 
   /** A page of regions matching the filter, ordered by code. */
   async list(filter: RegionFilter, page: Page): Promise<RegionRecord[]> {
-    const params: unknown[] = [];
-    const where = this.filterSql(filter, params);
-    const after = params.push(page.after ?? '');
-    const limit = params.push(page.first + 1);
-    return this.query<RegionRecord>(
-      `select ${COLUMNS} from region r where ${where} and r.code > $${after} order by r.code limit $${limit}`,
-      params,
-    );
+    const { text, values } = sql`select ${raw(COLUMNS)} from region r where ${this.filterSql(filter)} and r.code > ${page.after ?? ''} order by r.code limit ${page.first + 1}`.build();
+    return this.query<RegionRecord>(text, values);
   }
 
   async count(filter: RegionFilter): Promise<number> {
-    const params: unknown[] = [];
-    const where = this.filterSql(filter, params);
-    const [row] = await this.query<{ n: number }>(`select count(*)::int as n from region r where ${where}`, params);
+    const { text, values } = sql`select count(*)::int as n from region r where ${this.filterSql(filter)}`.build();
+    const [row] = await this.query<{ n: number }>(text, values);
     return row?.n ?? 0;
   }
 

@@ -57,3 +57,82 @@ export function sqlOnPool(pool: pg.Pool, onStatement?: (text: string) => void): 
 export async function ormPool(orm: MikroORM): Promise<pg.Pool> {
   return orm.em.getConnection().getNativeClient();
 }
+
+// ---- a tagged-template SQL builder ------------------------------------------------------------------
+
+/**
+ * A value bound once however often it appears: every `${p}` of the same Param becomes the same `$n`
+ * (a scope prefix used on both sides of a `between`, say). Plain values get a fresh `$n` each time.
+ */
+export class Param {
+  constructor(readonly value: unknown) {}
+}
+
+export const param = (value: unknown): Param => new Param(value);
+
+/** A finished statement: the text with `$1`, `$2` … and its values in that order (pg's query config). */
+export interface Query {
+  text: string;
+  values: unknown[];
+}
+
+/**
+ * A piece of SQL with its values kept beside it, never spliced into the text. Fragments nest: a
+ * fragment interpolated into another is inlined with its values, so a condition can be written
+ * where it belongs and numbered only when the statement is built.
+ */
+export class SqlFragment {
+  constructor(
+    private readonly strings: readonly string[],
+    private readonly values: readonly unknown[],
+  ) {
+    if (strings.length !== values.length + 1) throw new Error('an SQL fragment needs one more text part than values');
+  }
+
+  /** The statement: values numbered `$1`… in the order they appear, each Param once. */
+  build(): Query {
+    const values: unknown[] = [];
+    return { text: this.render(values, new Map()), values };
+  }
+
+  private render(values: unknown[], numbers: Map<Param, number>): string {
+    let text = this.strings[0]!;
+    this.values.forEach((value, i) => {
+      text += this.placeholder(value, values, numbers) + this.strings[i + 1]!;
+    });
+    return text;
+  }
+
+  private placeholder(value: unknown, values: unknown[], numbers: Map<Param, number>): string {
+    if (value instanceof SqlFragment) return value.render(values, numbers);
+    if (!(value instanceof Param)) return `$${values.push(value)}`;
+    let n = numbers.get(value);
+    if (n === undefined) numbers.set(value, (n = values.push(value.value)));
+    return `$${n}`;
+  }
+}
+
+/** sql`select … where code = ${code}`: values become parameters; SqlFragment values are inlined. */
+export function sql(strings: TemplateStringsArray, ...values: unknown[]): SqlFragment {
+  return new SqlFragment(strings, values);
+}
+
+/**
+ * Trusted SQL text inserted as is: table names, column lists and other constants of the code —
+ * never a value that came from a caller (that is what a parameter is for).
+ */
+export function raw(text: string): SqlFragment {
+  return new SqlFragment([text], []);
+}
+
+/** The fragments one after another with `separator` (plain SQL text) between them; empty for none. */
+export function join(fragments: readonly SqlFragment[], separator: string): SqlFragment {
+  if (fragments.length === 0) return raw('');
+  return new SqlFragment(['', ...fragments.slice(1).map(() => separator), ''], fragments);
+}
+
+/** Runs a built fragment on `db` (`name`: a prepared statement, for hot statements of constant text). */
+export function queryRows<T>(db: Sql, fragment: SqlFragment, name?: string): Promise<T[]> {
+  const { text, values } = fragment.build();
+  return db.query<T>(text, values, name);
+}

@@ -1,7 +1,7 @@
 /**
  * Who may see which registry record: the scope rules of the registry, applied once, here, for single
  * records (node(id:), elder(id:), nested fields, the targets of writes). Lists apply the same rules
- * in their SQL (every list read of the registry takes the caller's scope prefix and uses inScopeSql below).
+ * in their SQL (every list read of the registry takes the caller's scope prefix and uses inScope below, or inScopeSql where the statement numbers its parameters by hand).
  *
  * - An elder is in scope when the household-registration village (户籍地) or the residence village
  *   (居住地) is: both counties serve the elder.
@@ -17,6 +17,7 @@ import { forbidden, type Viewer } from '../auth/viewer.js';
 import type { Permission } from '../auth/roles.js';
 import type { AccessLogRecord, CaregiverRecord, ElderRecord, FacilityRecord } from './types.js';
 import { elderNo, facilityNo } from './validate.js';
+import { raw, sql, type Param, type SqlFragment } from '../platform/sql.js';
 
 /** Batched look-ups of the records a rule needs (the API passes its per-request DataLoaders). */
 export interface RegistryLookup {
@@ -71,4 +72,9 @@ export function requireAccessLogEntry(viewer: Viewer, r: AccessLogRecord): void 
 /** A scope prefix as an index range on a region code column: code between prefix and prefix padded with 9s. */
 export function inScopeSql(column: string, prefixParam: number): string {
   return `${column} between $${prefixParam} and rpad($${prefixParam}, 12, '9')`;
+}
+
+/** inScopeSql as a fragment: `prefix` is a Param, so both ends of the range bind the one parameter. */
+export function inScope(column: string, prefix: Param): SqlFragment {
+  return sql`${raw(column)} between ${prefix} and rpad(${prefix}, 12, '9')`;
 }

@@ -9,11 +9,12 @@ import { logger, type Logger } from '../platform/logger.js';
 import { bootPlatform } from '../platform/boot.js';
 import { ormPool, sqlOnPool } from '../platform/sql.js';
 import { RegistryService } from '../registry/registry.js';
-import { generateDemoRegistry, payDemoMonth } from '../registry/demo.js';
+import { generateDemoRegistry } from '../demo/registry.js';
+import { payDemoMonth } from '../demo/payments.js';
 import { Ledger } from '../ledger/ledger.js';
-import { proposeDemoApprovals } from '../ledger/approvals/demo.js';
+import { proposeDemoApprovals } from '../demo/approvals.js';
 import { findDemoCity } from './demo-city.js';
-import { plantDemoAnomalies } from '../audit/demo.js';
+import { plantDemoAnomalies } from '../demo/anomalies.js';
 import { runAudit } from '../audit/engine.js';
 
 export const DEMO_CITY_CODE = '320300000000';

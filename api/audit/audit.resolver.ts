@@ -1,10 +1,12 @@
 /** The audit engine over GraphQL: thin wrappers around audit/ (runs, findings, dispositions). */
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Authorized } from '../authorization.js';
 import type { Context } from '../context.js';
 import { badUserInput } from '../errors.js';
 import { fromGlobalId, PageArgs, resolvePage } from '../relay.js';
 import { LedgerTransaction, Lot } from '../ledger/ledger.type.js';
-import { Elder, Facility } from '../registry/registry.type.js';
+import { Elder } from '../registry/elder.type.js';
+import { Facility } from '../registry/facility.type.js';
 import { elderInScope } from '../../registry/access.js';
 import { runAudit } from '../../audit/engine.js';
 import {
@@ -50,8 +52,8 @@ export const auditNodeLoaders: Record<string, (key: string, ctx: Context) => Pro
 @Resolver()
 export class AuditResolver {
   @Query(() => [AuditRule], { description: '审计规则: the current version of every rule, with its default parameters.' })
+  @Authorized('audit:read')
   async auditRules(@Ctx() ctx: Context): Promise<AuditRule[]> {
-    ctx.viewer.require('audit:read');
     const rules = await ctx.audit.rules();
     return rules.map((r) => Object.assign(new AuditRule(), r, {
       parameters: Object.entries(r.parameters).map(([key, value]) => Object.assign(new AuditRuleParameter(), { key, value: JSON.stringify(value) })),
@@ -59,23 +61,23 @@ export class AuditResolver {
   }
 
   @Mutation(() => AuditRun, { description: '运行审计: evaluate the rules (all by default) over a region subtree and service months; writes findings only, never the ledger or registry.' })
+  @Authorized('audit:run')
   async runAudit(@Arg('input', () => RunAuditInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RunAuditInput, @Ctx() ctx: Context): Promise<AuditRun> {
-    ctx.viewer.require('audit:run');
     const report = await runAudit(ctx.pool, { ...input, trigger: 'API', actor: ctx.viewer.subject, viewer: ctx.viewer });
     return AuditRun.from({ ...report, trigger: 'API', actor: ctx.viewer.subject, rules: report.rules, counts: { ...report.counts } });
   }
 
   @Query(() => AuditRunConnectionTypes.ConnectionType, { description: 'Audit runs over regions in your jurisdiction, newest first.' })
+  @Authorized('audit:read')
   async auditRuns(@Args() page: PageArgs, @Ctx() ctx: Context) {
-    ctx.viewer.require('audit:read');
     const resolved = resolvePage(page, isId);
     const rows = await ctx.audit.runs(ctx.viewer, resolved.first + 1, resolved.after);
     return AuditRunConnectionTypes.build(rows.map(AuditRun.from), resolved, (r) => fromGlobalId(r.id).key, () => ctx.audit.countRuns(ctx.viewer));
   }
 
   @Query(() => AuditFindingConnectionTypes.ConnectionType, { description: '审计发现 in your jurisdiction, newest first (Relay connection).' })
+  @Authorized('audit:read')
   async auditFindings(@Args() args: FindingsArgs, @Ctx() ctx: Context) {
-    ctx.viewer.require('audit:read');
     const resolved = resolvePage(args, isId);
     const filter = args.filter ?? {};
     const rows = await ctx.audit.list(ctx.viewer, filter, resolved.first + 1, resolved.after);

@@ -4,7 +4,8 @@ import { DateTimeISOResolver } from 'graphql-scalars';
 import { Money } from '../scalars.js';
 import { connectionTypes, Node, toGlobalId } from '../relay.js';
 import { LedgerTransaction, Lot } from '../ledger/ledger.type.js';
-import { Elder, Facility } from '../registry/registry.type.js';
+import { Elder } from '../registry/elder.type.js';
+import { Facility } from '../registry/facility.type.js';
 import type { FindingEventRecord, FindingRecord } from '../../audit/findings.js';
 
 export enum AuditSeverity { CRITICAL = 'CRITICAL', HIGH = 'HIGH', MEDIUM = 'MEDIUM', LOW = 'LOW' }

@@ -1,5 +1,6 @@
 /** Queries and relations of the hierarchy. Thin: parse arguments, call a loader or the repository, wrap the result. */
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Authorized } from '../authorization.js';
 import { parseRegionCode, type RegionLevel as Level } from '../../hierarchy/region-code.js';
 import type { RegionFilter } from '../../hierarchy/region.repository.js';
 import type { RegionRecord } from '../../hierarchy/region-record.js';
@@ -60,8 +61,8 @@ class DescendantsArgs extends PageArgs {
 @Resolver(() => Region)
 export class RegionResolver {
   @Query(() => Region, { nullable: true, description: 'One region by code: the 12-digit NBS code or its 2/4/6/9-digit prefix (320321 = 丰县). Null if unknown.' })
+  @Authorized('hierarchy:read')
   async region(@Arg('code', () => String, { description: '12-digit NBS code, or its 2/4/6/9-digit prefix.' }) code: string, @Ctx() ctx: Context): Promise<Region | null> {
-    ctx.viewer.require('hierarchy:read');
     const parsed = parseCode(code, 'code');
     if (!ctx.viewer.canSeeRegion(parsed)) ctx.viewer.requireInScope(parsed, `region ${parsed}`);
     const record = await ctx.loaders.regionByCode.load(parsed);
@@ -69,8 +70,8 @@ export class RegionResolver {
   }
 
   @Query(() => RegionConnection, { description: 'Regions ordered by code, filtered by level, parent, subtree and name.' })
+  @Authorized('hierarchy:read')
   async regions(@Args(() => RegionsArgs) args: RegionsArgs, @Ctx() ctx: Context): Promise<RegionConnection> {
-    ctx.viewer.require('hierarchy:read');
     const resolved = page(args);
     const search = args.search?.trim();
     if (args.search != null && (!search || search.length > MAX_SEARCH_LENGTH)) {

@@ -1,5 +1,6 @@
 /** The ledger over GraphQL: thin wrappers around ledger/ (writes) and its queries (reads). */
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Authorized } from '../authorization.js';
 import { Money, parseMoney } from '../scalars.js';
 import { parseRegionCode } from '../../hierarchy/region-code.js';
 import type { Context } from '../context.js';
@@ -93,8 +94,8 @@ export class LedgerResolver {
   }
 
   @Mutation(() => PostPayload, { description: 'Confirm receipt of an allocation (at most once).' })
+  @Authorized('ledger:allocate')
   async receiveAllocation(@Arg('input', () => ReceiveAllocationInput, { description: 'The mutation’s input (each field described on its input type).' }) input: ReceiveAllocationInput, @Ctx() ctx: Context): Promise<PostPayload> {
-    ctx.viewer.require('ledger:allocate');
     const allocationId = internalId(input.allocationId, 'LedgerTransaction', 'allocationId');
     const allocation = await ctx.loaders.transaction.load(allocationId);
     // The receiving region (the allocation's counterpart) confirms; the ledger rejects ids that are not allocations.
@@ -118,8 +119,8 @@ export class LedgerResolver {
   }
 
   @Mutation(() => PostPayload, { description: "Send a lot's unspent money back to its parent lot (lineage kept)." })
+  @Authorized('ledger:allocate')
   async returnFunds(@Arg('input', () => ReturnFundsInput, { description: 'The mutation’s input (each field described on its input type).' }) input: ReturnFundsInput, @Ctx() ctx: Context): Promise<PostPayload> {
-    ctx.viewer.require('ledger:allocate');
     const lotId = internalId(input.lotId, 'Lot', 'lotId');
     const lot = await ctx.loaders.lot.load(lotId);
     if (lot) ctx.viewer.requireInScope(lot.regionCode, 'lotId');
@@ -127,8 +128,8 @@ export class LedgerResolver {
   }
 
   @Mutation(() => PostPayload, { description: 'Post the mirror of an earlier transaction (reason required; at most once).' })
+  @Authorized('ledger:reverse')
   async reverse(@Arg('input', () => ReverseInput, { description: 'The mutation’s input (each field described on its input type).' }) input: ReverseInput, @Ctx() ctx: Context): Promise<PostPayload> {
-    ctx.viewer.require('ledger:reverse');
     const transactionId = internalId(input.transactionId, 'LedgerTransaction', 'transactionId');
     const original = await ctx.loaders.transaction.load(transactionId);
     // Corrections belong to the region that recorded the original.
@@ -143,19 +144,19 @@ export class LedgerResolver {
   }
 
   @Query(() => LedgerTransaction, { nullable: true, description: '记账凭证: one ledger transaction by id, if in your jurisdiction.' })
+  @Authorized('ledger:read')
   async transaction(@Arg('id', () => ID, { description: 'Global id of the transaction.' }) id: string, @Ctx() ctx: Context): Promise<LedgerTransaction | null> {
-    ctx.viewer.require('ledger:read');
     const record = await visibleTransaction(ctx.viewer, ctx.loaders, internalId(id, 'LedgerTransaction', 'id'));
     return record ? LedgerTransaction.from(record) : null;
   }
 
   @Query(() => LedgerTransactionConnection, { description: 'Transactions in chain order (seq), filtered.' })
+  @Authorized('ledger:read')
   async transactions(
     @Arg('filter', () => TransactionFilter, { nullable: true, description: 'Which transactions; all given conditions must hold.' }) filter: TransactionFilter | null,
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: Context,
   ): Promise<LedgerTransactionConnection> {
-    ctx.viewer.require('ledger:read');
     const resolved = resolvePage(page, (key) => /^[0-9]{1,18}$/.test(key));
     const f = { ...(filter ?? {}) };
     // Scope: a named region must be in the jurisdiction; none means the whole jurisdiction. Either way the
@@ -181,8 +182,8 @@ export class LedgerResolver {
   }
 
   @Query(() => [TrailStep], { description: 'The audit trail of a transaction (typically a disbursement): each step back to the appropriation.' })
+  @Authorized('ledger:read')
   async trail(@Arg('transactionId', () => ID, { description: 'Global id of the transaction whose money is traced back to its appropriation.' }) transactionId: string, @Ctx() ctx: Context): Promise<TrailStep[]> {
-    ctx.viewer.require('ledger:read');
     const id = internalId(transactionId, 'LedgerTransaction', 'transactionId');
     await visibleTransaction(ctx.viewer, ctx.loaders, id);
     // The chain of authority of a payment in scope is the caller's business all the way up (LEDGER.md P5):
@@ -210,12 +211,12 @@ export class LedgerResolver {
   }
 
   @Query(() => LedgerVerification, { description: 'Recompute the hash chain over [fromSeq, toSeq] (default: all) and report the first broken sequence number.' })
+  @Authorized('ledger:verify')
   async verifyLedger(
     @Arg('fromSeq', () => String, { nullable: true, description: 'First sequence number to check (default 1).' }) fromSeq: string | null,
     @Arg('toSeq', () => String, { nullable: true, description: 'Last sequence number to check (default the head).' }) toSeq: string | null,
     @Ctx() ctx: Context,
   ): Promise<LedgerVerification> {
-    ctx.viewer.require('ledger:verify');
     return LedgerVerification.from(await ctx.ledgerQueries.verify(fromSeq ?? null, toSeq ?? null));
   }
 }

@@ -1,19 +1,14 @@
 /** Fields of Caregiver (护理员), StaffAssignment, Stay (入住) and ServiceRecord (服务记录). */
 import { Arg, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Authorized } from '../authorization.js';
 import type { Context } from '../context.js';
 import { badUserInput } from '../errors.js';
 import { forbidden } from '../../auth/viewer.js';
 import { requireCaregiver, requireElder, requireFacility } from '../../registry/access.js';
-import {
-  Caregiver,
-  CaregiverPersonalData,
-  Elder,
-  Facility,
-  ServiceRecord,
-  ServiceType,
-  StaffAssignment,
-  Stay,
-} from './registry.type.js';
+import { ServiceRecord, ServiceType, Stay } from './care.type.js';
+import { Caregiver, CaregiverPersonalData, StaffAssignment } from './caregiver.type.js';
+import { Elder } from './elder.type.js';
+import { Facility } from './facility.type.js';
 
 import {
   actorOf,
@@ -24,8 +19,8 @@ import {
 @Resolver(() => Caregiver)
 export class CaregiverResolver {
   @FieldResolver(() => CaregiverPersonalData, { nullable: true, description: 'The clear name (needs personal:unmask and a reason; logged).' })
+  @Authorized('personal:unmask')
   async personal(@Root() caregiver: Caregiver, @Arg('reason', { description: '查看理由: why personal data is needed in clear; written to the access log (PERSONAL_DATA_IN_TEXT refuses ID and phone numbers).' }) reason: string, @Ctx() ctx: Context): Promise<CaregiverPersonalData> {
-    ctx.viewer.require('personal:unmask');
     if (typeof reason !== 'string' || reason.trim().length === 0) throw badUserInput('a reason is required to see personal data', 'reason');
     requireCaregiver(ctx.viewer, caregiver.record, 'personal:unmask');
     const clear = await ctx.registryLoaders.unmaskCaregiver(caregiver.record.id, reason.trim(), actorOf(ctx), ctx.viewer.scopePrefix);

@@ -1,5 +1,6 @@
 /** Fields of Elder (老年人) and Assessment (能力评估): derived bands, categories, vital status, stays, services, personal data, payments. */
 import { Arg, Args, Ctx, FieldResolver, Info, Int, Resolver, Root } from 'type-graphql';
+import { Authorized } from '../authorization.js';
 import { type GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
 import { badUserInput } from '../errors.js';
@@ -11,24 +12,11 @@ import { ageAt, ageBand, allowanceBand } from '../../registry/derived.js';
 import type { PersonalField } from '../../registry/registry.js';
 import { requireElder } from '../../registry/access.js';
 import * as v from '../../registry/validate.js';
-import {
-  AgeBand,
-  AllowanceBand,
-  Assessment,
-  AssessmentDetails,
-  CategoryMembership,
-  Elder,
-  ElderPersonalData,
-  RecordChange,
-  ServiceRecord,
-  ServiceRecordConnection,
-  ServiceRecordConnectionTypes,
-  Stay,
-  StayConnection,
-  StayConnectionTypes,
-  VitalEvent,
-  VitalStatus,
-} from './registry.type.js';
+import { Assessment, AssessmentDetails } from './assessment.type.js';
+import { ServiceRecord, ServiceRecordConnection, ServiceRecordConnectionTypes, Stay, StayConnection, StayConnectionTypes } from './care.type.js';
+import { RecordChange } from './common.type.js';
+import { CategoryMembership, Elder, ElderPersonalData, VitalEvent } from './elder.type.js';
+import { AgeBand, AllowanceBand, VitalStatus } from './vocabulary.type.js';
 
 import {
   page,
@@ -55,8 +43,8 @@ export class ElderResolver {
       'Clear personal values (needs personal:unmask; `reason` is required). Reading them writes one access-log row per elder, ' +
       'naming the fields selected, in the same database transaction as the read. Null with a FORBIDDEN error without the permission.',
   })
+  @Authorized('personal:unmask')
   async personal(@Root() elder: Elder, @Arg('reason', { description: '查看理由: why personal data is needed in clear; written to the access log (PERSONAL_DATA_IN_TEXT refuses ID and phone numbers).' }) reason: string, @Info() info: GraphQLResolveInfo, @Ctx() ctx: Context): Promise<ElderPersonalData> {
-    ctx.viewer.require('personal:unmask');
     if (typeof reason !== 'string' || reason.trim().length === 0) throw badUserInput('a reason is required to see personal data', 'reason');
     if (characters(reason.trim()) > 500) throw badUserInput('reason must be at most 500 characters', 'reason');
     requireElder(ctx.viewer, elder.record, 'personal:unmask');
@@ -163,8 +151,8 @@ export class ElderResolver {
   }
 
   @FieldResolver(() => LedgerTransactionConnection, { nullable: true, description: 'Ledger transactions paying this elder (payee PERSON, payee id = registryNo), in chain order (needs ledger:read; null with a FORBIDDEN error without it).' })
+  @Authorized('ledger:read')
   async payments(@Root() elder: Elder, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: Context): Promise<LedgerTransactionConnection> {
-    ctx.viewer.require('ledger:read');
     return paymentsOf(ctx, 'PERSON', elder.registryNo, args);
   }
 }
@@ -177,8 +165,8 @@ export class ElderResolver {
 @Resolver(() => Assessment)
 export class AssessmentResolver {
   @FieldResolver(() => AssessmentDetails, { nullable: true, description: 'Item scores, subtotals, total, diagnoses, adjustments — health data, needs health:read (null with a FORBIDDEN error without it).' })
-  details(@Root() assessment: Assessment, @Ctx() ctx: Context): AssessmentDetails {
-    ctx.viewer.require('health:read');
+  @Authorized('health:read')
+  details(@Root() assessment: Assessment): AssessmentDetails {
     return assessment.details();
   }
 

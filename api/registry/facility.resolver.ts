@@ -1,26 +1,16 @@
 /** Fields of Facility (养老机构): rating, beds, staff, staffing ratio, stays, services, payments. */
 import { Arg, Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Authorized } from '../authorization.js';
 import type { Context } from '../context.js';
 import { PageArgs } from '../relay.js';
 import { Region } from '../hierarchy/region.type.js';
 import { LedgerTransactionConnection } from '../ledger/ledger.type.js';
 import * as v from '../../registry/validate.js';
 import { staffingOf } from '../../registry/caregivers/staffing.js';
-import {
-  BedInventory,
-  Facility,
-  FacilityRating,
-  RecordChange,
-  ReferenceEntry,
-  ServiceRecord,
-  ServiceRecordConnection,
-  ServiceRecordConnectionTypes,
-  StaffAssignment,
-  Staffing,
-  Stay,
-  StayConnection,
-  StayConnectionTypes,
-} from './registry.type.js';
+import { ServiceRecord, ServiceRecordConnection, ServiceRecordConnectionTypes, Stay, StayConnection, StayConnectionTypes } from './care.type.js';
+import { StaffAssignment } from './caregiver.type.js';
+import { RecordChange, ReferenceEntry } from './common.type.js';
+import { BedInventory, Facility, FacilityRating, Staffing } from './facility.type.js';
 
 import {
   page,
@@ -106,8 +96,8 @@ export class FacilityResolver {
   }
 
   @FieldResolver(() => LedgerTransactionConnection, { nullable: true, description: 'Ledger transactions paying this facility (payee FACILITY, payee id = registryNo), in chain order (needs ledger:read; null with a FORBIDDEN error without it).' })
+  @Authorized('ledger:read')
   async payments(@Root() facility: Facility, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: Context): Promise<LedgerTransactionConnection> {
-    ctx.viewer.require('ledger:read');
     return paymentsOf(ctx, 'FACILITY', facility.registryNo, args);
   }
 }

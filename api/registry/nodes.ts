@@ -6,20 +6,12 @@ import type {
   FacilityRecord, ServiceRecordRecord, AssignmentRecord, StayRecord, VitalEventRecord,
 } from '../../registry/types.js';
 import { requireAccessLogEntry, requireCaregiver, requireElder, requireElderOf, requireFacility, requireFacilityOf, requireLink } from '../../registry/access.js';
-import {
-  AccessLogEntry,
-  Assessment,
-  BedInventory,
-  Caregiver,
-  CategoryMembership,
-  Elder,
-  Facility,
-  FacilityRating,
-  ServiceRecord,
-  StaffAssignment,
-  Stay,
-  VitalEvent,
-} from './registry.type.js';
+import { AccessLogEntry } from './access-log.type.js';
+import { Assessment } from './assessment.type.js';
+import { ServiceRecord, Stay } from './care.type.js';
+import { Caregiver, StaffAssignment } from './caregiver.type.js';
+import { CategoryMembership, Elder, VitalEvent } from './elder.type.js';
+import { BedInventory, Facility, FacilityRating } from './facility.type.js';
 
 import {
   isId,

@@ -4,10 +4,8 @@ import type { Context } from '../context.js';
 import { LedgerTransaction } from '../ledger/ledger.type.js';
 import { parseRegistryNo } from '../../registry/validate.js';
 import { requireElder, requireFacility } from '../../registry/access.js';
-import {
-  Elder,
-  Facility,
-} from './registry.type.js';
+import { Elder } from './elder.type.js';
+import { Facility } from './facility.type.js';
 
 // ---- ledger payee links ------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@
  *  - assessment details need `health:read`; payments need `ledger:read`.
  */
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Authorized } from '../authorization.js';
 import type { Context } from '../context.js';
 import { badUserInput } from '../errors.js';
 import { fromGlobalId, PageArgs } from '../relay.js';
@@ -15,50 +16,13 @@ import { facilityNo } from '../../registry/validate.js';
 import { elderInScope, requireCaregiver, requireElder, requireFacility } from '../../registry/access.js';
 import * as v from '../../registry/validate.js';
 import { DomainError } from '../../platform/errors.js';
-import {
-  AccessLogConnection,
-  AccessLogConnectionTypes,
-  AccessLogEntry,
-  AddCategoryInput,
-  AdmitInput,
-  Assessment,
-  AssignCaregiverInput,
-  BedInventory,
-  Caregiver,
-  CaregiverConnection,
-  CaregiverConnectionTypes,
-  CategoryMembership,
-  DefineServiceTypeInput,
-  DischargeInput,
-  Elder,
-  ElderConnection,
-  ElderConnectionTypes,
-  EndCategoryInput,
-  Facility,
-  FacilityConnection,
-  FacilityConnectionTypes,
-  FacilityRating,
-  FacilityStaffing,
-  FacilityStaffingConnection,
-  FacilityStaffingConnectionTypes,
-  RateFacilityInput,
-  RecordAssessmentInput,
-  RecordBedInventoryInput,
-  RecordServiceInput,
-  RecordVitalStatusInput,
-  ReferenceEntry,
-  RegisterCaregiverInput,
-  RegisterElderInput,
-  RegisterFacilityInput,
-  ServiceRecord,
-  ServiceType,
-  StaffAssignment,
-  Staffing,
-  Stay,
-  UpdateElderInput,
-  UpdateFacilityInput,
-  VitalEvent,
-} from './registry.type.js';
+import { AccessLogConnection, AccessLogConnectionTypes, AccessLogEntry } from './access-log.type.js';
+import { Assessment, RecordAssessmentInput } from './assessment.type.js';
+import { AdmitInput, DefineServiceTypeInput, DischargeInput, RecordServiceInput, ServiceRecord, ServiceType, Stay } from './care.type.js';
+import { AssignCaregiverInput, Caregiver, CaregiverConnection, CaregiverConnectionTypes, RegisterCaregiverInput, StaffAssignment } from './caregiver.type.js';
+import { ReferenceEntry } from './common.type.js';
+import { AddCategoryInput, CategoryMembership, Elder, ElderConnection, ElderConnectionTypes, EndCategoryInput, RecordVitalStatusInput, RegisterElderInput, UpdateElderInput, VitalEvent } from './elder.type.js';
+import { BedInventory, Facility, FacilityConnection, FacilityConnectionTypes, FacilityRating, FacilityStaffing, FacilityStaffingConnection, FacilityStaffingConnectionTypes, RateFacilityInput, RecordBedInventoryInput, RegisterFacilityInput, Staffing, UpdateFacilityInput } from './facility.type.js';
 
 import {
   isId,
@@ -89,8 +53,8 @@ import { characters } from '../../platform/validate.js';
 @Resolver()
 export class RegistryResolver {
   @Query(() => Elder, { nullable: true, description: 'An elder by global id; null if none; FORBIDDEN outside your jurisdiction.' })
+  @Authorized('registry:read')
   async elder(@Arg('id', () => ID, { description: 'Global id of the elder.' }) id: string, @Ctx() ctx: Context): Promise<Elder | null> {
-    ctx.viewer.require('registry:read');
     const r = await ctx.registryLoaders.elder.load(internalId(id, 'Elder', 'id'));
     if (!r) return null;
     requireElder(ctx.viewer, r);
@@ -105,9 +69,8 @@ export class RegistryResolver {
       'so it needs personal:unmask and a reason, and a hit is written to the access log. Null when no elder with this number is ' +
       'registered in your jurisdiction — an elder registered elsewhere is not revealed.',
   })
+  @Authorized('registry:read', 'personal:unmask')
   async elderByIdNumber(@Arg('idNumber', { description: '身份证号: the 18-character ID number (GB 11643) to look up.' }) idNumber: string, @Arg('reason', { description: '查询理由: why, written to the access log.' }) reason: string, @Ctx() ctx: Context): Promise<Elder | null> {
-    ctx.viewer.require('registry:read');
-    ctx.viewer.require('personal:unmask');
     if (typeof reason !== 'string' || reason.trim().length === 0) throw badUserInput('a reason is required to look an elder up by ID number', 'reason');
     if (characters(reason.trim()) > 500) throw badUserInput('reason must be at most 500 characters', 'reason');
     const r = await ctx.registry.elderByIdNumber(idNumber);
@@ -118,12 +81,12 @@ export class RegistryResolver {
   }
 
   @Query(() => ElderConnection, { description: 'Elders in your jurisdiction (household or residence village), in registration order.' })
+  @Authorized('registry:read')
   async elders(
     @Arg('filter', () => ElderFilterInput, { nullable: true, description: 'Which elders; all given conditions must hold.' }) filter: ElderFilterInput | null,
     @Args(() => PageArgs) args: PageArgs,
     @Ctx() ctx: Context,
   ): Promise<ElderConnection> {
-    ctx.viewer.require('registry:read');
     const resolved = page(args);
     const f = filter ?? {};
     const asOf = dateArg(f.asOf, 'filter.asOf');
@@ -155,8 +118,8 @@ export class RegistryResolver {
   }
 
   @Query(() => Facility, { nullable: true, description: 'A facility by global id; FORBIDDEN outside your jurisdiction.' })
+  @Authorized('registry:read')
   async facility(@Arg('id', () => ID, { description: 'Global id of the facility.' }) id: string, @Ctx() ctx: Context): Promise<Facility | null> {
-    ctx.viewer.require('registry:read');
     const r = await ctx.registryLoaders.facility.load(internalId(id, 'Facility', 'id'));
     if (!r) return null;
     requireFacility(ctx.viewer, r);
@@ -164,12 +127,12 @@ export class RegistryResolver {
   }
 
   @Query(() => FacilityConnection, { description: 'Facilities in your jurisdiction, in registration order.' })
+  @Authorized('registry:read')
   async facilities(
     @Arg('filter', () => FacilityFilterInput, { nullable: true, description: 'Which facilities; all given conditions must hold.' }) filter: FacilityFilterInput | null,
     @Args(() => PageArgs) args: PageArgs,
     @Ctx() ctx: Context,
   ): Promise<FacilityConnection> {
-    ctx.viewer.require('registry:read');
     const resolved = page(args);
     const query = {
       scopePrefix: ctx.viewer.scopePrefix,
@@ -184,8 +147,8 @@ export class RegistryResolver {
   }
 
   @Query(() => Caregiver, { nullable: true, description: 'A caregiver by global id; FORBIDDEN outside your jurisdiction.' })
+  @Authorized('registry:read')
   async caregiver(@Arg('id', () => ID, { description: 'Global id of the caregiver.' }) id: string, @Ctx() ctx: Context): Promise<Caregiver | null> {
-    ctx.viewer.require('registry:read');
     const r = await ctx.registryLoaders.caregiver.load(internalId(id, 'Caregiver', 'id'));
     if (!r) return null;
     requireCaregiver(ctx.viewer, r);
@@ -193,13 +156,13 @@ export class RegistryResolver {
   }
 
   @Query(() => CaregiverConnection, { description: 'Caregivers registered in your jurisdiction.' })
+  @Authorized('registry:read')
   async caregivers(
     @Arg('within', () => String, { nullable: true, description: 'Region subtree to look in (12-digit code or prefix); default the caller’s jurisdiction.' }) within: string | null,
     @Arg('certified', () => Boolean, { nullable: true, description: 'true: only caregivers with a certificate; false: only those without; omitted: all.' }) certified: boolean | null,
     @Args(() => PageArgs) args: PageArgs,
     @Ctx() ctx: Context,
   ): Promise<CaregiverConnection> {
-    ctx.viewer.require('registry:read');
     const resolved = page(args);
     const query = { scopePrefix: ctx.viewer.scopePrefix, within: withinPrefix(ctx, within), certified };
     const rows = resolved.first === 0 ? [] : await ctx.registry.listCaregivers(query, resolved);
@@ -207,8 +170,8 @@ export class RegistryResolver {
   }
 
   @Query(() => FacilityStaffingConnection, { description: '1:10 staffing per facility for a month: facilities in your jurisdiction with residents or caregivers that month.' })
+  @Authorized('registry:read')
   async staffingRatios(@Args(() => StaffingArgs) args: StaffingArgs, @Ctx() ctx: Context): Promise<FacilityStaffingConnection> {
-    ctx.viewer.require('registry:read');
     const resolved = page(args);
     const month = monthArg(args.month, 'month');
     const query = { scopePrefix: ctx.viewer.scopePrefix, within: withinPrefix(ctx, args.within), month, belowStandardOnly: args.belowStandardOnly };
@@ -219,30 +182,30 @@ export class RegistryResolver {
   }
 
   @Query(() => [ReferenceEntry], { description: '特殊群体类别: the special categories an elder may hold (reference data).' })
+  @Authorized('registry:read')
   async specialCategories(@Ctx() ctx: Context): Promise<ReferenceEntry[]> {
-    ctx.viewer.require('registry:read');
     return (await ctx.registry.categories()).map((r) => Object.assign(new ReferenceEntry(), r));
   }
 
   @Query(() => [ReferenceEntry], { description: '设施类型: facility types (reference data).' })
+  @Authorized('registry:read')
   async facilityTypes(@Ctx() ctx: Context): Promise<ReferenceEntry[]> {
-    ctx.viewer.require('registry:read');
     return (await ctx.registry.facilityTypes()).map((r) => Object.assign(new ReferenceEntry(), r));
   }
 
   @Query(() => [ServiceType], { description: '服务类型: configurable service types (the six assists 六助 are bundle SIX_ASSISTS).' })
+  @Authorized('registry:read')
   async serviceTypes(@Ctx() ctx: Context): Promise<ServiceType[]> {
-    ctx.viewer.require('registry:read');
     return (await ctx.registry.serviceTypes()).map((r) => Object.assign(new ServiceType(), r));
   }
 
   @Query(() => AccessLogConnection, { description: '个人信息查阅日志: clear-text accesses to personal data of records in your jurisdiction, and exports of its books (needs access-log:read).' })
+  @Authorized('access-log:read')
   async accessLog(
     @Arg('filter', () => AccessLogFilterInput, { nullable: true, description: 'Which access-log entries (by subject, record, time).' }) filter: AccessLogFilterInput | null,
     @Args(() => PageArgs) args: PageArgs,
     @Ctx() ctx: Context,
   ): Promise<AccessLogConnection> {
-    ctx.viewer.require('access-log:read');
     const resolved = page(args);
     let entityType: string | null = null;
     let entityId: string | null = null;
@@ -262,8 +225,8 @@ export class RegistryResolver {
   // ---- mutations ----
 
   @Mutation(() => Elder, { description: 'Register an elder (needs registry:write in the household village). A registered ID number → ALREADY_EXISTS.' })
+  @Authorized('registry:write')
   async registerElder(@Arg('input', () => RegisterElderInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RegisterElderInput, @Ctx() ctx: Context): Promise<Elder> {
-    ctx.viewer.require('registry:write');
     ctx.viewer.requireInScope(input.hukouVillageCode, 'household village');
     return Elder.from(await ctx.registry.registerElder(input, ctx.viewer.subject));
   }
@@ -286,8 +249,8 @@ export class RegistryResolver {
   }
 
   @Mutation(() => CategoryMembership, { description: 'End a membership by appending an end record (registry:verify).' })
+  @Authorized('registry:verify')
   async endElderCategory(@Arg('input', () => EndCategoryInput, { description: 'The mutation’s input (each field described on its input type).' }) input: EndCategoryInput, @Ctx() ctx: Context): Promise<CategoryMembership> {
-    ctx.viewer.require('registry:verify');
     const membershipId = internalId(input.membershipId, 'CategoryMembership', 'membershipId');
     const existing = (await ctx.registry.membershipsById([membershipId])).get(membershipId);
     if (!existing) throw badUserInput('no such membership', 'membershipId');
@@ -315,8 +278,8 @@ export class RegistryResolver {
   }
 
   @Mutation(() => Facility, { description: 'Register a facility (registry:write in its village).' })
+  @Authorized('registry:write')
   async registerFacility(@Arg('input', () => RegisterFacilityInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RegisterFacilityInput, @Ctx() ctx: Context): Promise<Facility> {
-    ctx.viewer.require('registry:write');
     ctx.viewer.requireInScope(input.villageCode, 'village');
     return Facility.from(await ctx.registry.registerFacility(input, ctx.viewer.subject));
   }
@@ -341,8 +304,8 @@ export class RegistryResolver {
   }
 
   @Mutation(() => Caregiver, { description: 'Register a caregiver (registry:write in the region).' })
+  @Authorized('registry:write')
   async registerCaregiver(@Arg('input', () => RegisterCaregiverInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RegisterCaregiverInput, @Ctx() ctx: Context): Promise<Caregiver> {
-    ctx.viewer.require('registry:write');
     const regionCode = v.regionCode(input.regionCode, 'regionCode');
     ctx.viewer.requireInScope(regionCode, 'region');
     return Caregiver.from(await ctx.registry.registerCaregiver({ ...input, regionCode }, ctx.viewer.subject));
@@ -365,8 +328,8 @@ export class RegistryResolver {
   }
 
   @Mutation(() => Stay, { description: 'End an open stay (registry:write at the facility).' })
+  @Authorized('registry:write')
   async dischargeElder(@Arg('input', () => DischargeInput, { description: 'The mutation’s input (each field described on its input type).' }) input: DischargeInput, @Ctx() ctx: Context): Promise<Stay> {
-    ctx.viewer.require('registry:write');
     const stay = await ctx.registryLoaders.stay.load(internalId(input.stayId, 'Stay', 'stayId'));
     if (!stay) throw badUserInput('no such stay', 'stayId');
     const facility = await ctx.registryLoaders.facility.load(stay.facilityId);
@@ -375,8 +338,8 @@ export class RegistryResolver {
   }
 
   @Mutation(() => ServiceType, { description: 'Add or change a service type of the city’s configurable list (registry:write with a city-wide or wider jurisdiction).' })
+  @Authorized('registry:write')
   async defineServiceType(@Arg('input', () => DefineServiceTypeInput, { description: 'The mutation’s input (each field described on its input type).' }) input: DefineServiceTypeInput, @Ctx() ctx: Context): Promise<ServiceType> {
-    ctx.viewer.require('registry:write');
     if (ctx.viewer.scopePrefix.length > 4) throw forbidden('the service-type list is the city’s: it needs a city-wide jurisdiction');
     return Object.assign(new ServiceType(), await ctx.registry.defineServiceType(input));
   }

@@ -17,13 +17,7 @@ import type {
 import { requireElder, requireFacility } from '../../registry/access.js';
 import * as v from '../../registry/validate.js';
 import { DomainError } from '../../platform/errors.js';
-import {
-  AgeBand,
-  FacilityStatus,
-  OperatingModel,
-  Sex,
-  VitalStatus,
-} from './registry.type.js';
+import { AgeBand, FacilityStatus, OperatingModel, Sex, VitalStatus } from './vocabulary.type.js';
 
 // ---- helpers ----------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 import { ACCOUNT_KINDS, type AccountKind } from '../types.js';
 import * as v from '../validate.js';
 import { regionRange, type Queryable } from './records.js';
+import { join, sql } from '../../platform/sql.js';
 
 export interface BalanceLine {
   accountKind: AccountKind;
@@ -36,15 +37,12 @@ const HELD_SQL = `select coalesce(sum(h.amount), 0)::text as held
 export async function balances(db: Queryable, regionCode: string, fundLine: string | null, asOf: string | null, includeDescendants: boolean): Promise<BalanceLine[]> {
   const region = await regionRange(db, regionCode, 'regionCode');
   // From the daily totals the posting trigger keeps (a property test checks them against the postings).
-  const params: unknown[] = [region.code, includeDescendants ? region.subtreeMax : region.code];
-  let where = `d.region_code between $1 and $2`;
-  if (fundLine) where += ` and d.fund_line = $${params.push(v.code(fundLine, 'fundLine'))}`;
-  if (asOf) where += ` and d.effective_date <= $${params.push(v.isoDate(asOf, 'asOf'))}::date`;
-  const { rows } = await db.query(
-    `select d.account_kind as kind, sum(d.amount)::text as balance from ledger.daily_total d where ${where} group by d.account_kind`,
-    params,
-  );
-  const held = await db.query(HELD_SQL, [params[0], params[1], fundLine, asOf]);
+  const high = includeDescendants ? region.subtreeMax : region.code;
+  const where = [sql`d.region_code between ${region.code} and ${high}`];
+  if (fundLine) where.push(sql`d.fund_line = ${v.code(fundLine, 'fundLine')}`);
+  if (asOf) where.push(sql`d.effective_date <= ${v.isoDate(asOf, 'asOf')}::date`);
+  const { rows } = await db.query(sql`select d.account_kind as kind, sum(d.amount)::text as balance from ledger.daily_total d where ${join(where, ' and ')} group by d.account_kind`.build());
+  const held = await db.query(HELD_SQL, [region.code, high, fundLine, asOf]);
   return perAccountKind(rows, BigInt(held.rows[0].held));
 }
 

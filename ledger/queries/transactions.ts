@@ -2,6 +2,7 @@
 import type { PayeeType, TransactionKind, TransactionRecord } from '../types.js';
 import * as v from '../validate.js';
 import { loadTransactions, regionRange, type Queryable } from './records.js';
+import { join, param, raw, sql, type SqlFragment } from '../../platform/sql.js';
 
 export interface TransactionFilter {
   regionCode?: string | null;
@@ -19,46 +20,39 @@ export interface TransactionFilter {
 
 /** Transactions in chain order (seq), after `afterSeq`; up to `limit` rows. */
 export async function transactions(db: Queryable, filter: TransactionFilter, limit: number, afterSeq: string | null): Promise<TransactionRecord[]> {
-  const params: unknown[] = [];
-  const where = await filterSql(db, filter, params);
-  const after = params.push(afterSeq ?? '0');
-  const lim = params.push(limit);
-  const { rows } = await db.query(
-    `select t.id::text from ledger.transaction t where ${where} and t.seq > $${after}::bigint order by t.seq limit $${lim}`,
-    params,
-  );
+  const where = await filterSql(db, filter);
+  const { rows } = await db.query(sql`select t.id::text from ledger.transaction t where ${where} and t.seq > ${afterSeq ?? '0'}::bigint order by t.seq limit ${limit}`.build());
   return loadTransactions(db, rows.map((r) => r.id));
 }
 
 export async function countTransactions(db: Queryable, filter: TransactionFilter): Promise<number> {
-  const params: unknown[] = [];
-  const where = await filterSql(db, filter, params);
-  const { rows } = await db.query(`select count(*)::int as n from ledger.transaction t where ${where}`, params);
+  const where = await filterSql(db, filter);
+  const { rows } = await db.query(sql`select count(*)::int as n from ledger.transaction t where ${where}`.build());
   return rows[0].n;
 }
 
-export async function filterSql(db: Queryable, filter: TransactionFilter, params: unknown[]): Promise<string> {
-  const where: string[] = ['true'];
+export async function filterSql(db: Queryable, filter: TransactionFilter): Promise<SqlFragment> {
+  const where: SqlFragment[] = [raw('true')];
   if (filter.regionCode) {
     const region = await regionRange(db, filter.regionCode, 'regionCode');
     if (filter.includeDescendants) {
-      const lo = params.push(region.code);
-      const hi = params.push(region.subtreeMax);
-      where.push(`(t.region_code between $${lo} and $${hi} or t.counterpart_region_code between $${lo} and $${hi})`);
+      const lo = param(region.code);
+      const hi = param(region.subtreeMax);
+      where.push(sql`(t.region_code between ${lo} and ${hi} or t.counterpart_region_code between ${lo} and ${hi})`);
     } else {
-      const p = params.push(region.code);
-      where.push(`(t.region_code = $${p} or t.counterpart_region_code = $${p})`);
+      const code = param(region.code);
+      where.push(sql`(t.region_code = ${code} or t.counterpart_region_code = ${code})`);
     }
   }
-  if (filter.fundLine) where.push(`t.fund_line = $${params.push(v.code(filter.fundLine, 'fundLine'))}`);
-  if (filter.kind) where.push(`t.kind = $${params.push(filter.kind)}`);
-  if (filter.payeeType) where.push(`t.payee_type = $${params.push(filter.payeeType)}`);
-  if (filter.payeeId) where.push(`t.payee_id = $${params.push(v.requireText(filter.payeeId, 'payeeId', 64))}`);
-  if (filter.serviceMonth) where.push(`t.service_month = $${params.push(v.month(filter.serviceMonth, 'serviceMonth'))}`);
-  if (filter.effectiveFrom) where.push(`t.effective_date >= $${params.push(v.isoDate(filter.effectiveFrom, 'effectiveFrom'))}::date`);
-  if (filter.effectiveTo) where.push(`t.effective_date <= $${params.push(v.isoDate(filter.effectiveTo, 'effectiveTo'))}::date`);
-  if (filter.documentNo) where.push(`t.document_no = $${params.push(v.requireText(filter.documentNo, 'documentNo', 100))}`);
-  return where.join(' and ');
+  if (filter.fundLine) where.push(sql`t.fund_line = ${v.code(filter.fundLine, 'fundLine')}`);
+  if (filter.kind) where.push(sql`t.kind = ${filter.kind}`);
+  if (filter.payeeType) where.push(sql`t.payee_type = ${filter.payeeType}`);
+  if (filter.payeeId) where.push(sql`t.payee_id = ${v.requireText(filter.payeeId, 'payeeId', 64)}`);
+  if (filter.serviceMonth) where.push(sql`t.service_month = ${v.month(filter.serviceMonth, 'serviceMonth')}`);
+  if (filter.effectiveFrom) where.push(sql`t.effective_date >= ${v.isoDate(filter.effectiveFrom, 'effectiveFrom')}::date`);
+  if (filter.effectiveTo) where.push(sql`t.effective_date <= ${v.isoDate(filter.effectiveTo, 'effectiveTo')}::date`);
+  if (filter.documentNo) where.push(sql`t.document_no = ${v.requireText(filter.documentNo, 'documentNo', 100)}`);
+  return join(where, ' and ');
 }
 
 /** Transactions that moved money of this lot, in chain order. */

@@ -15,7 +15,7 @@ const ASSESSMENT = `a.id::text, a.elder_id::text as "elderId", a.assessed_on::te
   a.self_care as "selfCare", a.mobility, a.mental_state as "mentalState", a.perception_social as "perceptionSocial", a.total,
   a.preliminary_level as "preliminaryLevel", a.adjustments, a.final_level as "finalLevel", a.diagnoses, a.risk_event_count as "riskEventCount",
   a.valid_until::text as "validUntil", a.assessor, a.agency, ${ts('a.recorded_at')} as "recordedAt", a.recorded_by as "recordedBy"`;
-const ASSESSMENTS = new RecordTable<AssessmentRecord>(ASSESSMENT, 'registry.assessment a', 'a');
+export const ASSESSMENTS = new RecordTable<AssessmentRecord>(ASSESSMENT, 'registry.assessment a', 'a');
 
 export class Assessments extends RegistryRoom {
   async recordAssessment(

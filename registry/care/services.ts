@@ -5,13 +5,14 @@
 import { DomainError } from '../../platform/errors.js';
 import { RegistryRoom, ts } from '../store.js';
 import { RecordTable, type Extra } from '../reads.js';
+import { sql } from '../../platform/sql.js';
 import type { Page, ServiceRecordRecord } from '../types.js';
 import * as v from '../validate.js';
 
 const SERVICE = `r.id::text, r.elder_id::text as "elderId", r.facility_id::text as "facilityId", r.service_type as "serviceType", r.village_code as "villageCode",
   ${ts('r.started_at')} as "startedAt", ${ts('r.ended_at')} as "endedAt", r.subsidised, r.unit_price_fen::text as "unitPriceFen",
   ${ts('r.recorded_at')} as "recordedAt", r.recorded_by as "recordedBy"`;
-const SERVICES = new RecordTable<ServiceRecordRecord>(SERVICE, 'registry.service_record r', 'r');
+export const SERVICES = new RecordTable<ServiceRecordRecord>(SERVICE, 'registry.service_record r', 'r');
 
 export class Services extends RegistryRoom {
   async recordService(
@@ -54,12 +55,12 @@ export class Services extends RegistryRoom {
   /** A page of service records per elder or provider, in id order (newest last). */
   async servicePages(by: 'elder' | 'facility', owners: readonly string[], serviceType: string | null, page: Page): Promise<Map<string, ServiceRecordRecord[]>> {
     const column = by === 'elder' ? 'elder_id' : 'facility_id';
-    return SERVICES.ownerPages(this.sql, column, owners, page, serviceType ? ofType(4, serviceType) : undefined);
+    return SERVICES.ownerPages(this.sql, column, owners, page, serviceType ? ofType(serviceType) : undefined);
   }
 
   async serviceCounts(by: 'elder' | 'facility', owners: readonly string[], serviceType: string | null): Promise<Map<string, number>> {
     const column = by === 'elder' ? 'elder_id' : 'facility_id';
-    return SERVICES.ownerCounts(this.sql, column, owners, serviceType ? ofType(2, serviceType) : undefined);
+    return SERVICES.ownerCounts(this.sql, column, owners, serviceType ? ofType(serviceType) : undefined);
   }
 }
 
@@ -69,6 +70,6 @@ function timestamp(value: unknown, field: string): Date {
 }
 
 /** Service records of one type, its parameter numbered `n`. */
-function ofType(n: number, serviceType: string): Extra {
-  return { where: `and r.service_type = $${n}`, params: [serviceType] };
+function ofType(serviceType: string): Extra {
+  return sql`and r.service_type = ${serviceType}`;
 }

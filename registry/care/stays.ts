@@ -5,13 +5,14 @@
 import { DomainError } from '../../platform/errors.js';
 import { RegistryRoom, ts } from '../store.js';
 import { RecordTable, type Extra } from '../reads.js';
+import { param, sql } from '../../platform/sql.js';
 import type { Page, StayRecord } from '../types.js';
 import { STAY_FUNDING_MODES, type StayFundingMode } from '../vocabulary.js';
 import * as v from '../validate.js';
 
 const STAY = `s.id::text, s.elder_id::text as "elderId", s.facility_id::text as "facilityId", s.admitted_on::text as "admittedOn",
   s.discharged_on::text as "dischargedOn", s.bed_code as "bedCode", s.funding_mode as "fundingMode", ${ts('s.recorded_at')} as "recordedAt", s.recorded_by as "recordedBy"`;
-const STAYS = new RecordTable<StayRecord>(STAY, 'registry.stay s', 's');
+export const STAYS = new RecordTable<StayRecord>(STAY, 'registry.stay s', 's');
 
 export class Stays extends RegistryRoom {
   async admit(
@@ -63,16 +64,17 @@ export class Stays extends RegistryRoom {
   /** A page of stays per elder (or facility), newest admission first; `activeOn` keeps those covering that date. */
   async stayPages(by: 'elder' | 'facility', owners: readonly string[], activeOn: string | null, page: Page): Promise<Map<string, StayRecord[]>> {
     const column = by === 'elder' ? 'elder_id' : 'facility_id';
-    return STAYS.ownerPages(this.sql, column, owners, page, activeOn ? coveringDate(4, activeOn) : undefined);
+    return STAYS.ownerPages(this.sql, column, owners, page, activeOn ? coveringDate(activeOn) : undefined);
   }
 
   async stayCounts(by: 'elder' | 'facility', owners: readonly string[], activeOn: string | null): Promise<Map<string, number>> {
     const column = by === 'elder' ? 'elder_id' : 'facility_id';
-    return STAYS.ownerCounts(this.sql, column, owners, activeOn ? coveringDate(2, activeOn) : undefined);
+    return STAYS.ownerCounts(this.sql, column, owners, activeOn ? coveringDate(activeOn) : undefined);
   }
 }
 
 /** Stays covering `date` (admitted on or before it, not discharged by then), its parameter numbered `n`. */
-function coveringDate(n: number, date: string): Extra {
-  return { where: `and s.admitted_on <= $${n}::date and (s.discharged_on is null or s.discharged_on > $${n}::date)`, params: [date] };
+function coveringDate(date: string): Extra {
+  const on = param(date);
+  return sql`and s.admitted_on <= ${on}::date and (s.discharged_on is null or s.discharged_on > ${on}::date)`;
 }

@@ -4,7 +4,8 @@
 import { DomainError } from '../../platform/errors.js';
 import { scopePrefixOf } from '../../hierarchy/region-code.js';
 import { maskName } from '../personal/pii.js';
-import { inScopeSql } from '../access.js';
+import { inScope } from '../access.js';
+import { join, param, raw, sql, type SqlFragment } from '../../platform/sql.js';
 import { RegistryRoom, ts } from '../store.js';
 import { RecordTable } from '../reads.js';
 import type { AssignmentRecord, CaregiverRecord, Page } from '../types.js';
@@ -13,10 +14,10 @@ import * as v from '../validate.js';
 
 const CAREGIVER = `c.id::text, c.name_masked as "nameMasked", c.region_code as "regionCode", c.certificate_no as "certificateNo",
   c.certificate_level as "certificateLevel", ${ts('c.created_at')} as "createdAt", ${ts('c.updated_at')} as "updatedAt"`;
-const CAREGIVERS = new RecordTable<CaregiverRecord>(CAREGIVER, 'registry.caregiver c', 'c');
+export const CAREGIVERS = new RecordTable<CaregiverRecord>(CAREGIVER, 'registry.caregiver c', 'c');
 const ASSIGNMENT = `s.id::text, s.caregiver_id::text as "caregiverId", s.facility_id::text as "facilityId", to_char(s.month, 'YYYY-MM') as month,
   s.role, s.certified, ${ts('s.recorded_at')} as "recordedAt", s.recorded_by as "recordedBy"`;
-const ASSIGNMENTS = new RecordTable<AssignmentRecord>(ASSIGNMENT, 'registry.staff_assignment s', 's');
+export const ASSIGNMENTS = new RecordTable<AssignmentRecord>(ASSIGNMENT, 'registry.staff_assignment s', 's');
 
 export interface CaregiverInput {
   name: string;
@@ -56,13 +57,11 @@ export class Caregivers extends RegistryRoom {
   }
 
   async listCaregivers(filter: CaregiverFilter, page: Page): Promise<CaregiverRecord[]> {
-    const params: unknown[] = [];
-    return CAREGIVERS.page(this.sql, caregiverWhere(filter, params), params, page);
+    return CAREGIVERS.page(this.sql, caregiverWhere(filter), page);
   }
 
   async countCaregivers(filter: CaregiverFilter): Promise<number> {
-    const params: unknown[] = [];
-    return CAREGIVERS.count(this.sql, caregiverWhere(filter, params), params);
+    return CAREGIVERS.count(this.sql, caregiverWhere(filter));
   }
 
   async assignCaregiver(
@@ -92,7 +91,7 @@ export class Caregivers extends RegistryRoom {
   }
 
   async assignmentsByFacilities(ids: readonly string[], month: string): Promise<Map<string, AssignmentRecord[]>> {
-    return ASSIGNMENTS.byOwners(this.sql, 's.facility_id', ids, 's.id', { where: `and s.month = ($2 || '-01')::date`, params: [month] });
+    return ASSIGNMENTS.byOwners(this.sql, 's.facility_id', ids, 's.id', sql`and s.month = (${month} || '-01')::date`);
   }
 
   async assignmentsById(ids: readonly string[]): Promise<Map<string, AssignmentRecord>> {
@@ -100,9 +99,9 @@ export class Caregivers extends RegistryRoom {
   }
 }
 
-function caregiverWhere(filter: CaregiverFilter, params: unknown[]): string {
-  const where = [inScopeSql('c.region_code', params.push(filter.scopePrefix))];
-  if (filter.within) where.push(inScopeSql('c.region_code', params.push(scopePrefixOf(filter.within))));
-  if (filter.certified != null) where.push(filter.certified ? 'c.certificate_no is not null' : 'c.certificate_no is null');
-  return where.join(' and ');
+function caregiverWhere(filter: CaregiverFilter): SqlFragment {
+  const where = [inScope('c.region_code', param(filter.scopePrefix))];
+  if (filter.within) where.push(inScope('c.region_code', param(scopePrefixOf(filter.within))));
+  if (filter.certified != null) where.push(raw(filter.certified ? 'c.certificate_no is not null' : 'c.certificate_no is null'));
+  return join(where, ' and ');
 }

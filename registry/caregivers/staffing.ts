@@ -2,7 +2,8 @@
  * The staffing standard (1 certified caregiver per {RESIDENTS_PER_CERTIFIED_CAREGIVER} residents) per facility and month,
  * from stays and assignments.
  */
-import { inScopeSql } from '../access.js';
+import { inScope } from '../access.js';
+import { join, param, queryRows, raw, sql, type SqlFragment } from '../../platform/sql.js';
 import { scopePrefixOf } from '../../hierarchy/region-code.js';
 import { RegistryRoom } from '../store.js';
 import type { Page, StaffingRecord } from '../types.js';
@@ -39,29 +40,24 @@ export class Staffing extends RegistryRoom {
 
   /** Facilities in scope with residents or caregivers in the month, with their ratio; optionally only those below 1:10. */
   async staffingList(filter: StaffingFilter, page: Page): Promise<StaffingRecord[]> {
-    const params: unknown[] = [];
-    const cte = staffingSql(filter, params);
-    const after = params.push(page.after ?? '0');
-    const limit = params.push(page.first + 1);
-    const rows = await this.sql.query<{ facilityId: string; residents: number; caregivers: number; certified: number }>(
-      `${cte} select x.id::text as "facilityId", x.residents, x.caregivers, x.certified from x where x.id > $${after}::bigint order by x.id limit $${limit}`,
-      params,
+    const rows = await queryRows<{ facilityId: string; residents: number; caregivers: number; certified: number }>(
+      this.sql,
+      sql`${staffingSql(filter)} select x.id::text as "facilityId", x.residents, x.caregivers, x.certified from x where x.id > ${page.after ?? '0'}::bigint order by x.id limit ${page.first + 1}`,
     );
     return rows.map((r) => staffingOf(r.facilityId, filter.month, r.residents, r.caregivers, r.certified));
   }
 
   async countStaffing(filter: StaffingFilter): Promise<number> {
-    const params: unknown[] = [];
-    const [row] = await this.sql.query<{ n: number }>(`${staffingSql(filter, params)} select count(*)::int as n from x`, params);
+    const [row] = await queryRows<{ n: number }>(this.sql, sql`${staffingSql(filter)} select count(*)::int as n from x`);
     return row?.n ?? 0;
   }
 }
 
-function staffingSql(filter: StaffingFilter, params: unknown[]): string {
-  params.push(filter.month);
-  const where = [inScopeSql('f.village_code', params.push(filter.scopePrefix))];
-  if (filter.within) where.push(inScopeSql('f.village_code', params.push(scopePrefixOf(filter.within))));
-  return `with m as (select ($1 || '-01')::date as first, (($1 || '-01')::date + interval '1 month')::date as next),
+function staffingSql(filter: StaffingFilter): SqlFragment {
+  const month = param(filter.month);
+  const where = [inScope('f.village_code', param(filter.scopePrefix))];
+  if (filter.within) where.push(inScope('f.village_code', param(scopePrefixOf(filter.within))));
+  return sql`with m as (select (${month} || '-01')::date as first, ((${month} || '-01')::date + interval '1 month')::date as next),
      r as (select s.facility_id, count(distinct s.elder_id)::int as residents from registry.stay s, m
            where s.admitted_on < m.next and (s.discharged_on is null or s.discharged_on > m.first) group by s.facility_id),
      c as (select a.facility_id, count(distinct a.caregiver_id)::int as caregivers,
@@ -69,8 +65,8 @@ function staffingSql(filter: StaffingFilter, params: unknown[]): string {
            from registry.staff_assignment a, m where a.month = m.first and a.role = 'CAREGIVER' group by a.facility_id),
      x as (select f.id, coalesce(r.residents, 0) as residents, coalesce(c.caregivers, 0) as caregivers, coalesce(c.certified, 0) as certified
            from registry.facility f left join r on r.facility_id = f.id left join c on c.facility_id = f.id
-           where ${where.join(' and ')} and (r.residents is not null or c.caregivers is not null)
-             ${filter.belowStandardOnly ? `and coalesce(c.certified, 0) * ${RESIDENTS_PER_CERTIFIED_CAREGIVER} < coalesce(r.residents, 0)` : ''})`;
+           where ${join(where, ' and ')} and (r.residents is not null or c.caregivers is not null)
+             ${raw(filter.belowStandardOnly ? `and coalesce(c.certified, 0) * ${RESIDENTS_PER_CERTIFIED_CAREGIVER} < coalesce(r.residents, 0)` : '')})`;
 }
 
 export function staffingOf(facilityId: string, month: string, residents: number, caregivers: number, certified: number): StaffingRecord {

@@ -6,7 +6,8 @@ import { DomainError } from '../../platform/errors.js';
 import { scopePrefixOf } from '../../hierarchy/region-code.js';
 import { parseIdNumber, requireAgreement, todayInChina, type Sex } from '../id-number.js';
 import { maskIdNumber, maskName, maskPhone, normalisePhone } from '../personal/pii.js';
-import { inScopeSql } from '../access.js';
+import { inScope } from '../access.js';
+import { join, param, raw, sql, type SqlFragment } from '../../platform/sql.js';
 import { RegistryRoom, ts } from '../store.js';
 import { RecordTable } from '../reads.js';
 import type { ElderRecord, Page } from '../types.js';
@@ -17,7 +18,7 @@ import { insertElders, type ElderRow } from './writer.js';
 const ELDER = `e.id::text, e.id_masked as "idMasked", e.name_masked as "nameMasked", e.phone_masked as "phoneMasked", e.sex,
   e.birth_date::text as "birthDate", e.hukou_village_code as "hukouVillageCode", e.residence_village_code as "residenceVillageCode",
   ${ts('e.created_at')} as "createdAt", ${ts('e.updated_at')} as "updatedAt", e.created_by as "createdBy", e.updated_by as "updatedBy"`;
-const ELDERS = new RecordTable<ElderRecord>(ELDER, 'registry.elder e', 'e');
+export const ELDERS = new RecordTable<ElderRecord>(ELDER, 'registry.elder e', 'e');
 
 export interface RegisterElderInput {
   idNumber: string;
@@ -103,39 +104,39 @@ export class Elders extends RegistryRoom {
 
   async updateElder(elderId: string, input: UpdateElderInput, actor: string): Promise<ElderRecord> {
     const id = v.recordId(elderId, 'id');
-    const sets: string[] = [];
-    const params: unknown[] = [id, actor];
+    /** column → its new value (a fragment for SQL such as null) */
+    const sets = new Map<string, unknown>();
     const fields: string[] = [];
     if (input.name != null) {
       const name = v.personName(input.name, 'name');
-      sets.push(`name_enc = $${params.push(this.pii.encrypt(name, 'elder.name'))}`, `name_masked = $${params.push(maskName(name))}`);
+      sets.set('name_enc', this.pii.encrypt(name, 'elder.name')).set('name_masked', maskName(name));
       fields.push('name');
     }
     if (input.clearPhone) {
       if (input.phone != null) throw v.bad('give either phone or clearPhone', 'clearPhone');
-      sets.push('phone_enc = null', 'phone_masked = null');
+      sets.set('phone_enc', raw('null')).set('phone_masked', raw('null'));
       fields.push('phone');
     } else if (input.phone != null) {
       const phone = normalisePhone(input.phone);
       if (!phone) throw v.bad('phone must be a mainland mobile (11 digits) or landline number', 'phone');
-      sets.push(`phone_enc = $${params.push(this.pii.encrypt(phone, 'elder.phone'))}`, `phone_masked = $${params.push(maskPhone(phone))}`);
+      sets.set('phone_enc', this.pii.encrypt(phone, 'elder.phone')).set('phone_masked', maskPhone(phone));
       fields.push('phone');
     }
     const regions: { code: string; field: string }[] = [];
     if (input.hukouVillageCode != null) {
       const code = v.villageCode(input.hukouVillageCode, 'hukouVillageCode');
       regions.push({ code, field: 'hukouVillageCode' });
-      sets.push(`hukou_village_code = $${params.push(code)}`);
+      sets.set('hukou_village_code', code);
       fields.push('hukouVillage');
     }
     if (input.residenceVillageCode != null) {
       const code = v.villageCode(input.residenceVillageCode, 'residenceVillageCode');
       regions.push({ code, field: 'residenceVillageCode' });
-      sets.push(`residence_village_code = $${params.push(code)}`);
+      sets.set('residence_village_code', code);
       fields.push('residenceVillage');
     }
-    if (!sets.length) throw v.bad('nothing to update', 'input');
-    const touchesSealed = sets.some((s) => s.startsWith('name_enc') || s.startsWith('phone_enc'));
+    if (!sets.size) throw v.bad('nothing to update', 'input');
+    const touchesSealed = sets.has('name_enc') || sets.has('phone_enc');
     await this.tx(async (client) => {
       if (regions.length) await this.store.requireRegions(client, regions);
       if (touchesSealed) {
@@ -149,16 +150,14 @@ export class Elders extends RegistryRoom {
         if (!row) throw new DomainError('NOT_FOUND', 'no such elder', 'id');
         if (row.key_id !== this.pii.currentKeyId) {
           const reseal = (sealed: Buffer, field: string) => this.pii.encrypt(this.pii.decrypt(sealed, row.key_id, field), field);
-          sets.push(`id_enc = $${params.push(reseal(row.id_enc, 'elder.id_number'))}`);
-          if (!sets.some((x) => x.startsWith('name_enc'))) sets.push(`name_enc = $${params.push(reseal(row.name_enc, 'elder.name'))}`);
-          if (!sets.some((x) => x.startsWith('phone_enc')) && row.phone_enc) sets.push(`phone_enc = $${params.push(reseal(row.phone_enc, 'elder.phone'))}`);
+          sets.set('id_enc', reseal(row.id_enc, 'elder.id_number'));
+          if (!sets.has('name_enc')) sets.set('name_enc', reseal(row.name_enc, 'elder.name'));
+          if (!sets.has('phone_enc') && row.phone_enc) sets.set('phone_enc', reseal(row.phone_enc, 'elder.phone'));
         }
-        sets.push(`key_id = $${params.push(this.pii.currentKeyId)}`);
+        sets.set('key_id', this.pii.currentKeyId);
       }
-      const updated = await client.query(
-        `update registry.elder set ${sets.join(', ')}, updated_at = now(), updated_by = $2 where id = $1`,
-        params,
-      );
+      const assignments = join([...sets].map(([column, value]) => sql`${raw(column)} = ${value}`), ', ');
+      const updated = await client.query(sql`update registry.elder set ${assignments}, updated_at = now(), updated_by = ${actor} where id = ${id}`.build());
       if (updated.rowCount !== 1) throw new DomainError('NOT_FOUND', 'no such elder', 'id');
       await client.query(`insert into registry.change_log (entity_type, entity_id, fields, recorded_by) values ('Elder', $1, $2, $3)`, [id, fields, actor]);
     });
@@ -176,13 +175,11 @@ export class Elders extends RegistryRoom {
   }
 
   async listElders(filter: ElderFilter, page: Page): Promise<ElderRecord[]> {
-    const params: unknown[] = [];
-    return ELDERS.page(this.sql, elderWhere(filter, params), params, page);
+    return ELDERS.page(this.sql, elderWhere(filter), page);
   }
 
   async countElders(filter: ElderFilter): Promise<number> {
-    const params: unknown[] = [];
-    return ELDERS.count(this.sql, elderWhere(filter, params), params);
+    return ELDERS.count(this.sql, elderWhere(filter));
   }
 
   /** Is the registry empty (demo data is generated only then)? */
@@ -192,26 +189,27 @@ export class Elders extends RegistryRoom {
   }
 }
 
-function elderWhere(filter: ElderFilter, params: unknown[]): string {
-  const p = params.push(filter.scopePrefix);
-  const where = [`(${inScopeSql('e.hukou_village_code', p)} or ${inScopeSql('e.residence_village_code', p)})`];
-  if (filter.within) {
-    const w = params.push(scopePrefixOf(filter.within));
-    where.push(`(${inScopeSql('e.hukou_village_code', w)} or ${inScopeSql('e.residence_village_code', w)})`);
-  }
-  if (filter.sex) where.push(`e.sex = $${params.push(filter.sex)}`);
-  if (filter.bornFrom) where.push(`e.birth_date >= $${params.push(filter.bornFrom)}::date`);
-  if (filter.bornTo) where.push(`e.birth_date <= $${params.push(filter.bornTo)}::date`);
+/** Household or residence village inside the scope prefix (either jurisdiction sees the elder). */
+function livesOrIsRegisteredIn(prefix: string): SqlFragment {
+  const p = param(prefix);
+  return sql`(${inScope('e.hukou_village_code', p)} or ${inScope('e.residence_village_code', p)})`;
+}
+
+function elderWhere(filter: ElderFilter): SqlFragment {
+  const where = [livesOrIsRegisteredIn(filter.scopePrefix)];
+  if (filter.within) where.push(livesOrIsRegisteredIn(scopePrefixOf(filter.within)));
+  if (filter.sex) where.push(sql`e.sex = ${filter.sex}`);
+  if (filter.bornFrom) where.push(sql`e.birth_date >= ${filter.bornFrom}::date`);
+  if (filter.bornTo) where.push(sql`e.birth_date <= ${filter.bornTo}::date`);
   if (filter.category) {
-    const asOf = params.push(filter.asOf);
-    const c = params.push(filter.category);
-    where.push(`exists (select 1 from registry.category_membership m left join registry.category_membership_end x on x.membership_id = m.id
-      where m.elder_id = e.id and m.category = $${c} and m.valid_from <= $${asOf}::date
-        and coalesce(least(x.ended_on, m.valid_to), x.ended_on, m.valid_to, 'infinity') >= $${asOf}::date)`);
+    const asOf = param(filter.asOf);
+    where.push(sql`exists (select 1 from registry.category_membership m left join registry.category_membership_end x on x.membership_id = m.id
+      where m.elder_id = e.id and m.category = ${filter.category} and m.valid_from <= ${asOf}::date
+        and coalesce(least(x.ended_on, m.valid_to), x.ended_on, m.valid_to, 'infinity') >= ${asOf}::date)`);
   }
   if (filter.vitalStatus) {
     const latest = `(select v.status from registry.vital_event v where v.elder_id = e.id order by v.id desc limit 1)`;
-    where.push(filter.vitalStatus === 'DECEASED' ? `${latest} = 'DECEASED'` : `coalesce(${latest}, 'ALIVE') = 'ALIVE'`);
+    where.push(raw(filter.vitalStatus === 'DECEASED' ? `${latest} = 'DECEASED'` : `coalesce(${latest}, 'ALIVE') = 'ALIVE'`));
   }
-  return where.join(' and ');
+  return join(where, ' and ');
 }

@@ -15,10 +15,10 @@ const MEMBERSHIP = `m.id::text, m.elder_id::text as "elderId", m.category, m.val
   coalesce(least(x.ended_on, m.valid_to), x.ended_on, m.valid_to)::text as "validTo", m.valid_to::text as "plannedValidTo",
   x.ended_on::text as "endedOn", x.reason as "endReason", m.source_system as "sourceSystem", m.source_ref as "sourceRef",
   ${ts('m.recorded_at')} as "recordedAt", m.recorded_by as "recordedBy"`;
-const MEMBERSHIPS = new RecordTable<CategoryMembershipRecord>(MEMBERSHIP, 'registry.category_membership m left join registry.category_membership_end x on x.membership_id = m.id', 'm');
+export const MEMBERSHIPS = new RecordTable<CategoryMembershipRecord>(MEMBERSHIP, 'registry.category_membership m left join registry.category_membership_end x on x.membership_id = m.id', 'm');
 const VITAL = `v.id::text, v.elder_id::text as "elderId", v.status, v.death_date::text as "deathDate", v.source, v.source_ref as "sourceRef",
   ${ts('v.recorded_at')} as "recordedAt", v.recorded_by as "recordedBy"`;
-const VITAL_EVENTS = new RecordTable<VitalEventRecord>(VITAL, 'registry.vital_event v', 'v');
+export const VITAL_EVENTS = new RecordTable<VitalEventRecord>(VITAL, 'registry.vital_event v', 'v');
 
 export class ElderHistory extends RegistryRoom {
   async addCategory(

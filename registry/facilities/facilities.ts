@@ -4,7 +4,8 @@
 import type pg from 'pg';
 import { DomainError } from '../../platform/errors.js';
 import { scopePrefixOf } from '../../hierarchy/region-code.js';
-import { inScopeSql } from '../access.js';
+import { inScope } from '../access.js';
+import { join, param, raw, sql, type SqlFragment } from '../../platform/sql.js';
 import { RegistryRoom, ts, type RegistryStore } from '../store.js';
 import { RecordTable } from '../reads.js';
 import type { FacilityRecord, Page } from '../types.js';
@@ -14,7 +15,7 @@ import * as v from '../validate.js';
 const FACILITY = `f.id::text, f.name, f.type, f.village_code as "villageCode", f.operating_model as "operatingModel", f.operator_name as "operatorName",
   f.uscc, f.status, f.operating_since::text as "operatingSince", ${ts('f.created_at')} as "createdAt", ${ts('f.updated_at')} as "updatedAt",
   f.created_by as "createdBy", f.updated_by as "updatedBy"`;
-const FACILITIES = new RecordTable<FacilityRecord>(FACILITY, 'registry.facility f', 'f');
+export const FACILITIES = new RecordTable<FacilityRecord>(FACILITY, 'registry.facility f', 'f');
 
 export interface FacilityInput {
   name: string;
@@ -81,9 +82,8 @@ export class Facilities extends RegistryRoom {
     await this.tx(async (client) => {
       if (merged.villageCode !== current.villageCode) await this.store.requireRegions(client, [{ code: merged.villageCode, field: 'villageCode' }]);
       if (merged.type !== current.type) await requireFacilityType(this.store, client, merged.type);
-      const params: unknown[] = [id, actor];
-      const sets = changed.map(([key, column]) => `${column} = $${params.push(merged[key])}`);
-      await client.query(`update registry.facility set ${sets.join(', ')}, updated_at = now(), updated_by = $2 where id = $1`, params);
+      const sets = join(changed.map(([key, column]) => sql`${raw(column)} = ${merged[key]}`), ', ');
+      await client.query(sql`update registry.facility set ${sets}, updated_at = now(), updated_by = ${actor} where id = ${id}`.build());
       await client.query(`insert into registry.change_log (entity_type, entity_id, fields, recorded_by) values ('Facility', $1, $2, $3)`, [id, changed.map(([k]) => k), actor]);
     });
     return (await this.facilities([id])).get(id)!;
@@ -94,13 +94,11 @@ export class Facilities extends RegistryRoom {
   }
 
   async listFacilities(filter: FacilityFilter, page: Page): Promise<FacilityRecord[]> {
-    const params: unknown[] = [];
-    return FACILITIES.page(this.sql, facilityWhere(filter, params), params, page);
+    return FACILITIES.page(this.sql, facilityWhere(filter), page);
   }
 
   async countFacilities(filter: FacilityFilter): Promise<number> {
-    const params: unknown[] = [];
-    return FACILITIES.count(this.sql, facilityWhere(filter, params), params);
+    return FACILITIES.count(this.sql, facilityWhere(filter));
   }
 }
 
@@ -108,11 +106,11 @@ async function requireFacilityType(store: RegistryStore, client: pg.PoolClient, 
   if (!(await store.one(client, `select 1 from registry.facility_type where code = $1`, [type]))) throw v.bad(`unknown facility type ${type} (see facilityTypes)`, 'type');
 }
 
-function facilityWhere(filter: FacilityFilter, params: unknown[]): string {
-  const where = [inScopeSql('f.village_code', params.push(filter.scopePrefix))];
-  if (filter.within) where.push(inScopeSql('f.village_code', params.push(scopePrefixOf(filter.within))));
-  if (filter.type) where.push(`f.type = $${params.push(filter.type)}`);
-  if (filter.status) where.push(`f.status = $${params.push(filter.status)}`);
-  if (filter.operatingModel) where.push(`f.operating_model = $${params.push(filter.operatingModel)}`);
-  return where.join(' and ');
+function facilityWhere(filter: FacilityFilter): SqlFragment {
+  const where = [inScope('f.village_code', param(filter.scopePrefix))];
+  if (filter.within) where.push(inScope('f.village_code', param(scopePrefixOf(filter.within))));
+  if (filter.type) where.push(sql`f.type = ${filter.type}`);
+  if (filter.status) where.push(sql`f.status = ${filter.status}`);
+  if (filter.operatingModel) where.push(sql`f.operating_model = ${filter.operatingModel}`);
+  return join(where, ' and ');
 }

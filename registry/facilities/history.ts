@@ -9,10 +9,10 @@ import * as v from '../validate.js';
 
 const RATING = `r.id::text, r.facility_id::text as "facilityId", r.scheme, r.level, r.rated_on::text as "ratedOn", r.valid_until::text as "validUntil",
   r.certificate_no as "certificateNo", ${ts('r.recorded_at')} as "recordedAt", r.recorded_by as "recordedBy"`;
-const RATINGS = new RecordTable<RatingRecord>(RATING, 'registry.facility_rating r', 'r');
+export const RATINGS = new RecordTable<RatingRecord>(RATING, 'registry.facility_rating r', 'r');
 const BEDS = `b.id::text, b.facility_id::text as "facilityId", b.as_of::text as "asOf", b.approved, b.actual, b.nursing, b.inclusive, b.occupied, b.source,
   ${ts('b.recorded_at')} as "recordedAt", b.recorded_by as "recordedBy"`;
-const BED_INVENTORIES = new RecordTable<BedInventoryRecord>(BEDS, 'registry.bed_inventory b', 'b');
+export const BED_INVENTORIES = new RecordTable<BedInventoryRecord>(BEDS, 'registry.bed_inventory b', 'b');
 
 export class FacilityHistory extends RegistryRoom {
   async rateFacility(

@@ -2,7 +2,8 @@
  * Reads of the access log (个人信息查阅日志): who read which personal data in clear, scoped by where
  * the elder is registered or lives. The rows are written by unmask.ts, in the read's transaction.
  */
-import { inScopeSql } from '../access.js';
+import { inScope } from '../access.js';
+import { join, param, sql, type SqlFragment } from '../../platform/sql.js';
 import { RegistryRoom, ts } from '../store.js';
 import { RecordTable } from '../reads.js';
 import type { AccessLogRecord, Page } from '../types.js';
@@ -10,7 +11,7 @@ import type { AccessLogRecord, Page } from '../types.js';
 const ACCESS = `l.id::text, ${ts('l.accessed_at')} as "accessedAt", l.subject, l.roles, l.token_id as "tokenId", l.reason, l.entity_type as "entityType",
   l.entity_id::text as "entityId", l.region_code as "regionCode", l.residence_region_code as "residenceRegionCode", l.fields, l.row_count::int as "rowCount",
   l.export_format as "exportFormat", l.period_from::text as "periodFrom", l.period_to::text as "periodTo"`;
-const ENTRIES = new RecordTable<AccessLogRecord>(ACCESS, 'registry.access_log l', 'l');
+export const ENTRIES = new RecordTable<AccessLogRecord>(ACCESS, 'registry.access_log l', 'l');
 
 export interface AccessLogFilter {
   scopePrefix: string;
@@ -23,13 +24,11 @@ export interface AccessLogFilter {
 
 export class AccessLog extends RegistryRoom {
   async accessLog(filter: AccessLogFilter, page: Page): Promise<AccessLogRecord[]> {
-    const params: unknown[] = [];
-    return ENTRIES.page(this.sql, accessWhere(filter, params), params, page);
+    return ENTRIES.page(this.sql, accessWhere(filter), page);
   }
 
   async countAccessLog(filter: AccessLogFilter): Promise<number> {
-    const params: unknown[] = [];
-    return ENTRIES.count(this.sql, accessWhere(filter, params), params);
+    return ENTRIES.count(this.sql, accessWhere(filter));
   }
 
   async accessLogById(ids: readonly string[]): Promise<Map<string, AccessLogRecord>> {
@@ -37,14 +36,14 @@ export class AccessLog extends RegistryRoom {
   }
 }
 
-function accessWhere(filter: AccessLogFilter, params: unknown[]): string {
-  const scope = params.push(filter.scopePrefix);
+function accessWhere(filter: AccessLogFilter): SqlFragment {
+  const scope = param(filter.scopePrefix);
   // A read allowed by the household or by the residence jurisdiction is audited by either.
-  const where = [`(${inScopeSql('l.region_code', scope)} or ${inScopeSql('l.residence_region_code', scope)})`];
-  if (filter.subject) where.push(`l.subject = $${params.push(filter.subject)}`);
-  if (filter.entityType) where.push(`l.entity_type = $${params.push(filter.entityType)}`);
-  if (filter.entityId) where.push(`l.entity_id = $${params.push(filter.entityId)}::bigint`);
-  if (filter.from) where.push(`l.accessed_at >= $${params.push(filter.from)}::timestamptz`);
-  if (filter.to) where.push(`l.accessed_at < $${params.push(filter.to)}::timestamptz`);
-  return where.join(' and ');
+  const where = [sql`(${inScope('l.region_code', scope)} or ${inScope('l.residence_region_code', scope)})`];
+  if (filter.subject) where.push(sql`l.subject = ${filter.subject}`);
+  if (filter.entityType) where.push(sql`l.entity_type = ${filter.entityType}`);
+  if (filter.entityId) where.push(sql`l.entity_id = ${filter.entityId}::bigint`);
+  if (filter.from) where.push(sql`l.accessed_at >= ${filter.from}::timestamptz`);
+  if (filter.to) where.push(sql`l.accessed_at < ${filter.to}::timestamptz`);
+  return join(where, ' and ');
 }

@@ -1,9 +1,10 @@
 /** On the demo city the audit finds every planted anomaly, nothing in the clean controls, and nothing else. */
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { RegistryService } from '../../registry/registry.js';
-import { generateDemoRegistry, payDemoMonth } from '../../registry/demo.js';
+import { generateDemoRegistry } from '../../demo/registry.js';
+import { payDemoMonth } from '../../demo/payments.js';
 import { Ledger } from '../../ledger/ledger.js';
-import { plantDemoAnomalies, type DemoAnomalies } from '../../audit/demo.js';
+import { plantDemoAnomalies, type DemoAnomalies } from '../../demo/anomalies.js';
 import { runAudit } from '../../audit/engine.js';
 import { DEMO_AUDIT_AS_OF, DEMO_CITY_CODE, DEMO_MONTH, DEMO_SEED } from '../../scripts/demo-registry.js';
 

@@ -6,7 +6,7 @@
  * available; approving into a closed month is PERIOD_CLOSED; idempotent proposals; batches as one.
  */
 import { Approvals, ApprovalPolicies } from '../../ledger/approvals/index.js';
-import { proposeDemoApprovals } from '../../ledger/approvals/demo.js';
+import { proposeDemoApprovals } from '../../demo/approvals.js';
 import { Periods } from '../../ledger/periods/periods.js';
 import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
 import { createLedgerFixture, disbursement, fundCounty, key, CITY, COUNTY, OTHER_COUNTY, type LedgerFixture } from './support.js';

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { tolerateDropTermination } from './support.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { RegistryService } from '../../registry/registry.js';
-import { generateDemoRegistry } from '../../registry/demo.js';
+import { generateDemoRegistry } from '../../demo/registry.js';
 import { parseIdNumber } from '../../registry/id-number.js';
 import { ensureDemoRegistry } from '../../scripts/demo-registry.js';
 

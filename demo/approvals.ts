@@ -6,10 +6,10 @@
  * policies ask for approval (a database whose policies never do gets none of it); idempotent (fixed keys).
  */
 import type pg from 'pg';
-import { Viewer } from '../../auth/viewer.js';
-import type { Ledger } from '../ledger.js';
-import { Approvals } from './approvals.js';
-import { currentPolicies, requiresApproval } from './policies.js';
+import { Viewer } from '../auth/viewer.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { Approvals } from '../ledger/approvals/approvals.js';
+import { currentPolicies, requiresApproval } from '../ledger/approvals/policies.js';
 
 export const DEMO_PROPOSER = 'demo-finance-zhang';
 export const DEMO_APPROVER = 'demo-finance-li';
