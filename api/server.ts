@@ -35,7 +35,8 @@ import { auditExportRouter } from './routes/audit-export.js';
 import { ProofService, proofKeysFromEnv } from '../ledger/proof/index.js';
 import { mountProofRoutes } from './proof/routes.js';
 import { compiledExecutorGateway } from './compiled-executor.js';
-import { graphqlJitFromEnv } from '../platform/config.js';
+import { graphqlJitFromEnv, regionTreesFromEnv } from '../platform/config.js';
+import { regionTreePlugin } from './hierarchy/region-tree-path.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -98,6 +99,8 @@ export interface AppOptions {
   proofs?: ProofService;
   /** Execute with operations compiled by graphql-jit (api/compiled-executor.ts); GRAPHQL_JIT when omitted. */
   jit?: boolean;
+  /** Answer nested region queries with one statement (api/hierarchy/region-tree-path.ts); SUNSHINE_REGION_TREES when omitted. */
+  regionTrees?: boolean;
 }
 
 /** What a route mounter gets: the Express app and the process's shared pieces. */
@@ -209,6 +212,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       requireAuthenticationPlugin(),
       ...(protection.plugins as ApolloServerPlugin<Context>[]),
       complexityPlugin<Context>(schema, limits),
+      // After every didResolveOperation hook above (authentication, limits, the complexity budget).
+      regionTreePlugin(options.regionTrees ?? regionTreesFromEnv()),
     ],
   });
   await apollo.start();
