@@ -46,43 +46,35 @@ function createAuditLoaders(audit: AuditFindings) {
   return { events: keyedLoader((ids) => audit.events(ids), []) };
 }
 
-/** `make` runs on the first call only; later calls answer the same value. */
-function once<T>(make: () => T): () => T {
-  let value: T | undefined;
-  return () => (value ??= make());
-}
-
 /**
  * The services are made when a resolver first asks for one: most requests read one capability,
  * and making all of them (the registry binds every method of a dozen rooms) cost ≈0.1 ms a request.
+ * Getters on the prototype and the made services in an own property: Apollo copies the context
+ * object for each request (own properties only, prototype kept), and the copy shares what is made.
  */
+class RequestContext implements Context {
+  readonly regions: RegionRepository;
+  private readonly made: {
+    ledger?: Ledger; ledgerQueries?: LedgerQueries; periods?: Periods; approvals?: Approvals; approvalPolicies?: ApprovalPolicies;
+    loaders?: Loaders; registry?: RegistryService; registryLoaders?: RegistryLoaders; audit?: AuditFindings; auditLoaders?: ReturnType<typeof createAuditLoaders>;
+  } = {};
+
+  constructor(readonly pool: pg.Pool, readonly sql: Sql, readonly viewer: Viewer, readonly proofs: ProofService) {
+    this.regions = new RegionRepository(sql);
+  }
+
+  get ledger() { return (this.made.ledger ??= new Ledger(this.pool)); }
+  get ledgerQueries() { return (this.made.ledgerQueries ??= new LedgerQueries(this.pool)); }
+  get periods() { return (this.made.periods ??= new Periods(this.pool)); }
+  get approvals() { return (this.made.approvals ??= new Approvals(this.pool, this.ledger)); }
+  get approvalPolicies() { return (this.made.approvalPolicies ??= new ApprovalPolicies(this.pool)); }
+  get loaders() { return (this.made.loaders ??= createLoaders(this.regions, this.ledgerQueries, this.viewer.scopeRange)); }
+  get registry() { return (this.made.registry ??= new RegistryService(this.pool, this.sql)); }
+  get registryLoaders() { return (this.made.registryLoaders ??= createRegistryLoaders(this.registry)); }
+  get audit() { return (this.made.audit ??= new AuditFindings(this.pool, this.sql)); }
+  get auditLoaders() { return (this.made.auditLoaders ??= createAuditLoaders(this.audit)); }
+}
+
 export function createContext(pool: pg.Pool, sql: Sql, viewer: Viewer, proofs: ProofService): Context {
-  const regions = new RegionRepository(sql);
-  const ledgerQueries = once(() => new LedgerQueries(pool));
-  const ledger = once(() => new Ledger(pool));
-  const registry = once(() => new RegistryService(pool, sql));
-  const audit = once(() => new AuditFindings(pool, sql));
-  const loaders = once(() => createLoaders(regions, ledgerQueries(), viewer.scopeRange));
-  const periods = once(() => new Periods(pool));
-  const approvals = once(() => new Approvals(pool, ledger()));
-  const approvalPolicies = once(() => new ApprovalPolicies(pool));
-  const registryLoaders = once(() => createRegistryLoaders(registry()));
-  const auditLoaders = once(() => createAuditLoaders(audit()));
-  return {
-    sql,
-    regions,
-    get ledger() { return ledger(); },
-    get ledgerQueries() { return ledgerQueries(); },
-    get periods() { return periods(); },
-    get approvals() { return approvals(); },
-    get approvalPolicies() { return approvalPolicies(); },
-    get loaders() { return loaders(); },
-    get registry() { return registry(); },
-    get registryLoaders() { return registryLoaders(); },
-    proofs,
-    viewer,
-    get audit() { return audit(); },
-    get auditLoaders() { return auditLoaders(); },
-    pool,
-  };
+  return new RequestContext(pool, sql, viewer, proofs);
 }
