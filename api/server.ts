@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import express from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
+import { graphqlMiddleware } from './graphql-middleware.js';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type pg from 'pg';
@@ -230,7 +230,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     rateLimiter(limits),
     express.json({ limit: maxBody }),
     persistedQueryVersionGuard,
-    expressMiddleware(apollo, { context: async ({ req }) => createContext(pool, sql, await viewerFromHeader(req.header('authorization'), keys), proofs) }),
+    graphqlMiddleware(apollo, async (req) => createContext(pool, sql, await viewerFromHeader(req.header('authorization'), keys), proofs)),
   );
   mountProofRoutes(app, { pool, proofs, log, viewerOf: (req) => viewerFromHeader(req.header('authorization'), keys), guard: rateLimiter(limits) });
 
