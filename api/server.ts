@@ -15,6 +15,7 @@ import http from 'node:http';
 import express from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { graphqlMiddleware } from './graphql-middleware.js';
+import { stringifyResult } from './raw-json.js';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type pg from 'pg';
@@ -198,6 +199,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     validationRules: protection.validationRules,
     parseOptions: { maxTokens: limits.maxTokens },
     formatError: formatErrorFor(log),
+    stringifyResult,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // No HTTP caching hints are used; the plugin would otherwise wrap every field resolver.

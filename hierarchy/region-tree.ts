@@ -186,14 +186,18 @@ export class RegionTreeQuery {
     this.name = statementName(this.text);
   }
 
-  /** The region as JSON of the shape (parsed), or null when no region has the code. */
-  async read(sql: Sql, request: RegionTreeRequest): Promise<Record<string, unknown> | null> {
+  /**
+   * The region as JSON text of the shape, or null when no region has the code. The text is what
+   * JSON.stringify makes of the same value: no white space, strings escaped by to_json (the same
+   * escapes), integers and booleans as written.
+   */
+  async readJson(sql: Sql, request: RegionTreeRequest): Promise<string | null> {
     const params: unknown[] = [request.code];
     if (this.pages > 0) {
       params.push(request.scope[0], request.scope[1]);
       for (let i = 0; i < this.pages; i++) params.push(request.pages[i]!.first, request.pages[i]!.after ?? '');
     }
     const [row] = await sql.query<{ tree: string }>(this.text, params, this.name);
-    return row ? (JSON.parse(row.tree) as Record<string, unknown>) : null;
+    return row?.tree ?? null;
   }
 }

@@ -9,6 +9,8 @@
  * permission, a region out of reach, an unknown region, an argument the resolvers would refuse, a
  * database error — it steps aside and graphql-js answers, errors and all.
  *
+ * The answer's data is the statement's JSON text as it is (api/raw-json.ts: spliced into the body).
+ *
  * The checks are those of RegionResolver: `region` needs hierarchy:read and a region the viewer may
  * see; `children` needs the region in the viewer's jurisdiction, and every row below is kept to it
  * in the SQL.
@@ -18,6 +20,7 @@ import { isRegionCode } from '../../hierarchy/region-code.js';
 import type { TreePage } from '../../hierarchy/region-tree.js';
 import type { Context } from '../context.js';
 import { resolvePage } from '../relay.js';
+import { RawJson } from '../raw-json.js';
 import { parseCode } from './region.resolver.js';
 import { treePlanOf, type ArgumentSource, type TreePlan } from './region-tree-shape.js';
 
@@ -56,8 +59,8 @@ async function answer(plan: TreePlan, variables: Variables, ctx: Context): Promi
     if (!page) return null;
     pages.push(page);
   }
-  const tree = await plan.query.read(ctx.sql, { code, scope: viewer.scopeRange, pages });
-  return tree && { [plan.rootKey]: tree };
+  const tree = await plan.query.readJson(ctx.sql, { code, scope: viewer.scopeRange, pages });
+  return tree === null ? null : { [plan.rootKey]: new RawJson(tree) };
 }
 
 /** Answers the operations it covers before execution; `enabled` false: a plugin that never does (graphql-js answers all). */

@@ -120,3 +120,9 @@ test('anonymous callers are refused before the tree path', async () => {
   expect(response.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   expect(db.statements.length).toBe(before);
 });
+
+test('PostgreSQL escapes names exactly as JSON.stringify does (the answer is its text as it is)', async () => {
+  const names = ['徐州市', 'a "quoted" name', 'back\\slash', 'line\nbreak\ttab\r', '\u0001\u001f\u007f', '\u2028\u2029', '😀 emoji', '/slash/'];
+  const { rows } = await db.pool.query<{ json: string }>(`select to_json(n)::text as json from unnest($1::text[]) with ordinality as t (n, i) order by i`, [names]);
+  expect(rows.map((r) => r.json)).toEqual(names.map((n) => JSON.stringify(n)));
+});
