@@ -19,7 +19,7 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import type { RequestHandler } from 'express';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, isListType, getNullableType, type GraphQLSchema } from 'graphql';
+import { GraphQLError, isListType, getNullableType, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { metrics } from '../platform/metrics.js';
@@ -117,6 +117,40 @@ const listEstimator: ComplexityEstimator = ({ type, field, args, childComplexity
   return undefined;
 };
 
+/** Variables longer than this (as JSON) are not worth keying a cache by: their estimate is computed afresh. */
+const MAX_CACHED_VARIABLES = 2_000;
+/** Estimates kept per document (distinct operation names and variables), dropped all at once beyond. */
+const MAX_ESTIMATES_PER_DOCUMENT = 64;
+
+/**
+ * The complexity estimate of an operation, computed once per document, operation and variables:
+ * Apollo keeps the parsed document of a repeated query, so a hot query costs a lookup instead of a
+ * walk of its document. Throws as getComplexity does (variables that do not coerce).
+ */
+function estimator(schema: GraphQLSchema) {
+  const cache = new WeakMap<DocumentNode, Map<string, number>>();
+  return (document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined): number => {
+    const compute = () =>
+      getComplexity({
+        schema,
+        query: document,
+        variables,
+        ...(operationName ? { operationName } : {}),
+        estimators: [listEstimator, simpleEstimator({ defaultComplexity: 1 })],
+      });
+    const json = JSON.stringify(variables);
+    if (json.length > MAX_CACHED_VARIABLES) return compute();
+    const key = `${operationName ?? ''}\u0000${json}`;
+    let estimates = cache.get(document);
+    const known = estimates?.get(key);
+    if (known !== undefined) return known;
+    const complexity = compute();
+    if (!estimates || estimates.size >= MAX_ESTIMATES_PER_DOCUMENT) cache.set(document, (estimates = new Map()));
+    estimates.set(key, complexity);
+    return complexity;
+  };
+}
+
 /**
  * extensions.cost. Two limits, named so that neither is read as the other: `maxPerOperation` bounds
  * one operation's estimate (GRAPHQL_MAX_COMPLEXITY), `budgetPerMinute` the points a subject may spend
@@ -138,6 +172,7 @@ interface CostReport {
  */
 export function complexityPlugin<C extends { viewer: { subject: string; authenticated: boolean } }>(schema: GraphQLSchema, limits: Limits): ApolloServerPlugin<C> {
   const budget = limits.costPerMinute > 0 ? new RateLimiterMemory({ points: limits.costPerMinute, duration: 60, keyPrefix: 'cost' }) : null;
+  const estimate = estimator(schema);
   return {
     async requestDidStart() {
       let report: CostReport | null = null;
@@ -150,13 +185,7 @@ export function complexityPlugin<C extends { viewer: { subject: string; authenti
         async didResolveOperation({ request, document, contextValue }) {
           let complexity: number;
           try {
-            complexity = getComplexity({
-              schema,
-              query: document,
-              variables: request.variables ?? {},
-              ...(request.operationName ? { operationName: request.operationName } : {}),
-              estimators: [listEstimator, simpleEstimator({ defaultComplexity: 1 })],
-            });
+            complexity = estimate(document, request.variables ?? {}, request.operationName ?? undefined);
           } catch {
             // Variables that do not coerce: execution refuses them with BAD_USER_INPUT before running anything.
             return;

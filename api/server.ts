@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import express from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
+import { graphqlMiddleware } from './graphql-middleware.js';
+import { stringifyResult } from './raw-json.js';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type pg from 'pg';
@@ -35,7 +36,8 @@ import { auditExportRouter } from './routes/audit-export.js';
 import { ProofService, proofKeysFromEnv } from '../ledger/proof/index.js';
 import { mountProofRoutes } from './proof/routes.js';
 import { compiledExecutorGateway } from './compiled-executor.js';
-import { graphqlJitFromEnv } from '../platform/config.js';
+import { graphqlJitFromEnv, regionTreesFromEnv } from '../platform/config.js';
+import { regionTreePlugin } from './hierarchy/region-tree-path.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -98,6 +100,8 @@ export interface AppOptions {
   proofs?: ProofService;
   /** Execute with operations compiled by graphql-jit (api/compiled-executor.ts); GRAPHQL_JIT when omitted. */
   jit?: boolean;
+  /** Answer nested region queries with one statement (api/hierarchy/region-tree-path.ts); SUNSHINE_REGION_TREES when omitted. */
+  regionTrees?: boolean;
 }
 
 /** What a route mounter gets: the Express app and the process's shared pieces. */
@@ -195,6 +199,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     validationRules: protection.validationRules,
     parseOptions: { maxTokens: limits.maxTokens },
     formatError: formatErrorFor(log),
+    stringifyResult,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // No HTTP caching hints are used; the plugin would otherwise wrap every field resolver.
@@ -209,6 +214,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       requireAuthenticationPlugin(),
       ...(protection.plugins as ApolloServerPlugin<Context>[]),
       complexityPlugin<Context>(schema, limits),
+      // After every didResolveOperation hook above (authentication, limits, the complexity budget).
+      regionTreePlugin(options.regionTrees ?? regionTreesFromEnv()),
     ],
   });
   await apollo.start();
@@ -225,7 +232,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     rateLimiter(limits),
     express.json({ limit: maxBody }),
     persistedQueryVersionGuard,
-    expressMiddleware(apollo, { context: async ({ req }) => createContext(pool, sql, await viewerFromHeader(req.header('authorization'), keys), proofs) }),
+    graphqlMiddleware(apollo, async (req) => createContext(pool, sql, await viewerFromHeader(req.header('authorization'), keys), proofs)),
   );
   mountProofRoutes(app, { pool, proofs, log, viewerOf: (req) => viewerFromHeader(req.header('authorization'), keys), guard: rateLimiter(limits) });
 

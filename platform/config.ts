@@ -51,6 +51,14 @@ export function graphqlJitFromEnv(): boolean {
   throw new Error(`GRAPHQL_JIT must be on or off, got "${process.env.GRAPHQL_JIT}"`);
 }
 
+/** SUNSHINE_REGION_TREES: on or off (default on) — nested region queries answered by one statement (api/hierarchy/region-tree-path.ts). */
+export function regionTreesFromEnv(): boolean {
+  const raw = (process.env.SUNSHINE_REGION_TREES ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new Error(`SUNSHINE_REGION_TREES must be on or off, got "${process.env.SUNSHINE_REGION_TREES}"`);
+}
+
 export function loadConfig(): Config {
   return {
     databaseUrl: process.env.DATABASE_URL || undefined,
