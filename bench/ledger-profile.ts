@@ -27,7 +27,7 @@ const log = pino({ level: 'warn' });
 const key = idempotencyKeys();
 const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
 
-/** CPU milliseconds of a process and its children's accounting, from /proc/<pid>/stat (utime + stime, in clock ticks of 10 ms). */
+/** CPU milliseconds a process has used, from /proc/<pid>/stat (utime + stime, in clock ticks of 10 ms). */
 function processCpuMs(pid: number): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;

@@ -87,7 +87,10 @@ export class Ledger {
       keys.add(key);
     });
     const who = v.requireText(actor, 'actor', 200);
-    return this.inWriteTransaction((client) => writeAtomically(client, requests, who, this.writer.reference));
+    const accountsUsed = new Map<string, string>();
+    const results = await this.inWriteTransaction((client) => writeAtomically(client, requests, who, this.writer.reference, accountsUsed));
+    this.writer.reference.addAccounts(accountsUsed); // committed: next month's batch to the same payees skips the account statement
+    return results;
   }
 
   async returnFunds(input: ReturnFundsInput, actor: string): Promise<PostResult> {

@@ -68,8 +68,14 @@ export async function writeRequests(
 }
 
 /** Writes requests all or nothing (a batch, or the requests of an approval): the first error is thrown. */
-export async function writeAtomically(client: pg.PoolClient, requests: Request[], actor: string, reference: ReferenceCache): Promise<PostResult[]> {
-  const answers = await writeRequests(client, requests.map((request) => ({ request, actor, attempts: 0 })), reference, true);
+export async function writeAtomically(
+  client: pg.PoolClient,
+  requests: Request[],
+  actor: string,
+  reference: ReferenceCache,
+  accountsUsed?: Map<string, string>,
+): Promise<PostResult[]> {
+  const answers = await writeRequests(client, requests.map((request) => ({ request, actor, attempts: 0 })), reference, true, accountsUsed);
   return answers.map((a) => {
     if ('result' in a) return a.result;
     throw 'error' in a ? a.error : new Error('internal: an atomic write asked for a retry');

@@ -76,3 +76,18 @@ test('a request refused at insert (a closed month) leaves neither its new accoun
   expect(later.transaction.postings.find((p) => p.payeeId === 'cache-b')!.accountId).toBe(bAccount);
   await cacheMatchesDatabase();
 });
+
+test('a batch caches its accounts once it has committed, and a refused batch caches none', async () => {
+  const line = (payeeId: string, effectiveDate: string) => disbursement(fx, { idempotencyKey: key('batch'), payeeId, effectiveDate, serviceMonth: effectiveDate.slice(0, 7) });
+  // All or nothing: the February line (closed by the test above) refuses the whole batch, after
+  // the batch's insert had created cache-d's account.
+  await expect(ledger.disburseBatch([line('cache-d', '2026-03-20'), line('cache-e', '2026-02-20')], 'clerk')).rejects.toMatchObject({ code: 'PERIOD_CLOSED' });
+  expect(await payeeAccounts('cache-d')).toEqual([]);
+  expect([...cache().keys()].some((k) => k.endsWith('|cache-d') || k.endsWith('|cache-e'))).toBe(false);
+
+  await ledger.disburseBatch([line('cache-d', '2026-03-20'), line('cache-e', '2026-03-21')], 'clerk');
+  const ids = [...(await payeeAccounts('cache-d')), ...(await payeeAccounts('cache-e'))];
+  expect(ids).toHaveLength(2);
+  for (const id of ids) expect([...cache().values()]).toContain(id);
+  await cacheMatchesDatabase();
+});
