@@ -10,6 +10,7 @@ import { fromDatabaseError } from './errors.js';
 import { ReferenceCache } from './planning.js';
 import type { PostResult } from './types.js';
 import { writeRequests, type Answer, type Pending } from './write.js';
+import { pipelinedPool } from '../platform/pipeline.js';
 
 /** The chain head's lock (the header trigger takes the same one): every ledger writer takes it first. */
 const CHAIN_LOCK_SQL = lockSql(LOCK_CLASS.LEDGER_CHAIN, LEDGER_CHAIN_KEY.HEAD);
@@ -47,7 +48,16 @@ export class GroupWriter {
   /** Groups written so far and requests in them (for tests and measurements). */
   readonly stats = { groups: 0, requests: 0 };
 
-  constructor(private readonly pool: pg.Pool) {}
+  /**
+   * The writer's own connection, pipelined (platform/pipeline.ts): a group's statements that do not
+   * wait for each other's answers travel in one round trip. Idle for 10 s it closes; an error on it
+   * while idle (the server restarted) needs no one's attention, since the next group reconnects.
+   */
+  private readonly pool: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    this.pool = pipelinedPool(pool);
+  }
 
   submit(item: Pending): Promise<PostResult> {
     return new Promise((resolve, reject) => {

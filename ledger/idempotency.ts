@@ -48,33 +48,42 @@ export async function scopedKeys(client: pg.PoolClient, requests: Request[]): Pr
 }
 
 /**
- * Each request's scoped key, locked (advisory, in one order; ledger/approvals takes the same locks).
- * Keys hash into 1,024 buckets, so a 100,000-line batch takes at most 1,024 locks (PostgreSQL's lock
- * table is finite).
+ * The statement that locks scoped keys (advisory, in one order; ledger/approvals takes the same
+ * locks). Keys hash into 1,024 buckets, so a 100,000-line batch takes at most 1,024 locks
+ * (PostgreSQL's lock table is finite).
  */
-export async function lockScopedKeys(client: pg.PoolClient, requests: Request[]): Promise<ScopedKey[]> {
-  const keyOf = await scopedKeys(client, requests);
+export function keyLocks(keyOf: ScopedKey[]): pg.QueryConfig {
   const scopedKeySet = [...new Set(keyOf.map((k) => k.scoped))];
-  await client.query(hot('key_locks',
+  return hot('key_locks',
     `select pg_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, b)
      from (select distinct hashtext(k) & 1023 as b from unnest($1::text[]) k order by 1) s`,
     [scopedKeySet], scopedKeySet.length,
-  ));
+  );
+}
+
+/** Each request's scoped key, locked. */
+export async function lockScopedKeys(client: pg.PoolClient, requests: Request[]): Promise<ScopedKey[]> {
+  const keyOf = await scopedKeys(client, requests);
+  await client.query(keyLocks(keyOf));
   return keyOf;
 }
 
-/** The committed transactions that already carry these (locked) keys, by scoped key. */
-export async function existingKeys(client: pg.PoolClient, keyOf: ScopedKey[]): Promise<Map<string, KeyedTransaction>> {
+/** The statement that finds the committed transactions carrying these keys (sent after keyLocks). */
+export function keyLookup(keyOf: ScopedKey[]): pg.QueryConfig {
   const known = keyOf.filter((k) => k.region !== null);
   // Not named (nor the account and lot reads): their generic plans, made while the ledger was small,
   // stayed in use as it grew, and the write rate fell from 571 to 184/s within a minute (docs/performance.md).
-  const existing = await client.query<KeyedTransaction>(
-    `select t.id::text, t.region_code, t.idempotency_key, t.request_hash
+  return {
+    text: `select t.id::text, t.region_code, t.idempotency_key, t.request_hash
      from (select distinct * from unnest($1::text[], $2::text[])) k (region_code, idempotency_key)
      join ledger.transaction t on t.region_code = k.region_code and t.idempotency_key = k.idempotency_key`,
-    [known.map((k) => k.region), known.map((k) => k.key)],
-  );
-  return new Map(existing.rows.map((row) => [scopedKey(row.region_code, row.idempotency_key), row]));
+    values: [known.map((k) => k.region), known.map((k) => k.key)],
+  };
+}
+
+/** keyLookup's rows by scoped key. */
+export function byScopedKey(rows: KeyedTransaction[]): Map<string, KeyedTransaction> {
+  return new Map(rows.map((row) => [scopedKey(row.region_code, row.idempotency_key), row]));
 }
 
 /** The answer to a key reused for a different request. The transaction named is recorded at the request's own region, which the caller acts for. */

@@ -21,6 +21,13 @@ export interface NewLot {
   documentNo: string;
 }
 
+/** A read the plans need: its statement, and what its rows do to the planning context. */
+export interface Read {
+  statement: pg.QueryConfig;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  apply(rows: any[]): void;
+}
+
 /** A planned transaction: its header's fields, the lot it creates, its postings. */
 export interface Plan {
   kind: TransactionKind;
@@ -135,12 +142,20 @@ export class PlanningContext {
 
   /** Loads the lots and AVAILABLE balances of many (region, fund line) pairs in one statement (a group plans them all at once). */
   async loadAvailable(pairs: [regionCode: string, fundLine: string][]): Promise<void> {
+    await this.load(this.availableRead(pairs));
+  }
+
+  /**
+   * loadAvailable as a statement and what its rows do, for a writer that sends it together with
+   * others (ledger/write.ts); null when every pair is loaded already.
+   */
+  availableRead(pairs: [regionCode: string, fundLine: string][]): Read | null {
     const wanted = [...new Map(pairs.map(([r, f]) => [`${r}|${f}`, [r, f] as const])).entries()].filter(([at]) => !this.lotsAt.has(at));
-    if (!wanted.length) return;
+    if (!wanted.length) return null;
     // Not named: a generic plan of this join, made while the ledger was small, stays in use as it grows.
     // The running balance is one probe of ledger.lot_balance (see its migration for why not posting).
-    const { rows } = await this.client.query(
-      `select k.region_code, k.fund_line, l.id::text as lot_id, l.fiscal_year,
+    const statement = {
+      text: `select k.region_code, k.fund_line, l.id::text as lot_id, l.fiscal_year,
               (coalesce((select b.balance_after from ledger.lot_balance b
                          where b.account_id = a.id and b.lot_id = l.id), 0)
                - ledger.lot_held(l.id))::text as balance
@@ -149,22 +164,38 @@ export class PlanningContext {
        left join ledger.account a on a.region_code = l.region_code and a.fund_line = l.fund_line
                                  and a.kind = 'AVAILABLE' and a.payee_type is null
        order by l.fiscal_year, l.id`,
-      [wanted.map(([, [r]]) => r), wanted.map(([, [, f]]) => f)],
-    );
-    for (const [at] of wanted) this.lotsAt.set(at, []);
-    for (const row of rows) {
-      const key = this.availableKey(row.region_code, row.fund_line, row.lot_id);
-      if (!this.available.has(key)) this.available.set(key, BigInt(row.balance));
-      this.lotsAt.get(`${row.region_code}|${row.fund_line}`)!.push({ lotId: row.lot_id, fiscalYear: row.fiscal_year });
-    }
+      values: [wanted.map(([, [r]]) => r), wanted.map(([, [, f]]) => f)],
+    };
+    const apply = (rows: { region_code: string; fund_line: string; lot_id: string; fiscal_year: number; balance: string }[]) => {
+      for (const [at] of wanted) this.lotsAt.set(at, []);
+      for (const row of rows) {
+        const key = this.availableKey(row.region_code, row.fund_line, row.lot_id);
+        if (!this.available.has(key)) this.available.set(key, BigInt(row.balance));
+        this.lotsAt.get(`${row.region_code}|${row.fund_line}`)!.push({ lotId: row.lot_id, fiscalYear: row.fiscal_year });
+      }
+    };
+    return { statement, apply };
   }
 
   /** Regions looked up in one statement (a group plans them all at once). */
   async loadRegions(codes: string[]): Promise<void> {
+    await this.load(this.regionsRead(codes));
+  }
+
+  /** loadRegions as a statement and what its rows do (see availableRead); null when every region is known. */
+  regionsRead(codes: string[]): Read | null {
     const missing = [...new Set(codes)].filter((code) => isRegionCode(code) && !this.reference.regions.has(code));
-    if (!missing.length) return;
-    const { rows } = await this.client.query(hot('regions', 'select code, level, subtree_max from region where code = any($1::text[])', [missing], missing.length));
-    for (const row of rows) this.reference.addRegion({ code: row.code, level: row.level, subtreeMax: row.subtree_max });
+    if (!missing.length) return null;
+    return {
+      statement: hot('regions', 'select code, level, subtree_max from region where code = any($1::text[])', [missing], missing.length),
+      apply: (rows: { code: string; level: string; subtree_max: string }[]) => {
+        for (const row of rows) this.reference.addRegion({ code: row.code, level: row.level, subtreeMax: row.subtree_max });
+      },
+    };
+  }
+
+  private async load(read: Read | null): Promise<void> {
+    if (read) read.apply((await this.client.query(read.statement)).rows);
   }
 
   /** The named lot, or the oldest (by fiscal year) lot with enough AVAILABLE money; records the consumption. */

@@ -5,6 +5,7 @@
  * their shapes, which of them are prepared) were chosen by measurement (docs/performance.md).
  */
 import type pg from 'pg';
+import { inOrder } from '../platform/pipeline.js';
 import { accountKey, type AccountKey } from './journal.js';
 import type { Plan } from './planning.js';
 import { TX_COLUMNS } from './queries.js';
@@ -81,7 +82,7 @@ export async function insertPlanned(client: pg.PoolClient, planned: Planned[], k
     })),
   );
   postings.sort((a, b) => compareIds(a.lotId, b.lotId) || compareIds(a.transactionId, b.transactionId));
-  const inserted = await client.query(hot('insert_postings',
+  const postingsStatement = hot('insert_postings',
     `insert into ledger.posting as p (transaction_id, account_id, lot_id, amount, effective_date)
      select * from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::date[])
      returning p.transaction_id::text as tx, p.id::text, p.account_id::text as "accountId", p.account_kind as "accountKind",
@@ -95,18 +96,9 @@ export async function insertPlanned(client: pg.PoolClient, planned: Planned[], k
       postings.map((p) => p.effectiveDate),
     ],
     postings.length,
-  ));
-  const byTx = new Map<string, PostingRecord[]>();
-  for (const { tx, amount, balanceAfter, ...rest } of inserted.rows) {
-    const account = accountById.get(rest.accountId)!;
-    const list = byTx.get(tx) ?? [];
-    list.push({ ...rest, payeeType: account.payeeType, payeeId: account.payeeId, amount: BigInt(amount), balanceAfter: BigInt(balanceAfter) });
-    byTx.set(tx, list);
-  }
-  for (const list of byTx.values()) list.sort((a, b) => compareIds(a.id, b.id));
-
+  );
   const column = <T>(pick: (f: Planned) => T) => planned.map(pick);
-  const headers = await client.query(hot('insert_transactions',
+  const headersStatement = hot('insert_transactions',
     `insert into ledger.transaction as t (id, kind, idempotency_key, request_hash, fund_line, region_code, counterpart_region_code,
        effective_date, document_no, memo, actor, reverses_id, reason, allocation_id, payee_type, payee_id, service_month,
        benefit_code, beneficiary_village_code, proposal_id, proposed_by, approved_by)
@@ -146,7 +138,19 @@ export async function insertPlanned(client: pg.PoolClient, planned: Planned[], k
       column((f) => f.request.approval?.approvedBy ?? null),
     ],
     planned.length,
-  ));
+  );
+  // Postings first (sorted by lot: lot locks in ascending order), then the headers in request order
+  // (each takes its seq and hash); one round trip on the group writer's pipelined connection.
+  const [inserted, headers] = (await inOrder(client, [postingsStatement, headersStatement])) as [pg.QueryResult, pg.QueryResult];
+  const byTx = new Map<string, PostingRecord[]>();
+  for (const { tx, amount, balanceAfter, ...rest } of inserted.rows) {
+    const account = accountById.get(rest.accountId)!;
+    const list = byTx.get(tx) ?? [];
+    list.push({ ...rest, payeeType: account.payeeType, payeeId: account.payeeId, amount: BigInt(amount), balanceAfter: BigInt(balanceAfter) });
+    byTx.set(tx, list);
+  }
+  for (const list of byTx.values()) list.sort((a, b) => compareIds(a.id, b.id));
+
   const records = new Map(headers.rows.map((row) => [row.id as string, { ...row, postings: byTx.get(row.id) ?? [] } as TransactionRecord]));
   return { records: planned.map((f) => records.get(f.id)!), accounts };
 }

@@ -5,7 +5,8 @@
  */
 import type pg from 'pg';
 import { fromDatabaseError, LedgerError } from './errors.js';
-import { conflict, existingKeys, lockScopedKeys, type KeyedTransaction } from './idempotency.js';
+import { byScopedKey, conflict, keyLocks, keyLookup, scopedKeys, type KeyedTransaction } from './idempotency.js';
+import { inOrder } from '../platform/pipeline.js';
 import { PlanningContext, type Plan, type ReferenceCache } from './planning.js';
 import { loadTransactions } from './queries.js';
 import type { Request } from './requests.js';
@@ -54,14 +55,26 @@ export async function writeRequests(
   atomic: boolean,
   accountsUsed: Map<string, string> = new Map(),
 ): Promise<Answer[]> {
-  // 1. Idempotency: keys are scoped to the recording region. Lock every scoped key (in one order),
-  //    then look them up.
-  const keyOf = await lockScopedKeys(client, items.map((i) => i.request));
-  const byKey = await existingKeys(client, keyOf);
-  // 2. Plan every new request (reads and checks only: a refusal here writes nothing).
-  const sorted = await planAll(new PlanningContext(client, reference), items, keyOf, byKey, atomic);
-  // 3. Insert.
-  if (sorted.fresh.length) await insertFresh(client, sorted, atomic, reference, accountsUsed);
+  // 1. Idempotency: keys are scoped to the recording region (a few kinds read it from a row first).
+  const keyOf = await scopedKeys(client, items.map((i) => i.request));
+  // 2. One flight (platform/pipeline.ts): lock every scoped key (in one order), look them up, read
+  //    what the plans need (regions, lots and their balances), draw the transaction ids and set
+  //    the savepoint a group falls back to. Nothing is written before the savepoint.
+  const ctx = new PlanningContext(client, reference);
+  const reads = [ctx.regionsRead(items.flatMap((i) => i.request.reads?.regions ?? [])), ctx.availableRead(items.flatMap((i) => i.request.reads?.available ?? []))]
+    .filter((r) => r !== null);
+  const [, found, ...rest] = await inOrder(client, [
+    keyLocks(keyOf),
+    keyLookup(keyOf),
+    ...reads.map((r) => r.statement),
+    `savepoint ledger_group; select nextval('ledger.transaction_id_seq')::text as id from generate_series(1, ${items.length})`,
+  ]);
+  reads.forEach((r, i) => r.apply(rest[i].rows));
+  const ids: string[] = rest[reads.length][1].rows.map((r: { id: string }) => r.id);
+  // 3. Plan every new request (reads and checks only: a refusal here writes nothing).
+  const sorted = await planAll(ctx, items, keyOf, byScopedKey(found.rows), atomic);
+  // 4. Insert (transaction ids need not be consecutive: `seq` is the gapless number).
+  if (sorted.fresh.length) await insertFresh(client, sorted, ids, atomic, reference, accountsUsed);
   answerSameGroup(items, sorted);
   await answerReplays(client, sorted);
   return sorted.answers.map((a) => a ?? { error: new Error('internal: a request was left without an answer') });
@@ -91,11 +104,6 @@ async function planAll(
 ): Promise<Sorted> {
   const sorted: Sorted = { answers: new Array(items.length), replays: new Map(), sameGroup: new Map(), fresh: [] };
   const freshByKey = new Map<string, number>();
-  const reads = items.flatMap((i, n) => (i.request.reads && !byKey.has(keyOf[n]!.scoped) ? [i.request.reads] : []));
-  if (reads.length > 1) {
-    await ctx.loadRegions(reads.flatMap((r) => r.regions));
-    await ctx.loadAvailable(reads.flatMap((r) => r.available));
-  }
   for (const [index, { request, actor, attempts }] of items.entries()) {
     const scoped = keyOf[index]!.scoped;
     const previous = byKey.get(scoped);
@@ -131,15 +139,13 @@ async function planAll(
 async function insertFresh(
   client: pg.PoolClient,
   { fresh, answers }: Sorted,
+  ids: string[],
   atomic: boolean,
   reference: ReferenceCache,
   accountsUsed: Map<string, string>,
 ): Promise<void> {
   const used = (accounts: Map<string, string>) => accounts.forEach((id, key) => accountsUsed.set(key, id));
-  const [, ids] = (await client.query(
-    `savepoint ledger_group; select nextval('ledger.transaction_id_seq')::text as id from generate_series(1, ${fresh.length})`,
-  )) as unknown as pg.QueryResult<{ id: string }>[];
-  const withIds: (Fresh & Planned)[] = fresh.map((f, i) => ({ ...f, id: ids!.rows[i]!.id }));
+  const withIds: (Fresh & Planned)[] = fresh.map((f, i) => ({ ...f, id: ids[i]! }));
   try {
     const { records, accounts } = await insertPlanned(client, withIds, reference.accounts);
     used(accounts);

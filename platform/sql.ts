@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { isPipelined } from './pipeline.js';
 
 /** The role the application writes as: SELECT and INSERT only on the append-only tables (see the migrations). */
 export const APP_ROLE = 'sunshine_app';
@@ -24,11 +25,19 @@ export async function inTransaction<T>(
   onSetupDone?: (seconds: number) => void,
 ): Promise<T> {
   const client = await pool.connect();
+  // On a pipelined connection (platform/pipeline.ts) `fn`'s first statements travel with `begin`;
+  // if `begin` or `setup` fails they fail too (25P02), and the error thrown is begin's own.
+  const started = performance.now();
+  const begun = client.query(setup ? `begin; ${setup}` : 'begin').then(() => onSetupDone?.((performance.now() - started) / 1000));
+  begun.catch(() => {}); // awaited below
   try {
-    const started = performance.now();
-    await client.query(setup ? `begin; ${setup}` : 'begin');
-    onSetupDone?.((performance.now() - started) / 1000);
-    const result = await fn(client);
+    if (!isPipelined(client)) await begun;
+    let result: T;
+    try {
+      result = await fn(client);
+    } finally {
+      await begun;
+    }
     await client.query('commit');
     return result;
   } catch (error) {

@@ -1,0 +1,56 @@
+/**
+ * Pipelined connections: statements that do not need each other's answers go out together and come
+ * back together (pg's `pipeline` mode, the PostgreSQL protocol's pipelining), one round trip instead
+ * of one per statement. Each statement still ends with its own Sync, so an error belongs to its
+ * statement; inside a transaction the statements after it fail with 25P02 (the transaction is
+ * aborted), exactly as if they had been sent one by one.
+ *
+ * Why: the ledger's group writer runs one group at a time, and a group was ≈ 9 statements in series.
+ * On a busy server each round trip waits twice to be scheduled — the backend to wake, then Node's
+ * event loop, behind the HTTP requests it is parsing — so the group's latency, not CPU, bounded the
+ * write rate (docs/performance.md).
+ */
+import pg from 'pg';
+
+/** A statement: text alone (simple protocol, may hold several statements) or a parameterised query. */
+export type Statement = string | pg.QueryConfig;
+
+/**
+ * A pool like `pool` (same server, options, timeouts) whose one connection is pipelined. It closes
+ * its connection when idle and does not keep the process alive; an idle connection the server
+ * terminates is reported to `onError`, and the next statement reconnects.
+ */
+export function pipelinedPool(pool: pg.Pool, onError: (error: Error) => void = () => {}): pg.Pool {
+  const options = (pool as unknown as { options: pg.PoolConfig }).options;
+  // pg-pool keeps the password out of the options' enumerable keys (so that it is not logged).
+  const pipelined = new pg.Pool({ ...options, password: options.password, pipeline: true, max: 1, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
+  pipelined.on('error', onError); // an idle connection dropped
+  pipelined.on('connect', (client) => client.on('error', onError)); // a checked-out one: its statement rejects as well
+  return pipelined;
+}
+
+/** Whether statements sent on this connection without waiting travel together. */
+export function isPipelined(client: pg.ClientBase): boolean {
+  return (client as unknown as { pipeline?: boolean }).pipeline === true;
+}
+
+/**
+ * Runs statements in order on one connection and answers their results in order. On a pipelined
+ * connection they are all sent at once; otherwise one after the other (pg deprecates queueing
+ * statements on a connection that is busy). The first failure, in order, is thrown once every
+ * statement sent has answered, so the connection is idle again when the caller handles it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function inOrder(client: pg.ClientBase, statements: Statement[]): Promise<any[]> {
+  if (!isPipelined(client)) {
+    const results = [];
+    for (const s of statements) results.push(await query(client, s));
+    return results;
+  }
+  const settled = await Promise.allSettled(statements.map((s) => query(client, s)));
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value);
+}
+
+const query = (client: pg.ClientBase, s: Statement) => (typeof s === 'string' ? client.query(s) : client.query(s));
