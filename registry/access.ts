@@ -18,6 +18,7 @@ import type { Permission } from '../auth/roles.js';
 import type { AccessLogRecord, CaregiverRecord, ElderRecord, FacilityRecord } from './types.js';
 import { elderNo, facilityNo } from './validate.js';
 import { raw, sql, type Param, type SqlFragment } from '../platform/sql.js';
+import { parseRegionCode, scopePrefixOf } from '../hierarchy/region-code.js';
 
 /** Batched look-ups of the records a rule needs (the API passes its per-request DataLoaders). */
 export interface RegistryLookup {
@@ -67,6 +68,13 @@ export async function requireLink(viewer: Viewer, lookup: RegistryLookup, link: 
 /** An access-log entry: visible where the elder is registered or lives. */
 export function requireAccessLogEntry(viewer: Viewer, r: AccessLogRecord): void {
   if (!viewer.inScope(r.regionCode) && !viewer.inScope(r.residenceRegionCode)) throw forbidden('access-log entry is outside your jurisdiction');
+}
+
+/** A list's region filter (`within`, 12 digits or a prefix): its scope prefix; FORBIDDEN outside the jurisdiction. */
+export function withinScope(viewer: Viewer, within: string, field: string): string {
+  const code = parseRegionCode(within, field);
+  viewer.requireInScope(code, `${field} ${code}`);
+  return scopePrefixOf(code);
 }
 
 /** A scope prefix as an index range on a region code column: code between prefix and prefix padded with 9s. */
