@@ -40,12 +40,8 @@ class SummaryArgs {
 /** node(id) for findings and runs: FORBIDDEN outside the jurisdiction. */
 export const auditNodeLoaders: Record<string, (key: string, ctx: Context) => Promise<object | null>> = {
   AuditFinding: async (key, ctx) => {
-    if (!isId(key)) return null;
-    ctx.viewer.require('audit:read');
-    const record = (await ctx.audit.byIds([key])).get(key);
-    if (!record) return null;
-    ctx.viewer.requireInScope(record.regionCode, 'finding');
-    return AuditFinding.from(record);
+    const record = isId(key) ? await ctx.audit.find(ctx.viewer, key) : null;
+    return record ? AuditFinding.from(record) : null;
   },
 };
 
@@ -86,12 +82,8 @@ export class AuditResolver {
 
   @Query(() => AuditFinding, { nullable: true, description: 'One finding with its evidence and history; FORBIDDEN outside your jurisdiction.' })
   async auditFinding(@Arg('id', () => ID, { description: 'Global id of the finding.' }) id: string, @Ctx() ctx: Context): Promise<AuditFinding | null> {
-    const key = findingKey(id, 'id');
-    ctx.viewer.require('audit:read');
-    const record = (await ctx.audit.byIds([key])).get(key);
-    if (!record) return null;
-    ctx.viewer.requireInScope(record.regionCode, 'finding');
-    return AuditFinding.from(record);
+    const record = await ctx.audit.find(ctx.viewer, findingKey(id, 'id'));
+    return record ? AuditFinding.from(record) : null;
   }
 
   @Query(() => [AuditSummaryRow], { description: '审计汇总: per rule and region (one level below regionCode): count, amount at risk and how many in each status.' })
