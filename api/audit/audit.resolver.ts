@@ -1,4 +1,4 @@
-/** The audit engine over GraphQL: thin wrappers around audit/ (runs, findings, dispositions). */
+/** The audit engine over GraphQL: thin wrappers around audit/ (runs, findings, dispositions, the evidence a caller may follow). */
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Authorized } from '../authorization.js';
 import type { Context } from '../context.js';
@@ -7,7 +7,7 @@ import { fromGlobalId, PageArgs, resolvePage } from '../relay.js';
 import { LedgerTransaction, Lot } from '../ledger/ledger.type.js';
 import { Elder } from '../registry/elder.type.js';
 import { Facility } from '../registry/facility.type.js';
-import { elderInScope } from '../../registry/access.js';
+import { visibleEvidence } from '../../audit/evidence.js';
 import { runAudit } from '../../audit/engine.js';
 import {
   AuditEvidence, AuditEvidenceObject, AuditFinding, AuditFindingConnectionTypes, AuditFindingEvent, AuditFindingFilter, AuditRule,
@@ -121,30 +121,13 @@ export class AuditFindingResolver {
 export class AuditEvidenceResolver {
   @FieldResolver(() => AuditEvidenceObject, { nullable: true, description: 'The record as its usual type, masked as usual; null when it is outside your jurisdiction, gone, or of another kind.' })
   async object(@Root() item: AuditEvidence, @Ctx() ctx: Context): Promise<typeof AuditEvidenceObject | null> {
-    if (!isId(item.recordId)) return null;
-    switch (item.type) {
-      case 'LedgerTransaction': {
-        if (!ctx.viewer.can('ledger:read')) return null;
-        const t = await ctx.loaders.transaction.load(item.recordId);
-        return t && ctx.viewer.canSeeTransaction(t) ? LedgerTransaction.from(t) : null;
-      }
-      case 'Lot': {
-        if (!ctx.viewer.can('ledger:read')) return null;
-        const l = await ctx.loaders.lot.load(item.recordId);
-        return l && ctx.viewer.inScope(l.regionCode) ? Lot.from(l) : null;
-      }
-      case 'Elder': {
-        if (!ctx.viewer.can('registry:read')) return null;
-        const e = await ctx.registryLoaders.elder.load(item.recordId);
-        return e && elderInScope(ctx.viewer, e) ? Elder.from(e) : null;
-      }
-      case 'Facility': {
-        if (!ctx.viewer.can('registry:read')) return null;
-        const f = await ctx.registryLoaders.facility.load(item.recordId);
-        return f && ctx.viewer.inScope(f.villageCode) ? Facility.from(f) : null;
-      }
-      default:
-        return null;
+    const evidence = await visibleEvidence(ctx.viewer, { ledger: ctx.loaders, registry: ctx.registryLoaders }, item);
+    switch (evidence?.type) {
+      case 'LedgerTransaction': return LedgerTransaction.from(evidence.record);
+      case 'Lot': return Lot.from(evidence.record);
+      case 'Elder': return Elder.from(evidence.record);
+      case 'Facility': return Facility.from(evidence.record);
+      default: return null;
     }
   }
 }
