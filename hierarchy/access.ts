@@ -36,6 +36,17 @@ export function requireBelowVisible(viewer: Viewer, code: string): void {
   viewer.requireAt('hierarchy:read', code, 'region');
 }
 
+/** A region a record refers to (a transaction's region, a region's parent): null when the viewer may not see it or there is none. */
+export async function regionIfVisible(viewer: Viewer, lookup: RegionLookup, code: string | null | undefined): Promise<RegionRecord | null> {
+  if (!code || !viewer.canSeeRegion(code)) return null;
+  return lookup.regionByCode.load(code);
+}
+
+/** Of a list of regions (a region's ancestors), those the viewer may see. */
+export function regionsVisible<R extends { code: string }>(viewer: Viewer, regions: R[]): R[] {
+  return regions.filter((r) => viewer.canSeeRegion(r.code));
+}
+
 /** A region asked for by its 12-digit code: needs hierarchy:read, then a region the viewer may see; null when unknown. */
 export async function visibleRegion(viewer: Viewer, lookup: RegionLookup, code: string, what: string): Promise<RegionRecord | null> {
   viewer.require('hierarchy:read');

@@ -43,6 +43,29 @@ export async function visibleLot(viewer: Viewer, lookup: LedgerLookup, id: strin
   return record;
 }
 
+/** Lots of a lineage or below a lot: those held in scope (the others are another region's business). */
+export function lotsInScope<L extends { regionCode: string }>(viewer: Viewer, lots: L[]): L[] {
+  return lots.filter((l) => viewer.inScope(l.regionCode));
+}
+
+/**
+ * A posting's running balance, for an account in scope only: a county sees the city's leg of an
+ * allocation it received, not what the city has left.
+ */
+export function balanceAfterFor(viewer: Viewer, posting: { regionCode: string; balanceAfter: bigint }): bigint | null {
+  return viewer.inScope(posting.regionCode) ? posting.balanceAfter : null;
+}
+
+/**
+ * A step of a payment's trail, followed into its full transaction. The chain of authority of a
+ * payment in scope is listed all the way up (every step's document, dates and actor); following a
+ * step recorded outside the jurisdiction is FORBIDDEN.
+ */
+export function trailStepTransaction(viewer: Viewer, step: { depth: number; regionCode: string; record: TransactionRecord }): TransactionRecord {
+  if (!viewer.canSeeTransaction(step.record)) throw forbidden(`step ${step.depth} of this trail was recorded by ${step.regionCode}, outside your jurisdiction ${viewer.jurisdiction}`);
+  return step.record;
+}
+
 // ---- writes ---------------------------------------------------------------------------------------
 
 /**

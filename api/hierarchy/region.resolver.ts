@@ -6,7 +6,7 @@ import type { RegionFilter } from '../../hierarchy/region.repository.js';
 import type { RegionRecord } from '../../hierarchy/region-record.js';
 import type { Context } from '../context.js';
 import { badUserInput } from '../errors.js';
-import { namedRegion, requireBelowVisible, visibleRegion } from '../../hierarchy/access.js';
+import { namedRegion, regionIfVisible, regionsVisible, requireBelowVisible, visibleRegion } from '../../hierarchy/access.js';
 import { PageArgs, resolvePage, type ResolvedPage } from '../relay.js';
 import { Region, RegionConnection, RegionConnectionTypes, RegionCounts, RegionLevel } from './region.type.js';
 import { isRegionCode } from '../../hierarchy/region-code.js';
@@ -77,14 +77,13 @@ export class RegionResolver {
 
   @FieldResolver(() => Region, { nullable: true, description: 'The region directly above; null for a province.' })
   async parent(@Root() region: Region, @Ctx() ctx: Context): Promise<Region | null> {
-    if (!region.parentCode || !ctx.viewer.canSeeRegion(region.parentCode)) return null;
-    const record = await ctx.loaders.regionByCode.load(region.parentCode);
+    const record = await regionIfVisible(ctx.viewer, ctx.loaders, region.parentCode);
     return record ? Region.from(record) : null;
   }
 
   @FieldResolver(() => [Region], { description: 'All regions above, from the province down to the parent.' })
   async ancestors(@Root() region: Region, @Ctx() ctx: Context): Promise<Region[]> {
-    return (await ctx.loaders.ancestors.load(region.code)).filter((r) => ctx.viewer.canSeeRegion(r.code)).map(Region.from);
+    return regionsVisible(ctx.viewer, await ctx.loaders.ancestors.load(region.code)).map(Region.from);
   }
 
   @FieldResolver(() => RegionConnection, { description: 'Regions directly below, ordered by code.' })

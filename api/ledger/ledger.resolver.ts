@@ -31,9 +31,11 @@ import {
 } from './ledger.type.js';
 import type { WriteOutcome } from '../../ledger/approvals/index.js';
 import { Proposal } from './approval.type.js';
-import { forbidden } from '../../auth/viewer.js';
 import * as v from '../../platform/validate.js';
-import { regionFor, requireReceivable, requireReturnable, requireReversible, visibleLot, visibleTransaction } from '../../ledger/access.js';
+import {
+  balanceAfterFor, lotsInScope, regionFor, requireReceivable, requireReturnable, requireReversible, trailStepTransaction, visibleLot, visibleTransaction,
+} from '../../ledger/access.js';
+import { regionIfVisible } from '../../hierarchy/access.js';
 import { requirePayeeInScope } from '../../payments/payees.js';
 
 export const MAX_BATCH_LINES = 100_000;
@@ -209,8 +211,7 @@ export class LedgerResolver {
 }
 
 async function regionOrNull(ctx: Context, code: string | null): Promise<Region | null> {
-  if (!code || !ctx.viewer.canSeeRegion(code)) return null;
-  const record = await ctx.loaders.regionByCode.load(code);
+  const record = await regionIfVisible(ctx.viewer, ctx.loaders, code);
   return record ? Region.from(record) : null;
 }
 
@@ -250,7 +251,7 @@ export class PostingResolver {
       "city's leg of an allocation it received, not what the city has left).",
   })
   balanceAfter(@Root() posting: Posting, @Ctx() ctx: Context): bigint | null {
-    return ctx.viewer.inScope(posting.regionCode) ? posting.balanceAfter : null;
+    return balanceAfterFor(ctx.viewer, posting);
   }
 }
 
@@ -263,8 +264,7 @@ export class TrailStepResolver {
 
   @FieldResolver(() => LedgerTransaction, { nullable: true, description: 'The full transaction; FORBIDDEN for a step outside your jurisdiction.' })
   async transaction(@Root() step: TrailStep, @Ctx() ctx: Context) {
-    if (!step.inScope) throw forbidden(`step ${step.depth} of this trail was recorded by ${step.regionCode}, outside your jurisdiction ${ctx.viewer.jurisdiction}`);
-    return LedgerTransaction.from(step.record);
+    return LedgerTransaction.from(trailStepTransaction(ctx.viewer, step));
   }
 
   @FieldResolver(() => Lot, { nullable: true, description: 'The lot the step moved; FORBIDDEN when it belongs to a region outside your jurisdiction.' })
@@ -288,12 +288,12 @@ export class LotResolver {
 
   @FieldResolver(() => [Lot], { description: 'This lot and every lot above it, up to the appropriated root.' })
   async lineage(@Root() lot: Lot, @Ctx() ctx: Context) {
-    return (await ctx.loaders.lotLineage.load(lot.internalId)).filter((l) => ctx.viewer.inScope(l.regionCode)).map(Lot.from);
+    return lotsInScope(ctx.viewer, await ctx.loaders.lotLineage.load(lot.internalId)).map(Lot.from);
   }
 
   @FieldResolver(() => [Lot], { description: 'Lots allocated from this one.' })
   async children(@Root() lot: Lot, @Ctx() ctx: Context) {
-    return (await ctx.loaders.lotChildren.load(lot.internalId)).filter((l) => ctx.viewer.inScope(l.regionCode)).map(Lot.from);
+    return lotsInScope(ctx.viewer, await ctx.loaders.lotChildren.load(lot.internalId)).map(Lot.from);
   }
 
   @FieldResolver(() => LedgerTransaction, { description: 'The appropriation or allocation that created this lot.' })
