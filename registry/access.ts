@@ -1,7 +1,7 @@
 /**
- * Who may see which registry record: the scope rules of the registry, applied once, here, for single
- * records (node(id:), elder(id:), nested fields, the targets of writes). Lists apply the same rules
- * in their SQL (every list read of the registry takes the caller's scope prefix and uses inScope below, or inScopeSql where the statement numbers its parameters by hand).
+ * Who may see which registry record: the scope rules of the registry, written once, here, for single
+ * records — applied by visible.ts (node(id:), elder(id:), nested fields, clear values) and commands.ts
+ * (the targets of writes), payments/payees.ts and audit/evidence.ts, never by a resolver. Lists apply the same rules in their SQL (every list read of the registry takes the caller's scope prefix and uses inScope below, or inScopeSql where the statement numbers its parameters by hand).
  *
  * - An elder is in scope when the household-registration village (户籍地) or the residence village
  *   (居住地) is: both counties serve the elder.
