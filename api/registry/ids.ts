@@ -1,6 +1,6 @@
-/** The registry's global ids: "Type:key" with a record's internal id as the key (api/relay.ts encodes them). */
+/** The registry's global ids: "Type:key" with a record's internal id as the key (api/global-id.ts encodes them). */
 import { badUserInput } from '../errors.js';
-import { fromGlobalId } from '../relay.js';
+import { fromGlobalId } from '../global-id.js';
 import { isRecordId } from '../../registry/visible.js';
 
 export const isId = isRecordId;
