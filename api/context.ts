@@ -10,6 +10,8 @@ import { ApprovalPolicies, Approvals } from '../ledger/approvals/index.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { RegistryService } from '../registry/registry.js';
 import { createRegistryLoaders, type RegistryLoaders } from './registry/loaders.js';
+import { RegistryCommands } from '../registry/commands.js';
+import { internalId } from './registry/ids.js';
 import { AuditFindings } from '../audit/findings.js';
 import { keyedLoader } from './batching.js';
 import type { ProofService } from '../ledger/proof/index.js';
@@ -28,6 +30,8 @@ export interface Context {
   /** The registry (elders, facilities, caregivers, stays, services) and its per-request loaders. */
   registry: RegistryService;
   registryLoaders: RegistryLoaders;
+  /** The registry's writes for this caller: permission and scope checked, then written (registry/commands.ts). */
+  registryCommands: RegistryCommands;
   /** Checkpoints and proofs of the ledger's Merkle tree (one per server: it holds the signing key). */
   proofs: ProofService;
   /**
@@ -56,7 +60,7 @@ class RequestContext implements Context {
   readonly regions: RegionRepository;
   private readonly made: {
     ledger?: Ledger; ledgerQueries?: LedgerQueries; periods?: Periods; approvals?: Approvals; approvalPolicies?: ApprovalPolicies;
-    loaders?: Loaders; registry?: RegistryService; registryLoaders?: RegistryLoaders; audit?: AuditFindings; auditLoaders?: ReturnType<typeof createAuditLoaders>;
+    loaders?: Loaders; registry?: RegistryService; registryLoaders?: RegistryLoaders; registryCommands?: RegistryCommands; audit?: AuditFindings; auditLoaders?: ReturnType<typeof createAuditLoaders>;
   } = {};
 
   constructor(readonly pool: pg.Pool, readonly sql: Sql, readonly viewer: Viewer, readonly proofs: ProofService) {
@@ -71,6 +75,7 @@ class RequestContext implements Context {
   get loaders() { return (this.made.loaders ??= createLoaders(this.regions, this.ledgerQueries, this.viewer.scopeRange)); }
   get registry() { return (this.made.registry ??= new RegistryService(this.pool, this.sql)); }
   get registryLoaders() { return (this.made.registryLoaders ??= createRegistryLoaders(this.registry)); }
+  get registryCommands() { return (this.made.registryCommands ??= new RegistryCommands(this.viewer, this.registry, this.registryLoaders, internalId)); }
   get audit() { return (this.made.audit ??= new AuditFindings(this.pool, this.sql)); }
   get auditLoaders() { return (this.made.auditLoaders ??= createAuditLoaders(this.audit)); }
 }

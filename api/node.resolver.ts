@@ -4,12 +4,13 @@ import type { Context } from './context.js';
 import { badUserInput } from './errors.js';
 import { Region } from './hierarchy/region.type.js';
 import { LedgerTransaction, Lot } from './ledger/ledger.type.js';
-import { visibleLot, visibleTransaction } from '../ledger/access.js';
+import { readTransaction, visibleLot } from '../ledger/access.js';
 import { Proposal } from './ledger/approval.type.js';
 import { fromGlobalId, Node } from './relay.js';
 import { registryNodeLoaders } from './registry/nodes.js';
 import { auditNodeLoaders } from './audit/audit.resolver.js';
 import { isRegionCode } from '../hierarchy/region-code.js';
+import { visibleRegion } from '../hierarchy/access.js';
 
 const MAX_NODES = 100;
 
@@ -24,16 +25,11 @@ type NodeLoader = (key: string, ctx: Context) => Promise<Node | null>;
 /** A Map, not an object: a type decoded from an id ("constructor", "__proto__", "toString") must never find a built-in. */
 export const nodeLoaders = new Map<string, NodeLoader>(Object.entries({
   Region: async (key, ctx) => {
-    if (!isRegionCode(key)) return null;
-    ctx.viewer.require('hierarchy:read');
-    if (!ctx.viewer.canSeeRegion(key)) ctx.viewer.requireInScope(key, 'region');
-    const record = await ctx.loaders.regionByCode.load(key);
+    const record = isRegionCode(key) ? await visibleRegion(ctx.viewer, ctx.loaders, key, 'region') : null;
     return record ? Region.from(record) : null;
   },
   LedgerTransaction: async (key, ctx) => {
-    if (!/^[1-9][0-9]{0,17}$/.test(key)) return null;
-    ctx.viewer.require('ledger:read');
-    const record = await visibleTransaction(ctx.viewer, ctx.loaders, key);
+    const record = /^[1-9][0-9]{0,17}$/.test(key) ? await readTransaction(ctx.viewer, ctx.loaders, key) : null;
     return record ? LedgerTransaction.from(record) : null;
   },
   Lot: async (key, ctx) => {

@@ -4,6 +4,7 @@
  */
 import { ArgsType, Field, ID, InterfaceType, Int, ObjectType, type ClassType } from 'type-graphql';
 import { badUserInput } from './errors.js';
+import { b64, unb64 } from './global-id.js';
 
 /** Page size when `first` is omitted, and the largest a caller may ask for (README "The GraphQL API": pagination). */
 export const DEFAULT_PAGE_SIZE = 50;
@@ -15,20 +16,7 @@ export abstract class Node {
   id!: string;
 }
 
-const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
-const unb64 = (text: string) => Buffer.from(text, 'base64url').toString('utf8');
-
-/** Global id of an object: base64url("Type:key"). */
-export function toGlobalId(type: string, key: string): string {
-  return b64(`${type}:${key}`);
-}
-
-export function fromGlobalId(id: string): { type: string; key: string } {
-  const decoded = /^[A-Za-z0-9_-]+$/.test(id) ? unb64(id) : '';
-  const colon = decoded.indexOf(':');
-  if (colon <= 0 || colon === decoded.length - 1) throw badUserInput(`"${id}" is not a valid id`, 'id');
-  return { type: decoded.slice(0, colon), key: decoded.slice(colon + 1) };
-}
+export { toGlobalId, fromGlobalId } from './global-id.js';
 
 /** Cursors are opaque to clients; inside they carry the sort key of the row. */
 export function toCursor(key: string): string {

@@ -172,7 +172,16 @@ export class AuditFindings {
     return result;
   }
 
-  /** One finding for the viewer: NOT_FOUND when absent, FORBIDDEN outside the jurisdiction. */
+  /** A finding asked for by id (auditFinding, node(id:)): needs audit:read; null when absent, FORBIDDEN outside the jurisdiction. */
+  async find(viewer: Viewer, id: string): Promise<FindingRecord | null> {
+    viewer.require('audit:read');
+    const record = (await this.byIds([id])).get(id);
+    if (!record) return null;
+    viewer.requireInScope(record.regionCode, 'finding');
+    return record;
+  }
+
+  /** One finding a disposition acts on: NOT_FOUND when absent, FORBIDDEN outside the jurisdiction. */
   async visible(viewer: Viewer, id: string, permission: 'audit:read' | 'audit:judge' | 'audit:answer' = 'audit:read'): Promise<FindingRecord> {
     viewer.require(permission);
     const record = (await this.byIds([id])).get(id);

@@ -1,20 +1,33 @@
 /**
- * Who may see which ledger record, for single records (node(id:), transaction(id:), lot(id:), the
- * links between them). Lists apply the same rule in their SQL (ledger/queries.ts).
+ * Who may see and act on which ledger record, for single records (node(id:), transaction(id:),
+ * lot(id:), the links between them) and for the regions and records a write names. Lists apply the
+ * same rule in their SQL (ledger/queries.ts).
  *
  * - A transaction is visible to a ledger reader when the region that recorded it or its counterpart
  *   (the other end of an allocation) is in scope (Viewer.canSeeTransaction).
  * - A lot is visible when the region that holds it is in scope.
+ * - A write acts at regions in scope, with the permission for the operation there; the records it
+ *   refers to must be the caller's: an allocation is received by its counterpart, a lot returned by
+ *   the region that holds it, a transaction reversed by the region that recorded it.
  *
- * Out of scope is FORBIDDEN; a record that does not exist is null.
+ * Out of scope is FORBIDDEN; a record that does not exist is null (for a write, the ledger refuses
+ * the id with its own error).
  */
 import { forbidden, type Viewer } from '../auth/viewer.js';
+import type { Permission } from '../auth/roles.js';
+import { parseRegionCode } from '../hierarchy/region-code.js';
 import type { LotRecord, TransactionRecord } from './types.js';
 
 /** Batched look-ups of ledger records (the API passes its per-request DataLoaders). */
 export interface LedgerLookup {
   transaction: { load(id: string): Promise<TransactionRecord | null> };
   lot: { load(id: string): Promise<LotRecord | null> };
+}
+
+/** A transaction asked for by id (node(id:)): ledger:read first, so the error names the permission, then visibleTransaction. */
+export async function readTransaction(viewer: Viewer, lookup: LedgerLookup, id: string): Promise<TransactionRecord | null> {
+  viewer.require('ledger:read');
+  return visibleTransaction(viewer, lookup, id);
 }
 
 export async function visibleTransaction(viewer: Viewer, lookup: LedgerLookup, id: string): Promise<TransactionRecord | null> {
@@ -28,4 +41,58 @@ export async function visibleLot(viewer: Viewer, lookup: LedgerLookup, id: strin
   const record = await lookup.lot.load(id);
   if (record && !viewer.inScope(record.regionCode)) throw forbidden(`lot ${id} is outside your jurisdiction ${viewer.jurisdiction}`);
   return record;
+}
+
+/** Lots of a lineage or below a lot: those held in scope (the others are another region's business). */
+export function lotsInScope<L extends { regionCode: string }>(viewer: Viewer, lots: L[]): L[] {
+  return lots.filter((l) => viewer.inScope(l.regionCode));
+}
+
+/**
+ * A posting's running balance, for an account in scope only: a county sees the city's leg of an
+ * allocation it received, not what the city has left.
+ */
+export function balanceAfterFor(viewer: Viewer, posting: { regionCode: string; balanceAfter: bigint }): bigint | null {
+  return viewer.inScope(posting.regionCode) ? posting.balanceAfter : null;
+}
+
+/**
+ * A step of a payment's trail, followed into its full transaction. The chain of authority of a
+ * payment in scope is listed all the way up (every step's document, dates and actor); following a
+ * step recorded outside the jurisdiction is FORBIDDEN.
+ */
+export function trailStepTransaction(viewer: Viewer, step: { depth: number; regionCode: string; record: TransactionRecord }): TransactionRecord {
+  if (!viewer.canSeeTransaction(step.record)) throw forbidden(`step ${step.depth} of this trail was recorded by ${step.regionCode}, outside your jurisdiction ${viewer.jurisdiction}`);
+  return step.record;
+}
+
+// ---- writes ---------------------------------------------------------------------------------------
+
+/**
+ * A region a write or a report names: any form the one region-code parser accepts (12 digits or the
+ * 2/4/6/9-digit prefix), inside the jurisdiction, with the permission for the operation. Answers the
+ * 12-digit code.
+ */
+export function regionFor(viewer: Viewer, permission: Permission, input: string, field: string): string {
+  const code = parseRegionCode(input, field);
+  viewer.requireAt(permission, code, `${field} ${code}`);
+  return code;
+}
+
+/** Receipt of an allocation is confirmed by the receiving region (its counterpart); the ledger rejects ids that are not allocations. */
+export async function requireReceivable(viewer: Viewer, lookup: LedgerLookup, allocationId: string): Promise<void> {
+  const allocation = await lookup.transaction.load(allocationId);
+  if (allocation) viewer.requireInScope(allocation.counterpartRegionCode ?? allocation.regionCode, 'allocationId');
+}
+
+/** Unspent money is sent back by the region that holds the lot. */
+export async function requireReturnable(viewer: Viewer, lookup: LedgerLookup, lotId: string): Promise<void> {
+  const lot = await lookup.lot.load(lotId);
+  if (lot) viewer.requireInScope(lot.regionCode, 'lotId');
+}
+
+/** Corrections belong to the region that recorded the original. */
+export async function requireReversible(viewer: Viewer, lookup: LedgerLookup, transactionId: string): Promise<void> {
+  const original = await lookup.transaction.load(transactionId);
+  if (original) viewer.requireInScope(original.regionCode, 'transactionId');
 }

@@ -8,6 +8,8 @@ import { forbidden, type Viewer } from '../auth/viewer.js';
 import { DomainError } from '../platform/errors.js';
 import { elderInScope, facilityInScope, type RegistryLookup } from '../registry/access.js';
 import { parseRegistryNo } from '../registry/validate.js';
+import { visibleElder, visibleFacility } from '../registry/visible.js';
+import type { ElderRecord, FacilityRecord } from '../registry/types.js';
 
 export async function requirePayeeInScope(viewer: Viewer, lookup: RegistryLookup, payeeType: string, payeeId: string, field: string): Promise<void> {
   const ref = parseRegistryNo(payeeId);
@@ -21,4 +23,30 @@ export async function requirePayeeInScope(viewer: Viewer, lookup: RegistryLookup
     if (!facility) throw new DomainError('BAD_USER_INPUT', `no facility with registry number ${payeeId}`, field);
     if (!facilityInScope(viewer, facility)) throw forbidden(`payee ${payeeId} is outside your jurisdiction ${viewer.jurisdiction}`);
   }
+}
+
+/**
+ * A disbursement's payee as the registry record it names (an Elder for PERSON, a Facility for
+ * FACILITY): null when the payee id is no registry number of that kind or the record is gone;
+ * FORBIDDEN outside the jurisdiction or without registry:read.
+ */
+export async function visiblePayee(
+  viewer: Viewer,
+  lookup: RegistryLookup,
+  payeeType: string | null,
+  payeeId: string | null,
+): Promise<{ kind: 'ELDER'; record: ElderRecord } | { kind: 'FACILITY'; record: FacilityRecord } | null> {
+  if (!payeeId || !payeeType) return null;
+  const ref = parseRegistryNo(payeeId);
+  if (!ref) return null;
+  viewer.require('registry:read');
+  if (payeeType === 'PERSON' && ref.kind === 'ELDER') {
+    const record = await visibleElder(viewer, lookup, ref.id);
+    return record && { kind: 'ELDER', record };
+  }
+  if (payeeType === 'FACILITY' && ref.kind === 'FACILITY') {
+    const record = await visibleFacility(viewer, lookup, ref.id);
+    return record && { kind: 'FACILITY', record };
+  }
+  return null;
 }

@@ -1,7 +1,7 @@
 /**
- * Who may see which registry record: the scope rules of the registry, applied once, here, for single
- * records (node(id:), elder(id:), nested fields, the targets of writes). Lists apply the same rules
- * in their SQL (every list read of the registry takes the caller's scope prefix and uses inScope below, or inScopeSql where the statement numbers its parameters by hand).
+ * Who may see which registry record: the scope rules of the registry, written once, here, for single
+ * records — applied by visible.ts (node(id:), elder(id:), nested fields, clear values) and commands.ts
+ * (the targets of writes), payments/payees.ts and audit/evidence.ts, never by a resolver. Lists apply the same rules in their SQL (every list read of the registry takes the caller's scope prefix and uses inScope below, or inScopeSql where the statement numbers its parameters by hand).
  *
  * - An elder is in scope when the household-registration village (户籍地) or the residence village
  *   (居住地) is: both counties serve the elder.
@@ -18,6 +18,7 @@ import type { Permission } from '../auth/roles.js';
 import type { AccessLogRecord, CaregiverRecord, ElderRecord, FacilityRecord } from './types.js';
 import { elderNo, facilityNo } from './validate.js';
 import { raw, sql, type Param, type SqlFragment } from '../platform/sql.js';
+import { parseRegionCode, scopePrefixOf } from '../hierarchy/region-code.js';
 
 /** Batched look-ups of the records a rule needs (the API passes its per-request DataLoaders). */
 export interface RegistryLookup {
@@ -67,6 +68,13 @@ export async function requireLink(viewer: Viewer, lookup: RegistryLookup, link: 
 /** An access-log entry: visible where the elder is registered or lives. */
 export function requireAccessLogEntry(viewer: Viewer, r: AccessLogRecord): void {
   if (!viewer.inScope(r.regionCode) && !viewer.inScope(r.residenceRegionCode)) throw forbidden('access-log entry is outside your jurisdiction');
+}
+
+/** A list's region filter (`within`, 12 digits or a prefix): its scope prefix; FORBIDDEN outside the jurisdiction. */
+export function withinScope(viewer: Viewer, within: string, field: string): string {
+  const code = parseRegionCode(within, field);
+  viewer.requireInScope(code, `${field} ${code}`);
+  return scopePrefixOf(code);
 }
 
 /** A scope prefix as an index range on a region code column: code between prefix and prefix padded with 9s. */

@@ -1,4 +1,4 @@
-/** The audit engine over GraphQL: thin wrappers around audit/ (runs, findings, dispositions). */
+/** The audit engine over GraphQL: thin wrappers around audit/ (runs, findings, dispositions, the evidence a caller may follow). */
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Authorized } from '../authorization.js';
 import type { Context } from '../context.js';
@@ -7,7 +7,7 @@ import { fromGlobalId, PageArgs, resolvePage } from '../relay.js';
 import { LedgerTransaction, Lot } from '../ledger/ledger.type.js';
 import { Elder } from '../registry/elder.type.js';
 import { Facility } from '../registry/facility.type.js';
-import { elderInScope } from '../../registry/access.js';
+import { visibleEvidence } from '../../audit/evidence.js';
 import { runAudit } from '../../audit/engine.js';
 import {
   AuditEvidence, AuditEvidenceObject, AuditFinding, AuditFindingConnectionTypes, AuditFindingEvent, AuditFindingFilter, AuditRule,
@@ -40,12 +40,8 @@ class SummaryArgs {
 /** node(id) for findings and runs: FORBIDDEN outside the jurisdiction. */
 export const auditNodeLoaders: Record<string, (key: string, ctx: Context) => Promise<object | null>> = {
   AuditFinding: async (key, ctx) => {
-    if (!isId(key)) return null;
-    ctx.viewer.require('audit:read');
-    const record = (await ctx.audit.byIds([key])).get(key);
-    if (!record) return null;
-    ctx.viewer.requireInScope(record.regionCode, 'finding');
-    return AuditFinding.from(record);
+    const record = isId(key) ? await ctx.audit.find(ctx.viewer, key) : null;
+    return record ? AuditFinding.from(record) : null;
   },
 };
 
@@ -86,12 +82,8 @@ export class AuditResolver {
 
   @Query(() => AuditFinding, { nullable: true, description: 'One finding with its evidence and history; FORBIDDEN outside your jurisdiction.' })
   async auditFinding(@Arg('id', () => ID, { description: 'Global id of the finding.' }) id: string, @Ctx() ctx: Context): Promise<AuditFinding | null> {
-    const key = findingKey(id, 'id');
-    ctx.viewer.require('audit:read');
-    const record = (await ctx.audit.byIds([key])).get(key);
-    if (!record) return null;
-    ctx.viewer.requireInScope(record.regionCode, 'finding');
-    return AuditFinding.from(record);
+    const record = await ctx.audit.find(ctx.viewer, findingKey(id, 'id'));
+    return record ? AuditFinding.from(record) : null;
   }
 
   @Query(() => [AuditSummaryRow], { description: '审计汇总: per rule and region (one level below regionCode): count, amount at risk and how many in each status.' })
@@ -129,30 +121,13 @@ export class AuditFindingResolver {
 export class AuditEvidenceResolver {
   @FieldResolver(() => AuditEvidenceObject, { nullable: true, description: 'The record as its usual type, masked as usual; null when it is outside your jurisdiction, gone, or of another kind.' })
   async object(@Root() item: AuditEvidence, @Ctx() ctx: Context): Promise<typeof AuditEvidenceObject | null> {
-    if (!isId(item.recordId)) return null;
-    switch (item.type) {
-      case 'LedgerTransaction': {
-        if (!ctx.viewer.can('ledger:read')) return null;
-        const t = await ctx.loaders.transaction.load(item.recordId);
-        return t && ctx.viewer.canSeeTransaction(t) ? LedgerTransaction.from(t) : null;
-      }
-      case 'Lot': {
-        if (!ctx.viewer.can('ledger:read')) return null;
-        const l = await ctx.loaders.lot.load(item.recordId);
-        return l && ctx.viewer.inScope(l.regionCode) ? Lot.from(l) : null;
-      }
-      case 'Elder': {
-        if (!ctx.viewer.can('registry:read')) return null;
-        const e = await ctx.registryLoaders.elder.load(item.recordId);
-        return e && elderInScope(ctx.viewer, e) ? Elder.from(e) : null;
-      }
-      case 'Facility': {
-        if (!ctx.viewer.can('registry:read')) return null;
-        const f = await ctx.registryLoaders.facility.load(item.recordId);
-        return f && ctx.viewer.inScope(f.villageCode) ? Facility.from(f) : null;
-      }
-      default:
-        return null;
+    const evidence = await visibleEvidence(ctx.viewer, { ledger: ctx.loaders, registry: ctx.registryLoaders }, item);
+    switch (evidence?.type) {
+      case 'LedgerTransaction': return LedgerTransaction.from(evidence.record);
+      case 'Lot': return Lot.from(evidence.record);
+      case 'Elder': return Elder.from(evidence.record);
+      case 'Facility': return Facility.from(evidence.record);
+      default: return null;
     }
   }
 }

@@ -11,12 +11,13 @@
  *
  * The answer's data is the statement's JSON text as it is (api/raw-json.ts: spliced into the body).
  *
- * The checks are those of RegionResolver: `region` needs hierarchy:read and a region the viewer may
- * see; `children` needs the region in the viewer's jurisdiction, and every row below is kept to it
- * in the SQL.
+ * The checks are those of RegionResolver (hierarchy/access.ts): `region` needs hierarchy:read and a
+ * region the viewer may see; `children` needs the region in the viewer's jurisdiction, and every row
+ * below is kept to it in the SQL.
  */
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { isRegionCode } from '../../hierarchy/region-code.js';
+import { canSeeBelow } from '../../hierarchy/access.js';
 import type { TreePage } from '../../hierarchy/region-tree.js';
 import type { Context } from '../context.js';
 import { resolvePage } from '../relay.js';
@@ -52,7 +53,7 @@ async function answer(plan: TreePlan, variables: Variables, ctx: Context): Promi
   } catch {
     return null;
   }
-  if (!viewer.canSeeRegion(code) || (plan.pages.length > 0 && !viewer.inScope(code))) return null;
+  if (!viewer.canSeeRegion(code) || (plan.pages.length > 0 && !canSeeBelow(viewer, code))) return null;
   const pages: TreePage[] = [];
   for (const p of plan.pages) {
     const page = pageOf(p, variables);

@@ -1,11 +1,12 @@
-/** Queries and relations of the hierarchy. Thin: parse arguments, call a loader or the repository, wrap the result. */
+/** Queries and relations of the hierarchy. Thin: parse arguments, call a loader or the repository, wrap the result; who may see which region is hierarchy/access.ts. */
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { Authorized } from '../authorization.js';
 import { parseRegionCode, type RegionLevel as Level } from '../../hierarchy/region-code.js';
 import type { RegionFilter } from '../../hierarchy/region.repository.js';
 import type { RegionRecord } from '../../hierarchy/region-record.js';
 import type { Context } from '../context.js';
-import { badUserInput, notFound } from '../errors.js';
+import { badUserInput } from '../errors.js';
+import { namedRegion, regionIfVisible, regionsVisible, requireBelowVisible, visibleRegion } from '../../hierarchy/access.js';
 import { PageArgs, resolvePage, type ResolvedPage } from '../relay.js';
 import { Region, RegionConnection, RegionConnectionTypes, RegionCounts, RegionLevel } from './region.type.js';
 import { isRegionCode } from '../../hierarchy/region-code.js';
@@ -15,19 +16,6 @@ const MAX_SEARCH_LENGTH = 50;
 /** A region code argument as typed (12 digits or a 2/4/6/9-digit prefix), or BAD_USER_INPUT naming the field. */
 export function parseCode(input: string, field: string): string {
   return parseRegionCode(input, field);
-}
-
-/** The region a request names and needs: FORBIDDEN outside what the caller may see, NOT_FOUND if it does not exist. */
-async function requireRegion(ctx: Context, input: string, field: string): Promise<string> {
-  const code = parseCode(input, field);
-  if (!ctx.viewer.canSeeRegion(code)) ctx.viewer.requireInScope(code, `${field} ${code}`);
-  if (!(await ctx.loaders.regionByCode.load(code))) throw notFound(`no region with code ${code} (${field})`);
-  return code;
-}
-
-/** Relations below a region (children, descendants, counts) need the region itself in scope: an ancestor's other branches are not the caller's. */
-function requireBelowInScope(ctx: Context, region: Region): void {
-  ctx.viewer.requireAt('hierarchy:read', region.code, 'region');
 }
 
 function page(args: PageArgs): ResolvedPage {
@@ -64,8 +52,7 @@ export class RegionResolver {
   @Authorized('hierarchy:read')
   async region(@Arg('code', () => String, { description: '12-digit NBS code, or its 2/4/6/9-digit prefix.' }) code: string, @Ctx() ctx: Context): Promise<Region | null> {
     const parsed = parseCode(code, 'code');
-    if (!ctx.viewer.canSeeRegion(parsed)) ctx.viewer.requireInScope(parsed, `region ${parsed}`);
-    const record = await ctx.loaders.regionByCode.load(parsed);
+    const record = await visibleRegion(ctx.viewer, ctx.loaders, parsed, `region ${parsed}`);
     return record ? Region.from(record) : null;
   }
 
@@ -79,8 +66,8 @@ export class RegionResolver {
     }
     const filter: RegionFilter = {
       level: args.level ?? null,
-      parentCode: args.parentCode == null ? null : await requireRegion(ctx, args.parentCode, 'parentCode'),
-      withinCode: args.within == null ? null : await requireRegion(ctx, args.within, 'within'),
+      parentCode: args.parentCode == null ? null : await namedRegion(ctx.viewer, ctx.loaders, args.parentCode, 'parentCode'),
+      withinCode: args.within == null ? null : await namedRegion(ctx.viewer, ctx.loaders, args.within, 'within'),
       search: search ?? null,
       scope: ctx.viewer.scopeRange,
     };
@@ -90,19 +77,18 @@ export class RegionResolver {
 
   @FieldResolver(() => Region, { nullable: true, description: 'The region directly above; null for a province.' })
   async parent(@Root() region: Region, @Ctx() ctx: Context): Promise<Region | null> {
-    if (!region.parentCode || !ctx.viewer.canSeeRegion(region.parentCode)) return null;
-    const record = await ctx.loaders.regionByCode.load(region.parentCode);
+    const record = await regionIfVisible(ctx.viewer, ctx.loaders, region.parentCode);
     return record ? Region.from(record) : null;
   }
 
   @FieldResolver(() => [Region], { description: 'All regions above, from the province down to the parent.' })
   async ancestors(@Root() region: Region, @Ctx() ctx: Context): Promise<Region[]> {
-    return (await ctx.loaders.ancestors.load(region.code)).filter((r) => ctx.viewer.canSeeRegion(r.code)).map(Region.from);
+    return regionsVisible(ctx.viewer, await ctx.loaders.ancestors.load(region.code)).map(Region.from);
   }
 
   @FieldResolver(() => RegionConnection, { description: 'Regions directly below, ordered by code.' })
   async children(@Root() region: Region, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: Context): Promise<RegionConnection> {
-    requireBelowInScope(ctx, region);
+    requireBelowVisible(ctx.viewer, region.code);
     const resolved = page(args);
     const rows = resolved.first === 0 ? [] : await ctx.loaders.children.load({ owner: region.code, page: resolved, extra: null });
     return connection(rows, resolved, () => ctx.loaders.childCount.load(region.code));
@@ -110,7 +96,7 @@ export class RegionResolver {
 
   @FieldResolver(() => RegionConnection, { description: 'All regions below (optionally of one level), ordered by code: one indexed range scan.' })
   async descendants(@Root() region: Region, @Args(() => DescendantsArgs) args: DescendantsArgs, @Ctx() ctx: Context): Promise<RegionConnection> {
-    requireBelowInScope(ctx, region);
+    requireBelowVisible(ctx.viewer, region.code);
     const resolved = page(args);
     const level = args.level ?? null;
     const rows = resolved.first === 0 ? [] : await ctx.loaders.descendants.load({ owner: region.code, page: resolved, extra: level });
@@ -122,7 +108,7 @@ export class RegionResolver {
 
   @FieldResolver(() => RegionCounts, { description: 'Number of descendants at each level below.' })
   async counts(@Root() region: Region, @Ctx() ctx: Context): Promise<RegionCounts> {
-    requireBelowInScope(ctx, region);
+    requireBelowVisible(ctx.viewer, region.code);
     const counts = await ctx.loaders.descendantCounts.load(region.code);
     return Object.assign(new RegionCounts(), {
       cities: counts.CITY ?? 0,

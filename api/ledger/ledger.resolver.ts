@@ -1,8 +1,11 @@
-/** The ledger over GraphQL: thin wrappers around ledger/ (writes) and its queries (reads). */
+/**
+ * The ledger over GraphQL: thin wrappers around ledger/ (writes) and its queries (reads). Who may
+ * see or act on which region and record is ledger/access.ts; a write's referenced record is checked
+ * there, before the write's other values are parsed.
+ */
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Authorized } from '../authorization.js';
 import { Money, parseMoney } from '../scalars.js';
-import { parseRegionCode } from '../../hierarchy/region-code.js';
 import type { Context } from '../context.js';
 import { badUserInput } from '../errors.js';
 import { fromGlobalId, PageArgs, resolvePage } from '../relay.js';
@@ -28,10 +31,11 @@ import {
 } from './ledger.type.js';
 import type { WriteOutcome } from '../../ledger/approvals/index.js';
 import { Proposal } from './approval.type.js';
-import type { Permission } from '../../auth/roles.js';
-import { forbidden } from '../../auth/viewer.js';
 import * as v from '../../platform/validate.js';
-import { visibleLot, visibleTransaction } from '../../ledger/access.js';
+import {
+  balanceAfterFor, lotsInScope, regionFor, requireReceivable, requireReturnable, requireReversible, trailStepTransaction, visibleLot, visibleTransaction,
+} from '../../ledger/access.js';
+import { regionIfVisible } from '../../hierarchy/access.js';
 import { requirePayeeInScope } from '../../payments/payees.js';
 
 export const MAX_BATCH_LINES = 100_000;
@@ -45,16 +49,6 @@ function internalId(id: string, type: 'LedgerTransaction' | 'Lot', field: string
 const optionalId = (id: string | null | undefined, type: 'LedgerTransaction' | 'Lot', field: string) =>
   id == null ? null : internalId(id, type, field);
 
-/**
- * A region named in a request: any form the one region-code parser accepts (12 digits or the
- * 2/4/6/9-digit prefix), inside the caller's jurisdiction, with the permission for the operation.
- * Answers the 12-digit code.
- */
-function requireRegionFor(ctx: Context, permission: Permission, input: string, field: string): string {
-  const code = parseRegionCode(input, field);
-  ctx.viewer.requireAt(permission, code, `${field} ${code}`);
-  return code;
-}
 
 /** The transaction written, or the proposal waiting for approval (ledger/approvals decides which). */
 const payload = (result: WriteOutcome) =>
@@ -65,7 +59,7 @@ const payload = (result: WriteOutcome) =>
   });
 
 function disburseRequest(ctx: Context, input: DisburseInput, prefix = '') {
-  const regionCode = requireRegionFor(ctx, 'ledger:disburse', input.regionCode, `${prefix}regionCode`);
+  const regionCode = regionFor(ctx.viewer, 'ledger:disburse', input.regionCode, `${prefix}regionCode`);
   return { ...input, regionCode, amount: parseMoney(input.amount, `${prefix}amount`), lotId: optionalId(input.lotId, 'Lot', `${prefix}lotId`) };
 }
 
@@ -81,14 +75,14 @@ class BalancesArgs {
 export class LedgerResolver {
   @Mutation(() => PostPayload, { description: 'Record money entering the ledger at a region (creates a root lot).' })
   async appropriate(@Arg('input', () => AppropriateInput, { description: 'The mutation’s input (each field described on its input type).' }) input: AppropriateInput, @Ctx() ctx: Context): Promise<PostPayload> {
-    const regionCode = requireRegionFor(ctx, 'ledger:appropriate', input.regionCode, 'regionCode');
+    const regionCode = regionFor(ctx.viewer, 'ledger:appropriate', input.regionCode, 'regionCode');
     return payload(await ctx.approvals.appropriate({ ...input, regionCode, amount: parseMoney(input.amount, 'amount') }, ctx.viewer.subject));
   }
 
   @Mutation(() => PostPayload, { description: 'Issue money to a region below (in transit until received; creates a child lot).' })
   async allocate(@Arg('input', () => AllocateInput, { description: 'The mutation’s input (each field described on its input type).' }) input: AllocateInput, @Ctx() ctx: Context): Promise<PostPayload> {
-    const fromRegionCode = requireRegionFor(ctx, 'ledger:allocate', input.fromRegionCode, 'fromRegionCode');
-    const toRegionCode = requireRegionFor(ctx, 'ledger:allocate', input.toRegionCode, 'toRegionCode');
+    const fromRegionCode = regionFor(ctx.viewer, 'ledger:allocate', input.fromRegionCode, 'fromRegionCode');
+    const toRegionCode = regionFor(ctx.viewer, 'ledger:allocate', input.toRegionCode, 'toRegionCode');
     const request = { ...input, fromRegionCode, toRegionCode, amount: parseMoney(input.amount, 'amount'), lotId: optionalId(input.lotId, 'Lot', 'lotId') };
     return payload(await ctx.approvals.allocate(request, ctx.viewer.subject));
   }
@@ -97,9 +91,7 @@ export class LedgerResolver {
   @Authorized('ledger:allocate')
   async receiveAllocation(@Arg('input', () => ReceiveAllocationInput, { description: 'The mutation’s input (each field described on its input type).' }) input: ReceiveAllocationInput, @Ctx() ctx: Context): Promise<PostPayload> {
     const allocationId = internalId(input.allocationId, 'LedgerTransaction', 'allocationId');
-    const allocation = await ctx.loaders.transaction.load(allocationId);
-    // The receiving region (the allocation's counterpart) confirms; the ledger rejects ids that are not allocations.
-    if (allocation) ctx.viewer.requireInScope(allocation.counterpartRegionCode ?? allocation.regionCode, 'allocationId');
+    await requireReceivable(ctx.viewer, ctx.loaders, allocationId);
     return payload(await ctx.approvals.receiveAllocation({ ...input, allocationId }, ctx.viewer.subject));
   }
 
@@ -122,8 +114,7 @@ export class LedgerResolver {
   @Authorized('ledger:allocate')
   async returnFunds(@Arg('input', () => ReturnFundsInput, { description: 'The mutation’s input (each field described on its input type).' }) input: ReturnFundsInput, @Ctx() ctx: Context): Promise<PostPayload> {
     const lotId = internalId(input.lotId, 'Lot', 'lotId');
-    const lot = await ctx.loaders.lot.load(lotId);
-    if (lot) ctx.viewer.requireInScope(lot.regionCode, 'lotId');
+    await requireReturnable(ctx.viewer, ctx.loaders, lotId);
     return payload(await ctx.approvals.returnFunds({ ...input, amount: parseMoney(input.amount, 'amount'), lotId }, ctx.viewer.subject));
   }
 
@@ -131,9 +122,7 @@ export class LedgerResolver {
   @Authorized('ledger:reverse')
   async reverse(@Arg('input', () => ReverseInput, { description: 'The mutation’s input (each field described on its input type).' }) input: ReverseInput, @Ctx() ctx: Context): Promise<PostPayload> {
     const transactionId = internalId(input.transactionId, 'LedgerTransaction', 'transactionId');
-    const original = await ctx.loaders.transaction.load(transactionId);
-    // Corrections belong to the region that recorded the original.
-    if (original) ctx.viewer.requireInScope(original.regionCode, 'transactionId');
+    await requireReversible(ctx.viewer, ctx.loaders, transactionId);
     return payload(await ctx.approvals.reverse({ ...input, transactionId }, ctx.viewer.subject));
   }
 
@@ -161,7 +150,7 @@ export class LedgerResolver {
     const f = { ...(filter ?? {}) };
     // Scope: a named region must be in the jurisdiction; none means the whole jurisdiction. Either way the
     // region filter keeps every row inside it (a transaction is in when its region or counterpart is).
-    if (f.regionCode != null) f.regionCode = requireRegionFor(ctx, 'ledger:read', f.regionCode, 'filter.regionCode');
+    if (f.regionCode != null) f.regionCode = regionFor(ctx.viewer, 'ledger:read', f.regionCode, 'filter.regionCode');
     else Object.assign(f, { regionCode: ctx.viewer.jurisdiction, includeDescendants: true });
     const rows = resolved.first === 0 ? [] : await ctx.ledgerQueries.transactions(f, resolved.first + 1, resolved.after);
     return LedgerTransactionConnectionTypes.build(rows.map(LedgerTransaction.from), resolved, (t) => t.seq, () => ctx.ledgerQueries.countTransactions(f));
@@ -169,7 +158,7 @@ export class LedgerResolver {
 
   @Query(() => [Balance], { description: 'Balance per account kind of a region (and below), exact as of the end of a date.' })
   async balances(@Args(() => BalancesArgs) args: BalancesArgs, @Ctx() ctx: Context): Promise<Balance[]> {
-    const regionCode = requireRegionFor(ctx, 'ledger:read', args.regionCode, 'regionCode');
+    const regionCode = regionFor(ctx.viewer, 'ledger:read', args.regionCode, 'regionCode');
     const fundLine = args.fundLine == null ? null : v.code(args.fundLine, 'fundLine');
     const asOf = args.asOf == null ? null : v.isoDate(args.asOf, 'asOf');
     return (await ctx.ledgerQueries.balances(regionCode, fundLine, asOf, args.includeDescendants)).map(Balance.from);
@@ -222,8 +211,7 @@ export class LedgerResolver {
 }
 
 async function regionOrNull(ctx: Context, code: string | null): Promise<Region | null> {
-  if (!code || !ctx.viewer.canSeeRegion(code)) return null;
-  const record = await ctx.loaders.regionByCode.load(code);
+  const record = await regionIfVisible(ctx.viewer, ctx.loaders, code);
   return record ? Region.from(record) : null;
 }
 
@@ -263,7 +251,7 @@ export class PostingResolver {
       "city's leg of an allocation it received, not what the city has left).",
   })
   balanceAfter(@Root() posting: Posting, @Ctx() ctx: Context): bigint | null {
-    return ctx.viewer.inScope(posting.regionCode) ? posting.balanceAfter : null;
+    return balanceAfterFor(ctx.viewer, posting);
   }
 }
 
@@ -276,8 +264,7 @@ export class TrailStepResolver {
 
   @FieldResolver(() => LedgerTransaction, { nullable: true, description: 'The full transaction; FORBIDDEN for a step outside your jurisdiction.' })
   async transaction(@Root() step: TrailStep, @Ctx() ctx: Context) {
-    if (!step.inScope) throw forbidden(`step ${step.depth} of this trail was recorded by ${step.regionCode}, outside your jurisdiction ${ctx.viewer.jurisdiction}`);
-    return LedgerTransaction.from(step.record);
+    return LedgerTransaction.from(trailStepTransaction(ctx.viewer, step));
   }
 
   @FieldResolver(() => Lot, { nullable: true, description: 'The lot the step moved; FORBIDDEN when it belongs to a region outside your jurisdiction.' })
@@ -301,12 +288,12 @@ export class LotResolver {
 
   @FieldResolver(() => [Lot], { description: 'This lot and every lot above it, up to the appropriated root.' })
   async lineage(@Root() lot: Lot, @Ctx() ctx: Context) {
-    return (await ctx.loaders.lotLineage.load(lot.internalId)).filter((l) => ctx.viewer.inScope(l.regionCode)).map(Lot.from);
+    return lotsInScope(ctx.viewer, await ctx.loaders.lotLineage.load(lot.internalId)).map(Lot.from);
   }
 
   @FieldResolver(() => [Lot], { description: 'Lots allocated from this one.' })
   async children(@Root() lot: Lot, @Ctx() ctx: Context) {
-    return (await ctx.loaders.lotChildren.load(lot.internalId)).filter((l) => ctx.viewer.inScope(l.regionCode)).map(Lot.from);
+    return lotsInScope(ctx.viewer, await ctx.loaders.lotChildren.load(lot.internalId)).map(Lot.from);
   }
 
   @FieldResolver(() => LedgerTransaction, { description: 'The appropriation or allocation that created this lot.' })

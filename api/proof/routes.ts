@@ -12,7 +12,7 @@ import type { Logger } from '../../platform/logger.js';
 import { AuthError } from '../../auth/viewer.js';
 import { normaliseRegionCode } from '../../hierarchy/region-code.js';
 import { publishedKeys, writeBundle, type BundleFormat, type ProofService } from '../../ledger/proof/index.js';
-import { checkBundleOptions } from '../../ledger/proof/bundle.js';
+import { checkBundleRequest } from '../../ledger/proof/bundle.js';
 import type { Viewer } from '../../auth/viewer.js';
 
 export interface ProofRouteOptions {
@@ -75,8 +75,7 @@ export function mountProofRoutes(app: express.Express, { proofs, pool, log, view
         reason: param(req.query.reason) ?? undefined,
         format: (param(req.query.format) ?? undefined) as BundleFormat | undefined,
       };
-      checkBundleOptions(options);
-      viewer.requireAt('ledger:export', region, `region ${region}`);
+      checkBundleRequest(viewer, options);
       await writeBundle(pool, proofs, options, async (text) => {
         if (!started) {
           started = true;

@@ -15,10 +15,11 @@ export class Stay implements Node {
   @Field(() => String, { nullable: true, description: '床位号.' }) bedCode!: string | null;
   @Field(() => StayFundingMode, { description: '入住资助方式: how the stay is paid for.' }) fundingMode!: string;
   @Field(() => DateTimeISOResolver, { description: 'When the stay was recorded.' }) recordedAt!: string;
+  @Field({ description: 'Who wrote this record: the subject of the caller’s token.' }) recordedBy!: string;
   record!: StayRecord;
 
   static from(record: StayRecord): Stay {
-    return Object.assign(new Stay(), { id: toGlobalId('Stay', record.id), admittedOn: record.admittedOn, dischargedOn: record.dischargedOn, bedCode: record.bedCode, fundingMode: record.fundingMode, recordedAt: record.recordedAt, record });
+    return Object.assign(new Stay(), { id: toGlobalId('Stay', record.id), admittedOn: record.admittedOn, dischargedOn: record.dischargedOn, bedCode: record.bedCode, fundingMode: record.fundingMode, recordedAt: record.recordedAt, recordedBy: record.recordedBy, record });
   }
 }
 

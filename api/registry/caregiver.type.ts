@@ -16,6 +16,7 @@ export class Caregiver implements Node {
   @Field(() => String, { nullable: true, description: '证书编号.' }) certificateNo!: string | null;
   @Field(() => CertificateLevel, { nullable: true, description: '职业技能等级: the caregiver’s certificate level, if any.' }) certificateLevel!: string | null;
   @Field(() => DateTimeISOResolver, { description: 'When the record was first registered.' }) createdAt!: string;
+  @Field(() => DateTimeISOResolver, { description: 'When the record was last changed.' }) updatedAt!: string;
   record!: CaregiverRecord;
 
   static from(record: CaregiverRecord): Caregiver {
@@ -27,6 +28,7 @@ export class Caregiver implements Node {
       certificateNo: record.certificateNo,
       certificateLevel: record.certificateLevel,
       createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
       record,
     });
   }
@@ -45,10 +47,11 @@ export class StaffAssignment implements Node {
   @Field(() => StaffRole, { description: '岗位: the role the caregiver is assigned in that month.' }) role!: string;
   @Field({ description: 'Certified (持证) in that month.' }) certified!: boolean;
   @Field(() => DateTimeISOResolver, { description: 'When the assignment was recorded.' }) recordedAt!: string;
+  @Field({ description: 'Who wrote this record: the subject of the caller’s token.' }) recordedBy!: string;
   record!: AssignmentRecord;
 
   static from(record: AssignmentRecord): StaffAssignment {
-    return Object.assign(new StaffAssignment(), { id: toGlobalId('StaffAssignment', record.id), month: record.month, role: record.role, certified: record.certified, recordedAt: record.recordedAt, record });
+    return Object.assign(new StaffAssignment(), { id: toGlobalId('StaffAssignment', record.id), month: record.month, role: record.role, certified: record.certified, recordedAt: record.recordedAt, recordedBy: record.recordedBy, record });
   }
 }
 

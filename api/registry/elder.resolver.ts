@@ -3,14 +3,12 @@ import { Arg, Args, Ctx, FieldResolver, Info, Int, Resolver, Root } from 'type-g
 import { Authorized } from '../authorization.js';
 import { type GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
-import { badUserInput } from '../errors.js';
 import { PageArgs } from '../relay.js';
 import { Region } from '../hierarchy/region.type.js';
 import { LedgerTransactionConnection } from '../ledger/ledger.type.js';
-import { forbidden } from '../../auth/viewer.js';
 import { ageAt, ageBand, allowanceBand } from '../../registry/derived.js';
 import type { PersonalField } from '../../registry/registry.js';
-import { requireElder } from '../../registry/access.js';
+import { clearElder, visibleElder } from '../../registry/visible.js';
 import * as v from '../../registry/validate.js';
 import { Assessment, AssessmentDetails } from './assessment.type.js';
 import { ServiceRecord, ServiceRecordConnection, ServiceRecordConnectionTypes, Stay, StayConnection, StayConnectionTypes } from './care.type.js';
@@ -21,7 +19,6 @@ import { AgeBand, AllowanceBand, VitalStatus } from './vocabulary.type.js';
 import {
   page,
   dateArg,
-  actorOf,
   selectedFields,
   currentVital,
   deathDateOf,
@@ -31,7 +28,6 @@ import {
   StaysArgs,
   ServicesArgs,
 } from './shared.js';
-import { characters } from '../../platform/validate.js';
 
 // ---- Elder fields ---------------------------------------------------------------------------------
 
@@ -45,14 +41,8 @@ export class ElderResolver {
   })
   @Authorized('personal:unmask')
   async personal(@Root() elder: Elder, @Arg('reason', { description: '查看理由: why personal data is needed in clear; written to the access log (PERSONAL_DATA_IN_TEXT refuses ID and phone numbers).' }) reason: string, @Info() info: GraphQLResolveInfo, @Ctx() ctx: Context): Promise<ElderPersonalData> {
-    if (typeof reason !== 'string' || reason.trim().length === 0) throw badUserInput('a reason is required to see personal data', 'reason');
-    if (characters(reason.trim()) > 500) throw badUserInput('reason must be at most 500 characters', 'reason');
-    requireElder(ctx.viewer, elder.record, 'personal:unmask');
     const wanted = [...selectedFields(info)].filter((f): f is PersonalField => ['idNumber', 'name', 'phone', 'birthDate'].includes(f)).sort();
-    if (!wanted.length) return new ElderPersonalData();
-    const clear = await ctx.registryLoaders.unmaskElder(elder.record.id, wanted, reason.trim(), actorOf(ctx), ctx.viewer.scopePrefix);
-    if (!clear) throw forbidden('elder is outside your jurisdiction');
-    return Object.assign(new ElderPersonalData(), clear);
+    return Object.assign(new ElderPersonalData(), await clearElder(ctx.viewer, ctx.registryLoaders, elder.record, wanted, reason));
   }
 
   @FieldResolver(() => Region, { nullable: true, description: '户籍地 village.' })
@@ -172,8 +162,6 @@ export class AssessmentResolver {
 
   @FieldResolver(() => Elder, { nullable: true, description: 'The elder assessed (null with a FORBIDDEN error outside your jurisdiction).' })
   async elder(@Root() assessment: Assessment, @Ctx() ctx: Context): Promise<Elder> {
-    const e = await ctx.registryLoaders.elder.load(assessment.record.elderId);
-    requireElder(ctx.viewer, e!);
-    return Elder.from(e!);
+    return Elder.from((await visibleElder(ctx.viewer, ctx.registryLoaders, assessment.record.elderId))!);
   }
 }

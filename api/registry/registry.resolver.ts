@@ -1,8 +1,11 @@
 /**
- * The registry over GraphQL. Thin: check the viewer (permission and scope), parse ids, call a
- * loader or the RegistryService, wrap the result. Authorization, in one place per path:
- *  - single objects (by id, node(id), nested references) outside the jurisdiction → FORBIDDEN;
+ * The registry over GraphQL. Transport only: parse arguments, call one domain function, map the
+ * result. Permissions are declared (@Authorized); who may see or write which record is the
+ * domain's, applied once there:
+ *  - single objects (by id, node(id), nested references) outside the jurisdiction → FORBIDDEN
+ *    (registry/visible.ts, with the rules of registry/access.ts);
  *  - lists are filtered to the jurisdiction in SQL, and a `within` filter outside it → FORBIDDEN;
+ *  - writes check the villages and records they name, then write (registry/commands.ts);
  *  - personal values in clear need `personal:unmask` and a reason, and are logged;
  *  - assessment details need `health:read`; payments need `ledger:read`.
  */
@@ -11,11 +14,8 @@ import { Authorized } from '../authorization.js';
 import type { Context } from '../context.js';
 import { badUserInput } from '../errors.js';
 import { fromGlobalId, PageArgs } from '../relay.js';
-import { forbidden } from '../../auth/viewer.js';
-import { facilityNo } from '../../registry/validate.js';
-import { elderInScope, requireCaregiver, requireElder, requireFacility } from '../../registry/access.js';
+import { elderByIdNumber, visibleCaregiver, visibleElder, visibleFacility } from '../../registry/visible.js';
 import * as v from '../../registry/validate.js';
-import { DomainError } from '../../platform/errors.js';
 import { AccessLogConnection, AccessLogConnectionTypes, AccessLogEntry } from './access-log.type.js';
 import { Assessment, RecordAssessmentInput } from './assessment.type.js';
 import { AdmitInput, DefineServiceTypeInput, DischargeInput, RecordServiceInput, ServiceRecord, ServiceType, Stay } from './care.type.js';
@@ -31,9 +31,6 @@ import {
   dateArg,
   monthArg,
   withinPrefix,
-  elderRecord,
-  facilityRecord,
-  actorOf,
   yearsBefore,
   ageDate,
   dayAfter,
@@ -46,7 +43,6 @@ import { ElderResolver, AssessmentResolver } from './elder.resolver.js';
 import { FacilityResolver } from './facility.resolver.js';
 import { CaregiverResolver, StaffAssignmentResolver, StayResolver, ServiceRecordResolver } from './care.resolver.js';
 import { LedgerPayeeResolver } from './payee.resolver.js';
-import { characters } from '../../platform/validate.js';
 
 // ---- queries and mutations --------------------------------------------------------------------------
 
@@ -55,10 +51,8 @@ export class RegistryResolver {
   @Query(() => Elder, { nullable: true, description: 'An elder by global id; null if none; FORBIDDEN outside your jurisdiction.' })
   @Authorized('registry:read')
   async elder(@Arg('id', () => ID, { description: 'Global id of the elder.' }) id: string, @Ctx() ctx: Context): Promise<Elder | null> {
-    const r = await ctx.registryLoaders.elder.load(internalId(id, 'Elder', 'id'));
-    if (!r) return null;
-    requireElder(ctx.viewer, r);
-    return Elder.from(r);
+    const r = await visibleElder(ctx.viewer, ctx.registryLoaders, internalId(id, 'Elder', 'id'));
+    return r && Elder.from(r);
   }
 
   @Query(() => Elder, {
@@ -71,13 +65,8 @@ export class RegistryResolver {
   })
   @Authorized('registry:read', 'personal:unmask')
   async elderByIdNumber(@Arg('idNumber', { description: '身份证号: the 18-character ID number (GB 11643) to look up.' }) idNumber: string, @Arg('reason', { description: '查询理由: why, written to the access log.' }) reason: string, @Ctx() ctx: Context): Promise<Elder | null> {
-    if (typeof reason !== 'string' || reason.trim().length === 0) throw badUserInput('a reason is required to look an elder up by ID number', 'reason');
-    if (characters(reason.trim()) > 500) throw badUserInput('reason must be at most 500 characters', 'reason');
-    const r = await ctx.registry.elderByIdNumber(idNumber);
-    if (!r || !elderInScope(ctx.viewer, r)) return null;
-    // Logged like any clear read of the ID number, in its own transaction with the quota check.
-    await ctx.registryLoaders.unmaskElder(r.id, ['idNumber'], reason.trim(), actorOf(ctx), ctx.viewer.scopePrefix);
-    return Elder.from(r);
+    const r = await elderByIdNumber(ctx.viewer, ctx.registry, ctx.registryLoaders, idNumber, reason);
+    return r && Elder.from(r);
   }
 
   @Query(() => ElderConnection, { description: 'Elders in your jurisdiction (household or residence village), in registration order.' })
@@ -120,10 +109,8 @@ export class RegistryResolver {
   @Query(() => Facility, { nullable: true, description: 'A facility by global id; FORBIDDEN outside your jurisdiction.' })
   @Authorized('registry:read')
   async facility(@Arg('id', () => ID, { description: 'Global id of the facility.' }) id: string, @Ctx() ctx: Context): Promise<Facility | null> {
-    const r = await ctx.registryLoaders.facility.load(internalId(id, 'Facility', 'id'));
-    if (!r) return null;
-    requireFacility(ctx.viewer, r);
-    return Facility.from(r);
+    const r = await visibleFacility(ctx.viewer, ctx.registryLoaders, internalId(id, 'Facility', 'id'));
+    return r && Facility.from(r);
   }
 
   @Query(() => FacilityConnection, { description: 'Facilities in your jurisdiction, in registration order.' })
@@ -149,10 +136,8 @@ export class RegistryResolver {
   @Query(() => Caregiver, { nullable: true, description: 'A caregiver by global id; FORBIDDEN outside your jurisdiction.' })
   @Authorized('registry:read')
   async caregiver(@Arg('id', () => ID, { description: 'Global id of the caregiver.' }) id: string, @Ctx() ctx: Context): Promise<Caregiver | null> {
-    const r = await ctx.registryLoaders.caregiver.load(internalId(id, 'Caregiver', 'id'));
-    if (!r) return null;
-    requireCaregiver(ctx.viewer, r);
-    return Caregiver.from(r);
+    const r = await visibleCaregiver(ctx.viewer, ctx.registryLoaders, internalId(id, 'Caregiver', 'id'));
+    return r && Caregiver.from(r);
   }
 
   @Query(() => CaregiverConnection, { description: 'Caregivers registered in your jurisdiction.' })
@@ -227,142 +212,88 @@ export class RegistryResolver {
   @Mutation(() => Elder, { description: 'Register an elder (needs registry:write in the household village). A registered ID number → ALREADY_EXISTS.' })
   @Authorized('registry:write')
   async registerElder(@Arg('input', () => RegisterElderInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RegisterElderInput, @Ctx() ctx: Context): Promise<Elder> {
-    ctx.viewer.requireInScope(input.hukouVillageCode, 'household village');
-    return Elder.from(await ctx.registry.registerElder(input, ctx.viewer.subject));
+    return Elder.from(await ctx.registryCommands.registerElder(input));
   }
 
   @Mutation(() => Elder, { description: 'Change an elder’s name, phone or villages (registry:write).' })
   async updateElder(@Arg('id', () => ID, { description: 'Global id of the elder to change.' }) id: string, @Arg('input', () => UpdateElderInput, { description: 'The mutation’s input (each field described on its input type).' }) input: UpdateElderInput, @Ctx() ctx: Context): Promise<Elder> {
-    const e = await elderRecord(ctx, id, 'id', 'registry:write');
-    if (input.hukouVillageCode != null) {
-      // Moving a household registration takes the record from one household county to another: both must be the caller's.
-      ctx.viewer.requireInScope(e.hukouVillageCode, 'current household village');
-      ctx.viewer.requireInScope(input.hukouVillageCode, 'household village');
-    }
-    return Elder.from(await ctx.registry.updateElder(e.id, input, ctx.viewer.subject));
+    return Elder.from(await ctx.registryCommands.updateElder(id, input));
   }
 
   @Mutation(() => CategoryMembership, { description: 'Append a special-category membership (registry:verify).' })
   async addElderCategory(@Arg('input', () => AddCategoryInput, { description: 'The mutation’s input (each field described on its input type).' }) input: AddCategoryInput, @Ctx() ctx: Context): Promise<CategoryMembership> {
-    const e = await elderRecord(ctx, input.elderId, 'elderId', 'registry:verify');
-    return CategoryMembership.from(await ctx.registry.addCategory({ ...input, elderId: e.id }, ctx.viewer.subject));
+    return CategoryMembership.from(await ctx.registryCommands.addCategory(input));
   }
 
   @Mutation(() => CategoryMembership, { description: 'End a membership by appending an end record (registry:verify).' })
   @Authorized('registry:verify')
   async endElderCategory(@Arg('input', () => EndCategoryInput, { description: 'The mutation’s input (each field described on its input type).' }) input: EndCategoryInput, @Ctx() ctx: Context): Promise<CategoryMembership> {
-    const membershipId = internalId(input.membershipId, 'CategoryMembership', 'membershipId');
-    const existing = (await ctx.registry.membershipsById([membershipId])).get(membershipId);
-    if (!existing) throw badUserInput('no such membership', 'membershipId');
-    const elder = await ctx.registryLoaders.elder.load(existing.elderId);
-    requireElder(ctx.viewer, elder!, 'registry:verify');
-    return CategoryMembership.from(await ctx.registry.endCategory({ ...input, membershipId }, ctx.viewer.subject));
+    return CategoryMembership.from(await ctx.registryCommands.endCategory(input));
   }
 
   @Mutation(() => VitalEvent, { description: 'Append a vital-status report: death with date and source, or alive (registry:verify).' })
   async recordVitalStatus(@Arg('input', () => RecordVitalStatusInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RecordVitalStatusInput, @Ctx() ctx: Context): Promise<VitalEvent> {
-    const e = await elderRecord(ctx, input.elderId, 'elderId', 'registry:verify');
-    return VitalEvent.from(await ctx.registry.recordVitalStatus({ ...input, elderId: e.id, source: input.source as never }, ctx.viewer.subject));
+    return VitalEvent.from(await ctx.registryCommands.recordVitalStatus({ ...input, source: input.source as never }));
   }
 
   @Mutation(() => Assessment, { description: 'Record a GB/T 42195-2022 capability assessment; the level is computed (registry:write).' })
   async recordAssessment(@Arg('input', () => RecordAssessmentInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RecordAssessmentInput, @Ctx() ctx: Context): Promise<Assessment> {
-    const e = await elderRecord(ctx, input.elderId, 'elderId', 'registry:write');
     const { items, ...rest } = input;
-    return Assessment.from(
-      await ctx.registry.recordAssessment(
-        { ...rest, elderId: e.id, items: { ...items }, diagnoses: input.diagnoses ?? [], riskEventCount: input.riskEventCount ?? 0 },
-        ctx.viewer.subject,
-      ),
-    );
+    return Assessment.from(await ctx.registryCommands.recordAssessment({ ...rest, items: { ...items }, diagnoses: input.diagnoses ?? [], riskEventCount: input.riskEventCount ?? 0 }));
   }
 
   @Mutation(() => Facility, { description: 'Register a facility (registry:write in its village).' })
   @Authorized('registry:write')
   async registerFacility(@Arg('input', () => RegisterFacilityInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RegisterFacilityInput, @Ctx() ctx: Context): Promise<Facility> {
-    ctx.viewer.requireInScope(input.villageCode, 'village');
-    return Facility.from(await ctx.registry.registerFacility(input, ctx.viewer.subject));
+    return Facility.from(await ctx.registryCommands.registerFacility(input));
   }
 
   @Mutation(() => Facility, { description: 'Change a facility (registry:write).' })
   async updateFacility(@Arg('id', () => ID, { description: 'Global id of the facility to change.' }) id: string, @Arg('input', () => UpdateFacilityInput, { description: 'The mutation’s input (each field described on its input type).' }) input: UpdateFacilityInput, @Ctx() ctx: Context): Promise<Facility> {
-    const f = await facilityRecord(ctx, id, 'id', 'registry:write');
-    if (input.villageCode != null) ctx.viewer.requireInScope(input.villageCode, 'village');
-    return Facility.from(await ctx.registry.updateFacility(f.id, input, ctx.viewer.subject));
+    return Facility.from(await ctx.registryCommands.updateFacility(id, input));
   }
 
   @Mutation(() => FacilityRating, { description: 'Append a star rating (registry:write).' })
   async rateFacility(@Arg('input', () => RateFacilityInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RateFacilityInput, @Ctx() ctx: Context): Promise<FacilityRating> {
-    const f = await facilityRecord(ctx, input.facilityId, 'facilityId', 'registry:write');
-    return FacilityRating.from(await ctx.registry.rateFacility({ ...input, facilityId: f.id }, ctx.viewer.subject));
+    return FacilityRating.from(await ctx.registryCommands.rateFacility(input));
   }
 
   @Mutation(() => BedInventory, { description: 'Append a bed-inventory snapshot (registry:write).' })
   async recordBedInventory(@Arg('input', () => RecordBedInventoryInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RecordBedInventoryInput, @Ctx() ctx: Context): Promise<BedInventory> {
-    const f = await facilityRecord(ctx, input.facilityId, 'facilityId', 'registry:write');
-    return BedInventory.from(await ctx.registry.recordBedInventory({ ...input, facilityId: f.id }, ctx.viewer.subject));
+    return BedInventory.from(await ctx.registryCommands.recordBedInventory(input));
   }
 
   @Mutation(() => Caregiver, { description: 'Register a caregiver (registry:write in the region).' })
   @Authorized('registry:write')
   async registerCaregiver(@Arg('input', () => RegisterCaregiverInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RegisterCaregiverInput, @Ctx() ctx: Context): Promise<Caregiver> {
-    const regionCode = v.regionCode(input.regionCode, 'regionCode');
-    ctx.viewer.requireInScope(regionCode, 'region');
-    return Caregiver.from(await ctx.registry.registerCaregiver({ ...input, regionCode }, ctx.viewer.subject));
+    return Caregiver.from(await ctx.registryCommands.registerCaregiver(input));
   }
 
   @Mutation(() => StaffAssignment, { description: 'Assign a caregiver to a facility for a month (registry:write; both in your jurisdiction).' })
   async assignCaregiver(@Arg('input', () => AssignCaregiverInput, { description: 'The mutation’s input (each field described on its input type).' }) input: AssignCaregiverInput, @Ctx() ctx: Context): Promise<StaffAssignment> {
-    const f = await facilityRecord(ctx, input.facilityId, 'facilityId', 'registry:write');
-    const c = await ctx.registryLoaders.caregiver.load(internalId(input.caregiverId, 'Caregiver', 'caregiverId'));
-    if (!c) throw badUserInput('no such caregiver', 'caregiverId');
-    requireCaregiver(ctx.viewer, c, 'registry:write');
-    return StaffAssignment.from(await ctx.registry.assignCaregiver({ ...input, caregiverId: c.id, facilityId: f.id }, ctx.viewer.subject));
+    return StaffAssignment.from(await ctx.registryCommands.assignCaregiver(input));
   }
 
   @Mutation(() => Stay, { description: 'Admit an elder to a facility; an overlapping stay → STAY_OVERLAP (registry:write; both in your jurisdiction).' })
   async admitElder(@Arg('input', () => AdmitInput, { description: 'The mutation’s input (each field described on its input type).' }) input: AdmitInput, @Ctx() ctx: Context): Promise<Stay> {
-    const f = await facilityRecord(ctx, input.facilityId, 'facilityId', 'registry:write');
-    const e = await elderRecord(ctx, input.elderId, 'elderId', 'registry:write');
-    return Stay.from(await ctx.registry.admit({ ...input, elderId: e.id, facilityId: f.id }, ctx.viewer.subject));
+    return Stay.from(await ctx.registryCommands.admit(input));
   }
 
   @Mutation(() => Stay, { description: 'End an open stay (registry:write at the facility).' })
   @Authorized('registry:write')
   async dischargeElder(@Arg('input', () => DischargeInput, { description: 'The mutation’s input (each field described on its input type).' }) input: DischargeInput, @Ctx() ctx: Context): Promise<Stay> {
-    const stay = await ctx.registryLoaders.stay.load(internalId(input.stayId, 'Stay', 'stayId'));
-    if (!stay) throw badUserInput('no such stay', 'stayId');
-    const facility = await ctx.registryLoaders.facility.load(stay.facilityId);
-    requireFacility(ctx.viewer, facility!, 'registry:write');
-    return Stay.from(await ctx.registry.discharge({ stayId: stay.id, dischargedOn: input.dischargedOn }, ctx.viewer.subject));
+    return Stay.from(await ctx.registryCommands.discharge(input));
   }
 
   @Mutation(() => ServiceType, { description: 'Add or change a service type of the city’s configurable list (registry:write with a city-wide or wider jurisdiction).' })
   @Authorized('registry:write')
   async defineServiceType(@Arg('input', () => DefineServiceTypeInput, { description: 'The mutation’s input (each field described on its input type).' }) input: DefineServiceTypeInput, @Ctx() ctx: Context): Promise<ServiceType> {
-    if (ctx.viewer.scopePrefix.length > 4) throw forbidden('the service-type list is the city’s: it needs a city-wide jurisdiction');
-    return Object.assign(new ServiceType(), await ctx.registry.defineServiceType(input));
+    return Object.assign(new ServiceType(), await ctx.registryCommands.defineServiceType(input));
   }
 
   @Mutation(() => ServiceRecord, { description: 'Record a service delivered to an elder (registry:verify; the elder in your jurisdiction).' })
   async recordService(@Arg('input', () => RecordServiceInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RecordServiceInput, @Ctx() ctx: Context): Promise<ServiceRecord> {
-    const e = await elderRecord(ctx, input.elderId, 'elderId', 'registry:verify');
-    // Nobody attributes subsidised services to a provider outside their reach: the facility must lie in the
-    // caller's jurisdiction — for a town or village caller, in its county (a meal point or day-care centre in
-    // the next town serves the villages around it; it is recorded against, not shown to, the verifier).
-    const provider = await ctx.registryLoaders.facility.load(internalId(input.facilityId, 'Facility', 'facilityId'));
-    if (!provider) throw new DomainError('NOT_FOUND', 'no such facility', 'facilityId');
-    const reach = ctx.viewer.scopePrefix.length > 6 ? ctx.viewer.scopePrefix.slice(0, 6) : ctx.viewer.scopePrefix;
-    if (!provider.villageCode.startsWith(reach)) throw forbidden(`facility ${facilityNo(provider.id)} is outside the county or jurisdiction you record services for`);
-    const facilityId = provider.id;
-    // The Money rule (api/scalars.ts), on a field typed String: digits, no superfluous leading zeros.
-    if (input.unitPrice != null && !/^(0|[1-9][0-9]{0,11})$/.test(input.unitPrice)) throw badUserInput('unitPrice must be fen as a string of digits without leading zeros', 'unitPrice');
-    return ServiceRecord.from(
-      await ctx.registry.recordService(
-        { ...input, elderId: e.id, facilityId, unitPriceFen: input.unitPrice == null ? null : BigInt(input.unitPrice) },
-        ctx.viewer.subject,
-      ),
-    );
+    return ServiceRecord.from(await ctx.registryCommands.recordService(input));
   }
 }
 

@@ -1,36 +1,21 @@
-/** What the registry's resolvers share: id and argument parsing, record look-ups with their scope rule, derived values, filter and page arguments, payments of a payee. */
+/** What the registry's resolvers share: id and argument parsing, derived values, filter and page arguments, payments of a payee. */
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { Context } from '../context.js';
-import { badUserInput } from '../errors.js';
-import { fromGlobalId, PageArgs, resolvePage, type ResolvedPage } from '../relay.js';
+import { PageArgs, resolvePage, type ResolvedPage } from '../relay.js';
 import { LedgerTransaction, LedgerTransactionConnection, LedgerTransactionConnectionTypes } from '../ledger/ledger.type.js';
-import { scopePrefixOf } from '../../hierarchy/region-code.js';
-import type { Permission } from '../../auth/roles.js';
-import { parseCode } from '../hierarchy/region.resolver.js';
 import { todayInChina } from '../../registry/id-number.js';
-import type {
-  ElderRecord,
-  FacilityRecord,
-  VitalEventRecord,
-} from '../../registry/types.js';
-import { requireElder, requireFacility } from '../../registry/access.js';
+import type { VitalEventRecord } from '../../registry/types.js';
+import { withinScope } from '../../registry/access.js';
 import * as v from '../../registry/validate.js';
-import { DomainError } from '../../platform/errors.js';
+import { isId } from './ids.js';
 import { AgeBand, FacilityStatus, OperatingModel, Sex, VitalStatus } from './vocabulary.type.js';
 
 // ---- helpers ----------------------------------------------------------------------------------------
 
-export const isId = (key: string) => /^[1-9][0-9]{0,17}$/.test(key);
+export { isId, internalId } from './ids.js';
 export const page = (args: PageArgs): ResolvedPage => resolvePage(args, isId);
 export const seqPage = (args: PageArgs): ResolvedPage => resolvePage(args, (key) => /^[0-9]{1,18}$/.test(key));
-
-/** The internal id inside a global id of the expected type. */
-export function internalId(id: string, type: string, field: string): string {
-  const decoded = fromGlobalId(id);
-  if (decoded.type !== type || !isId(decoded.key)) throw badUserInput(`"${id}" is not a ${type} id`, field);
-  return decoded.key;
-}
 
 export function dateArg(value: string | null | undefined, field: string): string {
   return value == null ? todayInChina() : v.isoDate(value, field);
@@ -40,31 +25,10 @@ export function monthArg(value: string | null | undefined, field: string): strin
   return value == null ? todayInChina().slice(0, 7) : v.month(value, field);
 }
 
-/** A region filter: its scope prefix, FORBIDDEN when outside the jurisdiction. */
+/** A region filter: its scope prefix, FORBIDDEN when outside the jurisdiction (registry/access.ts). */
 export function withinPrefix(ctx: Context, within: string | null | undefined, field = 'within'): string | null {
-  if (within == null) return null;
-  const code = parseCode(within, field);
-  ctx.viewer.requireInScope(code, `${field} ${code}`);
-  return scopePrefixOf(code);
+  return within == null ? null : withinScope(ctx.viewer, within, field);
 }
-
-export async function elderRecord(ctx: Context, id: string, field: string, permission: Permission = 'registry:read'): Promise<ElderRecord> {
-  ctx.viewer.require(permission);
-  const record = await ctx.registryLoaders.elder.load(internalId(id, 'Elder', field));
-  if (!record) throw new DomainError('NOT_FOUND', 'no such elder', field);
-  requireElder(ctx.viewer, record, permission);
-  return record;
-}
-
-export async function facilityRecord(ctx: Context, id: string, field: string, permission: Permission = 'registry:read'): Promise<FacilityRecord> {
-  ctx.viewer.require(permission);
-  const record = await ctx.registryLoaders.facility.load(internalId(id, 'Facility', field));
-  if (!record) throw new DomainError('NOT_FOUND', 'no such facility', field);
-  requireFacility(ctx.viewer, record, permission);
-  return record;
-}
-
-export const actorOf = (ctx: Context) => ({ subject: ctx.viewer.subject, roles: ctx.viewer.roles, tokenId: ctx.viewer.tokenId });
 
 /** Field names selected on the object a resolver returns (fragments included). */
 export function selectedFields(info: GraphQLResolveInfo): Set<string> {

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { DomainError } from '../../platform/errors.js';
+import type { Viewer } from '../../auth/viewer.js';
 import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
 import { isRegionCode, scopePrefixOf } from '../../hierarchy/region-code.js';
 import type { ProofService } from './checkpoints.js';
@@ -62,6 +63,12 @@ export function checkBundleOptions(options: BundleOptions): void {
   if (options.format !== undefined && !Object.hasOwn(BUNDLE_FORMATS, options.format)) {
     throw new DomainError('BAD_USER_INPUT', `format must be v1 or v2, got "${options.format}"`, 'format');
   }
+}
+
+/** A viewer's bundle request: valid options (checkBundleOptions), then ledger:export over the region. */
+export function checkBundleRequest(viewer: Viewer, options: BundleOptions): void {
+  checkBundleOptions(options);
+  viewer.requireAt('ledger:export', options.region, `region ${options.region}`);
 }
 
 /** Writes the bundle line by line through `write` (which may apply back-pressure). Returns its counts. */

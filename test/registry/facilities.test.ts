@@ -261,6 +261,40 @@ describe('payee links to the ledger', () => {
   });
 });
 
+describe('who and when: Caregiver.updatedAt, StaffAssignment.recordedBy, Stay.recordedBy', () => {
+  test('each is read through GraphQL as the database holds it', async () => {
+    const officer = live.api.as('CIVIL_AFFAIRS_OFFICER', FENG);
+    const asOfficer = async (query: string, variables: Record<string, unknown>) => {
+      const res = await officer.gql(query, variables);
+      if (res.errors) throw new Error(JSON.stringify(res.errors));
+      return res.data as any;
+    };
+    const home = await registerFacility(live.api, { name: '记录人测试敬老院', type: 'RURAL_WELFARE_HOME', villageCode: FENG_V1 });
+    const elder = await registerElder(live.api, { idNumber: idNumber('1938-03-03'), name: '记录甲', hukouVillageCode: FENG_V1 });
+    const { registerCaregiver: caregiver } = await asOfficer(`mutation ($i: RegisterCaregiverInput!) { registerCaregiver(input: $i) { id createdAt updatedAt } }`, { i: { name: '护理员乙', regionCode: FENG } });
+    const { assignCaregiver: assignment } = await asOfficer(`mutation ($i: AssignCaregiverInput!) { assignCaregiver(input: $i) { id recordedBy } }`, { i: { caregiverId: caregiver.id, facilityId: home.id, month: '2026-07' } });
+    const { admitElder: stay } = await asOfficer(`mutation ($i: AdmitInput!) { admitElder(input: $i) { id recordedBy } }`, { i: { elderId: elder.id, facilityId: home.id, admittedOn: '2026-07-01' } });
+    const key = (id: string) => Buffer.from(id, 'base64url').toString().split(':')[1];
+    const db = async (table: string, column: string, id: string) => (await live.db.pool.query(`select ${column} as v from registry.${table} where id = $1`, [key(id)])).rows[0].v;
+
+    const subject = `civil_affairs_officer@${FENG}`;
+    expect(assignment.recordedBy).toBe(subject);
+    expect(assignment.recordedBy).toBe(await db('staff_assignment', 'recorded_by', assignment.id));
+    expect(stay.recordedBy).toBe(subject);
+    expect(stay.recordedBy).toBe(await db('stay', 'recorded_by', stay.id));
+    expect(new Date(caregiver.updatedAt).getTime()).toBe((await db('caregiver', 'updated_at', caregiver.id)).getTime());
+
+    // The same fields read back, not only as a mutation's answer: by id, through node(id:), and nested.
+    const read = await ok(`query ($c: ID!, $s: ID!, $f: ID!) {
+      caregiver(id: $c) { updatedAt assignments { id recordedBy } }
+      stay: node(id: $s) { ... on Stay { recordedBy } }
+      facility(id: $f) { stays(first: 5) { nodes { id recordedBy } } } }`, { c: caregiver.id, s: stay.id, f: home.id });
+    expect(read.caregiver).toEqual({ updatedAt: caregiver.updatedAt, assignments: [{ id: assignment.id, recordedBy: subject }] });
+    expect(read.stay).toEqual({ recordedBy: subject });
+    expect(read.facility.stays.nodes).toEqual([{ id: stay.id, recordedBy: subject }]);
+  });
+});
+
 describe('N+1', () => {
   test('a nested registry query costs a number of statements bounded by its depth, not by the rows', async () => {
     const query = (first: number) => `{ elders(first: ${first}) { nodes {
