@@ -18,6 +18,9 @@ const CHAIN_LOCK_SQL = lockSql(LOCK_CLASS.LEDGER_CHAIN, LEDGER_CHAIN_KEY.HEAD);
 /** The most requests one group takes (a longer group holds the chain lock longer). */
 const MAX_GROUP = 256;
 
+/** Groups in flight at most: one writing, the next waiting at the server for its commit (GroupWriter). */
+const MAX_IN_FLIGHT = 2;
+
 /** The longest a group waits for more requests before it starts (GroupWriter.gatherNext). */
 const MAX_GATHER_MS = 4;
 
@@ -40,34 +43,74 @@ export function inLedgerTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
  * and if the set-based insert of the group fails, it is rolled back to its savepoint and every
  * request is inserted again under its own savepoint, so only the failing one gets an error. A
  * caller's promise settles after COMMIT. One writer per pool (the API builds a Ledger per request).
+ *
+ * Two groups at most are in flight: the next one starts when the current one has written its rows
+ * and commits. Its first statements (chain lock first) wait at the server until that commit, so it
+ * plans on what the commit wrote, as if it had started after it; meanwhile Node answers the
+ * committing group's callers and parses their next requests instead of leaving PostgreSQL idle.
  */
 export class GroupWriter {
   readonly reference = new ReferenceCache();
   private readonly queue: { item: Pending; resolve: (r: PostResult) => void; reject: (e: unknown) => void }[] = [];
-  private running = false;
+  /** The groups in flight; `committing`: its rows are written, the commit is under way. */
+  private readonly inFlight = new Set<{ committing: boolean }>();
+  /** A group is about to start (its start is scheduled, or it is gathering). */
+  private starting = false;
   /** Groups written so far and requests in them (for tests and measurements). */
   readonly stats = { groups: 0, requests: 0 };
 
   /**
-   * The writer's own connection, pipelined (platform/pipeline.ts): a group's statements that do not
-   * wait for each other's answers travel in one round trip. Idle for 10 s it closes; an error on it
-   * while idle (the server restarted) needs no one's attention, since the next group reconnects.
+   * The writer's own connections, pipelined (platform/pipeline.ts): a group's statements that do not
+   * wait for each other's answers travel in one round trip. One per group in flight. Idle for 10 s
+   * they close; an error on one while idle (the server restarted) needs no one's attention, since the
+   * next group reconnects.
    */
   private readonly pool: pg.Pool;
 
   constructor(pool: pg.Pool) {
-    this.pool = pipelinedPool(pool);
+    this.pool = pipelinedPool(pool, MAX_IN_FLIGHT);
   }
 
   submit(item: Pending): Promise<PostResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       if (this.queue.length >= this.gather.expected) this.gather.arrived?.();
-      if (!this.running) {
-        this.running = true;
-        setImmediate(() => void this.drain());
-      }
+      this.pump();
     });
+  }
+
+  /** Starts the next group if one may start: none in flight, or the one in flight committing. */
+  private pump(): void {
+    if (this.starting || !this.queue.length || this.inFlight.size >= MAX_IN_FLIGHT) return;
+    if ([...this.inFlight].some((g) => !g.committing)) return;
+    this.starting = true;
+    setImmediate(() => void this.startGroup());
+  }
+
+  private async startGroup(): Promise<void> {
+    // A group that starts alone first gathers (see gatherNext); one that starts beside a committing
+    // group takes what is queued: its statements wait for that commit at the server anyway.
+    if (!this.inFlight.size) await this.gatherNext();
+    const group = this.queue.splice(0, MAX_GROUP);
+    this.starting = false;
+    if (!group.length) return;
+    const state = { committing: false };
+    this.inFlight.add(state);
+    const started = performance.now();
+    const committing = () => {
+      state.committing = true;
+      this.pump();
+    };
+    try {
+      await this.run(group, committing);
+    } catch (error) {
+      for (const g of group) g.reject(error);
+    } finally {
+      this.inFlight.delete(state);
+      this.gather.lastMs = performance.now() - started;
+      this.gather.expected = Math.min(MAX_GROUP, group.length + this.queue.length);
+      this.pump();
+    }
   }
 
   /**
@@ -76,25 +119,6 @@ export class GroupWriter {
    * `lastMs`: how long that group took.
    */
   private readonly gather: { expected: number; lastMs: number; arrived?: () => void } = { expected: 1, lastMs: 0 };
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length) {
-        await this.gatherNext();
-        const group = this.queue.splice(0, MAX_GROUP);
-        const started = performance.now();
-        try {
-          await this.run(group);
-        } catch (error) {
-          for (const g of group) g.reject(error);
-        }
-        this.gather.lastMs = performance.now() - started;
-        this.gather.expected = Math.min(MAX_GROUP, group.length + this.queue.length);
-      }
-    } finally {
-      this.running = false;
-    }
-  }
 
   /**
    * Before a group starts, waits a little for the callers the last group answered: over HTTP they
@@ -118,11 +142,17 @@ export class GroupWriter {
     this.gather.arrived = undefined;
   }
 
-  private async run(group: GroupWriter['queue']): Promise<void> {
+  /** Writes one group; `committing` is called once its rows are written, just before its COMMIT. */
+  private async run(group: GroupWriter['queue'], committing: () => void): Promise<void> {
     let answers: Answer[];
     try {
       const accountsUsed = new Map<string, string>();
-      answers = await inLedgerTransaction(this.pool, (client) => writeRequests(client, group.map((g) => g.item), this.reference, false, accountsUsed), group.length);
+      const write = async (client: pg.PoolClient) => {
+        const written = await writeRequests(client, group.map((g) => g.item), this.reference, false, accountsUsed);
+        committing();
+        return written;
+      };
+      answers = await inLedgerTransaction(this.pool, write, group.length);
       this.reference.addAccounts(accountsUsed); // committed
       this.stats.groups++;
       this.stats.requests += group.length;

@@ -16,14 +16,14 @@ import pg from 'pg';
 export type Statement = string | pg.QueryConfig;
 
 /**
- * A pool like `pool` (same server, options, timeouts) whose one connection is pipelined. It closes
- * its connection when idle and does not keep the process alive; an idle connection the server
- * terminates is reported to `onError`, and the next statement reconnects.
+ * A pool like `pool` (same server, options, timeouts) of `connections` pipelined connections. It
+ * closes them when idle and does not keep the process alive; a connection the server terminates is
+ * reported to `onError`, and the next statement reconnects.
  */
-export function pipelinedPool(pool: pg.Pool, onError: (error: Error) => void = () => {}): pg.Pool {
+export function pipelinedPool(pool: pg.Pool, connections = 1, onError: (error: Error) => void = () => {}): pg.Pool {
   const options = (pool as unknown as { options: pg.PoolConfig }).options;
   // pg-pool keeps the password out of the options' enumerable keys (so that it is not logged).
-  const pipelined = new pg.Pool({ ...options, password: options.password, pipeline: true, max: 1, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
+  const pipelined = new pg.Pool({ ...options, password: options.password, pipeline: true, max: connections, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
   pipelined.on('error', onError); // an idle connection dropped
   pipelined.on('connect', (client) => client.on('error', onError)); // a checked-out one: its statement rejects as well
   return pipelined;
