@@ -56,8 +56,8 @@ export class GroupWriter {
   private readonly inFlight = new Set<{ committing: boolean }>();
   /** A group is about to start (its start is scheduled, or it is gathering). */
   private starting = false;
-  /** Groups written so far and requests in them (for tests and measurements). */
-  readonly stats = { groups: 0, requests: 0 };
+  /** Groups written so far, requests in them, and groups that started while another was committing (for tests and measurements). */
+  readonly stats = { groups: 0, requests: 0, overlapped: 0 };
 
   /**
    * The writer's own connections, pipelined (platform/pipeline.ts): a group's statements that do not
@@ -95,6 +95,7 @@ export class GroupWriter {
     this.starting = false;
     if (!group.length) return;
     const state = { committing: false };
+    if (this.inFlight.size) this.stats.overlapped++;
     this.inFlight.add(state);
     const started = performance.now();
     const committing = () => {
@@ -202,6 +203,6 @@ export function writerFor(pool: pg.Pool): GroupWriter {
 }
 
 /** Groups written so far through this pool's writer and the requests in them. */
-export function groupCommitStats(pool: pg.Pool): { groups: number; requests: number } {
+export function groupCommitStats(pool: pg.Pool): { groups: number; requests: number; overlapped: number } {
   return { ...writerFor(pool).stats };
 }

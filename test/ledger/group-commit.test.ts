@@ -172,6 +172,36 @@ test('every promise settles after COMMIT: at that moment another connection alre
   }
 });
 
+test('callers in a closed loop on one lot: the next group starts while one commits, plans on what it wrote, and nothing is overspent', async () => {
+  // 8 callers each send their next payment a few milliseconds (0–7, each its own) after the last is
+  // answered, so requests keep arriving while a group commits: the next group starts then
+  // (stats.overlapped) and its chain lock waits for that commit. 60 payments fit; every one after
+  // is refused, never overdrawn.
+  const lot = await fundCounty(fx, 60_000n);
+  const before = groupCommitStats(pool);
+  const outcomes: string[] = [];
+  await Promise.all(
+    Array.from({ length: 8 }, async (_, caller) => {
+      for (let i = 0; i < 10; i++) {
+        await new Promise((resolve) => setTimeout(resolve, caller));
+        try {
+          await ledger.disburse(disbursement(fx, { amount: 1_000n, lotId: lot, payeeId: `g10-${caller}-${i}` }), `clerk-${caller}`);
+          outcomes.push('paid');
+        } catch (error) {
+          outcomes.push((error as LedgerError).code);
+        }
+      }
+    }),
+  );
+  const after = groupCommitStats(pool);
+  expect(after.overlapped - before.overlapped).toBeGreaterThan(0);
+  expect(outcomes.filter((o) => o === 'paid')).toHaveLength(60);
+  expect(outcomes.filter((o) => o !== 'paid')).toEqual(Array(20).fill('INSUFFICIENT_FUNDS'));
+  const balances = Object.fromEntries((await fx.queries.lotBalances(lot)).map((b) => [b.accountKind, b.balance]));
+  expect(balances).toMatchObject({ AVAILABLE: 0n, EXPENDITURE: 60_000n });
+  await chainIsWhole();
+});
+
 test('two writers at once (as two processes would be) on one lot: no overspend, no deadlock, one gapless chain', async () => {
   const lot = await fundCounty(fx, 30_000n);
   const second = new pg.Pool({ connectionString: fx.db.url, max: 4 });
