@@ -17,6 +17,7 @@ import { migrate, openOrm } from '../platform/orm.js';
 import { ormPool, sqlOnPool } from '../platform/sql.js';
 import { importRegions } from '../hierarchy/import.js';
 import { createApp } from '../api/server.js';
+import { DEFAULT_LIMITS } from '../api/hardening.js';
 import { issueToken, secretKeySet, secretSigningKey } from '../auth/tokens.js';
 import { RegistryService } from '../registry/registry.js';
 import { generateDemoRegistry, prng } from '../demo/registry.js';
@@ -79,7 +80,8 @@ async function main() {
 
     // ---- API ----
     const secret = 'bench-secret-0123456789-0123456789-0123456789';
-    const app = await createApp({ pool, sql: sqlOnPool(pool), log, production: false, keySet: secretKeySet(secret) });
+    // The rate and cost limits are off: 8 clients for 10 s per query are far above one credential's 1,200 a minute.
+    const app = await createApp({ pool, sql: sqlOnPool(pool), log, production: false, keySet: secretKeySet(secret), limits: { ...DEFAULT_LIMITS, requestsPerMinute: 0, costPerMinute: 0 } });
     const url = await app.listen(0, '127.0.0.1');
     const token = await issueToken({ subject: 'bench', roles: ['AUDITOR'], jurisdiction: '320300000000' }, secretSigningKey(secret));
     const someElder = (await pool.query<{ id: string }>(`select id::text from registry.elder order by id limit 1`)).rows[0]!.id;
