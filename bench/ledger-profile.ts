@@ -59,6 +59,7 @@ async function main() {
     shared_preload_libraries: 'pg_stat_statements',
     'pg_stat_statements.track': 'all',
     track_functions: 'pl',
+    'pg_stat_statements.track_planning': 'on', // the statement table adds planning to execution: unnamed statements are planned on every call
   });
   const pool = new pg.Pool({ connectionString: server.url, max: CALLERS + 2 });
   pool.on('error', () => {}); // idle connections are terminated when the server stops at the end
