@@ -47,7 +47,17 @@ export async function inOrder(client: pg.ClientBase, statements: Statement[]): P
     for (const s of statements) results.push(await query(client, s));
     return results;
   }
-  const settled = await Promise.allSettled(statements.map((s) => query(client, s)));
+  // A pipelined statement is written to the socket as it is sent: corked, the flight leaves in one
+  // write instead of one per statement (socket writes were the server's largest single cost).
+  const socket = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
+  socket?.cork?.();
+  let sent: Promise<unknown>[];
+  try {
+    sent = statements.map((s) => query(client, s));
+  } finally {
+    socket?.uncork?.();
+  }
+  const settled = await Promise.allSettled(sent);
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value);
