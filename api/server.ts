@@ -36,7 +36,7 @@ import { auditExportRouter } from './routes/audit-export.js';
 import { ProofService, proofKeysFromEnv } from '../ledger/proof/index.js';
 import { mountProofRoutes } from './proof/routes.js';
 import { compiledExecutorGateway } from './compiled-executor.js';
-import { graphqlJitFromEnv, regionTreesFromEnv } from '../platform/config.js';
+import { graphqlJitFromEnv, maxBodySize, metricsTokenSetting, regionTreesFromEnv, trustProxySetting } from '../platform/config.js';
 import { regionTreePlugin } from './hierarchy/region-tree-path.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -77,8 +77,6 @@ function requestLogPlugin(log: Logger): ApolloServerPlugin<Context> {
   };
 }
 
-/** Request bodies up to this size (MAX_BODY): a 100,000-line disburseBatch is about 40 MB of JSON. */
-const MAX_BODY = process.env.MAX_BODY || '64mb';
 
 export interface AppOptions {
   pool: pg.Pool;
@@ -174,7 +172,7 @@ function packageFolder(name: string): string {
 }
 
 export async function createApp(options: AppOptions): Promise<App> {
-  const { pool, sql = sqlOnPool(pool), log, production, keySet, limits = limitsFromEnv(), maxBody = MAX_BODY } = options;
+  const { pool, sql = sqlOnPool(pool), log, production, keySet, limits = limitsFromEnv(), maxBody = maxBodySize() } = options;
   const proofs = options.proofs ?? new ProofService(pool, proofKeysFromEnv(), { log });
   const keys = keySet ?? (await keySetFromConfig());
   const protection = armor(limits, production);
@@ -182,10 +180,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.disable('x-powered-by');
   // Behind a reverse proxy, TRUST_PROXY (hops, subnets or "loopback") makes req.ip the client's address,
   // which the rate limit keys anonymous requests by. Unset: the socket's address.
-  if (process.env.TRUST_PROXY) {
-    const raw = process.env.TRUST_PROXY;
-    app.set('trust proxy', /^[0-9]+$/.test(raw) ? Number(raw) : raw === 'true' ? true : raw);
-  }
+  const trustProxy = trustProxySetting();
+  if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
   const httpServer = http.createServer(app);
   const schema = await createSchema();
   const jit = options.jit ?? graphqlJitFromEnv();
@@ -222,7 +218,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   watchPool('api', pool);
 
   const deps: RouteDeps = { pool, sql, log, production };
-  const metricsToken = options.metricsToken ?? (process.env.METRICS_TOKEN || undefined);
+  const metricsToken = options.metricsToken ?? metricsTokenSetting();
   for (const mount of [...ROUTES, metricsRoute(metricsToken), ...(options.routes ?? [])]) mount(app, deps);
   app.use('/export', rateLimiter(limits), exportRoutes({ pool, keys, log }));
   app.use('/exports', booksExportRoutes({ pool, keys, log, limits }));

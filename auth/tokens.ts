@@ -17,6 +17,7 @@ import { errors, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK, type J
 import { secretFromEnv } from '../platform/secrets.js';
 import { isRole, type Role } from './roles.js';
 import { unauthenticated, Viewer } from './viewer.js';
+import { jwtKeysSetting } from '../platform/config.js';
 
 export const ISSUER = 'sunshine';
 export const AUDIENCE = 'sunshine-api';
@@ -57,7 +58,7 @@ export function secretKeySet(secret: string, kid = 'default'): KeySet {
 
 /** The key set from configuration (see the file comment). */
 export async function keySetFromConfig(): Promise<KeySet> {
-  const raw = process.env.SUNSHINE_JWT_KEYS;
+  const raw = jwtKeysSetting();
   if (raw) {
     const text = raw.trim().startsWith('{') ? raw : fs.readFileSync(raw, 'utf8');
     return keySetFromJwks(JSON.parse(text) as { keys?: JWK[] });

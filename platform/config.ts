@@ -136,8 +136,39 @@ export const syncClientSettings = () => ({
 /** `npm run supergraph`: the bearer token sent when a subgraph's SDL is read from a running service. */
 export const subgraphToken = () => process.env.SUBGRAPH_TOKEN;
 
+/** SUNSHINE_JWT_KEYS: a JWKS (JSON text, or the path of a file holding it) of token verification keys; auth/tokens.ts parses it. */
+export const jwtKeysSetting = (): string | undefined => process.env.SUNSHINE_JWT_KEYS || undefined;
+
 /** Whether a JWKS of verification keys is configured (then no local demo token is handed out). */
-export const jwtKeysConfigured = () => Boolean(process.env.SUNSHINE_JWT_KEYS);
+export const jwtKeysConfigured = () => Boolean(jwtKeysSetting());
+
+/** MAX_BODY: the largest request body the HTTP server accepts (a 100,000-line disburseBatch is about 40 MB of JSON). */
+export const maxBodySize = () => process.env.MAX_BODY || '64mb';
+
+/**
+ * TRUST_PROXY: behind a reverse proxy, which hops to trust (a number of hops, `true`, subnets or
+ * "loopback", as Express's `trust proxy` takes them), so that req.ip is the client's address; unset: none.
+ */
+export function trustProxySetting(): number | boolean | string | undefined {
+  const raw = process.env.TRUST_PROXY;
+  if (!raw) return undefined;
+  return /^[0-9]+$/.test(raw) ? Number(raw) : raw === 'true' ? true : raw;
+}
+
+/** METRICS_TOKEN: the bearer token /metrics asks for; unset, /metrics is open. */
+export const metricsTokenSetting = () => process.env.METRICS_TOKEN || undefined;
+
+/** How long the ledger may stay idle before a new checkpoint is signed anyway, in seconds (SUNSHINE_CHECKPOINT_IDLE_SECONDS). */
+export const checkpointIdleSeconds = () => Number(process.env.SUNSHINE_CHECKPOINT_IDLE_SECONDS || 3600);
+
+/** The checkpoint keys' settings, as text; ledger/proof/keys.ts parses them (see README "Configuration"). */
+export const checkpointKeySettings = () => ({
+  origin: process.env.SUNSHINE_CHECKPOINT_ORIGIN || 'sunshine.local/ledger',
+  signerKeys: process.env.SUNSHINE_CHECKPOINT_KEY,
+  retiredKeys: process.env.SUNSHINE_CHECKPOINT_VKEYS,
+  witnessKeys: process.env.SUNSHINE_WITNESS_KEYS,
+});
+export type CheckpointKeySettings = ReturnType<typeof checkpointKeySettings>;
 
 /** The operating-system user, recorded as the actor of command-line runs. */
 export const shellUser = (fallback: string) => process.env.USER ?? fallback;

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { DomainError } from '../../platform/errors.js';
 import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
 import type { Logger } from '../../platform/logger.js';
+import { checkpointIdleSeconds } from '../../platform/config.js';
 import { checkpointText, parseCheckpointText, signNote, splitNote, verifyCosignature, verifyLogSignature } from './note.js';
 import type { ProofKeys } from './keys.js';
 import { appendLeaves, EMPTY_ROOT, consistencyFailure, consistencyPath, inclusionPath, rangeHash, withNodes } from './merkle.js';
@@ -93,7 +94,7 @@ export class ProofService {
   }
 
   async signIfDue(): Promise<CheckpointRecord | null> {
-    const idleSeconds = this.options.idleSeconds ?? Number(process.env.SUNSHINE_CHECKPOINT_IDLE_SECONDS || 3600);
+    const idleSeconds = this.options.idleSeconds ?? checkpointIdleSeconds();
     return inTransaction(
       this.pool,
       async (client) => {

@@ -8,6 +8,7 @@
  *   SUNSHINE_WITNESS_KEYS       witnesses' cosignature verifier keys (type 0x04), whose cosignatures are accepted.
  */
 import { secretFromEnv } from '../../platform/secrets.js';
+import { checkpointKeySettings, type CheckpointKeySettings } from '../../platform/config.js';
 import { COSIGNATURE_ED25519, NOTE_ED25519, parseSignerKey, parseVerifierKey, signerFromSeed, type Signer, type VerifierKey } from './note.js';
 
 export interface ProofKeys {
@@ -33,16 +34,16 @@ export function proofKeysFrom(options: { origin?: string; signerKeys?: string[];
   return { origin, signer, logKeys: [...signers, ...retired], witnesses };
 }
 
-export function proofKeysFromEnv(env: NodeJS.ProcessEnv = process.env): ProofKeys {
-  const origin = env.SUNSHINE_CHECKPOINT_ORIGIN || 'sunshine.local/ledger';
-  let signerKeys = list(env.SUNSHINE_CHECKPOINT_KEY);
+export function proofKeysFromEnv(settings: CheckpointKeySettings = checkpointKeySettings()): ProofKeys {
+  const origin = settings.origin;
+  const signerKeys = list(settings.signerKeys);
   if (!signerKeys.length) {
     // Development: a generated 32-byte seed (production refuses to start without the variable).
     const seed = Buffer.from(secretFromEnv('SUNSHINE_CHECKPOINT_KEY', 'checkpoint-ed25519-seed'), 'base64url');
     const signer = signerFromSeed(origin, seed);
-    return { origin, signer, logKeys: [signer, ...list(env.SUNSHINE_CHECKPOINT_VKEYS).map(parseVerifierKey)], witnesses: list(env.SUNSHINE_WITNESS_KEYS).map(parseVerifierKey) };
+    return { origin, signer, logKeys: [signer, ...list(settings.retiredKeys).map(parseVerifierKey)], witnesses: list(settings.witnessKeys).map(parseVerifierKey) };
   }
-  return proofKeysFrom({ origin, signerKeys, retired: list(env.SUNSHINE_CHECKPOINT_VKEYS), witnesses: list(env.SUNSHINE_WITNESS_KEYS) });
+  return proofKeysFrom({ origin, signerKeys, retired: list(settings.retiredKeys), witnesses: list(settings.witnessKeys) });
 }
 
 /** The public keys, one vkey a line, as served at GET /checkpoint/keys. */

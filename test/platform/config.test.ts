@@ -7,16 +7,10 @@ import path from 'node:path';
 import { readSource, sourceFiles } from '../support/sources.js';
 
 const SKIP = new Set(['node_modules', 'dist', 'test', 'bench', 'docs', 'schema', 'client', 'migrations', 'verifier']);
-/**
- * Still read where they are used: the token verifier's key set, the HTTP server's body limit,
- * proxy and metrics settings, and the checkpoint keys (each module owns its parsing of them).
- */
-const NOT_YET_MOVED = new Set(['auth/tokens.ts', 'api/server.ts', 'ledger/proof/keys.ts', 'ledger/proof/checkpoints.ts']);
-
 
 test('only platform/config.ts reads process.env', () => {
   const readers = sourceFiles(SKIP)
-    .filter((file) => file !== path.join('platform', 'config.ts') && !NOT_YET_MOVED.has(file) && !path.basename(file).startsWith('bench-'))
+    .filter((file) => file !== path.join('platform', 'config.ts') && !path.basename(file).startsWith('bench-'))
     .filter((file) => /process\.env\b/.test(readSource(file)));
   expect(readers).toEqual([]);
 });
