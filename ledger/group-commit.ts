@@ -18,6 +18,9 @@ const CHAIN_LOCK_SQL = lockSql(LOCK_CLASS.LEDGER_CHAIN, LEDGER_CHAIN_KEY.HEAD);
 /** The most requests one group takes (a longer group holds the chain lock longer). */
 const MAX_GROUP = 256;
 
+/** Per-statement limit of a long ledger transaction (inLedgerTransaction's `long`): a 100,000-line batch's posting insert takes about a minute. */
+export const LONG_WRITE_STATEMENT_TIMEOUT_MS = 600_000;
+
 /** Groups in flight at most: one writing, the next waiting at the server for its commit (GroupWriter). */
 const MAX_IN_FLIGHT = 2;
 
@@ -30,9 +33,12 @@ const MAX_GATHER_MS = 4;
  * totals, so writers (groups, batches, several processes) cannot deadlock; they are serialised by
  * the chain lock, which the header insert needs anyway until the commit.
  */
-export function inLedgerTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, requests = 1): Promise<T> {
+export function inLedgerTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, requests = 1, options: { long?: boolean } = {}): Promise<T> {
+  // A long transaction (a batch, an approved batch proposal: up to 100,000 lines) sets its own
+  // statement timeout, before it waits for the chain lock, instead of the API's (DB_STATEMENT_TIMEOUT_MS).
+  const timeout = options.long ? `set local statement_timeout = ${LONG_WRITE_STATEMENT_TIMEOUT_MS}; ` : '';
   // Metrics (/metrics): the wait for the chain lock, and each commit with the requests it carried.
-  const result = inTransaction(pool, fn, `${AS_APP_ROLE}; ${CHAIN_LOCK_SQL}`, metrics.chainLockWaited);
+  const result = inTransaction(pool, fn, `${AS_APP_ROLE}; ${timeout}${CHAIN_LOCK_SQL}`, metrics.chainLockWaited);
   return result.then((value) => (metrics.ledgerCommitted(requests), value));
 }
 

@@ -113,9 +113,12 @@ export class Ledger {
     return this.one(request, actor);
   }
 
-  /** Runs `fn` in one ledger transaction (application role, chain lock held from the start). */
+  /**
+   * Runs `fn` in one ledger transaction (application role, chain lock held from the start), with the
+   * statement timeout of long writes: it may carry a whole batch.
+   */
   inWriteTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return inLedgerTransaction(this.pool, fn).catch((error) => {
+    return inLedgerTransaction(this.pool, fn, 1, { long: true }).catch((error) => {
       throw fromDatabaseError(error) ?? error;
     });
   }

@@ -34,7 +34,6 @@ export async function bootPlatform(config: Config, log: Logger, options: BootOpt
   const orm = await openOrm({
     url: database.url,
     poolSize: config.poolSize,
-    statementTimeoutMs: config.statementTimeoutMs,
     log: (message) => log.debug({ orm: message }),
   });
   // An idle pooled connection that the server drops (PostgreSQL restarted or killed) is an 'error'

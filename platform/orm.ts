@@ -10,22 +10,13 @@ import { migrationsList } from '../migrations/index.js';
 export interface OrmOptions {
   url: string;
   poolSize?: number;
-  /** statement_timeout for every connection of this pool (ms). */
-  statementTimeoutMs?: number;
   /** Where MikroORM's own messages (migrator progress, …) go; silent when omitted. */
   log?: (message: string) => void;
 }
 
-function withSessionOptions(url: string, statementTimeoutMs: number | undefined): string {
-  if (!statementTimeoutMs) return url;
-  const parsed = new URL(url);
-  parsed.searchParams.set('options', `-c statement_timeout=${statementTimeoutMs}`);
-  return parsed.toString();
-}
-
 export function ormConfig(opts: OrmOptions) {
   return defineConfig({
-    clientUrl: withSessionOptions(opts.url, opts.statementTimeoutMs),
+    clientUrl: opts.url,
     entities: [],
     discovery: { warnWhenNoEntities: false },
     extensions: [Migrator],

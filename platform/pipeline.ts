@@ -10,7 +10,8 @@
  * event loop, behind the HTTP requests it is parsing — so the group's latency, not CPU, bounded the
  * write rate (docs/performance.md).
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { derivedPool } from './pools.js';
 
 /** A statement: text alone (simple protocol, may hold several statements) or a parameterised query. */
 export type Statement = string | pg.QueryConfig;
@@ -21,12 +22,7 @@ export type Statement = string | pg.QueryConfig;
  * reported to `onError`, and the next statement reconnects.
  */
 export function pipelinedPool(pool: pg.Pool, connections = 1, onError: (error: Error) => void = () => {}): pg.Pool {
-  const options = (pool as unknown as { options: pg.PoolConfig }).options;
-  // pg-pool keeps the password out of the options' enumerable keys (so that it is not logged).
-  const pipelined = new pg.Pool({ ...options, password: options.password, pipeline: true, max: connections, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
-  pipelined.on('error', onError); // an idle connection dropped
-  pipelined.on('connect', (client) => client.on('error', onError)); // a checked-out one: its statement rejects as well
-  return pipelined;
+  return derivedPool(pool, { pipeline: true, max: connections, idleTimeoutMillis: 10_000, allowExitOnIdle: true }, onError);
 }
 
 /** Whether statements sent on this connection without waiting travel together. */

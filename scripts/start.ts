@@ -7,6 +7,7 @@ import { checkpointIntervalMs, demoRegistrySetting, jwtKeysConfigured, loadConfi
 import { logger } from '../platform/logger.js';
 import { bootPlatform } from '../platform/boot.js';
 import { ormPool, sqlOnPool } from '../platform/sql.js';
+import { withStatementTimeout } from '../platform/pools.js';
 import { issueToken, signingKeyFromConfig } from '../auth/tokens.js';
 import type { DemoCity } from './demo-city.js';
 import { startAuditScheduler } from '../audit/scheduler.js';
@@ -20,7 +21,6 @@ async function main() {
   for (const loading of [serverModule, demoModule]) loading.catch(() => {}); // awaited below, where a failure is reported
   const platform = await bootPlatform(config, logger, { superviseDatabase: true });
   const pool = await ormPool(platform.orm);
-  const sql = sqlOnPool(pool);
   // The registry's demo population (elders, facilities, stays, services …): only while the registry is
   // empty, never in production (no invented people in a real registry), and not when switched off.
   const demoSetting = demoRegistrySetting();
@@ -31,7 +31,9 @@ async function main() {
   const city = await prepareDemo(pool, logger, { registry: demoRegistry, eldersPerVillage });
 
   const { createApp } = await serverModule;
-  const app = await createApp({ pool, sql, log: logger, production: config.production });
+  // Requests run with DB_STATEMENT_TIMEOUT_MS; the migrations and the demo above ran without it.
+  const apiPool = withStatementTimeout(pool, config.statementTimeoutMs, (error) => logger.warn({ err: error }, 'a pooled database connection was lost'));
+  const app = await createApp({ pool: apiPool, sql: sqlOnPool(apiPool), log: logger, production: config.production });
   const url = await app.listen(config.port);
   // Extend the Merkle tree and sign checkpoints a second after commits, at least hourly when idle (docs/proof.md).
   app.proofs.start(checkpointIntervalMs());
@@ -47,6 +49,7 @@ async function main() {
     auditScheduler.stop();
     await app.proofs.stop();
     await app.stop();
+    await apiPool.end();
     await platform.close();
     process.exit(0);
   };

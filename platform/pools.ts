@@ -1,0 +1,28 @@
+/** Pools derived from the one MikroORM opens: the API's (with a statement timeout) and the ledger writer's (pipelined). */
+import pg from 'pg';
+
+/**
+ * A new pool to the same server as `pool`, with its options (credentials, type parsers, server
+ * settings) and `overrides`. Errors of its connections — idle or checked out, e.g. the server
+ * restarted — go to `onError` (unheard they would end the process); the statement in flight
+ * rejects as well, and the next one reconnects.
+ */
+export function derivedPool(pool: pg.Pool, overrides: pg.PoolConfig, onError: (error: Error) => void = () => {}): pg.Pool {
+  const options = (pool as unknown as { options: pg.PoolConfig }).options;
+  // pg-pool keeps the password out of the options' enumerable keys (so that it is not logged).
+  const derived = new pg.Pool({ ...options, password: options.password, ...overrides });
+  derived.on('error', onError);
+  derived.on('connect', (client) => client.on('error', onError));
+  return derived;
+}
+
+/**
+ * The API's pool: `pool`'s connections with PostgreSQL's statement_timeout (DB_STATEMENT_TIMEOUT_MS),
+ * so that no request's statement runs longer. Work that legitimately runs longer (exports, audit
+ * runs, batches) sets its own limit in its transaction; migrations, imports and the demo run on the
+ * pool MikroORM opened, without one.
+ */
+export function withStatementTimeout(pool: pg.Pool, statementTimeoutMs: number, onError?: (error: Error) => void): pg.Pool {
+  if (!Number.isInteger(statementTimeoutMs) || statementTimeoutMs < 1) throw new Error(`internal: a statement timeout of ${statementTimeoutMs} ms`);
+  return derivedPool(pool, { options: `-c statement_timeout=${statementTimeoutMs}` }, onError);
+}
