@@ -312,12 +312,16 @@ async function main() {
     }
     console.log(`- deep query: both sides return the same ${ours.length.toLocaleString('en')} villages (${(JSON.stringify(await sunshine(SUNSHINE_DEEP)).length / 1024).toFixed(0)} KB of data from Sunshine)`);
 
+    // Each county pays PGLEDGER_ACCOUNTS payees in turn, as pgledger moves money between that many
+    // accounts: after the warm-up the accounts exist on both sides (a county pays the same people
+    // every month). Until 2026-12-02 every disbursement paid a new payee, so each one also created
+    // an account (an extra statement per group), which pgledger's side never does.
     let payee = 0;
     const disburse = (county: string) =>
       sunshine(DISBURSE, {
         input: {
           idempotencyKey: key('pay'), effectiveDate: '2026-02-10', regionCode: county, fundLine: FUND, amount: String(10000 + (payee % 50) * 100),
-          payeeType: 'PERSON', payeeId: `E${county.slice(4, 6)}-${payee}`, serviceMonth: '2026-02', benefitCode: 'SA_MONTHLY',
+          payeeType: 'PERSON', payeeId: `E${county.slice(4, 6)}-${payee % PGLEDGER_ACCOUNTS}`, serviceMonth: '2026-02', benefitCode: 'SA_MONTHLY',
           villageCode: villages.get(county)![payee++ % villages.get(county)!.length]!, lotId: toGlobalId('Lot', lots.get(county)!),
         },
       });
