@@ -17,7 +17,8 @@
  * busy machine disturbs far less than the rate itself.
  *
  * Options (env): PGLEDGER_DIR, PEERS_BENCH_SECONDS (per side, work and round; default 5),
- * PEERS_BENCH_ROUNDS (default 3), PEERS_BENCH_ONLY (comma-separated work names: many,hot,deep,point).
+ * PEERS_BENCH_ROUNDS (default 3), PEERS_BENCH_ONLY (comma-separated work names: many,hot,deep,point),
+ * PEERS_BENCH_SERVER_LOG (a file the servers' logs are appended to).
  */
 import 'reflect-metadata'; // api/relay.ts (the global id of a lot) declares GraphQL types
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -180,7 +181,9 @@ async function waitFor(url: string, child: ChildProcess, what: string): Promise<
 /** PEERS_BENCH_CPU_PROF=<dir>: both servers write a V8 CPU profile there when they stop. */
 function spawnNode(script: string, env: Record<string, string>): ChildProcess {
   const profile = process.env.PEERS_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.PEERS_BENCH_CPU_PROF)}`] : [];
-  return spawn(process.execPath, [...profile, path.join(projectRoot, 'dist', script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // PEERS_BENCH_SERVER_LOG=<file>: the servers' logs (stdout) are appended there instead of dropped.
+  const out = process.env.PEERS_BENCH_SERVER_LOG ? fs.openSync(process.env.PEERS_BENCH_SERVER_LOG, 'a') : 'ignore';
+  return spawn(process.execPath, [...profile, path.join(projectRoot, 'dist', script)], { env: { ...process.env, ...env }, stdio: ['ignore', out, 'inherit'] });
 }
 
 async function stop(child: ChildProcess | undefined): Promise<void> {
