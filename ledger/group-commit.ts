@@ -19,7 +19,7 @@ const CHAIN_LOCK_SQL = lockSql(LOCK_CLASS.LEDGER_CHAIN, LEDGER_CHAIN_KEY.HEAD);
 const MAX_GROUP = 256;
 
 /** Per-statement limit of a long ledger transaction (inLedgerTransaction's `long`): a 100,000-line batch's posting insert takes about a minute. */
-export const LONG_WRITE_STATEMENT_TIMEOUT_MS = 600_000;
+const LONG_WRITE_STATEMENT_TIMEOUT_MS = 600_000;
 
 /** Groups in flight at most: one writing, the next waiting at the server for its commit (GroupWriter). */
 const MAX_IN_FLIGHT = 2;

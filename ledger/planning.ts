@@ -177,12 +177,7 @@ export class PlanningContext {
     return { statement, apply };
   }
 
-  /** Regions looked up in one statement (a group plans them all at once). */
-  async loadRegions(codes: string[]): Promise<void> {
-    await this.load(this.regionsRead(codes));
-  }
-
-  /** loadRegions as a statement and what its rows do (see availableRead); null when every region is known. */
+  /** The regions the plans name, looked up in one statement (see availableRead); null when every region is known. */
   regionsRead(codes: string[]): Read | null {
     const missing = [...new Set(codes)].filter((code) => isRegionCode(code) && !this.reference.regions.has(code));
     if (!missing.length) return null;

@@ -1,4 +1,4 @@
-/** Pools derived from the one MikroORM opens: the API's (with a statement timeout) and the ledger writer's (pipelined). */
+/** Pools derived from another (MikroORM's, in the server): the API's, with a statement timeout, and the ledger writer's, pipelined. */
 import pg from 'pg';
 
 /**
