@@ -19,7 +19,7 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import type { RequestHandler } from 'express';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, isListType, getNullableType, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, isListType, getNullableType, visit, type ASTNode, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { metrics } from '../platform/metrics.js';
@@ -117,18 +117,40 @@ const listEstimator: ComplexityEstimator = ({ type, field, args, childComplexity
   return undefined;
 };
 
+/** Arguments whose values the estimators above read (a page size, a list's length). */
+const SIZING_ARGUMENTS = new Set(['first', 'ids', 'representations']);
 /** Variables longer than this (as JSON) are not worth keying a cache by: their estimate is computed afresh. */
 const MAX_CACHED_VARIABLES = 2_000;
-/** Estimates kept per document (distinct operation names and variables), dropped all at once beyond. */
+/** Estimates kept per document (distinct operation names and sizing variables), dropped all at once beyond. */
 const MAX_ESTIMATES_PER_DOCUMENT = 64;
 
 /**
- * The complexity estimate of an operation, computed once per document, operation and variables:
- * Apollo keeps the parsed document of a repeated query, so a hot query costs a lookup instead of a
- * walk of its document. Throws as getComplexity does (variables that do not coerce).
+ * The variables an estimate can depend on: those used in a sizing argument of a field, or in the
+ * `if` of @include/@skip (which decide whether a field counts). Every other variable — a mutation's
+ * input, a filter — leaves the estimate as it is, so it is no part of the cache key: a disbursement
+ * sent with a fresh idempotency key and amount each time still finds its estimate.
+ */
+function sizingVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  const collect = (node: ASTNode) => visit(node, { Variable: (variable) => void names.add(variable.name.value) });
+  visit(document, {
+    Field: (field) => field.arguments?.forEach((argument) => SIZING_ARGUMENTS.has(argument.name.value) && collect(argument.value)),
+    Directive: (directive) => {
+      if (directive.name.value === 'include' || directive.name.value === 'skip') directive.arguments?.forEach((argument) => collect(argument.value));
+    },
+  });
+  return [...names].sort();
+}
+
+/**
+ * The complexity estimate of an operation, computed once per document, operation and sizing
+ * variables (above): Apollo keeps the parsed document of a repeated query, so a hot query costs a
+ * lookup instead of a walk of its document. Throws as getComplexity does (variables that do not
+ * coerce); a cached estimate is returned whatever the other variables hold, and execution refuses
+ * those that do not coerce.
  */
 function estimator(schema: GraphQLSchema) {
-  const cache = new WeakMap<DocumentNode, Map<string, number>>();
+  const cache = new WeakMap<DocumentNode, { sizing: string[]; estimates: Map<string, number> }>();
   return (document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined): number => {
     const compute = () =>
       getComplexity({
@@ -138,15 +160,16 @@ function estimator(schema: GraphQLSchema) {
         ...(operationName ? { operationName } : {}),
         estimators: [listEstimator, simpleEstimator({ defaultComplexity: 1 })],
       });
-    const json = JSON.stringify(variables);
+    let entry = cache.get(document);
+    if (!entry) cache.set(document, (entry = { sizing: sizingVariables(document), estimates: new Map() }));
+    const json = JSON.stringify(Object.fromEntries(entry.sizing.filter((name) => name in variables).map((name) => [name, variables[name]])));
     if (json.length > MAX_CACHED_VARIABLES) return compute();
     const key = `${operationName ?? ''}\u0000${json}`;
-    let estimates = cache.get(document);
-    const known = estimates?.get(key);
+    const known = entry.estimates.get(key);
     if (known !== undefined) return known;
     const complexity = compute();
-    if (!estimates || estimates.size >= MAX_ESTIMATES_PER_DOCUMENT) cache.set(document, (estimates = new Map()));
-    estimates.set(key, complexity);
+    if (entry.estimates.size >= MAX_ESTIMATES_PER_DOCUMENT) entry.estimates.clear();
+    entry.estimates.set(key, complexity);
     return complexity;
   };
 }

@@ -48,6 +48,25 @@ test('an operation whose pages multiply past the complexity limit is refused bef
   expect((await live.api.gql(`{ regions(first: 5) { nodes { descendants(first: 5) { nodes { children(first: 5) { nodes { code } } } } } } }`)).errors).toBeUndefined();
 });
 
+test('the estimate follows the variables that size it (page sizes, @include), whatever the others hold', async () => {
+  const query = `query ($n: Int!, $level: RegionLevel, $withChildren: Boolean!) {
+    regions(first: $n, level: $level) { nodes { code children(first: 10) @include(if: $withChildren) { nodes { code } } } } }`;
+  const cost = async (variables: Record<string, unknown>) => {
+    const res = await live.api.gql(query, variables);
+    expect(res.errors).toBeUndefined();
+    return res.extensions!.cost.requested as number;
+  };
+  const small = await cost({ n: 2, level: 'COUNTY', withChildren: false });
+  const large = await cost({ n: 20, level: 'COUNTY', withChildren: false });
+  const withChildren = await cost({ n: 2, level: 'COUNTY', withChildren: true });
+  expect(large).toBeGreaterThan(small);
+  expect(withChildren).toBeGreaterThan(small);
+  // Asked again with another filter, and again as first asked: the same estimates.
+  expect(await cost({ n: 2, level: 'TOWN', withChildren: false })).toBe(small);
+  expect(await cost({ n: 20, level: 'COUNTY', withChildren: false })).toBe(large);
+  expect(await cost({ n: 2, level: 'COUNTY', withChildren: true })).toBe(withChildren);
+});
+
 test('variables that do not coerce are BAD_USER_INPUT, not an internal error', async () => {
   const res = await live.api.gql(`query ($l: RegionLevel) { regions(level: $l) { totalCount } }`, { l: 'GALAXY' });
   expect(res.status).toBe(400);
