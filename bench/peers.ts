@@ -262,6 +262,12 @@ const PEER_DEEP = `{ regionByCode(code: "${CITY}") { name regionsByParentCode { 
 const SUNSHINE_DEEP = `{ region(code: "${CITY}") { name children(first: 20) { nodes { code name children(first: 50) { nodes { code name children(first: 100) { totalCount nodes { code name } } } } } } } }`;
 const PEER_POINT = `{ regionByCode(code: "320321000000") { code name level parentCode } }`;
 const SUNSHINE_POINT = `{ region(code: "320321000000") { code name level parentCode } }`;
+/**
+ * The per-credential limits stay on (their cost is part of every request, as in production), set
+ * beyond what 8 clients can send in a minute: the 8 clients share one token, and the defaults
+ * (1,200 requests, 10 million points a minute) would refuse most of a round.
+ */
+const LIMITS_ON_NEVER_REACHED = { requests: String(1e9), cost: String(1e13) };
 const DISBURSE = `mutation ($input: DisburseInput!) { disburse(input: $input) { replayed transaction { id } } }`;
 
 interface Work {
@@ -296,7 +302,7 @@ async function main() {
     children.push(
       spawnNode('scripts/start.js', {
         DATABASE_URL: database.url, PORT: String(sunshinePort), LOG_LEVEL: 'warn', SUNSHINE_JWT_SECRET: BENCH_SECRET, SUNSHINE_SECRETS_DIR: secretsDir,
-        RATE_LIMIT_PER_MINUTE: '0', GRAPHQL_COST_PER_MINUTE: '0', SUNSHINE_DEMO_REGISTRY: 'off', SUNSHINE_AUDIT_SCHEDULE: 'off',
+        RATE_LIMIT_PER_MINUTE: LIMITS_ON_NEVER_REACHED.requests, GRAPHQL_COST_PER_MINUTE: LIMITS_ON_NEVER_REACHED.cost, SUNSHINE_DEMO_REGISTRY: 'off', SUNSHINE_AUDIT_SCHEDULE: 'off',
       }),
       spawnNode('bench/peers-postgraphile.js', { PEER_DATABASE_URL: database.url, PEER_PORT: String(peerPort), NODE_ENV: 'production' }),
     );

@@ -9,7 +9,7 @@ import { LOCK_CLASS, LEDGER_CHAIN_KEY, lockSql } from '../platform/locks.js';
 import { fromDatabaseError } from './errors.js';
 import { ReferenceCache } from './planning.js';
 import type { PostResult } from './types.js';
-import { writeRequests, type Answer, type Pending } from './write.js';
+import { CommitWithRowsFailed, writeRequests, type Answer, type Pending } from './write.js';
 import { pipelinedPool } from '../platform/pipeline.js';
 
 /** The chain head's lock (the header trigger takes the same one): every ledger writer takes it first. */
@@ -70,8 +70,8 @@ export class GroupWriter {
   private readonly inFlight = new Set<{ committing: boolean }>();
   /** A group is about to start (its start is scheduled, or it is gathering). */
   private starting = false;
-  /** Groups written so far, requests in them, and groups that started while another was committing (for tests and measurements). */
-  readonly stats = { groups: 0, requests: 0, overlapped: 0 };
+  /** Groups written so far, requests in them, groups that started while another was committing, and groups written again after a failure with their COMMIT in flight (for tests and measurements). */
+  readonly stats = { groups: 0, requests: 0, overlapped: 0, rewritten: 0 };
 
   /**
    * The writer's own connections, pipelined (platform/pipeline.ts): a group's statements that do not
@@ -158,20 +158,21 @@ export class GroupWriter {
     this.gather.arrived = undefined;
   }
 
-  /** Writes one group; `committing` is called once its rows are written, just before its COMMIT. */
+  /**
+   * Writes one group: its rows and its COMMIT in one flight; if that fails, again without, where the
+   * savepoint fallback gives each request its own answer. A group that carries a request sent back
+   * after a failed insert goes without at once: that request is likely to fail again. `committing`
+   * is called once the COMMIT is sent (it may be called twice).
+   */
   private async run(group: GroupWriter['queue'], committing: () => void): Promise<void> {
     let answers: Answer[];
     try {
-      const accountsUsed = new Map<string, string>();
-      const write = async (client: pg.PoolClient) => {
-        const written = await writeRequests(client, group.map((g) => g.item), this.reference, false, accountsUsed);
-        committing();
-        return written;
-      };
-      answers = await inLedgerTransaction(this.pool, write, group.length);
-      this.reference.addAccounts(accountsUsed); // committed
-      this.stats.groups++;
-      this.stats.requests += group.length;
+      const withRows = group.every((g) => g.item.attempts === 0);
+      answers = await this.write(group, committing, withRows).catch((error) => {
+        if (!(error instanceof CommitWithRowsFailed)) throw error;
+        this.stats.rewritten++;
+        return this.write(group, committing, false);
+      });
     } catch (error) {
       // The group's transaction failed as a whole (at COMMIT, or a statement outside any savepoint):
       // nothing of it was written. If the data may be the cause (one request's), each request gets
@@ -202,6 +203,21 @@ export class GroupWriter {
     });
     this.queue.unshift(...retry);
   }
+
+  /** One transaction for the group (see run); `withRows`: COMMIT in the flight of the rows. */
+  private async write(group: GroupWriter['queue'], committing: () => void, withRows: boolean): Promise<Answer[]> {
+    const accountsUsed = new Map<string, string>();
+    const write = async (client: pg.PoolClient) => {
+      const written = await writeRequests(client, group.map((g) => g.item), this.reference, false, accountsUsed, withRows ? { sent: committing } : undefined);
+      committing(); // without a flight of rows (all refused or replayed), COMMIT follows now
+      return written;
+    };
+    const answers = await inLedgerTransaction(this.pool, write, group.length);
+    this.reference.addAccounts(accountsUsed); // committed
+    this.stats.groups++;
+    this.stats.requests += group.length;
+    return answers;
+  }
 }
 
 /** SQLSTATE classes a request's own data can cause: data exceptions, integrity, serialization, raised by triggers. */
@@ -218,6 +234,6 @@ export function writerFor(pool: pg.Pool): GroupWriter {
 }
 
 /** Groups written so far through this pool's writer and the requests in them. */
-export function groupCommitStats(pool: pg.Pool): { groups: number; requests: number; overlapped: number } {
+export function groupCommitStats(pool: pg.Pool): GroupWriter['stats'] {
   return { ...writerFor(pool).stats };
 }

@@ -31,6 +31,14 @@ export interface Inserted {
   accounts: Map<string, string>;
 }
 
+/**
+ * The transaction's COMMIT sent in the same flight as its rows (the group writer's last round trip):
+ * `sent` is told as soon as that flight has gone.
+ */
+export interface CommitWithRows {
+  sent: () => void;
+}
+
 /** A planned request with the id its transaction will have. */
 export interface Planned {
   request: Request;
@@ -42,9 +50,11 @@ export interface Planned {
 /**
  * Inserts planned requests (with their transaction ids): lots, accounts, postings sorted by lot (so
  * lot locks are taken in ascending order), then the headers in request order (each takes its seq
- * and hash). Answers each request's transaction as stored, from RETURNING (no read-back).
+ * and hash). Answers each request's transaction as stored, from RETURNING (no read-back). With
+ * `commit`, COMMIT follows the headers in their flight: answers come back only if it committed; if
+ * any statement fails, the transaction is over (rolled back) and the error is thrown.
  */
-export async function insertPlanned(client: pg.PoolClient, planned: Planned[], known: ReadonlyMap<string, string> = NO_ACCOUNTS): Promise<Inserted> {
+export async function insertPlanned(client: pg.PoolClient, planned: Planned[], known: ReadonlyMap<string, string> = NO_ACCOUNTS, commit?: CommitWithRows): Promise<Inserted> {
   // Lots (a plan creates at most one).
   const newLots = planned.flatMap((f) => {
     if (f.plan.newLots.length > 1) throw new Error('internal: a plan creates at most one lot');
@@ -141,7 +151,11 @@ export async function insertPlanned(client: pg.PoolClient, planned: Planned[], k
   );
   // Postings first (sorted by lot: lot locks in ascending order), then the headers in request order
   // (each takes its seq and hash); one round trip on the group writer's pipelined connection.
-  const [inserted, headers] = (await inOrder(client, [postingsStatement, headersStatement])) as [pg.QueryResult, pg.QueryResult];
+  const flight = inOrder(client, commit ? [postingsStatement, headersStatement, 'commit'] : [postingsStatement, headersStatement]);
+  commit?.sent();
+  const [inserted, headers, committed] = (await flight) as [pg.QueryResult, pg.QueryResult, pg.QueryResult?];
+  // COMMIT of a transaction that failed answers ROLLBACK without an error: never taken for a commit.
+  if (commit && committed?.command !== 'COMMIT') throw new Error(`internal: the transaction's COMMIT answered ${committed?.command}`);
   const byTx = new Map<string, PostingRecord[]>();
   for (const { tx, amount, balanceAfter, ...rest } of inserted.rows) {
     const account = accountById.get(rest.accountId)!;

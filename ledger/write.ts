@@ -10,7 +10,7 @@ import { inOrder } from '../platform/pipeline.js';
 import { PlanningContext, type Plan, type ReferenceCache } from './planning.js';
 import { loadTransactions } from './queries.js';
 import type { Request } from './requests.js';
-import { insertPlanned, type Planned } from './store.js';
+import { insertPlanned, type CommitWithRows, type Planned } from './store.js';
 import type { PostResult } from './types.js';
 
 /** One request waiting to be written, with the actor it is recorded under. */
@@ -22,6 +22,18 @@ export interface Pending {
 }
 
 export type Answer = { result: PostResult } | { error: unknown } | { retry: true };
+export type { CommitWithRows } from './store.js';
+
+/**
+ * The rows and the COMMIT of a group went in one flight and a statement of it failed: the
+ * transaction is over (rolled back) with no savepoint left to fall back to, and nothing of it was
+ * written. The group is to be written again without `commit`, where each request gets its own answer.
+ */
+export class CommitWithRowsFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the group failed with its COMMIT in flight: write it again without', { cause });
+  }
+}
 
 interface Fresh {
   index: number;
@@ -47,6 +59,9 @@ interface Sorted {
  * Otherwise (a group): errors are per request, and a failing request leaves no trace.
  * `accountsUsed` receives the ids of the accounts the written postings use (ReferenceCache.addAccounts
  * once the transaction has committed).
+ * `commit` (a group): COMMIT goes with the rows, one round trip fewer, when the rows are the last
+ * thing the group sends (not when it replays committed transactions: those are read after). Then
+ * the transaction is committed when this returns, and a failure throws CommitWithRowsFailed.
  */
 export async function writeRequests(
   client: pg.PoolClient,
@@ -54,6 +69,7 @@ export async function writeRequests(
   reference: ReferenceCache,
   atomic: boolean,
   accountsUsed: Map<string, string> = new Map(),
+  commit?: CommitWithRows,
 ): Promise<Answer[]> {
   // 1. Idempotency: keys are scoped to the recording region (a few kinds read it from a row first).
   const keyOf = await scopedKeys(client, items.map((i) => i.request));
@@ -74,7 +90,8 @@ export async function writeRequests(
   // 3. Plan every new request (reads and checks only: a refusal here writes nothing).
   const sorted = await planAll(ctx, items, keyOf, byScopedKey(found.rows), atomic);
   // 4. Insert (transaction ids need not be consecutive: `seq` is the gapless number).
-  if (sorted.fresh.length) await insertFresh(client, sorted, ids, atomic, reference, accountsUsed);
+  const withRows = commit && !atomic && !sorted.replays.size ? commit : undefined;
+  if (sorted.fresh.length) await insertFresh(client, sorted, ids, atomic, reference, accountsUsed, withRows);
   answerSameGroup(items, sorted);
   await answerReplays(client, sorted);
   return sorted.answers.map((a) => a ?? { error: new Error('internal: a request was left without an answer') });
@@ -134,7 +151,8 @@ async function planAll(
 
 /**
  * A group first tries all its requests in set-based statements; if that fails, it rolls back to its
- * savepoint and inserts each request under a savepoint of its own.
+ * savepoint and inserts each request under a savepoint of its own (with its COMMIT in that flight
+ * it cannot: the transaction is over, see CommitWithRowsFailed).
  */
 async function insertFresh(
   client: pg.PoolClient,
@@ -143,14 +161,16 @@ async function insertFresh(
   atomic: boolean,
   reference: ReferenceCache,
   accountsUsed: Map<string, string>,
+  commit: CommitWithRows | undefined,
 ): Promise<void> {
   const used = (accounts: Map<string, string>) => accounts.forEach((id, key) => accountsUsed.set(key, id));
   const withIds: (Fresh & Planned)[] = fresh.map((f, i) => ({ ...f, id: ids[i]! }));
   try {
-    const { records, accounts } = await insertPlanned(client, withIds, reference.accounts);
+    const { records, accounts } = await insertPlanned(client, withIds, reference.accounts, commit);
     used(accounts);
     withIds.forEach((f, i) => (answers[f.index] = { result: { transaction: records[i]!, replayed: false } }));
   } catch (error) {
+    if (commit) throw new CommitWithRowsFailed(error);
     if (atomic) throw error;
     await client.query('rollback to savepoint ledger_group');
     for (const f of withIds) {

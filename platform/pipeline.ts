@@ -45,7 +45,7 @@ export async function inOrder(client: pg.ClientBase, statements: Statement[]): P
   }
   // A pipelined statement is written to the socket as it is sent: corked, the flight leaves in one
   // write instead of one per statement (socket writes were the server's largest single cost).
-  const socket = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
+  const socket = socketOf(client);
   socket?.cork?.();
   let sent: Promise<unknown>[];
   try {
@@ -58,5 +58,21 @@ export async function inOrder(client: pg.ClientBase, statements: Statement[]): P
   if (failed) throw (failed as PromiseRejectedResult).reason;
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value);
 }
+
+/**
+ * Holds what is sent on a pipelined connection until the event loop's next turn, so that statements
+ * sent now and those the same turn's code sends next (a transaction's `begin`, then its first
+ * flight) leave in one socket write. Corking nests: a flight's own cork and uncork inside it keep
+ * the data held until this one ends.
+ */
+export function holdUntilNextTurn(client: pg.ClientBase): void {
+  const socket = socketOf(client);
+  if (!socket?.cork || !socket.uncork) return;
+  socket.cork();
+  setImmediate(() => socket.uncork!());
+}
+
+/** The connection's socket (pg's `connection.stream`, not part of its typed API). */
+const socketOf = (client: pg.ClientBase) => (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
 
 const query = (client: pg.ClientBase, s: Statement) => (typeof s === 'string' ? client.query(s) : client.query(s));

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { isPipelined } from './pipeline.js';
+import { holdUntilNextTurn, isPipelined } from './pipeline.js';
 
 /** The role the application writes as: SELECT and INSERT only on the append-only tables (see the migrations). */
 export const APP_ROLE = 'sunshine_app';
@@ -14,8 +14,8 @@ export const AS_APP_ROLE = `set local role ${APP_ROLE}`;
 
 /**
  * Runs `fn` in one database transaction on a pooled connection: `begin` (followed by `setup`, such
- * as AS_APP_ROLE or a lock), then `commit`; on any error `rollback` and rethrow. The one place every
- * module opens a transaction.
+ * as AS_APP_ROLE or a lock), then `commit` (unless `fn` committed); on any error `rollback` and
+ * rethrow. The one place every module opens a transaction.
  */
 export async function inTransaction<T>(
   pool: pg.Pool,
@@ -28,6 +28,7 @@ export async function inTransaction<T>(
   // On a pipelined connection (platform/pipeline.ts) `fn`'s first statements travel with `begin`;
   // if `begin` or `setup` fails they fail too (25P02), and the error thrown is begin's own.
   const started = performance.now();
+  if (isPipelined(client)) holdUntilNextTurn(client); // `begin` leaves with fn's first flight, in one write
   const begun = client.query(setup ? `begin; ${setup}` : 'begin').then(() => onSetupDone?.((performance.now() - started) / 1000));
   begun.catch(() => {}); // awaited below
   try {
@@ -38,7 +39,9 @@ export async function inTransaction<T>(
     } finally {
       await begun;
     }
-    await client.query('commit');
+    // `fn` may have committed with its last statements (the ledger's group writer sends COMMIT
+    // with its rows): then the connection is out of any transaction, and there is nothing to commit.
+    if (client.getTransactionStatus() !== 'I') await client.query('commit');
     return result;
   } catch (error) {
     await client.query('rollback').catch(() => {});

@@ -30,11 +30,11 @@ const count = async (table: 'transaction' | 'posting' | 'lot' | 'account') =>
   (await fx.db.pool.query(`select count(*)::int as n from ledger.${table}`)).rows[0].n as number;
 
 /** Runs `submit` (which starts requests in one tick) and returns how many groups and requests the writer wrote meanwhile. */
-async function inGroups<T>(submit: () => Promise<T>): Promise<{ value: T; groups: number; requests: number }> {
+async function inGroups<T>(submit: () => Promise<T>): Promise<{ value: T; groups: number; requests: number; rewritten: number }> {
   const before = groupCommitStats(pool);
   const value = await submit();
   const after = groupCommitStats(pool);
-  return { value, groups: after.groups - before.groups, requests: after.requests - before.requests };
+  return { value, groups: after.groups - before.groups, requests: after.requests - before.requests, rewritten: after.rewritten - before.rewritten };
 }
 
 async function chainIsWhole() {
@@ -47,7 +47,7 @@ test('one request refused while planning (INSUFFICIENT_FUNDS) in a group of five
   const rich = await fundCounty(fx, 100_000n);
   const poor = await fundCounty(fx, 1_000n);
   const [transactions, postings] = [await count('transaction'), await count('posting')];
-  const { value: results, groups, requests } = await inGroups(() =>
+  const { value: results, groups, requests, rewritten } = await inGroups(() =>
     Promise.allSettled([
       ledger.disburse(disbursement(fx, { amount: 1_000n, lotId: rich, payeeId: 'g1-a' }), 'clerk-a'),
       ledger.disburse(disbursement(fx, { amount: 2_000n, lotId: rich, payeeId: 'g1-b' }), 'clerk-b'),
@@ -56,7 +56,8 @@ test('one request refused while planning (INSUFFICIENT_FUNDS) in a group of five
       ledger.disburse(disbursement(fx, { amount: 1_000n, lotId: poor, payeeId: 'g1-e' }), 'clerk-e'),
     ]),
   );
-  expect({ groups, requests }).toEqual({ groups: 1, requests: 5 });
+  // Refused while planning: the rows of the four and the COMMIT went in one flight, and it held.
+  expect({ groups, requests, rewritten }).toEqual({ groups: 1, requests: 5, rewritten: 0 });
   expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
   const refused = (results[2] as PromiseRejectedResult).reason;
   expect(refused).toBeInstanceOf(LedgerError);
@@ -88,15 +89,17 @@ test('one request refused by the database (SL001 at insert) in a group: only it 
   ).rows[0].id as string;
   const rich = await fundCounty(fx, 100_000n);
   const [transactions, postings, accounts] = [await count('transaction'), await count('posting'), await count('account')];
-  const { value: results, groups, requests } = await inGroups(() =>
+  const { value: results, groups, requests, rewritten } = await inGroups(() =>
     Promise.allSettled([
       ledger.disburse(disbursement(fx, { amount: 100n, lotId: rich, payeeId: 'g2-new-payee-a' }), 'clerk'),
       ledger.reverse({ idempotencyKey: key('rev'), effectiveDate: '2026-03-12', transactionId: receipt, reason: 'not received' }, 'clerk'),
       ledger.disburse(disbursement(fx, { amount: 200n, lotId: rich, payeeId: 'g2-new-payee-b' }), 'clerk'),
     ]),
   );
-  // The group of three commits the two disbursements; the reversal is planned again alone in a second group.
-  expect({ groups, requests }).toEqual({ groups: 2, requests: 4 });
+  // The group of three went with its COMMIT in flight, failed as a whole, and was written again
+  // without it: the savepoint fallback commits the two disbursements, and the reversal is planned
+  // again alone in a second group.
+  expect({ groups, requests, rewritten }).toEqual({ groups: 2, requests: 4, rewritten: 1 });
   expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
   expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
   const [a, c] = [results[0], results[2]].map((r) => BigInt((r as PromiseFulfilledResult<PostResult>).value.transaction.seq));
