@@ -36,7 +36,8 @@ import { auditExportRouter } from './routes/audit-export.js';
 import { ProofService, proofKeysFromEnv } from '../ledger/proof/index.js';
 import { mountProofRoutes } from './proof/routes.js';
 import { compiledExecutorGateway } from './compiled-executor.js';
-import { graphqlJitFromEnv, maxBodySize, metricsTokenSetting, regionTreesFromEnv, trustProxySetting } from '../platform/config.js';
+import { graphqlJitFromEnv, maxBodySize, metricsTokenSetting, regionCacheFromEnv, regionTreesFromEnv, trustProxySetting } from '../platform/config.js';
+import { RegionTreeCache } from '../hierarchy/region-tree-cache.js';
 import { regionTreePlugin } from './hierarchy/region-tree-path.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -100,6 +101,8 @@ export interface AppOptions {
   jit?: boolean;
   /** Answer nested region queries with one statement (api/hierarchy/region-tree-path.ts); SUNSHINE_REGION_TREES when omitted. */
   regionTrees?: boolean;
+  /** Keep those answers until the hierarchy changes (hierarchy/region-tree-cache.ts); SUNSHINE_REGION_CACHE when omitted. */
+  regionCache?: boolean;
 }
 
 /** What a route mounter gets: the Express app and the process's shared pieces. */
@@ -162,6 +165,8 @@ export const ROUTES: RouteMounter[] = [mountAssets, mountProbes];
 export interface App {
   httpServer: http.Server;
   proofs: ProofService;
+  /** The region tree path's kept answers; null when off. */
+  regionCache: RegionTreeCache | null;
   apollo: ApolloServer<Context>;
   listen(port: number, host?: string): Promise<string>;
   stop(): Promise<void>;
@@ -185,6 +190,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   const httpServer = http.createServer(app);
   const schema = await createSchema();
   const jit = options.jit ?? graphqlJitFromEnv();
+  const regionTrees = options.regionTrees ?? regionTreesFromEnv();
+  const regionCache = regionTrees && (options.regionCache ?? regionCacheFromEnv()) ? new RegionTreeCache(pool, { log }) : null;
+  await regionCache?.start();
   const apollo = new ApolloServer<Context>({
     // GRAPHQL_JIT=on: the same schema, executed with compiled operations (api/compiled-executor.ts).
     ...(jit ? { gateway: compiledExecutorGateway(schema) } : { schema }),
@@ -211,7 +219,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       ...(protection.plugins as ApolloServerPlugin<Context>[]),
       complexityPlugin<Context>(schema, limits),
       // After every didResolveOperation hook above (authentication, limits, the complexity budget).
-      regionTreePlugin(options.regionTrees ?? regionTreesFromEnv()),
+      regionTreePlugin(regionTrees, regionCache ?? undefined),
     ],
   });
   await apollo.start();
@@ -250,6 +258,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     httpServer,
     apollo,
     proofs,
+    regionCache,
     listen: (port, host = '0.0.0.0') =>
       new Promise((resolve, reject) => {
         finish();
@@ -260,6 +269,9 @@ export async function createApp(options: AppOptions): Promise<App> {
           resolve(`http://localhost:${actual}/graphql`);
         });
       }),
-    stop: () => apollo.stop(),
+    stop: async () => {
+      await apollo.stop();
+      await regionCache?.stop();
+    },
   };
 }

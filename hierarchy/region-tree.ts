@@ -11,6 +11,7 @@
  */
 import crypto from 'node:crypto';
 import type { Sql } from '../platform/sql.js';
+import type { RegionTreeCache } from './region-tree-cache.js';
 
 /** A constant string under `key` (GraphQL's __typename). */
 interface Constant {
@@ -189,15 +190,16 @@ export class RegionTreeQuery {
   /**
    * The region as JSON text of the shape, or null when no region has the code. The text is what
    * JSON.stringify makes of the same value: no white space, strings escaped by to_json (the same
-   * escapes), integers and booleans as written.
+   * escapes), integers and booleans as written. With `cache`, an answer it keeps (region-tree-cache.ts).
    */
-  async readJson(sql: Sql, request: RegionTreeRequest): Promise<string | null> {
+  async readJson(sql: Sql, request: RegionTreeRequest, cache?: RegionTreeCache): Promise<string | null> {
     const params: unknown[] = [request.code];
     if (this.pages > 0) {
       params.push(request.scope[0], request.scope[1]);
       for (let i = 0; i < this.pages; i++) params.push(request.pages[i]!.first, request.pages[i]!.after ?? '');
     }
-    const [row] = await sql.query<{ tree: string }>(this.text, params, this.name);
-    return row?.tree ?? null;
+    const read = async () => (await sql.query<{ tree: string }>(this.text, params, this.name))[0]?.tree ?? null;
+    // The statement and every value it reads (the scope included) are the key: the same key, the same answer.
+    return cache ? cache.read(`${this.name ?? this.text}\u0000${JSON.stringify(params)}`, read) : read();
   }
 }

@@ -14,6 +14,7 @@ import { Migration20261201600000_access_log_exports } from './Migration202612016
 import { Migration20261202100000_approvals } from './Migration20261202100000_approvals.js';
 import { Migration20261202300000_lot_balance } from './Migration20261202300000_lot_balance.js';
 import { Migration20261202400000_one_trigger_per_row } from './Migration20261202400000_one_trigger_per_row.js';
+import { Migration20261203100000_region_change_notice } from './Migration20261203100000_region_change_notice.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
@@ -31,4 +32,5 @@ export const migrationsList = [
   { name: 'Migration20261202100000_approvals', class: Migration20261202100000_approvals },
   { name: 'Migration20261202300000_lot_balance', class: Migration20261202300000_lot_balance },
   { name: 'Migration20261202400000_one_trigger_per_row', class: Migration20261202400000_one_trigger_per_row },
+  { name: 'Migration20261203100000_region_change_notice', class: Migration20261203100000_region_change_notice },
 ];

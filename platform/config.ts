@@ -59,6 +59,14 @@ export function regionTreesFromEnv(): boolean {
   throw new Error(`SUNSHINE_REGION_TREES must be on or off, got "${process.env.SUNSHINE_REGION_TREES}"`);
 }
 
+/** SUNSHINE_REGION_CACHE: on or off (default on) — the region tree path's answers kept until the hierarchy changes (hierarchy/region-tree-cache.ts). */
+export function regionCacheFromEnv(): boolean {
+  const raw = (process.env.SUNSHINE_REGION_CACHE ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new Error(`SUNSHINE_REGION_CACHE must be on or off, got "${process.env.SUNSHINE_REGION_CACHE}"`);
+}
+
 export function loadConfig(): Config {
   return {
     databaseUrl: process.env.DATABASE_URL || undefined,

@@ -1,4 +1,4 @@
-/** Pools derived from another (MikroORM's, in the server): the API's, with a statement timeout, and the ledger writer's, pipelined. */
+/** Pools derived from another (MikroORM's, in the server): the API's, with a statement timeout, and the ledger writer's, pipelined; and single connections for LISTEN. */
 import pg from 'pg';
 
 /**
@@ -25,4 +25,10 @@ export function derivedPool(pool: pg.Pool, overrides: pg.PoolConfig, onError: (e
 export function withStatementTimeout(pool: pg.Pool, statementTimeoutMs: number, onError?: (error: Error) => void): pg.Pool {
   if (!Number.isInteger(statementTimeoutMs) || statementTimeoutMs < 1) throw new Error(`internal: a statement timeout of ${statementTimeoutMs} ms`);
   return derivedPool(pool, { options: `-c statement_timeout=${statementTimeoutMs}` }, onError);
+}
+
+/** A single connection (not pooled) to the same server as `pool`, with its options: for LISTEN, which holds its connection. */
+export function derivedClient(pool: pg.Pool): pg.Client {
+  const options = (pool as unknown as { options: pg.PoolConfig }).options;
+  return new pg.Client({ ...options, password: options.password });
 }

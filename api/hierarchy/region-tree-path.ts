@@ -19,6 +19,7 @@ import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { isRegionCode } from '../../hierarchy/region-code.js';
 import { canSeeBelow } from '../../hierarchy/access.js';
 import type { TreePage } from '../../hierarchy/region-tree.js';
+import type { RegionTreeCache } from '../../hierarchy/region-tree-cache.js';
 import type { Context } from '../context.js';
 import { resolvePage } from '../relay.js';
 import { RawJson } from '../raw-json.js';
@@ -43,7 +44,7 @@ function pageOf(plan: TreePlan['pages'][number], variables: Variables): TreePage
 }
 
 /** The data of the answer, or null when the field resolvers are to answer. */
-async function answer(plan: TreePlan, variables: Variables, ctx: Context): Promise<Record<string, unknown> | null> {
+async function answer(plan: TreePlan, variables: Variables, ctx: Context, cache: RegionTreeCache | undefined): Promise<Record<string, unknown> | null> {
   const { viewer } = ctx;
   const input = valueOf(plan.code, variables);
   if (!viewer.can('hierarchy:read') || typeof input !== 'string') return null;
@@ -60,12 +61,16 @@ async function answer(plan: TreePlan, variables: Variables, ctx: Context): Promi
     if (!page) return null;
     pages.push(page);
   }
-  const tree = await plan.query.readJson(ctx.sql, { code, scope: viewer.scopeRange, pages });
+  const tree = await plan.query.readJson(ctx.sql, { code, scope: viewer.scopeRange, pages }, cache);
   return tree === null ? null : { [plan.rootKey]: new RawJson(tree) };
 }
 
-/** Answers the operations it covers before execution; `enabled` false: a plugin that never does (graphql-js answers all). */
-export function regionTreePlugin(enabled: boolean): ApolloServerPlugin<Context> {
+/**
+ * Answers the operations it covers before execution; `enabled` false: a plugin that never does
+ * (graphql-js answers all). With `cache`, answers are kept until the hierarchy changes
+ * (hierarchy/region-tree-cache.ts); the checks above run for every request all the same.
+ */
+export function regionTreePlugin(enabled: boolean, cache?: RegionTreeCache): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       if (!enabled) return;
@@ -73,7 +78,7 @@ export function regionTreePlugin(enabled: boolean): ApolloServerPlugin<Context> 
         async responseForOperation({ document, operation, request, contextValue }) {
           const plan = operation ? treePlanOf(document, operation) : null;
           if (!plan) return null;
-          const data = await answer(plan, request.variables ?? {}, contextValue).catch(() => null);
+          const data = await answer(plan, request.variables ?? {}, contextValue, cache).catch(() => null);
           if (!data) return null;
           return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: { data } } };
         },

@@ -16,16 +16,20 @@ import { toCursor } from '../../api/relay.js';
 let db: TestDatabase;
 let resolved: TestApi;
 let tree: TestApi;
+/** The tree path with its answers kept (hierarchy/region-tree-cache.ts); `tree` reads every answer, so that its statements can be counted. */
+let cached: TestApi;
 
 beforeAll(async () => {
   db = await createTestDatabase({ withXuzhou: true });
   resolved = await startTestApi(db, { regionTrees: false });
-  tree = await startTestApi(db, { regionTrees: true });
+  tree = await startTestApi(db, { regionTrees: true, regionCache: false });
+  cached = await startTestApi(db, { regionTrees: true, regionCache: true });
   village = (await db.pool.query(`select code from region where level = 'VILLAGE' and code like '320321%' order by code limit 1`)).rows[0].code;
 });
 afterAll(async () => {
   await resolved?.close();
   await tree?.close();
+  await cached?.close();
   await db?.drop();
 });
 
@@ -104,6 +108,11 @@ test.each(CASES.map((c) => [c.name, c] as const))('%s: the same answer with and 
   const statements = db.statements.slice(before);
   expect(statements.length === 1 && TREE_STATEMENT.test(statements[0]!)).toBe(c.covered);
   if (c.covered) expect(JSON.parse(actual.body).errors).toBeUndefined();
+  // With the answers kept: the same bytes the first time and again (the second from the cache where covered).
+  expect(await send(cached, c)).toEqual(expected);
+  const again = db.statements.length;
+  expect(await send(cached, c)).toEqual(expected);
+  if (c.covered) expect(db.statements.slice(again).filter((s) => TREE_STATEMENT.test(s))).toEqual([]);
 });
 
 test('the tree path answers the deep query with one statement', async () => {

@@ -31,7 +31,7 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(db: TestDatabase, options: { production?: boolean; limits?: Partial<Limits>; maxBody?: string; proofs?: ProofService; jit?: boolean; regionTrees?: boolean } = {}): Promise<TestApi> {
+export async function startTestApi(db: TestDatabase, options: { production?: boolean; limits?: Partial<Limits>; maxBody?: string; proofs?: ProofService; jit?: boolean; regionTrees?: boolean; regionCache?: boolean } = {}): Promise<TestApi> {
   const app = await createApp({
     pool: db.pool,
     sql: db.sql,
@@ -44,6 +44,7 @@ export async function startTestApi(db: TestDatabase, options: { production?: boo
     ...(options.proofs ? { proofs: options.proofs } : {}),
     jit: options.jit ?? false,
     regionTrees: options.regionTrees ?? true,
+    regionCache: options.regionCache ?? true,
   });
   const url = await app.listen(0, '127.0.0.1');
   const send = async (query: string, variables: Record<string, unknown> | undefined, headers: Record<string, string>) => {
