@@ -8,7 +8,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type express from 'express';
 import type { Logger } from '../platform/logger.js';
-import { isDatabaseUnavailable } from '../platform/database.js';
+import { isDatabaseUnavailable, isStatementCancelled } from '../platform/database.js';
 import { metrics } from '../platform/metrics.js';
 import { DomainError } from '../platform/errors.js';
 
@@ -21,6 +21,8 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** PostgreSQL cannot be reached (down, restarting): retry later; HTTP 503 with Retry-After. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** A statement ran past the server's limit (DB_STATEMENT_TIMEOUT_MS) and was cancelled; nothing was written. HTTP 503. */
+  TIMEOUT: 'TIMEOUT',
   /** A subscription operation: this endpoint answers queries and mutations over HTTP only. */
   OPERATION_NOT_SUPPORTED: 'OPERATION_NOT_SUPPORTED',
   /** A request body that cannot be read: its Content-Type charset or Content-Encoding is not supported. */
@@ -97,6 +99,16 @@ export function formatErrorFor(log: Logger) {
         extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
       };
     }
+    if (isStatementCancelled(original)) {
+      metrics.statementCancelled();
+      log.warn({ err: original, path: formatted.path }, 'statement cancelled (statement timeout)');
+      return {
+        message: 'the database did not answer within the time this server allows a statement (DB_STATEMENT_TIMEOUT_MS) and the statement was cancelled; nothing of this request was written. Ask for less (smaller pages, a narrower range), or retry later',
+        ...(formatted.path ? { path: formatted.path } : {}),
+        ...(formatted.locations ? { locations: formatted.locations } : {}),
+        extensions: { code: ErrorCode.TIMEOUT },
+      };
+    }
     log.error({ err: original, path: formatted.path }, 'internal error while resolving a request');
     return {
       message: 'Internal server error',
@@ -107,16 +119,17 @@ export function formatErrorFor(log: Logger) {
   };
 }
 
-/** An answer carrying SERVICE_UNAVAILABLE goes out as HTTP 503 with Retry-After (load balancers and clients back off). */
+/** An answer carrying SERVICE_UNAVAILABLE goes out as HTTP 503 with Retry-After (load balancers and clients back off); one carrying TIMEOUT as HTTP 503 without. */
 export function serviceUnavailablePlugin<C extends object>(): ApolloServerPlugin<C> {
   return {
     async requestDidStart() {
       return {
         async willSendResponse({ response }) {
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
-          if (!errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) return;
-          response.http.status = 503;
-          response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+          if (errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) {
+            response.http.status = 503;
+            response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+          } else if (errors?.some((e) => e.extensions?.code === ErrorCode.TIMEOUT)) response.http.status = 503;
         },
       };
     },

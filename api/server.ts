@@ -192,7 +192,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const jit = options.jit ?? graphqlJitFromEnv();
   const regionTrees = options.regionTrees ?? regionTreesFromEnv();
   const regionCache = regionTrees && (options.regionCache ?? regionCacheFromEnv()) ? new RegionTreeCache(pool, { log }) : null;
-  await regionCache?.start();
+  // Not awaited: until its connection listens, the cache keeps nothing and the server answers all the same.
+  regionCache?.start();
   const apollo = new ApolloServer<Context>({
     // GRAPHQL_JIT=on: the same schema, executed with compiled operations (api/compiled-executor.ts).
     ...(jit ? { gateway: compiledExecutorGateway(schema) } : { schema }),

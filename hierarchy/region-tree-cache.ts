@@ -25,6 +25,8 @@ export const REGION_CHANGED_CHANNEL = 'sunshine_region_changed';
 const DEFAULT_MAX_CHARS = 32 * 1024 * 1024;
 /** An answer longer than this is not kept (it would push out hundreds of others). */
 const MAX_ENTRY_SHARE = 0.1;
+/** The longest the listening connection may take to connect (a server that does not answer is a failure, retried). */
+const CONNECT_TIMEOUT_MS = 10_000;
 /** The wait before connecting again after the listening connection failed. */
 const RECONNECT_MS = 1_000;
 
@@ -45,10 +47,13 @@ export class RegionTreeCache {
     private readonly options: { maxChars?: number; log?: Logger } = {},
   ) {}
 
-  /** Connects the listening connection; a failure is logged and retried in the background (until then nothing is kept). */
-  async start(): Promise<void> {
+  /**
+   * Connects the listening connection; a failure is logged and retried in the background (until
+   * then nothing is kept). Resolves once it listens or has failed; never rejects.
+   */
+  start(): Promise<void> {
     this.stopped = false;
-    await this.connect();
+    return this.connect();
   }
 
   async stop(): Promise<void> {
@@ -105,7 +110,7 @@ export class RegionTreeCache {
   }
 
   private async connect(): Promise<void> {
-    const client = derivedClient(this.pool);
+    const client = derivedClient(this.pool, { connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     client.on('notification', () => this.clear());
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client));

@@ -36,6 +36,17 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether `error` (or an error it wraps) is PostgreSQL cancelling a statement (57014): it ran past
+ * the statement timeout (DB_STATEMENT_TIMEOUT_MS), or someone cancelled it. Its transaction is rolled back.
+ */
+export function isStatementCancelled(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.code === '57014') return true;
+  }
+  return false;
+}
+
 export const EMBEDDED_USER = 'postgres';
 const EMBEDDED_PASSWORD = 'sunshine-local';
 

@@ -67,6 +67,12 @@ const databaseUnavailable = new client.Counter({
   registers: [registry],
 });
 
+const statementsCancelled = new client.Counter({
+  name: 'sunshine_statements_cancelled_total',
+  help: 'Requests answered TIMEOUT because PostgreSQL cancelled a statement (DB_STATEMENT_TIMEOUT_MS)',
+  registers: [registry],
+});
+
 const embeddedRestarts = new client.Counter({
   name: 'sunshine_embedded_postgres_restarts_total',
   help: 'Times the embedded PostgreSQL died and was started again',
@@ -131,6 +137,9 @@ export const metrics = {
   },
   databaseUnavailable(): void {
     databaseUnavailable.inc();
+  },
+  statementCancelled(): void {
+    statementsCancelled.inc();
   },
   embeddedRestarted(): void {
     embeddedRestarts.inc();

@@ -28,7 +28,7 @@ export function withStatementTimeout(pool: pg.Pool, statementTimeoutMs: number, 
 }
 
 /** A single connection (not pooled) to the same server as `pool`, with its options: for LISTEN, which holds its connection. */
-export function derivedClient(pool: pg.Pool): pg.Client {
+export function derivedClient(pool: pg.Pool, overrides: pg.ClientConfig = {}): pg.Client {
   const options = (pool as unknown as { options: pg.PoolConfig }).options;
-  return new pg.Client({ ...options, password: options.password });
+  return new pg.Client({ ...options, password: options.password, ...overrides });
 }

@@ -17,6 +17,7 @@ beforeAll(async () => {
   db = await createTestDatabase({ withXuzhou: true });
   api = await startTestApi(db, { regionCache: true });
   cache = api.app.regionCache!;
+  await until(() => cache.listening, 'the cache listening'); // it connects in the background
 });
 afterAll(async () => {
   await api?.close();

@@ -24,6 +24,7 @@ beforeAll(async () => {
   resolved = await startTestApi(db, { regionTrees: false });
   tree = await startTestApi(db, { regionTrees: true, regionCache: false });
   cached = await startTestApi(db, { regionTrees: true, regionCache: true });
+  while (!cached.app.regionCache!.listening) await new Promise((resolve) => setTimeout(resolve, 10)); // it connects in the background
   village = (await db.pool.query(`select code from region where level = 'VILLAGE' and code like '320321%' order by code limit 1`)).rows[0].code;
 });
 afterAll(async () => {

@@ -1,4 +1,5 @@
 /** The real HTTP server on a free port, over a test database, and a small GraphQL client for it. */
+import type pg from 'pg';
 import { pino } from 'pino';
 import { createApp, type App } from '../../api/server.js';
 import { secretKeySet, type IssueOptions } from '../../auth/tokens.js';
@@ -31,10 +32,11 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(db: TestDatabase, options: { production?: boolean; limits?: Partial<Limits>; maxBody?: string; proofs?: ProofService; jit?: boolean; regionTrees?: boolean; regionCache?: boolean } = {}): Promise<TestApi> {
+export async function startTestApi(db: TestDatabase, options: { production?: boolean; limits?: Partial<Limits>; maxBody?: string; proofs?: ProofService; jit?: boolean; regionTrees?: boolean; regionCache?: boolean; pool?: pg.Pool } = {}): Promise<TestApi> {
   const app = await createApp({
-    pool: db.pool,
-    sql: db.sql,
+    pool: options.pool ?? db.pool,
+    // Another pool: the API's statements go to it (they are not recorded in db.statements then).
+    ...(options.pool ? {} : { sql: db.sql }),
     log: pino({ level: 'silent' }),
     production: options.production ?? false,
     keySet: secretKeySet(TEST_JWT_SECRET),
