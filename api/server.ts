@@ -198,6 +198,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     // GRAPHQL_JIT=on: the same schema, executed with compiled operations (api/compiled-executor.ts).
     ...(jit ? { gateway: compiledExecutorGateway(schema) } : { schema }),
     introspection: !production,
+    // The process's owner (scripts/start.ts) stops the server on SIGINT/SIGTERM, in its order. Apollo's
+    // own handlers would stop it concurrently, and a second stop() waits for the first on a barrier
+    // Apollo 5 never resolves when stopping succeeds: the shutdown hung.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
