@@ -334,7 +334,7 @@ async function main() {
           villageCode: villages.get(county)![payee++ % villages.get(county)!.length]!, lotId: toGlobalId('Lot', lots.get(county)!),
         },
       });
-    const transfer = (from: string, to: string) => pgledger!.pool.query('select id from pgledger_create_transfer($1, $2, $3)', [from, to, Math.floor(Math.random() * 1e6) / 100]);
+    const transfer = (from: string, to: string) => pgledger!.pool.query('select id from pgledger_create_transfer($1, $2, $3)', [from, to, (1 + Math.floor(Math.random() * 999_999)) / 100]);
     const randomPair = () => {
       const from = pick(pgledger!.accounts);
       let to = pick(pgledger!.accounts);
