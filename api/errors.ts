@@ -92,30 +92,29 @@ export function formatErrorFor(log: Logger) {
     if (isDatabaseUnavailable(original)) {
       metrics.databaseUnavailable();
       log.warn({ err: original, path: formatted.path }, 'database unavailable');
-      return {
-        message: `the database is unavailable; retry in ${RETRY_AFTER_SECONDS} s`,
-        ...(formatted.path ? { path: formatted.path } : {}),
-        ...(formatted.locations ? { locations: formatted.locations } : {}),
-        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
-      };
+      return replaced(formatted, `the database is unavailable; retry in ${RETRY_AFTER_SECONDS} s`, ErrorCode.SERVICE_UNAVAILABLE);
     }
     if (isStatementCancelled(original)) {
       metrics.statementCancelled();
       log.warn({ err: original, path: formatted.path }, 'statement cancelled (statement timeout)');
-      return {
-        message: 'the database did not answer within the time this server allows a statement (DB_STATEMENT_TIMEOUT_MS) and the statement was cancelled; nothing of this request was written. Ask for less (smaller pages, a narrower range), or retry later',
-        ...(formatted.path ? { path: formatted.path } : {}),
-        ...(formatted.locations ? { locations: formatted.locations } : {}),
-        extensions: { code: ErrorCode.TIMEOUT },
-      };
+      return replaced(
+        formatted,
+        'the database did not answer within the time this server allows a statement (DB_STATEMENT_TIMEOUT_MS) and the statement was cancelled; nothing of this request was written. Ask for less (smaller pages, a narrower range), or retry later',
+        ErrorCode.TIMEOUT,
+      );
     }
     log.error({ err: original, path: formatted.path }, 'internal error while resolving a request');
-    return {
-      message: 'Internal server error',
-      ...(formatted.path ? { path: formatted.path } : {}),
-      ...(formatted.locations ? { locations: formatted.locations } : {}),
-      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
-    };
+    return replaced(formatted, 'Internal server error', ErrorCode.INTERNAL_SERVER_ERROR);
+  };
+}
+
+/** The error as the client sees it: our message and code in place of the original's, its path and locations kept. */
+function replaced(formatted: GraphQLFormattedError, message: string, code: string): GraphQLFormattedError {
+  return {
+    message,
+    ...(formatted.path ? { path: formatted.path } : {}),
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    extensions: { code },
   };
 }
 

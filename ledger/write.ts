@@ -22,7 +22,6 @@ export interface Pending {
 }
 
 export type Answer = { result: PostResult } | { error: unknown } | { retry: true };
-export type { CommitWithRows } from './store.js';
 
 /**
  * The rows and the COMMIT of a group went in one flight and a statement of it failed: the

@@ -43,29 +43,23 @@ export interface Config {
   graphqlJit: boolean;
 }
 
-/** GRAPHQL_JIT: on or off (default off). */
-export function graphqlJitFromEnv(): boolean {
-  const raw = (process.env.GRAPHQL_JIT ?? '').trim().toLowerCase();
-  if (raw === '' || raw === 'off') return false;
+/** An on/off setting: `fallback` when unset or empty; anything but on or off is refused at start. */
+function onOffFromEnv(name: string, fallback: boolean): boolean {
+  const raw = (process.env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return fallback;
   if (raw === 'on') return true;
-  throw new Error(`GRAPHQL_JIT must be on or off, got "${process.env.GRAPHQL_JIT}"`);
+  if (raw === 'off') return false;
+  throw new Error(`${name} must be on or off, got "${process.env[name]}"`);
 }
+
+/** GRAPHQL_JIT: on or off (default off). */
+export const graphqlJitFromEnv = (): boolean => onOffFromEnv('GRAPHQL_JIT', false);
 
 /** SUNSHINE_REGION_TREES: on or off (default on) — nested region queries answered by one statement (api/hierarchy/region-tree-path.ts). */
-export function regionTreesFromEnv(): boolean {
-  const raw = (process.env.SUNSHINE_REGION_TREES ?? '').trim().toLowerCase();
-  if (raw === '' || raw === 'on') return true;
-  if (raw === 'off') return false;
-  throw new Error(`SUNSHINE_REGION_TREES must be on or off, got "${process.env.SUNSHINE_REGION_TREES}"`);
-}
+export const regionTreesFromEnv = (): boolean => onOffFromEnv('SUNSHINE_REGION_TREES', true);
 
 /** SUNSHINE_REGION_CACHE: on or off (default on) — the region tree path's answers kept until the hierarchy changes (hierarchy/region-tree-cache.ts). */
-export function regionCacheFromEnv(): boolean {
-  const raw = (process.env.SUNSHINE_REGION_CACHE ?? '').trim().toLowerCase();
-  if (raw === '' || raw === 'on') return true;
-  if (raw === 'off') return false;
-  throw new Error(`SUNSHINE_REGION_CACHE must be on or off, got "${process.env.SUNSHINE_REGION_CACHE}"`);
-}
+export const regionCacheFromEnv = (): boolean => onOffFromEnv('SUNSHINE_REGION_CACHE', true);
 
 export function loadConfig(): Config {
   return {

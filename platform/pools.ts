@@ -8,9 +8,7 @@ import pg from 'pg';
  * rejects as well, and the next one reconnects.
  */
 export function derivedPool(pool: pg.Pool, overrides: pg.PoolConfig, onError: (error: Error) => void = () => {}): pg.Pool {
-  const options = (pool as unknown as { options: pg.PoolConfig }).options;
-  // pg-pool keeps the password out of the options' enumerable keys (so that it is not logged).
-  const derived = new pg.Pool({ ...options, password: options.password, ...overrides });
+  const derived = new pg.Pool({ ...optionsOf(pool), ...overrides });
   derived.on('error', onError);
   derived.on('connect', (client) => client.on('error', onError));
   return derived;
@@ -29,6 +27,11 @@ export function withStatementTimeout(pool: pg.Pool, statementTimeoutMs: number, 
 
 /** A single connection (not pooled) to the same server as `pool`, with its options: for LISTEN, which holds its connection. */
 export function derivedClient(pool: pg.Pool, overrides: pg.ClientConfig = {}): pg.Client {
+  return new pg.Client({ ...optionsOf(pool), ...overrides });
+}
+
+/** `pool`'s connection options, password included (pg-pool keeps it out of the enumerable keys, so that it is not logged). */
+function optionsOf(pool: pg.Pool): pg.PoolConfig {
   const options = (pool as unknown as { options: pg.PoolConfig }).options;
-  return new pg.Client({ ...options, password: options.password, ...overrides });
+  return { ...options, password: options.password };
 }
