@@ -105,14 +105,14 @@ async function main() {
     console.log('| trigger or function | calls per disbursement | total ms per disbursement | self ms |\n|---|---:|---:|---:|');
     for (const f of functions) console.log(`| ${f.name} | ${(Number(f.calls) / n).toFixed(2)} | ${perTx(f.total_time)} | ${perTx(f.self_time)} |`);
     const statements = (await pool.query(
-      `select calls, total_exec_time + total_plan_time as ms, toplevel, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) as query
+      `select calls, total_exec_time + total_plan_time as ms, total_plan_time as plan_ms, toplevel, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) as query
        from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
        order by ms desc limit $1`,
       [STATEMENTS],
     )).rows;
-    console.log('\n| statement (nested: run by a trigger) | calls per disbursement | ms per disbursement |\n|---|---:|---:|');
+    console.log('\n| statement (nested: run by a trigger) | calls per disbursement | ms per disbursement | of which planning |\n|---|---:|---:|---:|');
     for (const s of statements) {
-      console.log(`| ${s.toplevel ? '' : '↳ '}\`${String(s.query).replace(/\|/g, '\\|')}\` | ${(Number(s.calls) / n).toFixed(2)} | ${perTx(s.ms)} |`);
+      console.log(`| ${s.toplevel ? '' : '↳ '}\`${String(s.query).replace(/\|/g, '\\|')}\` | ${(Number(s.calls) / n).toFixed(2)} | ${perTx(s.ms)} | ${perTx(s.plan_ms)} |`);
     }
   } finally {
     await pool.end();

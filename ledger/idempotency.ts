@@ -71,14 +71,12 @@ export async function lockScopedKeys(client: pg.PoolClient, requests: Request[])
 /** The statement that finds the committed transactions carrying these keys (sent after keyLocks). */
 export function keyLookup(keyOf: ScopedKey[]): pg.QueryConfig {
   const known = keyOf.filter((k) => k.region !== null);
-  // Not named (nor the account and lot reads): their generic plans, made while the ledger was small,
-  // stayed in use as it grew, and the write rate fell from 571 to 184/s within a minute (docs/performance.md).
-  return {
-    text: `select t.id::text, t.region_code, t.idempotency_key, t.request_hash
-     from (select distinct * from unnest($1::text[], $2::text[])) k (region_code, idempotency_key)
-     join ledger.transaction t on t.region_code = k.region_code and t.idempotency_key = k.idempotency_key`,
-    values: [known.map((k) => k.region), known.map((k) => k.key)],
-  };
+  // ledger.keyed_transactions (Migration20261203200000_group_reads): planned once per connection,
+  // through the (region, key) index whatever the ledger's size then. A generic plan of this join
+  // sent as a named statement, made while the ledger was small, stayed in use as it grew, and the
+  // write rate fell from 571 to 184/s within a minute (docs/performance.md).
+  return hot('keyed_transactions', 'select * from ledger.keyed_transactions($1::text[], $2::text[])',
+    [known.map((k) => k.region), known.map((k) => k.key)], known.length);
 }
 
 /** keyLookup's rows by scoped key. */

@@ -152,20 +152,11 @@ export class PlanningContext {
   availableRead(pairs: [regionCode: string, fundLine: string][]): Read | null {
     const wanted = [...new Map(pairs.map(([r, f]) => [`${r}|${f}`, [r, f] as const])).entries()].filter(([at]) => !this.lotsAt.has(at));
     if (!wanted.length) return null;
-    // Not named: a generic plan of this join, made while the ledger was small, stays in use as it grows.
-    // The running balance is one probe of ledger.lot_balance (see its migration for why not posting).
-    const statement = {
-      text: `select k.region_code, k.fund_line, l.id::text as lot_id, l.fiscal_year,
-              (coalesce((select b.balance_after from ledger.lot_balance b
-                         where b.account_id = a.id and b.lot_id = l.id), 0)
-               - ledger.lot_held(l.id))::text as balance
-       from unnest($1::text[], $2::text[]) k (region_code, fund_line)
-       join ledger.lot l on l.region_code = k.region_code and l.fund_line = k.fund_line
-       left join ledger.account a on a.region_code = l.region_code and a.fund_line = l.fund_line
-                                 and a.kind = 'AVAILABLE' and a.payee_type is null
-       order by l.fiscal_year, l.id`,
-      values: [wanted.map(([, [r]]) => r), wanted.map(([, [, f]]) => f)],
-    };
+    // ledger.available_lots (Migration20261203200000_group_reads): planned once per connection, its
+    // plan reaches every table through an index whatever its size then; the running balance is one
+    // probe of ledger.lot_balance (see its migration for why not posting).
+    const statement = hot('available_lots', 'select * from ledger.available_lots($1::text[], $2::text[])',
+      [wanted.map(([, [r]]) => r), wanted.map(([, [, f]]) => f)], wanted.length);
     const apply = (rows: { region_code: string; fund_line: string; lot_id: string; fiscal_year: number; balance: string }[]) => {
       for (const [at] of wanted) this.lotsAt.set(at, []);
       for (const row of rows) {
