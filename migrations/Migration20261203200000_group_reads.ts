@@ -10,9 +10,12 @@ import { Migration } from '@mikro-orm/migrations';
  * Why functions and not named statements from the client: a named statement gets a generic plan
  * after five runs, made from the statistics of the moment; made while the ledger was small it
  * scanned whole tables, stayed in use as the tables grew, and the write rate fell from 571 to 184/s
- * within a minute (docs/performance.md). Each function plans its query with sequential scans off
- * (`set enable_seqscan = off`): every table is reached through the index that bounds the search,
- * whatever its size when the plan was made; the other plan choices are PostgreSQL's as before.
+ * within a minute (docs/performance.md). Each function's plan is made once per connection
+ * (`plan_cache_mode = force_generic_plan`: left to choose, PostgreSQL kept planning the key look-up
+ * afresh on every call, its generic estimate of an array of unknown length being dearer than a
+ * plan for the two keys at hand) and with neither sequential scans nor hash or merge joins: the
+ * plan walks the (region, fund line) or (region, key) pairs asked for and probes an index for each,
+ * whatever the size of the tables when it was made.
  * ledger.lot_held's query is inline (a SQL function called per row is planned again on every call).
  */
 export class Migration20261203200000_group_reads extends Migration {
@@ -22,7 +25,8 @@ export class Migration20261203200000_group_reads extends Migration {
     this.addSql(`
       create function ledger.keyed_transactions(regions text[], keys text[])
         returns table (id text, region_code text, idempotency_key text, request_hash bytea)
-        language plpgsql stable set enable_seqscan = off as $$
+        language plpgsql stable
+        set plan_cache_mode = force_generic_plan set enable_seqscan = off set enable_hashjoin = off set enable_mergejoin = off as $$
       #variable_conflict use_column
       begin
         return query
@@ -34,7 +38,8 @@ export class Migration20261203200000_group_reads extends Migration {
     this.addSql(`
       create function ledger.available_lots(regions text[], fund_lines text[])
         returns table (region_code text, fund_line text, lot_id text, fiscal_year int, balance text)
-        language plpgsql stable set enable_seqscan = off as $$
+        language plpgsql stable
+        set plan_cache_mode = force_generic_plan set enable_seqscan = off set enable_hashjoin = off set enable_mergejoin = off as $$
       #variable_conflict use_column
       begin
         return query
