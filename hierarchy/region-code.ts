@@ -72,6 +72,20 @@ export function ancestorsOf(code: string): string[] {
   return out.filter((c) => c !== code);
 }
 
+/**
+ * The deepest region whose subtree holds every one of `codes` (the county of two of its villages,
+ * the city of two of its counties); null when they lie in different provinces.
+ */
+export function commonAncestorOf(codes: string[]): string | null {
+  const [first, ...rest] = codes;
+  if (first === undefined) return null;
+  for (const candidate of [first, ...ancestorsOf(first).reverse()]) {
+    const [low, high] = subtreeRangeOf(candidate);
+    if (rest.every((code) => code >= low && code <= high)) return candidate;
+  }
+  return null;
+}
+
 /** Lengths of the significant prefix a caller may type: 32, 3203, 320321 (GB/T 2260), 320321100, or all 12. */
 const ACCEPTED_LENGTHS = new Set([2, 4, 6, 9, 12]);
 

@@ -92,7 +92,7 @@ export class Proposal implements Node {
   internalId!: string;
   @Field(() => ApprovalOperation, { description: 'What it does (DISBURSEMENT_BATCH: a whole batch).' }) operation!: AO;
   @Field(() => ProposalStatus, { description: 'Where it stands.' }) status!: PS;
-  @Field({ description: 'The region it is recorded at (12-digit code); approvers need jurisdiction over it.' }) regionCode!: string;
+  @Field({ description: 'The region it is recorded at (12-digit code): the deepest region holding every line (a batch over two counties: their city); approvers need jurisdiction over it and over every line.' }) regionCode!: string;
   @Field({ description: 'The fund line (资金线) whose policy required approval.' }) fundLine!: string;
   @Field(() => Money, { description: 'Fen it moves (a batch: its total).' }) amount!: string;
   @Field(() => Money, { description: 'Fen it holds now (0 once decided or expired).' }) held!: string;

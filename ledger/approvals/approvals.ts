@@ -11,7 +11,7 @@ import type pg from 'pg';
 import { loadConfig } from '../../platform/config.js';
 import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
 import type { Viewer } from '../../auth/viewer.js';
-import { subtreeRangeOf } from '../../hierarchy/region-code.js';
+import { commonAncestorOf, subtreeRangeOf } from '../../hierarchy/region-code.js';
 import { Ledger, type LedgerRequest, type PlanSummary } from '../ledger.js';
 import { badInput, LedgerError } from '../errors.js';
 import { positiveFen } from '../money.js';
@@ -155,7 +155,9 @@ export class Approvals {
       if (!policy) return (await this.ledger.writeIn(client, requests, who)).map(direct);
       const id = await insertProposal(client, {
         operation: policy.operation,
-        regionCode: plans[0]!.regionCode,
+        // Recorded where every line lies (the city of a batch over two counties): listed, read and
+        // decided there and above, never under one county with another county's lines in it.
+        regionCode: commonAncestorOf(plans.map((p) => p.regionCode)) ?? plans[0]!.regionCode,
         fundLine: policy.fundLine,
         amount: plans.reduce((sum, p) => sum + p.amount, 0n),
         effectiveDate: requests[0]!.effectiveDate,

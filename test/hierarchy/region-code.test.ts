@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { readSource, sourceFiles } from '../support/sources.js';
-import { ancestorsOf, cityOf, isRegionCode, isVillageCode, levelOfCode, parseRegionCode, scopePrefixOf, subtreeRangeOf } from '../../hierarchy/region-code.js';
+import { ancestorsOf, cityOf, commonAncestorOf, isRegionCode, isVillageCode, levelOfCode, parseRegionCode, scopePrefixOf, subtreeRangeOf } from '../../hierarchy/region-code.js';
 
 test('levels, prefixes and ranges follow the zero-padded tail', () => {
   expect(['320000000000', '320300000000', '320321000000', '320321100000', '320321100201'].map(levelOfCode)).toEqual(['PROVINCE', 'CITY', 'COUNTY', 'TOWN', 'VILLAGE']);
@@ -16,6 +16,16 @@ test('levels, prefixes and ranges follow the zero-padded tail', () => {
   expect(ancestorsOf('320321100201')).toEqual(['320000000000', '320300000000', '320321000000', '320321100000']);
   expect(cityOf('320321100201')).toBe('320300000000');
   expect(cityOf('320000000000')).toBe('320000000000');
+});
+
+test('the deepest region holding a set of codes', () => {
+  expect(commonAncestorOf(['320321100201', '320321100202'])).toBe('320321100000'); // two villages of one town
+  expect(commonAncestorOf(['320321100201', '320321101201'])).toBe('320321000000'); // of two towns of one county
+  expect(commonAncestorOf(['320321000000', '320322000000'])).toBe('320300000000'); // two counties of 徐州市
+  expect(commonAncestorOf(['320321000000', '320321100201'])).toBe('320321000000'); // a county and one of its villages
+  expect(commonAncestorOf(['320321000000'])).toBe('320321000000');
+  expect(commonAncestorOf(['320321000000', '330102000000'])).toBeNull(); // two provinces
+  expect(commonAncestorOf([])).toBeNull();
 });
 
 test('the 12-digit pattern and the typed forms', () => {

@@ -10,6 +10,7 @@ import { proposeDemoApprovals } from '../../demo/approvals.js';
 import { Periods } from '../../ledger/periods/periods.js';
 import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
 import { createLedgerFixture, disbursement, fundCounty, key, CITY, COUNTY, OTHER_COUNTY, type LedgerFixture } from './support.js';
+import { fundCounty as fundCountyOf } from '../fixtures/index.js';
 import { cityAdmin, officer, restoreInitialPolicies } from './approvals-support.js';
 
 let fx: LedgerFixture;
@@ -234,6 +235,32 @@ test('a disbursement batch over its total is ONE proposal holding every line; ap
   const { transactions } = await approvals.approve(bob, proposal.id);
   expect(transactions.map((t) => t.idempotencyKey)).toEqual(more.map((m) => m.idempotencyKey));
   expect(transactions.every((t) => t.proposalId === proposal.id && t.approvedBy === 'bob')).toBe(true);
+  await threshold(line, null, 'DISBURSEMENT_BATCH');
+});
+
+test('a batch over two counties is recorded at their city: listed, read and decided there, not under either county', async () => {
+  const line = 'OPERATIONS';
+  await threshold(line, null);
+  await threshold(line, 1_000n, 'DISBURSEMENT_BATCH');
+  const otherVillage = (await fx.db.pool.query(`select code from region where level = 'VILLAGE' and code like $1 order by code limit 1`, [`${OTHER_COUNTY.slice(0, 6)}%`])).rows[0].code;
+  await countyLot(5_000n, line);
+  await fundCountyOf(fx.ledger, OTHER_COUNTY, { amount: 5_000n, fundLine: line, actor: 'test-finance' });
+  const cityOfficer = officer('dave', CITY);
+  const lines = [
+    disbursement(fx, { fundLine: line, amount: 800n, payeeId: 'elder-two-counties-1' }),
+    disbursement(fx, { fundLine: line, amount: 900n, payeeId: 'elder-two-counties-2', regionCode: OTHER_COUNTY, villageCode: otherVillage }),
+  ];
+  const [first] = await approvals.disburseBatch(lines, 'dave');
+  const proposal = first!.proposal!;
+  expect(proposal).toMatchObject({ regionCode: CITY, amount: 1_700n, items: [{ regionCode: COUNTY }, { regionCode: OTHER_COUNTY }] });
+  const pendingAt = async (region: string) => (await approvals.pending(cityOfficer, region)).map((p) => p.id);
+  expect(await pendingAt(CITY)).toContain(proposal.id);
+  expect(await pendingAt(COUNTY)).not.toContain(proposal.id);
+  expect(await pendingAt(OTHER_COUNTY)).not.toContain(proposal.id);
+  // A county officer reads neither county's lines of it (before, it was recorded at the first line's county and readable there).
+  await expect(approvals.get(alice, proposal.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  const { transactions } = await approvals.approve(officer('erin', CITY), proposal.id);
+  expect(transactions.map((t) => t.regionCode).sort()).toEqual([COUNTY, OTHER_COUNTY].sort());
   await threshold(line, null, 'DISBURSEMENT_BATCH');
 });
 
