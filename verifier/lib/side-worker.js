@@ -5,7 +5,7 @@ import { TreeBuilder } from './merkle.js';
 import { pushLeaves } from './side.js';
 import { LineHashes } from './line-hashes.js';
 
-const { port, signal, options } = workerData;
+const { port, signal, backlog, options } = workerData;
 const hash = createHash('sha256');
 const lines = options.hashLines ? new LineHashes(options.limit) : null;
 const tree = new TreeBuilder();
@@ -16,7 +16,7 @@ let failed = null; // the main thread blocks on `signal` at the end: an error mu
 parentPort.on('message', (message) => {
   try {
     if (message.finish) port.postMessage(failed ? { error: failed } : { digest: hash.digest('hex'), root: tree.root(), roots: [...roots], lineHashes: lines?.result() ?? null });
-    else if (failed) return;
+    else if (failed) { /* after a failure the rest is not hashed, only taken off the backlog */ }
     else if (message.digest) {
       hash.update(message.digest);
       lines?.push(Buffer.from(message.digest.buffer, message.digest.byteOffset, message.digest.length));
@@ -25,6 +25,12 @@ parentPort.on('message', (message) => {
   } catch (error) {
     failed = String(error?.stack ?? error);
     if (message.finish) port.postMessage({ error: failed });
+  }
+  // Handled (or skipped after a failure): off the backlog, and the reader waiting on it is woken.
+  const bytes = message.digest?.length ?? message.leaves?.length ?? 0;
+  if (bytes) {
+    Atomics.sub(backlog, 0, bytes);
+    Atomics.notify(backlog, 0);
   }
   if (message.finish) {
     Atomics.store(signal, 0, 1);

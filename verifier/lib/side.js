@@ -44,21 +44,54 @@ function ownCopy(bytes) {
   return copy;
 }
 
+/**
+ * At most this many bytes are handed to the side thread and not yet hashed: the main thread reads
+ * as fast as the disk gives, the side thread hashes slower on a busy machine, and without a bound
+ * the copies of a bundle of many gigabytes would wait in memory.
+ */
+export const MAX_BACKLOG_BYTES = 64 << 20;
+/** A side thread that has taken nothing off the backlog for this long has stopped. */
+const STALL_MS = 60_000;
+
 /** The same sums on a worker thread (side-worker.js); messages are handled in the order sent. */
 class WorkerSide {
   constructor(options) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.signal = new Int32Array(new SharedArrayBuffer(4));
-    this.worker = new Worker(new URL('./side-worker.js', import.meta.url), { workerData: { port: port2, signal: this.signal, options }, transferList: [port2] });
+    // Bytes sent and not yet handled: the main thread adds, the worker subtracts and notifies.
+    this.backlog = new Int32Array(new SharedArrayBuffer(4));
+    this.maxBacklogBytes = options.maxBacklogBytes ?? MAX_BACKLOG_BYTES;
+    this.stats = { largestBacklog: 0, waits: 0 };
+    this.worker = new Worker(new URL('./side-worker.js', import.meta.url), {
+      workerData: { port: port2, signal: this.signal, backlog: this.backlog, options }, transferList: [port2],
+    });
   }
   digest(bytes) {
     const copy = ownCopy(bytes); // its own ArrayBuffer, handed over without a second copy
-    this.worker.postMessage({ digest: copy }, [copy.buffer]);
+    this.send({ digest: copy }, copy);
   }
   leaves(hashes, wanted) {
     const copy = ownCopy(hashes);
-    this.worker.postMessage({ leaves: copy, wanted: [...wanted] }, [copy.buffer]);
+    this.send({ leaves: copy, wanted: [...wanted] }, copy);
+  }
+  /** Waits (blocking: the reader has nothing else to do) while the backlog is over its bound, then sends. */
+  send(message, copy) {
+    let pending = Atomics.load(this.backlog, 0);
+    if (pending > this.maxBacklogBytes) {
+      this.stats.waits++;
+      let since = Date.now();
+      while (pending > this.maxBacklogBytes) {
+        Atomics.wait(this.backlog, 0, pending, 1000);
+        const now = Atomics.load(this.backlog, 0);
+        if (now !== pending) since = Date.now();
+        else if (Date.now() - since > STALL_MS) throw new Error(`the side thread stopped: ${pending} bytes unhashed for ${STALL_MS / 1000} s`);
+        pending = now;
+      }
+    }
+    const after = Atomics.add(this.backlog, 0, copy.length) + copy.length;
+    if (after > this.stats.largestBacklog) this.stats.largestBacklog = after;
+    this.worker.postMessage(message, [copy.buffer]);
   }
   /** Blocks until the worker has handled every message before this one. */
   result() {
@@ -73,5 +106,8 @@ class WorkerSide {
   }
 }
 
-/** `options`: { hashLines, limit }: also recompute the chain hash of v2 transaction lines, keeping `limit` mismatches. */
+/**
+ * `options`: { hashLines, limit, maxBacklogBytes }: also recompute the chain hash of v2 transaction
+ * lines, keeping `limit` mismatches; hand the side thread at most `maxBacklogBytes` ahead of it.
+ */
 export const createSide = (threads, options) => (threads > 0 ? new WorkerSide(options) : new InlineSide(options));
