@@ -6,21 +6,16 @@
  * read nothing else — on a ledger of a handful of rows PostgreSQL would otherwise scan whole tables
  * (or whole indexes, for a hash join), and keep doing so on a ledger of millions.
  */
-import pg from 'pg';
-import { tolerateDropTermination } from '../support/database.js';
+import type pg from 'pg';
 import { COUNTY, createLedgerFixture, disbursement, fundCounty, key, type LedgerFixture } from './support.js';
 
 let fx: LedgerFixture;
-let pool: pg.Pool;
 let lot: string;
 beforeAll(async () => {
   fx = await createLedgerFixture();
-  pool = new pg.Pool({ connectionString: fx.db.url, max: 1 });
-  tolerateDropTermination(pool);
   lot = await fundCounty(fx, 500_000n);
 });
 afterAll(async () => {
-  await pool.end();
   await fx.db.drop();
 });
 
@@ -28,11 +23,11 @@ const TABLES = ['ledger.transaction', 'ledger.lot', 'ledger.account', 'ledger.lo
 const NO_SEQUENTIAL_SCANS = Object.fromEntries(TABLES.map((table) => [table, 0]));
 
 /**
- * Runs `calls` in one transaction and returns what they read, the sequential scans they made of the
+ * Runs `calls` in one transaction, on one connection (where the plans are kept), and returns what they read, the sequential scans they made of the
  * ledger's tables and the rows they fetched from each through an index.
  */
 async function inOneTransaction<T>(calls: (client: pg.PoolClient) => Promise<T>): Promise<{ result: T; seqScans: Record<string, number>; fetched: Record<string, number> }> {
-  const client = await pool.connect();
+  const client = await fx.db.pool.connect();
   try {
     await client.query('begin');
     const result = await calls(client);

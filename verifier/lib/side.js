@@ -49,7 +49,7 @@ function ownCopy(bytes) {
  * as fast as the disk gives, the side thread hashes slower on a busy machine, and without a bound
  * the copies of a bundle of many gigabytes would wait in memory.
  */
-export const MAX_BACKLOG_BYTES = 64 << 20;
+const MAX_BACKLOG_BYTES = 64 << 20;
 /** A side thread that has taken nothing off the backlog for this long has stopped. */
 const STALL_MS = 60_000;
 
