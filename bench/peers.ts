@@ -18,11 +18,13 @@
  *
  * Options (env): PGLEDGER_DIR, PEERS_BENCH_SECONDS (per side, work and round; default 5),
  * PEERS_BENCH_ROUNDS (default 3), PEERS_BENCH_ONLY (comma-separated work names: many,hot,deep,point),
- * PEERS_BENCH_SERVER_LOG (a file the servers' logs are appended to).
+ * PEERS_BENCH_SERVER_LOG (a file the servers' logs are appended to), PEERS_BENCH_HTTP=fetch (the
+ * clients use global fetch instead of node:http).
  */
 import 'reflect-metadata'; // api/relay.ts (the global id of a lot) declares GraphQL types
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -53,6 +55,8 @@ interface Figure {
   /** CPU per request (ms) of the side's server process and of PostgreSQL: less sensitive to the machine's load than the rate. */
   serverCpu?: number;
   databaseCpu?: number;
+  /** CPU per request (ms) of this process: the clients themselves, which share the machine with the servers. */
+  harnessCpu?: number;
 }
 
 const TICK_MS = 10; // USER_HZ = 100 on Linux
@@ -96,10 +100,13 @@ function databaseCpuMs(postmaster: number): number {
 async function measured(work: () => Promise<Figure>, serverPid: number | undefined, postmaster: number): Promise<Figure> {
   const server0 = serverPid ? cpuMs(serverPid) : 0;
   const db0 = databaseCpuMs(postmaster);
+  const harness0 = process.cpuUsage();
   const f = await work();
+  const harness = process.cpuUsage(harness0);
   const requests = f.perSecond * SECONDS;
   return {
     ...f,
+    harnessCpu: (harness.user + harness.system) / 1000 / requests,
     serverCpu: serverPid ? (cpuMs(serverPid) - server0) / requests : undefined,
     databaseCpu: (databaseCpuMs(postmaster) - db0) / requests,
   };
@@ -153,15 +160,54 @@ function activitySampler(pool: pg.Pool | null) {
   };
 }
 
-/** POSTs a GraphQL request; any error in the answer fails the bench. */
+/**
+ * POSTs a GraphQL request; any error in the answer fails the bench. Over keep-alive connections
+ * (node:http, one per closed-loop client at most): the clients share the machine's two cores with
+ * the servers, so what they cost is taken from the servers, and global `fetch` (undici) costs
+ * ≈ 0.45 ms of CPU per request here against ≈ 0.15 ms (docs/performance.md). PEERS_BENCH_HTTP=fetch
+ * uses fetch, to compare.
+ */
 function graphqlClient(url: string, token?: string) {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
-  return async (query: string, variables?: unknown): Promise<any> => {
-    const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-    const json = (await res.json()) as { data?: unknown; errors?: unknown };
-    if (json.errors || !res.ok) throw new Error(`${url}: ${res.status} ${JSON.stringify(json.errors ?? json)}`);
-    return json.data;
-  };
+  const fail = (status: number, json: { errors?: unknown }) => new Error(`${url}: ${status} ${JSON.stringify(json.errors ?? json)}`);
+  if (process.env.PEERS_BENCH_HTTP === 'fetch') {
+    return async (query: string, variables?: unknown): Promise<any> => {
+      const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      const json = (await res.json()) as { data?: unknown; errors?: unknown };
+      if (json.errors || !res.ok) throw fail(res.status, json);
+      return json.data;
+    };
+  }
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+  const target = new URL(url);
+  const post = (body: Buffer, retried: boolean): Promise<any> =>
+    new Promise((resolve, reject) => {
+      const req = http.request(
+        { agent, method: 'POST', hostname: target.hostname, port: target.port, path: target.pathname, headers: { ...headers, 'content-length': body.length } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            try {
+              const json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: unknown; errors?: unknown };
+              if (json.errors || res.statusCode !== 200) reject(fail(res.statusCode ?? 0, json));
+              else resolve(json.data);
+            } catch (error) {
+              reject(error);
+            }
+          });
+          res.on('error', reject);
+        },
+      );
+      // A kept-alive connection the server closed while idle (between rounds) fails when reused:
+      // the request never reached it, so it is sent once more (the writes carry idempotency keys).
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (req.reusedSocket && !retried && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) post(body, true).then(resolve, reject);
+        else reject(error);
+      });
+      req.end(body);
+    });
+  return (query: string, variables?: unknown): Promise<any> => post(Buffer.from(JSON.stringify({ query, variables })), false);
 }
 
 async function waitFor(url: string, child: ChildProcess, what: string): Promise<void> {
@@ -367,10 +413,10 @@ async function main() {
     const activity = activitySampler(process.env.PEERS_BENCH_WAITS ? pool : null);
     const dataDirectory = (await pool.query(`select setting from pg_settings where name = 'data_directory'`)).rows[0].setting as string;
     const postmaster = Number(fs.readFileSync(path.join(dataDirectory, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    const cpuCell = (f: Figure) => `${f.serverCpu === undefined ? '–' : f.serverCpu.toFixed(2)} + ${f.databaseCpu!.toFixed(2)}`;
+    const cpuCell = (f: Figure) => `${f.serverCpu === undefined ? '–' : f.serverCpu.toFixed(2)} + ${f.databaseCpu!.toFixed(2)} + ${f.harnessCpu!.toFixed(2)}`;
     const results = new Map<string, { peer: Figure[]; sunshine: Figure[]; perCommit: number[] }>(works.map((w) => [w.name, { peer: [], sunshine: [], perCommit: [] }]));
     console.log(`\n## Rounds (${CLIENTS} clients, ${SECONDS} s per side, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''})\n`);
-    console.log('| round | work | side | req/s | p50 ms | p95 ms | CPU ms per request (server + PostgreSQL) | requests per commit | load |\n|---:|---|---|---:|---:|---:|---:|---:|---:|');
+    console.log('| round | work | side | req/s | p50 ms | p95 ms | CPU ms per request (server + PostgreSQL + clients) | requests per commit | load |\n|---:|---|---|---:|---:|---:|---:|---:|---:|');
     for (let round = 1; round <= ROUNDS; round++) {
       for (const w of works) {
         const r = results.get(w.name)!;
