@@ -5,6 +5,7 @@
  * statements, a truncated tail and a rewritten history re-signed with the log's own key, a wrong
  * key, a missing witness quorum, and a row changed in the database itself.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -204,6 +205,51 @@ function tampered(name: string, change: (records: BundleRecord[]) => void, keepE
   return file;
 }
 const txOf = (records: BundleRecord[], seq: number) => records.find((r) => r.type === 'transaction' && Number(r.seq) === seq)!;
+
+test('a JSON transaction record that claims to be a v2 line is read as what it is, with every --threads: its forged fields are caught', async () => {
+  // The attack: edit hash-covered fields of a v2 line, keep its hash, write it back as JSON with
+  // `"compact": true` (what the parsed line says of itself), and recompute the end line.
+  const lines = fs.readFileSync(cityBundle, 'utf8').trimEnd().split('\n').slice(0, -1);
+  const at = lines.findLastIndex((line) => line.startsWith('T\t'));
+  const { parseTransactionLine } = await verifierModule('tx-line.js');
+  const t = parseTransactionLine(lines[at]!);
+  expect(t.compact).toBe(true);
+  Object.assign(t, { payeeId: 'someone-else', memo: 'paid to someone else', actor: 'nobody' });
+  lines[at] = JSON.stringify(t);
+  const file = path.join(dir, 'claims-compact.jsonl');
+  const body = lines.map((line) => line + '\n').join('');
+  fs.writeFileSync(file, body + JSON.stringify({ type: 'end', lines: lines.length, sha256: createHash('sha256').update(body).digest('hex') }) + '\n');
+  for (const threads of ['0', '1', '3']) {
+    const result = await verify(file, '--threads', threads);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`^FAIL seq ${t.seq} bundle\\.format: expected a v2 transaction line`, 'm'));
+    expect(result.stdout).toMatch(new RegExp(`^FAIL seq ${t.seq} chain\\.hash: `, 'm'));
+  }
+});
+
+test('a bundle without its header first, with two headers, or with a line that is JSON but no object, is refused as malformed (never a crash)', async () => {
+  const lines = fs.readFileSync(cityBundle, 'utf8').trimEnd().split('\n').slice(0, -1);
+  const write = (name: string, body: string[]) => {
+    const file = path.join(dir, `${name}.jsonl`);
+    const text = body.map((line) => line + '\n').join('');
+    fs.writeFileSync(file, text + JSON.stringify({ type: 'end', lines: body.length, sha256: createHash('sha256').update(text).digest('hex') }) + '\n');
+    return file;
+  };
+  for (const threads of ['0', '3']) {
+    const headless = await verify(write('headless', lines.slice(1)), '--threads', threads);
+    expect(headless.code).toBe(1);
+    expect(headless.stdout).toMatch(/^FAIL line 1 bundle\.format: expected the header line first; found checkpoint$/m);
+    expect(headless.stdout).toMatch(/^FAIL bundle\.format: expected a header line; found none$/m);
+    const twice = await verify(write('two-headers', [lines[0]!, ...lines]), '--threads', threads);
+    expect(twice.code).toBe(1);
+    expect(twice.stdout).toMatch(/^FAIL line 2 bundle\.format: expected one header line; found a second one$/m);
+    for (const value of ['null', '[]', '5', '"text"']) {
+      const odd = await verify(write('not-an-object', [...lines.slice(0, 3), value, ...lines.slice(3)]), '--threads', threads);
+      expect(odd.code).toBe(1);
+      expect(odd.stdout).toMatch(new RegExp(`^FAIL line 4 bundle\\.format: expected a JSON object; found ${value.replace(/[[\]"]/g, '\\$&')}$`, 'm'));
+    }
+  }
+});
 
 test('one tampered row is named by seq and check', async () => {
   const file = tampered('amount', (r) => {

@@ -137,9 +137,15 @@ async function readLines(file, report, state, pool, side) {
     try {
       record = JSON.parse(text);
     } catch {
+      record = null;
+    }
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       report.fail('bundle.format', { line: at, expected: 'a JSON object', found: text.slice(0, 60) });
       return true;
     }
+    // A record's form is its line's, never what it says of itself: a JSON record claiming
+    // `compact` would otherwise pass for a v2 line whose hash the side thread checked.
+    record.compact = false;
     if (record.type === 'end') {
       state.end(record, at - 1);
       return false;
@@ -212,6 +218,8 @@ class BundleState {
     this.options = options;
     this.stage = -1;
     this.header = null;
+    /** A record came before any header (reported once, then such records are skipped). */
+    this.beforeHeader = false;
     this.latest = null;
     this.earlier = [];
     this.consistency = [];
@@ -243,6 +251,17 @@ class BundleState {
   }
 
   take(record, lineNo, computed) {
+    // Every later record is read against the header (its format, region, tree size): without one
+    // first there is nothing to check them against, and finish() names the missing header.
+    if (this.header === null && record.type !== 'header') {
+      if (!this.beforeHeader) this.fail('bundle.format', { line: lineNo, expected: 'the header line first', found: String(record.type) });
+      this.beforeHeader = true;
+      return;
+    }
+    if (this.header !== null && record.type === 'header') {
+      this.fail('bundle.format', { line: lineNo, expected: 'one header line', found: 'a second one' });
+      return;
+    }
     const stage = ORDER.indexOf(record.type);
     if (stage < 0 || stage < this.stage) {
       this.fail('bundle.format', { line: lineNo, expected: `a record after "${ORDER[this.stage]}"`, found: String(record.type) });

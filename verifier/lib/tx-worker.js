@@ -17,15 +17,18 @@ function amountOf(value) {
 
 /** Appends one line's result to `out`: BAD, expected, found, or TX + fields + postings (see tx-pool.js). */
 function pack(line, out) {
+  const compact = line.startsWith('T\t');
   let t;
   try {
-    t = line.startsWith('T\t') ? parseTransactionLine(line) : JSON.parse(line);
+    t = compact ? parseTransactionLine(line) : JSON.parse(line);
   } catch (error) {
     // (the same expected/found as the main thread's reader reports: the findings do not depend on --threads)
-    if (line.startsWith('T\t')) out.push(0, 'a transaction line', error.message);
+    if (compact) out.push(0, 'a transaction line', error.message);
     else out.push(0, 'a JSON object', line.slice(0, 60));
     return;
   }
+  // (a record's form is its line's, never what a JSON record says of itself: see bundle.js)
+  t.compact = compact;
   let computed = null;
   try {
     computed = transactionHash(t);
@@ -34,7 +37,7 @@ function pack(line, out) {
   }
   // The recomputed hash is sent only when it differs from the stated one (the common case costs a flag).
   const same = computed !== null && computed === t.hash;
-  out.push(1, t.type, t.compact === true, t.id, t.seq, t.hash, t.prevHash, t.fundLine, t.effectiveDate, same, same ? null : computed);
+  out.push(1, t.type, compact, t.id, t.seq, t.hash, t.prevHash, t.fundLine, t.effectiveDate, same, same ? null : computed);
   if (!Array.isArray(t.postings)) {
     out.push(-1, t.postings);
     return;
