@@ -10,6 +10,7 @@ import type pg from 'pg';
 import { DomainError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import { AuthError } from '../../auth/viewer.js';
+import { drained } from '../../platform/streams.js';
 import { normaliseRegionCode } from '../../hierarchy/region-code.js';
 import { publishedKeys, writeBundle, type BundleFormat, type ProofService } from '../../ledger/proof/index.js';
 import { checkBundleRequest } from '../../ledger/proof/bundle.js';
@@ -82,7 +83,8 @@ export function mountProofRoutes(app: express.Express, { proofs, pool, log, view
           // (v2 mixes JSON lines with tab-separated transaction lines: no longer plain NDJSON)
           res.status(200).type(options.format === 'v1' ? 'application/x-ndjson; charset=utf-8' : 'text/plain; charset=utf-8').set('content-disposition', `attachment; filename="ledger-${region}.jsonl"`);
         }
-        if (!res.write(text)) await new Promise((resolve) => res.once('drain', resolve));
+        // (a client that goes away while the buffer is full must end the export, not leave it waiting)
+        if (!res.write(text)) await drained(res);
       });
       res.end();
     } catch (error) {

@@ -6,7 +6,7 @@
  * the checkpoint, because no-overspend and lot conservation can only be re-derived from a lot's
  * first posting. `from`/`to` choose the period of the stated balances and trial balance. One
  * REPEATABLE READ transaction gives one consistent snapshot; the export is written to the access log
- * in the same transaction.
+ * before it (logBundle).
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
@@ -96,19 +96,11 @@ export async function writeBundle(
     if (pending.length >= 512) await flush();
   };
 
+  const latest = await logBundle(pool, proofs, options);
+  const treeSize = latest.size;
   return inTransaction(
     pool,
     async (client) => {
-      const region = await client.query(`select code from region where code = $1`, [options.region]);
-      if (!region.rows.length) throw new DomainError('NOT_FOUND', `no region ${options.region}`, 'region');
-      const [latest] = await proofs.checkpoints(client, { first: 1 });
-      if (!latest) throw new DomainError('PROOF_NOT_AVAILABLE', 'no checkpoint has been signed yet (one is signed a few seconds after the first commit)');
-      const treeSize = latest.size;
-      await client.query(
-        `insert into registry.access_log (subject, roles, token_id, reason, entity_type, entity_id, region_code, fields)
-         values ($1, $2, $3, $4, 'LedgerBundle', $5, $6, '{transactions,postings,payees,balances}')`,
-        [options.actor.subject, [...options.actor.roles], options.actor.tokenId, options.reason ?? `ledger bundle ${options.from ?? '…'}..${options.to ?? '…'}`, treeSize, options.region],
-      );
       await client.query(
         `create temp table bundle_tx on commit drop as
          select t.id, t.seq from ledger.transaction t
@@ -153,6 +145,31 @@ export async function writeBundle(
       return { treeSize, transactions, lines: lines + 1 };
     },
     `set transaction isolation level repeatable read; set local statement_timeout = ${BUNDLE_STATEMENT_TIMEOUT_MS}; ${AS_APP_ROLE}`,
+  );
+}
+
+/**
+ * Writes the export to the access log in a transaction of its own, committed before the first byte
+ * is sent: an export that breaks off (the client went away, a statement failed) was still made,
+ * and must stay logged. Answers the latest checkpoint, which the bundle then carries (its REPEATABLE
+ * READ snapshot, taken after this commit, holds every transaction the checkpoint covers).
+ */
+async function logBundle(pool: pg.Pool, proofs: ProofService, options: BundleOptions) {
+  return inTransaction(
+    pool,
+    async (client) => {
+      const region = await client.query(`select code from region where code = $1`, [options.region]);
+      if (!region.rows.length) throw new DomainError('NOT_FOUND', `no region ${options.region}`, 'region');
+      const [latest] = await proofs.checkpoints(client, { first: 1 });
+      if (!latest) throw new DomainError('PROOF_NOT_AVAILABLE', 'no checkpoint has been signed yet (one is signed a few seconds after the first commit)');
+      await client.query(
+        `insert into registry.access_log (subject, roles, token_id, reason, entity_type, entity_id, region_code, fields)
+         values ($1, $2, $3, $4, 'LedgerBundle', $5, $6, '{transactions,postings,payees,balances}')`,
+        [options.actor.subject, [...options.actor.roles], options.actor.tokenId, options.reason ?? `ledger bundle ${options.from ?? '…'}..${options.to ?? '…'}`, latest.size, options.region],
+      );
+      return latest;
+    },
+    AS_APP_ROLE,
   );
 }
 

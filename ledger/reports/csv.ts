@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { CellValue, Column, Table } from './table.js';
 import { fenToYuan } from './yuan.js';
-import { drained } from './flow.js';
+import { drained } from '../../platform/streams.js';
 
 function csvCell(kind: Column<unknown>['kind'], value: CellValue): string {
   if (value === null || value === undefined) return '';

@@ -23,7 +23,7 @@ import type { AccountStyle } from './request.js';
 import type { AccountRow, BooksReader } from './sources.js';
 import type { ExportNotes } from './table.js';
 import { fenToYuan } from './yuan.js';
-import { drained } from './flow.js';
+import { drained } from '../../platform/streams.js';
 
 const COMMODITY = 'CNY';
 

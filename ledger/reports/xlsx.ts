@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { CellValue, Column, ExportNotes, Table } from './table.js';
 import { fenToYuan, yuanCell } from './yuan.js';
-import { drained } from './flow.js';
+import { drained } from '../../platform/streams.js';
 
 const YUAN_FORMAT = '#,##0.00';
 
