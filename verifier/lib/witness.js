@@ -2,7 +2,7 @@
 // signature and its consistency with the last checkpoint this witness cosigned (kept in a state
 // file), so a witness never vouches for two inconsistent views of the ledger.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { consistencyFailure } from './merkle.js';
+import { EMPTY_ROOT, consistencyFailure } from './merkle.js';
 import { signatureLine, splitNote, verifyCheckpoint } from './note.js';
 
 /**
@@ -12,11 +12,16 @@ import { signatureLine, splitNote, verifyCheckpoint } from './note.js';
  */
 export function cosign({ note, logKeys, signer, stateFile, proof = null, now = Math.floor(Date.now() / 1000) }) {
   const checkpoint = verifyCheckpoint(note, logKeys);
+  if (checkpoint.size === 0n && !checkpoint.root.equals(EMPTY_ROOT)) throw new Error('a checkpoint of size 0 must have the empty tree\'s root');
   if (existsSync(stateFile)) {
     const last = verifyCheckpoint(readFileSync(stateFile, 'utf8'), logKeys);
     if (last.origin !== checkpoint.origin) throw new Error(`the state file is for ${last.origin}, the checkpoint for ${checkpoint.origin}`);
     if (checkpoint.size < last.size) throw new Error(`checkpoint size ${checkpoint.size} is smaller than ${last.size}, which this witness already cosigned`);
-    if (checkpoint.size > last.size) {
+    if (last.size === 0n && checkpoint.size > 0n) {
+      // The empty tree is a prefix of every tree: no proof exists, and none is needed (the log
+      // refuses a proof from size 0), once the size-0 checkpoint cosigned had the empty root.
+      if (!last.root.equals(EMPTY_ROOT)) throw new Error('the size-0 checkpoint this witness cosigned has a root other than the empty tree\'s');
+    } else if (checkpoint.size > last.size) {
       if (!proof) throw new Error(`a consistency proof from ${last.size} to ${checkpoint.size} is needed`);
       if (BigInt(proof.fromSize) !== last.size || BigInt(proof.toSize) !== checkpoint.size) {
         throw new Error(`the proof is for ${proof.fromSize} → ${proof.toSize}, not ${last.size} → ${checkpoint.size}`);

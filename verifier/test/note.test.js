@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COSIGNATURE_ED25519, checkpointText, parseVerifierKey, signNote, signerFromSeed, verifyCheckpoint, signatureLine, splitNote } from '../lib/note.js';
 import { cosign } from '../lib/witness.js';
-import { TreeBuilder } from '../lib/merkle.js';
+import { EMPTY_ROOT, TreeBuilder } from '../lib/merkle.js';
 
 const log = signerFromSeed('example.test/log', Buffer.alloc(32, 1));
 const witness = signerFromSeed('example.test/witness', Buffer.alloc(32, 2), COSIGNATURE_ED25519);
@@ -39,4 +39,25 @@ test('the witness cosigns consistent checkpoints only', () => {
   const bigger = signNote(checkpointText('example.test/log', 2, Buffer.alloc(32, 5)), log);
   assert.throws(() => cosign({ note: bigger, logKeys, signer: witness, stateFile: state }), /consistency proof/);
   assert.throws(() => cosign({ note: bigger, logKeys, signer: witness, stateFile: state, proof: { fromSize: 1, toSize: 2, hashes: [Buffer.alloc(32).toString('base64')] } }), /not consistent/);
+});
+
+test('a witness that cosigned the empty log (size 0) cosigns its first real checkpoint without a proof, which cannot exist', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'witness-'));
+  const state = join(dir, 'state');
+  const logKeys = [parseVerifierKey(log.vkey)];
+  cosign({ note: signNote(checkpointText('example.test/log', 0, EMPTY_ROOT), log), logKeys, signer: witness, stateFile: state });
+  const tree = new TreeBuilder();
+  tree.push(Buffer.alloc(32, 1));
+  const first = signNote(checkpointText('example.test/log', 1, tree.root()), log);
+  const cosigned = cosign({ note: first, logKeys, signer: witness, stateFile: state });
+  assert.equal(verifyCheckpoint(cosigned, logKeys, [parseVerifierKey(witness.vkey)]).cosignatures.length, 1);
+  // from there on consistency is required again
+  const bigger = signNote(checkpointText('example.test/log', 2, Buffer.alloc(32, 5)), log);
+  assert.throws(() => cosign({ note: bigger, logKeys, signer: witness, stateFile: state }), /consistency proof from 1 to 2/);
+  // a size-0 checkpoint whose root is not the empty tree's is refused (and vouches for nothing if a
+  // state file holds one)
+  const odd = signNote(checkpointText('example.test/log', 0, Buffer.alloc(32, 3)), log);
+  assert.throws(() => cosign({ note: odd, logKeys, signer: witness, stateFile: join(dir, 'odd') }), /size 0 must have the empty tree's root/);
+  writeFileSync(join(dir, 'old'), odd);
+  assert.throws(() => cosign({ note: first, logKeys, signer: witness, stateFile: join(dir, 'old') }), /root other than the empty tree's/);
 });
