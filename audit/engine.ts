@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
 import { DomainError } from '../platform/errors.js';
+import { isoDate } from '../platform/validate.js';
 import type { Viewer } from '../auth/viewer.js';
 import { cityOf, isRegionCode, subtreeRangeOf } from '../hierarchy/region-code.js';
 import { todayInChina } from '../registry/id-number.js';
@@ -94,8 +95,7 @@ export function validateRun(input: Pick<RunInput, 'regionCode' | 'from' | 'to' |
   if (monthIndex(to) - monthIndex(from) + 1 > MAX_MONTHS) throw bad(`a run covers at most ${MAX_MONTHS} months`, 'to');
   const ruleIds = input.rules?.length ? [...new Set(input.rules)] : [...RULE_IDS];
   for (const id of ruleIds) if (!ruleById.has(id)) throw bad(`no rule ${id} (rules: ${RULE_IDS.join(', ')})`, 'rules');
-  let asOf = input.asOf ?? null;
-  if (asOf != null && (typeof asOf !== 'string' || !/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf)))) throw bad('asOf must be a date YYYY-MM-DD', 'asOf');
+  let asOf = input.asOf == null ? null : isoDate(input.asOf, 'asOf');
   if (asOf == null) {
     const today = todayInChina();
     asOf = endOfMonth(to) < today ? endOfMonth(to) : today;

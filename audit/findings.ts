@@ -311,7 +311,7 @@ export async function setRuleParameter(pool: pg.Pool, viewer: Viewer, input: { r
   const kind = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
   if (kind(value) !== kind(rule.parameters[input.key])) throw bad(`${input.key} must be a JSON ${kind(rule.parameters[input.key])}`, 'value');
   if (typeof value === 'number' && (!Number.isInteger(value) || value < 0 || value > 1_000_000_000)) throw bad(`${input.key} must be a non-negative integer`, 'value');
-  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(input.validFrom) || Number.isNaN(Date.parse(input.validFrom))) throw bad('validFrom must be a date YYYY-MM-DD', 'validFrom');
+  isoDate(input.validFrom, 'validFrom'); // (a calendar date: V8's Date.parse takes 2026-02-30, PostgreSQL does not)
   return inTransaction(
     pool,
     async (client) => {

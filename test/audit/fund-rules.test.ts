@@ -23,6 +23,7 @@ test('AR-11: spending the rest on the last allowed day is in time, the day after
   await spend(inTime.lot, 100_000n, '2026-04-04');
   await spend(late.lot, 60_000n, '2026-04-04');
   await spend(late.lot, 40_000n, '2026-04-05');
+  await expect(audit(fx, ['AR-11'], { asOf: '2026-06-31' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'asOf' }); // not a calendar date
   await audit(fx, ['AR-11'], { asOf: '2026-06-30' });
   expect(await findings(fx, 'AR-11')).toMatchObject([{ subject_type: 'LOT', subject_id: late.lot, period_from: '2026-03', amount_at_risk: '40000', severity: 'MEDIUM' }]);
 });
