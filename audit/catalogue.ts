@@ -71,9 +71,9 @@ export const RULES: readonly RuleDefinition[] = [
     description: 'A lot with an available balance above minAmount and no movement for idleMonths (MEDIUM), or of a fiscal year carryOverYears or more before the evaluation year with any balance left (HIGH: two-year carry-over must be recovered).',
   },
   {
-    id: 'AR-13', version: 1, nameZh: '下达未到账', nameEn: 'Allocation in transit too long', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,
+    id: 'AR-13', version: 2, nameZh: '下达未到账', nameEn: 'Allocation in transit too long', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,
     parameters: { transitDays: 10 },
-    description: 'An allocation received more than transitDays after it was issued, or still not received transitDays after issue (day 10 is in time, day 11 is not).',
+    description: 'An allocation received more than transitDays after it was issued, or still not received transitDays after issue (day 10 is in time, day 11 is not), as of the evaluation date: a receipt dated after it does not count yet.',
   },
   {
     id: 'AR-18', version: 1, nameZh: '护理员配比不达标', nameEn: 'Certified-caregiver ratio below standard', severity: 'MEDIUM', fundLines: ['OPERATIONS'],

@@ -10,6 +10,7 @@ import { forbidden, type Viewer } from '../auth/viewer.js';
 import { isRegionCode, levelOfCode, subtreeRangeOf } from '../hierarchy/region-code.js';
 import { todayInChina } from '../registry/id-number.js';
 import { SEVERITIES, RULES, type Severity } from './catalogue.js';
+import { shapeMismatch } from './parameters.js';
 import { AUDIT_LOCK, ensureRuleCatalogue } from './engine.js';
 import { LOCK_CLASS } from '../platform/locks.js';
 
@@ -293,7 +294,7 @@ export function transition(status: FindingStatus, action: Disposition): FindingS
 
 /**
  * Appends a parameter override of a rule for a region's subtree from `validFrom` on (never
- * overwrites: a later row wins). The value must have the JSON type of the default.
+ * overwrites: a later row wins). The value must have the shape of the default (audit/parameters.ts).
  */
 export async function setRuleParameter(pool: pg.Pool, viewer: Viewer, input: { ruleId: string; regionCode: string; key: string; value: string; validFrom: string }) {
   viewer.require('audit:configure');
@@ -308,9 +309,8 @@ export async function setRuleParameter(pool: pg.Pool, viewer: Viewer, input: { r
   } catch {
     throw bad('value must be JSON (a number, a list, an object …)', 'value');
   }
-  const kind = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
-  if (kind(value) !== kind(rule.parameters[input.key])) throw bad(`${input.key} must be a JSON ${kind(rule.parameters[input.key])}`, 'value');
-  if (typeof value === 'number' && (!Number.isInteger(value) || value < 0 || value > 1_000_000_000)) throw bad(`${input.key} must be a non-negative integer`, 'value');
+  const mismatch = shapeMismatch(value, rule.parameters[input.key], input.key);
+  if (mismatch) throw bad(mismatch, 'value');
   isoDate(input.validFrom, 'validFrom'); // (a calendar date: V8's Date.parse takes 2026-02-30, PostgreSQL does not)
   return inTransaction(
     pool,

@@ -53,14 +53,15 @@ select 'AR-12', case when carried_over then 'HIGH' else 'MEDIUM' end, region_cod
   jsonb_build_object('fiscalYear', fiscal_year, 'lastMovedOn', last_moved, 'carriedOver', carried_over, 'unmoved', unmoved)
 from idle where carried_over or unmoved`;
 
-/** AR-13: issued, and received more than transitDays later (or not yet, transitDays after issue). */
+/** AR-13: issued, and received more than transitDays later (or not yet, transitDays after issue), as of the evaluation date. */
 const AR13 = `with ${ARGS},
 issued as (
   select t.id, t.fund_line, t.counterpart_region_code as receiver, t.effective_date as issued_on, r.id as receipt_id, r.effective_date as received_on, a.*,
     (select p.amount from ledger.posting p where p.transaction_id = t.id and p.account_kind = 'IN_TRANSIT_DOWN') as amount
   from args a
   join ledger.transaction t on t.kind = 'ALLOCATION' and t.counterpart_region_code between a.lo and a.hi and t.fund_line = any(a.lines)
-  left join ledger.transaction r on r.allocation_id = t.id and r.kind = 'ALLOCATION_RECEIVED'
+  -- (as of the evaluation date, like every rule: a receipt dated after it had not happened yet)
+  left join ledger.transaction r on r.allocation_id = t.id and r.kind = 'ALLOCATION_RECEIVED' and r.effective_date <= a.as_of
   where to_char(t.effective_date, 'YYYY-MM') between a.m_from and a.m_to and t.effective_date <= a.as_of and ${notReversed('t')}),
 late as (select issued.*, coalesce(received_on, as_of) - issued_on as days from issued)
 ${INSERT}
@@ -162,7 +163,7 @@ from total t, args a where t.total <> 0`;
 export const FUND_RULES: RuleSql[] = [
   { id: 'AR-11', version: 1, statements: [AR11] },
   { id: 'AR-12', version: 1, statements: [AR12] },
-  { id: 'AR-13', version: 1, statements: [AR13] },
+  { id: 'AR-13', version: 2, statements: [AR13] },
   { id: 'AR-20', version: 1, statements: [AR20_SEX, AR20_DUPLICATE] },
   { id: 'AR-21', version: 1, statements: [AR21_CHAIN, AR21_BALANCE, AR21_SIGN] },
   { id: 'AR-25', version: 1, statements: [AR25_LOT, AR25_TOTAL] },
