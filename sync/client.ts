@@ -10,7 +10,8 @@
  *
  * Mirror tables (schema sunshine_mirror, created on first run): one per type (`elders`,
  * `service_records`, …) with the global id, the state as the API shows it (jsonb), and when it was
- * written; `sync_state` holds the progress of each region.
+ * written; `sync_state` holds the progress of the mirror's one region (a second region is refused:
+ * MIRROR_IN_USE).
  */
 import readline from 'node:readline';
 import { Readable } from 'node:stream';
@@ -83,6 +84,12 @@ async function ensureSchema(db: pg.Pool, paths: ExportedPath[]): Promise<void> {
 }
 
 async function readState(db: pg.Pool, region: string, server: string): Promise<State> {
+  // The mirror tables hold one region's rows (no region column): a second region would mix its rows
+  // in, and its RESYNC_REQUIRED would empty the first one's. One region per mirror database.
+  const { rows: others } = await db.query(`select region from ${MIRROR_SCHEMA}.sync_state where region <> $1 limit 1`, [region]);
+  if (others.length) {
+    throw new SyncError(`this mirror holds region ${others[0].region}; mirror ${region} into a database of its own`, 'MIRROR_IN_USE');
+  }
   await db.query(`insert into ${MIRROR_SCHEMA}.sync_state (region, server) values ($1, $2) on conflict (region) do nothing`, [region, server]);
   const { rows } = await db.query(`select feed_cursor, done_types, snapshot_complete from ${MIRROR_SCHEMA}.sync_state where region = $1`, [region]);
   return { feedCursor: rows[0].feed_cursor, doneTypes: rows[0].done_types, snapshotComplete: rows[0].snapshot_complete };

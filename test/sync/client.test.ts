@@ -14,9 +14,10 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestApi, tokenFor, type TestApi } from '../support/api.js';
 import { FENG, FENG_V1, idNumber, PEI_V1, registerElder } from '../registry/support.js';
 import { exportAs } from './support.js';
-import { MIRROR_SCHEMA } from '../../sync/client.js';
+import { MIRROR_SCHEMA, runSync } from '../../sync/client.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const PEI = '320322000000';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let source: TestDatabase;
@@ -129,3 +130,11 @@ test('the mirror survives two kills and ends equal to the source, row for row', 
   const { rows: gone } = await mirror.pool.query(`select count(*)::int as n from ${MIRROR_SCHEMA}.elders where state->>'hukouVillageCode' = $1`, [PEI_V1]);
   expect(gone[0].n).toBe(0);
 }, 180_000);
+
+test('a mirror holds one region: a second region is refused before anything of it is written', async () => {
+  const before = await mirror.pool.query(`select count(*)::int as n from ${MIRROR_SCHEMA}.elders`);
+  const other = runSync({ server: api.url, token: await tokenFor('SYSTEM_CLIENT', PEI), region: PEI, to: mirror.url });
+  await expect(other).rejects.toMatchObject({ name: 'SyncError', code: 'MIRROR_IN_USE', message: expect.stringContaining(FENG) });
+  expect((await mirror.pool.query(`select region from ${MIRROR_SCHEMA}.sync_state`)).rows).toEqual([{ region: FENG }]);
+  expect((await mirror.pool.query(`select count(*)::int as n from ${MIRROR_SCHEMA}.elders`)).rows).toEqual(before.rows);
+});
