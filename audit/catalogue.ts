@@ -26,7 +26,7 @@ export const RULES: readonly RuleDefinition[] = [
     description: 'A payment to an elder for a service month after the month of death plus deathGraceMonths (0: the death month itself is payable, the month after is not).',
   },
   {
-    id: 'AR-03', version: 1, nameZh: '重复发放(含跨地区)', nameEn: 'Duplicate payment on the same line', severity: 'HIGH', fundLines: ALL_FUND_LINES,
+    id: 'AR-03', version: 2, nameZh: '重复发放(含跨地区)', nameEn: 'Duplicate payment on the same line', severity: 'HIGH', fundLines: ALL_FUND_LINES,
     parameters: {},
     description: 'More than one unreversed payment to the same payee for the same fund line, benefit and service month, within a county or across counties (多地重复享受). Amount at risk: the total less the largest single line.',
   },

@@ -26,8 +26,12 @@ const AR03 = `with ${ARGS},
 dup as (
   select p.payee_type, p.payee_id, p.fund_line, p.benefit_code, p.service_month
   from args a join pg_temp.audit_pay p on p.fund_line = any(a.lines)
+  left join registry.elder e on e.id = p.elder_id
   group by p.payee_type, p.payee_id, p.fund_line, p.benefit_code, p.service_month
-  having count(*) > 1 and bool_or(p.in_scope))
+  -- In the run's scope: a line paid into it, or the elder's household, which is where the finding
+  -- is recorded — so every run that covers the finding sees it (v1 did not: a run of the county an
+  -- elder had moved to cleared a duplicate another county paid, and the next city run found it again).
+  having count(*) > 1 and bool_or(p.in_scope or e.hukou_village_code between a.lo and a.hi))
 ${INSERT}
 select 'AR-03', null, coalesce(min(e.hukou_village_code), min(p.village)), p.fund_line, ${subjectType}, ${subjectId}, p.service_month, p.service_month,
   sum(p.amount) - max(p.amount),
@@ -183,7 +187,7 @@ group by p.elder_id, p.service_month, m.change_id, m.moved_at, e.hukou_village_c
 
 export const PAYMENT_RULES: RuleSql[] = [
   { id: 'AR-01', version: 1, statements: [AR01] },
-  { id: 'AR-03', version: 1, statements: [AR03] },
+  { id: 'AR-03', version: 2, statements: [AR03] },
   { id: 'AR-04', version: 1, statements: [AR04] },
   { id: 'AR-05', version: 1, statements: [AR05] },
   { id: 'AR-06', version: 1, statements: [AR06] },

@@ -56,6 +56,21 @@ test('AR-03: a duplicate within a county and across counties; a reversed duplica
   expect(found.find((f) => f.subject_id === twoCounties.no)).toMatchObject({ region_code: FENG.slice(0, 6) + fx.villages[0]!.slice(6), detail: { crossRegion: true } });
 });
 
+test('AR-03: a duplicate another county paid to an elder whose household is here is seen by this county\'s run too (recorded here, never cleared by it)', async () => {
+  const moved = await elder(fx, '1941-04-04'); // household in 丰县
+  const inPei = { regionCode: PEI, villageCode: fx.peiVillages[0]! };
+  await pay(fx, moved.no, '2026-07', 5000n, inPei);
+  await pay(fx, moved.no, '2026-07', 5000n, inPei);
+  await audit(fx, ['AR-03'], { region: '320300000000', from: '2026-07', to: '2026-07' });
+  expect((await findings(fx, 'AR-03')).filter((f) => f.subject_id === moved.no)).toMatchObject([{ region_code: moved.village, status: 'OPEN', condition_holds: true }]);
+  // 丰县's run covers the finding (its region is 丰县's): it must find it, not clear it.
+  const county = await audit(fx, ['AR-03'], { region: FENG, from: '2026-07', to: '2026-07' });
+  expect(county.counts).toMatchObject({ detected: 0, cleared: 0 });
+  expect((await findings(fx, 'AR-03')).filter((f) => f.subject_id === moved.no)).toMatchObject([{ condition_holds: true }]);
+  // and 沛县's, which paid it, finds it as well
+  expect((await audit(fx, ['AR-03'], { region: PEI, from: '2026-07', to: '2026-07' })).counts).toMatchObject({ detected: 0, cleared: 0 });
+});
+
 test('AR-04: exclusive benefits in the same month, not in different months', async () => {
   const both = await elder(fx, '1942-01-01');
   const apart = await elder(fx, '1942-02-02');
