@@ -5,6 +5,7 @@ import { RegistryService } from '../../registry/registry.js';
 import { elderNo } from '../../registry/validate.js';
 import { idNumber } from '../registry/support.js';
 import { runAudit } from '../../audit/engine.js';
+import { RULES } from '../../audit/catalogue.js';
 import type { Sex } from '../../registry/id-number.js';
 import type { DisburseInput } from '../../ledger/types.js';
 
@@ -84,12 +85,14 @@ let planted = 0;
 export async function plantFinding(pool: import('pg').Pool, regionCode: string, options: { ruleId?: string; severity?: string; evidence?: { type: string; id: string }[] } = {}): Promise<string> {
   const { inTransaction } = await import('../../platform/sql.js');
   const { ensureRuleCatalogue } = await import('../../audit/engine.js');
+  const ruleId = options.ruleId ?? 'AR-03';
   return inTransaction(pool, async (c) => {
     await ensureRuleCatalogue(c);
     const { rows: [run] } = await c.query(`insert into audit.run (id, region_code, period_from, period_to, as_of, trigger, actor, started_at, finished_at, duration_ms, rules, counts)
       values (nextval('audit.run_id_seq'), $1, '2026-01', '2026-12', '2026-11-30', 'TEST', 'test', now(), now(), 0, '[]', '{}') returning id`, [regionCode]);
     const { rows: [f] } = await c.query(`insert into audit.finding (rule_id, rule_version, severity, region_code, fund_line, subject_type, subject_id, period_from, period_to, first_run_id)
-      values ($1, 1, $2, $3, 'SENIOR_ALLOWANCE', 'PAYEE', $4, '2026-03', '2026-03', $5) returning id::text`, [options.ruleId ?? 'AR-03', options.severity ?? 'HIGH', regionCode, `PERSON:planted-${process.pid}-${++planted}`, run.id]);
+      values ($1, $6, $2, $3, 'SENIOR_ALLOWANCE', 'PAYEE', $4, '2026-03', '2026-03', $5) returning id::text`,
+      [ruleId, options.severity ?? 'HIGH', regionCode, `PERSON:planted-${process.pid}-${++planted}`, run.id, RULES.find((r) => r.id === ruleId)!.version]);
     await c.query(`insert into audit.finding_evidence (finding_id, version, run_id, amount_at_risk, evidence, detail) values ($1, 1, $2, 5000, $3, '{}')`, [f.id, run.id, JSON.stringify(options.evidence ?? [])]);
     await c.query(`insert into audit.finding_event (finding_id, seq, action, status, condition_holds, actor, run_id) values ($1, 1, 'DETECTED', 'OPEN', true, 'test', $2)`, [f.id, run.id]);
     return f.id as string;
