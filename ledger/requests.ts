@@ -53,7 +53,7 @@ export function hashRequest(kind: string, payload: Record<string, unknown>): Buf
 
 export function common(input: { idempotencyKey: unknown; effectiveDate: unknown; memo?: unknown }) {
   return {
-    idempotencyKey: v.requireText(input.idempotencyKey, 'idempotencyKey', 200),
+    idempotencyKey: v.identifier(input.idempotencyKey, 'idempotencyKey', 200),
     effectiveDate: v.isoDate(input.effectiveDate, 'effectiveDate'),
     memo: v.optionalFreeText(input.memo, 'memo', 2000),
   };
@@ -193,7 +193,7 @@ export function disbursement(input: DisburseInput): Request {
   const fundLine = v.code(input.fundLine, 'fundLine');
   const amount = positiveFen(input.amount);
   const payeeType = v.oneOf(input.payeeType, PAYEE_TYPES, 'payeeType');
-  const payeeId = v.requireText(input.payeeId, 'payeeId', 64);
+  const payeeId = v.identifier(input.payeeId, 'payeeId', 64);
   const serviceMonth = v.month(input.serviceMonth, 'serviceMonth');
   const benefitCode = v.code(input.benefitCode, 'benefitCode');
   const villageCode = v.regionCode(input.villageCode, 'villageCode');

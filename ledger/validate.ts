@@ -20,11 +20,16 @@ function ledgerRule<A extends unknown[], R>(rule: (...args: A) => R): (...args: 
 }
 
 /**
- * Identifiers and names (idempotency key, payee id, actor): no personal-data check (they are keys,
- * not prose). Ledger text has always been allowed tabs and line breaks (the hash chain is tested
- * with them); other control characters are refused.
+ * Names the server sets (the actor). Ledger text has always been allowed tabs and line breaks (the
+ * hash chain is tested with them); other control characters are refused.
  */
 export const requireText = ledgerRule((value: unknown, field: string, max: number) => rules.text(value, field, max, { multiline: true }));
+/**
+ * Keys a caller chooses that are kept for ever in the hash chain (idempotency key, payee id): like
+ * free text, no ID or phone numbers — they are shown to roles that may not see personal data in
+ * clear (a payee is named by its registry number, E…, never by its ID number).
+ */
+export const identifier = ledgerRule((value: unknown, field: string, max: number) => rules.refusePersonalData(rules.text(value, field, max, { multiline: true }), field));
 /** Free text kept for ever in the hash chain (memo, document number, reason): no ID or phone numbers. */
 export const freeText = ledgerRule((value: unknown, field: string, max: number) => rules.freeText(value, field, max, { multiline: true }));
 export const optionalFreeText = ledgerRule((value: unknown, field: string, max: number) => rules.optionalFreeText(value, field, max, { multiline: true }));

@@ -216,7 +216,7 @@ export class PostPayload {
 
 @InputType({ description: 'Common fields of every ledger write.' })
 class WriteInput {
-  @Field({ description: 'Unique forever. The same key with the same payload replays; with another payload: IDEMPOTENCY_CONFLICT.' }) idempotencyKey!: string;
+  @Field({ description: 'Unique forever. The same key with the same payload replays; with another payload: IDEMPOTENCY_CONFLICT. Kept in the hash chain: no ID or phone numbers (PERSONAL_DATA_IN_TEXT).' }) idempotencyKey!: string;
   @Field({ description: 'YYYY-MM-DD.' }) effectiveDate!: string;
   @Field(() => String, { nullable: true, description: '备注: free text kept for ever in the hash chain; no ID or phone numbers (PERSONAL_DATA_IN_TEXT).' }) memo?: string | null;
 }
@@ -253,7 +253,7 @@ export class DisburseInput extends WriteInput {
   @Field({ description: '资金线: fund line code (see fundLines), e.g. SENIOR_ALLOWANCE.' }) fundLine!: string;
   @Field(() => Money, { description: '金额: integer fen (分) as a string of digits.' }) amount!: string;
   @Field(() => PayeeType, { description: '收款方类型: who received the money.' }) payeeType!: PT;
-  @Field({ description: '收款方: payee id; for PERSON and FACILITY the registry number (E…/F…).' }) payeeId!: string;
+  @Field({ description: '收款方: payee id; for PERSON and FACILITY the registry number (E…/F…), never an ID or phone number (PERSONAL_DATA_IN_TEXT).' }) payeeId!: string;
   @Field({ description: 'YYYY-MM.' }) serviceMonth!: string;
   @Field({ description: 'Benefit code, e.g. SA_MONTHLY.' }) benefitCode!: string;
   @Field({ description: 'Village (12-digit code) of the beneficiary, inside regionCode.' }) villageCode!: string;

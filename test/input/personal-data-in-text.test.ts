@@ -1,6 +1,6 @@
 /**
  * Free text that lives for ever — a ledger memo, document number or reversal reason inside the hash
- * chain, a reason in the registry's append-only records and access log — must not carry a valid
+ * chain, and the keys a caller chooses there (idempotency key, payee id), a reason in the registry's append-only records and access log — must not carry a valid
  * 18-digit ID number (GB 11643) or a mainland mobile number: PERSONAL_DATA_IN_TEXT, nothing written,
  * and the message does not repeat the number.
  */
@@ -52,6 +52,11 @@ describe('the ledger', () => {
     ['memo', { memo: '联系：+86 13912345678' }],
     ['memo', { memo: '电话１３９１２３４５６７８' }],
     ['documentNo', { documentNo: `徐民〔2026〕${ID}` }],
+    // keys a caller chooses are kept for ever too, and shown to roles that may not unmask
+    ['payeeId', { payeeType: 'PERSON', payeeId: ID }],
+    ['payeeId', { payeeId: '13912345678' }],
+    ['idempotencyKey', { idempotencyKey: ID }],
+    ['idempotencyKey', { idempotencyKey: `pay-13912345678` }],
   ])('disburse %s', async (field, overrides) => {
     const before = await counts();
     expectRefused(await live.api.gql(DISBURSE, { i: payment(overrides) }), field);
