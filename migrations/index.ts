@@ -16,6 +16,7 @@ import { Migration20261202300000_lot_balance } from './Migration20261202300000_l
 import { Migration20261202400000_one_trigger_per_row } from './Migration20261202400000_one_trigger_per_row.js';
 import { Migration20261203100000_region_change_notice } from './Migration20261203100000_region_change_notice.js';
 import { Migration20261203200000_group_reads } from './Migration20261203200000_group_reads.js';
+import { Migration20261203300000_seal_through } from './Migration20261203300000_seal_through.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
@@ -35,4 +36,5 @@ export const migrationsList = [
   { name: 'Migration20261202400000_one_trigger_per_row', class: Migration20261202400000_one_trigger_per_row },
   { name: 'Migration20261203100000_region_change_notice', class: Migration20261203100000_region_change_notice },
   { name: 'Migration20261203200000_group_reads', class: Migration20261203200000_group_reads },
+  { name: 'Migration20261203300000_seal_through', class: Migration20261203300000_seal_through },
 ];

@@ -77,7 +77,8 @@ test('closing a month, a back-dated payment refused with PERIOD_CLOSED, a four-e
   const tb = ok(await gql(`query { trialBalance(regionCode: "${COUNTY}", fundLine: "SENIOR_ALLOWANCE", month: "2026-03", includeDescendants: false) { sealed reproduced atSeq lines { accountKind lotId closing } } }`, {}, fo1));
   expect(tb.trialBalance).toMatchObject({ sealed: true, reproduced: true, atSeq: sealed.sealPeriod.trialBalance.atSeq });
   const list = ok(await gql(`query { periods(regionCode: "${COUNTY}", fundLine: "SENIOR_ALLOWANCE", from: "2026-02", to: "2026-04") { month state events { action } } }`, {}, fo1));
-  expect(list.periods.map((p: { month: string; state: string }) => [p.month, p.state])).toEqual([['2026-02', 'CLOSED'], ['2026-03', 'SEALED'], ['2026-04', 'OPEN']]);
+  // (February closed with March, the first close, and sealed with it)
+  expect(list.periods.map((p: { month: string; state: string }) => [p.month, p.state])).toEqual([['2026-02', 'SEALED'], ['2026-03', 'SEALED'], ['2026-04', 'OPEN']]);
   expect(list.periods[1].events.map((e: { action: string }) => e.action)).toEqual(['CLOSE', 'REOPEN', 'CLOSE', 'SEAL']);
 
   // Bad input names its field.

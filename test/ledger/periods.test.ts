@@ -260,8 +260,16 @@ test('sealing: bottom-up, the sealed trial balance reproduces after more posting
   await expect(periods.seal(city, { regionCode: CITY, fundLine: line, month: '2026-03' })).rejects.toMatchObject({
     code: 'PERIOD_CLOSE_BLOCKED', blockers: [{ kind: 'SUBTREE_NOT_SEALED', id: COUNTY }],
   });
+  // The months before the county's first close (March) closed with it, and they seal with it.
+  await expect(periods.seal(city, { regionCode: COUNTY, fundLine: line, month: '2026-02' })).rejects.toMatchObject({
+    code: 'PERIOD_STATE', message: expect.stringContaining('closed with the first close, of 2026-03: seal 2026-03'),
+  });
   const county = await periods.seal(city, { regionCode: COUNTY, fundLine: line, month: '2026-03' });
   expect(county.period.state).toBe('SEALED');
+  expect((await periods.list(officer('fo-7'), COUNTY, line, '2026-01', '2026-04')).map((p) => [p.month, p.state])).toEqual([
+    ['2026-01', 'SEALED'], ['2026-02', 'SEALED'], ['2026-03', 'SEALED'], ['2026-04', 'OPEN'],
+  ]);
+  await expect(periods.seal(city, { regionCode: COUNTY, fundLine: line, month: '2026-01' })).rejects.toMatchObject({ code: 'PERIOD_STATE', message: expect.stringContaining('already SEALED') });
   const sealed = await periods.seal(city, { regionCode: CITY, fundLine: line, month: '2026-03' });
   const head = (await fx.db.pool.query(`select t.seq::text, encode(t.hash, 'hex') as hash from ledger.transaction t order by t.seq desc limit 1`)).rows[0];
   expect(sealed.trialBalance).toMatchObject({ sealed: true, atSeq: head.seq, atHash: head.hash });
