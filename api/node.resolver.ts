@@ -10,6 +10,7 @@ import { fromGlobalId, Node } from './relay.js';
 import { registryNodeLoaders } from './registry/nodes.js';
 import { auditNodeLoaders } from './audit/audit.resolver.js';
 import { isRegionCode } from '../hierarchy/region-code.js';
+import { isRecordId } from '../platform/validate.js';
 import { visibleRegion } from '../hierarchy/access.js';
 
 const MAX_NODES = 100;
@@ -47,7 +48,9 @@ export const nodeLoaders = new Map<string, NodeLoader>(Object.entries({
 async function loadNode(id: string, ctx: Context): Promise<Node | null> {
   const { type, key } = fromGlobalId(id);
   const load = nodeLoaders.get(type);
-  if (!load) throw badUserInput(`"${id}" is not a valid id`, 'id');
+  // A key that no object of the type can have ("Elder:1e5", "Region:32") is the caller's mistake,
+  // as in the type's own query: BAD_USER_INPUT, not null (null says: well-formed, no such object).
+  if (!load || !(type === 'Region' ? isRegionCode(key) : isRecordId(key))) throw badUserInput(`"${id}" is not a valid id`, 'id');
   return load(key, ctx);
 }
 

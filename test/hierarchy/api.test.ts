@@ -153,6 +153,13 @@ describe('node', () => {
     expect(res.data!.nodes).toEqual([{ id: data!.region.id }, null]);
     expect(errorCodes(await live.api.gql(`{ node(id: "garbage!") { id } }`))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await live.api.gql(`{ node(id: "${Buffer.from('Elephant:1').toString('base64url')}") { id } }`))).toEqual(['BAD_USER_INPUT']);
+    // a known type with a key no object of it can have is malformed too, not absent (null)
+    for (const id of ['Elder:1e5', 'Elder: 1', 'Elder:-1', 'Elder:01', 'LedgerTransaction:', 'Region:32', 'Region:3203210000001']) {
+      const res = await live.api.gql(`query ($id: ID!) { node(id: $id) { id } }`, { id: Buffer.from(id).toString('base64url') });
+      expect([id, errorCodes(res), res.errors?.[0]?.extensions?.field]).toEqual([id, ['BAD_USER_INPUT'], 'id']);
+    }
+    // well-formed and absent stays null
+    expect((await live.api.gql(`{ node(id: "${Buffer.from('Elder:999999999').toString('base64url')}") { id } }`)).data).toEqual({ node: null });
   });
 });
 
