@@ -195,3 +195,15 @@ export function villageCode(value: unknown, field: string): string {
   if (!isVillageCode(value)) throw bad(`${field} must be a 12-digit village code`, field);
   return value;
 }
+
+/**
+ * One query-string parameter of an HTTP route, as text: null when absent or empty. Given twice
+ * (`?within=a&within=b`) or as a nested object it is BAD_USER_INPUT — never quietly dropped, which
+ * would widen an export to everything the caller may see.
+ */
+export function singleParam(query: Record<string, unknown>, field: string): string | null {
+  const value = query[field];
+  if (value == null || value === '') return null;
+  if (typeof value !== 'string') throw bad(`${field} must be given once, as text`, field);
+  return value;
+}

@@ -8,6 +8,7 @@
 import type express from 'express';
 import type pg from 'pg';
 import { DomainError } from '../../platform/errors.js';
+import { singleParam } from '../../platform/validate.js';
 import type { Logger } from '../../platform/logger.js';
 import { AuthError } from '../../auth/viewer.js';
 import { drained } from '../../platform/streams.js';
@@ -37,7 +38,7 @@ function sendError(res: express.Response, error: unknown, log: Logger): void {
   }
 }
 
-const param = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+
 
 export function mountProofRoutes(app: express.Express, { proofs, pool, log, viewerOf, guard }: ProofRouteOptions): void {
   app.get('/checkpoint', async (_req, res) => {
@@ -64,17 +65,17 @@ export function mountProofRoutes(app: express.Express, { proofs, pool, log, view
       if (!viewer.authenticated) throw new AuthError('UNAUTHENTICATED', 'authentication required: send "Authorization: Bearer <token>"');
       let region: string;
       try {
-        region = normaliseRegionCode(param(req.query.region) ?? '');
+        region = normaliseRegionCode(singleParam(req.query, 'region') ?? '');
       } catch {
         throw new DomainError('BAD_USER_INPUT', 'region must be a region code (2, 4, 6, 9 or 12 digits)', 'region');
       }
       const options = {
         region,
-        from: param(req.query.from),
-        to: param(req.query.to),
+        from: singleParam(req.query, 'from'),
+        to: singleParam(req.query, 'to'),
         actor: { subject: viewer.subject, roles: viewer.roles, tokenId: viewer.tokenId },
-        reason: param(req.query.reason) ?? undefined,
-        format: (param(req.query.format) ?? undefined) as BundleFormat | undefined,
+        reason: singleParam(req.query, 'reason') ?? undefined,
+        format: (singleParam(req.query, 'format') ?? undefined) as BundleFormat | undefined,
       };
       checkBundleRequest(viewer, options);
       await writeBundle(pool, proofs, options, async (text) => {

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { viewerFromHeader } from '../auth.js';
 import type { KeySet } from '../../auth/tokens.js';
 import { DomainError } from '../../platform/errors.js';
+import { singleParam } from '../../platform/validate.js';
 import { exportFindings } from '../../audit/export.js';
 import type { Logger } from '../../platform/logger.js';
 
@@ -21,7 +22,7 @@ export function auditExportRouter(pool: pg.Pool, keys: KeySet, log: Logger): exp
       const viewer = await viewerFromHeader(req.header('authorization'), keys);
       if (!viewer.authenticated) throw new DomainError('UNAUTHENTICATED', 'authentication required: send "Authorization: Bearer <token>"');
       const query = req.query as Record<string, unknown>;
-      const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : null);
+      const text = (name: string) => singleParam(query, name);
       const filter = Object.fromEntries(FILTER_KEYS.map((k) => [k, text(k)]).filter(([, v]) => v != null));
       if (text('includeDescendants') != null) Object.assign(filter, { includeDescendants: text('includeDescendants') !== 'false' });
       const result = await exportFindings(pool, viewer, { format: text('format') ?? 'xlsx', reason: text('reason') ?? '', filter });

@@ -14,6 +14,7 @@ import { GraphQLError } from 'graphql';
 import type { KeySet } from '../../auth/tokens.js';
 import type { Logger } from '../../platform/logger.js';
 import { DomainError } from '../../platform/errors.js';
+import { singleParam } from '../../platform/validate.js';
 import { viewerFromHeader } from '../auth.js';
 import { prepareExport } from '../../sync/export.js';
 import { readableTypes } from '../../sync/scope.js';
@@ -72,9 +73,9 @@ export function exportRoutes({ pool, keys, log }: { pool: pg.Pool; keys: KeySet;
     const paths = String(req.params.types).split(',');
     const unknown = paths.find((p) => !typeByPath.has(p));
     if (unknown !== undefined) return sendError(res, 'NOT_FOUND', `no export "${unknown.slice(0, 40)}" (see GET /export/v1/)`);
-    const within = typeof req.query.within === 'string' ? req.query.within : null;
     let prepared;
     try {
+      const within = singleParam(req.query, 'within');
       prepared = await prepareExport(pool, viewer, { types: paths.map((p) => typeByPath.get(p)!.changeType), within });
     } catch (error) {
       if (error instanceof DomainError) return sendError(res, error.code, error.message, error.field);

@@ -3,6 +3,7 @@
  * string, command line). Every failure is BAD_USER_INPUT naming its field; nothing is read.
  */
 import { DomainError } from '../../platform/errors.js';
+import { singleParam } from '../../platform/validate.js';
 import { normaliseRegionCode } from '../../hierarchy/region-code.js';
 import * as v from '../validate.js';
 
@@ -38,15 +39,9 @@ export interface ExportRequest {
 
 const bad = (message: string, field: string) => new DomainError('BAD_USER_INPUT', message, field);
 
-function single(input: Record<string, unknown>, field: string): string | null {
-  const value = input[field];
-  if (value == null || value === '') return null;
-  if (typeof value !== 'string') throw bad(`${field} must be given once, as text`, field);
-  return value;
-}
 
 export function parseExportRequest(input: Record<string, unknown>): ExportRequest {
-  const region = single(input, 'region');
+  const region = singleParam(input, 'region');
   if (!region) throw bad('region is required (a 12-digit region code or its 2/4/6/9-digit prefix)', 'region');
   let regionCode: string;
   try {
@@ -54,30 +49,30 @@ export function parseExportRequest(input: Record<string, unknown>): ExportReques
   } catch (error) {
     throw bad(error instanceof Error ? error.message : String(error), 'region');
   }
-  const what = v.oneOf(single(input, 'what') ?? 'transactions', EXPORT_SUBJECTS, 'what');
-  const format = v.oneOf(single(input, 'format'), EXPORT_FORMATS, 'format');
+  const what = v.oneOf(singleParam(input, 'what') ?? 'transactions', EXPORT_SUBJECTS, 'what');
+  const format = v.oneOf(singleParam(input, 'format'), EXPORT_FORMATS, 'format');
   if (format === 'hledger' && what !== 'transactions') throw bad('the hledger journal holds transactions; export trails and trial balances as xlsx or csv', 'format');
-  const fundLine = single(input, 'fundLine');
+  const fundLine = singleParam(input, 'fundLine');
   if (fundLine) v.code(fundLine, 'fundLine');
-  const month = single(input, 'month');
+  const month = singleParam(input, 'month');
   let from: string | null;
   let to: string | null;
   if (what === 'trial-balance') {
     if (!fundLine) throw bad('a trial balance is of one fund line: fundLine is required', 'fundLine');
     if (!month) throw bad('a trial balance is of one month: month (YYYY-MM) is required', 'month');
-    if (single(input, 'from') || single(input, 'to')) throw bad('a trial balance takes month, not from/to', single(input, 'from') ? 'from' : 'to');
+    if (singleParam(input, 'from') || singleParam(input, 'to')) throw bad('a trial balance takes month, not from/to', singleParam(input, 'from') ? 'from' : 'to');
     [from, to] = monthBounds(month);
   } else {
     if (month) throw bad('month is for what=trial-balance; use from/to', 'month');
-    from = single(input, 'from');
-    to = single(input, 'to');
+    from = singleParam(input, 'from');
+    to = singleParam(input, 'to');
     if (from) v.isoDate(from, 'from');
     if (to) v.isoDate(to, 'to');
     if (from && to && to < from) throw bad('to is before from', 'to');
   }
-  const accounts = v.oneOf(single(input, 'accounts') ?? 'names', ACCOUNT_STYLES, 'accounts');
+  const accounts = v.oneOf(singleParam(input, 'accounts') ?? 'names', ACCOUNT_STYLES, 'accounts');
   // Kept for ever in the access log: free text without personal data (platform/validate.ts).
-  const reason = v.optionalFreeText(single(input, 'reason'), 'reason', 500);
+  const reason = v.optionalFreeText(singleParam(input, 'reason'), 'reason', 500);
   return { regionCode, from, to, what, format, fundLine, month: what === 'trial-balance' ? month : null, accounts, reason };
 }
 

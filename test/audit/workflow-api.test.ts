@@ -133,6 +133,8 @@ test('export: XLSX with Chinese headers and CSV, for audit:export holders, each 
   expect((await get('format=xlsx&reason=x', {})).status).toBe(401);
   expect((await get('format=xlsx&reason=x', await authHeader('CIVIL_AFFAIRS_OFFICER', FENG))).status).toBe(403);
   expect((await get(`format=csv&reason=x&regionCode=${PEI}`, auditor)).status).toBe(403);
+  const twice = await get(`format=csv&reason=x&ruleId=AR-01&ruleId=AR-03`, auditor); // refused, not dropped (it would widen the export)
+  expect([twice.status, (await twice.json()).errors[0].extensions]).toEqual([400, { code: 'BAD_USER_INPUT', field: 'ruleId' }]);
   expect(await logged()).toBe(0);
   const xlsx = await get('format=xlsx&reason=' + encodeURIComponent('年度审计底稿'), auditor);
   expect(xlsx.status).toBe(200);

@@ -191,6 +191,9 @@ test('the authenticated download: in scope for AUDITOR, refused out of scope, wi
   const bad = await fetch(new URL('/ledger/export?region=320321&from=2026-02-30', api.url), { headers: await authHeader('AUDITOR', COUNTY) });
   expect(bad.status).toBe(400);
   expect((await bad.json()).errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'from' });
+  // a parameter given twice is refused, not dropped (a dropped `from` would widen the period)
+  const twice = await fetch(new URL('/ledger/export?region=320321&from=2026-03-01&from=2026-04-01', api.url), { headers: await authHeader('AUDITOR', COUNTY) });
+  expect([twice.status, (await twice.json()).errors[0].extensions]).toEqual([400, { code: 'BAD_USER_INPUT', field: 'from' }]);
   const logged = await fx.db.pool.query(`select subject, region_code, entity_id::int, reason from registry.access_log where entity_type = 'LedgerBundle' order by id`);
   expect(logged.rows.length).toBe(before + 2); // the v2 and the v1 download (the refused ones wrote nothing)
   expect(logged.rows.at(-1)).toMatchObject({ subject: 'auditor@320321000000', region_code: '320321000000', entity_id: 20 });

@@ -134,6 +134,9 @@ describe('the snapshot export', () => {
     expect((await exportAs(live.api, 'SYSTEM_CLIENT', FENG, 'secrets')).status).toBe(404);
     const bad = await exportAs(live.api, 'SYSTEM_CLIENT', FENG, 'elders', '?within=12x');
     expect([bad.status, bad.header.errors[0].extensions]).toEqual([400, { code: 'BAD_USER_INPUT', field: 'within' }]);
+    // `within` given twice is refused: it was dropped, and the export widened to the whole county
+    const twice = await exportAs(live.api, 'SYSTEM_CLIENT', FENG, 'elders', `?within=${FENG_V1}&within=${FENG.slice(0, 9)}`);
+    expect([twice.status, twice.header.errors[0].extensions]).toEqual([400, { code: 'BAD_USER_INPUT', field: 'within' }]);
     const base = live.api.url.replace(/\/graphql$/, '');
     expect((await fetch(`${base}/export/v1/elders`)).status).toBe(401);
     expect((await fetch(`${base}/export/v1/elders`, { headers: { authorization: 'Bearer nonsense' } })).status).toBe(401);
