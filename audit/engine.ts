@@ -8,9 +8,9 @@
 import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
 import { DomainError } from '../platform/errors.js';
-import { isoDate } from '../platform/validate.js';
+import { isoDate, regionCode as parseRegion } from '../platform/validate.js';
 import type { Viewer } from '../auth/viewer.js';
-import { cityOf, isRegionCode, subtreeRangeOf } from '../hierarchy/region-code.js';
+import { cityOf, subtreeRangeOf } from '../hierarchy/region-code.js';
 import { todayInChina } from '../registry/id-number.js';
 import { RULES, RULE_IDS, ruleById } from './catalogue.js';
 import { PAYMENT_RULES } from './rules/payments.js';
@@ -88,7 +88,7 @@ export interface ValidatedRun {
 
 /** Input checks; nothing is written when one fails. */
 export function validateRun(input: Pick<RunInput, 'regionCode' | 'from' | 'to' | 'rules' | 'asOf'>): ValidatedRun {
-  if (!isRegionCode(input.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
+  const regionCode = parseRegion(input.regionCode, 'regionCode');
   const from = monthArg(input.from, 'from');
   const to = monthArg(input.to, 'to');
   if (from > to) throw bad('from must not be after to', 'to');
@@ -100,7 +100,7 @@ export function validateRun(input: Pick<RunInput, 'regionCode' | 'from' | 'to' |
     const today = todayInChina();
     asOf = endOfMonth(to) < today ? endOfMonth(to) : today;
   }
-  return { regionCode: input.regionCode, from, to, ruleIds: RULE_IDS.filter((id) => ruleIds.includes(id)), asOf };
+  return { regionCode, from, to, ruleIds: RULE_IDS.filter((id) => ruleIds.includes(id)), asOf };
 }
 
 /** The code range of a region's subtree. */

@@ -5,9 +5,9 @@
 import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction, join, queryRows, raw, sql, type Sql, type SqlFragment } from '../platform/sql.js';
 import { DomainError } from '../platform/errors.js';
-import { characters, isoDate, optionalFreeText } from '../platform/validate.js';
+import { characters, isoDate, optionalFreeText, regionCode as parseRegion } from '../platform/validate.js';
 import { forbidden, type Viewer } from '../auth/viewer.js';
-import { isRegionCode, levelOfCode, subtreeRangeOf } from '../hierarchy/region-code.js';
+import { levelOfCode, subtreeRangeOf } from '../hierarchy/region-code.js';
 import { todayInChina } from '../registry/id-number.js';
 import { SEVERITIES, RULES, type Severity } from './catalogue.js';
 import { shapeMismatch } from './parameters.js';
@@ -93,11 +93,11 @@ function filterSql(viewer: Viewer, filter: FindingFilter): SqlFragment {
   const [lo, hi] = viewer.scopeRange;
   where.push(sql`s.region_code between ${lo} and ${hi}`);
   if (filter.regionCode != null) {
-    if (!isRegionCode(filter.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
-    viewer.requireInScope(filter.regionCode, `regionCode ${filter.regionCode}`);
-    if (filter.includeDescendants === false) where.push(sql`s.region_code = ${filter.regionCode}`);
+    const regionCode = parseRegion(filter.regionCode, 'regionCode'); // (12 digits, or the 2/4/6/9-digit prefix)
+    viewer.requireInScope(regionCode, `regionCode ${regionCode}`);
+    if (filter.includeDescendants === false) where.push(sql`s.region_code = ${regionCode}`);
     else {
-      const [rlo, rhi] = subtreeRangeOf(filter.regionCode);
+      const [rlo, rhi] = subtreeRangeOf(regionCode);
       where.push(sql`s.region_code between ${rlo} and ${rhi}`);
     }
   }
@@ -192,9 +192,9 @@ export class AuditFindings {
   }
 
   /** Per rule and region one level below `regionCode`: count, amount at risk and how many are in each status. */
-  async summary(viewer: Viewer, regionCode: string, from: string | null, to: string | null) {
+  async summary(viewer: Viewer, region: string, from: string | null, to: string | null) {
     viewer.require('audit:read');
-    if (!isRegionCode(regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
+    const regionCode = parseRegion(region, 'regionCode');
     viewer.requireInScope(regionCode, `regionCode ${regionCode}`);
     const where = filterSql(viewer, { regionCode, periodFrom: from, periodTo: to });
     const width = { PROVINCE: 4, CITY: 6, COUNTY: 9, TOWN: 12, VILLAGE: 12 }[levelOfCode(regionCode)];
@@ -300,8 +300,8 @@ export async function setRuleParameter(pool: pg.Pool, viewer: Viewer, input: { r
   viewer.require('audit:configure');
   const rule = RULES.find((r) => r.id === input.ruleId);
   if (!rule) throw bad(`no rule ${input.ruleId}`, 'ruleId');
-  if (!isRegionCode(input.regionCode)) throw bad('regionCode must be a 12-digit region code', 'regionCode');
-  viewer.requireInScope(input.regionCode, `regionCode ${input.regionCode}`);
+  const regionCode = parseRegion(input.regionCode, 'regionCode');
+  viewer.requireInScope(regionCode, `regionCode ${regionCode}`);
   if (!(input.key in rule.parameters)) throw bad(`rule ${rule.id} has no parameter ${input.key} (${Object.keys(rule.parameters).join(', ') || 'none'})`, 'key');
   let value: unknown;
   try {
@@ -315,14 +315,14 @@ export async function setRuleParameter(pool: pg.Pool, viewer: Viewer, input: { r
   return inTransaction(
     pool,
     async (client) => {
-      const region = await client.query(`select 1 from region where code = $1`, [input.regionCode]);
-      if (!region.rowCount) throw new DomainError('NOT_FOUND', `no region ${input.regionCode}`, 'regionCode');
+      const region = await client.query(`select 1 from region where code = $1`, [regionCode]);
+      if (!region.rowCount) throw new DomainError('NOT_FOUND', `no region ${regionCode}`, 'regionCode');
       const { rows: [row] } = await client.query<{ id: string; recordedAt: Date | string }>(
         `insert into audit.rule_parameter (rule_id, region_code, key, value, valid_from, recorded_by) values ($1, $2, $3, $4, $5, $6)
          returning id::text, recorded_at as "recordedAt"`,
-        [rule.id, input.regionCode, input.key, JSON.stringify(value), input.validFrom, viewer.subject],
+        [rule.id, regionCode, input.key, JSON.stringify(value), input.validFrom, viewer.subject],
       );
-      return { id: row!.id, ruleId: rule.id, regionCode: input.regionCode, key: input.key, value: JSON.stringify(value), validFrom: input.validFrom, recordedBy: viewer.subject, recordedAt: new Date(row!.recordedAt) };
+      return { id: row!.id, ruleId: rule.id, regionCode, key: input.key, value: JSON.stringify(value), validFrom: input.validFrom, recordedBy: viewer.subject, recordedAt: new Date(row!.recordedAt) };
     },
     AS_APP_ROLE,
   );

@@ -168,7 +168,7 @@ export class AuditSummaryRow {
 
 @InputType({ description: 'Run the audit over a region subtree and service months.' })
 export class RunAuditInput {
-  @Field({ description: '12-digit region code; the run covers its subtree.' }) regionCode!: string;
+  @Field({ description: 'Region code (12 digits, or the 2/4/6/9-digit prefix); the run covers its subtree.' }) regionCode!: string;
   @Field({ description: 'First service month (YYYY-MM).' }) from!: string;
   @Field({ description: 'Last service month (YYYY-MM), at most 36 months after from.' }) to!: string;
   @Field(() => [String], { nullable: true, description: 'Rule ids (AR-01 …); all rules when omitted.' }) rules?: string[] | null;
@@ -200,7 +200,7 @@ export class DisposeFindingInput {
 @InputType({ description: 'A rule parameter override for a region subtree, from a date on (appended; a later row wins).' })
 export class SetAuditRuleParameterInput {
   @Field({ description: 'Rule id, e.g. AR-11.' }) ruleId!: string;
-  @Field({ description: '12-digit region code; the override applies to its subtree.' }) regionCode!: string;
+  @Field({ description: 'Region code (12 digits, or the 2/4/6/9-digit prefix); the override applies to its subtree.' }) regionCode!: string;
   @Field({ description: 'Parameter key, e.g. spendWithinDays.' }) key!: string;
   @Field({ description: 'The value as JSON, of the same JSON type as the default (e.g. "45").' }) value!: string;
   @Field({ description: 'YYYY-MM-DD: in force from this date.' }) validFrom!: string;

@@ -16,7 +16,7 @@ import {
 export class PeriodResolver {
   @Query(() => [Period], { description: '会计期间: the months of a region and fund line from `from` to `to` (YYYY-MM, inclusive, at most 120), with their state and history.' })
   async periods(
-    @Arg('regionCode', { description: '12-digit region code.' }) regionCode: string,
+    @Arg('regionCode', { description: 'Region code: 12 digits, or the 2/4/6/9-digit prefix.' }) regionCode: string,
     @Arg('fundLine', { description: '资金线 of the periods.' }) fundLine: string,
     @Arg('from', { description: 'YYYY-MM' }) from: string,
     @Arg('to', { description: 'YYYY-MM' }) to: string,
@@ -27,7 +27,7 @@ export class PeriodResolver {
 
   @Query(() => TrialBalance, { description: '试算平衡表 of a month: the sealed one if the month is sealed, else computed now from the postings.' })
   async trialBalance(
-    @Arg('regionCode', { description: '12-digit region code.' }) regionCode: string,
+    @Arg('regionCode', { description: 'Region code: 12 digits, or the 2/4/6/9-digit prefix.' }) regionCode: string,
     @Arg('fundLine', { description: '资金线 of the trial balance.' }) fundLine: string,
     @Arg('month', { description: 'YYYY-MM' }) month: string,
     @Arg('includeDescendants', { defaultValue: true, description: 'Sum over every region below too.' }) includeDescendants: boolean,

@@ -114,7 +114,7 @@ export class TrialBalance {
 
 @InputType({ description: 'A period: region, fund line, month.' })
 export class PeriodInput {
-  @Field({ description: '12-digit region code.' }) regionCode!: string;
+  @Field({ description: 'Region code: 12 digits, or the 2/4/6/9-digit prefix.' }) regionCode!: string;
   @Field({ description: '资金线: fund line code (see fundLines), e.g. SENIOR_ALLOWANCE.' }) fundLine!: string;
   @Field({ description: 'YYYY-MM' }) month!: string;
 }

@@ -105,8 +105,9 @@ export class Periods {
   // ---- reads ---------------------------------------------------------------------------------
 
   /** The periods of a region and fund line from one month to another (inclusive), oldest first. */
-  async list(viewer: Viewer, regionCode: string, fundLine: string, from: string, to: string): Promise<PeriodRecord[]> {
-    viewer.requireAt('ledger:read', v.regionCode(regionCode, 'regionCode'), `regionCode ${regionCode}`);
+  async list(viewer: Viewer, region: string, fundLine: string, from: string, to: string): Promise<PeriodRecord[]> {
+    const regionCode = v.regionCode(region, 'regionCode'); // (12 digits, or the 2/4/6/9-digit prefix)
+    viewer.requireAt('ledger:read', regionCode, `regionCode ${regionCode}`);
     const start = monthStart(from, 'from');
     const end = monthStart(to, 'to');
     if (end < start) throw badInput('to is before from', 'to');
@@ -117,8 +118,9 @@ export class Periods {
   }
 
   /** The trial balance of a month: the sealed one when the month is sealed, else computed now from the postings. */
-  async trialBalance(viewer: Viewer, regionCode: string, fundLine: string, month: string, includeDescendants: boolean): Promise<TrialBalanceRecord> {
-    viewer.requireAt('ledger:read', v.regionCode(regionCode, 'regionCode'), `regionCode ${regionCode}`);
+  async trialBalance(viewer: Viewer, region: string, fundLine: string, month: string, includeDescendants: boolean): Promise<TrialBalanceRecord> {
+    const regionCode = v.regionCode(region, 'regionCode');
+    viewer.requireAt('ledger:read', regionCode, `regionCode ${regionCode}`);
     const start = monthStart(month, 'month');
     await this.requireReference(this.pool, regionCode, v.code(fundLine, 'fundLine'));
     const scope = includeDescendants ? 'SUBTREE' : 'REGION';

@@ -67,6 +67,11 @@ test('a city auditor runs the audit; a county auditor sees only its own findings
   expect(errorCodes(await county.gql(`query ($id: ID!) { auditFinding(id: $id) { id } }`, { id: otherId }))).toEqual(['FORBIDDEN']);
   expect(errorCodes(await county.gql(`{ auditFindings(filter: { regionCode: "${PEI}" }) { nodes { id } } }`))).toEqual(['FORBIDDEN']);
   const summary = await live.api.gql(`{ auditSummary(regionCode: "${CITY}", from: "2026-01", to: "2026-12") { ruleId regionCode count amountAtRisk open } }`);
+  // region codes by their significant prefix, as everywhere in the API
+  const byPrefix = await live.api.gql(`{ auditSummary(regionCode: "${CITY.slice(0, 4)}", from: "2026-01", to: "2026-12") { ruleId regionCode count amountAtRisk open } auditFindings(filter: { regionCode: "${FENG.slice(0, 6)}" }) { totalCount } all: auditFindings(filter: { regionCode: "${FENG}" }) { totalCount } }`);
+  expect(byPrefix.errors).toBeUndefined();
+  expect(byPrefix.data!.auditSummary).toEqual(summary.data!.auditSummary);
+  expect(byPrefix.data!.auditFindings.totalCount).toBe(byPrefix.data!.all.totalCount);
   expect(summary.data!.auditSummary.filter((r: { ruleId: string }) => r.ruleId === 'AR-01')).toEqual([
     { ruleId: 'AR-01', regionCode: FENG, count: 1, amountAtRisk: '5000', open: 1 },
     { ruleId: 'AR-01', regionCode: PEI, count: 1, amountAtRisk: '5000', open: 1 },
@@ -187,7 +192,7 @@ test('runAudit refuses bad input field by field and records nothing', async () =
   const runs = async () => (await live.db.pool.query(`select count(*)::int as n from audit.run`)).rows[0].n;
   const before = await runs();
   for (const [field, input] of [
-    ['regionCode', { regionCode: '3203', from: '2026-01', to: '2026-02' }],
+    ['regionCode', { regionCode: '32031', from: '2026-01', to: '2026-02' }],
     ['from', { regionCode: CITY, from: '2026-13', to: '2026-12' }],
     ['to', { regionCode: CITY, from: '2026-05', to: '2026-04' }],
     ['to', { regionCode: CITY, from: '2020-01', to: '2026-12' }],

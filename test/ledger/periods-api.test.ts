@@ -80,6 +80,11 @@ test('closing a month, a back-dated payment refused with PERIOD_CLOSED, a four-e
   // (February closed with March, the first close, and sealed with it)
   expect(list.periods.map((p: { month: string; state: string }) => [p.month, p.state])).toEqual([['2026-02', 'SEALED'], ['2026-03', 'SEALED'], ['2026-04', 'OPEN']]);
   expect(list.periods[1].events.map((e: { action: string }) => e.action)).toEqual(['CLOSE', 'REOPEN', 'CLOSE', 'SEAL']);
+  // Region-code arguments take the significant prefix, as everywhere in the API.
+  const prefix = COUNTY.slice(0, 6);
+  const byPrefix = ok(await gql(`query { periods(regionCode: "${prefix}", fundLine: "SENIOR_ALLOWANCE", from: "2026-02", to: "2026-04") { regionCode month state } trialBalance(regionCode: "${prefix}", fundLine: "SENIOR_ALLOWANCE", month: "2026-03", includeDescendants: false) { regionCode sealed atSeq } }`, {}, fo1));
+  expect(byPrefix.periods.map((p: { regionCode: string; state: string }) => [p.regionCode, p.state])).toEqual([[COUNTY, 'SEALED'], [COUNTY, 'SEALED'], [COUNTY, 'OPEN']]);
+  expect(byPrefix.trialBalance).toEqual({ regionCode: COUNTY, sealed: true, atSeq: sealed.sealPeriod.trialBalance.atSeq });
 
   // Bad input names its field.
   const bad = await gql(`query { periods(regionCode: "${COUNTY}", fundLine: "SENIOR_ALLOWANCE", from: "2026-13", to: "2026-04") { month } }`, {}, fo1);
