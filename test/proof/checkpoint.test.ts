@@ -192,7 +192,8 @@ describe('witnesses', () => {
   const cosignMutation = `mutation($note: String!) { cosignCheckpoint(note: $note) { treeSize note cosignatures { witness keyId cosignedAt line } } }`;
 
   beforeAll(() => {
-    fs.writeFileSync(signerFile, tk.witnessKeyText + '\n');
+    // as `keygen --witness > witness.key` writes it: the signer key, then its verifier key
+    fs.writeFileSync(signerFile, `${tk.witnessKeyText}\n${tk.witness.vkey}\n`);
     fs.writeFileSync(logKeyFile, tk.keys.signer.vkey + '\n');
   });
 

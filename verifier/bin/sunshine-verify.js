@@ -28,6 +28,16 @@ function readKeys(values = []) {
   });
 }
 
+/**
+ * The signer key of a key file: the PRIVATE+KEY+… line of what keygen printed (its second line, the
+ * verifier key, may stay in the file: `keygen … > witness.key` is the documented way to make one).
+ */
+function readSigner(path) {
+  const line = readFileSync(path, 'utf8').split('\n').map((l) => l.trim()).find((l) => l.startsWith('PRIVATE+KEY+'));
+  if (!line) throw new UsageError(`${path} holds no signer key (a PRIVATE+KEY+… line, as keygen prints)`);
+  return parseSignerKey(line);
+}
+
 function bundleFile(path) {
   return statSync(path).isDirectory() ? join(path, 'bundle.jsonl') : path;
 }
@@ -80,7 +90,7 @@ function runWitness(args) {
     options: { signer: { type: 'string' }, 'log-key': { type: 'string', multiple: true }, state: { type: 'string' }, checkpoint: { type: 'string' }, proof: { type: 'string' } },
   });
   if (!values.signer || !values['log-key'] || !values.state || !values.checkpoint) throw new UsageError('witness needs --signer, --log-key, --state and --checkpoint');
-  const signer = parseSignerKey(readFileSync(values.signer, 'utf8'));
+  const signer = readSigner(values.signer);
   if (signer.type !== COSIGNATURE_ED25519) throw new UsageError('the --signer key is not a witness key (make one with keygen --witness)');
   const cosigned = cosign({
     note: readFileSync(values.checkpoint, 'utf8'),
