@@ -18,6 +18,9 @@ test('at most 100 records in clear per request; over it → RATE_LIMITED', async
   expect(await count()).toBe(100);
   const tooMany = await q(101);
   expect(errorCodes(tooMany)).toContain('RATE_LIMITED');
+  // nothing of it was read or logged: no clear value comes back beside the error
+  expect(tooMany.data!.elders.nodes.every((n: { personal: unknown }) => n.personal === null)).toBe(true);
+  expect(await count()).toBe(100);
 });
 
 test('a daily quota per subject, counted from the access log; over it nothing is read or logged', async () => {
