@@ -37,6 +37,7 @@ export const optionalFreeText = ledgerRule((value: unknown, field: string, max: 
 export const documentNo = ledgerRule((value: unknown, field: string) => rules.freeText(value, field, 100, { multiline: true }));
 export const optionalDocumentNo = ledgerRule((value: unknown, field: string) => rules.optionalFreeText(value, field, 100, { multiline: true }));
 export const isoDate = ledgerRule(rules.isoDate);
+export const isoDateTime = ledgerRule(rules.isoDateTime);
 export const month = ledgerRule(rules.month);
 export const oneOf = ledgerRule(rules.oneOf) as <T extends string>(value: unknown, allowed: readonly T[], field: string) => T;
 export const code = ledgerRule(rules.code);

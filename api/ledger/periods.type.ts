@@ -122,7 +122,7 @@ export class PeriodInput {
 @InputType({ description: 'Ask for a closed month to be reopened (another person approves it with reopenPeriod).' })
 export class RequestPeriodReopenInput extends PeriodInput {
   @Field({ description: 'Why (kept forever: no personal data).' }) reason!: string;
-  @Field({ description: 'ISO 8601 date and time, at most 31 days ahead: the reopening ends then.' }) expiresAt!: string;
+  @Field({ description: 'ISO 8601 date and time with its offset (2026-12-10T18:00:00+08:00), at most 31 days ahead: the reopening ends then.' }) expiresAt!: string;
 }
 
 @ObjectType({ description: 'What closePeriod answers.' })

@@ -174,8 +174,8 @@ export class Periods {
     const { regionCode, fundLine, start } = this.parseKey(viewer, 'ledger:close', key);
     // The reason stays for ever in an append-only table: no ID number or phone in it.
     const reason = v.freeText(key.reason, 'reason', 2000);
-    const expiresAt = new Date(typeof key.expiresAt === 'string' ? key.expiresAt : NaN);
-    if (Number.isNaN(expiresAt.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(key.expiresAt)) throw badInput('expiresAt must be a date and time (ISO 8601)', 'expiresAt');
+    // (a calendar date and time of day with its offset: Date alone takes 2026-02-30 for March 2nd)
+    const expiresAt = new Date(v.isoDateTime(key.expiresAt, 'expiresAt', { requireOffset: true }));
     if (expiresAt.getTime() <= Date.now()) throw badInput('expiresAt must be in the future', 'expiresAt');
     if (expiresAt.getTime() > Date.now() + MAX_REOPEN_DAYS * 86_400_000) throw badInput(`a reopening lasts at most ${MAX_REOPEN_DAYS} days`, 'expiresAt');
     return this.write(async (client) => {

@@ -56,6 +56,11 @@ test('closing a month, a back-dated payment refused with PERIOD_CLOSED, a four-e
   expect(errorCodes(leaky)).toEqual(['PERSONAL_DATA_IN_TEXT']);
 
   // Reopening: asked by one officer, approved by another; the asker cannot approve.
+  for (const expiresAt of ['2026-02-30T00:00:00Z', '2099-01-01', '2099-01-01T25:00:00Z', 'tomorrow']) {
+    const refused = await gql(`mutation ($i: RequestPeriodReopenInput!) { requestPeriodReopen(input: $i) { requestId } }`, { i: { ...period, reason: '补录', expiresAt } }, fo1);
+    expect([expiresAt, refused.errors?.[0]?.extensions]).toMatchObject([expiresAt, { code: 'BAD_USER_INPUT', field: 'expiresAt' }]);
+    expect(refused.errors![0]!.message).not.toMatch(/future/); // a malformed time, not a past one
+  }
   const asked = ok(await gql(`mutation ($i: RequestPeriodReopenInput!) { requestPeriodReopen(input: $i) { requestId requestedBy expiresAt } }`,
     { i: { ...period, reason: '补录迟到的发放名单', expiresAt: new Date(Date.now() + 3_600_000).toISOString() } }, fo1));
   const id = asked.requestPeriodReopen.requestId;
