@@ -57,7 +57,7 @@ export class ElderResolver {
     return r ? Region.from(r) : null;
   }
 
-  @FieldResolver(() => Int, { description: '年龄: completed years on asOf (today when omitted), or at death. Without personal:unmask, at the end of asOf’s month (the birth day stays masked).' })
+  @FieldResolver(() => Int, { description: '年龄: completed years at the end of asOf’s month (today’s when omitted), or at death: the birth day stays masked.' })
   async age(@Root() elder: Elder, @Arg('asOf', () => String, { nullable: true, description: 'Date (YYYY-MM-DD) to compute the age at; default today in China.' }) asOf: string | null, @Ctx() ctx: Context): Promise<number> {
     const date = dateArg(asOf, 'asOf');
     const death = await deathDateOf(ctx, elder.record.id);
