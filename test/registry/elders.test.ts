@@ -66,6 +66,18 @@ describe('registration', () => {
     }]);
   });
 
+  test('no asOf, filter or count tells the birth day, even to a role that may unmask (that takes personal { birthDate }, logged)', async () => {
+    const elder = await registerElder(live.api, { idNumber: idNumber('1944-06-17', 'MALE', '320321'), name: '生日', hukouVillageCode: FENG_V1 });
+    const auditor = live.api.as('AUDITOR', CITY);
+    const ages = [];
+    for (const day of ['2026-06-01', '2026-06-16', '2026-06-17', '2026-06-30']) {
+      const res = await auditor.gql(`query ($id: ID!) { elder(id: $id) { age(asOf: "${day}") } elders(filter: { minAge: 82, asOf: "${day}", within: "${FENG_V1}" }) { totalCount nodes { id } } }`, { id: elder.id });
+      ages.push([res.data!.elder.age, res.data!.elders.nodes.some((n: { id: string }) => n.id === elder.id)]);
+    }
+    expect(ages).toEqual([[82, true], [82, true], [82, true], [82, true]]); // the whole birth month alike
+    expect((await auditor.gql(`query ($id: ID!) { elder(id: $id) { age(asOf: "2026-05-31") } }`, { id: elder.id })).data!.elder.age).toBe(81);
+  });
+
   test('a registered ID number is ALREADY_EXISTS, also in its legacy 15-digit form', async () => {
     const first17 = '32032119400512' + '135';
     const full = first17 + checkCharacter(first17);
