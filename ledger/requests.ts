@@ -193,7 +193,7 @@ export function disbursement(input: DisburseInput): Request {
   const fundLine = v.code(input.fundLine, 'fundLine');
   const amount = positiveFen(input.amount);
   const payeeType = v.oneOf(input.payeeType, PAYEE_TYPES, 'payeeType');
-  const payeeId = v.identifier(input.payeeId, 'payeeId', 64);
+  const payeeId = v.payeeIdentifier(input.payeeId, payeeType, 'payeeId');
   const serviceMonth = v.month(input.serviceMonth, 'serviceMonth');
   const benefitCode = v.code(input.benefitCode, 'benefitCode');
   const villageCode = v.regionCode(input.villageCode, 'villageCode');

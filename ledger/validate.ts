@@ -44,3 +44,21 @@ export const code = ledgerRule(rules.code);
 export const regionCode = ledgerRule(rules.regionCode);
 export const id = ledgerRule(rules.recordId);
 export const fiscalYear = ledgerRule((value: unknown, field: string) => rules.intRange(value, field, 2000, 2100));
+
+/**
+ * A payee id: an identifier (above), and when it has the form of a registry number (E… an elder's,
+ * F… a facility's), the one spelling the registry gives (E00000042) and the kind the payee type
+ * names. `E42`, `E000000042` or ` E00000042` named the same elder under other ids: payments and
+ * duplicates (AR-03) counted apart, and the payee's jurisdiction check missed the padded form.
+ */
+export function payeeIdentifier(value: unknown, payeeType: unknown, field: string): string {
+  const id = identifier(value, field, 64);
+  const m = /^([EeFf])\s*0*([0-9]+)$/.exec(id);
+  if (!m) return id;
+  const kind = m[1]!.toUpperCase();
+  const canonical = `${kind}${m[2]!.replace(/^0+/, '').padStart(8, '0')}`;
+  if (id !== canonical) throw new LedgerError('BAD_USER_INPUT', `${field} has the form of a registry number: write it ${canonical}`, field);
+  const expected = kind === 'E' ? 'PERSON' : 'FACILITY';
+  if (payeeType !== expected) throw new LedgerError('BAD_USER_INPUT', `${field} ${id} is the registry number of a ${expected === 'PERSON' ? 'person' : 'facility'}, paid as payeeType ${expected}`, field);
+  return id;
+}

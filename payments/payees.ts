@@ -8,11 +8,14 @@ import { forbidden, type Viewer } from '../auth/viewer.js';
 import { DomainError } from '../platform/errors.js';
 import { elderInScope, facilityInScope, type RegistryLookup } from '../registry/access.js';
 import { parseRegistryNo } from '../registry/validate.js';
+import { payeeIdentifier } from '../ledger/validate.js';
 import { visibleElder, visibleFacility } from '../registry/visible.js';
 import type { ElderRecord, FacilityRecord } from '../registry/types.js';
 
 export async function requirePayeeInScope(viewer: Viewer, lookup: RegistryLookup, payeeType: string, payeeId: string, field: string): Promise<void> {
-  const ref = parseRegistryNo(payeeId);
+  // The id as the ledger will store it (trimmed, one spelling of a registry number): checked on the
+  // raw input, " E00000001" passed for no registry number and paid another county's elder.
+  const ref = parseRegistryNo(payeeIdentifier(payeeId, payeeType, field));
   if (!ref) return;
   if (payeeType === 'PERSON' && ref.kind === 'ELDER') {
     const elder = await lookup.elder.load(ref.id);

@@ -212,5 +212,21 @@ describe('access log and ledger payees across the county line', () => {
     });
     // A write names its payee as much as its payer: a registry payee outside the jurisdiction must be refused.
     expect(errorCodes(res)).toEqual(['FORBIDDEN']);
+    // …however the registry number is written: blanks around it, padded or unpadded — refused as
+    // another spelling (the ledger keeps one) or as out of scope, never paid
+    const no = elder.registryNo as string;
+    const spellings = [` ${no}`, `${no} `, `E${no.slice(1).replace(/^0+/, '')}`, `E0${no.slice(1)}`, no.toLowerCase()];
+    for (const payeeId of spellings) {
+      const other = await officer.gql(`mutation ($i: DisburseInput!) { disburse(input: $i) { transaction { id payeeId } } }`, {
+        i: { idempotencyKey: key('pay-pei-elder'), effectiveDate: '2026-03-10', regionCode: FENG, fundLine: 'SENIOR_ALLOWANCE', amount: '30000', payeeType: 'PERSON', payeeId, serviceMonth: '2026-03', benefitCode: 'SA_MONTHLY', villageCode: FENG_V1 },
+      });
+      expect([payeeId, other.data?.disburse ?? null]).toEqual([payeeId, null]);
+      expect(errorCodes(other)).toEqual([payeeId.trim() === no ? 'FORBIDDEN' : 'BAD_USER_INPUT']);
+    }
+    // and a facility's number is not a person's
+    const asFacility = await officer.gql(`mutation ($i: DisburseInput!) { disburse(input: $i) { transaction { id } } }`, {
+      i: { idempotencyKey: key('pay-kind'), effectiveDate: '2026-03-10', regionCode: FENG, fundLine: 'SENIOR_ALLOWANCE', amount: '30000', payeeType: 'FACILITY', payeeId: no, serviceMonth: '2026-03', benefitCode: 'SA_MONTHLY', villageCode: FENG_V1 },
+    });
+    expect([errorCodes(asFacility), asFacility.errors![0]!.extensions!.field]).toEqual([['BAD_USER_INPUT'], 'payeeId']);
   });
 });
