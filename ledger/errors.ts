@@ -66,6 +66,8 @@ export function fromDatabaseError(error: unknown): LedgerError | null {
       return new LedgerError('IDEMPOTENCY_CONFLICT', e.message ?? 'the idempotency key belongs to a proposal', 'idempotencyKey');
     case 'SL030': // a hold or a spend that would take a lot's available money (balance less holds) below zero
       return new LedgerError('INSUFFICIENT_FUNDS', e.message ?? 'insufficient funds');
+    case 'SL013': // a reversal dated before the transaction it reverses
+      return new LedgerError('BAD_USER_INPUT', e.message ?? 'a reversal is dated on or after the transaction it reverses', 'effectiveDate');
     case 'SL020':
       return new LedgerError('PERIOD_CLOSED', e.message ?? 'the period is closed');
     case 'SL021':

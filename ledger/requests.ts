@@ -298,6 +298,10 @@ export function reversal(input: ReverseInput): Request {
     requestHash: hashRequest('REVERSAL', { ...base, transactionId, reason, documentNo }),
     plan: async (ctx) => {
       const original = await reversibleTransaction(ctx, transactionId);
+      // (the database refuses it too, SL013: a reversal dated earlier put money into a lot on a day it had none)
+      if (base.effectiveDate < original.effectiveDate) {
+        throw badInput(`a reversal is dated on or after the transaction it reverses: ${base.effectiveDate} is before ${original.effectiveDate}`, 'effectiveDate');
+      }
       return {
         kind: 'REVERSAL',
         fundLine: original.fundLine,

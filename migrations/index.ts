@@ -17,6 +17,7 @@ import { Migration20261202400000_one_trigger_per_row } from './Migration20261202
 import { Migration20261203100000_region_change_notice } from './Migration20261203100000_region_change_notice.js';
 import { Migration20261203200000_group_reads } from './Migration20261203200000_group_reads.js';
 import { Migration20261203300000_seal_through } from './Migration20261203300000_seal_through.js';
+import { Migration20261203400000_reversal_date } from './Migration20261203400000_reversal_date.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
@@ -37,4 +38,5 @@ export const migrationsList = [
   { name: 'Migration20261203100000_region_change_notice', class: Migration20261203100000_region_change_notice },
   { name: 'Migration20261203200000_group_reads', class: Migration20261203200000_group_reads },
   { name: 'Migration20261203300000_seal_through', class: Migration20261203300000_seal_through },
+  { name: 'Migration20261203400000_reversal_date', class: Migration20261203400000_reversal_date },
 ];

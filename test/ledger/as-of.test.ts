@@ -95,8 +95,54 @@ test('a reversal dated before the transaction it reverses is refused (FUNDING_SO
   const app = await appropriate('2026-05-10', 3_000n, 'HARDSHIP_SUPPORT');
   await expect(
     fx.ledger.reverse({ idempotencyKey: key('rev'), effectiveDate: '2026-05-09', transactionId: app.transaction.id, reason: 'wrong document' }, 'finance'),
-  ).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
+  ).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'effectiveDate', message: expect.stringContaining('2026-05-09 is before 2026-05-10') });
   await fx.ledger.reverse({ idempotencyKey: key('rev'), effectiveDate: '2026-05-11', transactionId: app.transaction.id, reason: 'wrong document' }, 'finance');
+});
+
+test('a reversal of a return dated before the return (before the allocation, even) is refused: it put money into the county\'s lot on a day it had none', async () => {
+  const app = await appropriate('2026-01-01', 5_000n, 'FACILITY_SUBSIDY');
+  const alloc = await allocate('2026-01-02', 1_000n, lotOf(app), 'FACILITY_SUBSIDY');
+  await receive('2026-01-05', alloc);
+  const countyLot = lotOf(alloc, 'IN_TRANSIT_DOWN');
+  const returned = await fx.ledger.returnFunds({ idempotencyKey: key('ret'), effectiveDate: '2026-03-01', lotId: countyLot, amount: 1_000n }, 'finance');
+  for (const effectiveDate of ['2026-01-01', '2026-02-28']) {
+    await expect(fx.ledger.reverse({ idempotencyKey: key('rev'), effectiveDate, transactionId: returned.transaction.id, reason: 'returned by mistake' }, 'finance'))
+      .rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'effectiveDate' });
+  }
+  // and so nothing can be paid from the county's lot on 2026-01-01, before its money arrived
+  await expect(fx.ledger.disburse(disbursement(fx, { fundLine: 'FACILITY_SUBSIDY', amount: 1_000n, lotId: countyLot, effectiveDate: '2026-01-01', serviceMonth: '2026-01' }), 'clerk'))
+    .rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
+  await fx.ledger.reverse({ idempotencyKey: key('rev'), effectiveDate: '2026-03-01', transactionId: returned.transaction.id, reason: 'returned by mistake' }, 'finance');
+  await everyDayNonNegative('2025-12-30', '2026-03-02');
+});
+
+test('direct SQL as the application role cannot date a reversal before its original either (SL013)', async () => {
+  // The reversal of a return dated before the return: its postings pass every as-of check (the
+  // city's lot had the money that day, the county's leg moves away from zero); its header must not.
+  const app = await appropriate('2026-07-01', 5_000n, 'FACILITY_SUBSIDY');
+  const alloc = await allocate('2026-07-02', 1_000n, lotOf(app), 'FACILITY_SUBSIDY');
+  await receive('2026-07-05', alloc);
+  const returned = await fx.ledger.returnFunds({ idempotencyKey: key('ret'), effectiveDate: '2026-08-01', lotId: lotOf(alloc, 'IN_TRANSIT_DOWN'), amount: 1_000n }, 'finance');
+  const client = await fx.db.pool.connect();
+  try {
+    await client.query('begin; set local role sunshine_app');
+    const tx = (await client.query(`select nextval('ledger.transaction_id_seq') as id`)).rows[0].id;
+    await client.query(
+      `insert into ledger.posting (transaction_id, account_id, lot_id, amount, effective_date)
+       select $1, p.account_id, p.lot_id, -p.amount, '2026-07-01' from ledger.posting p where p.transaction_id = $2 order by p.lot_id, p.id`,
+      [tx, returned.transaction.id],
+    );
+    await expect(
+      client.query(
+        `insert into ledger.transaction (id, kind, idempotency_key, request_hash, fund_line, region_code, counterpart_region_code, effective_date, actor, reverses_id, reason)
+         values ($1, 'REVERSAL', 'sql-rev', '\\x00', 'FACILITY_SUBSIDY', $2, $3, '2026-07-01', 'sql', $4, 'x')`,
+        [tx, returned.transaction.regionCode, returned.transaction.counterpartRegionCode, returned.transaction.id],
+      ),
+    ).rejects.toMatchObject({ code: 'SL013' });
+  } finally {
+    await client.query('rollback');
+    client.release();
+  }
 });
 
 test('direct SQL as the application role cannot back-date a spend either (SL003)', async () => {
