@@ -194,4 +194,11 @@ describe('an unbalanced transaction inserted directly, as the owner', () => {
     expect(rows[0]).toEqual({ s: '0', n: 2 });
     expect(await fx.queries.verify(null, null)).toMatchObject({ ok: true, firstBrokenSeq: null });
   });
+
+  test('verifying up to the largest sequence number checks up to the chain head, at once (it built a chunk list of 10^13 before any query)', async () => {
+    const whole = await fx.queries.verify(null, null);
+    const huge = await fx.queries.verify('1', '999999999999999999');
+    expect(huge).toMatchObject({ ok: true, checked: whole.checked, headSeq: whole.headSeq, toSeq: '999999999999999999' });
+    expect(await fx.queries.verify('999999999999999998', '999999999999999999')).toMatchObject({ checked: 0 });
+  });
 });
