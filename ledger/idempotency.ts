@@ -4,7 +4,7 @@
  * looked up for the whole group in one statement.
  */
 import type pg from 'pg';
-import { LedgerError } from './errors.js';
+import { badInput, LedgerError } from './errors.js';
 import type { Request } from './requests.js';
 import { hot } from './store.js';
 import { LOCK_CLASS } from '../platform/locks.js';
@@ -87,4 +87,14 @@ export function byScopedKey(rows: KeyedTransaction[]): Map<string, KeyedTransact
 /** The answer to a key reused for a different request. The transaction named is recorded at the request's own region, which the caller acts for. */
 export function conflict(key: string, id: string): LedgerError {
   return new LedgerError('IDEMPOTENCY_CONFLICT', `idempotency key ${key} was already used for a different request (transaction ${id})`, 'idempotencyKey');
+}
+
+/** A batch's lines carry distinct keys (at their region: a disbursement's is in its request); BAD_USER_INPUT naming the line that repeats one. */
+export function requireDistinctKeys(requests: readonly Request[]): void {
+  const keys = new Set<string>();
+  requests.forEach((r, index) => {
+    const key = scopedKey(typeof r.keyRegion === 'string' ? r.keyRegion : null, r.idempotencyKey);
+    if (keys.has(key)) throw badInput(`line ${index + 1} repeats idempotency key ${r.idempotencyKey}`, `lines.${index}.idempotencyKey`);
+    keys.add(key);
+  });
 }

@@ -11,7 +11,7 @@
 import type pg from 'pg';
 import { badInput, fromDatabaseError, LedgerError } from './errors.js';
 import { GroupWriter, inLedgerTransaction, writerFor } from './group-commit.js';
-import { lockScopedKeys, scopedKey } from './idempotency.js';
+import { lockScopedKeys, requireDistinctKeys } from './idempotency.js';
 import { PlanningContext } from './planning.js';
 import { allocation, appropriation, buildRequest, disbursement, receipt, returnRequest, reversal, type Request } from './requests.js';
 import type {
@@ -80,12 +80,7 @@ export class Ledger {
         throw error;
       }
     });
-    const keys = new Set<string>();
-    requests.forEach((r, index) => {
-      const key = scopedKey(r.keyRegion as string, r.idempotencyKey); // a disbursement's region is in the request
-      if (keys.has(key)) throw badInput(`line ${index + 1} repeats idempotency key ${r.idempotencyKey}`, `lines.${index}.idempotencyKey`);
-      keys.add(key);
-    });
+    requireDistinctKeys(requests);
     const who = v.requireText(actor, 'actor', 200);
     const accountsUsed = new Map<string, string>();
     const results = await this.inWriteTransaction((client) => writeAtomically(client, requests, who, this.writer.reference, accountsUsed));

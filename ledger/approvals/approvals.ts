@@ -14,6 +14,7 @@ import type { Viewer } from '../../auth/viewer.js';
 import { commonAncestorOf, subtreeRangeOf } from '../../hierarchy/region-code.js';
 import { Ledger, type LedgerRequest, type PlanSummary } from '../ledger.js';
 import { badInput, LedgerError } from '../errors.js';
+import { requireDistinctKeys } from '../idempotency.js';
 import { positiveFen } from '../money.js';
 import type {
   AllocateInput, AppropriateInput, DisburseInput, PostResult, ReceiveAllocationInput, ReturnFundsInput, ReverseInput, TransactionKind, TransactionRecord,
@@ -99,6 +100,8 @@ export class Approvals {
         throw error;
       }
     });
+    // (as Ledger.disburseBatch does: a proposal's items carry distinct keys, or its insert fails)
+    requireDistinctKeys(writes.map((w) => w.request));
     const totals = new Map<string, bigint>();
     const largest = new Map<string, bigint>();
     for (const line of lines) {

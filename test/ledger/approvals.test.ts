@@ -227,6 +227,9 @@ test('a disbursement batch over its total is ONE proposal holding every line; ap
   const below = await approvals.disburseBatch(lines.slice(0, 2), 'alice');
   expect(below.every((o) => o.transaction && !o.proposal)).toBe(true);
   const more = [4, 5, 6].map((i) => disbursement(fx, { fundLine: line, amount: 1_000n, payeeId: `elder-batch-${i}` }));
+  // a line repeating another's key is the caller's mistake, named, as without approval (it was INTERNAL_SERVER_ERROR)
+  await expect(approvals.disburseBatch([more[0]!, { ...more[1]!, idempotencyKey: more[0]!.idempotencyKey }, more[2]!], 'alice'))
+    .rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'lines.1.idempotencyKey' });
   const outcomes = await approvals.disburseBatch(more, 'alice');
   expect(new Set(outcomes.map((o) => o.proposal?.id)).size).toBe(1);
   const proposal = outcomes[0]!.proposal!;
