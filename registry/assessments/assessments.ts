@@ -51,7 +51,7 @@ export class Assessments extends RegistryRoom {
           elderId, assessedOn, reason, JSON.stringify(score.items), score.dimensions.selfCare, score.dimensions.mobility, score.dimensions.mentalState,
           score.dimensions.perceptionSocial, score.total, score.preliminaryLevel, score.adjustments, score.finalLevel,
           (input.diagnoses ?? []).map((d) => d.trim().toUpperCase()), input.riskEventCount ?? 0, validUntil,
-          v.optionalText(input.assessor, 'assessor', 200), v.optionalText(input.agency, 'agency', 200), actor,
+          v.optionalFreeText(input.assessor, 'assessor', 200), v.optionalFreeText(input.agency, 'agency', 200), actor,
         ],
       );
     });

@@ -34,7 +34,7 @@ export class Stays extends RegistryRoom {
         client,
         `insert into registry.stay (elder_id, facility_id, admitted_on, discharged_on, bed_code, funding_mode, recorded_by, discharged_by)
          values ($1, $2, $3, $4, $5, $6, $7, case when $4::date is null then null else $7 end) returning id::text`,
-        [elderId, facilityId, admittedOn, dischargedOn, v.optionalText(input.bedCode, 'bedCode', 40), fundingMode, actor],
+        [elderId, facilityId, admittedOn, dischargedOn, v.optionalFreeText(input.bedCode, 'bedCode', 40), fundingMode, actor],
       );
     });
     return (await this.stays([id])).get(id)!;

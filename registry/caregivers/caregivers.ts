@@ -37,7 +37,7 @@ export class Caregivers extends RegistryRoom {
   async registerCaregiver(input: CaregiverInput, actor: string): Promise<CaregiverRecord> {
     const name = v.personName(input.name, 'name');
     const regionCode = v.regionCode(input.regionCode, 'regionCode');
-    const certificateNo = v.optionalText(input.certificateNo, 'certificateNo', 60);
+    const certificateNo = v.optionalFreeText(input.certificateNo, 'certificateNo', 60);
     const certificateLevel = input.certificateLevel == null ? null : v.oneOf(input.certificateLevel, CERTIFICATE_LEVELS, 'certificateLevel');
     if ((certificateNo == null) !== (certificateLevel == null)) throw v.bad('certificateNo and certificateLevel go together', certificateNo ? 'certificateLevel' : 'certificateNo');
     const id = await this.tx(async (client) => {

@@ -49,7 +49,7 @@ export class ElderHistory extends RegistryRoom {
         client,
         `insert into registry.category_membership (elder_id, category, valid_from, valid_to, source_system, source_ref, recorded_by)
          values ($1, $2, $3, $4, $5, $6, $7) returning id::text`,
-        [elderId, category, validFrom, validTo, v.optionalText(input.sourceSystem, 'sourceSystem', 100), v.optionalText(input.sourceRef, 'sourceRef', 100), actor],
+        [elderId, category, validFrom, validTo, v.optionalFreeText(input.sourceSystem, 'sourceSystem', 100), v.optionalFreeText(input.sourceRef, 'sourceRef', 100), actor],
       );
     });
     return (await this.membershipsById([id])).get(id)!;
@@ -98,7 +98,7 @@ export class ElderHistory extends RegistryRoom {
       return this.store.insert(
         client,
         `insert into registry.vital_event (elder_id, status, death_date, source, source_ref, recorded_by) values ($1, $2, $3, $4, $5, $6) returning id::text`,
-        [elderId, status, deathDate, source, v.optionalText(input.sourceRef, 'sourceRef', 100), actor],
+        [elderId, status, deathDate, source, v.optionalFreeText(input.sourceRef, 'sourceRef', 100), actor],
       );
     });
     return VITAL_EVENTS.written(this.sql, id);

@@ -29,7 +29,7 @@ export class FacilityHistory extends RegistryRoom {
         client,
         `insert into registry.facility_rating (facility_id, scheme, level, rated_on, valid_until, certificate_no, recorded_by)
          select f.id, $2, $3, $4, $5, $6, $7 from registry.facility f where f.id = $1 returning id::text`,
-        [facilityId, v.optionalText(input.scheme, 'scheme', 60) ?? 'GB/T 37276-2018', level, ratedOn, validUntil, v.optionalText(input.certificateNo, 'certificateNo', 100), actor],
+        [facilityId, v.optionalText(input.scheme, 'scheme', 60) ?? 'GB/T 37276-2018', level, ratedOn, validUntil, v.optionalFreeText(input.certificateNo, 'certificateNo', 100), actor],
       );
     });
     return RATINGS.written(this.sql, id);

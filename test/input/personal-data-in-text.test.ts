@@ -97,5 +97,13 @@ describe('the registry', () => {
     });
     expectRefused(end, 'reason');
     expect(await counts()).toBe(before);
+    // the references kept in append-only history (shown to roles that may not unmask) too
+    const code = (await live.api.gql(`{ specialCategories { code } }`)).data!.specialCategories[1].code;
+    const histories = () => live.db.pool.query(`select (select count(*) from registry.category_membership) c, (select count(*) from registry.vital_event) v`).then((r) => JSON.stringify(r.rows[0]));
+    const beforeHistory = await histories();
+    expectRefused(await live.api.gql(`mutation ($i: AddCategoryInput!) { addElderCategory(input: $i) { id } }`, { i: { elderId: elder.id, category: code, validFrom: '2026-03-01', sourceRef: ID } }), 'sourceRef');
+    expectRefused(await live.api.gql(`mutation ($i: AddCategoryInput!) { addElderCategory(input: $i) { id } }`, { i: { elderId: elder.id, category: code, validFrom: '2026-03-01', sourceSystem: '13912345678' } }), 'sourceSystem');
+    expectRefused(await live.api.gql(`mutation ($i: RecordVitalStatusInput!) { recordVitalStatus(input: $i) { id } }`, { i: { elderId: elder.id, status: 'DECEASED', deathDate: '2026-03-02', source: 'CREMATION', sourceRef: `火化证 ${ID}` } }), 'sourceRef');
+    expect(await histories()).toBe(beforeHistory);
   });
 });
