@@ -77,9 +77,10 @@ export function parseExportRequest(input: Record<string, unknown>): ExportReques
 }
 
 /** "2026-03" → ["2026-03-01", "2026-03-31"]; BAD_USER_INPUT (field month) unless YYYY-MM of a real month. */
-function monthBounds(month: string): [string, string] {
-  const match = /^([0-9]{4})-(0[1-9]|1[0-2])$/.exec(month);
-  if (!match) throw bad('month must be YYYY-MM', 'month');
-  const last = new Date(Date.UTC(Number(match[1]), Number(match[2]), 0)).getUTCDate();
+function monthBounds(value: string): [string, string] {
+  // (inside the API's date range: year 0000 reached PostgreSQL, which has no year 0: a 500)
+  const month = v.month(value, 'month');
+  const [year, m] = month.split('-').map(Number) as [number, number];
+  const last = new Date(Date.UTC(year, m, 0)).getUTCDate();
   return [`${month}-01`, `${month}-${String(last).padStart(2, '0')}`];
 }

@@ -93,6 +93,8 @@ test.each([
   [{ fundLine: FUND_LINE, format: 'csv' }, 'month'],
   [{ month: '2026-03', format: 'csv' }, 'fundLine'],
   [{ fundLine: FUND_LINE, month: '2026-13', format: 'csv' }, 'month'],
+  [{ fundLine: FUND_LINE, month: '0000-01', format: 'csv' }, 'month'], // (was a 500: PostgreSQL has no year 0)
+  [{ fundLine: FUND_LINE, month: '1000-01', format: 'csv' }, 'month'], // outside the API's date range
   [{ fundLine: FUND_LINE, month: '2026-03', format: 'hledger' }, 'format'],
   [{ fundLine: FUND_LINE, month: '2026-03', from: '2026-03-01', format: 'csv' }, 'from'],
 ])('refused before any byte: %o → BAD_USER_INPUT on %s', async (query, field) => {
