@@ -8,6 +8,7 @@ import { RecordTable, type Extra } from '../reads.js';
 import { sql } from '../../platform/sql.js';
 import type { Page, ServiceRecordRecord } from '../types.js';
 import * as v from '../validate.js';
+import { todayInChina } from '../id-number.js';
 
 const SERVICE = `r.id::text, r.elder_id::text as "elderId", r.facility_id::text as "facilityId", r.service_type as "serviceType", r.village_code as "villageCode",
   ${ts('r.started_at')} as "startedAt", ${ts('r.ended_at')} as "endedAt", r.subsidised, r.unit_price_fen::text as "unitPriceFen",
@@ -37,7 +38,8 @@ export class Services extends RegistryRoom {
       if (!(await this.one(client, `select 1 from registry.facility where id = $1`, [facilityId]))) throw new DomainError('NOT_FOUND', 'no such facility', 'facilityId');
       const death = await this.store.deathDate(client, elderId);
       // A service dated after the death is refused at entry (audit rule AR-01 looks for exactly this).
-      if (death && startedAt.toISOString().slice(0, 10) > death) throw v.bad(`the elder died on ${death}: no service after that`, 'startedAt');
+      // (the date in China, where the death date is: 2026-05-10T07:30+08:00 is the 9th in UTC)
+      if (death && todayInChina(startedAt) > death) throw v.bad(`the elder died on ${death}: no service after that`, 'startedAt');
       return this.store.insert(
         client,
         `insert into registry.service_record (elder_id, facility_id, service_type, village_code, started_at, ended_at, subsidised, unit_price_fen, recorded_by)

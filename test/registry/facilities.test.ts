@@ -151,6 +151,10 @@ describe('facilities: ratings, beds, staffing', () => {
     await ok(`mutation ($i: RecordVitalStatusInput!) { recordVitalStatus(input: $i) { status } }`, { i: { elderId: elder.id, status: 'DECEASED', deathDate: '2026-05-10', source: 'CREMATION' } });
     const afterDeath = await rec({ startedAt: '2026-05-11T09:00:00+08:00' });
     expect([errorCodes(afterDeath), afterDeath.errors![0]!.extensions!.field]).toEqual([['BAD_USER_INPUT'], 'startedAt']);
+    // the morning after, in China (still the 10th in UTC): after the death too
+    const nextMorning = await rec({ startedAt: '2026-05-11T07:30:00+08:00' });
+    expect([errorCodes(nextMorning), nextMorning.errors![0]!.extensions!.field]).toEqual([['BAD_USER_INPUT'], 'startedAt']);
+    expect((await rec({ startedAt: '2026-05-10T23:30:00+08:00' })).errors).toBeUndefined(); // the day itself
     const admitAfterDeath = await live.api.gql(`mutation ($i: AdmitInput!) { admitElder(input: $i) { id } }`, { i: { elderId: elder.id, facilityId: home.id, admittedOn: '2026-06-01' } });
     expect([errorCodes(admitAfterDeath), admitAfterDeath.errors![0]!.extensions!.field]).toEqual([['BAD_USER_INPUT'], 'admittedOn']);
     const define = (i: Record<string, unknown>, role: Role = 'CITY_ADMIN', jurisdiction = CITY) =>
@@ -166,7 +170,7 @@ describe('facilities: ratings, beds, staffing', () => {
     expect([errorCodes(bad), bad.errors![0]!.extensions!.field]).toEqual([['BAD_USER_INPUT'], 'serviceType']);
     expect(errorCodes(await rec({}, 'VILLAGE_VERIFIER', PEI_V1))).toEqual(['FORBIDDEN']);
     const list = await ok(`query ($id: ID!) { elder(id: $id) { serviceRecords(first: 5) { totalCount nodes { serviceType } } } facility(id: "${home.id}") { serviceRecords(serviceType: "MEAL") { totalCount } } }`, { id: elder.id });
-    expect(list.elder.serviceRecords.totalCount).toBe(2);
+    expect(list.elder.serviceRecords.totalCount).toBe(3); // (with the one on the day of the death)
     expect(list.facility.serviceRecords.totalCount).toBeGreaterThanOrEqual(1);
   });
 
