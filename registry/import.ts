@@ -98,13 +98,23 @@ async function* records(file: string, expected: readonly string[], required: rea
   });
   const parser = input.pipe(parse({ columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }));
   let checkedHeader = false;
-  for await (const { record, info } of parser as AsyncIterable<{ record: Row; info: { lines: number } }>) {
-    if (!checkedHeader) {
-      checkedHeader = true;
-      const missing = required.filter((c) => !(c in record));
-      if (missing.length) throw new DomainError('BAD_USER_INPUT', `the CSV header lacks required column(s): ${missing.join(', ')} (expected ${expected.join(',')})`, 'header');
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: Row; info: { lines: number } }>) {
+      if (!checkedHeader) {
+        checkedHeader = true;
+        const missing = required.filter((c) => !(c in record));
+        if (missing.length) throw new DomainError('BAD_USER_INPUT', `the CSV header lacks required column(s): ${missing.join(', ')} (expected ${expected.join(',')})`, 'header');
+      }
+      yield { line: info.lines, row: record };
     }
-    yield { line: info.lines, row: record };
+  } catch (error) {
+    // csv-parse's own message quotes the cell it stopped at (an ID or phone number, as like as not):
+    // only its code and line go on, to the caller, the terminal and the log.
+    const e = error as { code?: unknown; lines?: unknown };
+    if (typeof e?.code === 'string' && e.code.startsWith('CSV_')) {
+      throw new DomainError('BAD_USER_INPUT', `the CSV cannot be read at line ${typeof e.lines === 'number' ? e.lines : '?'} (${e.code}): fix the file there and import it again`, 'file');
+    }
+    throw error;
   }
 }
 
@@ -119,7 +129,7 @@ function parseCategories(text: string | undefined, known: Set<string>, problems:
   for (const part of text!.split(/[;；]/).map((p) => p.trim()).filter(Boolean)) {
     const [code, from] = part.split(/[:：@]/).map((p) => p.trim());
     if (!code || !known.has(code)) {
-      problems.add(`categories: unknown category "${code ?? ''}"`);
+      problems.add('categories: an unknown category code (see specialCategories)'); // (the cell is not repeated: a shifted column puts personal data here)
       continue;
     }
     const validFrom = problems.run(() => v.isoDate(from, 'categories'));
@@ -198,7 +208,7 @@ export async function importRegistryCsv(pool: pg.Pool, registry: RegistryService
           report.rows++;
           const problems = new Problems();
           const sexText = row.sex?.trim().toUpperCase();
-          const sex = blank(sexText) ? null : SEX[sexText!] ?? (problems.add(`sex: "${row.sex}" is not 男/女 or MALE/FEMALE`), null);
+          const sex = blank(sexText) ? null : SEX[sexText!] ?? (problems.add('sex: not 男/女 or MALE/FEMALE'), null);
           // Check each column on its own first, so that a row reports every problem it has.
           problems.run(() => parseIdNumber(row.id_number ?? '', 'id_number'));
           problems.run(() => v.personName(row.name, 'name'));
