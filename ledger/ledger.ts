@@ -26,6 +26,7 @@ import type {
 } from './types.js';
 import * as v from './validate.js';
 import { writeAtomically } from './write.js';
+import { insertPostingsOnly } from './store.js';
 
 export { groupCommitStats } from './group-commit.js';
 export { ReferenceCache } from './planning.js';
@@ -137,6 +138,29 @@ export class Ledger {
       out.push({ kind: plan.kind, fundLine: plan.fundLine, regionCode: plan.regionCode, amount, spends: [...spends].map(([lotId, a]) => ({ lotId, amount: a })) });
     }
     return out;
+  }
+
+  /**
+   * Refuses requests that could not be posted now, as the database would refuse them — balances as
+   * of their dates (a back-dated payment), other proposals' holds, closed periods — without writing:
+   * their postings go in under a savepoint that is rolled back. A proposal is checked so before it
+   * holds money: one the database would never let through held it until it expired, and made the
+   * lot's available money negative as of its date.
+   */
+  async requirePostable(client: pg.PoolClient, requests: LedgerRequest[]): Promise<void> {
+    const ctx = new PlanningContext(client, this.writer.reference);
+    const planned = [];
+    for (const request of requests) planned.push({ request, actor: 'dry run', plan: await request.plan(ctx), id: '' });
+    const { rows } = await client.query(`select nextval('ledger.transaction_id_seq')::text as id from generate_series(1, $1::int)`, [planned.length]);
+    planned.forEach((p, i) => (p.id = rows[i].id));
+    await client.query('savepoint ledger_dry_run');
+    try {
+      await insertPostingsOnly(client, planned);
+    } catch (error) {
+      await client.query('rollback to savepoint ledger_dry_run');
+      throw fromDatabaseError(error) ?? error;
+    }
+    await client.query('rollback to savepoint ledger_dry_run');
   }
 
   /** Writes requests all or nothing inside a transaction opened by inWriteTransaction (replays answered as usual). */

@@ -48,13 +48,11 @@ export interface Planned {
 }
 
 /**
- * Inserts planned requests (with their transaction ids): lots, accounts, postings sorted by lot (so
- * lot locks are taken in ascending order), then the headers in request order (each takes its seq
- * and hash). Answers each request's transaction as stored, from RETURNING (no read-back). With
- * `commit`, COMMIT follows the headers in their flight: answers come back only if it committed; if
- * any statement fails, the transaction is over (rolled back) and the error is thrown.
+ * Inserts what the postings of planned requests need (a new lot, new accounts) and builds their
+ * insert, sorted by lot (lot locks in ascending order). Shared by insertPlanned and
+ * insertPostingsOnly.
  */
-export async function insertPlanned(client: pg.PoolClient, planned: Planned[], known: ReadonlyMap<string, string> = NO_ACCOUNTS, commit?: CommitWithRows): Promise<Inserted> {
+async function stagePostings(client: pg.PoolClient, planned: Planned[], known: ReadonlyMap<string, string>) {
   // Lots (a plan creates at most one).
   const newLots = planned.flatMap((f) => {
     if (f.plan.newLots.length > 1) throw new Error('internal: a plan creates at most one lot');
@@ -107,6 +105,28 @@ export async function insertPlanned(client: pg.PoolClient, planned: Planned[], k
     ],
     postings.length,
   );
+  return { postingsStatement, accounts, accountById };
+}
+
+/**
+ * Inserts only the postings of planned requests (after their lots and accounts): the posting
+ * trigger checks them as it would in a real write — balances as of their dates, holds, periods.
+ * For a dry run under a savepoint the caller rolls back (approvals: a proposal must be postable).
+ */
+export async function insertPostingsOnly(client: pg.PoolClient, planned: Planned[]): Promise<void> {
+  const { postingsStatement } = await stagePostings(client, planned, NO_ACCOUNTS);
+  await client.query(postingsStatement);
+}
+
+/**
+ * Inserts planned requests (with their transaction ids): lots, accounts, postings sorted by lot (so
+ * lot locks are taken in ascending order), then the headers in request order (each takes its seq
+ * and hash). Answers each request's transaction as stored, from RETURNING (no read-back). With
+ * `commit`, COMMIT follows the headers in their flight: answers come back only if it committed; if
+ * any statement fails, the transaction is over (rolled back) and the error is thrown.
+ */
+export async function insertPlanned(client: pg.PoolClient, planned: Planned[], known: ReadonlyMap<string, string> = NO_ACCOUNTS, commit?: CommitWithRows): Promise<Inserted> {
+  const { postingsStatement, accounts, accountById } = await stagePostings(client, planned, known);
   const column = <T>(pick: (f: Planned) => T) => planned.map(pick);
   const headersStatement = hot('insert_transactions',
     `insert into ledger.transaction as t (id, kind, idempotency_key, request_hash, fund_line, region_code, counterpart_region_code,

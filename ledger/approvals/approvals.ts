@@ -156,6 +156,9 @@ export class Approvals {
       const plans = await this.ledger.planOnly(client, requests);
       const policy = await this.policyFor(client, plans, batch);
       if (!policy) return (await this.ledger.writeIn(client, requests, who)).map(direct);
+      // What the approval would write must be postable now (as of its dates too): else it is refused
+      // as a direct write would be, and holds nothing.
+      await this.ledger.requirePostable(client, requests);
       const id = await insertProposal(client, {
         operation: policy.operation,
         // Recorded where every line lies (the city of a batch over two counties): listed, read and

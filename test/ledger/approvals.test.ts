@@ -293,3 +293,20 @@ test('the demo proposals (npm start): one appropriation approved by a second per
   expect(await count()).toBe(before + 3);
   expect(await fx.queries.verify(null, null)).toMatchObject({ ok: true });
 });
+
+test('a proposal the database would never let through is refused as the direct write is, and holds nothing: dated before its money arrived', async () => {
+  const line = 'HARDSHIP_SUPPORT';
+  await countyLot(10_000_000n, line); // received 2026-03-05
+  await threshold(line, 5_000_000n);
+  const before = await available(line);
+  const early = disbursement(fx, { fundLine: line, amount: 6_000_000n, effectiveDate: '2026-02-10', serviceMonth: '2026-02' });
+  await expect(fx.ledger.disburse(early, 'alice')).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' }); // (below any threshold: the database refuses it)
+  await expect(approvals.disburse(early, 'alice')).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS', message: expect.stringContaining('2026-02-10') });
+  expect(await available(line)).toEqual(before); // nothing held
+  expect((await fx.queries.balances(COUNTY, line, '2026-02-10', false)).find((b) => b.accountKind === 'AVAILABLE')?.available ?? 0n).toBeGreaterThanOrEqual(0n);
+  // dated after the money arrived, it is a proposal as usual
+  const inTime = await approvals.disburse({ ...early, idempotencyKey: `${early.idempotencyKey}-march`, effectiveDate: '2026-03-10', serviceMonth: '2026-03' }, 'alice');
+  expect(inTime.proposal).toMatchObject({ status: 'PENDING', held: 6_000_000n });
+  await approvals.reject(bob, inTime.proposal!.id, 'test');
+  await threshold(line, null);
+});
