@@ -16,6 +16,7 @@ import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { DomainError } from '../platform/errors.js';
+import { LOCK_CLASS } from '../platform/locks.js';
 import type { RegistryService } from './registry.js';
 import { maskIdNumber, normalisePhone } from './personal/pii.js';
 import { parseIdNumber } from './id-number.js';
@@ -45,6 +46,8 @@ export interface RegistryImportReport {
   rejected: number;
   /** Facts appended to existing or new records (categories; bed inventories and ratings). */
   factsAppended: number;
+  /** Facts not appended because the elder already holds that category then (elders: a category is held once at a time). */
+  factsSkipped: number;
   rejectedRows: RejectedRow[];
   durationMs: number;
 }
@@ -142,7 +145,7 @@ export async function importRegistryCsv(pool: pg.Pool, registry: RegistryService
   const started = performance.now();
   const bytesTotal = fs.statSync(file).size;
   const batchSize = options.batchSize ?? 1000;
-  const report: RegistryImportReport = { kind, rows: 0, inserted: 0, unchanged: 0, rejected: 0, factsAppended: 0, rejectedRows: [], durationMs: 0 };
+  const report: RegistryImportReport = { kind, rows: 0, inserted: 0, unchanged: 0, rejected: 0, factsAppended: 0, factsSkipped: 0, rejectedRows: [], durationMs: 0 };
   const reject = (line: number, key: string, reasons: string[]) => {
     report.rejected++;
     report.rejectedRows.push({ line, key, reasons });
@@ -166,7 +169,7 @@ export async function importRegistryCsv(pool: pg.Pool, registry: RegistryService
         const flush = async () => {
           if (!batch.length) return;
           const villages = await existingVillages(batch.flatMap((b) => [b.value.prepared.hukou, b.value.prepared.residence]));
-          const good = batch.filter((b) => {
+          const inScopeOnly = batch.filter((b) => {
             const reasons: string[] = [];
             if (!villages.has(b.value.prepared.hukou)) reasons.push('hukou_village_code: no such village');
             if (!villages.has(b.value.prepared.residence)) reasons.push('residence_village_code: no such village');
@@ -174,10 +177,24 @@ export async function importRegistryCsv(pool: pg.Pool, registry: RegistryService
             return reasons.length === 0;
           });
           // Only rows not yet registered are encrypted and inserted (the keyed hash is cheap; AES is not free).
-          const hashes = good.map((b) => registry.pii.idHash(b.value.prepared.id.value));
-          const registered = new Set(
-            (await client.query<{ id_hash: Buffer }>(`select id_hash from registry.elder where id_hash = any($1::bytea[])`, [hashes])).rows.map((r) => r.id_hash.toString('hex')),
+          const allHashes = inScopeOnly.map((b) => registry.pii.idHash(b.value.prepared.id.value));
+          const stored = new Map(
+            (await client.query<{ id_hash: Buffer; hukou: string; residence: string }>(
+              `select id_hash, hukou_village_code as hukou, residence_village_code as residence from registry.elder where id_hash = any($1::bytea[])`, [allHashes],
+            )).rows.map((r) => [r.id_hash.toString('hex'), r]),
           );
+          // A person registered already is the import's only if the record as stored lies in its scope
+          // (the file's villages are not the record's: a 丰县 file appended categories to a 沛县 elder).
+          const good = inScopeOnly.filter((b, i) => {
+            const record = stored.get(allHashes[i]!.toString('hex'));
+            if (record && !(inScope(record.hukou) || inScope(record.residence))) {
+              reject(b.line, b.key, [`id_number: registered already, outside the import scope ${options.withinPrefix}`]);
+              return false;
+            }
+            return true;
+          });
+          const hashes = good.map((b) => registry.pii.idHash(b.value.prepared.id.value));
+          const registered = new Set(hashes.filter((h) => stored.has(h.toString('hex'))).map((h) => h.toString('hex')));
           const fresh = good.filter((_, i) => !registered.has(hashes[i]!.toString('hex')));
           const rows = fresh.map((b) => ({ b, row: registry.elderRow(b.value.prepared) }));
           const inserted = await insertElders(
@@ -194,13 +211,23 @@ export async function importRegistryCsv(pool: pg.Pool, registry: RegistryService
             const ids = await client.query<{ id: string; id_hash: Buffer }>(`select id::text, id_hash from registry.elder where id_hash = any($1::bytea[])`, [withCategories.map((r) => r.hash)]);
             const idOf = new Map(ids.rows.map((r) => [r.id_hash.toString('hex'), r.id]));
             const facts = withCategories.flatMap((r) => r.b.value.categories.map((c) => ({ elderId: idOf.get(r.hash.toString('hex'))!, ...c })));
+            // A category is never held twice at once, as addElderCategory refuses (the import's
+            // memberships are open-ended): per elder and category, the earliest fact that overlaps
+            // nothing held is appended, the others are counted as skipped. Under addElderCategory's
+            // per-elder locks, taken in one order, so neither can race the other.
+            await client.query(`select pg_advisory_xact_lock($1, hashtext(e)) from (select distinct unnest($2::text[]) e order by 1) s`, [LOCK_CLASS.REGISTRY_CATEGORY, facts.map((f) => f.elderId)]);
             const added = await client.query(
               `insert into registry.category_membership (elder_id, category, valid_from, source_system, recorded_by)
-               select t.e, t.c, t.f, 'import', $4 from unnest($1::bigint[], $2::text[], $3::date[]) t (e, c, f)
-               where not exists (select 1 from registry.category_membership m where m.elder_id = t.e and m.category = t.c and m.valid_from = t.f)`,
+               select distinct on (t.e, t.c) t.e, t.c, t.f, 'import', $4 from unnest($1::bigint[], $2::text[], $3::date[]) t (e, c, f)
+               where not exists (
+                 select from registry.category_membership m left join registry.category_membership_end x on x.membership_id = m.id
+                 where m.elder_id = t.e and m.category = t.c
+                   and daterange(m.valid_from, coalesce(least(x.ended_on, m.valid_to), x.ended_on, m.valid_to), '[]') && daterange(t.f, null, '[]'))
+               order by t.e, t.c, t.f`,
               [facts.map((f) => f.elderId), facts.map((f) => f.category), facts.map((f) => f.validFrom), options.actor],
             );
             report.factsAppended += added.rowCount ?? 0;
+            report.factsSkipped += facts.length - (added.rowCount ?? 0);
           }
           batch = [];
         };

@@ -85,7 +85,7 @@ async function main() {
     const rate = report.durationMs ? Math.round((report.rows * 1000) / report.durationMs) : report.rows;
     process.stdout.write(
       `Read ${report.rows} ${kind} rows in ${(report.durationMs / 1000).toFixed(1)} s (${rate} rows/s): ${report.inserted} inserted, ` +
-        `${report.unchanged} already registered, ${report.rejected} rejected, ${report.factsAppended} facts appended.\n` +
+        `${report.unchanged} already registered, ${report.rejected} rejected, ${report.factsAppended} facts appended, ${report.factsSkipped} skipped (held already then).\n` +
         `Rejected rows (line, key, reasons): ${opts.report}\n`,
     );
     if (report.rejected) process.exitCode = 2;

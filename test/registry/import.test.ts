@@ -124,3 +124,25 @@ test('the CLI: npm run import:registry writes the report and exits 2 when rows w
     await target.drop();
   }
 });
+
+test('a category is never held twice at once through the import either, and a record registered outside the import scope is not the import\'s', async () => {
+  const file = path.join(os.tmpdir(), `categories-${process.pid}.csv`);
+  const { idNumber } = await import('./support.js');
+  const feng = idNumber('1939-03-03', 'FEMALE', '320321');
+  fs.writeFileSync(file, `id_number,name,hukou_village_code,categories\n${feng},孙九,320321001001,DIBAO:2024-01-01;DIBAO:2024-06-01;DIBAO:2024-06-01\n`);
+  const first = await importRegistryCsv(db.pool, registry, 'elders', file, { actor: 't', withinPrefix: '320321' });
+  expect(first).toMatchObject({ inserted: 1, factsAppended: 1, factsSkipped: 2 });
+  const elder = await registry.elderByIdNumber(feng);
+  const held = await db.pool.query(`select category, valid_from::text from registry.category_membership where elder_id = $1`, [elder!.id]);
+  expect(held.rows).toEqual([{ category: 'DIBAO', valid_from: '2024-01-01' }]);
+  // a 沛县 elder in a 丰县 file: the stored record is 沛县's, so nothing is appended to it
+  const pei = idNumber('1939-04-04', 'MALE', '320322');
+  await registry.registerElder({ idNumber: pei, name: '周十', hukouVillageCode: '320322001203' }, 't');
+  fs.writeFileSync(file, `id_number,name,hukou_village_code,categories\n${pei},周十,320321001001,NEAR_DIBAO:2024-01-01\n`);
+  const foreign = await importRegistryCsv(db.pool, registry, 'elders', file, { actor: 'import:feng', withinPrefix: '320321' });
+  expect(foreign).toMatchObject({ rejected: 1, factsAppended: 0 });
+  expect(foreign.rejectedRows[0]!.reasons.join(' ')).toMatch(/registered already, outside the import scope/);
+  const peiElder = await registry.elderByIdNumber(pei);
+  expect((await db.pool.query(`select count(*)::int as n from registry.category_membership where elder_id = $1`, [peiElder!.id])).rows[0].n).toBe(0);
+  fs.unlinkSync(file);
+});
