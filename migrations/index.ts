@@ -18,6 +18,7 @@ import { Migration20261203100000_region_change_notice } from './Migration2026120
 import { Migration20261203200000_group_reads } from './Migration20261203200000_group_reads.js';
 import { Migration20261203300000_seal_through } from './Migration20261203300000_seal_through.js';
 import { Migration20261203400000_reversal_date } from './Migration20261203400000_reversal_date.js';
+import { Migration20261203500000_elder_immutable } from './Migration20261203500000_elder_immutable.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
@@ -39,4 +40,5 @@ export const migrationsList = [
   { name: 'Migration20261203200000_group_reads', class: Migration20261203200000_group_reads },
   { name: 'Migration20261203300000_seal_through', class: Migration20261203300000_seal_through },
   { name: 'Migration20261203400000_reversal_date', class: Migration20261203400000_reversal_date },
+  { name: 'Migration20261203500000_elder_immutable', class: Migration20261203500000_elder_immutable },
 ];

@@ -298,6 +298,23 @@ describe('history: categories, vital status, assessments', () => {
       client.release();
     }
   });
+
+  test('what an elder\'s record never changes, the database keeps as it is — the application role may update names and villages, not these', async () => {
+    const elder = await registerElder(live.api, { idNumber: idNumber('1942-08-08', 'MALE', '320321'), name: '不变', hukouVillageCode: FENG_V1 });
+    const id = Buffer.from(elder.id, 'base64url').toString().split(':')[1];
+    for (const set of [`birth_date = '1930-01-01'`, `sex = 'FEMALE'`, `id_hash = '\\x00'`, `id_masked = '3203**********0000'`, `created_by = 'someone'`, `created_at = now() - interval '1 year'`]) {
+      const client = await live.db.pool.connect();
+      try {
+        await client.query('begin; set local role sunshine_app');
+        await expect(client.query(`update registry.elder set ${set} where id = $1`, [id])).rejects.toMatchObject({ code: 'SR000' });
+      } finally {
+        await client.query('rollback');
+        client.release();
+      }
+    }
+    const moved = await live.api.gql(`mutation ($id: ID!) { updateElder(id: $id, input: { residenceVillageCode: "${FENG_V2}", phone: "13912345670" }) { residenceVillageCode } }`, { id: elder.id });
+    expect(moved.errors).toBeUndefined(); // what may change still does
+  });
 });
 
 describe('scope', () => {
