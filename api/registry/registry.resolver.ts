@@ -97,6 +97,8 @@ export class RegistryResolver {
       sex: f.sex ?? null,
       bornTo: min != null ? yearsBefore(ageDate(ctx, asOf), min) : null,
       bornFrom: max != null ? dayAfter(yearsBefore(ageDate(ctx, asOf), max + 1)) : null,
+      // (an age is a living elder's: one who died before asOf is 79 for ever, and in no age band)
+      aliveOnAsOf: min != null || max != null,
       category: f.category ?? null,
       vitalStatus: f.vitalStatus ?? null,
       asOf,

@@ -91,9 +91,9 @@ export async function paymentsOf(ctx: Context, payeeType: 'PERSON' | 'FACILITY',
 export class ElderFilterInput {
   @Field(() => String, { nullable: true, description: 'Region code (or 4/6/9-digit prefix) whose subtree holds the household or residence village.' }) within?: string | null;
   @Field(() => Sex, { nullable: true, description: 'Only elders of this sex.' }) sex?: 'MALE' | 'FEMALE' | null;
-  @Field(() => AgeBand, { nullable: true, description: 'Only elders in this age band today.' }) ageBand?: keyof typeof AgeBand | null;
-  @Field(() => Int, { nullable: true, description: 'Age at least (on asOf).' }) minAge?: number | null;
-  @Field(() => Int, { nullable: true, description: 'Age at most (on asOf).' }) maxAge?: number | null;
+  @Field(() => AgeBand, { nullable: true, description: 'Only elders in this age band on asOf (today when omitted): the living only.' }) ageBand?: keyof typeof AgeBand | null;
+  @Field(() => Int, { nullable: true, description: 'Age at least (on asOf; the living only).' }) minAge?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Age at most (on asOf; the living only).' }) maxAge?: number | null;
   @Field(() => String, { nullable: true, description: 'Holds this special category on asOf.' }) category?: string | null;
   @Field(() => VitalStatus, { nullable: true, description: 'Only elders with this vital status.' }) vitalStatus?: 'ALIVE' | 'DECEASED' | null;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD for ages and categories; today when omitted.' }) asOf?: string | null;

@@ -47,6 +47,8 @@ export interface ElderFilter {
   /** Born on or after / on or before (derived from age bands by the API). */
   bornFrom?: string | null;
   bornTo?: string | null;
+  /** Alive on `asOf` (an age filter's: the dead have no age band, and their age stopped at death). */
+  aliveOnAsOf?: boolean;
   /** Holds this category on `asOf`. */
   category?: string | null;
   vitalStatus?: VitalStatus | null;
@@ -225,6 +227,10 @@ function elderWhere(filter: ElderFilter): SqlFragment {
     where.push(sql`exists (select 1 from registry.category_membership m left join registry.category_membership_end x on x.membership_id = m.id
       where m.elder_id = e.id and m.category = ${filter.category} and m.valid_from <= ${asOf}::date
         and coalesce(least(x.ended_on, m.valid_to), x.ended_on, m.valid_to, 'infinity') >= ${asOf}::date)`);
+  }
+  if (filter.aliveOnAsOf) {
+    where.push(sql`not exists (select 1 from (select v.status, v.death_date from registry.vital_event v where v.elder_id = e.id order by v.id desc limit 1) latest
+      where latest.status = 'DECEASED' and latest.death_date <= ${param(filter.asOf)}::date)`);
   }
   if (filter.vitalStatus) {
     const latest = `(select v.status from registry.vital_event v where v.elder_id = e.id order by v.id desc limit 1)`;

@@ -78,6 +78,19 @@ describe('registration', () => {
     expect((await auditor.gql(`query ($id: ID!) { elder(id: $id) { age(asOf: "2026-05-31") } }`, { id: elder.id })).data!.elder.age).toBe(81);
   });
 
+  test('age filters are of the living on asOf: one who died before it is in no age band and no age range', async () => {
+    const elder = await registerElder(live.api, { idNumber: idNumber('1946-01-10', 'FEMALE', '320321'), name: '故人', hukouVillageCode: FENG_V2 });
+    const died = await live.api.gql(`mutation ($i: RecordVitalStatusInput!) { recordVitalStatus(input: $i) { status } }`, { i: { elderId: elder.id, status: 'DECEASED', deathDate: '2025-12-01', source: 'CREMATION' } });
+    expect(died.errors).toBeUndefined();
+    const has = async (filter: string) =>
+      (await live.api.gql(`{ elders(filter: { within: "${FENG_V2}", ${filter} }, first: 500) { nodes { id } } }`)).data!.elders.nodes.some((n: { id: string }) => n.id === elder.id);
+    expect(await has(`ageBand: SECURE_80_PLUS, asOf: "2026-06-01"`)).toBe(false);
+    expect(await has(`minAge: 79, asOf: "2026-06-01"`)).toBe(false);
+    expect(await has(`maxAge: 80, asOf: "2026-06-01"`)).toBe(false);
+    expect(await has(`minAge: 79, asOf: "2025-11-30"`)).toBe(true); // alive then, 79
+    expect(await has(`asOf: "2026-06-01"`)).toBe(true); // without an age filter the record is listed as before
+  });
+
   test('a registered ID number is ALREADY_EXISTS, also in its legacy 15-digit form', async () => {
     const first17 = '32032119400512' + '135';
     const full = first17 + checkCharacter(first17);
