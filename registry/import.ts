@@ -271,14 +271,26 @@ export async function importRegistryCsv(pool: pg.Pool, registry: RegistryService
         await flush();
       } else {
         const seen = new Map<string, number>();
+        const seenUscc = new Map<string, number>();
         type FacilityRow = { f: ReturnType<RegistryService['prepareFacility']>; beds: number[] | null; bedsAsOf: string | null; rating: { level: number; ratedOn: string; validUntil: string | null } | null };
         let batch: Parsed<FacilityRow>[] = [];
         const flush = async () => {
           if (!batch.length) return;
           const villages = await existingVillages(batch.map((b) => b.value.f.villageCode));
+          // A credit code (uscc) is one facility's: one registered already for another facility is
+          // that row's problem (it was a unique violation that failed the whole import).
+          const usccs = batch.map((b) => b.value.f.uscc).filter((u): u is string => u != null);
+          const usccOwner = new Map(
+            (await client.query<{ uscc: string; village_code: string; name: string }>(`select uscc, village_code, name from registry.facility where uscc = any($1::text[])`, [usccs]))
+              .rows.map((r) => [r.uscc, `${r.village_code}|${r.name}`]),
+          );
           const good = batch.filter((b) => {
-            if (!villages.has(b.value.f.villageCode)) reject(b.line, b.key, ['village_code: no such village']);
-            return villages.has(b.value.f.villageCode);
+            const reasons: string[] = [];
+            if (!villages.has(b.value.f.villageCode)) reasons.push('village_code: no such village');
+            const owner = b.value.f.uscc == null ? undefined : usccOwner.get(b.value.f.uscc);
+            if (owner !== undefined && owner !== `${b.value.f.villageCode}|${b.value.f.name}`) reasons.push('uscc: registered already for another facility');
+            if (reasons.length) reject(b.line, b.key, reasons);
+            return reasons.length === 0;
           });
           const f = good.map((b) => b.value.f);
           const inserted = await client.query(
@@ -333,7 +345,12 @@ export async function importRegistryCsv(pool: pg.Pool, registry: RegistryService
               operatingSince: row.operating_since,
             }),
           );
-          if (f && !known.has(f.type)) problems.add(`type: unknown facility type "${f.type}"`);
+          if (f && !known.has(f.type)) problems.add('type: an unknown facility type (see facilityTypes)');
+          if (f?.uscc) {
+            const earlier = seenUscc.get(f.uscc);
+            if (earlier !== undefined) problems.add(`uscc: the same as line ${earlier}`);
+            else seenUscc.set(f.uscc, line);
+          }
           if (f && !inScope(f.villageCode)) problems.add(`village_code: outside the import scope ${options.withinPrefix}`);
           let beds: number[] | null = null;
           let bedsAsOf: string | null = null;

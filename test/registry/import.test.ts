@@ -67,7 +67,7 @@ test('facilities: type, village, beds and ratings validated; facts appended once
   const report = await importRegistryCsv(db.pool, registry, 'facilities', FACILITIES, { actor: 'test-import' });
   expect(report).toMatchObject({ rows: 7, inserted: 4, rejected: 3, factsAppended: 4 });
   const byLine = Object.fromEntries(report.rejectedRows.map((r) => [r.line, r.reasons.join(' | ')]));
-  expect(byLine[6]).toMatch(/type: unknown facility type "CASINO"/);
+  expect(byLine[6]).toMatch(/type: an unknown facility type/);
   expect(byLine[7]).toMatch(/occupied_beds: more than actual_beds/);
   expect(byLine[7]).toMatch(/star_level/);
   expect(byLine[8]).toMatch(/village_code: no such village/);
@@ -75,6 +75,20 @@ test('facilities: type, village, beds and ratings validated; facts appended once
   expect(again).toMatchObject({ inserted: 0, unchanged: 4, factsAppended: 0 });
   expect(await count('bed_inventory')).toBe(2);
   expect(await count('facility_rating')).toBe(2);
+  // A credit code is one facility's: a second facility with it, in the file or registered, is that
+  // row's problem — the other rows are imported (it failed the whole import)
+  const file = path.join(os.tmpdir(), `uscc-${process.pid}.csv`);
+  const header = 'name,type,village_code,operating_model,uscc';
+  fs.writeFileSync(file, `${header}
+丰县第二照料中心,DAY_CARE_CENTRE,320321001001,PUBLIC_BUILT_PUBLIC_RUN,91320321MA1XYW1234
+` +
+    `丰县新照料中心,DAY_CARE_CENTRE,320321001001,PUBLIC_BUILT_PUBLIC_RUN,91320321MA1XYW9999
+丰县新照料中心二,DAY_CARE_CENTRE,320321001001,PUBLIC_BUILT_PUBLIC_RUN,91320321MA1XYW9999
+`);
+  const dup = await importRegistryCsv(db.pool, registry, 'facilities', file, { actor: 'test-import' });
+  expect(dup).toMatchObject({ rows: 3, inserted: 1, rejected: 2 });
+  expect(Object.fromEntries(dup.rejectedRows.map((r) => [r.line, r.reasons.join(' | ')]))).toEqual({ 2: 'uscc: registered already for another facility', 4: 'uscc: the same as line 3' });
+  fs.unlinkSync(file);
 });
 
 test('a row whose columns shifted (a comma in a name) reports its problems without the cells it saw', async () => {
