@@ -131,7 +131,19 @@ export class Approvals {
     const write = this.write(kind, input);
     if (facts) {
       const policy = policyOf(await cachedPolicies(this.pool), facts.fundLine, kind);
-      if (!requiresApproval(policy, positiveFen(facts.amount))) return direct(await this.ledger.submit(write.request, actor));
+      if (!requiresApproval(policy, positiveFen(facts.amount))) {
+        try {
+          return direct(await this.ledger.submit(write.request, actor));
+        } catch (error) {
+          // A pending proposal may carry the key (the threshold was raised since it was proposed):
+          // its own hold (INSUFFICIENT_FUNDS) or its key (SL032) refused the direct write. Decided as
+          // above the threshold, the same request replays the proposal; any other answer is the same.
+          if (error instanceof LedgerError && (error.code === 'IDEMPOTENCY_CONFLICT' || error.code === 'INSUFFICIENT_FUNDS')) {
+            return (await this.decideInTransaction([write], actor, false))[0]!;
+          }
+          throw error;
+        }
+      }
     }
     return (await this.decideInTransaction([write], actor, false))[0]!;
   }

@@ -310,3 +310,18 @@ test('a proposal the database would never let through is refused as the direct w
   await approvals.reject(bob, inTime.proposal!.id, 'test');
   await threshold(line, null);
 });
+
+test('the same request replays its pending proposal after the threshold was raised above it (it went straight to the ledger and was refused)', async () => {
+  const line = 'PROJECT_GRANT';
+  await countyLot(8_000_000n, line);
+  await threshold(line, 5_000_000n);
+  const request = disbursement(fx, { fundLine: line, amount: 6_000_000n });
+  const proposed = await approvals.disburse(request, 'alice');
+  expect(proposed.proposal).toMatchObject({ status: 'PENDING' });
+  expect(await approvals.disburse(request, 'alice')).toMatchObject({ replayed: true, proposal: { id: proposed.proposal!.id } });
+  await threshold(line, 7_000_000n);
+  expect(await approvals.disburse(request, 'alice')).toMatchObject({ replayed: true, proposal: { id: proposed.proposal!.id } });
+  await expect(approvals.disburse({ ...request, amount: 6_000_001n }, 'alice')).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
+  await approvals.reject(bob, proposed.proposal!.id, 'test');
+  await threshold(line, null);
+});
