@@ -155,7 +155,7 @@ const closer = new Viewer({ subject: 'property-closer', roles: ['CITY_ADMIN'], j
 const approver = new Viewer({ subject: 'property-approver', roles: ['FINANCE_OFFICER'], jurisdiction: COUNTY });
 
 interface Lot { id: string; region: string; fundLine: string; root: boolean }
-interface Done { id: string; kind: TransactionKind; allocationId: string | null; postings: PostingRecord[]; replay: () => Promise<PostResult> }
+interface Done { id: string; kind: TransactionKind; effectiveDate: string; allocationId: string | null; postings: PostingRecord[]; replay: () => Promise<PostResult> }
 
 const pendingAllocations: { allocationId: string; effectiveDate: string; lot: Lot }[] = [];
 
@@ -186,14 +186,21 @@ class Run {
     const amount = amountOf(op.amount, balance);
     const chosen = lot ? (balance >= amount ? lot.id : null) : autoLot(COUNTY, fundLine, amount);
     const input = disbursement(fx, { idempotencyKey: key('p-prop'), effectiveDate, fundLine, amount, payeeId: 'elder-proposed', lotId: lot?.id ?? null });
+    // A proposal must be postable now, as the direct write would be (Ledger.requirePostable): into
+    // an open month, and not spending money before it arrived (as of its date).
+    const refusal =
+      chosen === null ? 'INSUFFICIENT_FUNDS'
+      : closedFor([COUNTY], fundLine, effectiveDate) ? 'PERIOD_CLOSED'
+      : crossesZeroAsOf(effectiveDate, [{ key: balKey(COUNTY, fundLine, 'AVAILABLE', null, chosen), amount: -amount }]) ? 'INSUFFICIENT_FUNDS'
+      : null;
     const before = await heldInDatabase();
     const outcome = await approvals.disburse(input, ACTOR).catch((e: { code?: string }) => e.code ?? String(e));
     if (typeof outcome === 'string') {
-      if (chosen !== null || outcome !== 'INSUFFICIENT_FUNDS') this.fail(step, op, `proposal refused with ${outcome}; the model expected lot ${chosen}`);
+      if (outcome !== refusal) this.fail(step, op, `proposal refused with ${outcome}; the model expected ${refusal ?? `lot ${chosen}`}`);
       if ((await heldInDatabase()) !== before) this.fail(step, op, 'a refused proposal holds money');
       return;
     }
-    if (chosen === null) this.fail(step, op, `proposal ${outcome.proposal?.id} accepted; the model expected INSUFFICIENT_FUNDS`);
+    if (refusal !== null || chosen === null) this.fail(step, op, `proposal ${outcome.proposal?.id} accepted; the model expected ${refusal}`);
     if (!outcome.proposal || outcome.transaction || outcome.proposal.held !== amount) this.fail(step, op, `expected a proposal holding ${amount}, got ${JSON.stringify(outcome, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
     const { rows } = await fx.db.pool.query(`select lot_id::text from ledger.hold where proposal_id = $1`, [outcome.proposal.id]);
     if (rows.length !== 1 || rows[0].lot_id !== chosen) this.fail(step, op, `the proposal holds ${JSON.stringify(rows)}, the model expected lot ${chosen}`);
@@ -321,6 +328,7 @@ class Run {
         if (target.kind === 'REVERSAL') expected = 'BAD_USER_INPUT';
         else if (model.reversed.has(target.id)) expected = 'ALREADY_REVERSED';
         else if (target.kind === 'ALLOCATION' && model.received.has(target.id)) expected = 'BAD_USER_INPUT';
+        else if (effectiveDate < target.effectiveDate) expected = 'BAD_USER_INPUT'; // a reversal is dated on or after its original
         else {
           const short = target.postings.some((p) => p.accountKind !== 'FUNDING_SOURCE' && bal(postingKey(p)) - p.amount < (p.accountKind === 'AVAILABLE' && p.amount > 0n ? heldOn(p.lotId) : 0n));
           const early = crossesZeroAsOf(effectiveDate, target.postings.map((p) => ({ key: postingKey(p), amount: -p.amount })));
@@ -452,7 +460,7 @@ class Run {
     apply(result!);
     after(result!);
     const replay = replayOf ?? call!;
-    this.done.push({ id: result!.transaction.id, kind: result!.transaction.kind, allocationId: result!.transaction.allocationId, postings: result!.transaction.postings, replay });
+    this.done.push({ id: result!.transaction.id, kind: result!.transaction.kind, effectiveDate: result!.transaction.effectiveDate, allocationId: result!.transaction.allocationId, postings: result!.transaction.postings, replay });
   }
 }
 
