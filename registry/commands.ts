@@ -13,7 +13,6 @@ import { forbidden, type Viewer } from '../auth/viewer.js';
 import type { Permission } from '../auth/roles.js';
 import { DomainError } from '../platform/errors.js';
 import { requireCaregiver, requireElder, requireFacility } from './access.js';
-import { actorOf } from './visible.js';
 import type { RegistryService } from './registry.js';
 import type { CaregiverRecord, ElderRecord, FacilityRecord, StayRecord } from './types.js';
 import { facilityNo } from './validate.js';
@@ -69,17 +68,10 @@ export class RegistryCommands {
   // ---- elders ----
 
   /** Registration belongs to the household village (户籍地). */
-  async registerElder(input: Input<'registerElder'>): Promise<ElderRecord> {
+  registerElder(input: Input<'registerElder'>): Promise<ElderRecord> {
     this.viewer.require('registry:write');
     this.viewer.requireInScope(input.hukouVillageCode, 'household village');
-    try {
-      return await this.registry.registerElder(input, this.actor);
-    } catch (error) {
-      if (error instanceof DomainError && error.code === 'ALREADY_EXISTS' && error.field === 'idNumber') {
-        await this.registry.logRefusedRegistration(input.idNumber, actorOf(this.viewer));
-      }
-      throw error;
-    }
+    return this.registry.registerElder(input, this.actor);
   }
 
   async updateElder(id: string, input: Parameters<RegistryService['updateElder']>[1]): Promise<ElderRecord> {

@@ -10,7 +10,7 @@ import { inScope } from '../access.js';
 import { join, param, raw, sql, type SqlFragment } from '../../platform/sql.js';
 import { RegistryRoom, ts } from '../store.js';
 import { RecordTable } from '../reads.js';
-import type { Actor, ElderRecord, Page } from '../types.js';
+import type { ElderRecord, Page } from '../types.js';
 import type { VitalStatus } from '../vocabulary.js';
 import * as v from '../validate.js';
 import { insertElders, type ElderRow } from './writer.js';
@@ -168,25 +168,6 @@ export class Elders extends RegistryRoom {
 
   async elders(ids: readonly string[]): Promise<Map<string, ElderRecord>> {
     return ELDERS.byIds(this.sql, ids);
-  }
-
-  /**
-   * A registration refused because the ID number is registered already (anywhere in the city: a
-   * person is registered once) has told the caller that the number belongs to someone: that is
-   * logged like a look-up by ID number, against the record it found (a probe of many numbers shows
-   * in the access log, and counts towards the subject's daily quota).
-   */
-  async logRefusedRegistration(idNumber: string, actor: Actor): Promise<void> {
-    const parsed = parseIdNumber(idNumber, 'idNumber');
-    await this.tx((client) =>
-      client.query(
-        `insert into registry.access_log (subject, roles, token_id, reason, entity_type, entity_id, region_code, residence_region_code, fields)
-         select $1, $2, $3, 'registration refused: the ID number is already registered', 'Elder', e.id, e.hukou_village_code,
-                nullif(e.residence_village_code, e.hukou_village_code), '{registered}'
-         from registry.elder e where e.id_hash = $4`,
-        [actor.subject, [...actor.roles], actor.tokenId, this.pii.idHash(parsed.value)],
-      ),
-    );
   }
 
   async elderByIdNumber(idNumber: string): Promise<ElderRecord | null> {
