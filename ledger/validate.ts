@@ -6,6 +6,7 @@
 import * as rules from '../platform/validate.js';
 import { DomainError } from '../platform/errors.js';
 import { LedgerError, type LedgerErrorCode } from './errors.js';
+import { registryNoForm } from '../platform/registry-number.js';
 
 /** The same rule, its DomainError re-raised as a LedgerError with the same code, message and field. */
 function ledgerRule<A extends unknown[], R>(rule: (...args: A) => R): (...args: A) => R {
@@ -53,12 +54,10 @@ export const fiscalYear = ledgerRule((value: unknown, field: string) => rules.in
  */
 export function payeeIdentifier(value: unknown, payeeType: unknown, field: string): string {
   const id = identifier(value, field, 64);
-  const m = /^([EeFf])\s*0*([0-9]+)$/.exec(id);
-  if (!m) return id;
-  const kind = m[1]!.toUpperCase();
-  const canonical = `${kind}${m[2]!.replace(/^0+/, '').padStart(8, '0')}`;
-  if (id !== canonical) throw new LedgerError('BAD_USER_INPUT', `${field} has the form of a registry number: write it ${canonical}`, field);
-  const expected = kind === 'E' ? 'PERSON' : 'FACILITY';
+  const form = registryNoForm(id);
+  if (!form) return id;
+  if (id !== form.canonical) throw new LedgerError('BAD_USER_INPUT', `${field} has the form of a registry number: write it ${form.canonical}`, field);
+  const expected = form.kind === 'ELDER' ? 'PERSON' : 'FACILITY';
   if (payeeType !== expected) throw new LedgerError('BAD_USER_INPUT', `${field} ${id} is the registry number of a ${expected === 'PERSON' ? 'person' : 'facility'}, paid as payeeType ${expected}`, field);
   return id;
 }

@@ -177,25 +177,25 @@ export async function importRegistryCsv(pool: pg.Pool, registry: RegistryService
             return reasons.length === 0;
           });
           // Only rows not yet registered are encrypted and inserted (the keyed hash is cheap; AES is not free).
-          const allHashes = inScopeOnly.map((b) => registry.pii.idHash(b.value.prepared.id.value));
+          const hashed = inScopeOnly.map((b) => ({ b, hash: registry.pii.idHash(b.value.prepared.id.value) }));
           const stored = new Map(
             (await client.query<{ id_hash: Buffer; hukou: string; residence: string }>(
-              `select id_hash, hukou_village_code as hukou, residence_village_code as residence from registry.elder where id_hash = any($1::bytea[])`, [allHashes],
+              `select id_hash, hukou_village_code as hukou, residence_village_code as residence from registry.elder where id_hash = any($1::bytea[])`, [hashed.map((h) => h.hash)],
             )).rows.map((r) => [r.id_hash.toString('hex'), r]),
           );
           // A person registered already is the import's only if the record as stored lies in its scope
           // (the file's villages are not the record's: a 丰县 file appended categories to a 沛县 elder).
-          const good = inScopeOnly.filter((b, i) => {
-            const record = stored.get(allHashes[i]!.toString('hex'));
+          const kept = hashed.filter(({ b, hash }) => {
+            const record = stored.get(hash.toString('hex'));
             if (record && !(inScope(record.hukou) || inScope(record.residence))) {
               reject(b.line, b.key, [`id_number: registered already, outside the import scope ${options.withinPrefix}`]);
               return false;
             }
             return true;
           });
-          const hashes = good.map((b) => registry.pii.idHash(b.value.prepared.id.value));
-          const registered = new Set(hashes.filter((h) => stored.has(h.toString('hex'))).map((h) => h.toString('hex')));
-          const fresh = good.filter((_, i) => !registered.has(hashes[i]!.toString('hex')));
+          const good = kept.map((k) => k.b);
+          const hashes = kept.map((k) => k.hash);
+          const fresh = kept.filter((k) => !stored.has(k.hash.toString('hex'))).map((k) => k.b);
           const rows = fresh.map((b) => ({ b, row: registry.elderRow(b.value.prepared) }));
           const inserted = await insertElders(
             client,

@@ -29,10 +29,5 @@ export function personName(value: unknown, field: string): string {
   return name.replace(/\s+/g, ' ');
 }
 
-/** Public registry numbers (the ledger's payee ids): E00000042 for elders, F00000007 for facilities. */
-export const elderNo = (id: string) => `E${id.padStart(8, '0')}`;
-export const facilityNo = (id: string) => `F${id.padStart(8, '0')}`;
-export function parseRegistryNo(value: string): { kind: 'ELDER' | 'FACILITY'; id: string } | null {
-  const m = /^([EF])0*([1-9][0-9]{0,17})$/.exec(value);
-  return m ? { kind: m[1] === 'E' ? 'ELDER' : 'FACILITY', id: m[2]! } : null;
-}
+/** Public registry numbers (the ledger's payee ids): platform/registry-number.ts. */
+export { elderNo, facilityNo, parseRegistryNo } from '../platform/registry-number.js';

@@ -61,7 +61,7 @@ export class ElderResolver {
   async age(@Root() elder: Elder, @Arg('asOf', () => String, { nullable: true, description: 'Date (YYYY-MM-DD) to compute the age at; default today in China.' }) asOf: string | null, @Ctx() ctx: Context): Promise<number> {
     const date = dateArg(asOf, 'asOf');
     const death = await deathDateOf(ctx, elder.record.id);
-    return ageAt(elder.record.birthDate, ageDate(ctx, death && death < date ? death : date));
+    return ageAt(elder.record.birthDate, ageDate(death && death < date ? death : date));
   }
 
   @FieldResolver(() => AgeBand, { nullable: true, description: 'Service age band on asOf; null below 60 or after death.' })
@@ -69,7 +69,7 @@ export class ElderResolver {
     const date = dateArg(asOf, 'asOf');
     const death = await deathDateOf(ctx, elder.record.id);
     if (death && death <= date) return null;
-    return ageBand(ageAt(elder.record.birthDate, ageDate(ctx, date)));
+    return ageBand(ageAt(elder.record.birthDate, ageDate(date)));
   }
 
   @FieldResolver(() => AllowanceBand, { nullable: true, description: '尊老金 band for the month of asOf (from the month after the birthday); null below 80 or after death.' })

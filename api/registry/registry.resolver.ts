@@ -95,8 +95,8 @@ export class RegistryResolver {
       scopePrefix: ctx.viewer.scopePrefix,
       within: withinPrefix(ctx, f.within, 'filter.within'),
       sex: f.sex ?? null,
-      bornTo: min != null ? yearsBefore(ageDate(ctx, asOf), min) : null,
-      bornFrom: max != null ? dayAfter(yearsBefore(ageDate(ctx, asOf), max + 1)) : null,
+      bornTo: min != null ? yearsBefore(ageDate(asOf), min) : null,
+      bornFrom: max != null ? dayAfter(yearsBefore(ageDate(asOf), max + 1)) : null,
       // (an age is a living elder's: one who died before asOf is 79 for ever, and in no age band)
       aliveOnAsOf: min != null || max != null,
       category: f.category ?? null,

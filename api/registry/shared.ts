@@ -72,7 +72,7 @@ export function yearsBefore(date: string, years: number): string {
  * a role that may unmask reads it through `personal { birthDate }` with a reason, in the access log
  * (until 2026-12-03 such a role got exact ages, unlogged, and the day by stepping asOf).
  */
-export function ageDate(_ctx: Context, date: string): string {
+export function ageDate(date: string): string {
   const [y, m] = date.split('-').map(Number) as [number, number];
   return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
 }
