@@ -57,8 +57,16 @@ export function optionalText(value: unknown, field: string, max: number, options
 
 // ---- personal data in free text -------------------------------------------------------------------
 
-/** 18-character ID numbers (GB 11643) and mainland mobile numbers (1[3-9] + 9 digits, optionally +86 and separators). */
-const ID_NUMBER_CANDIDATE = /(?<![0-9])[0-9]{17}[0-9X](?![0-9])/g;
+/**
+ * Runs of digits that may hold an ID number: digits (and X, the check character) with at most one
+ * space or hyphen between two of them, since people write numbers in groups ("320321 19480229 0027",
+ * "320321-480229-002"). Each run is split at its separators, and every sequence of whole groups
+ * that makes 18 characters (GB 11643) or 15 (the legacy number, issued until 1999 and still on
+ * many elders' old papers) is checked: a group is never cut, so a longer number (an 18-digit
+ * serial with a wrong check character, a 20-digit account) is not taken for one.
+ */
+const DIGIT_RUN = /(?<![0-9])[0-9X](?:[ -]?[0-9X])*(?![0-9])/g;
+/** Mainland mobile numbers: 1[3-9] + 9 digits, optionally +86 and separators. */
 const MOBILE_NUMBER = /(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}(?![0-9])/;
 
 /**
@@ -68,11 +76,24 @@ const MOBILE_NUMBER = /(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}(
  */
 export function refusePersonalData(value: string, field: string): string {
   const folded = value.normalize('NFKC').toUpperCase();
-  for (const [candidate] of folded.matchAll(ID_NUMBER_CANDIDATE)) {
-    if (isValidIdNumber(candidate)) throw personalDataInText(field, 'an ID number (GB 11643)');
-  }
+  if (containsIdNumber(folded)) throw personalDataInText(field, 'an ID number (GB 11643)');
   if (MOBILE_NUMBER.test(folded)) throw personalDataInText(field, 'a mobile phone number');
   return value;
+}
+
+function containsIdNumber(folded: string): boolean {
+  for (const [run] of folded.matchAll(DIGIT_RUN)) {
+    if (run.length < 15) continue;
+    const groups = run.split(/[ -]/);
+    for (let first = 0; first < groups.length; first++) {
+      let joined = '';
+      for (let last = first; last < groups.length && joined.length < 18; last++) {
+        joined += groups[last];
+        if ((joined.length === 18 || joined.length === 15) && isValidIdNumber(joined)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 function isValidIdNumber(candidate: string): boolean {

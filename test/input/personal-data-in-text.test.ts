@@ -1,7 +1,7 @@
 /**
  * Free text that lives for ever — a ledger memo, document number or reversal reason inside the hash
  * chain, and the keys a caller chooses there (idempotency key, payee id), a reason in the registry's append-only records and access log — must not carry a valid
- * 18-digit ID number (GB 11643) or a mainland mobile number: PERSONAL_DATA_IN_TEXT, nothing written,
+ * ID number (GB 11643: 18 characters, or the legacy 15 digits; whole or written in groups) or a mainland mobile number: PERSONAL_DATA_IN_TEXT, nothing written,
  * and the message does not repeat the number.
  */
 import { firstRegionBelow } from '../support/database.js';
@@ -16,6 +16,7 @@ let n = 0;
 const key = (p: string) => `${p}-${process.pid}-${++n}`;
 const ID = idNumber('1948-02-29', 'FEMALE', '320321'); // a valid number: date, check character
 const BROKEN_ID = `${ID.slice(0, 17)}${ID[17] === '0' ? '1' : '0'}`; // the same with a wrong check character
+const LEGACY_ID = `${ID.slice(0, 6)}${ID.slice(8, 17)}`; // the same person's 15-digit number of before 1999 (YYMMDD)
 
 const DISBURSE = `mutation ($i: DisburseInput!) { disburse(input: $i) { transaction { id memo } } }`;
 const payment = (overrides: Record<string, unknown>) => ({
@@ -49,6 +50,11 @@ describe('the ledger', () => {
     ['memo', { memo: `王秀英 身份证${ID} 电话13912345678` }],
     ['memo', { memo: `身份证 ${ID.slice(0, 17)}${ID[17]!.toLowerCase()}` }],
     ['memo', { memo: '联系 139 1234 5678' }],
+    // written in groups, and the legacy 15-digit form
+    ['memo', { memo: `身份证 ${ID.slice(0, 6)} ${ID.slice(6, 14)} ${ID.slice(14)}` }],
+    ['memo', { memo: `证号${ID.slice(0, 6)}-${ID.slice(6, 14)}-${ID.slice(14)}，已核实` }],
+    ['memo', { memo: `老证 ${LEGACY_ID} 已换发` }],
+    ['memo', { memo: `旧号 ${LEGACY_ID.slice(0, 6)} ${LEGACY_ID.slice(6)}` }],
     ['memo', { memo: '联系：+86 13912345678' }],
     ['memo', { memo: '电话１３９１２３４５６７８' }],
     ['documentNo', { documentNo: `徐民〔2026〕${ID}` }],
@@ -73,8 +79,8 @@ describe('the ledger', () => {
     expect(await counts()).toBe(before);
   });
 
-  test('numbers that are not personal data stay allowed: document numbers, amounts, an 18-digit number with a wrong check character', async () => {
-    for (const memo of ['苏财社〔2026〕13号 第 1391234567 批', `流水 ${BROKEN_ID}`, '2026-03-10 发放 12345678901 分']) {
+  test('numbers that are not personal data stay allowed: document numbers, amounts, an 18-digit number with a wrong check character (whole or in groups), a 15-digit one that is no legacy ID, a longer number', async () => {
+    for (const memo of ['苏财社〔2026〕13号 第 1391234567 批', `流水 ${BROKEN_ID}`, `流水 ${BROKEN_ID.slice(0, 6)} ${BROKEN_ID.slice(6)}`, '2026-03-10 发放 12345678901 分', '流水 123456789012345', `账户 ${ID}7`]) {
       const res = await live.api.gql(DISBURSE, { i: payment({ memo }) });
       expect([memo, res.errors]).toEqual([memo, undefined]);
       expect(res.data!.disburse.transaction.memo).toBe(memo);
