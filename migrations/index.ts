@@ -19,6 +19,7 @@ import { Migration20261203200000_group_reads } from './Migration20261203200000_g
 import { Migration20261203300000_seal_through } from './Migration20261203300000_seal_through.js';
 import { Migration20261203400000_reversal_date } from './Migration20261203400000_reversal_date.js';
 import { Migration20261203500000_elder_immutable } from './Migration20261203500000_elder_immutable.js';
+import { Migration20261204100000_balance_at_header } from './Migration20261204100000_balance_at_header.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
@@ -41,4 +42,5 @@ export const migrationsList = [
   { name: 'Migration20261203300000_seal_through', class: Migration20261203300000_seal_through },
   { name: 'Migration20261203400000_reversal_date', class: Migration20261203400000_reversal_date },
   { name: 'Migration20261203500000_elder_immutable', class: Migration20261203500000_elder_immutable },
+  { name: 'Migration20261204100000_balance_at_header', class: Migration20261204100000_balance_at_header },
 ];

@@ -166,11 +166,11 @@ describe('an unbalanced transaction inserted directly, as the owner', () => {
     }
   }
 
-  test('two postings that do not sum to zero, with a header: refused at COMMIT with SL002, nothing written', async () => {
+  test('two postings that do not sum to zero, with a header: refused at the header insert with SL002, nothing written', async () => {
     const before = await counts();
     const { error, at, id } = await insertDirectly([100n, -50n], true);
     expect(error?.code).toBe('SL002');
-    expect(at).toBe('commit');
+    expect(at).toBe('header');
     expect(error!.message).toContain('does not balance');
     expect(await counts()).toEqual(before);
     expect((await fx.db.pool.query('select count(*)::int as n from ledger.posting where transaction_id = $1', [id])).rows[0].n).toBe(0);
