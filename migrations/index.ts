@@ -20,6 +20,7 @@ import { Migration20261203300000_seal_through } from './Migration20261203300000_
 import { Migration20261203400000_reversal_date } from './Migration20261203400000_reversal_date.js';
 import { Migration20261203500000_elder_immutable } from './Migration20261203500000_elder_immutable.js';
 import { Migration20261204100000_balance_at_header } from './Migration20261204100000_balance_at_header.js';
+import { Migration20261204200000_posting_transaction_lock } from './Migration20261204200000_posting_transaction_lock.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
@@ -43,4 +44,5 @@ export const migrationsList = [
   { name: 'Migration20261203400000_reversal_date', class: Migration20261203400000_reversal_date },
   { name: 'Migration20261203500000_elder_immutable', class: Migration20261203500000_elder_immutable },
   { name: 'Migration20261204100000_balance_at_header', class: Migration20261204100000_balance_at_header },
+  { name: 'Migration20261204200000_posting_transaction_lock', class: Migration20261204200000_posting_transaction_lock },
 ];

@@ -195,6 +195,61 @@ describe('an unbalanced transaction inserted directly, as the owner', () => {
     expect(await fx.queries.verify(null, null)).toMatchObject({ ok: true, firstBrokenSeq: null });
   });
 
+  describe('a posting for a transaction that has its header, as the application role', () => {
+    const postingFor = (id: string, account: string, lot: string, amount: bigint) => ({
+      text: `insert into ledger.posting (transaction_id, account_id, lot_id, amount, effective_date) values ($1, $2, $3, $4, '2026-03-20')`,
+      values: [id, account, lot, amount.toString()],
+    });
+    const legs = async (id: string) =>
+      (await fx.db.pool.query('select count(*)::int as n, coalesce(sum(amount), 0)::text as sum from ledger.posting where transaction_id = $1', [id])).rows[0];
+
+    test('after its commit: refused with SL010', async () => {
+      const { id } = await insertDirectly([100n, -100n], true);
+      const acct = await cityAccounts();
+      const client = await fx.db.pool.connect();
+      try {
+        await client.query('begin; set local role sunshine_app');
+        await expect(client.query(postingFor(id, acct.available, acct.lot, 50n))).rejects.toMatchObject({ code: 'SL010' });
+      } finally {
+        await client.query('rollback');
+        client.release();
+      }
+      expect(await legs(id)).toEqual({ n: 2, sum: '0' });
+    });
+
+    test('while its transaction is still open: refused with SL010 once it commits — it was added after the header was hashed and balanced, and made money from nothing', async () => {
+      const acct = await cityAccounts();
+      const honest = await fx.db.pool.connect();
+      const intruder = await fx.db.pool.connect();
+      try {
+        await honest.query('begin');
+        const id = (await honest.query(`select nextval('ledger.transaction_id_seq')::text as id`)).rows[0].id as string;
+        await honest.query(postingFor(id, acct.available, acct.lot, 100n));
+        await honest.query(postingFor(id, acct.source, acct.lot, -100n));
+        await honest.query(
+          `insert into ledger.transaction (id, kind, idempotency_key, request_hash, fund_line, region_code, effective_date, document_no, actor)
+           values ($1, 'APPROPRIATION', $2, sha256('x'), $3, $4, '2026-03-20', 'direct', 'owner')`,
+          [id, key('open'), acct.fund_line, CITY],
+        );
+        await intruder.query('begin; set local role sunshine_app');
+        const added = intruder.query(postingFor(id, acct.available, acct.lot, 50n)).then(
+          () => intruder.query('commit').then(() => null),
+          (error: Error & { code?: string }) => error,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 200)); // the intruder's insert reaches the server and waits
+        await honest.query('commit');
+        const error = await added;
+        expect(error?.code).toBe('SL010');
+        expect(await legs(id)).toEqual({ n: 2, sum: '0' });
+        expect(await fx.queries.verify(null, null)).toMatchObject({ ok: true });
+      } finally {
+        await intruder.query('rollback').catch(() => {});
+        honest.release();
+        intruder.release();
+      }
+    });
+  });
+
   test('verifying up to the largest sequence number checks up to the chain head, at once (it built a chunk list of 10^13 before any query)', async () => {
     const whole = await fx.queries.verify(null, null);
     const huge = await fx.queries.verify('1', '999999999999999999');
