@@ -1,6 +1,8 @@
 /** Periods over GraphQL: thin wrappers around ledger/periods (which applies the viewer's scope and the rules). */
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context.js';
+import { PeriodBlockedError, type PeriodBlocker } from '../../ledger/errors.js';
+import { toGlobalId } from '../relay.js';
 import {
   ClosePeriodPayload,
   Period,
@@ -38,7 +40,8 @@ export class PeriodResolver {
 
   @Mutation(() => ClosePeriodPayload, { description: '结账: close a month of a region and fund line (and every earlier month). Refused (PERIOD_CLOSE_BLOCKED, extensions.blockers) while allocations to or from the region are in transit.' })
   async closePeriod(@Arg('input', () => PeriodInput, { description: 'The mutation’s input (each field described on its input type).' }) input: PeriodInput, @Ctx() ctx: Context): Promise<ClosePeriodPayload> {
-    return Object.assign(new ClosePeriodPayload(), { period: Period.from(await ctx.periods.close(ctx.viewer, input)) });
+    const period = await ctx.periods.close(ctx.viewer, input).catch(withNodeIds);
+    return Object.assign(new ClosePeriodPayload(), { period: Period.from(period) });
   }
 
   @Mutation(() => PeriodException, { description: 'Ask for the latest closed month to be reopened: reason and expiry; someone else approves it with reopenPeriod.' })
@@ -54,9 +57,22 @@ export class PeriodResolver {
 
   @Mutation(() => SealPeriodPayload, { description: '封账: seal a closed month (by the city; regions below with money in the fund line first) and store its trial balance.' })
   async sealPeriod(@Arg('input', () => PeriodInput, { description: 'The mutation’s input (each field described on its input type).' }) input: PeriodInput, @Ctx() ctx: Context): Promise<SealPeriodPayload> {
-    const { period, trialBalance } = await ctx.periods.seal(ctx.viewer, input);
+    const { period, trialBalance } = await ctx.periods.seal(ctx.viewer, input).catch(withNodeIds);
     return Object.assign(new SealPeriodPayload(), { period: Period.from(period), trialBalance: TrialBalance.from(trialBalance) });
   }
+}
+
+/** The node type of each kind of blocker's id: a caller passes it on as it is (receiveAllocation(allocationId:), node(id:)). */
+const BLOCKER_TYPE: Record<PeriodBlocker['kind'], string> = {
+  ALLOCATION_IN_TRANSIT: 'LedgerTransaction',
+  CRITICAL_AUDIT_FINDING: 'AuditFinding',
+  SUBTREE_NOT_SEALED: 'Region',
+};
+
+/** PERIOD_CLOSE_BLOCKED with each blocker's id as the API's global id (the ledger names rows by their own ids). */
+function withNodeIds(error: unknown): never {
+  if (!(error instanceof PeriodBlockedError)) throw error;
+  throw new PeriodBlockedError(error.message, error.blockers.map((b) => ({ ...b, id: toGlobalId(BLOCKER_TYPE[b.kind], b.id) })));
 }
 
 @Resolver(() => TrialBalance)

@@ -29,10 +29,13 @@ test('closing a month, a back-dated payment refused with PERIOD_CLOSED, a four-e
   const alloc = ok(await gql(`mutation ($i: AllocateInput!) { allocate(input: $i) { transaction { id } } }`,
     { i: { idempotencyKey: key('alloc'), effectiveDate: '2026-03-03', fromRegionCode: CITY, toRegionCode: COUNTY, fundLine: 'SENIOR_ALLOWANCE', amount: '500000', lotId: app.appropriate.transaction.postings[0].lotId, documentNo: '徐财〔2026〕4号' } }, city));
 
-  // In transit: the county cannot close March; the blocker is named.
+  // In transit: the county cannot close March; the blocker is named by the id the API gave the
+  // allocation (the one receiveAllocation below takes), not the ledger's row number.
   const blocked = await gql(CLOSE, { i: period }, fo1);
   expect(errorCodes(blocked)).toEqual(['PERIOD_CLOSE_BLOCKED']);
-  expect(blocked.errors![0]!.extensions).toMatchObject({ blockers: [{ kind: 'ALLOCATION_IN_TRANSIT', id: expect.any(String) }] });
+  expect(blocked.errors![0]!.extensions).toMatchObject({ blockers: [{ kind: 'ALLOCATION_IN_TRANSIT', id: alloc.allocate.transaction.id }] });
+  const named = ok(await gql(`query ($id: ID!) { node(id: $id) { id ... on LedgerTransaction { kind } } }`, { id: (blocked.errors![0]!.extensions!.blockers as { id: string }[])[0]!.id }, fo1));
+  expect(named.node).toEqual({ id: alloc.allocate.transaction.id, kind: 'ALLOCATION' });
 
   ok(await gql(`mutation ($i: ReceiveAllocationInput!) { receiveAllocation(input: $i) { transaction { id } } }`,
     { i: { idempotencyKey: key('recv'), effectiveDate: '2026-03-06', allocationId: alloc.allocate.transaction.id } }, fo1));
