@@ -146,13 +146,27 @@ export class AuditFindings {
   async list(viewer: Viewer, filter: FindingFilter, first: number, after: string | null): Promise<FindingRecord[]> {
     viewer.require('audit:read');
     const cursor = after == null ? raw('') : sql`and s.id < ${after}::bigint`;
-    const rows = await queryRows<Row>(this.sql, sql`select ${raw(FINDING_COLUMNS)} from audit.finding_state s where ${filterSql(viewer, filter)} ${cursor} order by s.id desc limit ${first}`);
+    const where = filterSql(viewer, filter);
+    await this.requireKnownFundLine(filter.fundLine);
+    const rows = await queryRows<Row>(this.sql, sql`select ${raw(FINDING_COLUMNS)} from audit.finding_state s where ${where} ${cursor} order by s.id desc limit ${first}`);
     return rows.map(toRecord);
   }
 
   async count(viewer: Viewer, filter: FindingFilter): Promise<number> {
-    const [row] = await queryRows<{ n: number }>(this.sql, sql`select count(*)::int as n from audit.finding_state s where ${filterSql(viewer, filter)}`);
+    const where = filterSql(viewer, filter);
+    await this.requireKnownFundLine(filter.fundLine);
+    const [row] = await queryRows<{ n: number }>(this.sql, sql`select count(*)::int as n from audit.finding_state s where ${where}`);
     return row!.n;
+  }
+
+  /**
+   * A fund line the filter names must exist: a misspelt one ("SENIOR_ALLOWANCES") matched nothing,
+   * and an auditor read the empty list as "no findings".
+   */
+  private async requireKnownFundLine(fundLine: string | null | undefined): Promise<void> {
+    if (fundLine == null) return;
+    const [row] = await this.sql.query<{ known: boolean }>(`select exists (select from ledger.fund_line where code = $1) as known`, [fundLine]);
+    if (!row!.known) throw bad(`unknown fund line ${fundLine}`, 'fundLine');
   }
 
   /** Findings by id, unscoped (callers check the region). */

@@ -66,6 +66,10 @@ test('a city auditor runs the audit; a county auditor sees only its own findings
   const otherId = other.data!.auditFindings.nodes[0].id;
   expect(errorCodes(await county.gql(`query ($id: ID!) { auditFinding(id: $id) { id } }`, { id: otherId }))).toEqual(['FORBIDDEN']);
   expect(errorCodes(await county.gql(`{ auditFindings(filter: { regionCode: "${PEI}" }) { nodes { id } } }`))).toEqual(['FORBIDDEN']);
+  // A misspelt fund line is refused, not answered with an empty list an auditor would read as "no findings".
+  const misspelt = await live.api.gql(`{ auditFindings(filter: { fundLine: "SENIOR_ALLOWANCES" }) { totalCount nodes { id } } }`);
+  expect([errorCodes(misspelt), misspelt.errors?.[0]?.extensions?.field]).toEqual([['BAD_USER_INPUT'], 'fundLine']);
+  expect((await live.api.gql(`{ auditFindings(filter: { fundLine: "SENIOR_ALLOWANCE" }) { totalCount } }`)).errors).toBeUndefined();
   const summary = await live.api.gql(`{ auditSummary(regionCode: "${CITY}", from: "2026-01", to: "2026-12") { ruleId regionCode count amountAtRisk open } }`);
   // region codes by their significant prefix, as everywhere in the API
   const byPrefix = await live.api.gql(`{ auditSummary(regionCode: "${CITY.slice(0, 4)}", from: "2026-01", to: "2026-12") { ruleId regionCode count amountAtRisk open } auditFindings(filter: { regionCode: "${FENG.slice(0, 6)}" }) { totalCount } all: auditFindings(filter: { regionCode: "${FENG}" }) { totalCount } }`);
