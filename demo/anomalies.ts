@@ -136,6 +136,9 @@ export async function plantDemoAnomalies(pool: pg.Pool, ledger: Ledger, registry
     const village = await villageOf(target);
     await inTransaction(pool, async (c) => {
       await c.query(`update registry.elder set hukou_village_code = $2, residence_village_code = $2, updated_by = $3 where id = $1`, [p.elderId, village, actor]);
+      // A history entry dated in the past: only the owner writes a time that is not the database's
+      // own (Migration20261204300000_database_clock), so this one insert leaves the application role.
+      await c.query('reset role');
       await c.query(`insert into registry.change_log (entity_type, entity_id, fields, recorded_at, recorded_by) values ('Elder', $1, '{hukouVillage,residenceVillage}', $2::date + time '10:00' - interval '8 hours', $3)`, [p.elderId, on, actor]);
     }, AS_APP_ROLE);
   };

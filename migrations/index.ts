@@ -21,6 +21,7 @@ import { Migration20261203400000_reversal_date } from './Migration20261203400000
 import { Migration20261203500000_elder_immutable } from './Migration20261203500000_elder_immutable.js';
 import { Migration20261204100000_balance_at_header } from './Migration20261204100000_balance_at_header.js';
 import { Migration20261204200000_posting_transaction_lock } from './Migration20261204200000_posting_transaction_lock.js';
+import { Migration20261204300000_database_clock } from './Migration20261204300000_database_clock.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
@@ -45,4 +46,5 @@ export const migrationsList = [
   { name: 'Migration20261203500000_elder_immutable', class: Migration20261203500000_elder_immutable },
   { name: 'Migration20261204100000_balance_at_header', class: Migration20261204100000_balance_at_header },
   { name: 'Migration20261204200000_posting_transaction_lock', class: Migration20261204200000_posting_transaction_lock },
+  { name: 'Migration20261204300000_database_clock', class: Migration20261204300000_database_clock },
 ];
