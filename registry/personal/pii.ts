@@ -112,11 +112,14 @@ export function maskName(name: string): string {
   return chars.slice(0, surname).join('') + '*'.repeat(chars.length - surname);
 }
 
-/** 138****1234 (mobile), 0516****5678 (landline): the first 3 (or area code) and last 4 digits. */
+/** 138****1234 (mobile), 0516****5678 and 010****5678 (landline): the first 3 digits (a landline's area code, 3 or 4) and the last 4. */
 export function maskPhone(phone: string): string {
   const digits = phone.replace(/-/g, '');
   if (digits.length <= 4) return '*'.repeat(digits.length);
-  const head = digits.startsWith('0') ? Math.min(4, digits.length - 4) : Math.min(3, digits.length - 4);
+  // A landline shows its area code only: 3 digits for 010 and 02x (Beijing, the largest cities),
+  // else 4 (0516 …). Four for all showed the first digit of a Beijing number's own eight.
+  const areaCode = /^0[12]/.test(digits) ? 3 : 4;
+  const head = digits.startsWith('0') ? Math.min(areaCode, digits.length - 4) : Math.min(3, digits.length - 4);
   return digits.slice(0, head) + '*'.repeat(Math.max(0, digits.length - head - 4)) + digits.slice(-4);
 }
 

@@ -91,6 +91,10 @@ describe('masking and encryption', () => {
     expect(maskName('李')).toBe('*');
     expect(maskPhone('13812341234')).toBe('138****1234');
     expect(maskPhone('051683451234')).toBe('0516****1234');
+    // 3-digit area codes (010, 02x): the area code and the last four, nothing of the local number before them
+    expect(maskPhone('01062751234')).toBe('010****1234');
+    expect(maskPhone('02161231234')).toBe('021****1234');
+    expect(maskPhone('05168345123')).toBe('0516***5123');
     expect(maskBirthDate('1940-05-12')).toBe('1940-05-**');
     expect(normalisePhone('+86 138 1234 1234')).toBe('13812341234');
     expect(normalisePhone('0516-83451234')).toBe('051683451234');
