@@ -1,5 +1,8 @@
 /** The ledger's vocabulary (docs/ledger.md "Model"). Plain data: no GraphQL, no ORM. */
 
+/** The most lines one batch (disburseBatch, a monthly run) may carry: written in one database transaction. */
+export const MAX_BATCH_LINES = 100_000;
+
 export const TRANSACTION_KINDS = ['APPROPRIATION', 'ALLOCATION', 'ALLOCATION_RECEIVED', 'DISBURSEMENT', 'RETURN', 'REVERSAL'] as const;
 export type TransactionKind = (typeof TRANSACTION_KINDS)[number];
 

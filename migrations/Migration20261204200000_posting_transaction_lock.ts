@@ -10,14 +10,14 @@ import { Migration } from '@mikro-orm/migrations';
  * and commit after it — the deferred foreign key then found the header, and the transaction had a
  * posting its header had neither counted, balanced nor hashed: money made from nothing (the chain
  * check would only report it later). Now the trigger first takes an advisory lock of the
- * transaction's id (class LEDGER_TRANSACTION, platform/locks.ts) that the header's own postings took
- * before it: the second writer waits for the first to end and then sees the header, or sees none
- * and its posting fails the foreign key at COMMIT.
+ * transaction's id (class LEDGER_TRANSACTION, platform/locks.ts; the id modulo 1,024, so that a
+ * 100,000-line batch holds at most 1,024 of them) that the header's own postings took before it:
+ * the second writer waits for the first to end and then sees the header, or sees none and its
+ * posting fails the foreign key at COMMIT.
  *
- * Writers never share a transaction id (they draw them from a sequence), so in normal work the
- * lock is never waited for and adds no edge to the lock order (idempotency keys → periods, shared →
- * lots → chain); only a writer using another's id waits on it. It is taken after the period locks
- * and before the lot's, right before the header check it guards. The rest of the function is that
+ * Every ledger writer holds the chain lock from its start (ledger/group-commit.ts), so two of them
+ * never hold these locks at once and the lock never makes one wait; it is taken after the period
+ * locks and before the lot's, right before the header check it guards. The rest of the function is that
  * of Migration20261202400000_one_trigger_per_row, unchanged.
  */
 export class Migration20261204200000_posting_transaction_lock extends Migration {
@@ -81,12 +81,13 @@ export class Migration20261204200000_posting_transaction_lock extends Migration 
             end if;
           end if;
         end if;
-        -- The transaction's own lock (class 21331, keyed by its id), held to the end of this
+        -- The transaction's lock (class 21331, one of 1,024 buckets of ids: a 100,000-line batch
+        -- holding one lock per id ran out of PostgreSQL's lock table), held to the end of this
         -- transaction: a writer adding a posting to a transaction whose header another, still open,
         -- transaction has inserted waits here for that one to end, and then sees its header (each
         -- statement here takes a fresh snapshot). Without it the posting slipped in, unseen by the
         -- header's count and balance, and made money from nothing once both committed.
-        perform pg_advisory_xact_lock(21331, (new.transaction_id % 2147483647)::int);
+        perform pg_advisory_xact_lock(21331, (new.transaction_id % 1024)::int);
         if exists (select from ledger.transaction where id = new.transaction_id) then
           raise exception 'postings must be inserted before their transaction header (transaction %)', new.transaction_id
             using errcode = 'SL010';

@@ -16,7 +16,7 @@ export const LOCK_CLASS = {
   LEDGER_IDEMPOTENCY: 21326,
   /** A (region, fund line)'s accounting periods: postings take it shared, period events exclusive. */
   LEDGER_PERIOD: 21327,
-  /** A ledger transaction, by id (modulo 2^31 − 1): its postings take it, so none joins a header another open transaction inserted. */
+  /** Ledger transactions, by id modulo 1,024: their postings take it, so none joins a header another open transaction inserted. */
   LEDGER_TRANSACTION: 21331,
   /** Per subject: the 24-hour count of records read in clear (registry/personal). */
   REGISTRY_UNMASK_QUOTA: 21328,

@@ -37,8 +37,7 @@ import {
 } from '../../ledger/access.js';
 import { regionIfVisible } from '../../hierarchy/access.js';
 import { requirePayeeInScope } from '../../payments/payees.js';
-
-export const MAX_BATCH_LINES = 100_000;
+import { MAX_BATCH_LINES } from '../../ledger/types.js';
 
 /** The internal id inside a global id of the expected type. */
 function internalId(id: string, type: 'LedgerTransaction' | 'Lot', field: string): string {
