@@ -60,12 +60,14 @@ export function optionalText(value: unknown, field: string, max: number, options
 /**
  * Runs of digits that may hold an ID number: digits (and X, the check character) with at most one
  * space or hyphen between two of them, since people write numbers in groups ("320321 19480229 0027",
- * "320321-480229-002"). Each run is split at its separators, and every sequence of whole groups
- * that makes 18 characters (GB 11643) or 15 (the legacy number, issued until 1999 and still on
- * many elders' old papers) is checked: a group is never cut, so a longer number (an 18-digit
- * serial with a wrong check character, a 20-digit account) is not taken for one.
+ * "320321-480229-002"). A run is split at its separators, and a sequence of whole groups is checked
+ * when it is written as ID numbers are: in one piece, or cut where GB 11643's fields end (18
+ * characters: after the address and the birth date, 6-8-4, or in fours, 4-4-4-4-2; the legacy 15
+ * digits: 6-6-3). Groups cut elsewhere are other numbers: a key like "pay-37-1796349123456"
+ * (a counter and a timestamp) joins into fifteen digits that can parse as a legacy number.
  */
 const DIGIT_RUN = /(?<![0-9])[0-9X](?:[ -]?[0-9X])*(?![0-9])/g;
+const ID_GROUPINGS: Record<number, string[]> = { 18: ['', '6,14', '6,10,14', '4,8,12,16'], 15: ['', '6,12'] };
 /** Mainland mobile numbers: 1[3-9] + 9 digits, optionally +86 and separators. */
 const MOBILE_NUMBER = /(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}(?![0-9])/;
 
@@ -87,9 +89,11 @@ function containsIdNumber(folded: string): boolean {
     const groups = run.split(/[ -]/);
     for (let first = 0; first < groups.length; first++) {
       let joined = '';
+      const cuts: number[] = [];
       for (let last = first; last < groups.length && joined.length < 18; last++) {
+        if (last > first) cuts.push(joined.length);
         joined += groups[last];
-        if ((joined.length === 18 || joined.length === 15) && isValidIdNumber(joined)) return true;
+        if (ID_GROUPINGS[joined.length]?.includes(cuts.join(',')) && isValidIdNumber(joined)) return true;
       }
     }
   }
