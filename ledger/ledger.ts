@@ -43,6 +43,8 @@ export interface PlanSummary {
   amount: bigint;
   /** What it takes out of AVAILABLE, per existing lot (the money a proposal holds). */
   spends: { lotId: string; amount: bigint }[];
+  /** A reversal's original transaction. */
+  reversesId: string | null;
 }
 
 export class Ledger {
@@ -135,7 +137,7 @@ export class Ledger {
         if (p.account.kind === 'AVAILABLE' && p.amount < 0n && 'id' in p.lot) spends.set(p.lot.id, (spends.get(p.lot.id) ?? 0n) - p.amount);
       }
       const amount = plan.postings.reduce((sum, p) => (p.amount > 0n ? sum + p.amount : sum), 0n);
-      out.push({ kind: plan.kind, fundLine: plan.fundLine, regionCode: plan.regionCode, amount, spends: [...spends].map(([lotId, a]) => ({ lotId, amount: a })) });
+      out.push({ kind: plan.kind, fundLine: plan.fundLine, regionCode: plan.regionCode, amount, spends: [...spends].map(([lotId, a]) => ({ lotId, amount: a })), reversesId: plan.reversesId ?? null });
     }
     return out;
   }

@@ -171,6 +171,7 @@ export class Approvals {
       // What the approval would write must be postable now (as of its dates too): else it is refused
       // as a direct write would be, and holds nothing.
       await this.ledger.requirePostable(client, requests);
+      await refuseSecondReversal(client, plans);
       const id = await insertProposal(client, {
         operation: policy.operation,
         // Recorded where every line lies (the city of a batch over two counties): listed, read and
@@ -321,6 +322,29 @@ const notPending = (id: string, status?: string) =>
 const policyOf = (policies: PolicyRecord[], fundLine: string, operation: string) => policies.find((p) => p.fundLine === fundLine && p.operation === operation);
 
 /** The input as it will be written once approved, with the lot its plan chose: the money held is the money spent. */
+/**
+ * A transaction is reversed once: while a proposal to reverse it is pending, a second one (another
+ * key, another officer) could never be approved — it would fail then with ALREADY_REVERSED, after a
+ * second person had spent their review on it. Refused now with the same code, naming the pending
+ * proposal. (Proposals are decided under the chain lock, so two cannot pass this check at once.)
+ */
+async function refuseSecondReversal(client: pg.PoolClient, plans: PlanSummary[]): Promise<void> {
+  const originals = plans.flatMap((p) => (p.reversesId ? [p.reversesId] : []));
+  if (!originals.length) return;
+  const { rows } = await client.query<{ original: string; proposal: string }>(
+    `select i.request->>'transactionId' as original, p.id::text as proposal
+     from ledger.proposal_item i join ledger.proposal p on p.id = i.proposal_id
+     where i.kind = 'REVERSAL' and (i.request->>'transactionId')::numeric = any($1::numeric[]) and p.expires_at > now()
+       and not exists (select from ledger.proposal_decision d where d.proposal_id = p.id)
+     order by p.id limit 1`,
+    [originals],
+  );
+  const pending = rows[0];
+  if (pending) {
+    throw new LedgerError('ALREADY_REVERSED', `transaction ${pending.original} is already proposed for reversal (proposal ${pending.proposal}, pending): approve or reject that one`, 'transactionId');
+  }
+}
+
 function pinLot(write: Write, plan: PlanSummary): Record<string, unknown> {
   if ((write.kind === 'ALLOCATION' || write.kind === 'DISBURSEMENT') && plan.spends.length === 1) return { ...write.input, lotId: plan.spends[0]!.lotId };
   return write.input;

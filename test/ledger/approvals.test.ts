@@ -278,6 +278,25 @@ test('a reversal always needs approval; its fund line and amount come from the o
   expect(transactions[0]).toMatchObject({ kind: 'REVERSAL', reversesId: paid.transaction!.id, approvedBy: 'bob' });
 });
 
+test('a second proposal to reverse a transaction, while the first is pending, is refused (ALREADY_REVERSED) and writes nothing; after a rejection one may be proposed again', async () => {
+  const line = 'PROJECT_GRANT';
+  await threshold(line, null);
+  await countyLot(2_000n, line);
+  const paid = await approvals.disburse(disbursement(fx, { fundLine: line, amount: 300n }), 'alice');
+  const reverse = (who: string, reason: string) =>
+    approvals.reverse({ idempotencyKey: key('rev'), effectiveDate: '2026-04-01', transactionId: paid.transaction!.id, reason }, who);
+  const first = (await reverse('alice', '重复发放')).proposal!;
+  const proposals = async () => (await fx.db.pool.query(`select count(*)::int as n from ledger.proposal`)).rows[0].n as number;
+  const before = await proposals();
+  await expect(reverse('carol', '发错了人')).rejects.toMatchObject({ code: 'ALREADY_REVERSED', field: 'transactionId', message: expect.stringContaining(`proposal ${first.id}, pending`) });
+  expect(await proposals()).toBe(before);
+  await approvals.reject(bob, first.id, '理由不足');
+  const again = (await reverse('carol', '发错了人')).proposal!;
+  expect(again).toMatchObject({ operation: 'REVERSAL', status: 'PENDING' });
+  const { transactions } = await approvals.approve(bob, again.id);
+  expect(transactions[0]).toMatchObject({ kind: 'REVERSAL', reversesId: paid.transaction!.id });
+});
+
 test('the demo proposals (npm start): one appropriation approved by a second person, an allocation holding its money and a reversal waiting; idempotent', async () => {
   await threshold('PROJECT_GRANT', 0n, 'APPROPRIATION');
   await threshold('PROJECT_GRANT', 100_000_000n, 'ALLOCATION');
