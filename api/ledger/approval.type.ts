@@ -96,7 +96,7 @@ export class Proposal implements Node {
   @Field({ description: 'The fund line (资金线) whose policy required approval.' }) fundLine!: string;
   @Field(() => Money, { description: 'Fen it moves (a batch: its total).' }) amount!: string;
   @Field(() => Money, { description: 'Fen it holds now (0 once decided or expired).' }) held!: string;
-  @Field({ description: 'YYYY-MM-DD: the accounting date it will be posted with.' }) effectiveDate!: string;
+  @Field({ description: 'YYYY-MM-DD: the accounting date it will be posted with (a batch: its earliest line’s; each line is posted with its own).' }) effectiveDate!: string;
   @Field({ description: 'Who proposed it (经办人).' }) proposedBy!: string;
   @Field(() => DateTimeISOResolver, { description: 'When it was proposed.' }) proposedAt!: string;
   @Field(() => DateTimeISOResolver, { description: 'When it expires unless decided (APPROVAL_TTL_HOURS after it was proposed).' }) expiresAt!: string;

@@ -179,7 +179,8 @@ export class Approvals {
         regionCode: commonAncestorOf(plans.map((p) => p.regionCode)) ?? plans[0]!.regionCode,
         fundLine: policy.fundLine,
         amount: plans.reduce((sum, p) => sum + p.amount, 0n),
-        effectiveDate: requests[0]!.effectiveDate,
+        // A batch's lines keep their own dates; the proposal shows the earliest (the first line's was shown).
+        effectiveDate: requests.map((r) => r.effectiveDate).reduce((a, b) => (b < a ? b : a)),
         proposedBy: who,
         ttlHours: this.ttlHours,
         policyChangeId: policy.changeId,

@@ -226,17 +226,19 @@ test('a disbursement batch over its total is ONE proposal holding every line; ap
   const lines = [1, 2, 3].map((i) => disbursement(fx, { fundLine: line, amount: 1_000n, lotId: lot, payeeId: `elder-batch-${i}` }));
   const below = await approvals.disburseBatch(lines.slice(0, 2), 'alice');
   expect(below.every((o) => o.transaction && !o.proposal)).toBe(true);
-  const more = [4, 5, 6].map((i) => disbursement(fx, { fundLine: line, amount: 1_000n, payeeId: `elder-batch-${i}` }));
+  // lines of different dates, the earliest not first: the proposal shows the earliest, each line is posted with its own
+  const more = [4, 5, 6].map((i) => disbursement(fx, { fundLine: line, amount: 1_000n, payeeId: `elder-batch-${i}`, effectiveDate: `2026-03-1${7 - i}` }));
   // a line repeating another's key is the caller's mistake, named, as without approval (it was INTERNAL_SERVER_ERROR)
   await expect(approvals.disburseBatch([more[0]!, { ...more[1]!, idempotencyKey: more[0]!.idempotencyKey }, more[2]!], 'alice'))
     .rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'lines.1.idempotencyKey' });
   const outcomes = await approvals.disburseBatch(more, 'alice');
   expect(new Set(outcomes.map((o) => o.proposal?.id)).size).toBe(1);
   const proposal = outcomes[0]!.proposal!;
-  expect(proposal).toMatchObject({ operation: 'DISBURSEMENT_BATCH', amount: 3_000n, held: 3_000n, items: [{ n: 0 }, { n: 1 }, { n: 2 }] });
+  expect(proposal).toMatchObject({ operation: 'DISBURSEMENT_BATCH', amount: 3_000n, held: 3_000n, effectiveDate: '2026-03-11', items: [{ n: 0 }, { n: 1 }, { n: 2 }] });
   expect(await approvals.disburseBatch(more, 'alice')).toMatchObject([{ replayed: true }, { replayed: true }, { replayed: true }]);
   const { transactions } = await approvals.approve(bob, proposal.id);
   expect(transactions.map((t) => t.idempotencyKey)).toEqual(more.map((m) => m.idempotencyKey));
+  expect(transactions.map((t) => t.effectiveDate)).toEqual(['2026-03-13', '2026-03-12', '2026-03-11']);
   expect(transactions.every((t) => t.proposalId === proposal.id && t.approvedBy === 'bob')).toBe(true);
   await threshold(line, null, 'DISBURSEMENT_BATCH');
 });
