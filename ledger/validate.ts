@@ -30,7 +30,7 @@ export const requireText = ledgerRule((value: unknown, field: string, max: numbe
  * free text, no ID or phone numbers — they are shown to roles that may not see personal data in
  * clear (a payee is named by its registry number, E…, never by its ID number).
  */
-export const identifier = ledgerRule((value: unknown, field: string, max: number) => rules.refusePersonalData(rules.text(value, field, max, { multiline: true }), field));
+export const identifier = ledgerRule((value: unknown, field: string, max: number) => rules.refusePersonalData(rules.text(value, field, max, { multiline: true }), field, 'identifier'));
 /** Free text kept for ever in the hash chain (memo, document number, reason): no ID or phone numbers. */
 export const freeText = ledgerRule((value: unknown, field: string, max: number) => rules.freeText(value, field, max, { multiline: true }));
 export const optionalFreeText = ledgerRule((value: unknown, field: string, max: number) => rules.optionalFreeText(value, field, max, { multiline: true }));

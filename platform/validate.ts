@@ -57,44 +57,49 @@ export function optionalText(value: unknown, field: string, max: number, options
 
 // ---- personal data in free text -------------------------------------------------------------------
 
+/** An 18-character ID number written in one piece (GB 11643: 17 digits and a digit or X). */
+const ID_NUMBER_CANDIDATE = /(?<![0-9])[0-9]{17}[0-9X](?![0-9])/g;
 /**
- * Runs of digits that may hold an ID number: digits (and X, the check character) with at most one
- * space or hyphen between two of them, since people write numbers in groups ("320321 19480229 0027",
- * "320321-480229-002"). A run is split at its separators, and a sequence of whole groups is checked
- * when it is written as ID numbers are: in one piece, or cut where GB 11643's fields end (18
- * characters: after the address and the birth date, 6-8-4, or in fours, 4-4-4-4-2; the legacy 15
- * digits: 6-6-3). Groups cut elsewhere are other numbers: a key like "pay-37-1796349123456"
- * (a counter and a timestamp) joins into fifteen digits that can parse as a legacy number.
+ * An ID number the text names as one: after 身份证 (号), 身份号码, 证件号 (码), 证号 or 公民身份号码,
+ * within a few characters, in any grouping ("身份证 320321 19480229 0027", "证号 320321-480229-002"),
+ * 18 characters or the legacy 15 digits (issued until 1999, still on many elders' old papers).
+ * Without such a label only the one-piece 18-character form counts: grouped digits and 15-digit
+ * numbers are as often other things — a batch number "320321-20261101-0001" (county, date,
+ * counter) carries a valid check character one time in eleven, an old business registration number
+ * "320106000123456" reads as a legacy ID number.
  */
-const DIGIT_RUN = /(?<![0-9])[0-9X](?:[ -]?[0-9X])*(?![0-9])/g;
-const ID_GROUPINGS: Record<number, string[]> = { 18: ['', '6,14', '6,10,14', '4,8,12,16'], 15: ['', '6,12'] };
+const LABELLED_ID = /(?:公民身份号码|身份证|身份号码|证件号|证号)[^0-9]{0,12}([0-9](?:[\s._/\u2013\u2014-]{0,3}[0-9X])+)/g;
+const ID_SEPARATORS = /[\s._/\u2013\u2014-]+/;
+/** Characters that render as nothing and would split a number unseen. */
+const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF]/g;
 /** Mainland mobile numbers: 1[3-9] + 9 digits, optionally +86 and separators. */
 const MOBILE_NUMBER = /(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}(?![0-9])/;
 
 /**
  * Text that lives forever (a memo inside the ledger's hash chain, a reason in an append-only log)
  * must not carry a person's ID number or phone: those belong in the registry, encrypted and masked.
- * Full-width digits are folded first (NFKC), so "１３８…" is caught as well.
+ * Full-width digits are folded first (NFKC), so "１３８…" is caught as well. `identifier`: a key a
+ * caller chooses (idempotency key, payee id), where numbers labelled as IDs do not occur: only the
+ * one-piece forms are checked, so that a key built of a code, a date and a counter is never
+ * refused by chance.
  */
-export function refusePersonalData(value: string, field: string): string {
-  const folded = value.normalize('NFKC').toUpperCase();
-  if (containsIdNumber(folded)) throw personalDataInText(field, 'an ID number (GB 11643)');
+export function refusePersonalData(value: string, field: string, kind: 'text' | 'identifier' = 'text'): string {
+  const folded = value.normalize('NFKC').toUpperCase().replace(INVISIBLE, '');
+  if (containsIdNumber(folded, kind === 'text')) throw personalDataInText(field, 'an ID number (GB 11643)');
   if (MOBILE_NUMBER.test(folded)) throw personalDataInText(field, 'a mobile phone number');
   return value;
 }
 
-function containsIdNumber(folded: string): boolean {
-  for (const [run] of folded.matchAll(DIGIT_RUN)) {
-    if (run.length < 15) continue;
-    const groups = run.split(/[ -]/);
-    for (let first = 0; first < groups.length; first++) {
-      let joined = '';
-      const cuts: number[] = [];
-      for (let last = first; last < groups.length && joined.length < 18; last++) {
-        if (last > first) cuts.push(joined.length);
-        joined += groups[last];
-        if (ID_GROUPINGS[joined.length]?.includes(cuts.join(',')) && isValidIdNumber(joined)) return true;
-      }
+function containsIdNumber(folded: string, labelled: boolean): boolean {
+  for (const [candidate] of folded.matchAll(ID_NUMBER_CANDIDATE)) if (isValidIdNumber(candidate)) return true;
+  if (!labelled) return false;
+  for (const match of folded.matchAll(LABELLED_ID)) {
+    // The groups after the label, joined from the first: a number that follows (a phone) is not part of it.
+    let digits = '';
+    for (const group of match[1]!.split(ID_SEPARATORS)) {
+      digits += group;
+      if ((digits.length === 18 || digits.length === 15) && isValidIdNumber(digits)) return true;
+      if (digits.length >= 18) break;
     }
   }
   return false;

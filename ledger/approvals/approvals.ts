@@ -335,7 +335,7 @@ async function refuseSecondReversal(client: pg.PoolClient, plans: PlanSummary[])
   const { rows } = await client.query<{ original: string; proposal: string }>(
     `select i.request->>'transactionId' as original, p.id::text as proposal
      from ledger.proposal_item i join ledger.proposal p on p.id = i.proposal_id
-     where i.kind = 'REVERSAL' and (i.request->>'transactionId')::numeric = any($1::numeric[]) and p.expires_at > now()
+     where i.kind = 'REVERSAL' and i.request->>'transactionId' = any($1::text[]) and p.expires_at > now()
        and not exists (select from ledger.proposal_decision d where d.proposal_id = p.id)
      order by p.id limit 1`,
     [originals],

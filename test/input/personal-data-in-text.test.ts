@@ -1,7 +1,7 @@
 /**
  * Free text that lives for ever — a ledger memo, document number or reversal reason inside the hash
  * chain, and the keys a caller chooses there (idempotency key, payee id), a reason in the registry's append-only records and access log — must not carry a valid
- * ID number (GB 11643: 18 characters, or the legacy 15 digits; whole or written in groups) or a mainland mobile number: PERSONAL_DATA_IN_TEXT, nothing written,
+ * ID number (GB 11643: 18 characters in one piece; named as an ID, in any grouping, or the legacy 15 digits) or a mainland mobile number: PERSONAL_DATA_IN_TEXT, nothing written,
  * and the message does not repeat the number.
  */
 import { firstRegionBelow } from '../support/database.js';
@@ -50,12 +50,16 @@ describe('the ledger', () => {
     ['memo', { memo: `王秀英 身份证${ID} 电话13912345678` }],
     ['memo', { memo: `身份证 ${ID.slice(0, 17)}${ID[17]!.toLowerCase()}` }],
     ['memo', { memo: '联系 139 1234 5678' }],
-    // written in groups, and the legacy 15-digit form
+    // named as an ID: in any grouping, and the legacy 15-digit form
     ['memo', { memo: `身份证 ${ID.slice(0, 6)} ${ID.slice(6, 14)} ${ID.slice(14)}` }],
     ['memo', { memo: `证号${ID.slice(0, 6)}-${ID.slice(6, 14)}-${ID.slice(14)}，已核实` }],
-    ['memo', { memo: `老证 ${LEGACY_ID} 已换发` }],
-    ['memo', { memo: `旧号 ${LEGACY_ID.slice(0, 6)} ${LEGACY_ID.slice(6, 12)} ${LEGACY_ID.slice(12)}` }],
     ['memo', { memo: `证号 ${ID.slice(0, 4)} ${ID.slice(4, 8)} ${ID.slice(8, 12)} ${ID.slice(12, 16)} ${ID.slice(16)}` }],
+    ['memo', { memo: `身份证号码：${ID.slice(0, 6)}  ${ID.slice(6, 14)}\t${ID.slice(14)} 电话另附` }],
+    ['memo', { memo: `身份证 ${ID.slice(0, 6)}.${ID.slice(6, 14)}/${ID.slice(14)} ${'1234'}` }],
+    ['memo', { memo: `老身份证 ${LEGACY_ID} 已换发` }],
+    ['memo', { memo: `旧身份证号 ${LEGACY_ID.slice(0, 6)} ${LEGACY_ID.slice(6, 12)} ${LEGACY_ID.slice(12)}` }],
+    // a zero-width space does not hide the one-piece form
+    ['memo', { memo: `核对 ${ID.slice(0, 9)}\u200b${ID.slice(9)}` }],
     ['memo', { memo: '联系：+86 13912345678' }],
     ['memo', { memo: '电话１３９１２３４５６７８' }],
     ['documentNo', { documentNo: `徐民〔2026〕${ID}` }],
@@ -70,6 +74,13 @@ describe('the ledger', () => {
     expect(await counts()).toBe(before);
   });
 
+  test('a key built of a code, a date and a counter is never refused by chance, even when its digits would make an ID number', async () => {
+    for (const idempotencyKey of [`${ID.slice(0, 6)}-${ID.slice(6, 14)}-${ID.slice(14)}`, `pay-${LEGACY_ID}`]) {
+      const res = await live.api.gql(DISBURSE, { i: payment({ idempotencyKey }) });
+      expect([idempotencyKey, res.errors]).toEqual([idempotencyKey, undefined]);
+    }
+  });
+
   test('a reversal reason', async () => {
     const paid = await live.api.gql(DISBURSE, { i: payment({}) });
     const before = await counts();
@@ -80,10 +91,11 @@ describe('the ledger', () => {
     expect(await counts()).toBe(before);
   });
 
-  test('numbers that are not personal data stay allowed: document numbers, amounts, an 18-digit number with a wrong check character (whole or in groups), a 15-digit one that is no legacy ID, a longer number', async () => {
-    for (const memo of ['苏财社〔2026〕13号 第 1391234567 批', `流水 ${BROKEN_ID}`, `流水 ${BROKEN_ID.slice(0, 6)} ${BROKEN_ID.slice(6)}`, '2026-03-10 发放 12345678901 分', '流水 123456789012345', `账户 ${ID}7`,
-      // groups cut where no ID field ends: a counter and a timestamp that join into a valid legacy number
-      `key m-pay-${LEGACY_ID.slice(0, 2)}-${LEGACY_ID.slice(2)}`]) {
+  test('numbers that are not personal data stay allowed: document numbers, amounts, an 18-digit number with a wrong check character, a 15-digit one that is no legacy ID, a longer number, and numbers not named as IDs', async () => {
+    for (const memo of ['苏财社〔2026〕13号 第 1391234567 批', `流水 ${BROKEN_ID}`, `身份证 ${BROKEN_ID.slice(0, 6)} ${BROKEN_ID.slice(6)}`, '2026-03-10 发放 12345678901 分', '流水 123456789012345', `账户 ${ID}7`,
+      // not named as IDs, numbers in groups and 15-digit numbers are other things, even when their digits would parse as one:
+      // an old business registration number, a batch number of county, date and counter, a counter and a timestamp
+      `营业执照注册号 ${LEGACY_ID}`, `批次 ${ID.slice(0, 6)}-${ID.slice(6, 14)}-${ID.slice(14)}`, `key m-pay-${LEGACY_ID.slice(0, 2)}-${LEGACY_ID.slice(2)}`]) {
       const res = await live.api.gql(DISBURSE, { i: payment({ memo }) });
       expect([memo, res.errors]).toEqual([memo, undefined]);
       expect(res.data!.disburse.transaction.memo).toBe(memo);
