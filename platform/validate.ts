@@ -60,18 +60,20 @@ export function optionalText(value: unknown, field: string, max: number, options
 /** An 18-character ID number written in one piece (GB 11643: 17 digits and a digit or X). */
 const ID_NUMBER_CANDIDATE = /(?<![0-9])[0-9]{17}[0-9X](?![0-9])/g;
 /**
- * An ID number the text names as one: after 身份证 (号), 身份号码, 证件号 (码), 证号 or 公民身份号码,
- * within a few characters, in any grouping ("身份证 320321 19480229 0027", "证号 320321-480229-002"),
- * 18 characters or the legacy 15 digits (issued until 1999, still on many elders' old papers).
- * Without such a label only the one-piece 18-character form counts: grouped digits and 15-digit
- * numbers are as often other things — a batch number "320321-20261101-0001" (county, date,
- * counter) carries a valid check character one time in eleven, an old business registration number
- * "320106000123456" reads as a legacy ID number.
+ * An ID number the text names as one: right after 身份证 (号/号码), 身份号码, 证件号 (码) or
+ * 公民身份号码 — at most a colon and spaces between — in any grouping ("身份证 320321 19480229 0027",
+ * "身份证号：320321-480229-002"), 18 characters or the legacy 15 digits (issued until 1999, still
+ * on many elders' old papers). Without such a label only the one-piece 18-character form counts:
+ * grouped digits and 15-digit numbers are as often other things — a batch number
+ * "320321-20261101-0001" (county, date, counter) carries a valid check character one time in
+ * eleven, an old business registration number "320106000123456" reads as a legacy ID number — and
+ * the label must be next to the number (a memo that mentions an ID card and then a batch number is
+ * not naming the batch as an ID). Bare 证号 is no label: it ends 许可证号, 执照证号, 登记证号.
  */
-const LABELLED_ID = /(?:公民身份号码|身份证|身份号码|证件号|证号)[^0-9]{0,12}([0-9](?:[\s._/\u2013\u2014-]{0,3}[0-9X])+)/g;
-const ID_SEPARATORS = /[\s._/\u2013\u2014-]+/;
+const LABELLED_ID = /(?:公民身份号码|身份证号码|身份证号|身份证|身份号码|证件号码|证件号)[:：\s]{0,4}([0-9](?:[\s._/\u00B7\u2010-\u2014-]{0,3}[0-9X])+)/g;
+const ID_SEPARATORS = /[\s._/\u00B7\u2010-\u2014-]+/;
 /** Characters that render as nothing and would split a number unseen. */
-const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF]/g;
+const INVISIBLE = /[\u00AD\u200B-\u200D\u2060\uFEFF]/g;
 /** Mainland mobile numbers: 1[3-9] + 9 digits, optionally +86 and separators. */
 const MOBILE_NUMBER = /(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}(?![0-9])/;
 

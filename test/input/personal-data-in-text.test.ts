@@ -52,14 +52,16 @@ describe('the ledger', () => {
     ['memo', { memo: '联系 139 1234 5678' }],
     // named as an ID: in any grouping, and the legacy 15-digit form
     ['memo', { memo: `身份证 ${ID.slice(0, 6)} ${ID.slice(6, 14)} ${ID.slice(14)}` }],
-    ['memo', { memo: `证号${ID.slice(0, 6)}-${ID.slice(6, 14)}-${ID.slice(14)}，已核实` }],
-    ['memo', { memo: `证号 ${ID.slice(0, 4)} ${ID.slice(4, 8)} ${ID.slice(8, 12)} ${ID.slice(12, 16)} ${ID.slice(16)}` }],
+    ['memo', { memo: `证件号${ID.slice(0, 6)}-${ID.slice(6, 14)}-${ID.slice(14)}，已核实` }],
+    ['memo', { memo: `身份证号 ${ID.slice(0, 4)} ${ID.slice(4, 8)} ${ID.slice(8, 12)} ${ID.slice(12, 16)} ${ID.slice(16)}` }],
+    ['memo', { memo: `身份证：${ID.slice(0, 6)}\u2010${ID.slice(6, 14)}·${ID.slice(14)}` }],
     ['memo', { memo: `身份证号码：${ID.slice(0, 6)}  ${ID.slice(6, 14)}\t${ID.slice(14)} 电话另附` }],
     ['memo', { memo: `身份证 ${ID.slice(0, 6)}.${ID.slice(6, 14)}/${ID.slice(14)} ${'1234'}` }],
     ['memo', { memo: `老身份证 ${LEGACY_ID} 已换发` }],
     ['memo', { memo: `旧身份证号 ${LEGACY_ID.slice(0, 6)} ${LEGACY_ID.slice(6, 12)} ${LEGACY_ID.slice(12)}` }],
     // a zero-width space does not hide the one-piece form
     ['memo', { memo: `核对 ${ID.slice(0, 9)}\u200b${ID.slice(9)}` }],
+    ['memo', { memo: `核对 ${ID.slice(0, 9)}\u00ad${ID.slice(9)}` }],
     ['memo', { memo: '联系：+86 13912345678' }],
     ['memo', { memo: '电话１３９１２３４５６７８' }],
     ['documentNo', { documentNo: `徐民〔2026〕${ID}` }],
@@ -95,7 +97,8 @@ describe('the ledger', () => {
     for (const memo of ['苏财社〔2026〕13号 第 1391234567 批', `流水 ${BROKEN_ID}`, `身份证 ${BROKEN_ID.slice(0, 6)} ${BROKEN_ID.slice(6)}`, '2026-03-10 发放 12345678901 分', '流水 123456789012345', `账户 ${ID}7`,
       // not named as IDs, numbers in groups and 15-digit numbers are other things, even when their digits would parse as one:
       // an old business registration number, a batch number of county, date and counter, a counter and a timestamp
-      `营业执照注册号 ${LEGACY_ID}`, `批次 ${ID.slice(0, 6)}-${ID.slice(6, 14)}-${ID.slice(14)}`, `key m-pay-${LEGACY_ID.slice(0, 2)}-${LEGACY_ID.slice(2)}`]) {
+      `营业执照注册号 ${LEGACY_ID}`, `营业执照证号 ${LEGACY_ID}`, `批次 ${ID.slice(0, 6)}-${ID.slice(6, 14)}-${ID.slice(14)}`,
+      `已核对身份证，批次 ${ID.slice(0, 6)}-${ID.slice(6, 14)}-${ID.slice(14)}`, `key m-pay-${LEGACY_ID.slice(0, 2)}-${LEGACY_ID.slice(2)}`]) {
       const res = await live.api.gql(DISBURSE, { i: payment({ memo }) });
       expect([memo, res.errors]).toEqual([memo, undefined]);
       expect(res.data!.disburse.transaction.memo).toBe(memo);
