@@ -8,8 +8,9 @@ import { Migration } from '@mikro-orm/migrations';
  *
  * Now its UPDATE covers every column of those tables but the ones that say when a record was
  * created or recorded and by whom (a timestamp with a default other than updated_at, and
- * created_by); a statement naming one is refused (42501). updated_at is stamped by a trigger with
- * the database's clock on every update, whoever writes (the application set it to now() already).
+ * created_by); a statement naming one is refused (42501). An update that sets updated_at gets the
+ * database's clock there from a trigger, whatever value it gave (the application gives now()); one
+ * that does not set it (a key rotation) leaves it as it was.
  * Computed when the migration runs, like the INSERT grants; test/platform/database-clock.test.ts
  * checks both.
  */
@@ -29,7 +30,9 @@ export class Migration20261204400000_database_clock_updates extends Migration {
     this.addSql(`
       create function registry.stamp_updated_at() returns trigger language plpgsql as $$
       begin
-        new.updated_at := now();
+        -- Only an update that sets it gets the clock's time: a key rotation, which re-seals the
+        -- encrypted columns and nothing else, leaves the record's updated_at (and the change feed) alone.
+        if new.updated_at is distinct from old.updated_at then new.updated_at := now(); end if;
         return new;
       end $$`);
     this.addSql(`

@@ -20,8 +20,15 @@ test('registry:rekey re-seals every value with the new key; the old key can then
   const elder = await before.registerElder({ idNumber: number, name: '轮换测试', hukouVillageCode: FENG_V1, phone: '13700001111' }, 'test');
   await before.registerCaregiver({ name: '护理员甲', regionCode: FENG }, 'test');
 
+  // A rotation changes no record: when each was last changed, and the change feed, stay as they were.
+  const untouched = async () => (await db.pool.query(
+    `select (select jsonb_agg(updated_at order by id) from registry.elder) as elders, (select jsonb_agg(updated_at order by id) from registry.caregiver) as caregivers,
+            (select count(*)::int from sync.change) as changes`,
+  )).rows[0];
+  const beforeRotation = await untouched();
   const rotated = new RegistryService(db.pool, db.sql, new Pii({ ...parseKeyRing(`new:${newKey},old:${oldKey}`), hmacKey }));
   expect(await rotated.reencrypt(1)).toEqual({ elders: 1, caregivers: 1 });
+  expect(await untouched()).toEqual(beforeRotation);
   expect(await rotated.reencrypt(1)).toEqual({ elders: 0, caregivers: 0 });
   expect((await db.pool.query(`select distinct key_id from registry.elder union select distinct key_id from registry.caregiver`)).rows).toEqual([{ key_id: 'new' }]);
 
