@@ -27,9 +27,16 @@ const UNAVAILABLE_SQLSTATE = /^(08|57P0[123]|53300)/;
 const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery)/;
 
+/**
+ * What an error wraps: its `cause` (MikroORM), or the value graphql-js wrapped in a NonErrorThrown
+ * (`thrownValue`) because it was not an `Error` of graphql-js's own realm — a socket error made by
+ * Node's core, seen from a test's VM context, or any library that rejects with a plain object.
+ */
+const wrapped = (e: { cause?: unknown; thrownValue?: unknown }) => e.cause ?? e.thrownValue;
+
 /** Whether `error` (or an error it wraps, as MikroORM does) says the database is unreachable. */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+  for (let e = error as { code?: unknown; message?: unknown; cause?: unknown; thrownValue?: unknown } | undefined, depth = 0; e && depth < 5; e = wrapped(e) as typeof e, depth++) {
     if (typeof e.code === 'string' && (UNAVAILABLE_SQLSTATE.test(e.code) || UNAVAILABLE_SOCKET.has(e.code))) return true;
     if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return true;
   }
@@ -41,7 +48,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
  * the statement timeout (DB_STATEMENT_TIMEOUT_MS), or someone cancelled it. Its transaction is rolled back.
  */
 export function isStatementCancelled(error: unknown): boolean {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+  for (let e = error as { code?: unknown; cause?: unknown; thrownValue?: unknown } | undefined, depth = 0; e && depth < 5; e = wrapped(e) as typeof e, depth++) {
     if (e.code === '57014') return true;
   }
   return false;
