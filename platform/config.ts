@@ -16,13 +16,20 @@ export const projectRoot = (() => {
 })();
 
 /** A whole number from the environment, or `fallback` when unset or blank; `min` 1 unless said (0 often means "off"). */
-function intFromEnv(name: string, fallback: number, min = 1): number {
+function intFromEnv(name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a ${min === 0 ? 'non-negative' : 'positive'} integer, got "${raw}"`);
+  if (value > max) throw new Error(`${name} must be at most ${max}, got "${raw}"`);
   return value;
 }
+
+/**
+ * The longest a proposal may wait for its approval, holding its money: 30 days. The database holds
+ * every proposal to it too (Migration20261204500000_proposal_expiry_bound), whoever writes.
+ */
+export const MAX_APPROVAL_TTL_HOURS = 720;
 
 export interface Config {
   /** An existing PostgreSQL to use; when unset an embedded PostgreSQL is started. */
@@ -70,7 +77,7 @@ export function loadConfig(): Config {
     statementTimeoutMs: intFromEnv('DB_STATEMENT_TIMEOUT_MS', 15000),
     production: isProduction(),
     logLevel: logLevel(),
-    approvalTtlHours: intFromEnv('APPROVAL_TTL_HOURS', 72),
+    approvalTtlHours: intFromEnv('APPROVAL_TTL_HOURS', 72, 1, MAX_APPROVAL_TTL_HOURS),
     graphqlJit: graphqlJitFromEnv(),
   };
 }

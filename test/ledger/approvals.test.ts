@@ -9,6 +9,7 @@ import { Approvals, ApprovalPolicies } from '../../ledger/approvals/index.js';
 import { proposeDemoApprovals } from '../../demo/approvals.js';
 import { Periods } from '../../ledger/periods/periods.js';
 import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
+import { loadConfig, MAX_APPROVAL_TTL_HOURS } from '../../platform/config.js';
 import { createLedgerFixture, disbursement, fundCounty, key, CITY, COUNTY, OTHER_COUNTY, type LedgerFixture } from './support.js';
 import { fundCounty as fundCountyOf } from '../fixtures/index.js';
 import { cityAdmin, officer, restoreInitialPolicies } from './approvals-support.js';
@@ -297,6 +298,34 @@ test('a second proposal to reverse a transaction, while the first is pending, is
   expect(again).toMatchObject({ operation: 'REVERSAL', status: 'PENDING' });
   const { transactions } = await approvals.approve(bob, again.id);
   expect(transactions[0]).toMatchObject({ kind: 'REVERSAL', reversesId: paid.transaction!.id });
+});
+
+test('a proposal expires within 30 days whoever writes it: APPROVAL_TTL_HOURS is at most 720, and the database refuses a longer expiry', async () => {
+  const saved = process.env.APPROVAL_TTL_HOURS;
+  try {
+    process.env.APPROVAL_TTL_HOURS = String(MAX_APPROVAL_TTL_HOURS + 1);
+    expect(() => loadConfig()).toThrow(/APPROVAL_TTL_HOURS must be at most 720/);
+    process.env.APPROVAL_TTL_HOURS = String(MAX_APPROVAL_TTL_HOURS);
+    expect(loadConfig().approvalTtlHours).toBe(720);
+  } finally {
+    if (saved === undefined) delete process.env.APPROVAL_TTL_HOURS;
+    else process.env.APPROVAL_TTL_HOURS = saved;
+  }
+  // the longest the configuration allows is written
+  const line = 'PROJECT_GRANT';
+  await threshold(line, null);
+  await countyLot(2_000n, line);
+  const paid = await approvals.disburse(disbursement(fx, { fundLine: line, amount: 100n }), 'alice');
+  const longest = new Approvals(fx.db.pool, fx.ledger, { ttlHours: MAX_APPROVAL_TTL_HOURS });
+  const { proposal } = await longest.reverse({ idempotencyKey: key('rev'), effectiveDate: '2026-04-01', transactionId: paid.transaction!.id, reason: '测试期限' }, 'alice');
+  expect(proposal).toMatchObject({ status: 'PENDING' });
+  await approvals.reject(bob, proposal!.id, '测试结束');
+  // direct SQL as the application role: a century is refused
+  await expect(inTransaction(fx.db.pool, (client) => client.query(
+    `insert into ledger.proposal (operation, region_code, fund_line, amount, effective_date, proposed_by, expires_at, policy_change_id)
+     select 'REVERSAL', $1, $2, 100, '2026-04-01', 'mallory', now() + interval '100 years', (select max(id) from ledger.approval_policy_change)`,
+    [COUNTY, line],
+  ), AS_APP_ROLE)).rejects.toMatchObject({ code: '23514', constraint: 'proposal_expiry_bound' });
 });
 
 test('the demo proposals (npm start): one appropriation approved by a second person, an allocation holding its money and a reversal waiting; idempotent', async () => {
