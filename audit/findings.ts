@@ -165,9 +165,16 @@ export class AuditFindings {
    */
   private async requireKnownFundLine(fundLine: string | null | undefined): Promise<void> {
     if (fundLine == null) return;
-    const [row] = await this.sql.query<{ known: boolean }>(`select exists (select from ledger.fund_line where code = $1) as known`, [fundLine]);
-    if (!row!.known) throw bad(`unknown fund line ${fundLine}`, 'fundLine');
+    // A connection asks list() and count() with one filter: the line is looked up once (the service lives for one request).
+    let known = this.knownFundLines.get(fundLine);
+    if (!known) {
+      known = this.sql.query<{ known: boolean }>(`select exists (select from ledger.fund_line where code = $1) as known`, [fundLine]).then(([row]) => row!.known);
+      this.knownFundLines.set(fundLine, known);
+    }
+    if (!(await known)) throw bad(`unknown fund line ${fundLine}`, 'fundLine');
   }
+
+  private readonly knownFundLines = new Map<string, Promise<boolean>>();
 
   /** Findings by id, unscoped (callers check the region). */
   async byIds(ids: readonly string[]): Promise<Map<string, FindingRecord>> {

@@ -22,7 +22,6 @@ import { Migration20261203500000_elder_immutable } from './Migration202612035000
 import { Migration20261204100000_balance_at_header } from './Migration20261204100000_balance_at_header.js';
 import { Migration20261204200000_posting_transaction_lock } from './Migration20261204200000_posting_transaction_lock.js';
 import { Migration20261204300000_database_clock } from './Migration20261204300000_database_clock.js';
-import { Migration20261204400000_database_clock_updates } from './Migration20261204400000_database_clock_updates.js';
 import { Migration20261204500000_proposal_expiry_bound } from './Migration20261204500000_proposal_expiry_bound.js';
 
 export const migrationsList = [
@@ -49,6 +48,5 @@ export const migrationsList = [
   { name: 'Migration20261204100000_balance_at_header', class: Migration20261204100000_balance_at_header },
   { name: 'Migration20261204200000_posting_transaction_lock', class: Migration20261204200000_posting_transaction_lock },
   { name: 'Migration20261204300000_database_clock', class: Migration20261204300000_database_clock },
-  { name: 'Migration20261204400000_database_clock_updates', class: Migration20261204400000_database_clock_updates },
   { name: 'Migration20261204500000_proposal_expiry_bound', class: Migration20261204500000_proposal_expiry_bound },
 ];

@@ -312,7 +312,7 @@ describe('history: categories, vital status, assessments', () => {
   test('what an elder\'s record never changes, the database keeps as it is — the application role may update names and villages, not these', async () => {
     const elder = await registerElder(live.api, { idNumber: idNumber('1942-08-08', 'MALE', '320321'), name: '不变', hukouVillageCode: FENG_V1 });
     const id = Buffer.from(elder.id, 'base64url').toString().split(':')[1];
-    // (who registered it when: not even in the role's UPDATE grant since Migration20261204400000, 42501; the rest by the trigger, SR000)
+    // (who registered it when: not even in the role's UPDATE grant since Migration20261204300000, 42501; the rest by the trigger, SR000)
     for (const [set, code] of [[`birth_date = '1930-01-01'`, 'SR000'], [`sex = 'FEMALE'`, 'SR000'], [`id_hash = '\\x00'`, 'SR000'], [`id_masked = '3203**********0000'`, 'SR000'],
       [`created_by = 'someone'`, '42501'], [`created_at = now() - interval '1 year'`, '42501']]) {
       const client = await live.db.pool.connect();
