@@ -27,3 +27,19 @@ test('the verifier package has no dependencies and imports nothing outside itsel
     }
   }
 });
+
+test("the verifier's journal templates are the ledger's (ledger/journal.ts), kind for kind and leg for leg", async () => {
+  const { JOURNAL } = await import('../../ledger/journal.js');
+  const { TEMPLATES } = await import(path.resolve('verifier/lib/journal.js'));
+  const asTheVerifierSays = Object.fromEntries(
+    Object.entries(JOURNAL).map(([kind, legs]) => {
+      const leg = (side: 'D' | 'C') => {
+        const l = legs.find((x) => x.side === side)!;
+        return { account: l.account, region: l.region === 'region' ? 'own' : 'counterpart', lot: l.lot === 'created' ? 'created' : 'used', ...(l.payee ? { payee: true } : {}) };
+      };
+      expect(legs.length).toBe(2);
+      return [kind, { debit: leg('D'), credit: leg('C') }];
+    }),
+  );
+  expect(TEMPLATES).toEqual(asTheVerifierSays);
+});

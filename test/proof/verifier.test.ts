@@ -308,6 +308,46 @@ test('a rewritten row with its hash recomputed no longer matches its leaf in the
   expect(result.stdout).toMatch(/^FAIL seq 8 chain\.leaf: [^\n]*\nFAILED: 1 failure/m);
 });
 
+test('account and lot records are checked against the hashed transactions that use them: a payee relabelled, an account passed off as another kind, a lot given another parent or region', async () => {
+  const kinds = (file: string, threads: string) => verify(file, '--threads', threads).then((r) => ({ ...r, checks: [...new Set([...r.stdout.matchAll(/^FAIL (?:seq \d+ )?([\w.]+):/gm)].map((m) => m[1]))] }));
+  const disbursed = cityRecords.find((r) => r.type === 'transaction' && r.kind === 'DISBURSEMENT' && r.payeeId === 'elder-0')!;
+  const payeeAccount = disbursed.postings.find((p: BundleRecord) => !String(p.amount).startsWith('-')).accountId;
+  const countyAvailable = disbursed.postings.find((p: BundleRecord) => String(p.amount).startsWith('-')).accountId;
+  const allocation = cityRecords.find((r) => r.type === 'transaction' && r.kind === 'ALLOCATION' && r.counterpartRegionCode === COUNTY)!;
+  const childLot = allocation.postings.find((p: BundleRecord) => !String(p.amount).startsWith('-')).lotId;
+  const accountRecord = (r: BundleRecord[], id: string) => r.find((x) => x.type === 'account' && x.id === id)!;
+  const lotRecord = (r: BundleRecord[], id: string) => r.find((x) => x.type === 'lot' && x.id === id)!;
+
+  // The payee of elder-0's account changed in the bundle (the database keeps accounts append-only,
+  // but the exporter or anyone holding the file could): its disbursement's hashed payee says otherwise.
+  const payee = tampered('payee', (r) => void (accountRecord(r, payeeAccount).payeeId = 'someone-else'));
+  for (const threads of ['0', '3']) {
+    const result = await kinds(payee, threads);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`^FAIL seq ${disbursed.seq} account\\.template: expected account ${payeeAccount} EXPENDITURE ${COUNTY} PERSON elder-0 \\(DISBURSEMENT\\); found EXPENDITURE ${COUNTY} PERSON someone-else$`, 'm'));
+    expect(result.checks).toEqual(['account.template']);
+  }
+  // The county's AVAILABLE account passed off as EXPENDITURE (its spending would no longer count
+  // against what it holds): every transaction that uses it names it.
+  const kind = tampered('kind', (r) => void (accountRecord(r, countyAvailable).kind = 'EXPENDITURE'));
+  const kindResult = await kinds(kind, '0');
+  expect(kindResult.code).toBe(1);
+  expect(kindResult.stdout).toMatch(new RegExp(`^FAIL seq ${disbursed.seq} account\\.template: expected account ${countyAvailable} AVAILABLE ${COUNTY} \\(DISBURSEMENT\\); found EXPENDITURE ${COUNTY}$`, 'm'));
+  const usingIt = cityRecords.filter((r) => r.type === 'transaction' && r.kind !== 'REVERSAL' && r.postings.some((p: BundleRecord) => p.accountId === countyAvailable));
+  expect(kindResult.stdout.match(/account\.template/g)!.length).toBe(usingIt.length);
+  // The county's lot given no parent (a root lot, as if appropriated there) or another county.
+  const parent = tampered('lot-parent', (r) => void (lotRecord(r, childLot).parentLotId = null));
+  const parentResult = await kinds(parent, '0');
+  expect(parentResult.code).toBe(1);
+  expect(parentResult.stdout).toMatch(new RegExp(`^FAIL seq ${allocation.seq} lot\\.template: expected lot ${childLot} at ${COUNTY} with parent \\d+ \\(ALLOCATION\\); found at ${COUNTY} with parent none$`, 'm'));
+  expect(parentResult.checks).toContain('lot.conservation');
+  const region = tampered('lot-region', (r) => void (lotRecord(r, childLot).regionCode = OTHER_COUNTY));
+  const regionResult = await kinds(region, '3');
+  expect(regionResult.code).toBe(1);
+  expect(regionResult.stdout).toMatch(new RegExp(`^FAIL seq ${allocation.seq} lot\\.template: expected lot ${childLot} at ${COUNTY} with parent \\d+ \\(ALLOCATION\\); found at ${OTHER_COUNTY} with parent \\d+$`, 'm'));
+  expect(regionResult.stdout).toMatch(new RegExp(`^FAIL seq ${disbursed.seq} lot\\.template: expected lot ${childLot} of region ${COUNTY} \\(DISBURSEMENT, AVAILABLE\\); found of ${OTHER_COUNTY}$`, 'm'));
+});
+
 test('tampered statements, a dropped line, a wrong key and a missing witness quorum are each caught', async () => {
   const balance = tampered('balance', (r) => {
     const b = r.find((x) => x.type === 'balance')!;

@@ -10,6 +10,7 @@ import { verifyCheckpoint } from './note.js';
 import { transactionHash, ZERO_HASH } from './canonical.js';
 import { regionPrefix } from './regions.js';
 import { isCompactLine, parseTransactionLine } from './tx-line.js';
+import { templateFailures } from './journal.js';
 
 /** v1: every record a JSON object; v2: transactions as compact tab-separated lines (tx-line.js). */
 export const FORMATS = ['sunshine-ledger-bundle/v1', 'sunshine-ledger-bundle/v2'];
@@ -228,6 +229,8 @@ class BundleState {
     this.wanted = new Set(); // the tree sizes (numbers) whose root the side thread keeps
     this.accounts = new Map();
     this.lots = new Map();
+    this.accountOf = (id) => this.accounts.get(id);
+    this.lotOf = (id) => this.lots.get(id);
     this.lastSeq = 0n;
     this.cells = new Map(); // account|lot → { key, running (seq order), later (postings after `to`) }, for the region's accounts
     this.trial = new Map(); // region|fund line|kind → {opening, debits, credits}
@@ -428,6 +431,7 @@ class BundleState {
     const nets = this.netAmounts;
     lotIds.length = 0;
     nets.length = 0;
+    let referenced = true;
     for (let i = 0; i < postings.length; i++) {
       const p = postings[i];
       const amount = typeof p.amount === 'bigint' ? p.amount : BigInt(p.amount);
@@ -436,6 +440,7 @@ class BundleState {
       const lot = this.lots.get(p.lotId);
       if (!account || !lot) {
         this.fail('bundle.reference', { ...at, expected: `account ${p.accountId} and lot ${p.lotId} in the bundle`, found: account ? 'no lot' : 'no account' });
+        referenced = false;
         continue;
       }
       if (account.fundLine !== t.fundLine || lot.fundLine !== t.fundLine || p.effectiveDate !== t.effectiveDate) {
@@ -466,6 +471,9 @@ class BundleState {
     }
     if (sum !== 0n) this.fail('double-entry', { ...at, expected: 'debits = credits (sum 0)', found: `sum ${sum}` });
     this.checkLotFlows(lotIds, nets, at);
+    // The accounts' and lots' own records against what the hashed transaction says of them (journal.js).
+    const failures = referenced ? templateFailures(t, this.accountOf, this.lotOf) : null;
+    if (failures) for (const [check, expected, found] of failures) this.fail(check, { ...at, expected, found });
   }
 
   /** Money leaves a lot only into its child or parent lot in the same transaction, amount for amount. */

@@ -71,7 +71,7 @@ export class TransactionPool {
 /**
  * Replays a batch packed by tx-worker.js in file order. Per line: 0, expected, found (a malformed line); or 1, type, compact (a v2
  * line), id, seq, hash, prevHash, fundLine, effectiveDate, same (recomputed hash = hash), recomputed hash (when
- * not the same), then the posting count and 4 values a posting (accountId, lotId, amount,
+ * not the same), kind, regionCode, counterpartRegionCode, payeeType, payeeId, then the posting count and 4 values a posting (accountId, lotId, amount,
  * effectiveDate), or -1 and the `postings` value as found when it is not an array.
  */
 function unpack(out, lineNo, state, report) {
@@ -82,10 +82,11 @@ function unpack(out, lineNo, state, report) {
       i += 3;
       continue;
     }
-    const record = { type: out[i + 1], compact: out[i + 2], id: out[i + 3], seq: out[i + 4], hash: out[i + 5], prevHash: out[i + 6], fundLine: out[i + 7], effectiveDate: out[i + 8], postings: null };
+    const record = { type: out[i + 1], compact: out[i + 2], id: out[i + 3], seq: out[i + 4], hash: out[i + 5], prevHash: out[i + 6], fundLine: out[i + 7], effectiveDate: out[i + 8],
+      kind: out[i + 11], regionCode: out[i + 12], counterpartRegionCode: out[i + 13], payeeType: out[i + 14], payeeId: out[i + 15], postings: null };
     const computed = out[i + 9] ? record.hash : out[i + 10];
-    const count = out[i + 11];
-    i += 12;
+    const count = out[i + 16];
+    i += 17;
     if (count < 0) {
       record.postings = out[i++];
     } else {

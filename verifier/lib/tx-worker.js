@@ -38,6 +38,8 @@ function pack(line, out) {
   // The recomputed hash is sent only when it differs from the stated one (the common case costs a flag).
   const same = computed !== null && computed === t.hash;
   out.push(1, t.type, compact, t.id, t.seq, t.hash, t.prevHash, t.fundLine, t.effectiveDate, same, same ? null : computed);
+  // what the journal check (journal.js) reads of the transaction
+  out.push(t.kind, t.regionCode, t.counterpartRegionCode ?? null, t.payeeType ?? null, t.payeeId ?? null);
   if (!Array.isArray(t.postings)) {
     out.push(-1, t.postings);
     return;
