@@ -346,6 +346,29 @@ test('account and lot records are checked against the hashed transactions that u
   expect(regionResult.code).toBe(1);
   expect(regionResult.stdout).toMatch(new RegExp(`^FAIL seq ${allocation.seq} lot\\.template: expected lot ${childLot} at ${COUNTY} with parent \\d+ \\(ALLOCATION\\); found at ${OTHER_COUNTY} with parent \\d+$`, 'm'));
   expect(regionResult.stdout).toMatch(new RegExp(`^FAIL seq ${disbursed.seq} lot\\.template: expected lot ${childLot} of region ${COUNTY} \\(DISBURSEMENT, AVAILABLE\\); found of ${OTHER_COUNTY}$`, 'm'));
+
+  // A lot's funding source and fiscal year are inside its appropriation's request hash, and a
+  // child lot keeps its parent's: the city's provincial money passed off as the county's own budget.
+  const appropriation = cityRecords.find((r) => r.type === 'transaction' && r.kind === 'APPROPRIATION')!;
+  const rootLot = appropriation.postings[0].lotId;
+  const source = tampered('lot-source', (r) => void (lotRecord(r, rootLot).fundingSource = 'OWN_BUDGET'));
+  const sourceResult = await kinds(source, '3');
+  expect(sourceResult.stdout).toMatch(new RegExp(`^FAIL seq ${appropriation.seq} lot\\.template: expected lot ${rootLot} of the fiscal year and funding source inside the request hash of transaction ${appropriation.id}; found 2026, OWN_BUDGET$`, 'm'));
+  expect(sourceResult.checks).toEqual(['lot.template']);
+
+  // What the export always holds cannot be left out unnoticed: the allocation a receipt names (here
+  // with its lot relabelled as created by the receipt), the transaction a reversal undoes.
+  const receipt = cityRecords.find((r) => r.type === 'transaction' && r.kind === 'ALLOCATION_RECEIVED' && r.allocationId === allocation.id)!;
+  const noAllocation = tampered('no-allocation', (r) => {
+    r.splice(r.indexOf(txOf(r, Number(allocation.seq))), 1);
+    lotRecord(r, childLot).createdByTransactionId = receipt.id;
+  });
+  const noAllocationResult = await kinds(noAllocation, '0');
+  expect(noAllocationResult.stdout).toMatch(new RegExp(`^FAIL seq ${receipt.seq} bundle\\.reference: expected allocation ${allocation.id} in the bundle, before its receipt; found none$`, 'm'));
+  expect(noAllocationResult.stdout).toMatch(new RegExp(`^FAIL seq ${receipt.seq} lot\\.template: expected lot ${childLot} created by the transaction that created it, not by ${receipt.id} \\(ALLOCATION_RECEIVED creates no lot\\)`, 'm'));
+  const reversal = cityRecords.find((r) => r.type === 'transaction' && r.kind === 'REVERSAL')!;
+  const noOriginal = tampered('no-original', (r) => void r.splice(r.indexOf(r.find((x) => x.type === 'transaction' && x.id === reversal.reversesId)!), 1));
+  expect((await kinds(noOriginal, '3')).stdout).toMatch(new RegExp(`^FAIL seq ${reversal.seq} bundle\\.reference: expected transaction ${reversal.reversesId}, which ${reversal.id} reverses, in the bundle before it; found none$`, 'm'));
 });
 
 test('tampered statements, a dropped line, a wrong key and a missing witness quorum are each caught', async () => {

@@ -10,13 +10,33 @@ import { verifyCheckpoint } from './note.js';
 import { transactionHash, ZERO_HASH } from './canonical.js';
 import { regionPrefix } from './regions.js';
 import { isCompactLine, parseTransactionLine } from './tx-line.js';
-import { templateFailures } from './journal.js';
+import { Journal } from './journal.js';
 
 /** v1: every record a JSON object; v2: transactions as compact tab-separated lines (tx-line.js). */
 export const FORMATS = ['sunshine-ledger-bundle/v1', 'sunshine-ledger-bundle/v2'];
 export const FORMAT = FORMATS[1];
 const ORDER = ['header', 'checkpoint', 'earlierCheckpoint', 'consistency', 'leaves', 'account', 'lot', 'transaction', 'balance', 'trial', 'end'];
 const b64 = (buffer) => Buffer.from(buffer).toString('base64');
+
+/** The recomputed chain hash, or null when the record's fields cannot be encoded (a posting that is not an object): chain.hash names it. */
+function hashOrNull(t) {
+  try {
+    return transactionHash(t);
+  } catch {
+    return null;
+  }
+}
+
+/** A posting's amount as a BigInt, or null when it is not an integer (a malformed or edited file). */
+function amountOf(p) {
+  if (p === null || typeof p !== 'object') return null;
+  if (typeof p.amount === 'bigint') return p.amount;
+  try {
+    return typeof p.amount === 'string' || typeof p.amount === 'number' ? BigInt(p.amount) : null;
+  } catch {
+    return null;
+  }
+}
 
 class Report {
   constructor(limit) {
@@ -229,8 +249,9 @@ class BundleState {
     this.wanted = new Set(); // the tree sizes (numbers) whose root the side thread keeps
     this.accounts = new Map();
     this.lots = new Map();
-    this.accountOf = (id) => this.accounts.get(id);
-    this.lotOf = (id) => this.lots.get(id);
+    this.journal = new Journal();
+    this.legAccounts = []; // the accounts and lots of the transaction being checked, reused
+    this.legLots = [];
     this.lastSeq = 0n;
     this.cells = new Map(); // account|lot → { key, running (seq order), later (postings after `to`) }, for the region's accounts
     this.trial = new Map(); // region|fund line|kind → {opening, debits, credits}
@@ -279,7 +300,7 @@ class BundleState {
       case 'consistency': return this.consistency.push(record);
       case 'leaves': return this.takeLeaves(record);
       case 'account': return this.takeAccount(record);
-      case 'lot': return this.lots.set(record.id, { ...record, scoped: String(record.regionCode).startsWith(this.prefix ?? '') });
+      case 'lot': return this.takeLot(record);
       case 'transaction': return this.takeTransaction(record, computed);
       case 'balance': return this.takeBalance(record);
       case 'trial': return this.takeTrial(record);
@@ -289,7 +310,20 @@ class BundleState {
   /** Accounts carry what every posting to them needs: in scope or not, and their trial-balance line. */
   takeAccount(a) {
     const scoped = String(a.regionCode).startsWith(this.prefix ?? '');
-    this.accounts.set(a.id, { ...a, scoped, creditNormal: a.kind === 'FUNDING_SOURCE', trialKey: `${a.regionCode}|${a.fundLine}|${a.kind}`, trialLine: null, cells: new Map() });
+    // The record's own fields only: the verifier's state (scope, cells, vouched) is never taken from the file.
+    const { id, regionCode, fundLine, kind, payeeType, payeeId } = a;
+    this.accounts.set(id, {
+      id, regionCode, fundLine, kind, payeeType, payeeId,
+      scoped, creditNormal: kind === 'FUNDING_SOURCE', trialKey: `${regionCode}|${fundLine}|${kind}`, trialLine: null, cells: new Map(), vouched: false,
+    });
+  }
+
+  /** Lots likewise; the journal check (journal.js) indexes them by the transaction that created them. */
+  takeLot(l) {
+    const { id, fundLine, regionCode, parentLotId, fiscalYear, fundingSource, documentNo, createdByTransactionId } = l;
+    const lot = { id, fundLine, regionCode, parentLotId, fiscalYear, fundingSource, documentNo, createdByTransactionId, scoped: String(regionCode).startsWith(this.prefix ?? ''), firstTx: undefined, vouched: false };
+    this.lots.set(id, lot);
+    this.journal.addLot(lot);
   }
 
   takeHeader(h) {
@@ -395,7 +429,7 @@ class BundleState {
     return this.leafBytes.subarray(i * 32, i * 32 + 32).toString('hex');
   }
 
-  takeTransaction(t, computed = t.compact && this.options.hashOnSide ? t.hash : transactionHash(t)) {
+  takeTransaction(t, computed = t.compact && this.options.hashOnSide ? t.hash : hashOrNull(t)) {
     this.transactions++;
     const seq = BigInt(t.seq);
     const at = { seq: t.seq };
@@ -407,7 +441,7 @@ class BundleState {
       return;
     }
     this.lastSeq = seq;
-    if (computed !== t.hash) this.fail('chain.hash', { ...at, expected: computed, found: t.hash });
+    if (computed !== t.hash) this.fail('chain.hash', { ...at, expected: computed ?? 'a hash of well-formed fields (these cannot be encoded)', found: t.hash });
     const leaf = this.leafHex(seq);
     if (t.hash !== leaf) this.fail('chain.leaf', { ...at, expected: leaf, found: t.hash });
     // (in a whole-city bundle the previous leaf is the one just decoded for the previous transaction)
@@ -432,9 +466,18 @@ class BundleState {
     lotIds.length = 0;
     nets.length = 0;
     let referenced = true;
+    const legAccounts = this.legAccounts;
+    const legLots = this.legLots;
+    legAccounts.length = 0;
+    legLots.length = 0;
     for (let i = 0; i < postings.length; i++) {
       const p = postings[i];
-      const amount = typeof p.amount === 'bigint' ? p.amount : BigInt(p.amount);
+      const amount = amountOf(p);
+      if (amount === null) {
+        this.fail('bundle.format', { ...at, expected: 'a posting with an amount in fen (an integer)', found: p === null || typeof p !== 'object' ? String(p) : String(JSON.stringify(p.amount ?? null)) });
+        referenced = false;
+        continue;
+      }
       sum += amount;
       const account = this.accounts.get(p.accountId);
       const lot = this.lots.get(p.lotId);
@@ -443,6 +486,8 @@ class BundleState {
         referenced = false;
         continue;
       }
+      legAccounts.push(account);
+      legLots.push(lot);
       if (account.fundLine !== t.fundLine || lot.fundLine !== t.fundLine || p.effectiveDate !== t.effectiveDate) {
         this.fail('double-entry', { ...at, expected: `postings of fund line ${t.fundLine} on ${t.effectiveDate}`, found: `${account.fundLine}/${lot.fundLine} on ${p.effectiveDate}` });
       }
@@ -472,8 +517,8 @@ class BundleState {
     if (sum !== 0n) this.fail('double-entry', { ...at, expected: 'debits = credits (sum 0)', found: `sum ${sum}` });
     this.checkLotFlows(lotIds, nets, at);
     // The accounts' and lots' own records against what the hashed transaction says of them (journal.js).
-    const failures = referenced ? templateFailures(t, this.accountOf, this.lotOf) : null;
-    if (failures) for (const [check, expected, found] of failures) this.fail(check, { ...at, expected, found });
+    if (!referenced) return;
+    for (const [check, expected, found] of this.journal.check(t, legAccounts, legLots)) this.fail(check, { ...at, expected, found });
   }
 
   /** Money leaves a lot only into its child or parent lot in the same transaction, amount for amount. */

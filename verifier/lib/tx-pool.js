@@ -71,7 +71,8 @@ export class TransactionPool {
 /**
  * Replays a batch packed by tx-worker.js in file order. Per line: 0, expected, found (a malformed line); or 1, type, compact (a v2
  * line), id, seq, hash, prevHash, fundLine, effectiveDate, same (recomputed hash = hash), recomputed hash (when
- * not the same), kind, regionCode, counterpartRegionCode, payeeType, payeeId, then the posting count and 4 values a posting (accountId, lotId, amount,
+ * not the same), kind, regionCode, counterpartRegionCode, payeeType, payeeId, documentNo, allocationId, reversesId,
+ * idempotencyKey, memo, requestHash (these three of appropriations only, else null), then the posting count and 4 values a posting (accountId, lotId, amount,
  * effectiveDate), or -1 and the `postings` value as found when it is not an array.
  */
 function unpack(out, lineNo, state, report) {
@@ -83,10 +84,11 @@ function unpack(out, lineNo, state, report) {
       continue;
     }
     const record = { type: out[i + 1], compact: out[i + 2], id: out[i + 3], seq: out[i + 4], hash: out[i + 5], prevHash: out[i + 6], fundLine: out[i + 7], effectiveDate: out[i + 8],
-      kind: out[i + 11], regionCode: out[i + 12], counterpartRegionCode: out[i + 13], payeeType: out[i + 14], payeeId: out[i + 15], postings: null };
+      kind: out[i + 11], regionCode: out[i + 12], counterpartRegionCode: out[i + 13], payeeType: out[i + 14], payeeId: out[i + 15],
+      documentNo: out[i + 16], allocationId: out[i + 17], reversesId: out[i + 18], idempotencyKey: out[i + 19], memo: out[i + 20], requestHash: out[i + 21], postings: null };
     const computed = out[i + 9] ? record.hash : out[i + 10];
-    const count = out[i + 16];
-    i += 17;
+    const count = out[i + 22];
+    i += 23;
     if (count < 0) {
       record.postings = out[i++];
     } else {

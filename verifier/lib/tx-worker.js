@@ -38,8 +38,10 @@ function pack(line, out) {
   // The recomputed hash is sent only when it differs from the stated one (the common case costs a flag).
   const same = computed !== null && computed === t.hash;
   out.push(1, t.type, compact, t.id, t.seq, t.hash, t.prevHash, t.fundLine, t.effectiveDate, same, same ? null : computed);
-  // what the journal check (journal.js) reads of the transaction
-  out.push(t.kind, t.regionCode, t.counterpartRegionCode ?? null, t.payeeType ?? null, t.payeeId ?? null);
+  // what the journal check (journal.js) reads of the transaction (an appropriation's request hash: only theirs)
+  out.push(t.kind, t.regionCode, t.counterpartRegionCode ?? null, t.payeeType ?? null, t.payeeId ?? null, t.documentNo ?? null, t.allocationId ?? null, t.reversesId ?? null);
+  if (t.kind === 'APPROPRIATION') out.push(t.idempotencyKey ?? null, t.memo ?? null, t.requestHash ?? null);
+  else out.push(null, null, null);
   if (!Array.isArray(t.postings)) {
     out.push(-1, t.postings);
     return;
