@@ -71,7 +71,7 @@ export function armor(limits: Limits, production: boolean) {
 }
 
 /** One rate-limit bucket per credential: a hash of the bearer token. */
-function credentialKey(authorization: string): string {
+export function credentialKey(authorization: string): string {
   return `token:${crypto.createHash('sha256').update(authorization).digest('base64url')}`;
 }
 

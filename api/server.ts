@@ -30,6 +30,7 @@ import { requireAuthenticationPlugin, viewerFromHeader } from './auth.js';
 import { keySetFromConfig, type KeySet } from '../auth/tokens.js';
 import { armor, complexityPlugin, limitsFromEnv, rateLimiter, type Limits } from './hardening.js';
 import { exportRoutes } from './routes/export.js';
+import { downloadGuard, downloadLimitsFromEnv, type DownloadLimits } from './downloads.js';
 import { booksExportRoutes } from './routes/exports.js';
 import { variableErrorFieldsPlugin } from './variable-errors.js';
 import { auditExportRouter } from './routes/audit-export.js';
@@ -89,6 +90,8 @@ export interface AppOptions {
   keySet?: KeySet;
   /** Operation limits and rate limit; from the environment when omitted (api/hardening.ts). */
   limits?: Limits;
+  /** Concurrent streaming downloads and their stall timeout; from the environment when omitted (api/downloads.ts). */
+  downloads?: DownloadLimits;
   /** Largest request body, as the `bytes` package reads it ('64mb'). */
   maxBody?: string;
   /** Routes of other capabilities, mounted after the built-in ones (before the error handler). */
@@ -233,9 +236,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const deps: RouteDeps = { pool, sql, log, production };
   const metricsToken = options.metricsToken ?? metricsTokenSetting();
   for (const mount of [...ROUTES, metricsRoute(metricsToken), ...(options.routes ?? [])]) mount(app, deps);
-  app.use('/export', rateLimiter(limits), exportRoutes({ pool, keys, log }));
-  app.use('/exports', booksExportRoutes({ pool, keys, log, limits }));
-  app.use('/audit', rateLimiter(limits), auditExportRouter(pool, keys, log));
+  // Streaming downloads hold a database connection each: bounded per credential and in all, cut off when stalled.
+  const download = downloadGuard(options.downloads ?? downloadLimitsFromEnv(pool.options.max ?? 10));
+  app.use('/export', rateLimiter(limits), download, exportRoutes({ pool, keys, log }));
+  app.use('/exports', download, booksExportRoutes({ pool, keys, log, limits }));
+  app.use('/audit', rateLimiter(limits), download, auditExportRouter(pool, keys, log));
   app.use(
     '/graphql',
     rateLimiter(limits),
@@ -243,7 +248,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     persistedQueryVersionGuard,
     graphqlMiddleware(apollo, async (req) => createContext(pool, sql, await viewerFromHeader(req.header('authorization'), keys), proofs)),
   );
-  mountProofRoutes(app, { pool, proofs, log, viewerOf: (req) => viewerFromHeader(req.header('authorization'), keys), guard: rateLimiter(limits) });
+  mountProofRoutes(app, { pool, proofs, log, viewerOf: (req) => viewerFromHeader(req.header('authorization'), keys), guard: [rateLimiter(limits), download] });
 
   // Last, when the server starts listening (so that routes mounted after createApp still come before
   // them): unknown paths, and every failure that reaches Express — body-level ones (too large,

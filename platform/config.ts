@@ -16,7 +16,7 @@ export const projectRoot = (() => {
 })();
 
 /** A whole number from the environment, or `fallback` when unset or blank; `min` 1 unless said (0 often means "off"). */
-function intFromEnv(name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+export function intFromEnv(name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);

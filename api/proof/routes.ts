@@ -22,7 +22,7 @@ export interface ProofRouteOptions {
   proofs: ProofService;
   log: Logger;
   viewerOf: (req: express.Request) => Promise<Viewer>;
-  guard: express.RequestHandler;
+  guard: express.RequestHandler[];
 }
 
 const STATUS: Record<string, number> = { BAD_USER_INPUT: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, PROOF_NOT_AVAILABLE: 409 };
@@ -58,7 +58,7 @@ export function mountProofRoutes(app: express.Express, { proofs, pool, log, view
     res.type('text/plain; charset=utf-8').send(publishedKeys(proofs.keys));
   });
 
-  app.get('/ledger/export', guard, async (req, res) => {
+  app.get('/ledger/export', ...guard, async (req: express.Request, res: express.Response) => {
     let started = false;
     try {
       const viewer = await viewerOf(req);

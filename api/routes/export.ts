@@ -86,7 +86,12 @@ export function exportRoutes({ pool, keys, log }: { pool: pg.Pool; keys: KeySet;
     const body: Writable = gzip ? zlib.createGzip({ level: 1 }) : res;
     if (gzip) (body as zlib.Gzip).pipe(res);
     let closed = false;
-    res.on('close', () => (closed = !res.writableFinished));
+    res.on('close', () => {
+      closed = !res.writableFinished;
+      // (a client gone, or cut off as stalled by api/downloads.ts, with the gzip stream's buffer full:
+      // the sink waits on that stream, which must close too for the export to end)
+      if (closed && gzip) body.destroy();
+    });
     try {
       const rows = await prepared.run(sinkOf(body), () => closed);
       log.info({ subject: viewer.subject, types: paths, within: prepared.within, rows, aborted: closed }, 'snapshot export');
