@@ -30,6 +30,7 @@ import { requireAuthenticationPlugin, viewerFromHeader } from './auth.js';
 import { keySetFromConfig, type KeySet } from '../auth/tokens.js';
 import { armor, complexityPlugin, limitsFromEnv, rateLimiter, type Limits } from './hardening.js';
 import { exportRoutes } from './routes/export.js';
+import { oneMutationPerRequest } from './one-mutation.js';
 import { downloadGuard, downloadLimitsFromEnv, type DownloadLimits } from './downloads.js';
 import { booksExportRoutes } from './routes/exports.js';
 import { variableErrorFieldsPlugin } from './variable-errors.js';
@@ -208,7 +209,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
-    validationRules: protection.validationRules,
+    validationRules: [...protection.validationRules, oneMutationPerRequest],
     parseOptions: { maxTokens: limits.maxTokens },
     formatError: formatErrorFor(log),
     stringifyResult,
