@@ -323,7 +323,8 @@ export async function setRuleParameter(pool: pg.Pool, viewer: Viewer, input: { r
   if (!rule) throw bad(`no rule ${input.ruleId}`, 'ruleId');
   const regionCode = parseRegion(input.regionCode, 'regionCode');
   viewer.requireInScope(regionCode, `regionCode ${regionCode}`);
-  if (!(input.key in rule.parameters)) throw bad(`rule ${rule.id} has no parameter ${input.key} (${Object.keys(rule.parameters).join(', ') || 'none'})`, 'key');
+  // (own keys only: `in` walks the prototype, and __proto__ or toString passed as parameters)
+  if (!Object.hasOwn(rule.parameters, input.key)) throw bad(`rule ${rule.id} has no parameter ${input.key} (${Object.keys(rule.parameters).join(', ') || 'none'})`, 'key');
   let value: unknown;
   try {
     value = JSON.parse(input.value);

@@ -84,6 +84,15 @@ export class PlanningContext {
   /** AVAILABLE balance per (region|fundLine|lotId) as seen by this request, after the plans made so far. */
   private readonly available = new Map<string, bigint>();
 
+  /** Allocations received by the plans made so far in this transaction (a group may carry two receipts of one). */
+  private readonly receipts = new Set<string>();
+
+  /** Claims the receipt of `allocationId` for this plan: ALREADY_RECEIVED when an earlier plan of the transaction took it. */
+  claimReceipt(allocationId: string): void {
+    if (this.receipts.has(allocationId)) throw new LedgerError('ALREADY_RECEIVED', `allocation ${allocationId} has already been received`, 'allocationId');
+    this.receipts.add(allocationId);
+  }
+
   constructor(
     readonly client: pg.PoolClient,
     private readonly reference: ReferenceCache = new ReferenceCache(),

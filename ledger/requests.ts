@@ -138,7 +138,8 @@ async function receivableAllocation(ctx: PlanningContext, allocationId: string, 
   const { rows } = await ctx.client.query(
     `select t.kind, t.fund_line, t.region_code, t.counterpart_region_code, t.effective_date::text, t.document_no,
             l.id::text as lot_id, p.amount::text as amount,
-            exists (select from ledger.transaction r where r.reverses_id = t.id) as reversed
+            exists (select from ledger.transaction r where r.reverses_id = t.id) as reversed,
+            exists (select from ledger.transaction r where r.allocation_id = t.id and r.kind = 'ALLOCATION_RECEIVED') as received
      from ledger.transaction t
      join ledger.lot l on l.created_by_transaction_id = t.id
      join ledger.posting p on p.transaction_id = t.id and p.account_kind = 'IN_TRANSIT_DOWN'
@@ -149,6 +150,10 @@ async function receivableAllocation(ctx: PlanningContext, allocationId: string, 
   if (!allocation) throw new LedgerError('NOT_FOUND', `no allocation ${allocationId}`, 'allocationId');
   if (allocation.kind !== 'ALLOCATION') throw badInput(`transaction ${allocationId} is a ${allocation.kind}, not an ALLOCATION`, 'allocationId');
   if (allocation.reversed) throw badInput(`allocation ${allocationId} was reversed`, 'allocationId');
+  // Before the balance check: a second receipt found the in-transit account empty and answered
+  // INSUFFICIENT_FUNDS, naming the issuing region's account and balance (found in review).
+  if (allocation.received) throw new LedgerError('ALREADY_RECEIVED', `allocation ${allocationId} has already been received`, 'allocationId');
+  ctx.claimReceipt(allocationId);
   if (effectiveDate < allocation.effective_date) {
     throw badInput(`an allocation issued on ${allocation.effective_date} cannot be received on ${effectiveDate}`, 'effectiveDate');
   }

@@ -15,11 +15,11 @@ export const bad = (message: string, field: string) => new DomainError('BAD_USER
 
 // ---- text -----------------------------------------------------------------------------------------
 
-/** C0 controls and DEL; free text (multiline) may keep tab, line feed and carriage return. */
 /** In a /u regex paired surrogates are one astral code point: only a lone one is a Surrogate (Cs). */
 const LONE_SURROGATE = /\p{Surrogate}/u;
-const CONTROL = /[\u0000-\u001f\u007f]/;
-const CONTROL_EXCEPT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/** C0 controls, DEL and C1 (U+0080–U+009F: U+009B opens a terminal escape sequence, as ESC does); free text (multiline) may keep tab, line feed and carriage return. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROL_EXCEPT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 
 /**
  * What every string argument must be, whatever its field: valid Unicode (no lone UTF-16

@@ -49,12 +49,17 @@ beforeAll(async () => {
   expect(funded.errors).toBeUndefined();
 });
 
-describe('NUL bytes in any text argument', () => {
+describe('NUL bytes and other control characters in any text argument', () => {
   test.each([
     ['memo', { memo: 'a\u0000b' }],
     ['documentNo', { documentNo: '徐\u0000' }],
     ['payeeId', { payeeId: 'C-\u0000' }],
     ['idempotencyKey', { idempotencyKey: 'k-\u0000' }],
+    // C1 controls too: U+009B opens a terminal escape sequence as ESC does, U+0085 is a line break
+    ['memo', { memo: 'a\u009b31mb' }],
+    ['documentNo', { documentNo: '徐\u0085' }],
+    ['payeeId', { payeeId: 'C-\u0090' }],
+    ['idempotencyKey', { idempotencyKey: 'k-\u009f' }],
   ])('disburse %s', async (field, overrides) => {
     const before = await rows();
     expectBadInput(await live.api.gql(DISBURSE, { i: payment(overrides) }), field);

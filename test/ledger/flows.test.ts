@@ -95,3 +95,24 @@ test('the daily totals behind balances equal the postings, and the application r
     client.release();
   }
 });
+
+test('a second receipt of an allocation is ALREADY_RECEIVED, sent after the first or beside it, and names nothing of the issuer', async () => {
+  const app = await fx.ledger.appropriate({ idempotencyKey: key('app'), effectiveDate: '2026-03-01', regionCode: CITY, fundLine: 'SENIOR_ALLOWANCE', amount: 5_000n, fiscalYear: 2026, fundingSource: 'PROVINCIAL_TRANSFER', documentNo: '苏财社〔2026〕1号' }, 'finance');
+  const allocate = () => fx.ledger.allocate({ idempotencyKey: key('alloc'), effectiveDate: '2026-03-02', fromRegionCode: CITY, toRegionCode: COUNTY, fundLine: 'SENIOR_ALLOWANCE', amount: 1_000n, documentNo: '徐财社〔2026〕7号', lotId: app.transaction.postings[0]!.lotId }, 'finance');
+  const receive = (allocationId: string) => fx.ledger.receiveAllocation({ idempotencyKey: key('recv'), effectiveDate: '2026-03-05', allocationId }, 'county');
+  const receipts = async (allocationId: string) => (await fx.db.pool.query(`select count(*)::int as n from ledger.transaction where allocation_id = $1`, [allocationId])).rows[0].n;
+
+  const first = await allocate();
+  await receive(first.transaction.id);
+  const again = await receive(first.transaction.id).catch((e) => e);
+  expect(again).toMatchObject({ code: 'ALREADY_RECEIVED', field: 'allocationId' });
+  expect(again.message).not.toMatch(new RegExp(CITY));
+  expect(await receipts(first.transaction.id)).toBe(1);
+
+  // beside each other: one group plans them together; the first takes it
+  const second = await allocate();
+  const answers = await Promise.allSettled([1, 2, 3, 4].map(() => receive(second.transaction.id)));
+  expect(answers.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+  for (const a of answers.filter((x): x is PromiseRejectedResult => x.status === 'rejected')) expect(a.reason).toMatchObject({ code: 'ALREADY_RECEIVED' });
+  expect(await receipts(second.transaction.id)).toBe(1);
+});
