@@ -23,6 +23,7 @@ import { Migration20261204100000_balance_at_header } from './Migration2026120410
 import { Migration20261204200000_posting_transaction_lock } from './Migration20261204200000_posting_transaction_lock.js';
 import { Migration20261204300000_database_clock } from './Migration20261204300000_database_clock.js';
 import { Migration20261204500000_proposal_expiry_bound } from './Migration20261204500000_proposal_expiry_bound.js';
+import { Migration20261204700000_sync_vital_events } from './Migration20261204700000_sync_vital_events.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
@@ -49,4 +50,5 @@ export const migrationsList = [
   { name: 'Migration20261204200000_posting_transaction_lock', class: Migration20261204200000_posting_transaction_lock },
   { name: 'Migration20261204300000_database_clock', class: Migration20261204300000_database_clock },
   { name: 'Migration20261204500000_proposal_expiry_bound', class: Migration20261204500000_proposal_expiry_bound },
+  { name: 'Migration20261204700000_sync_vital_events', class: Migration20261204700000_sync_vital_events },
 ];

@@ -50,6 +50,9 @@ const REGION: ExportedType = {
     'parentCode', x.parent_code, 'updatedAt', ${ts('x.updated_at')})`,
 };
 
+/** A column of the elder's latest vital-status report, as the API's vitalStatus and deathDate read it (the feed announces each report). */
+const latestVital = (elderId: string, column: string) => `select ${column} from registry.vital_event v where v.elder_id = ${elderId} order by v.id desc limit 1`;
+
 const ELDER: ExportedType = {
   changeType: 'ELDER',
   typename: 'Elder',
@@ -62,6 +65,7 @@ const ELDER: ExportedType = {
     'idNumber', x.id_masked, 'name', x.name_masked, 'phone', x.phone_masked, 'sex', x.sex,
     'birthDate', to_char(x.birth_date, 'YYYY-MM') || '-**', 'birthYear', extract(year from x.birth_date)::int,
     'hukouVillageCode', x.hukou_village_code, 'residenceVillageCode', x.residence_village_code,
+    'vitalStatus', coalesce((${latestVital('x.id', 'v.status')}), 'ALIVE'), 'deathDate', (${latestVital('x.id', "to_char(v.death_date, 'YYYY-MM-DD')")}),
     'createdAt', ${ts('x.created_at')}, 'updatedAt', ${ts('x.updated_at')}, 'createdBy', x.created_by, 'updatedBy', x.updated_by)`,
 };
 

@@ -9,7 +9,7 @@ import { encodeCursor } from '../../sync/cursor.js';
 import { databaseEpoch } from '../../sync/feed.js';
 import { errorCodes, useXuzhouApi } from '../support/api.js';
 import { FENG, FENG_V1, FULL_ITEMS, idNumber, PEI, PEI_V1, registerElder, registerFacility } from '../registry/support.js';
-import { feedOf } from './support.js';
+import { exportAs, feedOf } from './support.js';
 import { CITY } from '../fixtures/index.js';
 
 const live = useXuzhouApi();
@@ -150,6 +150,22 @@ describe('the change feed', () => {
     expect(arrived.changes.filter((c) => c.operation === 'LEFT_SCOPE')).toEqual([]);
     expect(arrived.changes.filter((c) => c.type === 'ELDER').at(-1)!.state).toMatchObject({ id: elder.id, hukouVillageCode: PEI_V1 });
     expect(arrived.changes.some((c) => c.type === 'ASSESSMENT' && c.id === assessed.data!.recordAssessment.id)).toBe(true);
+  });
+
+  test("a death reported (a row of the elder's vital history, not a change of the elder) arrives as the elder's new state, and the export shows it", async () => {
+    const feng = feedOf(live.api, 'SYSTEM_CLIENT', FENG);
+    const elder = await registerElder(live.api, { idNumber: idNumber('1931-02-11', 'FEMALE', FENG.slice(0, 6)), name: '钱九', hukouVillageCode: FENG_V1 });
+    const start = (await feng.drain(null, ['ELDER'])).cursor;
+    const reported = await live.api.gql(`mutation ($i: RecordVitalStatusInput!) { recordVitalStatus(input: $i) { id } }`, { i: { elderId: elder.id, status: 'DECEASED', deathDate: '2026-03-20', source: 'DEATH_CERTIFICATE' } });
+    expect(reported.errors).toBeUndefined();
+    const after = await feng.drain(start, ['ELDER']);
+    expect(after.changes.filter((c) => c.id === elder.id).map((c) => [c.operation, c.state?.vitalStatus, c.state?.deathDate])).toEqual([['UPSERT', 'DECEASED', '2026-03-20']]);
+    const exported = await exportAs(live.api, 'SYSTEM_CLIENT', FENG, 'elders');
+    expect(exported.rows.find((r) => r.id === elder.id)).toMatchObject({ vitalStatus: 'DECEASED', deathDate: '2026-03-20' });
+    // and what the API answers, field for field
+    const shown = await live.api.gql(`query ($id: ID!) { node(id: $id) { ... on Elder { vitalStatus deathDate } } }`, { id: elder.id });
+    expect(shown.data!.node).toEqual({ vitalStatus: 'DECEASED', deathDate: '2026-03-20' });
+    expect(exported.rows.filter((r) => r.id !== elder.id).every((r) => r.vitalStatus === 'ALIVE' || r.vitalStatus === 'DECEASED')).toBe(true);
   });
 
   test('a facility that moves takes its stays out of the county with it', async () => {
