@@ -17,7 +17,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { decodeCursor, encodeCursor, resyncRequired, type FeedPosition } from './cursor.js';
 import { requireTypes, SCOPE_CTE, scopeParams } from './scope.js';
 import { ancestorsOf } from '../hierarchy/region-code.js';
-import { scopeValues, typeByName, type ChangeType, type ExportedType, type ScopeParams } from './types.js';
+import { scopeValues, typeByChangeType, typeByName, type ChangeType, type ExportedType, type ScopeParams } from './types.js';
 import { DomainError } from '../platform/errors.js';
 
 export const DEFAULT_FEED_PAGE = 500;
@@ -149,12 +149,27 @@ export async function readChanges(pool: pg.Pool, viewer: Viewer, request: FeedRe
       hash: state && typeof state.hash === 'string' ? state.hash : null,
     };
   });
+  if (changes.length) await logFeedPage(pool, viewer, changes);
   return {
     changes,
     cursor: positionOf(end.xid!, end.seq!),
     hasMore: found.length > first || Number(head.scanned) >= SCAN_BUDGET,
     pending: head.pending,
   };
+}
+
+/**
+ * A page of the feed is a bulk pull of (masked) personal data like an export page, so it is in the
+ * access log like one (entity_type 'Feed', the page's types and rows); a page with nothing in it is
+ * not (found in review: paging the feed from the start returned every elder of a county unlogged).
+ */
+async function logFeedPage(pool: pg.Pool, viewer: Viewer, changes: ChangeItem[]): Promise<void> {
+  const paths = [...new Set(changes.map((c) => typeByChangeType.get(c.type)?.path ?? c.type))];
+  await pool.query(
+    `insert into registry.access_log (subject, roles, token_id, reason, entity_type, entity_id, region_code, fields, row_count)
+     values ($1, $2, $3, 'change feed page', 'Feed', nextval('sync.export_id_seq'), $4, $5, $6)`,
+    [viewer.subject, [...viewer.roles], viewer.tokenId, viewer.jurisdiction, paths, changes.length],
+  );
 }
 
 const globalIdOf = (type: ExportedType, key: string) => Buffer.from(`${type.typename}:${key}`, 'utf8').toString('base64url');

@@ -22,7 +22,7 @@ export class AccessLogEntry implements Node {
   @Field(() => [String], { description: 'The caller’s roles at the time.' }) roles!: string[];
   @Field(() => String, { nullable: true, description: 'The token id (jti).' }) tokenId!: string | null;
   @Field({ description: 'The reason given.' }) reason!: string;
-  @Field({ description: 'Elder or Caregiver; Export for a snapshot export (docs/sync.md): then `fields` are the exported types and `regionCode` the region exported; LedgerExport for an export of the books (docs/exports.md, see `export`).' }) entityType!: string;
+  @Field({ description: 'Elder or Caregiver; Export for a snapshot export and Feed for a page of the change feed (docs/sync.md): then `fields` are the types sent and `regionCode` the region; LedgerExport for an export of the books (docs/exports.md, see `export`).' }) entityType!: string;
   @Field(() => ID, { description: 'Global id of the record read (for a LedgerExport: the chain head seq, see `export`).' }) entityId!: string;
   @Field({ description: 'The record’s region (household village for elders; for an export, the region exported).' }) regionCode!: string;
   @Field(() => String, { nullable: true, description: 'For an elder living outside the household village: the residence village (its jurisdiction audits the read too).' })

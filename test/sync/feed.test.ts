@@ -168,6 +168,22 @@ describe('the change feed', () => {
     expect(exported.rows.filter((r) => r.id !== elder.id).every((r) => r.vitalStatus === 'ALIVE' || r.vitalStatus === 'DECEASED')).toBe(true);
   });
 
+  test('every page of the feed with something in it is in the access log, like an export; an empty page is not', async () => {
+    const feng = feedOf(live.api, 'SYSTEM_CLIENT', FENG);
+    const start = (await feng.drain(null, ['ELDER'])).cursor;
+    const logged = async () => (await live.db.pool.query(`select subject, entity_type, region_code, fields, row_count::int as rows, reason from registry.access_log where entity_type = 'Feed' order by id`)).rows;
+    const before = (await logged()).length;
+    const empty = await feng.page(start, 500, ['ELDER']);
+    expect(empty.data!.changes.nodes).toEqual([]);
+    expect((await logged()).length).toBe(before);
+    await registerElder(live.api, { idNumber: idNumber('1933-07-07', 'MALE', FENG.slice(0, 6)), name: '周十', hukouVillageCode: FENG_V1 });
+    const page = await feng.drain(start, ['ELDER']);
+    expect(page.changes.length).toBeGreaterThan(0);
+    const rows = (await logged()).slice(before);
+    expect(rows.reduce((n, r) => n + r.rows, 0)).toBe(page.changes.length);
+    expect(rows.at(-1)).toMatchObject({ subject: `system_client@${FENG}`, entity_type: 'Feed', region_code: FENG, fields: ['elders'], reason: 'change feed page' });
+  });
+
   test('a facility that moves takes its stays out of the county with it', async () => {
     const feng = feedOf(live.api, 'SYSTEM_CLIENT', FENG);
     const { cursor } = await feng.drain(null, ['FACILITY', 'STAY']);
