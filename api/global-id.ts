@@ -13,9 +13,10 @@ export function toGlobalId(type: string, key: string): string {
   return b64(`${type}:${key}`);
 }
 
-export function fromGlobalId(id: string): { type: string; key: string } {
+/** `field`: the argument the id came in, named by the error when it is malformed. */
+export function fromGlobalId(id: string, field = 'id'): { type: string; key: string } {
   const decoded = /^[A-Za-z0-9_-]+$/.test(id) ? unb64(id) : '';
   const colon = decoded.indexOf(':');
-  if (colon <= 0 || colon === decoded.length - 1) throw badUserInput(`"${id}" is not a valid id`, 'id');
+  if (colon <= 0 || colon === decoded.length - 1) throw badUserInput(`"${id}" is not a valid id`, field);
   return { type: decoded.slice(0, colon), key: decoded.slice(colon + 1) };
 }

@@ -22,7 +22,7 @@ import type pg from 'pg';
 import { sqlOnPool, type Sql } from '../platform/sql.js';
 import type { Logger } from '../platform/logger.js';
 import { createContext, type Context } from './context.js';
-import { bodyErrorHandler, formatErrorFor, persistedQueryVersionGuard, serviceUnavailablePlugin, unsupportedOperationPlugin } from './errors.js';
+import { bodyErrorHandler, formatErrorFor, persistedQueryVersionGuard, serviceUnavailablePlugin, unsupportedOperationPlugin, utf8BodiesOnly } from './errors.js';
 import { metrics, metricsText, watchPool } from '../platform/metrics.js';
 import { readiness, type Readiness } from '../platform/health.js';
 import { createSchema } from './schema.js';
@@ -245,6 +245,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.use(
     '/graphql',
     rateLimiter(limits),
+    utf8BodiesOnly,
     express.json({ limit: maxBody }),
     persistedQueryVersionGuard,
     graphqlMiddleware(apollo, async (req) => createContext(pool, sql, await viewerFromHeader(req.header('authorization'), keys), proofs)),

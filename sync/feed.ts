@@ -94,6 +94,8 @@ export async function readChanges(pool: pg.Pool, viewer: Viewer, request: FeedRe
   const types = requireTypes(viewer, request.types);
   const first = checkFirst(request.first);
   const epoch = await databaseEpoch(pool);
+  // (an empty cursor is a mistake, not "from the beginning": that is null, or leaving it out)
+  if (request.after === '') throw new DomainError('BAD_USER_INPUT', 'after must be a cursor the feed or an export handed out, or null to start from the beginning', 'after');
   const start: FeedPosition = request.after
     ? decodeCursor(request.after, viewer.jurisdiction)
     : { epoch, jurisdiction: viewer.jurisdiction, xid: '0', seq: '0', snapshot: null };

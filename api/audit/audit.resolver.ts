@@ -20,7 +20,7 @@ const isId = (key: string) => /^[1-9][0-9]{0,17}$/.test(key);
 
 /** The internal id inside an AuditFinding global id. */
 export function findingKey(id: string, field = 'findingId'): string {
-  const decoded = fromGlobalId(id);
+  const decoded = fromGlobalId(id, field);
   if (decoded.type !== 'AuditFinding' || !isId(decoded.key)) throw badUserInput(`"${id}" is not an AuditFinding id`, field);
   return decoded.key;
 }

@@ -9,7 +9,7 @@ import { visibleTransaction } from '../../ledger/access.js';
 
 /** The internal id inside a Proposal global id. */
 function proposalId(id: string, field: string): string {
-  const decoded = fromGlobalId(id);
+  const decoded = fromGlobalId(id, field);
   if (decoded.type !== 'Proposal' || !/^[1-9][0-9]{0,17}$/.test(decoded.key)) throw badUserInput(`"${id}" is not a Proposal id`, field);
   return decoded.key;
 }

@@ -41,7 +41,7 @@ import { MAX_BATCH_LINES } from '../../ledger/types.js';
 
 /** The internal id inside a global id of the expected type. */
 function internalId(id: string, type: 'LedgerTransaction' | 'Lot', field: string): string {
-  const decoded = fromGlobalId(id);
+  const decoded = fromGlobalId(id, field);
   if (decoded.type !== type || !/^[1-9][0-9]{0,17}$/.test(decoded.key)) throw badUserInput(`"${id}" is not a ${type} id`, field);
   return decoded.key;
 }

@@ -7,7 +7,7 @@ export const isId = isRecordId;
 
 /** The internal id inside a global id of the expected type; BAD_USER_INPUT naming the field otherwise. */
 export function internalId(id: string, type: string, field: string): string {
-  const decoded = fromGlobalId(id);
+  const decoded = fromGlobalId(id, field);
   if (decoded.type !== type || !isId(decoded.key)) throw badUserInput(`"${id}" is not a ${type} id`, field);
   return decoded.key;
 }

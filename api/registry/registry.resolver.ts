@@ -197,7 +197,7 @@ export class RegistryResolver {
     let entityType: string | null = null;
     let entityId: string | null = null;
     if (filter?.entityId) {
-      const decoded = fromGlobalId(filter.entityId);
+      const decoded = fromGlobalId(filter.entityId, 'filter.entityId');
       if (!['Elder', 'Caregiver'].includes(decoded.type) || !isId(decoded.key)) throw badUserInput('entityId must be an Elder or Caregiver id', 'filter.entityId');
       entityType = decoded.type;
       entityId = decoded.key;

@@ -40,6 +40,10 @@ function expectJsonError(answer: { status: number; type: string | null; text: st
 describe.each(['development', 'production'] as const)('in %s mode', (mode) => {
   test('a charset other than UTF-8 is 415 UNSUPPORTED_MEDIA_TYPE', async () => {
     expectJsonError(await post(apis[mode], QUERY, { 'content-type': 'application/json; charset=latin1' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    // UTF-16 and UTF-32 too, which the JSON parser would have decoded (a UTF-16 body was answered 200)
+    expectJsonError(await post(apis[mode], Buffer.from(QUERY, 'utf16le'), { 'content-type': 'application/json; charset=utf-16le' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectJsonError(await post(apis[mode], QUERY, { 'content-type': 'application/json; charset="UTF-32"' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    for (const utf8 of ['utf-8', 'UTF-8', '"utf-8"']) expect((await post(apis[mode], QUERY, { 'content-type': `application/json; charset=${utf8}` })).status).toBe(200);
   });
 
   test('Content-Encoding: compress is 415 UNSUPPORTED_MEDIA_TYPE', async () => {

@@ -102,6 +102,14 @@ describe('text that is not valid Unicode', () => {
   });
 });
 
+test('a malformed global id names the argument it came in, not "id"', async () => {
+  const before = await rows();
+  expectBadInput(await live.api.gql(DISBURSE, { i: payment({ lotId: '!!!' }) }), 'lotId');
+  expectBadInput(await live.api.gql(`query { trail(transactionId: "bm9jb2xvbg") { actor } }`), 'transactionId');
+  expectBadInput(await live.api.as('AUDITOR', CITY).gql(`query { accessLog(filter: { entityId: "%%" }) { totalCount } }`), 'filter.entityId');
+  expect(await rows()).toBe(before);
+});
+
 test('global ids that decode to JavaScript built-in names are BAD_USER_INPUT through node and nodes', async () => {
   const builtIns = ['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', '__defineGetter__'].map((type) => toGlobalId(type, '1'));
   for (const id of builtIns) expectBadInput(await live.api.gql(`query ($id: ID!) { node(id: $id) { id } }`, { id }), 'id');

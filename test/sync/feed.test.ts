@@ -204,6 +204,8 @@ describe('the change feed', () => {
   });
 
   test('RESYNC_REQUIRED for a cursor of another jurisdiction, another server, another database or the future; BAD_USER_INPUT for garbage', async () => {
+    const empty = await feedOf(live.api, 'SYSTEM_CLIENT', FENG).page('', 10);
+    expect([errorCodes(empty), empty.errors?.[0]?.extensions?.field]).toEqual([['BAD_USER_INPUT'], 'after']); // not "from the beginning"
     const feng = feedOf(live.api, 'SYSTEM_CLIENT', FENG);
     const pei = feedOf(live.api, 'SYSTEM_CLIENT', PEI);
     const { cursor } = await feng.drain(null, ['FACILITY']);
