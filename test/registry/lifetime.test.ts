@@ -1,7 +1,9 @@
 /**
  * Nothing happens to an elder before their birth, over GraphQL against a real PostgreSQL: every dated
  * event (admission, service, category, assessment, death) on or after the birth date, else
- * BAD_USER_INPUT naming the field and nothing written.
+ * BAD_USER_INPUT naming the field and nothing written; and on a date before the birth an elder has
+ * no age and is in no age filter. Ages are computed at the end of asOf's month (the birth day is
+ * masked), so "before the birth" for ages means a month before the birth month.
  */
 import { errorCodes, useXuzhouApi } from '../support/api.js';
 import { FENG_V1, FULL_ITEMS, idNumber, registerElder, registerFacility, tolerateDropTermination } from './support.js';
@@ -48,5 +50,35 @@ describe('dated events of an elder are not before the birth', () => {
     expect(admit.errors).toBeUndefined();
     const category = await live.api.gql(`mutation ($i: AddCategoryInput!) { addElderCategory(input: $i) { id } }`, { i: { elderId: elder.id, category: 'EMPTY_NEST', validFrom: BIRTH, validTo: '1944-06-30' } });
     expect(category.errors).toBeUndefined();
+  });
+});
+
+describe('before the birth an elder has no age and is in no age filter', () => {
+  const ageQ = `query ($id: ID!, $d: String!) { elder(id: $id) { age(asOf: $d) ageBand(asOf: $d) allowanceBand(asOf: $d) } }`;
+  const listed = async (filter: string) =>
+    (await live.api.gql(`{ elders(filter: { within: "${FENG_V1}", ${filter} }, first: 500) { totalCount nodes { id } } }`)).data!.elders;
+
+  test('Elder.age is null on a date in a month before the birth month, 0 in the birth month (the day stays masked)', async () => {
+    for (const [asOf, age] of [['1900-01-01', null], ['1944-05-31', null], ['1944-06-01', 0], ['1944-06-14', 0], ['1945-06-30', 1]] as const) {
+      const res = await live.api.gql(ageQ, { id: elder.id, d: asOf });
+      expect([asOf, res.errors, res.data!.elder]).toEqual([asOf, undefined, { age, ageBand: null, allowanceBand: null }]);
+    }
+  });
+
+  test.each([
+    ['maxAge: 0', '1944-05-31', false],
+    ['minAge: 0', '1944-05-31', false],
+    ['minAge: 0, maxAge: 150', '1900-01-01', false],
+    ['maxAge: 0', '1944-06-01', true],
+    ['maxAge: 1', '1945-06-30', true],
+  ])('elders(filter: { %s, asOf: %s }) lists the elder: %s', async (ages, asOf, expected) => {
+    const page = await listed(`${ages}, asOf: "${asOf}"`);
+    const has = page.nodes.some((n: { id: string }) => n.id === elder.id);
+    expect(has).toBe(expected);
+    expect(page.totalCount).toBe(page.nodes.length); // the count follows the same rule
+  });
+
+  test('without an age filter asOf filters nothing: the record is listed, as the dead are', async () => {
+    expect((await listed(`asOf: "1900-01-01"`)).nodes.map((n: { id: string }) => n.id)).toContain(elder.id);
   });
 });
