@@ -154,6 +154,19 @@ test('--within: the residence village must lie in the import scope as well as th
   fs.unlinkSync(file);
 });
 
+test('a category valid from before the birth is a problem of its row, as in addElderCategory', async () => {
+  const file = path.join(os.tmpdir(), `unborn-${process.pid}.csv`);
+  const { idNumber } = await import('./support.js');
+  const number = idNumber('1942-09-09', 'FEMALE', '320321');
+  fs.writeFileSync(file, `id_number,name,hukou_village_code,categories\n${number},早登,320321001001,DIBAO:1942-09-08\n`);
+  const [elders, memberships] = [await count('elder'), await count('category_membership')];
+  const report = await importRegistryCsv(db.pool, registry, 'elders', file, { actor: 'import:feng', withinPrefix: '320321' });
+  expect(report).toMatchObject({ inserted: 0, rejected: 1, factsAppended: 0 });
+  expect(report.rejectedRows[0]!.reasons).toEqual(['categories: valid from before the birth date']);
+  expect([await count('elder'), await count('category_membership')]).toEqual([elders, memberships]);
+  fs.unlinkSync(file);
+});
+
 test('a category is never held twice at once through the import either, and a record registered outside the import scope is not the import\'s', async () => {
   const file = path.join(os.tmpdir(), `categories-${process.pid}.csv`);
   const { idNumber } = await import('./support.js');
