@@ -7,7 +7,8 @@
  * permission, then each named record in the order the input names it — its id (BAD_USER_INPUT when
  * malformed), NOT_FOUND, FORBIDDEN — then the values. That is why ids arrive as the caller wrote
  * them and are decoded by `idOf` where each is first needed: a malformed second id is not reported
- * before the first record's refusal.
+ * before the first record's refusal. Every command is async, so a refusal is always a rejected
+ * promise, never a synchronous throw.
  */
 import { forbidden, type Viewer } from '../auth/viewer.js';
 import type { Permission } from '../auth/roles.js';
@@ -65,22 +66,51 @@ export class RegistryCommands {
     return record;
   }
 
+  /**
+   * A village the input names, checked as a record's id is: well-formed (BAD_USER_INPUT naming the
+   * field), then in scope (FORBIDDEN) — so a caller learns nothing about villages outside its scope,
+   * not even whether they exist.
+   */
+  private village(code: unknown, field: string, what: string): string {
+    const village = v.villageCode(code, field);
+    this.viewer.requireInScope(village, what);
+    return village;
+  }
+
   // ---- elders ----
 
-  /** Registration belongs to the household village (户籍地). */
-  registerElder(input: Input<'registerElder'>): Promise<ElderRecord> {
+  /**
+   * Registration belongs to the household village (户籍地); the residence village (居住地) puts the
+   * elder in that county's books as well (it verifies, serves and pays residents), so it must be the
+   * caller's too — else 丰县 could register an elder "living" in 沛县 whom 沛县's finance could then pay.
+   */
+  async registerElder(input: Input<'registerElder'>): Promise<ElderRecord> {
     this.viewer.require('registry:write');
-    this.viewer.requireInScope(input.hukouVillageCode, 'household village');
+    this.village(input.hukouVillageCode, 'hukouVillageCode', 'household village');
+    if (input.residenceVillageCode != null) this.village(input.residenceVillageCode, 'residenceVillageCode', 'residence village');
     return this.registry.registerElder(input, this.actor);
   }
 
+  /**
+   * The elder must be in scope (either village: access.ts). A move of either village takes the record
+   * out of the county it leaves and into the one it enters, so the caller must hold both ends: the
+   * current and the new village. Otherwise 沛县, which sees a 丰县 elder living in 沛县, could move the
+   * residence to 睢宁, or 丰县 could move it into (or out of) 沛县's books.
+   */
   async updateElder(id: string, input: Parameters<RegistryService['updateElder']>[1]): Promise<ElderRecord> {
     const e = await this.elder(id, 'id', 'registry:write');
+    const after = { ...e };
     if (input.hukouVillageCode != null) {
-      // Moving a household registration takes the record from one household county to another: both must be the caller's.
       this.viewer.requireInScope(e.hukouVillageCode, 'current household village');
-      this.viewer.requireInScope(input.hukouVillageCode, 'household village');
+      after.hukouVillageCode = this.village(input.hukouVillageCode, 'hukouVillageCode', 'household village');
     }
+    if (input.residenceVillageCode != null) {
+      this.viewer.requireInScope(e.residenceVillageCode, 'current residence village');
+      after.residenceVillageCode = this.village(input.residenceVillageCode, 'residenceVillageCode', 'residence village');
+    }
+    // No caller writes a record out of its own sight. The checks above imply it today; this states the
+    // rule where a later relaxation of them (say, a move with only the new village in scope) would meet it.
+    requireElder(this.viewer, after, 'registry:write');
     return this.registry.updateElder(e.id, input, this.actor);
   }
 
@@ -112,16 +142,16 @@ export class RegistryCommands {
 
   // ---- facilities ----
 
-  registerFacility(input: Input<'registerFacility'>): Promise<FacilityRecord> {
+  async registerFacility(input: Input<'registerFacility'>): Promise<FacilityRecord> {
     this.viewer.require('registry:write');
-    this.viewer.requireInScope(input.villageCode, 'village');
+    this.village(input.villageCode, 'villageCode', 'village');
     return this.registry.registerFacility(input, this.actor);
   }
 
-  /** Moving a facility to another village needs that village in scope too. */
+  /** Moving a facility to another village needs that village in scope too (the village it leaves is the facility's own, checked with it). */
   async updateFacility(id: string, input: Parameters<RegistryService['updateFacility']>[1]): Promise<FacilityRecord> {
     const f = await this.facility(id, 'id', 'registry:write');
-    if (input.villageCode != null) this.viewer.requireInScope(input.villageCode, 'village');
+    if (input.villageCode != null) this.village(input.villageCode, 'villageCode', 'village');
     return this.registry.updateFacility(f.id, input, this.actor);
   }
 
@@ -137,7 +167,7 @@ export class RegistryCommands {
 
   // ---- caregivers and care ----
 
-  registerCaregiver(input: Input<'registerCaregiver'>): Promise<CaregiverRecord> {
+  async registerCaregiver(input: Input<'registerCaregiver'>): Promise<CaregiverRecord> {
     this.viewer.require('registry:write');
     const regionCode = v.regionCode(input.regionCode, 'regionCode');
     this.viewer.requireInScope(regionCode, 'region');

@@ -255,7 +255,11 @@ export async function importRegistryCsv(pool: pg.Pool, registry: RegistryService
           );
           const categories = parseCategories(row.categories, known, problems);
           const key = prepared ? maskIdNumber(prepared.id.value) : /^[0-9]{6}/.test(row.id_number ?? '') ? maskIdNumber(row.id_number!.trim()) : '';
+          // The rule of every dated event of an elder (registry/store.ts requireBorn), for the file's categories.
+          if (prepared && categories.some((c) => c.validFrom < prepared.birthDate)) problems.add('categories: valid from before the birth date');
           if (prepared && !inScope(prepared.hukou)) problems.add(`hukou_village_code: outside the import scope ${options.withinPrefix}`);
+          // The residence puts the elder in that county's books too (registry/commands.ts registerElder): a 丰县 file registers no one living in 沛县.
+          if (prepared && !inScope(prepared.residence)) problems.add(`residence_village_code: outside the import scope ${options.withinPrefix}`);
           if (prepared) {
             const earlier = seen.get(prepared.id.value);
             if (earlier) problems.add(`id_number: the same person as line ${earlier}`);

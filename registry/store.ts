@@ -1,7 +1,7 @@
 /**
  * What every room of the registry shares: the transaction helper (one PostgreSQL transaction per
  * write, as the application role `sunshine_app`, database errors turned into DomainErrors with a
- * code and field) and the checks several record kinds make (regions exist, the elder's death date).
+ * code and field) and the checks several record kinds make (regions exist, an elder's birth and death dates).
  * The shapes of batched reads are in reads.ts, scope SQL in access.ts.
  */
 import type pg from 'pg';
@@ -12,6 +12,21 @@ import type { Pii } from './personal/pii.js';
 /** A timestamp column as ISO 8601 UTC text with microseconds. */
 export const ts = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
+
+/** An elder as its dated events see it (RegistryStore.elderLife). */
+export interface ElderLife {
+  birthDate: string;
+  deathDate: string | null;
+  residenceVillageCode: string;
+}
+
+/**
+ * One rule for every dated event of an elder: not before the birth (BAD_USER_INPUT naming the field).
+ * It was recordAssessment's alone, so admissions, services and categories could predate the person.
+ */
+export function requireBorn(life: ElderLife, date: string, field: string): void {
+  if (date < life.birthDate) throw new DomainError('BAD_USER_INPUT', `${field} is before the birth date`, field);
+}
 
 /** Maps constraint violations to errors a caller can act on. */
 export function fromDatabaseError(error: unknown): DomainError | null {
@@ -70,14 +85,21 @@ export class RegistryStore {
     if (missing) throw new DomainError('BAD_USER_INPUT', `no region with code ${missing.code}`, missing.field);
   }
 
-  /** The death date of the elder per the latest vital report, if it reports death. */
-  async deathDate(client: pg.PoolClient, elderId: string): Promise<string | null> {
-    const row = await this.one<{ status: string; deathDate: string | null }>(
+  /**
+   * What every dated event of an elder (admission, service, category, assessment, death) is checked
+   * against, in one statement: the birth date, the death date per the latest vital report (if it
+   * reports death) and the residence village. NOT_FOUND naming `elderId` when there is no such elder.
+   */
+  async elderLife(client: pg.PoolClient, elderId: string): Promise<ElderLife> {
+    const row = await this.one<ElderLife>(
       client,
-      `select status, death_date::text as "deathDate" from registry.vital_event where elder_id = $1 order by id desc limit 1`,
+      `select e.birth_date::text as "birthDate", e.residence_village_code as "residenceVillageCode",
+         (select case when v.status = 'DECEASED' then v.death_date::text end from registry.vital_event v where v.elder_id = e.id order by v.id desc limit 1) as "deathDate"
+       from registry.elder e where e.id = $1`,
       [elderId],
     );
-    return row?.status === 'DECEASED' ? row.deathDate : null;
+    if (!row) throw new DomainError('NOT_FOUND', 'no such elder', 'elderId');
+    return row;
   }
 
   /** An insert `returning id::text`: the new record's id. */

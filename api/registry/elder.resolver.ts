@@ -6,7 +6,7 @@ import type { Context } from '../context.js';
 import { PageArgs } from '../relay.js';
 import { Region } from '../hierarchy/region.type.js';
 import { LedgerTransactionConnection } from '../ledger/ledger.type.js';
-import { ageAt, ageBand, allowanceBand } from '../../registry/derived.js';
+import { ageBand, ageOn, allowanceBand } from '../../registry/derived.js';
 import type { PersonalField } from '../../registry/registry.js';
 import { clearElder, visibleElder } from '../../registry/visible.js';
 import * as v from '../../registry/validate.js';
@@ -23,7 +23,6 @@ import {
   currentVital,
   deathDateOf,
   categoriesOn,
-  ageDate,
   paymentsOf,
   StaysArgs,
   ServicesArgs,
@@ -57,19 +56,19 @@ export class ElderResolver {
     return r ? Region.from(r) : null;
   }
 
-  @FieldResolver(() => Int, { description: '年龄: completed years at the end of asOf’s month (today’s when omitted), or at death: the birth day stays masked.' })
-  async age(@Root() elder: Elder, @Arg('asOf', () => String, { nullable: true, description: 'Date (YYYY-MM-DD) to compute the age at; default today in China.' }) asOf: string | null, @Ctx() ctx: Context): Promise<number> {
+  @FieldResolver(() => Int, { nullable: true, description: '年龄: completed years at the end of asOf’s month (today’s when omitted), or at death: the birth day stays masked. Null before the birth month (not yet born).' })
+  async age(@Root() elder: Elder, @Arg('asOf', () => String, { nullable: true, description: 'Date (YYYY-MM-DD) to compute the age at; default today in China.' }) asOf: string | null, @Ctx() ctx: Context): Promise<number | null> {
     const date = dateArg(asOf, 'asOf');
-    const death = await deathDateOf(ctx, elder.record.id);
-    return ageAt(elder.record.birthDate, ageDate(death && death < date ? death : date));
+    return ageOn(elder.record.birthDate, date, await deathDateOf(ctx, elder.record.id));
   }
 
-  @FieldResolver(() => AgeBand, { nullable: true, description: 'Service age band on asOf; null below 60 or after death.' })
+  @FieldResolver(() => AgeBand, { nullable: true, description: 'Service age band on asOf; null below 60 (also before the birth) or after death.' })
   async ageBand(@Root() elder: Elder, @Arg('asOf', () => String, { nullable: true, description: 'Date (YYYY-MM-DD) to compute the band at; default today in China.' }) asOf: string | null, @Ctx() ctx: Context): Promise<string | null> {
     const date = dateArg(asOf, 'asOf');
     const death = await deathDateOf(ctx, elder.record.id);
     if (death && death <= date) return null;
-    return ageBand(ageAt(elder.record.birthDate, ageDate(date)));
+    const age = ageOn(elder.record.birthDate, date);
+    return age == null ? null : ageBand(age);
   }
 
   @FieldResolver(() => AllowanceBand, { nullable: true, description: '尊老金 band for the month of asOf (from the month after the birthday); null below 80 or after death.' })

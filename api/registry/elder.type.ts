@@ -109,7 +109,7 @@ export class RegisterElderInput {
   @Field(() => Sex, { nullable: true, description: '性别; default: from the ID number’s sex digit.' }) sex?: 'MALE' | 'FEMALE' | null;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD.' }) birthDate?: string | null;
   @Field({ description: '户籍 village code (12 digits) — must be inside your jurisdiction.' }) hukouVillageCode!: string;
-  @Field(() => String, { nullable: true, description: '居住 village code; the household village when omitted.' }) residenceVillageCode?: string | null;
+  @Field(() => String, { nullable: true, description: '居住 village code (12 digits) — must be inside your jurisdiction too; the household village when omitted.' }) residenceVillageCode?: string | null;
   @Field(() => String, { nullable: true, description: 'Mobile (11 digits) or landline.' }) phone?: string | null;
 }
 
@@ -118,8 +118,8 @@ export class UpdateElderInput {
   @Field(() => String, { nullable: true, description: 'New name (stored encrypted).' }) name?: string | null;
   @Field(() => String, { nullable: true, description: 'New phone number (stored encrypted).' }) phone?: string | null;
   @Field(() => Boolean, { nullable: true, description: 'Remove the phone number.' }) clearPhone?: boolean | null;
-  @Field(() => String, { nullable: true, description: '户籍地: new village (12-digit code) of the household registration.' }) hukouVillageCode?: string | null;
-  @Field(() => String, { nullable: true, description: '居住地: new village (12-digit code) of residence.' }) residenceVillageCode?: string | null;
+  @Field(() => String, { nullable: true, description: '户籍地: new village (12-digit code) of the household registration; the current and the new village must be inside your jurisdiction.' }) hukouVillageCode?: string | null;
+  @Field(() => String, { nullable: true, description: '居住地: new village (12-digit code) of residence; the current and the new village must be inside your jurisdiction.' }) residenceVillageCode?: string | null;
 }
 
 @InputType({ description: 'Append a category membership.' })

@@ -31,9 +31,6 @@ import {
   dateArg,
   monthArg,
   withinPrefix,
-  yearsBefore,
-  ageDate,
-  dayAfter,
   ElderFilterInput,
   FacilityFilterInput,
   AccessLogFilterInput,
@@ -95,10 +92,8 @@ export class RegistryResolver {
       scopePrefix: ctx.viewer.scopePrefix,
       within: withinPrefix(ctx, f.within, 'filter.within'),
       sex: f.sex ?? null,
-      bornTo: min != null ? yearsBefore(ageDate(asOf), min) : null,
-      bornFrom: max != null ? dayAfter(yearsBefore(ageDate(asOf), max + 1)) : null,
-      // (an age is a living elder's: one who died before asOf is 79 for ever, and in no age band)
-      aliveOnAsOf: min != null || max != null,
+      minAge: min,
+      maxAge: max,
       category: f.category ?? null,
       vitalStatus: f.vitalStatus ?? null,
       asOf,
@@ -211,13 +206,13 @@ export class RegistryResolver {
 
   // ---- mutations ----
 
-  @Mutation(() => Elder, { description: 'Register an elder (needs registry:write in the household village). A registered ID number → ALREADY_EXISTS.' })
+  @Mutation(() => Elder, { description: 'Register an elder (needs registry:write in the household and the residence village). A registered ID number → ALREADY_EXISTS.' })
   @Authorized('registry:write')
   async registerElder(@Arg('input', () => RegisterElderInput, { description: 'The mutation’s input (each field described on its input type).' }) input: RegisterElderInput, @Ctx() ctx: Context): Promise<Elder> {
     return Elder.from(await ctx.registryCommands.registerElder(input));
   }
 
-  @Mutation(() => Elder, { description: 'Change an elder’s name, phone or villages (registry:write).' })
+  @Mutation(() => Elder, { description: 'Change an elder’s name, phone or villages (registry:write; the elder in your jurisdiction, and for a move the current and the new village).' })
   async updateElder(@Arg('id', () => ID, { description: 'Global id of the elder to change.' }) id: string, @Arg('input', () => UpdateElderInput, { description: 'The mutation’s input (each field described on its input type).' }) input: UpdateElderInput, @Ctx() ctx: Context): Promise<Elder> {
     return Elder.from(await ctx.registryCommands.updateElder(id, input));
   }

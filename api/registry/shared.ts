@@ -58,27 +58,6 @@ export async function categoriesOn(ctx: Context, elderId: string, asOf: string):
   return all.filter((m) => m.validFrom <= asOf && (m.validTo == null || m.validTo >= asOf)).map((m) => m.category);
 }
 
-/** The date `years` years before `date`, the day clamped to the month's length. */
-export function yearsBefore(date: string, years: number): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const last = new Date(Date.UTC(y - years, m, 0)).getUTCDate();
-  return `${String(y - years).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
-}
-/**
- * The date ages are computed on. The birth day is personal data (masked as 1944-06-**): ages are
- * computed at the end of asOf's month, so they change at the start of the birth month and no asOf,
- * filter or count can tell the days of the birth month apart. For every caller: with the masked ID
- * number's last four characters and the household county, the day gives the whole number back, and
- * a role that may unmask reads it through `personal { birthDate }` with a reason, in the access log
- * (until 2026-12-03 such a role got exact ages, unlogged, and the day by stepping asOf).
- */
-export function ageDate(date: string): string {
-  const [y, m] = date.split('-').map(Number) as [number, number];
-  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
-}
-
-export const dayAfter = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-
 export async function paymentsOf(ctx: Context, payeeType: 'PERSON' | 'FACILITY', payeeId: string, args: PageArgs): Promise<LedgerTransactionConnection> {
   const resolved = seqPage(args);
   const rows = resolved.first === 0 ? [] : await ctx.loaders.payments.load({ owner: payeeId, page: resolved, extra: payeeType });
@@ -92,8 +71,8 @@ export class ElderFilterInput {
   @Field(() => String, { nullable: true, description: 'Region code (or 4/6/9-digit prefix) whose subtree holds the household or residence village.' }) within?: string | null;
   @Field(() => Sex, { nullable: true, description: 'Only elders of this sex.' }) sex?: 'MALE' | 'FEMALE' | null;
   @Field(() => AgeBand, { nullable: true, description: 'Only elders in this age band on asOf (today when omitted): the living only.' }) ageBand?: keyof typeof AgeBand | null;
-  @Field(() => Int, { nullable: true, description: 'Age at least (on asOf; the living only).' }) minAge?: number | null;
-  @Field(() => Int, { nullable: true, description: 'Age at most (on asOf; the living only).' }) maxAge?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Age at least (on asOf, as Elder.age counts; the living only).' }) minAge?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Age at most (on asOf, as Elder.age counts; the living only, and only those born by then: no one not yet born is of age 0).' }) maxAge?: number | null;
   @Field(() => String, { nullable: true, description: 'Holds this special category on asOf.' }) category?: string | null;
   @Field(() => VitalStatus, { nullable: true, description: 'Only elders with this vital status.' }) vitalStatus?: 'ALIVE' | 'DECEASED' | null;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD for ages and categories; today when omitted.' }) asOf?: string | null;

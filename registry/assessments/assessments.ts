@@ -2,10 +2,9 @@
  * Capability assessments (能力评估, GB/T 42195-2022): recorded with their score (assessment.ts), append-only,
  * read per elder or by id.
  */
-import { DomainError } from '../../platform/errors.js';
 import { todayInChina } from '../id-number.js';
 import { scoreAssessment, type AssessmentInput } from '../assessment.js';
-import { RegistryRoom, ts } from '../store.js';
+import { RegistryRoom, requireBorn, ts } from '../store.js';
 import { RecordTable } from '../reads.js';
 import type { AssessmentRecord } from '../types.js';
 import { ASSESSMENT_REASONS, type AssessmentReason } from '../vocabulary.js';
@@ -37,11 +36,9 @@ export class Assessments extends RegistryRoom {
     if (validUntil && validUntil < assessedOn) throw v.bad('validUntil must not be before assessedOn', 'validUntil');
     const score = scoreAssessment(input);
     const id = await this.tx(async (client) => {
-      const elder = await this.one<{ birthDate: string }>(client, `select birth_date::text as "birthDate" from registry.elder where id = $1`, [elderId]);
-      if (!elder) throw new DomainError('NOT_FOUND', 'no such elder', 'elderId');
-      if (assessedOn < elder.birthDate) throw v.bad('assessedOn is before the birth date', 'assessedOn');
-      const death = await this.store.deathDate(client, elderId);
-      if (death && assessedOn > death) throw v.bad(`the elder died on ${death}: no assessment after that`, 'assessedOn');
+      const life = await this.store.elderLife(client, elderId);
+      requireBorn(life, assessedOn, 'assessedOn');
+      if (life.deathDate && assessedOn > life.deathDate) throw v.bad(`the elder died on ${life.deathDate}: no assessment after that`, 'assessedOn');
       return this.store.insert(
         client,
         `insert into registry.assessment (elder_id, assessed_on, reason, items, self_care, mobility, mental_state, perception_social, total,

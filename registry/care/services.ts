@@ -3,7 +3,7 @@
  * refused after the elder's death.
  */
 import { DomainError } from '../../platform/errors.js';
-import { RegistryRoom, ts } from '../store.js';
+import { RegistryRoom, requireBorn, ts } from '../store.js';
 import { RecordTable, type Extra } from '../reads.js';
 import { sql } from '../../platform/sql.js';
 import type { Page, ServiceRecordRecord } from '../types.js';
@@ -33,18 +33,18 @@ export class Services extends RegistryRoom {
       const type = await this.one<{ active: boolean }>(client, `select active from registry.service_type where code = $1`, [serviceType]);
       if (!type) throw v.bad(`unknown service type ${serviceType} (see serviceTypes)`, 'serviceType');
       if (!type.active) throw v.bad(`service type ${serviceType} is no longer in use`, 'serviceType');
-      const elder = await this.one<{ village: string }>(client, `select residence_village_code as village from registry.elder where id = $1`, [elderId]);
-      if (!elder) throw new DomainError('NOT_FOUND', 'no such elder', 'elderId');
+      const elder = await this.store.elderLife(client, elderId);
       if (!(await this.one(client, `select 1 from registry.facility where id = $1`, [facilityId]))) throw new DomainError('NOT_FOUND', 'no such facility', 'facilityId');
-      const death = await this.store.deathDate(client, elderId);
+      // Dated by its day in China, where birth and death dates are: 2026-05-10T07:30+08:00 is the 9th in UTC.
+      const startedOn = todayInChina(startedAt);
+      requireBorn(elder, startedOn, 'startedAt');
       // A service dated after the death is refused at entry (audit rule AR-01 looks for exactly this).
-      // (the date in China, where the death date is: 2026-05-10T07:30+08:00 is the 9th in UTC)
-      if (death && todayInChina(startedAt) > death) throw v.bad(`the elder died on ${death}: no service after that`, 'startedAt');
+      if (elder.deathDate && startedOn > elder.deathDate) throw v.bad(`the elder died on ${elder.deathDate}: no service after that`, 'startedAt');
       return this.store.insert(
         client,
         `insert into registry.service_record (elder_id, facility_id, service_type, village_code, started_at, ended_at, subsidised, unit_price_fen, recorded_by)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id::text`,
-        [elderId, facilityId, serviceType, elder.village, startedAt, endedAt, input.subsidised, input.unitPriceFen?.toString() ?? null, actor],
+        [elderId, facilityId, serviceType, elder.residenceVillageCode, startedAt, endedAt, input.subsidised, input.unitPriceFen?.toString() ?? null, actor],
       );
     });
     return SERVICES.written(this.sql, id);

@@ -3,7 +3,7 @@
  * stays of one elder overlap (an exclusion constraint), only an open stay's discharge may be set, once.
  */
 import { DomainError } from '../../platform/errors.js';
-import { RegistryRoom, ts } from '../store.js';
+import { RegistryRoom, requireBorn, ts } from '../store.js';
 import { RecordTable, type Extra } from '../reads.js';
 import { param, sql } from '../../platform/sql.js';
 import type { Page, StayRecord } from '../types.js';
@@ -26,10 +26,10 @@ export class Stays extends RegistryRoom {
     if (dischargedOn && dischargedOn <= admittedOn) throw v.bad('dischargedOn must be after admittedOn', 'dischargedOn');
     const fundingMode = input.fundingMode == null ? 'SELF_PAY' : v.oneOf(input.fundingMode, STAY_FUNDING_MODES, 'fundingMode');
     const id = await this.tx(async (client) => {
-      if (!(await this.one(client, `select 1 from registry.elder where id = $1`, [elderId]))) throw new DomainError('NOT_FOUND', 'no such elder', 'elderId');
+      const life = await this.store.elderLife(client, elderId);
       if (!(await this.one(client, `select 1 from registry.facility where id = $1`, [facilityId]))) throw new DomainError('NOT_FOUND', 'no such facility', 'facilityId');
-      const death = await this.store.deathDate(client, elderId);
-      if (death && admittedOn > death) throw v.bad(`the elder died on ${death}: no admission after that`, 'admittedOn');
+      requireBorn(life, admittedOn, 'admittedOn');
+      if (life.deathDate && admittedOn > life.deathDate) throw v.bad(`the elder died on ${life.deathDate}: no admission after that`, 'admittedOn');
       return this.store.insert(
         client,
         `insert into registry.stay (elder_id, facility_id, admitted_on, discharged_on, bed_code, funding_mode, recorded_by, discharged_by)

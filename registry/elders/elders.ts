@@ -10,6 +10,7 @@ import { inScope } from '../access.js';
 import { join, param, raw, sql, type SqlFragment } from '../../platform/sql.js';
 import { RegistryRoom, ts } from '../store.js';
 import { RecordTable } from '../reads.js';
+import { birthRangeOfAges } from '../derived.js';
 import type { ElderRecord, Page } from '../types.js';
 import type { VitalStatus } from '../vocabulary.js';
 import * as v from '../validate.js';
@@ -44,11 +45,9 @@ export interface ElderFilter {
   /** Region code (any level) whose subtree the elder's household or residence village lies in. */
   within?: string | null;
   sex?: Sex | null;
-  /** Born on or after / on or before (derived from age bands by the API). */
-  bornFrom?: string | null;
-  bornTo?: string | null;
-  /** Alive on `asOf` (an age filter's: the dead have no age band, and their age stopped at death). */
-  aliveOnAsOf?: boolean;
+  /** Aged at least / at most on `asOf`, as Elder.age counts (derived.ts ageOn): born by then, and alive then. */
+  minAge?: number | null;
+  maxAge?: number | null;
   /** Holds this category on `asOf`. */
   category?: string | null;
   vitalStatus?: VitalStatus | null;
@@ -201,17 +200,20 @@ function elderWhere(filter: ElderFilter): SqlFragment {
   const where = [livesOrIsRegisteredIn(filter.scopePrefix)];
   if (filter.within) where.push(livesOrIsRegisteredIn(scopePrefixOf(filter.within)));
   if (filter.sex) where.push(sql`e.sex = ${filter.sex}`);
-  if (filter.bornFrom) where.push(sql`e.birth_date >= ${filter.bornFrom}::date`);
-  if (filter.bornTo) where.push(sql`e.birth_date <= ${filter.bornTo}::date`);
+  if (filter.minAge != null || filter.maxAge != null) {
+    // The rule of Elder.age, once (derived.ts): the born only, whatever the bounds — no one is aged 0 before their birth.
+    const { bornFrom, bornTo } = birthRangeOfAges(filter.asOf, filter.minAge ?? null, filter.maxAge ?? null);
+    where.push(sql`e.birth_date <= ${bornTo}::date`);
+    if (bornFrom) where.push(sql`e.birth_date >= ${bornFrom}::date`);
+    // …and the living: one who died before asOf is 79 for ever, and in no age band.
+    where.push(sql`not exists (select 1 from (select v.status, v.death_date from registry.vital_event v where v.elder_id = e.id order by v.id desc limit 1) latest
+      where latest.status = 'DECEASED' and latest.death_date <= ${param(filter.asOf)}::date)`);
+  }
   if (filter.category) {
     const asOf = param(filter.asOf);
     where.push(sql`exists (select 1 from registry.category_membership m left join registry.category_membership_end x on x.membership_id = m.id
       where m.elder_id = e.id and m.category = ${filter.category} and m.valid_from <= ${asOf}::date
         and coalesce(least(x.ended_on, m.valid_to), x.ended_on, m.valid_to, 'infinity') >= ${asOf}::date)`);
-  }
-  if (filter.aliveOnAsOf) {
-    where.push(sql`not exists (select 1 from (select v.status, v.death_date from registry.vital_event v where v.elder_id = e.id order by v.id desc limit 1) latest
-      where latest.status = 'DECEASED' and latest.death_date <= ${param(filter.asOf)}::date)`);
   }
   if (filter.vitalStatus) {
     const latest = `(select v.status from registry.vital_event v where v.elder_id = e.id order by v.id desc limit 1)`;

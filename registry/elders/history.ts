@@ -5,7 +5,7 @@
 import { DomainError } from '../../platform/errors.js';
 import { LOCK_CLASS } from '../../platform/locks.js';
 import { todayInChina } from '../id-number.js';
-import { RegistryRoom, ts } from '../store.js';
+import { RegistryRoom, requireBorn, ts } from '../store.js';
 import { RecordTable } from '../reads.js';
 import type { CategoryMembershipRecord, VitalEventRecord } from '../types.js';
 import { VITAL_SOURCES, VITAL_STATUSES, type VitalSource, type VitalStatus } from '../vocabulary.js';
@@ -31,9 +31,11 @@ export class ElderHistory extends RegistryRoom {
     const validTo = v.optionalDate(input.validTo, 'validTo');
     if (validTo && validTo < validFrom) throw v.bad('validTo must not be before validFrom', 'validTo');
     const id = await this.tx(async (client) => {
+      const life = await this.store.elderLife(client, elderId);
       if (!(await this.one(client, `select 1 from registry.category where code = $1`, [category]))) {
         throw v.bad(`unknown category ${category} (see specialCategories)`, 'category');
       }
+      requireBorn(life, validFrom, 'validFrom');
       // Serialise category writes per elder, so the overlap check below cannot race.
       await client.query(`select pg_advisory_xact_lock($1, hashtext($2))`, [LOCK_CLASS.REGISTRY_CATEGORY, elderId]);
       // The same category may be held again later, never twice at once.
@@ -92,9 +94,8 @@ export class ElderHistory extends RegistryRoom {
     if (status === 'ALIVE' && deathDate) throw v.bad('deathDate must be empty when status is ALIVE', 'deathDate');
     if (deathDate && deathDate > todayInChina()) throw v.bad('deathDate is in the future', 'deathDate');
     const id = await this.tx(async (client) => {
-      const elder = await this.one<{ birthDate: string }>(client, `select birth_date::text as "birthDate" from registry.elder where id = $1`, [elderId]);
-      if (!elder) throw new DomainError('NOT_FOUND', 'no such elder', 'elderId');
-      if (deathDate && deathDate < elder.birthDate) throw v.bad('deathDate is before the birth date', 'deathDate');
+      const life = await this.store.elderLife(client, elderId);
+      if (deathDate) requireBorn(life, deathDate, 'deathDate');
       return this.store.insert(
         client,
         `insert into registry.vital_event (elder_id, status, death_date, source, source_ref, recorded_by) values ($1, $2, $3, $4, $5, $6) returning id::text`,

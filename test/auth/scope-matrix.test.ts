@@ -409,7 +409,7 @@ const CASES: Record<string, Case> = {
   registerFacility: {
     allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER'],
     inVillage: true,
-    run: (c, s) => as(c).gql(`mutation ($i: RegisterFacilityInput!) { registerFacility(input: $i) { id } }`, { i: { name: `日间照料中心${++n}`, type: 'ELDERLY_CARE_INSTITUTION', operatingModel: 'PUBLIC_BUILT_PRIVATE_RUN', villageCode: s === 'in' ? fx.villageA : c.role === 'CITY_ADMIN' ? '320100000000' : fx.villageB } }),
+    run: (c, s) => as(c).gql(`mutation ($i: RegisterFacilityInput!) { registerFacility(input: $i) { id } }`, { i: { name: `日间照料中心${++n}`, type: 'ELDERLY_CARE_INSTITUTION', operatingModel: 'PUBLIC_BUILT_PRIVATE_RUN', villageCode: s === 'in' ? fx.villageA : c.role === 'CITY_ADMIN' ? '320102002001' : fx.villageB } }),
   },
   updateFacility: { allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER'], inVillage: true, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`mutation ($id: ID!) { updateFacility(id: $id, input: { operatorName: "阳光养老服务有限公司" }) { id } }`, { id: facility(s) }) },
   rateFacility: { allowed: ['CITY_ADMIN', 'CIVIL_AFFAIRS_OFFICER'], inVillage: true, skip: noObjectsOutsideTheCity, run: (c, s) => as(c).gql(`mutation ($i: RateFacilityInput!) { rateFacility(input: $i) { id } }`, { i: { facilityId: facility(s), level: 3, ratedOn: '2026-02-01' } }) },

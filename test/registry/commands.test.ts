@@ -82,3 +82,13 @@ test('moving a household registration needs both household villages in scope', a
   await run.updateElder('Elder:7', { name: '新名' });
   expect(written).toEqual(['updateElder']);
 });
+
+test('a village code is checked like a record id: malformed is BAD_USER_INPUT naming it, then outside the jurisdiction FORBIDDEN — residence as household', async () => {
+  const { run, written } = commands();
+  const input = { idNumber: '-', name: '-', hukouVillageCode: FENG_V1 };
+  expect(await refusal(run.registerElder({ ...input, hukouVillageCode: '3203' }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'hukouVillageCode' });
+  expect(await refusal(run.registerElder({ ...input, residenceVillageCode: PEI_V1 }))).toEqual({ code: 'FORBIDDEN', message: `residence village is outside your jurisdiction ${FENG}` });
+  expect(await refusal(run.updateElder('Elder:7', { residenceVillageCode: '32032100100' }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'residenceVillageCode' });
+  expect(await refusal(run.updateElder('Elder:7', { residenceVillageCode: PEI_V1 }))).toEqual({ code: 'FORBIDDEN', message: `residence village is outside your jurisdiction ${FENG}` });
+  expect(written).toEqual([]);
+});

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { checkCharacter, makeIdNumber, parseIdNumber, requireAgreement } from '../../registry/id-number.js';
 import { maskBirthDate, maskIdNumber, maskName, maskPhone, normalisePhone, parseKeyRing, Pii } from '../../registry/personal/pii.js';
 import { DIMENSIONS, ITEMS, levelFromTotal, scoreAssessment } from '../../registry/assessment.js';
-import { ageAt, ageBand, allowanceBand, endOfPreviousMonth } from '../../registry/derived.js';
+import { ageAt, ageBand, ageOn, allowanceBand, birthRangeOfAges, endOfPreviousMonth } from '../../registry/derived.js';
 import { DomainError } from '../../platform/errors.js';
 
 const fieldOf = (fn: () => unknown) => {
@@ -191,6 +191,25 @@ describe('derived bands', () => {
     expect(ageAt('1944-02-29', '2025-02-28')).toBe(80);
     expect(ageAt('1944-02-29', '2025-03-01')).toBe(81);
     expect([59, 60, 69, 70, 79, 80, 104].map(ageBand)).toEqual([null, 'ACTIVE_60_69', 'ACTIVE_60_69', 'COMFORT_70_79', 'COMFORT_70_79', 'SECURE_80_PLUS', 'SECURE_80_PLUS']);
+  });
+
+  test('ageOn: at the end of asOf’s month, stopped at death, null before the birth month; the age filters agree with it', () => {
+    expect(ageOn('1944-06-15', '1944-05-31')).toBeNull();
+    expect(ageOn('1944-06-15', '1900-01-01')).toBeNull();
+    expect(ageOn('1944-06-15', '1944-06-01')).toBe(0);
+    expect(ageOn('1944-06-15', '2026-06-01')).toBe(82);
+    expect(ageOn('1944-06-15', '2030-01-01', '2026-02-03')).toBe(81);
+    // Every date of a year around the birth: an elder is in [min, max] by birthRangeOfAges exactly when ageOn says so.
+    const birth = '1944-06-15';
+    for (let day = Date.parse('1943-06-01'); day <= Date.parse('1945-07-31'); day += 86_400_000 * 3) {
+      const asOf = new Date(day).toISOString().slice(0, 10);
+      for (const [min, max] of [[null, 0], [0, null], [0, 0], [1, 1], [null, 1]] as [number | null, number | null][]) {
+        const { bornFrom, bornTo } = birthRangeOfAges(asOf, min, max);
+        const listed = birth <= bornTo && (bornFrom == null || birth >= bornFrom);
+        const age = ageOn(birth, asOf);
+        expect([asOf, min, max, listed]).toEqual([asOf, min, max, age != null && age >= (min ?? 0) && (max == null || age <= max)]);
+      }
+    }
   });
 
   test('allowance band starts the month after the birthday; low income by category; none after death', () => {

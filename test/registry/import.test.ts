@@ -139,6 +139,34 @@ test('the CLI: npm run import:registry writes the report and exits 2 when rows w
   }
 });
 
+test('--within: the residence village must lie in the import scope as well as the household village', async () => {
+  const file = path.join(os.tmpdir(), `residence-${process.pid}.csv`);
+  const { idNumber } = await import('./support.js');
+  const outside = idNumber('1941-08-08', 'MALE', '320321');
+  const inside = idNumber('1941-08-09', 'FEMALE', '320321');
+  fs.writeFileSync(file, `id_number,name,hukou_village_code,residence_village_code\n${outside},外住,320321001001,320322001203\n${inside},内住,320321001001,320321107205\n`);
+  const before = await count('elder');
+  const report = await importRegistryCsv(db.pool, registry, 'elders', file, { actor: 'import:feng', withinPrefix: '320321' });
+  expect(report).toMatchObject({ inserted: 1, rejected: 1 });
+  expect(report.rejectedRows).toEqual([{ line: 2, key: expect.any(String), reasons: ['residence_village_code: outside the import scope 320321'] }]);
+  expect(await registry.elderByIdNumber(outside)).toBeNull();
+  expect(await count('elder')).toBe(before + 1);
+  fs.unlinkSync(file);
+});
+
+test('a category valid from before the birth is a problem of its row, as in addElderCategory', async () => {
+  const file = path.join(os.tmpdir(), `unborn-${process.pid}.csv`);
+  const { idNumber } = await import('./support.js');
+  const number = idNumber('1942-09-09', 'FEMALE', '320321');
+  fs.writeFileSync(file, `id_number,name,hukou_village_code,categories\n${number},早登,320321001001,DIBAO:1942-09-08\n`);
+  const [elders, memberships] = [await count('elder'), await count('category_membership')];
+  const report = await importRegistryCsv(db.pool, registry, 'elders', file, { actor: 'import:feng', withinPrefix: '320321' });
+  expect(report).toMatchObject({ inserted: 0, rejected: 1, factsAppended: 0 });
+  expect(report.rejectedRows[0]!.reasons).toEqual(['categories: valid from before the birth date']);
+  expect([await count('elder'), await count('category_membership')]).toEqual([elders, memberships]);
+  fs.unlinkSync(file);
+});
+
 test('a category is never held twice at once through the import either, and a record registered outside the import scope is not the import\'s', async () => {
   const file = path.join(os.tmpdir(), `categories-${process.pid}.csv`);
   const { idNumber } = await import('./support.js');
