@@ -11,6 +11,8 @@ import { downloadGuard, type DownloadLimits } from '../../api/downloads.js';
 let server: http.Server;
 let base: string;
 const closed: string[] = [];
+/** Every client request opened, destroyed after each test (a paused one would keep the worker alive). */
+const opened: http.ClientRequest[] = [];
 
 /** Streams 64 KiB chunks for as long as the client takes them (backpressure), until it is gone. */
 function endless(req: express.Request, res: express.Response) {
@@ -34,16 +36,18 @@ async function start(limits: DownloadLimits) {
 /** A request whose body is not read (paused at its first bytes): its response's buffers fill up. */
 function openStalled(n: number, token = 'a'): Promise<{ status: number; ended: Promise<void>; req: http.ClientRequest; res: http.IncomingMessage }> {
   return new Promise((resolve, reject) => {
-    const req = http.get(`${base}/download?n=${n}`, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+    const req = http.get(`${base}/download?n=${n}`, { headers: { authorization: `Bearer ${token}` }, agent: false }, (res) => {
       res.pause();
       const ended = new Promise<void>((done) => res.socket.once('close', () => done()));
       resolve({ status: res.statusCode!, ended, req, res });
     });
     req.on('error', reject);
+    opened.push(req);
   });
 }
 
 afterEach(async () => {
+  for (const req of opened.splice(0)) req.destroy();
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   closed.length = 0;
