@@ -11,16 +11,17 @@
  * Mirror tables (schema sunshine_mirror, created on first run): one per type (`elders`,
  * `service_records`, …) with the global id, the state as the API shows it (jsonb), and when it was
  * written; `sync_state` holds the progress of the mirror's one region (a second region is refused:
- * MIRROR_IN_USE).
+ * MIRROR_IN_USE). Which tables exist and where a row goes is decided by the client's own list of
+ * types (sync/client-types.ts); the server's answers are checked (sync/client-server.ts) and reach
+ * the mirror only as bind parameters.
  */
-import readline from 'node:readline';
-import { Readable } from 'node:stream';
 import pg from 'pg';
 import { inTransaction } from '../platform/sql.js';
+import { MIRROR_SCHEMA, mirrorTable, SyncError, unexpectedAnswer, type MirroredType } from './client-types.js';
+import { SunshineServer, type FeedPage } from './client-server.js';
 
-export const MIRROR_SCHEMA = 'sunshine_mirror';
+export { MIRROR_SCHEMA, SyncError } from './client-types.js';
 const BATCH = 1000;
-const FEED_PAGE = 1000;
 
 export interface SyncOptions {
   /** Base URL of the Sunshine server (http://host:port), without /graphql. */
@@ -53,95 +54,42 @@ export interface SyncReport {
   resyncs: number;
 }
 
-export class SyncError extends Error {
-  constructor(message: string, readonly code?: string) {
-    super(message);
-    this.name = 'SyncError';
-  }
-}
-
-const tableOf = (path: string) => `${MIRROR_SCHEMA}.${path.replace(/-/g, '_')}`;
-
-interface ExportedPath {
-  path: string;
-  type: string;
-}
-
 interface State {
   feedCursor: string | null;
   doneTypes: string[];
   snapshotComplete: boolean;
 }
 
-async function ensureSchema(db: pg.Pool, paths: ExportedPath[]): Promise<void> {
-  await db.query(`create schema if not exists ${MIRROR_SCHEMA}`);
-  await db.query(`create table if not exists ${MIRROR_SCHEMA}.sync_state (
+const SYNC_STATE = mirrorTable('sync_state');
+
+async function ensureSchema(db: pg.Pool, types: readonly MirroredType[]): Promise<void> {
+  await db.query(`create schema if not exists ${pg.escapeIdentifier(MIRROR_SCHEMA)}`);
+  await db.query(`create table if not exists ${SYNC_STATE} (
     region text primary key, server text not null, feed_cursor text, done_types text[] not null default '{}',
     snapshot_complete boolean not null default false, updated_at timestamptz not null default now())`);
-  for (const { path } of paths) {
-    await db.query(`create table if not exists ${tableOf(path)} (id text primary key, state jsonb not null, synced_at timestamptz not null default now())`);
+  for (const { table } of types) {
+    await db.query(`create table if not exists ${table} (id text primary key, state jsonb not null, synced_at timestamptz not null default now())`);
   }
 }
 
 async function readState(db: pg.Pool, region: string, server: string): Promise<State> {
   // The mirror tables hold one region's rows (no region column): a second region would mix its rows
   // in, and its RESYNC_REQUIRED would empty the first one's. One region per mirror database.
-  const { rows: others } = await db.query(`select region from ${MIRROR_SCHEMA}.sync_state where region <> $1 limit 1`, [region]);
+  const { rows: others } = await db.query(`select region from ${SYNC_STATE} where region <> $1 limit 1`, [region]);
   if (others.length) {
     throw new SyncError(`this mirror holds region ${others[0].region}; mirror ${region} into a database of its own`, 'MIRROR_IN_USE');
   }
-  await db.query(`insert into ${MIRROR_SCHEMA}.sync_state (region, server) values ($1, $2) on conflict (region) do nothing`, [region, server]);
-  const { rows } = await db.query(`select feed_cursor, done_types, snapshot_complete from ${MIRROR_SCHEMA}.sync_state where region = $1`, [region]);
+  await db.query(`insert into ${SYNC_STATE} (region, server) values ($1, $2) on conflict (region) do nothing`, [region, server]);
+  const { rows } = await db.query(`select feed_cursor, done_types, snapshot_complete from ${SYNC_STATE} where region = $1`, [region]);
   return { feedCursor: rows[0].feed_cursor, doneTypes: rows[0].done_types, snapshotComplete: rows[0].snapshot_complete };
 }
 
-const upsertSql = (path: string) =>
-  `insert into ${tableOf(path)} (id, state) select x->>'id', x from jsonb_array_elements($1::jsonb) x
+const upsertSql = (type: MirroredType) =>
+  `insert into ${type.table} (id, state) select x->>'id', x from jsonb_array_elements($1::jsonb) x
    on conflict (id) do update set state = excluded.state, synced_at = now()`;
 
-class Server {
-  constructor(private readonly base: string, private readonly token: string) {}
-
-  private headers(extra: Record<string, string> = {}) {
-    return { authorization: `Bearer ${this.token}`, ...extra };
-  }
-
-  async types(): Promise<{ jurisdiction: string; types: ExportedPath[] }> {
-    const res = await fetch(`${this.base}/export/v1/`, { headers: this.headers() });
-    const body = await res.json();
-    if (res.status !== 200) throw new SyncError(`GET /export/v1/: ${body.errors?.[0]?.message ?? res.status}`, body.errors?.[0]?.extensions?.code);
-    return body;
-  }
-
-  /** The export's lines, one parsed object at a time (gzip on the wire; fetch decodes it). */
-  async *export(path: string, within: string): AsyncGenerator<Record<string, any>> {
-    const res = await fetch(`${this.base}/export/v1/${path}?within=${within}`, { headers: this.headers({ 'accept-encoding': 'gzip' }) });
-    if (res.status !== 200 || !res.body) {
-      const body = await res.json().catch(() => ({}));
-      throw new SyncError(`GET /export/v1/${path}: ${body.errors?.[0]?.message ?? res.status}`, body.errors?.[0]?.extensions?.code);
-    }
-    const lines = readline.createInterface({ input: Readable.fromWeb(res.body as never), crlfDelay: Infinity });
-    for await (const line of lines) if (line) yield JSON.parse(line);
-  }
-
-  async changes(after: string | null, types: string[]) {
-    const res = await fetch(`${this.base}/graphql`, {
-      method: 'POST',
-      headers: this.headers({ 'content-type': 'application/json' }),
-      body: JSON.stringify({
-        query: `query ($after: String, $first: Int, $types: [ChangeType!]) { changes(after: $after, first: $first, types: $types) {
-          cursor pending pageInfo { hasNextPage } nodes { type id: objectId operation state } } }`,
-        variables: { after, first: FEED_PAGE, types },
-      }),
-    });
-    const body = await res.json();
-    if (body.errors?.length) throw new SyncError(`changes: ${body.errors[0].message}`, body.errors[0].extensions?.code);
-    return body.data.changes as { cursor: string; pending: boolean; pageInfo: { hasNextPage: boolean }; nodes: { type: string; id: string; operation: string; state: unknown }[] };
-  }
-}
-
 /** Snapshot of one type into the mirror; the first snapshot's cursor becomes the feed's starting point. */
-async function snapshotType(db: pg.Pool, server: Server, region: string, path: string, state: State, progress: (rows: number) => void): Promise<number> {
+async function snapshotType(db: pg.Pool, server: SunshineServer, region: string, type: MirroredType, state: State, progress: (rows: number) => void): Promise<number> {
   let rows = 0;
   let batch: string[] = [];
   let complete = false;
@@ -150,36 +98,34 @@ async function snapshotType(db: pg.Pool, server: Server, region: string, path: s
     const lines = batch;
     batch = [];
     await inTransaction(db, async (client) => {
-      if (lines.length) await client.query(upsertSql(path), [`[${lines.join(',')}]`]);
+      if (lines.length) await client.query(upsertSql(type), [`[${lines.join(',')}]`]);
       // The feed starts after the FIRST snapshot taken: kept once set (coalesce), in the same transaction as the rows.
       await client.query(
-        `update ${MIRROR_SCHEMA}.sync_state set feed_cursor = coalesce(feed_cursor, $2),
+        `update ${SYNC_STATE} set feed_cursor = coalesce(feed_cursor, $2),
            done_types = case when $3 then array_append(done_types, $4) else done_types end, updated_at = now() where region = $1`,
-        [region, cursor, done, path],
+        [region, cursor, done, type.path],
       );
     });
   };
-  for await (const line of server.export(path, region)) {
-    if ('snapshot' in line && 'cursor' in line) {
+  for await (const line of server.export(type, region)) {
+    if (line.kind === 'header') {
       cursor = line.cursor;
-      continue;
-    }
-    if (line.end === true) {
-      if (line.rows !== rows) throw new SyncError(`export of ${path} announced ${line.rows} rows, ${rows} arrived`);
+    } else if (line.kind === 'end') {
+      if (line.rows !== rows) throw unexpectedAnswer(`the export of ${type.path} announced ${line.rows} rows, ${rows} arrived`);
       complete = true;
-      break;
-    }
-    batch.push(JSON.stringify(line));
-    rows++;
-    if (batch.length >= BATCH) {
-      await flush(false);
-      progress(rows);
+    } else {
+      batch.push(line.json);
+      rows++;
+      if (batch.length >= BATCH) {
+        await flush(false);
+        progress(rows);
+      }
     }
   }
-  if (!complete) throw new SyncError(`the export of ${path} ended early (connection lost?): run again to resume`);
+  if (!complete) throw new SyncError(`the export of ${type.path} ended early (connection lost?): run again to resume`);
   await flush(true);
   progress(rows);
-  state.doneTypes.push(path);
+  state.doneTypes.push(type.path);
   return rows;
 }
 
@@ -188,40 +134,40 @@ async function snapshotType(db: pg.Pool, server: Server, region: string, path: s
  * object's current state, so within a page only the last change of each object matters: the page
  * becomes one upsert and one delete per type.
  */
-async function applyPage(db: pg.Pool, region: string, typePaths: Map<string, string>, page: Awaited<ReturnType<Server['changes']>>): Promise<void> {
-  const last = new Map<string, (typeof page.nodes)[number]>();
-  for (const change of page.nodes) {
-    last.delete(`${change.type}:${change.id}`); // re-insert: keeps the map in the order of last changes
-    last.set(`${change.type}:${change.id}`, change);
+async function applyPage(db: pg.Pool, region: string, page: FeedPage): Promise<void> {
+  const last = new Map<string, FeedPage['changes'][number]>();
+  for (const entry of page.changes) {
+    const key = `${entry.type.changeType}:${entry.change.id}`;
+    last.delete(key); // re-insert: keeps the map in the order of last changes
+    last.set(key, entry);
   }
-  const byPath = new Map<string, { upserts: string[]; deletes: string[] }>();
-  for (const change of last.values()) {
-    const path = typePaths.get(change.type);
-    if (!path) continue;
-    const entry = byPath.get(path) ?? byPath.set(path, { upserts: [], deletes: [] }).get(path)!;
-    if (change.operation === 'UPSERT') entry.upserts.push(JSON.stringify(change.state));
+  const byType = new Map<MirroredType, { upserts: string[]; deletes: string[] }>();
+  for (const { type, change } of last.values()) {
+    const entry = byType.get(type) ?? byType.set(type, { upserts: [], deletes: [] }).get(type)!;
+    if (change.state) entry.upserts.push(JSON.stringify(change.state));
     else entry.deletes.push(change.id);
   }
   await inTransaction(db, async (client) => {
-    for (const [path, { upserts, deletes }] of byPath) {
-      if (upserts.length) await client.query(upsertSql(path), [`[${upserts.join(',')}]`]);
-      if (deletes.length) await client.query(`delete from ${tableOf(path)} where id = any($1::text[])`, [deletes]);
+    for (const [type, { upserts, deletes }] of byType) {
+      if (upserts.length) await client.query(upsertSql(type), [`[${upserts.join(',')}]`]);
+      if (deletes.length) await client.query(`delete from ${type.table} where id = any($1::text[])`, [deletes]);
     }
-    await client.query(`update ${MIRROR_SCHEMA}.sync_state set feed_cursor = $2, updated_at = now() where region = $1`, [region, page.cursor]);
+    await client.query(`update ${SYNC_STATE} set feed_cursor = $2, updated_at = now() where region = $1`, [region, page.cursor]);
   });
 }
 
 /** Forgets the mirror of a region (RESYNC_REQUIRED): its rows and progress, in one transaction. */
-async function resetMirror(db: pg.Pool, region: string, paths: ExportedPath[]): Promise<void> {
+async function resetMirror(db: pg.Pool, region: string, types: readonly MirroredType[]): Promise<void> {
   await inTransaction(db, async (client) => {
-    for (const { path } of paths) await client.query(`delete from ${tableOf(path)}`);
-    await client.query(`update ${MIRROR_SCHEMA}.sync_state set feed_cursor = null, done_types = '{}', snapshot_complete = false, updated_at = now() where region = $1`, [region]);
+    for (const { table } of types) await client.query(`delete from ${table}`);
+    await client.query(`update ${SYNC_STATE} set feed_cursor = null, done_types = '{}', snapshot_complete = false, updated_at = now() where region = $1`, [region]);
   });
 }
 
 export async function runSync(options: SyncOptions): Promise<SyncReport> {
-  const server = new Server(options.server.replace(/\/(graphql)?$/, ''), options.token);
+  const server = new SunshineServer(options.server.replace(/\/(graphql)?$/, ''), options.token);
   const region = options.region.padEnd(12, '0');
+  // Checked before the mirror is touched: a spoofed or broken listing writes nothing.
   const { jurisdiction, types } = await server.types();
   if (jurisdiction !== region) throw new SyncError(`the token's jurisdiction is ${jurisdiction}, not ${region}: mirror with a token of the region`);
   const db = new pg.Pool({ connectionString: options.to, max: 2 });
@@ -229,30 +175,29 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
   const progress = options.onProgress ?? (() => {});
   try {
     await ensureSchema(db, types);
-    const typePaths = new Map(types.map((t) => [t.type, t.path]));
     for (;;) {
       const state = await readState(db, region, options.server);
       try {
         if (!state.snapshotComplete) {
-          for (const { path } of types) {
-            if (state.doneTypes.includes(path)) continue;
+          for (const type of types) {
+            if (state.doneTypes.includes(type.path)) continue;
             const before = report.snapshotRows;
-            report.snapshotRows += await snapshotType(db, server, region, path, state, (rows) =>
-              progress({ phase: 'snapshot', type: path, rows: before + rows, changes: report.changes }),
+            report.snapshotRows += await snapshotType(db, server, region, type, state, (rows) =>
+              progress({ phase: 'snapshot', type: type.path, rows: before + rows, changes: report.changes }),
             );
           }
-          await db.query(`update ${MIRROR_SCHEMA}.sync_state set snapshot_complete = true where region = $1`, [region]);
+          await db.query(`update ${SYNC_STATE} set snapshot_complete = true where region = $1`, [region]);
           state.feedCursor = (await readState(db, region, options.server)).feedCursor;
         }
         let cursor = state.feedCursor;
         const pendingUntil = Date.now() + (options.maxPendingWaitMs ?? 10_000);
         for (;;) {
-          const page = await server.changes(cursor, types.map((t) => t.type));
-          await applyPage(db, region, typePaths, page);
+          const page = await server.changes(cursor, types);
+          await applyPage(db, region, page);
           cursor = page.cursor;
-          report.changes += page.nodes.length;
+          report.changes += page.changes.length;
           progress({ phase: 'feed', rows: report.snapshotRows, changes: report.changes });
-          if (page.pageInfo.hasNextPage) continue;
+          if (page.hasNextPage) continue;
           // Held back by a transaction still running on the server: it ends soon (or the wait is bounded).
           if (page.pending && !options.follow && Date.now() < pendingUntil) {
             await new Promise((resolve) => setTimeout(resolve, 200));
