@@ -13,12 +13,12 @@
  * written; `sync_state` holds the progress of the mirror's one region (a second region is refused:
  * MIRROR_IN_USE). Which tables exist and where a row goes is decided by the client's own list of
  * types (sync/client-types.ts); the server's answers are checked (sync/client-server.ts) and reach
- * the mirror only as bind parameters.
+ * the mirror only as bind parameters. One run at a time per mirror database, and no run writes over
+ * progress it did not make (sync/client-mirror.ts).
  */
-import pg from 'pg';
-import { inTransaction } from '../platform/sql.js';
-import { MIRROR_SCHEMA, mirrorTable, SyncError, unexpectedAnswer, type MirroredType } from './client-types.js';
+import { SyncError, unexpectedAnswer, type MirroredType } from './client-types.js';
 import { SunshineServer, type FeedPage } from './client-server.js';
+import { Mirror, type MirrorState, type TypeChanges } from './client-mirror.js';
 
 export { MIRROR_SCHEMA, SyncError } from './client-types.js';
 const BATCH = 1000;
@@ -54,42 +54,8 @@ export interface SyncReport {
   resyncs: number;
 }
 
-interface State {
-  feedCursor: string | null;
-  doneTypes: string[];
-  snapshotComplete: boolean;
-}
-
-const SYNC_STATE = mirrorTable('sync_state');
-
-async function ensureSchema(db: pg.Pool, types: readonly MirroredType[]): Promise<void> {
-  await db.query(`create schema if not exists ${pg.escapeIdentifier(MIRROR_SCHEMA)}`);
-  await db.query(`create table if not exists ${SYNC_STATE} (
-    region text primary key, server text not null, feed_cursor text, done_types text[] not null default '{}',
-    snapshot_complete boolean not null default false, updated_at timestamptz not null default now())`);
-  for (const { table } of types) {
-    await db.query(`create table if not exists ${table} (id text primary key, state jsonb not null, synced_at timestamptz not null default now())`);
-  }
-}
-
-async function readState(db: pg.Pool, region: string, server: string): Promise<State> {
-  // The mirror tables hold one region's rows (no region column): a second region would mix its rows
-  // in, and its RESYNC_REQUIRED would empty the first one's. One region per mirror database.
-  const { rows: others } = await db.query(`select region from ${SYNC_STATE} where region <> $1 limit 1`, [region]);
-  if (others.length) {
-    throw new SyncError(`this mirror holds region ${others[0].region}; mirror ${region} into a database of its own`, 'MIRROR_IN_USE');
-  }
-  await db.query(`insert into ${SYNC_STATE} (region, server) values ($1, $2) on conflict (region) do nothing`, [region, server]);
-  const { rows } = await db.query(`select feed_cursor, done_types, snapshot_complete from ${SYNC_STATE} where region = $1`, [region]);
-  return { feedCursor: rows[0].feed_cursor, doneTypes: rows[0].done_types, snapshotComplete: rows[0].snapshot_complete };
-}
-
-const upsertSql = (type: MirroredType) =>
-  `insert into ${type.table} (id, state) select x->>'id', x from jsonb_array_elements($1::jsonb) x
-   on conflict (id) do update set state = excluded.state, synced_at = now()`;
-
-/** Snapshot of one type into the mirror; the first snapshot's cursor becomes the feed's starting point. */
-async function snapshotType(db: pg.Pool, server: SunshineServer, region: string, type: MirroredType, state: State, progress: (rows: number) => void): Promise<number> {
+/** Snapshot of one type into the mirror, a batch per transaction; `state` follows what is stored. */
+async function snapshotType(mirror: Mirror, server: SunshineServer, type: MirroredType, state: MirrorState, progress: (rows: number) => void): Promise<number> {
   let rows = 0;
   let batch: string[] = [];
   let complete = false;
@@ -97,17 +63,9 @@ async function snapshotType(db: pg.Pool, server: SunshineServer, region: string,
   const flush = async (done: boolean) => {
     const lines = batch;
     batch = [];
-    await inTransaction(db, async (client) => {
-      if (lines.length) await client.query(upsertSql(type), [`[${lines.join(',')}]`]);
-      // The feed starts after the FIRST snapshot taken: kept once set (coalesce), in the same transaction as the rows.
-      await client.query(
-        `update ${SYNC_STATE} set feed_cursor = coalesce(feed_cursor, $2),
-           done_types = case when $3 then array_append(done_types, $4) else done_types end, updated_at = now() where region = $1`,
-        [region, cursor, done, type.path],
-      );
-    });
+    state.feedCursor = await mirror.snapshotBatch(type, lines, { cursor: cursor!, done }, state.feedCursor);
   };
-  for await (const line of server.export(type, region)) {
+  for await (const line of server.export(type, mirror.region)) {
     if (line.kind === 'header') {
       cursor = line.cursor;
     } else if (line.kind === 'end') {
@@ -130,71 +88,55 @@ async function snapshotType(db: pg.Pool, server: SunshineServer, region: string,
 }
 
 /**
- * Applies one page of the feed and stores its cursor, in one transaction. Every change carries the
- * object's current state, so within a page only the last change of each object matters: the page
- * becomes one upsert and one delete per type.
+ * What one page of the feed does to each type. Every change carries the object's current state, so
+ * within a page only the last change of each object matters: one upsert and one delete per type.
  */
-async function applyPage(db: pg.Pool, region: string, page: FeedPage): Promise<void> {
+function changesOf(page: FeedPage): Map<MirroredType, TypeChanges> {
   const last = new Map<string, FeedPage['changes'][number]>();
   for (const entry of page.changes) {
     const key = `${entry.type.changeType}:${entry.change.id}`;
     last.delete(key); // re-insert: keeps the map in the order of last changes
     last.set(key, entry);
   }
-  const byType = new Map<MirroredType, { upserts: string[]; deletes: string[] }>();
+  const byType = new Map<MirroredType, TypeChanges>();
   for (const { type, change } of last.values()) {
     const entry = byType.get(type) ?? byType.set(type, { upserts: [], deletes: [] }).get(type)!;
     if (change.state) entry.upserts.push(JSON.stringify(change.state));
     else entry.deletes.push(change.id);
   }
-  await inTransaction(db, async (client) => {
-    for (const [type, { upserts, deletes }] of byType) {
-      if (upserts.length) await client.query(upsertSql(type), [`[${upserts.join(',')}]`]);
-      if (deletes.length) await client.query(`delete from ${type.table} where id = any($1::text[])`, [deletes]);
-    }
-    await client.query(`update ${SYNC_STATE} set feed_cursor = $2, updated_at = now() where region = $1`, [region, page.cursor]);
-  });
-}
-
-/** Forgets the mirror of a region (RESYNC_REQUIRED): its rows and progress, in one transaction. */
-async function resetMirror(db: pg.Pool, region: string, types: readonly MirroredType[]): Promise<void> {
-  await inTransaction(db, async (client) => {
-    for (const { table } of types) await client.query(`delete from ${table}`);
-    await client.query(`update ${SYNC_STATE} set feed_cursor = null, done_types = '{}', snapshot_complete = false, updated_at = now() where region = $1`, [region]);
-  });
+  return byType;
 }
 
 export async function runSync(options: SyncOptions): Promise<SyncReport> {
   const server = new SunshineServer(options.server.replace(/\/(graphql)?$/, ''), options.token);
   const region = options.region.padEnd(12, '0');
-  // Checked before the mirror is touched: a spoofed or broken listing writes nothing.
-  const { jurisdiction, types } = await server.types();
-  if (jurisdiction !== region) throw new SyncError(`the token's jurisdiction is ${jurisdiction}, not ${region}: mirror with a token of the region`);
-  const db = new pg.Pool({ connectionString: options.to, max: 2 });
+  // The lock first: a second run stops before it asks the server anything or touches the mirror.
+  const mirror = await Mirror.open(options.to, region);
   const report: SyncReport = { snapshotRows: 0, changes: 0, resyncs: 0 };
   const progress = options.onProgress ?? (() => {});
   try {
-    await ensureSchema(db, types);
+    // Checked before the mirror is written: a spoofed or broken listing writes nothing.
+    const { jurisdiction, types } = await server.types();
+    if (jurisdiction !== region) throw new SyncError(`the token's jurisdiction is ${jurisdiction}, not ${region}: mirror with a token of the region`);
+    await mirror.ensureSchema(types);
     for (;;) {
-      const state = await readState(db, region, options.server);
+      const state = await mirror.readState(options.server);
       try {
         if (!state.snapshotComplete) {
           for (const type of types) {
             if (state.doneTypes.includes(type.path)) continue;
             const before = report.snapshotRows;
-            report.snapshotRows += await snapshotType(db, server, region, type, state, (rows) =>
+            report.snapshotRows += await snapshotType(mirror, server, type, state, (rows) =>
               progress({ phase: 'snapshot', type: type.path, rows: before + rows, changes: report.changes }),
             );
           }
-          await db.query(`update ${SYNC_STATE} set snapshot_complete = true where region = $1`, [region]);
-          state.feedCursor = (await readState(db, region, options.server)).feedCursor;
+          await mirror.completeSnapshot(state.feedCursor);
         }
-        let cursor = state.feedCursor;
         const pendingUntil = Date.now() + (options.maxPendingWaitMs ?? 10_000);
         for (;;) {
-          const page = await server.changes(cursor, types);
-          await applyPage(db, region, page);
-          cursor = page.cursor;
+          const page = await server.changes(state.feedCursor, types);
+          await mirror.applyPage(changesOf(page), page.cursor, state.feedCursor);
+          state.feedCursor = page.cursor;
           report.changes += page.changes.length;
           progress({ phase: 'feed', rows: report.snapshotRows, changes: report.changes });
           if (page.hasNextPage) continue;
@@ -211,10 +153,10 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
         if (!(error instanceof SyncError && error.code === 'RESYNC_REQUIRED')) throw error;
         // The server cannot continue from our cursor: start over from a new snapshot, never leave a gap.
         report.resyncs++;
-        await resetMirror(db, region, types);
+        await mirror.reset(types, state.feedCursor);
       }
     }
   } finally {
-    await db.end();
+    await mirror.close();
   }
 }

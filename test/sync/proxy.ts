@@ -1,13 +1,14 @@
 /**
  * A server in front of the real one, for the sync client's tests: it forwards every request and
  * lets a test rewrite the answers the client acts on — the export listing (a token that may pull
- * fewer types, or a spoofed server offering SQL as a path) and the feed's pages.
+ * fewer types, or a spoofed server offering SQL as a path) and the feed's pages — or hold them back.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 
-type Rewrite = (body: any) => any;
+/** May take its time: a held answer plays a slow server, or a slow run. */
+type Rewrite = (body: any) => unknown | Promise<unknown>;
 
 export interface TestProxy {
   /** Base URL, as --server takes it. */
@@ -32,7 +33,7 @@ export async function startProxy(upstream: string): Promise<TestProxy> {
       const answer = await fetch(`${base}${req.url}`, { method: req.method, headers, ...(chunks.length ? { body: Buffer.concat(chunks) } : {}) });
       const rewrite = req.url === '/export/v1/' ? proxy.listing : req.url === '/graphql' ? proxy.graphql : null;
       res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
-      if (rewrite) res.end(JSON.stringify(rewrite(await answer.json())));
+      if (rewrite) res.end(JSON.stringify(await rewrite(await answer.json())));
       else if (answer.body) Readable.fromWeb(answer.body as never).pipe(res);
       else res.end();
     } catch (error) {
