@@ -132,7 +132,11 @@ export class Mirror {
     }
   }
 
-  async readState(server: string): Promise<MirrorState> {
+  /**
+   * The region's progress. A type the server no longer offers leaves `doneTypes` (its rows stay, no
+   * longer followed): offered again, it is snapshotted again, as the changes in between never came.
+   */
+  async readState(server: string, offered: readonly MirroredType[]): Promise<MirrorState> {
     this.checkLock();
     // The mirror tables hold one region's rows (no region column): a second region would mix its rows
     // in, and its RESYNC_REQUIRED would empty the first one's. One region per mirror database.
@@ -141,19 +145,25 @@ export class Mirror {
       throw new SyncError(`this mirror holds region ${others[0].region}; mirror ${this.region} into a database of its own`, 'MIRROR_IN_USE');
     }
     await this.pool.query(`insert into ${SYNC_STATE} (region, server) values ($1, $2) on conflict (region) do nothing`, [this.region, server]);
-    const { rows } = await this.pool.query(`select feed_cursor, done_types, snapshot_complete from ${SYNC_STATE} where region = $1`, [this.region]);
+    const { rows } = await this.pool.query(
+      `update ${SYNC_STATE} set done_types = array(select t from unnest(done_types) t where t = any($2::text[])) where region = $1
+       returning feed_cursor, done_types, snapshot_complete`,
+      [this.region, offered.map((t) => t.path)],
+    );
     return { feedCursor: rows[0].feed_cursor, doneTypes: rows[0].done_types, snapshotComplete: rows[0].snapshot_complete };
   }
 
   /**
    * One batch of a type's snapshot, with its progress. The feed starts after the FIRST snapshot
-   * taken: its cursor is kept once set (coalesce). `done`: the type's last batch. Answers the feed
-   * cursor now stored.
+   * taken: its cursor is kept once set (coalesce). `first`: the type's first batch, which empties its
+   * table — a type snapshotted again (an interrupted snapshot, a type offered anew) keeps no row of an
+   * object that has gone meanwhile. `done`: its last batch. Answers the feed cursor now stored.
    */
-  async snapshotBatch(type: MirroredType, lines: string[], batch: { cursor: string; done: boolean }, expected: string | null): Promise<string | null> {
+  async snapshotBatch(type: MirroredType, lines: string[], batch: { cursor: string; first: boolean; done: boolean }, expected: string | null): Promise<string | null> {
     return inTransaction(this.pool, async (client) => {
       const stored = await this.advance(client, expected, `feed_cursor = coalesce(feed_cursor, $3),
         done_types = case when $4 then array_append(array_remove(done_types, $5), $5) else done_types end`, [batch.cursor, batch.done, type.path]);
+      if (batch.first) await client.query(`delete from ${type.table}`);
       if (lines.length) await client.query(upsertSql(type), [`[${lines.join(',')}]`]);
       return stored;
     });

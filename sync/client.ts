@@ -50,6 +50,8 @@ export interface SyncProgress {
 
 export interface SyncReport {
   snapshotRows: number;
+  /** The export paths snapshotted by this run (all of them the first time; later, a type offered anew). */
+  snapshotTypes: string[];
   changes: number;
   resyncs: number;
 }
@@ -60,10 +62,12 @@ async function snapshotType(mirror: Mirror, server: SunshineServer, type: Mirror
   let batch: string[] = [];
   let complete = false;
   let cursor: string | null = null;
+  let first = true;
   const flush = async (done: boolean) => {
     const lines = batch;
     batch = [];
-    state.feedCursor = await mirror.snapshotBatch(type, lines, { cursor: cursor!, done }, state.feedCursor);
+    state.feedCursor = await mirror.snapshotBatch(type, lines, { cursor: cursor!, first, done }, state.feedCursor);
+    first = false;
   };
   for await (const line of server.export(type, mirror.region)) {
     if (line.kind === 'header') {
@@ -107,52 +111,89 @@ function changesOf(page: FeedPage): Map<MirroredType, TypeChanges> {
   return byType;
 }
 
+interface Run {
+  options: SyncOptions;
+  server: SunshineServer;
+  mirror: Mirror;
+  report: SyncReport;
+  progress: (p: SyncProgress) => void;
+}
+
+/** The types the token may pull, each one this client knows (checked before the mirror is written: a spoofed listing writes nothing). */
+async function offeredTypes({ server, mirror }: Run): Promise<MirroredType[]> {
+  const { jurisdiction, types } = await server.types();
+  if (jurisdiction !== mirror.region) throw new SyncError(`the token's jurisdiction is ${jurisdiction}, not ${mirror.region}: mirror with a token of the region`);
+  return types;
+}
+
+/**
+ * Snapshots every offered type the mirror has not snapshotted: all of them the first time; after
+ * that, a type offered anew (the token gained `ledger:read`, or lost a permission and got it back).
+ *
+ * The feed then goes on from the mirror's own cursor, not from the new type's snapshot cursor, which
+ * is later: the other types miss nothing, and the new type's changes between the two come again —
+ * harmless, as each carries the object's current state (docs/sync.md "Never missing a change").
+ * Nothing the new snapshot lacks is skipped either: the feed skips only transactions visible in the
+ * FIRST snapshot, which this later snapshot sees too.
+ */
+async function snapshotMissing(run: Run, types: readonly MirroredType[], state: MirrorState): Promise<void> {
+  for (const type of types) {
+    if (state.doneTypes.includes(type.path)) continue;
+    const before = run.report.snapshotRows;
+    run.report.snapshotRows += await snapshotType(run.mirror, run.server, type, state, (rows) =>
+      run.progress({ phase: 'snapshot', type: type.path, rows: before + rows, changes: run.report.changes }),
+    );
+    run.report.snapshotTypes.push(type.path);
+  }
+  if (!state.snapshotComplete) await run.mirror.completeSnapshot(state.feedCursor);
+}
+
+const sameTypes = (a: readonly MirroredType[], b: readonly MirroredType[]) => a.length === b.length && a.every((t, i) => t === b[i]);
+
+/**
+ * Follows the feed until it has caught up (`follow`: until stopped). Answers 'types changed' when a
+ * following run finds the server offering other types than when it started: it goes round again
+ * (snapshot of a new type, then the feed with it).
+ */
+async function followFeed(run: Run, types: readonly MirroredType[], state: MirrorState): Promise<'done' | 'types changed'> {
+  const { options, server, mirror, report } = run;
+  const pendingUntil = Date.now() + (options.maxPendingWaitMs ?? 10_000);
+  for (;;) {
+    const page = await server.changes(state.feedCursor, types);
+    await mirror.applyPage(changesOf(page), page.cursor, state.feedCursor);
+    state.feedCursor = page.cursor;
+    report.changes += page.changes.length;
+    run.progress({ phase: 'feed', rows: report.snapshotRows, changes: report.changes });
+    if (page.hasNextPage) continue;
+    // Held back by a transaction still running on the server: it ends soon (or the wait is bounded).
+    if (page.pending && !options.follow && Date.now() < pendingUntil) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      continue;
+    }
+    if (!options.follow || options.signal?.aborted) return 'done';
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 5000));
+    if (options.signal?.aborted) return 'done';
+    if (!sameTypes(await offeredTypes(run), types)) return 'types changed';
+  }
+}
+
 export async function runSync(options: SyncOptions): Promise<SyncReport> {
   const server = new SunshineServer(options.server.replace(/\/(graphql)?$/, ''), options.token);
-  const region = options.region.padEnd(12, '0');
   // The lock first: a second run stops before it asks the server anything or touches the mirror.
-  const mirror = await Mirror.open(options.to, region);
-  const report: SyncReport = { snapshotRows: 0, changes: 0, resyncs: 0 };
-  const progress = options.onProgress ?? (() => {});
+  const mirror = await Mirror.open(options.to, options.region.padEnd(12, '0'));
+  const run: Run = { options, server, mirror, report: { snapshotRows: 0, snapshotTypes: [], changes: 0, resyncs: 0 }, progress: options.onProgress ?? (() => {}) };
   try {
-    // Checked before the mirror is written: a spoofed or broken listing writes nothing.
-    const { jurisdiction, types } = await server.types();
-    if (jurisdiction !== region) throw new SyncError(`the token's jurisdiction is ${jurisdiction}, not ${region}: mirror with a token of the region`);
-    await mirror.ensureSchema(types);
     for (;;) {
-      const state = await mirror.readState(options.server);
+      const types = await offeredTypes(run);
+      await mirror.ensureSchema(types);
+      const state = await mirror.readState(options.server, types);
       try {
-        if (!state.snapshotComplete) {
-          for (const type of types) {
-            if (state.doneTypes.includes(type.path)) continue;
-            const before = report.snapshotRows;
-            report.snapshotRows += await snapshotType(mirror, server, type, state, (rows) =>
-              progress({ phase: 'snapshot', type: type.path, rows: before + rows, changes: report.changes }),
-            );
-          }
-          await mirror.completeSnapshot(state.feedCursor);
-        }
-        const pendingUntil = Date.now() + (options.maxPendingWaitMs ?? 10_000);
-        for (;;) {
-          const page = await server.changes(state.feedCursor, types);
-          await mirror.applyPage(changesOf(page), page.cursor, state.feedCursor);
-          state.feedCursor = page.cursor;
-          report.changes += page.changes.length;
-          progress({ phase: 'feed', rows: report.snapshotRows, changes: report.changes });
-          if (page.hasNextPage) continue;
-          // Held back by a transaction still running on the server: it ends soon (or the wait is bounded).
-          if (page.pending && !options.follow && Date.now() < pendingUntil) {
-            await new Promise((resolve) => setTimeout(resolve, 200));
-            continue;
-          }
-          if (!options.follow || options.signal?.aborted) return report;
-          await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 5000));
-          if (options.signal?.aborted) return report;
-        }
+        await snapshotMissing(run, types, state);
+        if ((await followFeed(run, types, state)) === 'done') return run.report;
       } catch (error) {
         if (!(error instanceof SyncError && error.code === 'RESYNC_REQUIRED')) throw error;
         // The server cannot continue from our cursor: start over from a new snapshot, never leave a gap.
-        report.resyncs++;
+        run.report.resyncs++;
         await mirror.reset(types, state.feedCursor);
       }
     }

@@ -1,8 +1,10 @@
 /**
  * Which types a mirror holds, decided by the client and not by the server's answer: a listing that
  * offers a path the client does not know (a spoofed server pasting SQL into a path) or a feed page
- * with an unknown operation is refused before anything is written. A proxy in front of the real
- * server (test/sync/proxy.ts) plays the spoofer.
+ * with an unknown operation is refused before anything is written; a type the token may pull only
+ * after the first sync (SYSTEM_CLIENT gaining ledger:read) is snapshotted on the next run and
+ * followed without a gap. A proxy in front of the real server (test/sync/proxy.ts) plays the
+ * spoofer, and the server of a token that may pull fewer types.
  */
 import { Ledger } from '../../ledger/ledger.js';
 import { RegistryService } from '../../registry/registry.js';
@@ -10,8 +12,9 @@ import { generateDemoRegistry } from '../../demo/registry.js';
 import { payDemoMonth } from '../../demo/payments.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestApi, tokenFor, type TestApi } from '../support/api.js';
-import { FENG } from '../registry/support.js';
+import { FENG, FENG_V1, FENG_V2, idNumber, PEI_V1, registerElder } from '../registry/support.js';
 import { startProxy, type TestProxy } from './proxy.js';
+import { exportAs, mirrorDifferences } from './support.js';
 import { MIRROR_SCHEMA, runSync } from '../../sync/client.js';
 
 let source: TestDatabase;
@@ -85,3 +88,74 @@ test.each([
   expect((await m.pool.query(`select id, state from ${elders} order by id`)).rows).toEqual(before);
   expect((await m.pool.query(`select feed_cursor from ${MIRROR_SCHEMA}.sync_state`)).rows[0].feed_cursor).toBe(cursor);
 });
+
+/** The listing without some paths: the server as a token that may not pull them sees it. */
+const without = (...paths: string[]) => (body: { types: { path: string }[] }) => ({ ...body, types: body.types.filter((t) => !paths.includes(t.path)) });
+const doneTypes = async (m: TestDatabase) => ((await m.pool.query(`select done_types from ${MIRROR_SCHEMA}.sync_state`)).rows[0].done_types as string[]).sort();
+const count = async (path: string) => (await exportAs(api, 'SYSTEM_CLIENT', FENG, path)).rows.length;
+
+/** Ledger transactions of the county: a payment reversed (which frees its money), and that money paid again. */
+async function payments(n: number): Promise<void> {
+  const ledger = new Ledger(source.pool);
+  const { rows } = await source.pool.query(
+    `select t.id::text from ledger.transaction t where t.region_code = $1 and t.kind = 'DISBURSEMENT' and t.fund_line = 'SENIOR_ALLOWANCE'
+       and not exists (select from ledger.transaction r where r.reverses_id = t.id) order by t.id limit 1`,
+    [FENG],
+  );
+  await ledger.reverse({ idempotencyKey: `late-type-reverse-${n}`, effectiveDate: '2026-11-10', transactionId: rows[0].id, reason: '测试' }, 'sync-test');
+  await ledger.disburse(
+    { idempotencyKey: `late-type-${n}`, effectiveDate: '2026-11-10', regionCode: FENG, fundLine: 'SENIOR_ALLOWANCE', amount: 100n, payeeType: 'PERSON', payeeId: `E${String(n).padStart(8, '0')}`, serviceMonth: '2026-11', benefitCode: 'SA_MONTHLY', villageCode: FENG_V1 },
+    'sync-test',
+  );
+}
+
+async function moveElder(id: string, village: string): Promise<void> {
+  const res = await api.gql(`mutation ($id: ID!, $v: String!) { updateElder(id: $id, input: { hukouVillageCode: $v, residenceVillageCode: $v }) { id } }`, { id, v: village });
+  if (res.errors) throw new Error(JSON.stringify(res.errors));
+}
+
+test('a type offered after the first sync is snapshotted on the next run, alone, and the feed goes on without a gap', async () => {
+  const m = await newMirror();
+  const sync = () => runSync({ server: proxy.url, token, region: FENG, to: m.url });
+  // The first sync with a token that may not pull the ledger yet.
+  proxy.listing = without('transactions', 'lots');
+  await sync();
+  expect(await relation(m, `${MIRROR_SCHEMA}.transactions`)).toBeNull();
+
+  // Before the next run: changes of a type already mirrored (an elder moves within the county) and of the new one.
+  const elder = await registerElder(api, { idNumber: idNumber('1942-02-02', 'FEMALE', '320321'), name: '钱孙李', hukouVillageCode: FENG_V1 });
+  await sync();
+  await moveElder(elder.id, FENG_V2);
+  await payments(1);
+
+  // The token may pull the ledger now: its two types are snapshotted, nothing else is.
+  proxy.listing = null;
+  const second = await sync();
+  expect(await mirrorDifferences(api, m.pool, 'SYSTEM_CLIENT', FENG)).toEqual([]);
+  expect(second.snapshotTypes).toEqual(['transactions', 'lots']);
+  expect(second.snapshotRows).toBe((await count('transactions')) + (await count('lots')));
+  expect(second.changes).toBeGreaterThanOrEqual(3); // the move, and the payments again from the feed: harmless
+  expect(await doneTypes(m)).toEqual(['assessments', 'caregivers', 'elders', 'facilities', 'lots', 'regions', 'service-records', 'stays', 'transactions']);
+  expect((await sync()).snapshotTypes).toEqual([]);
+}, 60_000);
+
+test('a type no longer offered, and offered again, is snapshotted again: what happened in between is not lost', async () => {
+  const m = await newMirror();
+  const sync = () => runSync({ server: proxy.url, token, region: FENG, to: m.url });
+  const elder = await registerElder(api, { idNumber: idNumber('1943-03-03', 'MALE', '320321'), name: '孙李周', hukouVillageCode: FENG_V1 });
+  await sync();
+  expect((await m.pool.query(`select count(*)::int as n from ${MIRROR_SCHEMA}.elders where id = $1`, [elder.id])).rows[0].n).toBe(1);
+
+  // Elders are not offered for a while; meanwhile the elder leaves the county.
+  proxy.listing = without('elders');
+  await sync();
+  await moveElder(elder.id, PEI_V1);
+  await sync();
+
+  proxy.listing = null;
+  const back = await sync();
+  expect(await mirrorDifferences(api, m.pool, 'SYSTEM_CLIENT', FENG)).toEqual([]);
+  expect((await m.pool.query(`select count(*)::int as n from ${MIRROR_SCHEMA}.elders where id = $1`, [elder.id])).rows[0].n).toBe(0);
+  expect(back.snapshotTypes).toEqual(['elders']);
+  expect(back.snapshotRows).toBe(await count('elders'));
+}, 60_000);
