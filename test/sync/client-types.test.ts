@@ -14,7 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestApi, tokenFor, type TestApi } from '../support/api.js';
 import { FENG, FENG_V1, FENG_V2, idNumber, PEI_V1, registerElder } from '../registry/support.js';
 import { startProxy, type TestProxy } from './proxy.js';
-import { exportAs, mirrorDifferences } from './support.js';
+import { exportAs, mirrorDifferences, waitFor } from './support.js';
 import { MIRROR_SCHEMA, runSync } from '../../sync/client.js';
 
 let source: TestDatabase;
@@ -158,4 +158,19 @@ test('a type no longer offered, and offered again, is snapshotted again: what ha
   expect((await m.pool.query(`select count(*)::int as n from ${MIRROR_SCHEMA}.elders where id = $1`, [elder.id])).rows[0].n).toBe(0);
   expect(back.snapshotTypes).toEqual(['elders']);
   expect(back.snapshotRows).toBe(await count('elders'));
+}, 60_000);
+
+test('a following run takes up a type offered while it runs, at its next poll', async () => {
+  const m = await newMirror();
+  proxy.listing = without('lots');
+  const controller = new AbortController();
+  const run = runSync({ server: proxy.url, token, region: FENG, to: m.url, follow: true, intervalMs: 100, signal: controller.signal });
+  run.catch(() => {}); // awaited below
+  const done = async () => (await m.pool.query(`select done_types from ${MIRROR_SCHEMA}.sync_state`).catch(() => ({ rows: [] }))).rows[0]?.done_types ?? [];
+  await waitFor(async () => (await done()).includes('transactions'), 'the first snapshot', 20_000);
+  proxy.listing = null;
+  await waitFor(async () => (await done()).includes('lots'), 'the snapshot of the type offered now', 20_000);
+  controller.abort();
+  expect((await run).snapshotTypes).toEqual(['regions', 'elders', 'facilities', 'caregivers', 'stays', 'service-records', 'assessments', 'transactions', 'lots']);
+  expect(await mirrorDifferences(api, m.pool, 'SYSTEM_CLIENT', FENG)).toEqual([]);
 }, 60_000);

@@ -13,14 +13,13 @@ import { payDemoMonth } from '../../demo/payments.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestApi, tokenFor, type TestApi } from '../support/api.js';
 import { FENG, FENG_V1, idNumber, PEI_V1, registerElder } from '../registry/support.js';
-import { exportAs, feedOf } from './support.js';
+import { exportAs, feedOf, waitFor } from './support.js';
 import { MIRROR_SCHEMA, runSync } from '../../sync/client.js';
 import { LOCK_CLASS } from '../../platform/locks.js';
 import { startProxy } from './proxy.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PEI = '320322000000';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let source: TestDatabase;
 let mirror: TestDatabase;
@@ -74,14 +73,6 @@ function follower(intervalMs: number, server = api.url) {
 async function mirrorState(): Promise<{ done: string[]; complete: boolean; cursor: string | null } | null> {
   const { rows } = await mirror.pool.query(`select done_types, snapshot_complete, feed_cursor from ${MIRROR_SCHEMA}.sync_state`).catch(() => ({ rows: [] as any[] }));
   return rows[0] ? { done: rows[0].done_types, complete: rows[0].snapshot_complete, cursor: rows[0].feed_cursor } : null;
-}
-
-async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000) {
-  const until = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 /** Changes the source while the client runs: new elders, moves out of the county and back, services, payments. */

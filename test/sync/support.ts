@@ -93,3 +93,12 @@ export async function mirrorDifferences(api: TestApi, mirror: Pick<pg.Pool, 'que
   }
   return differences;
 }
+
+/** Polls `condition` until it holds; fails after `timeoutMs`, naming `what` it waited for. */
+export async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
