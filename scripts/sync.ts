@@ -65,6 +65,8 @@ async function main() {
   try {
     const report = await runSync({ server: opts.server, token, region, to: opts.to, follow: opts.follow, intervalMs: Number(opts.interval) * 1000, onProgress: (p) => progress.update(p), signal: controller.signal });
     progress.stop();
+    // Exit status 0 all the same: nothing failed, and the next run brings the held-back changes.
+    if (report.pending) process.stderr.write('sync: stopped while the server still holds changes back (a transaction running there): the mirror is not yet current; run again shortly\n');
     process.stdout.write(`${JSON.stringify({ ...report, seconds: Math.round((performance.now() - started) / 100) / 10 })}\n`);
   } finally {
     progress.stop();

@@ -54,6 +54,12 @@ export interface SyncReport {
   snapshotTypes: string[];
   changes: number;
   resyncs: number;
+  /**
+   * The run stopped while the server still held changes back (a transaction running there holds the
+   * feed's horizon): the mirror is consistent but not yet current. Without `follow` the run waits
+   * `maxPendingWaitMs` for them first.
+   */
+  pending: boolean;
 }
 
 /** Snapshot of one type into the mirror, a batch per transaction; `state` follows what is stored. */
@@ -163,6 +169,7 @@ async function followFeed(run: Run, types: readonly MirroredType[], state: Mirro
     await mirror.applyPage(changesOf(page), page.cursor, state.feedCursor);
     state.feedCursor = page.cursor;
     report.changes += page.changes.length;
+    report.pending = page.pending;
     run.progress({ phase: 'feed', rows: report.snapshotRows, changes: report.changes });
     if (page.hasNextPage) continue;
     // Held back by a transaction still running on the server: it ends soon (or the wait is bounded).
@@ -181,7 +188,7 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
   const server = new SunshineServer(options.server.replace(/\/(graphql)?$/, ''), options.token);
   // The lock first: a second run stops before it asks the server anything or touches the mirror.
   const mirror = await Mirror.open(options.to, options.region.padEnd(12, '0'));
-  const run: Run = { options, server, mirror, report: { snapshotRows: 0, snapshotTypes: [], changes: 0, resyncs: 0 }, progress: options.onProgress ?? (() => {}) };
+  const run: Run = { options, server, mirror, report: { snapshotRows: 0, snapshotTypes: [], changes: 0, resyncs: 0, pending: false }, progress: options.onProgress ?? (() => {}) };
   try {
     for (;;) {
       const types = await offeredTypes(run);

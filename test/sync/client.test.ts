@@ -204,3 +204,22 @@ test('a run never writes over a feed cursor it did not write: a slow follower wh
     await proxy.close();
   }
 }, 60_000);
+
+test('a run that stops while the feed is held back says so: pending in its report and its JSON, and a line on stderr', async () => {
+  const holder = await source.pool.connect();
+  try {
+    // A transaction with an xid, left open: the feed's horizon stays below it, and a change committed after it is held back.
+    await holder.query('begin');
+    await holder.query('select pg_current_xact_id()');
+    await registerElder(api, { idNumber: idNumber('1942-04-04', 'FEMALE', '320321'), name: '王冯陈', hukouVillageCode: FENG_V1 });
+    expect(await runSync({ server: api.url, token, region: FENG, to: mirror.url, maxPendingWaitMs: 300 })).toMatchObject({ pending: true });
+    const cli = startClient(); // waits its 10 s for the held-back change, then stops
+    expect(await cli.exited).toBe(0);
+    expect(JSON.parse(cli.stdout())).toMatchObject({ pending: true });
+    expect(cli.stderr()).toMatch(/the mirror is not yet current/);
+  } finally {
+    await holder.query('rollback');
+    holder.release();
+  }
+  expect(await runSync({ server: api.url, token, region: FENG, to: mirror.url })).toMatchObject({ pending: false });
+}, 60_000);
