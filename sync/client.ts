@@ -184,10 +184,25 @@ async function followFeed(run: Run, types: readonly MirroredType[], state: Mirro
   }
 }
 
+/** The options a caller gives, checked before anything is done (an --interval of "abc" was NaN: a poll every millisecond). */
+function checkOptions(options: SyncOptions): string {
+  const bad = (message: string) => new SyncError(message, 'BAD_OPTION');
+  if (!/^[0-9]{2,12}$/.test(options.region)) throw bad(`the region must be a region code of 2 to 12 digits, got ${JSON.stringify(options.region.slice(0, 20))}`);
+  if (options.intervalMs !== undefined && !(Number.isFinite(options.intervalMs) && options.intervalMs > 0)) throw bad(`the poll interval must be a positive number of milliseconds, got ${options.intervalMs}`);
+  if (options.maxPendingWaitMs !== undefined && !(Number.isFinite(options.maxPendingWaitMs) && options.maxPendingWaitMs >= 0)) throw bad(`the wait for held-back changes must be 0 or more milliseconds, got ${options.maxPendingWaitMs}`);
+  try {
+    if (!/^https?:$/.test(new URL(options.server).protocol)) throw new Error();
+  } catch {
+    throw bad(`the server must be an http(s) URL, got ${JSON.stringify(options.server.slice(0, 60))}`);
+  }
+  return options.region.padEnd(12, '0');
+}
+
 export async function runSync(options: SyncOptions): Promise<SyncReport> {
+  const region = checkOptions(options);
   const server = new SunshineServer(options.server.replace(/\/(graphql)?$/, ''), options.token);
   // The lock first: a second run stops before it asks the server anything or touches the mirror.
-  const mirror = await Mirror.open(options.to, options.region.padEnd(12, '0'));
+  const mirror = await Mirror.open(options.to, region);
   const run: Run = { options, server, mirror, report: { snapshotRows: 0, snapshotTypes: [], changes: 0, resyncs: 0, pending: false }, progress: options.onProgress ?? (() => {}) };
   try {
     for (;;) {

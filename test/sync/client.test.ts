@@ -152,6 +152,14 @@ test('a mirror holds one region: a second region is refused before anything of i
   expect((await mirror.pool.query(`select count(*)::int as n from ${MIRROR_SCHEMA}.elders`)).rows).toEqual(before.rows);
 });
 
+test.each([
+  ['a region that is no code', { region: '3203x1' }],
+  ['a poll interval that is no number (--interval abc)', { follow: true, intervalMs: Number('abc') * 1000 }],
+  ['a server that is no URL', { server: 'localhost:4000' }],
+])('%s is refused before anything is done', async (_, bad) => {
+  await expect(runSync({ server: api.url, token, region: FENG, to: mirror.url, ...bad })).rejects.toMatchObject({ name: 'SyncError', code: 'BAD_OPTION' });
+});
+
 test('one run per mirror: a second run stops at once with exit status 75, and a killed run leaves no lock behind', async () => {
   const first = follower(100);
   await waitFor(first.following, 'the first run to follow the feed');
