@@ -28,6 +28,11 @@ export const LOCK_CLASS = {
   AUDIT_RUN: 7331,
   /** Per finding: one disposition at a time (key: the finding id modulo 2^31 - 1). */
   AUDIT_FINDING: 7332,
+  /**
+   * Not in the platform's database: in a county's mirror database (sync/client-mirror.ts), key 0 —
+   * one sync run at a time, held for the whole run by a session of its own (pg_try_advisory_lock).
+   */
+  SYNC_MIRROR: 21332,
 } as const;
 
 /** The keys of the LEDGER_CHAIN class. */

@@ -2,10 +2,13 @@
  * npm run sync -- --region 320321000000 --token … --to postgres://…/county [--server http://localhost:4000] [--follow]
  * Mirrors a jurisdiction into the county's own PostgreSQL (sync/client.ts): snapshot, then the
  * change feed; safe to kill and run again at any point. Progress bar on a terminal.
+ *
+ * Exit status: 0 done; 75 (EX_TEMPFAIL) another run holds this mirror — nothing was done, try again
+ * later (a cron job that meets its own --follow process); 1 any other failure.
  */
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
-import { runSync, type SyncProgress } from '../sync/client.js';
+import { runSync, SyncError, type SyncProgress } from '../sync/client.js';
 import { normaliseRegionCode } from '../hierarchy/region-code.js';
 import { syncClientSettings } from '../platform/config.js';
 
@@ -62,13 +65,22 @@ async function main() {
   try {
     const report = await runSync({ server: opts.server, token, region, to: opts.to, follow: opts.follow, intervalMs: Number(opts.interval) * 1000, onProgress: (p) => progress.update(p), signal: controller.signal });
     progress.stop();
+    // Exit status 0 all the same: nothing failed, and the next run brings the held-back changes.
+    if (report.pending) process.stderr.write('sync: stopped while the server still holds changes back (a transaction running there): the mirror is not yet current; run again shortly\n');
     process.stdout.write(`${JSON.stringify({ ...report, seconds: Math.round((performance.now() - started) / 100) / 10 })}\n`);
   } finally {
     progress.stop();
   }
 }
 
+/** Another run holds the mirror: a temporary condition, told apart from failures (sysexits.h EX_TEMPFAIL). */
+const EXIT_BUSY = 75;
+
 main().catch((error) => {
+  if (error instanceof SyncError && error.code === 'MIRROR_BUSY') {
+    process.stderr.write(`sync not run: ${error.message}\n`);
+    process.exit(EXIT_BUSY);
+  }
   process.stderr.write(`sync failed: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

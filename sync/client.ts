@@ -11,16 +11,17 @@
  * Mirror tables (schema sunshine_mirror, created on first run): one per type (`elders`,
  * `service_records`, …) with the global id, the state as the API shows it (jsonb), and when it was
  * written; `sync_state` holds the progress of the mirror's one region (a second region is refused:
- * MIRROR_IN_USE).
+ * MIRROR_IN_USE). Which tables exist and where a row goes is decided by the client's own list of
+ * types (sync/client-types.ts); the server's answers are checked (sync/client-server.ts) and reach
+ * the mirror only as bind parameters. One run at a time per mirror database, and no run writes over
+ * progress it did not make (sync/client-mirror.ts).
  */
-import readline from 'node:readline';
-import { Readable } from 'node:stream';
-import pg from 'pg';
-import { inTransaction } from '../platform/sql.js';
+import { SyncError, unexpectedAnswer, type MirroredType } from './client-types.js';
+import { SunshineServer, type FeedPage } from './client-server.js';
+import { Mirror, type MirrorState, type TypeChanges } from './client-mirror.js';
 
-export const MIRROR_SCHEMA = 'sunshine_mirror';
+export { MIRROR_SCHEMA, SyncError } from './client-types.js';
 const BATCH = 1000;
-const FEED_PAGE = 1000;
 
 export interface SyncOptions {
   /** Base URL of the Sunshine server (http://host:port), without /graphql. */
@@ -49,227 +50,176 @@ export interface SyncProgress {
 
 export interface SyncReport {
   snapshotRows: number;
+  /** The export paths snapshotted by this run (all of them the first time; later, a type offered anew). */
+  snapshotTypes: string[];
   changes: number;
   resyncs: number;
+  /**
+   * The run stopped while the server still held changes back (a transaction running there holds the
+   * feed's horizon): the mirror is consistent but not yet current. Without `follow` the run waits
+   * `maxPendingWaitMs` for them first.
+   */
+  pending: boolean;
 }
 
-export class SyncError extends Error {
-  constructor(message: string, readonly code?: string) {
-    super(message);
-    this.name = 'SyncError';
-  }
-}
-
-const tableOf = (path: string) => `${MIRROR_SCHEMA}.${path.replace(/-/g, '_')}`;
-
-interface ExportedPath {
-  path: string;
-  type: string;
-}
-
-interface State {
-  feedCursor: string | null;
-  doneTypes: string[];
-  snapshotComplete: boolean;
-}
-
-async function ensureSchema(db: pg.Pool, paths: ExportedPath[]): Promise<void> {
-  await db.query(`create schema if not exists ${MIRROR_SCHEMA}`);
-  await db.query(`create table if not exists ${MIRROR_SCHEMA}.sync_state (
-    region text primary key, server text not null, feed_cursor text, done_types text[] not null default '{}',
-    snapshot_complete boolean not null default false, updated_at timestamptz not null default now())`);
-  for (const { path } of paths) {
-    await db.query(`create table if not exists ${tableOf(path)} (id text primary key, state jsonb not null, synced_at timestamptz not null default now())`);
-  }
-}
-
-async function readState(db: pg.Pool, region: string, server: string): Promise<State> {
-  // The mirror tables hold one region's rows (no region column): a second region would mix its rows
-  // in, and its RESYNC_REQUIRED would empty the first one's. One region per mirror database.
-  const { rows: others } = await db.query(`select region from ${MIRROR_SCHEMA}.sync_state where region <> $1 limit 1`, [region]);
-  if (others.length) {
-    throw new SyncError(`this mirror holds region ${others[0].region}; mirror ${region} into a database of its own`, 'MIRROR_IN_USE');
-  }
-  await db.query(`insert into ${MIRROR_SCHEMA}.sync_state (region, server) values ($1, $2) on conflict (region) do nothing`, [region, server]);
-  const { rows } = await db.query(`select feed_cursor, done_types, snapshot_complete from ${MIRROR_SCHEMA}.sync_state where region = $1`, [region]);
-  return { feedCursor: rows[0].feed_cursor, doneTypes: rows[0].done_types, snapshotComplete: rows[0].snapshot_complete };
-}
-
-const upsertSql = (path: string) =>
-  `insert into ${tableOf(path)} (id, state) select x->>'id', x from jsonb_array_elements($1::jsonb) x
-   on conflict (id) do update set state = excluded.state, synced_at = now()`;
-
-class Server {
-  constructor(private readonly base: string, private readonly token: string) {}
-
-  private headers(extra: Record<string, string> = {}) {
-    return { authorization: `Bearer ${this.token}`, ...extra };
-  }
-
-  async types(): Promise<{ jurisdiction: string; types: ExportedPath[] }> {
-    const res = await fetch(`${this.base}/export/v1/`, { headers: this.headers() });
-    const body = await res.json();
-    if (res.status !== 200) throw new SyncError(`GET /export/v1/: ${body.errors?.[0]?.message ?? res.status}`, body.errors?.[0]?.extensions?.code);
-    return body;
-  }
-
-  /** The export's lines, one parsed object at a time (gzip on the wire; fetch decodes it). */
-  async *export(path: string, within: string): AsyncGenerator<Record<string, any>> {
-    const res = await fetch(`${this.base}/export/v1/${path}?within=${within}`, { headers: this.headers({ 'accept-encoding': 'gzip' }) });
-    if (res.status !== 200 || !res.body) {
-      const body = await res.json().catch(() => ({}));
-      throw new SyncError(`GET /export/v1/${path}: ${body.errors?.[0]?.message ?? res.status}`, body.errors?.[0]?.extensions?.code);
-    }
-    const lines = readline.createInterface({ input: Readable.fromWeb(res.body as never), crlfDelay: Infinity });
-    for await (const line of lines) if (line) yield JSON.parse(line);
-  }
-
-  async changes(after: string | null, types: string[]) {
-    const res = await fetch(`${this.base}/graphql`, {
-      method: 'POST',
-      headers: this.headers({ 'content-type': 'application/json' }),
-      body: JSON.stringify({
-        query: `query ($after: String, $first: Int, $types: [ChangeType!]) { changes(after: $after, first: $first, types: $types) {
-          cursor pending pageInfo { hasNextPage } nodes { type id: objectId operation state } } }`,
-        variables: { after, first: FEED_PAGE, types },
-      }),
-    });
-    const body = await res.json();
-    if (body.errors?.length) throw new SyncError(`changes: ${body.errors[0].message}`, body.errors[0].extensions?.code);
-    return body.data.changes as { cursor: string; pending: boolean; pageInfo: { hasNextPage: boolean }; nodes: { type: string; id: string; operation: string; state: unknown }[] };
-  }
-}
-
-/** Snapshot of one type into the mirror; the first snapshot's cursor becomes the feed's starting point. */
-async function snapshotType(db: pg.Pool, server: Server, region: string, path: string, state: State, progress: (rows: number) => void): Promise<number> {
+/** Snapshot of one type into the mirror, a batch per transaction; `state` follows what is stored. */
+async function snapshotType(mirror: Mirror, server: SunshineServer, type: MirroredType, state: MirrorState, progress: (rows: number) => void): Promise<number> {
   let rows = 0;
   let batch: string[] = [];
   let complete = false;
   let cursor: string | null = null;
+  let first = true;
   const flush = async (done: boolean) => {
     const lines = batch;
     batch = [];
-    await inTransaction(db, async (client) => {
-      if (lines.length) await client.query(upsertSql(path), [`[${lines.join(',')}]`]);
-      // The feed starts after the FIRST snapshot taken: kept once set (coalesce), in the same transaction as the rows.
-      await client.query(
-        `update ${MIRROR_SCHEMA}.sync_state set feed_cursor = coalesce(feed_cursor, $2),
-           done_types = case when $3 then array_append(done_types, $4) else done_types end, updated_at = now() where region = $1`,
-        [region, cursor, done, path],
-      );
-    });
+    state.feedCursor = await mirror.snapshotBatch(type, lines, { cursor: cursor!, first, done }, state.feedCursor);
+    first = false;
   };
-  for await (const line of server.export(path, region)) {
-    if ('snapshot' in line && 'cursor' in line) {
+  for await (const line of server.export(type, mirror.region)) {
+    if (line.kind === 'header') {
       cursor = line.cursor;
-      continue;
-    }
-    if (line.end === true) {
-      if (line.rows !== rows) throw new SyncError(`export of ${path} announced ${line.rows} rows, ${rows} arrived`);
+    } else if (line.kind === 'end') {
+      if (line.rows !== rows) throw unexpectedAnswer(`the export of ${type.path} announced ${line.rows} rows, ${rows} arrived`);
       complete = true;
-      break;
-    }
-    batch.push(JSON.stringify(line));
-    rows++;
-    if (batch.length >= BATCH) {
-      await flush(false);
-      progress(rows);
+    } else {
+      batch.push(line.json);
+      rows++;
+      if (batch.length >= BATCH) {
+        await flush(false);
+        progress(rows);
+      }
     }
   }
-  if (!complete) throw new SyncError(`the export of ${path} ended early (connection lost?): run again to resume`);
+  if (!complete) throw new SyncError(`the export of ${type.path} ended early (connection lost?): run again to resume`);
   await flush(true);
   progress(rows);
-  state.doneTypes.push(path);
+  state.doneTypes.push(type.path);
   return rows;
 }
 
 /**
- * Applies one page of the feed and stores its cursor, in one transaction. Every change carries the
- * object's current state, so within a page only the last change of each object matters: the page
- * becomes one upsert and one delete per type.
+ * What one page of the feed does to each type. Every change carries the object's current state, so
+ * within a page only the last change of each object matters: one upsert and one delete per type.
  */
-async function applyPage(db: pg.Pool, region: string, typePaths: Map<string, string>, page: Awaited<ReturnType<Server['changes']>>): Promise<void> {
-  const last = new Map<string, (typeof page.nodes)[number]>();
-  for (const change of page.nodes) {
-    last.delete(`${change.type}:${change.id}`); // re-insert: keeps the map in the order of last changes
-    last.set(`${change.type}:${change.id}`, change);
+function changesOf(page: FeedPage): Map<MirroredType, TypeChanges> {
+  const last = new Map<string, FeedPage['changes'][number]>();
+  for (const entry of page.changes) {
+    const key = `${entry.type.changeType}:${entry.change.id}`;
+    last.delete(key); // re-insert: keeps the map in the order of last changes
+    last.set(key, entry);
   }
-  const byPath = new Map<string, { upserts: string[]; deletes: string[] }>();
-  for (const change of last.values()) {
-    const path = typePaths.get(change.type);
-    if (!path) continue;
-    const entry = byPath.get(path) ?? byPath.set(path, { upserts: [], deletes: [] }).get(path)!;
-    if (change.operation === 'UPSERT') entry.upserts.push(JSON.stringify(change.state));
+  const byType = new Map<MirroredType, TypeChanges>();
+  for (const { type, change } of last.values()) {
+    const entry = byType.get(type) ?? byType.set(type, { upserts: [], deletes: [] }).get(type)!;
+    if (change.state) entry.upserts.push(JSON.stringify(change.state));
     else entry.deletes.push(change.id);
   }
-  await inTransaction(db, async (client) => {
-    for (const [path, { upserts, deletes }] of byPath) {
-      if (upserts.length) await client.query(upsertSql(path), [`[${upserts.join(',')}]`]);
-      if (deletes.length) await client.query(`delete from ${tableOf(path)} where id = any($1::text[])`, [deletes]);
-    }
-    await client.query(`update ${MIRROR_SCHEMA}.sync_state set feed_cursor = $2, updated_at = now() where region = $1`, [region, page.cursor]);
-  });
+  return byType;
 }
 
-/** Forgets the mirror of a region (RESYNC_REQUIRED): its rows and progress, in one transaction. */
-async function resetMirror(db: pg.Pool, region: string, paths: ExportedPath[]): Promise<void> {
-  await inTransaction(db, async (client) => {
-    for (const { path } of paths) await client.query(`delete from ${tableOf(path)}`);
-    await client.query(`update ${MIRROR_SCHEMA}.sync_state set feed_cursor = null, done_types = '{}', snapshot_complete = false, updated_at = now() where region = $1`, [region]);
-  });
+interface Run {
+  options: SyncOptions;
+  server: SunshineServer;
+  mirror: Mirror;
+  report: SyncReport;
+  progress: (p: SyncProgress) => void;
+}
+
+/** The types the token may pull, each one this client knows (checked before the mirror is written: a spoofed listing writes nothing). */
+async function offeredTypes({ server, mirror }: Run): Promise<MirroredType[]> {
+  const { jurisdiction, types } = await server.types();
+  if (jurisdiction !== mirror.region) throw new SyncError(`the token's jurisdiction is ${jurisdiction}, not ${mirror.region}: mirror with a token of the region`);
+  return types;
+}
+
+/**
+ * Snapshots every offered type the mirror has not snapshotted: all of them the first time; after
+ * that, a type offered anew (the token gained `ledger:read`, or lost a permission and got it back).
+ *
+ * The feed then goes on from the mirror's own cursor, not from the new type's snapshot cursor, which
+ * is later: the other types miss nothing, and the new type's changes between the two come again —
+ * harmless, as each carries the object's current state (docs/sync.md "Never missing a change").
+ * Nothing the new snapshot lacks is skipped either: the feed skips only transactions visible in the
+ * FIRST snapshot, which this later snapshot sees too.
+ */
+async function snapshotMissing(run: Run, types: readonly MirroredType[], state: MirrorState): Promise<void> {
+  for (const type of types) {
+    if (state.doneTypes.includes(type.path)) continue;
+    const before = run.report.snapshotRows;
+    run.report.snapshotRows += await snapshotType(run.mirror, run.server, type, state, (rows) =>
+      run.progress({ phase: 'snapshot', type: type.path, rows: before + rows, changes: run.report.changes }),
+    );
+    run.report.snapshotTypes.push(type.path);
+  }
+  if (!state.snapshotComplete) await run.mirror.completeSnapshot(state.feedCursor);
+}
+
+const sameTypes = (a: readonly MirroredType[], b: readonly MirroredType[]) => a.length === b.length && a.every((t, i) => t === b[i]);
+
+/**
+ * Follows the feed until it has caught up (`follow`: until stopped). Answers 'types changed' when a
+ * following run finds the server offering other types than when it started: it goes round again
+ * (snapshot of a new type, then the feed with it).
+ */
+async function followFeed(run: Run, types: readonly MirroredType[], state: MirrorState): Promise<'done' | 'types changed'> {
+  const { options, server, mirror, report } = run;
+  const pendingUntil = Date.now() + (options.maxPendingWaitMs ?? 10_000);
+  for (;;) {
+    const page = await server.changes(state.feedCursor, types);
+    await mirror.applyPage(changesOf(page), page.cursor, state.feedCursor);
+    state.feedCursor = page.cursor;
+    report.changes += page.changes.length;
+    report.pending = page.pending;
+    run.progress({ phase: 'feed', rows: report.snapshotRows, changes: report.changes });
+    if (page.hasNextPage) continue;
+    // Held back by a transaction still running on the server: it ends soon (or the wait is bounded).
+    if (page.pending && !options.follow && Date.now() < pendingUntil) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      continue;
+    }
+    if (!options.follow || options.signal?.aborted) return 'done';
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 5000));
+    if (options.signal?.aborted) return 'done';
+    if (!sameTypes(await offeredTypes(run), types)) return 'types changed';
+  }
+}
+
+/** The options a caller gives, checked before anything is done (an --interval of "abc" was NaN: a poll every millisecond). */
+function checkOptions(options: SyncOptions): string {
+  const bad = (message: string) => new SyncError(message, 'BAD_OPTION');
+  if (!/^[0-9]{2,12}$/.test(options.region)) throw bad(`the region must be a region code of 2 to 12 digits, got ${JSON.stringify(options.region.slice(0, 20))}`);
+  if (options.intervalMs !== undefined && !(Number.isFinite(options.intervalMs) && options.intervalMs > 0)) throw bad(`the poll interval must be a positive number of milliseconds, got ${options.intervalMs}`);
+  if (options.maxPendingWaitMs !== undefined && !(Number.isFinite(options.maxPendingWaitMs) && options.maxPendingWaitMs >= 0)) throw bad(`the wait for held-back changes must be 0 or more milliseconds, got ${options.maxPendingWaitMs}`);
+  try {
+    if (!/^https?:$/.test(new URL(options.server).protocol)) throw new Error();
+  } catch {
+    throw bad(`the server must be an http(s) URL, got ${JSON.stringify(options.server.slice(0, 60))}`);
+  }
+  return options.region.padEnd(12, '0');
 }
 
 export async function runSync(options: SyncOptions): Promise<SyncReport> {
-  const server = new Server(options.server.replace(/\/(graphql)?$/, ''), options.token);
-  const region = options.region.padEnd(12, '0');
-  const { jurisdiction, types } = await server.types();
-  if (jurisdiction !== region) throw new SyncError(`the token's jurisdiction is ${jurisdiction}, not ${region}: mirror with a token of the region`);
-  const db = new pg.Pool({ connectionString: options.to, max: 2 });
-  const report: SyncReport = { snapshotRows: 0, changes: 0, resyncs: 0 };
-  const progress = options.onProgress ?? (() => {});
+  const region = checkOptions(options);
+  const server = new SunshineServer(options.server.replace(/\/(graphql)?$/, ''), options.token);
+  // The lock first: a second run stops before it asks the server anything or touches the mirror.
+  const mirror = await Mirror.open(options.to, region);
+  const run: Run = { options, server, mirror, report: { snapshotRows: 0, snapshotTypes: [], changes: 0, resyncs: 0, pending: false }, progress: options.onProgress ?? (() => {}) };
   try {
-    await ensureSchema(db, types);
-    const typePaths = new Map(types.map((t) => [t.type, t.path]));
     for (;;) {
-      const state = await readState(db, region, options.server);
+      const types = await offeredTypes(run);
+      await mirror.ensureSchema(types);
+      const state = await mirror.readState(options.server, types);
       try {
-        if (!state.snapshotComplete) {
-          for (const { path } of types) {
-            if (state.doneTypes.includes(path)) continue;
-            const before = report.snapshotRows;
-            report.snapshotRows += await snapshotType(db, server, region, path, state, (rows) =>
-              progress({ phase: 'snapshot', type: path, rows: before + rows, changes: report.changes }),
-            );
-          }
-          await db.query(`update ${MIRROR_SCHEMA}.sync_state set snapshot_complete = true where region = $1`, [region]);
-          state.feedCursor = (await readState(db, region, options.server)).feedCursor;
-        }
-        let cursor = state.feedCursor;
-        const pendingUntil = Date.now() + (options.maxPendingWaitMs ?? 10_000);
-        for (;;) {
-          const page = await server.changes(cursor, types.map((t) => t.type));
-          await applyPage(db, region, typePaths, page);
-          cursor = page.cursor;
-          report.changes += page.nodes.length;
-          progress({ phase: 'feed', rows: report.snapshotRows, changes: report.changes });
-          if (page.pageInfo.hasNextPage) continue;
-          // Held back by a transaction still running on the server: it ends soon (or the wait is bounded).
-          if (page.pending && !options.follow && Date.now() < pendingUntil) {
-            await new Promise((resolve) => setTimeout(resolve, 200));
-            continue;
-          }
-          if (!options.follow || options.signal?.aborted) return report;
-          await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 5000));
-          if (options.signal?.aborted) return report;
-        }
+        await snapshotMissing(run, types, state);
+        if ((await followFeed(run, types, state)) === 'done') return run.report;
       } catch (error) {
         if (!(error instanceof SyncError && error.code === 'RESYNC_REQUIRED')) throw error;
         // The server cannot continue from our cursor: start over from a new snapshot, never leave a gap.
-        report.resyncs++;
-        await resetMirror(db, region, types);
+        run.report.resyncs++;
+        await mirror.reset(types, state.feedCursor);
       }
     }
   } finally {
-    await db.end();
+    await mirror.close();
   }
 }

@@ -13,12 +13,13 @@ import { payDemoMonth } from '../../demo/payments.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestApi, tokenFor, type TestApi } from '../support/api.js';
 import { FENG, FENG_V1, idNumber, PEI_V1, registerElder } from '../registry/support.js';
-import { exportAs } from './support.js';
+import { exportAs, feedOf, waitFor } from './support.js';
 import { MIRROR_SCHEMA, runSync } from '../../sync/client.js';
+import { LOCK_CLASS } from '../../platform/locks.js';
+import { startProxy } from './proxy.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PEI = '320322000000';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let source: TestDatabase;
 let mirror: TestDatabase;
@@ -40,26 +41,38 @@ afterAll(async () => {
   await source?.drop();
 });
 
-function startClient(): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
-  const child = spawn(process.execPath, [path.join(root, 'dist/scripts/sync.js'), '--region', FENG, '--token', token, '--to', mirror.url, '--server', api.url], {
+function startClient(extra: string[] = []): { child: ChildProcess; exited: Promise<number | null>; stdout: () => string; stderr: () => string } {
+  const child = spawn(process.execPath, [path.join(root, 'dist/scripts/sync.js'), '--region', FENG, '--token', token, '--to', mirror.url, '--server', api.url, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let out = '';
   let err = '';
+  child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
-  return { child, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))), stderr: () => err };
+  return { child, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))), stdout: () => out, stderr: () => err };
+}
+
+/** Whether a session holds the mirror's lock (sync/client-mirror.ts). */
+async function lockHeld(): Promise<boolean> {
+  const { rows } = await mirror.pool.query(
+    `select count(*)::int as n from pg_locks where locktype = 'advisory' and granted and classid = $1 and objid = 0 and database = (select oid from pg_database where datname = current_database())`,
+    [LOCK_CLASS.SYNC_MIRROR],
+  );
+  return rows[0].n > 0;
+}
+
+/** A client following the feed in this process, and whether it has applied a page of it yet. */
+function follower(intervalMs: number, server = api.url) {
+  const controller = new AbortController();
+  let pages = 0;
+  const run = runSync({ server, token, region: FENG, to: mirror.url, follow: true, intervalMs, signal: controller.signal, onProgress: (p) => void (p.phase === 'feed' && pages++) });
+  run.catch(() => {}); // awaited by the test
+  return { run, stop: () => controller.abort(), following: async () => pages > 0 };
 }
 
 async function mirrorState(): Promise<{ done: string[]; complete: boolean; cursor: string | null } | null> {
   const { rows } = await mirror.pool.query(`select done_types, snapshot_complete, feed_cursor from ${MIRROR_SCHEMA}.sync_state`).catch(() => ({ rows: [] as any[] }));
   return rows[0] ? { done: rows[0].done_types, complete: rows[0].snapshot_complete, cursor: rows[0].feed_cursor } : null;
-}
-
-async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000) {
-  const until = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 /** Changes the source while the client runs: new elders, moves out of the county and back, services, payments. */
@@ -138,3 +151,83 @@ test('a mirror holds one region: a second region is refused before anything of i
   expect((await mirror.pool.query(`select region from ${MIRROR_SCHEMA}.sync_state`)).rows).toEqual([{ region: FENG }]);
   expect((await mirror.pool.query(`select count(*)::int as n from ${MIRROR_SCHEMA}.elders`)).rows).toEqual(before.rows);
 });
+
+test.each([
+  ['a region that is no code', { region: '3203x1' }],
+  ['a poll interval that is no number (--interval abc)', { follow: true, intervalMs: Number('abc') * 1000 }],
+  ['a server that is no URL', { server: 'localhost:4000' }],
+])('%s is refused before anything is done', async (_, bad) => {
+  await expect(runSync({ server: api.url, token, region: FENG, to: mirror.url, ...bad })).rejects.toMatchObject({ name: 'SyncError', code: 'BAD_OPTION' });
+});
+
+test('one run per mirror: a second run stops at once with exit status 75, and a killed run leaves no lock behind', async () => {
+  const first = follower(100);
+  await waitFor(first.following, 'the first run to follow the feed');
+  const second = startClient();
+  expect(await second.exited).toBe(75);
+  expect(second.stderr()).toMatch(new RegExp(`another sync run is using this mirror \\(PostgreSQL backend [0-9]+ "sunshine-sync ${FENG}"`));
+  await expect(runSync({ server: api.url, token, region: FENG, to: mirror.url })).rejects.toMatchObject({ name: 'SyncError', code: 'MIRROR_BUSY' });
+  first.stop();
+  await first.run;
+  expect(await lockHeld()).toBe(false);
+
+  // A run killed while it follows: its lock was its session's, and went with the process.
+  const killed = startClient(['--follow', '--interval', '1']);
+  await waitFor(lockHeld, 'the run to take the lock');
+  killed.child.kill('SIGKILL');
+  await killed.exited;
+  await waitFor(async () => !(await lockHeld()), "the server to end the killed run's session", 10_000);
+  await expect(runSync({ server: api.url, token, region: FENG, to: mirror.url })).resolves.toMatchObject({ resyncs: 0 });
+}, 60_000);
+
+test('a run never writes over a feed cursor it did not write: a slow follower whose mirror moved on without it stops', async () => {
+  const proxy = await startProxy(api.url);
+  try {
+    const run = follower(100, proxy.url);
+    await waitFor(run.following, 'the follower to catch up');
+    // The follower's next page is answered, then held on its way: a slow run.
+    const seen = (await mirrorState())!.cursor!;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let held = false;
+    proxy.graphql = async (body) => {
+      held = true;
+      await released;
+      return body;
+    };
+    await waitFor(async () => held, 'the follower to ask for its next page');
+    // Meanwhile someone else — a run that took no lock — brings the mirror further: a change, and the cursor after it.
+    await registerElder(api, { idNumber: idNumber('1941-03-03', 'MALE', '320321'), name: '周吴郑', hukouVillageCode: FENG_V1 });
+    const feed = feedOf(api, 'SYSTEM_CLIENT', FENG);
+    let newer = seen;
+    await waitFor(async () => (newer = (await feed.page(seen, 1000)).data!.changes.cursor) !== seen, 'the feed to pass the change', 30_000);
+    await mirror.pool.query(`update ${MIRROR_SCHEMA}.sync_state set feed_cursor = $1`, [newer]);
+    // The slow page arrives: its cursor is older than the mirror's now.
+    release();
+    const stop = setTimeout(run.stop, 5000); // without the check it would go on following
+    await expect(run.run).rejects.toMatchObject({ name: 'SyncError', code: 'MIRROR_MOVED' });
+    clearTimeout(stop);
+    expect((await mirrorState())!.cursor).toBe(newer);
+  } finally {
+    await proxy.close();
+  }
+}, 60_000);
+
+test('a run that stops while the feed is held back says so: pending in its report and its JSON, and a line on stderr', async () => {
+  const holder = await source.pool.connect();
+  try {
+    // A transaction with an xid, left open: the feed's horizon stays below it, and a change committed after it is held back.
+    await holder.query('begin');
+    await holder.query('select pg_current_xact_id()');
+    await registerElder(api, { idNumber: idNumber('1942-04-04', 'FEMALE', '320321'), name: '王冯陈', hukouVillageCode: FENG_V1 });
+    expect(await runSync({ server: api.url, token, region: FENG, to: mirror.url, maxPendingWaitMs: 300 })).toMatchObject({ pending: true });
+    const cli = startClient(); // waits its 10 s for the held-back change, then stops
+    expect(await cli.exited).toBe(0);
+    expect(JSON.parse(cli.stdout())).toMatchObject({ pending: true });
+    expect(cli.stderr()).toMatch(/the mirror is not yet current/);
+  } finally {
+    await holder.query('rollback');
+    holder.release();
+  }
+  expect(await runSync({ server: api.url, token, region: FENG, to: mirror.url })).toMatchObject({ pending: false });
+}, 60_000);

@@ -1,5 +1,7 @@
 /** Helpers for the sync tests: the feed and the export driven over HTTP like a county system does. */
+import { isDeepStrictEqual } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import type pg from 'pg';
 import type { TestApi } from '../support/api.js';
 import { tokenFor } from '../support/api.js';
 import type { Role } from '../../auth/roles.js';
@@ -68,4 +70,35 @@ export async function exportAs(api: TestApi, role: Role, jurisdiction: string, t
   const last = lines.at(-1);
   const trailer = last && last.end === true ? lines.pop() : null;
   return { status: 200, headers: response.headers, header: lines[0], rows: lines.slice(1), trailer, text };
+}
+
+/**
+ * How a mirror (sync/client.ts) differs from a fresh export for the same token, every type it
+ * holds: "<path> <id>: …" lines, none when they are equal row for row.
+ */
+export async function mirrorDifferences(api: TestApi, mirror: Pick<pg.Pool, 'query'>, role: Role, jurisdiction: string): Promise<string[]> {
+  const base = api.url.replace(/\/graphql$/, '');
+  const listing = await (await fetch(`${base}/export/v1/`, { headers: { authorization: `Bearer ${await tokenFor(role, jurisdiction)}` } })).json();
+  const differences: string[] = [];
+  for (const { path } of listing.types as { path: string }[]) {
+    const fresh = await exportAs(api, role, jurisdiction, path);
+    const { rows } = await mirror.query(`select id, state from sunshine_mirror.${path.replace(/-/g, '_')}`);
+    const mirrored = new Map(rows.map((r: { id: string; state: unknown }) => [r.id, r.state]));
+    for (const row of fresh.rows) {
+      if (!mirrored.has(row.id)) differences.push(`${path} ${row.id}: missing`);
+      else if (!isDeepStrictEqual(mirrored.get(row.id), row)) differences.push(`${path} ${row.id}: differs`);
+      mirrored.delete(row.id);
+    }
+    for (const id of mirrored.keys()) differences.push(`${path} ${id}: not in the export`);
+  }
+  return differences;
+}
+
+/** Polls `condition` until it holds; fails after `timeoutMs`, naming `what` it waited for. */
+export async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

@@ -1,0 +1,73 @@
+/**
+ * What the sync client knows by itself, before it asks any server: the types a mirror may hold and
+ * the tables they go to, and the client's errors.
+ *
+ * Table names and every other SQL identifier come from this list — the client's own definitions of
+ * the mirrored types (sync/types.ts) — and never from a server's answer. The default --server is
+ * plain http: a spoofed answer whose export paths were pasted into `create table` once ran the
+ * spoofer's SQL in the county's database. A server that offers a path this client does not know is
+ * refused before anything is written (an older client against a newer server must be upgraded, not
+ * guess).
+ */
+import pg from 'pg';
+import { EXPORTED_TYPES, type ChangeType } from './types.js';
+
+export const MIRROR_SCHEMA = 'sunshine_mirror';
+
+export class SyncError extends Error {
+  constructor(message: string, readonly code?: string) {
+    super(message);
+    this.name = 'SyncError';
+  }
+}
+
+/** The server's answer is not what a Sunshine server sends (a spoofed or broken server): nothing of it is written. */
+export const unexpectedAnswer = (what: string) => new SyncError(`unexpected answer from the server: ${what}; nothing of it was written (is --server the Sunshine server, over https?)`, 'UNEXPECTED_ANSWER');
+
+/** A server-provided value, shortened and escaped (JSON: control characters too) for an error message. */
+export const shown = (value: unknown) => JSON.stringify(typeof value === 'string' ? value.slice(0, 60) : value)?.slice(0, 80) ?? String(value);
+
+/** A server's error message as the client passes it on (to a terminal): shortened, without control characters. */
+export const plain = (message: string) => message.slice(0, 300).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+
+export interface MirroredType {
+  changeType: ChangeType;
+  /** GET /export/v1/<path>. */
+  path: string;
+  /** `__typename` of its objects. */
+  typename: string;
+  /** The mirror table, schema-qualified and quoted. */
+  table: string;
+}
+
+/** A name of the mirror schema, quoted: safe whatever it holds. */
+export const mirrorTable = (name: string) => `${pg.escapeIdentifier(MIRROR_SCHEMA)}.${pg.escapeIdentifier(name)}`;
+
+export const MIRRORED_TYPES: readonly MirroredType[] = EXPORTED_TYPES.map((t) => ({
+  changeType: t.changeType,
+  path: t.path,
+  typename: t.typename,
+  table: mirrorTable(t.path.replace(/-/g, '_')),
+}));
+
+const byPath = new Map(MIRRORED_TYPES.map((t) => [t.path, t]));
+
+/**
+ * The types of a `GET /export/v1/` listing, checked against MIRRORED_TYPES: each entry must name a
+ * path this client knows together with that path's type, once. In the client's order, so every run
+ * snapshots in the same order whatever order the server lists them in.
+ */
+export function offeredTypes(listing: unknown): MirroredType[] {
+  const entries = (listing as { types?: unknown } | null)?.types;
+  if (!Array.isArray(entries)) throw unexpectedAnswer('GET /export/v1/ lists no types');
+  const offered = new Set<MirroredType>();
+  for (const entry of entries) {
+    const { path, type } = (entry ?? {}) as { path?: unknown; type?: unknown };
+    const known = typeof path === 'string' ? byPath.get(path) : undefined;
+    if (!known) throw unexpectedAnswer(`GET /export/v1/ offers the export ${shown(path)}, which this client does not know`);
+    if (type !== known.changeType) throw unexpectedAnswer(`GET /export/v1/ offers ${shown(path)} as type ${shown(type)}, not ${known.changeType}`);
+    if (offered.has(known)) throw unexpectedAnswer(`GET /export/v1/ offers ${shown(path)} twice`);
+    offered.add(known);
+  }
+  return MIRRORED_TYPES.filter((t) => offered.has(t));
+}
