@@ -53,8 +53,10 @@ export const MIRRORED_TYPES: readonly MirroredType[] = EXPORTED_TYPES.map((t) =>
 const byPath = new Map(MIRRORED_TYPES.map((t) => [t.path, t]));
 
 /**
- * The types of a `GET /export/v1/` listing, checked against MIRRORED_TYPES: each entry must name a
- * path this client knows together with that path's type, once. In the client's order, so every run
+ * The types of a `GET /export/v1/` listing, checked against MIRRORED_TYPES: an entry of a type this
+ * client knows must name that type's path, once; an entry of a type it does not know (a newer
+ * server's) is left out — never mirrored, so its path never reaches SQL — rather than stopping
+ * every county's sync on the day the server adds a type. In the client's order, so every run
  * snapshots in the same order whatever order the server lists them in.
  */
 export function offeredTypes(listing: unknown): MirroredType[] {
@@ -63,11 +65,12 @@ export function offeredTypes(listing: unknown): MirroredType[] {
   const offered = new Set<MirroredType>();
   for (const entry of entries) {
     const { path, type } = (entry ?? {}) as { path?: unknown; type?: unknown };
-    const known = typeof path === 'string' ? byPath.get(path) : undefined;
-    if (!known) throw unexpectedAnswer(`GET /export/v1/ offers the export ${shown(path)}, which this client does not know`);
-    if (type !== known.changeType) throw unexpectedAnswer(`GET /export/v1/ offers ${shown(path)} as type ${shown(type)}, not ${known.changeType}`);
-    if (offered.has(known)) throw unexpectedAnswer(`GET /export/v1/ offers ${shown(path)} twice`);
-    offered.add(known);
+    const ofType = MIRRORED_TYPES.find((t) => t.changeType === type);
+    const ofPath = typeof path === 'string' ? byPath.get(path) : undefined;
+    if (!ofType && !ofPath) continue; // a type this client does not mirror
+    if (!ofType || ofPath !== ofType) throw unexpectedAnswer(`GET /export/v1/ offers the export ${shown(path)} as type ${shown(type)}${ofType ? `, whose export is ${ofType.path}` : ''}`);
+    if (offered.has(ofType)) throw unexpectedAnswer(`GET /export/v1/ offers ${shown(path)} twice`);
+    offered.add(ofType);
   }
   return MIRRORED_TYPES.filter((t) => offered.has(t));
 }

@@ -69,6 +69,16 @@ test.each([
   expect(await namespace(m, MIRROR_SCHEMA)).toBe(0);
 });
 
+test("a type this client does not know (a newer server's) is left out of the mirror; the rest syncs", async () => {
+  const m = await newMirror();
+  proxy.listing = (body) => ({ ...body, types: [...body.types, { path: 'graves', type: 'GRAVE' }, { path: 'x; drop table y', type: 'OTHER' }] });
+  await runSync({ server: proxy.url, token, region: FENG, to: m.url });
+  proxy.listing = null;
+  expect(await relation(m, `${MIRROR_SCHEMA}.graves`)).toBeNull();
+  expect(await relation(m, `${MIRROR_SCHEMA}.elders`)).not.toBeNull();
+  expect((await m.pool.query(`select count(*)::int as n from ${MIRROR_SCHEMA}.elders`)).rows[0].n).toBeGreaterThan(0);
+});
+
 test.each([
   ['an unknown operation', (victim: string) => ({ type: 'ELDER', id: victim, operation: 'DELETE', state: null })],
   ['a state of another object', (victim: string) => ({ type: 'ELDER', id: victim, operation: 'UPSERT', state: { __typename: 'Elder', id: 'someone-else' } })],
