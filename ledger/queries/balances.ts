@@ -1,4 +1,5 @@
 /** Balances per account kind: of a region or subtree as of any date, and of lots (less what pending proposals hold). */
+import { badInput } from '../errors.js';
 import { ACCOUNT_KINDS, type AccountKind } from '../types.js';
 import * as v from '../validate.js';
 import { regionRange, type Queryable } from './records.js';
@@ -39,7 +40,12 @@ export async function balances(db: Queryable, regionCode: string, fundLine: stri
   // From the daily totals the posting trigger keeps (a property test checks them against the postings).
   const high = includeDescendants ? region.subtreeMax : region.code;
   const where = [sql`d.region_code between ${region.code} and ${high}`];
-  if (fundLine) where.push(sql`d.fund_line = ${v.code(fundLine, 'fundLine')}`);
+  if (fundLine) {
+    // An unknown fund line is a mistake, not zero balances (found in review: "NOPE" answered zeros).
+    const known = await db.query(`select 1 from ledger.fund_line where code = $1`, [v.code(fundLine, 'fundLine')]);
+    if (!known.rowCount) throw badInput(`unknown fund line ${fundLine}`, 'fundLine');
+    where.push(sql`d.fund_line = ${fundLine}`);
+  }
   if (asOf) where.push(sql`d.effective_date <= ${v.isoDate(asOf, 'asOf')}::date`);
   const { rows } = await db.query(sql`select d.account_kind as kind, sum(d.amount)::text as balance from ledger.daily_total d where ${join(where, ' and ')} group by d.account_kind`.build());
   const held = await db.query(HELD_SQL, [region.code, high, fundLine, asOf]);

@@ -44,14 +44,15 @@ export async function filterSql(db: Queryable, filter: TransactionFilter): Promi
       where.push(sql`(t.region_code = ${code} or t.counterpart_region_code = ${code})`);
     }
   }
-  if (filter.fundLine) where.push(sql`t.fund_line = ${v.code(filter.fundLine, 'fundLine')}`);
+  // (!= null: an empty string is refused as the value it is, not read as no filter — payeeId "" listed everything)
+  if (filter.fundLine != null) where.push(sql`t.fund_line = ${v.code(filter.fundLine, 'fundLine')}`);
   if (filter.kind) where.push(sql`t.kind = ${filter.kind}`);
   if (filter.payeeType) where.push(sql`t.payee_type = ${filter.payeeType}`);
-  if (filter.payeeId) where.push(sql`t.payee_id = ${v.requireText(filter.payeeId, 'payeeId', 64)}`);
-  if (filter.serviceMonth) where.push(sql`t.service_month = ${v.month(filter.serviceMonth, 'serviceMonth')}`);
-  if (filter.effectiveFrom) where.push(sql`t.effective_date >= ${v.isoDate(filter.effectiveFrom, 'effectiveFrom')}::date`);
-  if (filter.effectiveTo) where.push(sql`t.effective_date <= ${v.isoDate(filter.effectiveTo, 'effectiveTo')}::date`);
-  if (filter.documentNo) where.push(sql`t.document_no = ${v.requireText(filter.documentNo, 'documentNo', 100)}`);
+  if (filter.payeeId != null) where.push(sql`t.payee_id = ${v.requireText(filter.payeeId, 'payeeId', 64)}`);
+  if (filter.serviceMonth != null) where.push(sql`t.service_month = ${v.month(filter.serviceMonth, 'serviceMonth')}`);
+  if (filter.effectiveFrom != null) where.push(sql`t.effective_date >= ${v.isoDate(filter.effectiveFrom, 'effectiveFrom')}::date`);
+  if (filter.effectiveTo != null) where.push(sql`t.effective_date <= ${v.isoDate(filter.effectiveTo, 'effectiveTo')}::date`);
+  if (filter.documentNo != null) where.push(sql`t.document_no = ${v.requireText(filter.documentNo, 'documentNo', 100)}`);
   return join(where, ' and ');
 }
 

@@ -94,11 +94,20 @@ export class Facilities extends RegistryRoom {
   }
 
   async listFacilities(filter: FacilityFilter, page: Page): Promise<FacilityRecord[]> {
+    await this.requireKnownType(filter);
     return FACILITIES.page(this.sql, facilityWhere(filter), page);
   }
 
   async countFacilities(filter: FacilityFilter): Promise<number> {
+    await this.requireKnownType(filter);
     return FACILITIES.count(this.sql, facilityWhere(filter));
+  }
+
+  /** A filter by an unknown facility type is a mistake, not an empty list (found in review). */
+  private async requireKnownType(filter: FacilityFilter): Promise<void> {
+    if (filter.type == null) return;
+    const rows = await this.sql.query(`select 1 from registry.facility_type where code = $1`, [filter.type]);
+    if (!rows.length) throw v.bad(`unknown facility type ${String(filter.type).slice(0, 40)} (see facilityTypes)`, 'filter.type');
   }
 }
 
@@ -109,7 +118,7 @@ async function requireFacilityType(store: RegistryStore, client: pg.PoolClient, 
 function facilityWhere(filter: FacilityFilter): SqlFragment {
   const where = [inScope('f.village_code', param(filter.scopePrefix))];
   if (filter.within) where.push(inScope('f.village_code', param(scopePrefixOf(filter.within))));
-  if (filter.type) where.push(sql`f.type = ${filter.type}`);
+  if (filter.type != null) where.push(sql`f.type = ${filter.type}`);
   if (filter.status) where.push(sql`f.status = ${filter.status}`);
   if (filter.operatingModel) where.push(sql`f.operating_model = ${filter.operatingModel}`);
   return join(where, ' and ');

@@ -102,6 +102,16 @@ describe('text that is not valid Unicode', () => {
   });
 });
 
+test('a filter value that names nothing is BAD_USER_INPUT, not an empty or unfiltered answer', async () => {
+  expectBadInput(await live.api.gql(`query { balances(regionCode: "${COUNTY}", fundLine: "NOPE") { accountKind } }`), 'fundLine');
+  expectBadInput(await live.api.gql(`query { transactions(filter: { payeeId: "" }, first: 5) { totalCount } }`), 'payeeId');
+  expectBadInput(await live.api.gql(`query { facilities(filter: { type: "NOPE" }, first: 5) { totalCount } }`), 'filter.type');
+  // and the values that do name something still answer
+  expect((await live.api.gql(`query { balances(regionCode: "${COUNTY}", fundLine: "SENIOR_ALLOWANCE") { accountKind } }`)).errors).toBeUndefined();
+  const types = (await live.api.gql<{ facilityTypes: { code: string }[] }>(`query { facilityTypes { code } }`)).data!.facilityTypes;
+  expect((await live.api.gql(`query { facilities(filter: { type: "${types[0]!.code}" }, first: 5) { totalCount } }`)).errors).toBeUndefined();
+});
+
 test('a malformed global id names the argument it came in, not "id"', async () => {
   const before = await rows();
   expectBadInput(await live.api.gql(DISBURSE, { i: payment({ lotId: '!!!' }) }), 'lotId');
