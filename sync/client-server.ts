@@ -6,6 +6,7 @@
  */
 import readline from 'node:readline';
 import { Readable } from 'node:stream';
+import { isRegionCode } from '../hierarchy/region-code.js';
 import { offeredTypes, plain, shown, SyncError, unexpectedAnswer, type MirroredType } from './client-types.js';
 
 const FEED_PAGE = 1000;
@@ -74,7 +75,7 @@ export class SunshineServer {
     if (res.status !== 200) throw await errorOf(res, 'GET /export/v1/');
     const body = parseJson(await res.text(), 'GET /export/v1/');
     const jurisdiction = (body as { jurisdiction?: unknown } | null)?.jurisdiction;
-    if (typeof jurisdiction !== 'string' || !/^[0-9]{12}$/.test(jurisdiction)) throw unexpectedAnswer(`GET /export/v1/ names no jurisdiction (${shown(jurisdiction)})`);
+    if (!isRegionCode(jurisdiction)) throw unexpectedAnswer(`GET /export/v1/ names no jurisdiction (${shown(jurisdiction)})`);
     return { jurisdiction, types: offeredTypes(body) };
   }
 
