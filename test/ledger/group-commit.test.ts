@@ -179,13 +179,15 @@ test('callers in a closed loop on one lot: the next group starts while one commi
   // 8 callers each send their next payment a few milliseconds (0–7, each its own) after the last is
   // answered, so requests keep arriving while a group commits: the next group starts then
   // (stats.overlapped) and its chain lock waits for that commit. 60 payments fit; every one after
-  // is refused, never overdrawn.
+  // is refused, never overdrawn. Ten rounds, and more (up to 60) until a group has started beside
+  // a commit: on a loaded machine the first rounds may all arrive between commits.
   const lot = await fundCounty(fx, 60_000n);
   const before = groupCommitStats(pool);
+  const overlapped = () => groupCommitStats(pool).overlapped > before.overlapped;
   const outcomes: string[] = [];
   await Promise.all(
     Array.from({ length: 8 }, async (_, caller) => {
-      for (let i = 0; i < 10; i++) {
+      for (let i = 0; i < 10 || (i < 60 && !overlapped()); i++) {
         await new Promise((resolve) => setTimeout(resolve, caller));
         try {
           await ledger.disburse(disbursement(fx, { amount: 1_000n, lotId: lot, payeeId: `g10-${caller}-${i}` }), `clerk-${caller}`);
@@ -199,7 +201,8 @@ test('callers in a closed loop on one lot: the next group starts while one commi
   const after = groupCommitStats(pool);
   expect(after.overlapped - before.overlapped).toBeGreaterThan(0);
   expect(outcomes.filter((o) => o === 'paid')).toHaveLength(60);
-  expect(outcomes.filter((o) => o !== 'paid')).toEqual(Array(20).fill('INSUFFICIENT_FUNDS'));
+  expect(outcomes.length).toBeGreaterThanOrEqual(80);
+  expect(outcomes.filter((o) => o !== 'paid')).toEqual(Array(outcomes.length - 60).fill('INSUFFICIENT_FUNDS'));
   const balances = Object.fromEntries((await fx.queries.lotBalances(lot)).map((b) => [b.accountKind, b.balance]));
   expect(balances).toMatchObject({ AVAILABLE: 0n, EXPENDITURE: 60_000n });
   await chainIsWhole();
