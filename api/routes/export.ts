@@ -81,8 +81,14 @@ export function exportRoutes({ pool, keys, log }: { pool: pg.Pool; keys: KeySet;
       if (error instanceof DomainError) return sendError(res, error.code, error.message, error.field);
       throw error;
     }
-    const gzip = /\bgzip\b/.test(req.header('accept-encoding') ?? '');
-    res.status(200).set({ 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', ...(gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : {}) });
+    // Negotiated with the q-values ("gzip;q=0" refuses gzip), not by the word's presence.
+    const gzip = req.acceptsEncodings('gzip', 'identity') === 'gzip';
+    res.status(200).set({ 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', vary: 'accept-encoding', ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+    // HEAD (which Express routes here) answers the headers only: it must not run, log and discard a whole export.
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
     const body: Writable = gzip ? zlib.createGzip({ level: 1 }) : res;
     if (gzip) (body as zlib.Gzip).pipe(res);
     let closed = false;

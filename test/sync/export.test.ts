@@ -4,7 +4,7 @@
  * gzip, permissions.
  */
 import { toGlobalId } from '../../api/relay.js';
-import { useXuzhouApi } from '../support/api.js';
+import { authHeader, useXuzhouApi } from '../support/api.js';
 import { FENG, FENG_V1, FULL_ITEMS, idNumber, PEI, PEI_V1, registerElder } from '../registry/support.js';
 import { exportAs, feedOf } from './support.js';
 
@@ -97,6 +97,19 @@ describe('the snapshot export', () => {
     const zipped = await exportAs(live.api, 'SYSTEM_CLIENT', FENG, 'elders,assessments', '', { gzip: true });
     expect(zipped.headers.get('content-encoding')).toBe('gzip');
     expect(zipped.rows).toEqual(plain.rows);
+  });
+
+  test('the encoding is negotiated with q-values, and HEAD answers the headers without running (or logging) an export', async () => {
+    const base = live.api.url.replace(/\/graphql$/, '');
+    const headers = { ...(await authHeader('SYSTEM_CLIENT', FENG)) };
+    const refused = await fetch(`${base}/export/v1/facilities`, { headers: { ...headers, 'accept-encoding': 'gzip;q=0, identity' } });
+    expect(refused.headers.get('content-encoding')).toBeNull();
+    expect((await refused.text()).split('\n')[0]).toMatch(/^\{"snapshot"/);
+    const before = (await live.db.pool.query(`select coalesce(max(id), 0) as id from registry.access_log`)).rows[0].id;
+    const head = await fetch(`${base}/export/v1/facilities`, { method: 'HEAD', headers });
+    expect([head.status, head.headers.get('content-type')]).toEqual([200, 'application/x-ndjson; charset=utf-8']);
+    expect((await live.db.pool.query(`select count(*)::int as n from registry.access_log where id > $1`, [before])).rows[0].n).toBe(0);
+    expect((await fetch(`${base}/export/v1/nothing`, { method: 'HEAD', headers })).status).toBe(404); // validated as a GET is
   });
 
   test('every export is written to the access log: subject, types, region and rows', async () => {
