@@ -23,6 +23,7 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { pino } from 'pino';
 import { Ledger } from '../ledger/ledger.js';
+import { hashRequest } from '../ledger/requests.js';
 import type { DisburseInput } from '../ledger/types.js';
 import { ProofService, proofKeysFrom, integrateAll, writeBundle, BUNDLE_FORMATS, type BundleFormat } from '../ledger/proof/index.js';
 import { transactionLine, type LineRecord } from '../ledger/proof/bundle-line.js';
@@ -183,7 +184,9 @@ async function syntheticBundle(file: string, total: number, seed: Buffer): Promi
       counterpartRegionCode: null, effectiveDate: '2026-03-10', recordedAtMicros: String(1_780_000_000_000_000 + i), memo: null, actor: 'bench', reversesId: null, reason: null, allocationId: null,
     };
     if (i <= counties.length) {
-      return { ...base, kind: 'APPROPRIATION', documentNo: '苏财社〔2026〕1号', payeeType: null, payeeId: null, serviceMonth: null, benefitCode: null, beneficiaryVillageCode: null,
+      // the request hash the server gives an appropriation: the verifier recomputes it (the lot's fiscal year and funding source are in it)
+      const requestHash = hashRequest('APPROPRIATION', { idempotencyKey: base.idempotencyKey, effectiveDate: base.effectiveDate, memo: null, regionCode: region, fundLine: FUND, amount: 100_000_000_000_000n, fiscalYear: 2026, fundingSource: 'OWN_BUDGET', documentNo: '苏财社〔2026〕1号' }).toString('hex');
+      return { ...base, requestHash, kind: 'APPROPRIATION', documentNo: '苏财社〔2026〕1号', payeeType: null, payeeId: null, serviceMonth: null, benefitCode: null, beneficiaryVillageCode: null,
         postings: [{ id: String(2 * i - 1), accountId: String(k + 1), lotId: String(k + 1), amount: '100000000000000', effectiveDate: '2026-03-10' }, { id: String(2 * i), accountId: String(101 + k), lotId: String(k + 1), amount: '-100000000000000', effectiveDate: '2026-03-10' }] };
     }
     const payee = i % payees;
