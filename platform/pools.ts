@@ -8,10 +8,20 @@ import pg from 'pg';
  * rejects as well, and the next one reconnects.
  */
 export function derivedPool(pool: pg.Pool, overrides: pg.PoolConfig, onError: (error: Error) => void = () => {}): pg.Pool {
-  const derived = new pg.Pool({ ...optionsOf(pool), ...overrides });
-  derived.on('error', onError);
-  derived.on('connect', (client) => client.on('error', onError));
-  return derived;
+  return heardPool({ ...optionsOf(pool), ...overrides }, onError);
+}
+
+/**
+ * A pool whose connections' errors — idle in the pool or checked out between two statements, e.g.
+ * the server restarted or `pg_terminate_backend` — go to `onError` instead of ending the process
+ * (an 'error' event nobody listens to is thrown). pg-pool drops such a connection; the statement in
+ * flight rejects, and the next one opens a new connection.
+ */
+export function heardPool(config: pg.PoolConfig, onError: (error: Error) => void): pg.Pool {
+  const pool = new pg.Pool(config);
+  pool.on('error', onError);
+  pool.on('connect', (client) => client.on('error', onError));
+  return pool;
 }
 
 /**

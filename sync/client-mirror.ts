@@ -17,6 +17,7 @@
 import pg from 'pg';
 import { inTransaction } from '../platform/sql.js';
 import { LOCK_CLASS } from '../platform/locks.js';
+import { heardPool } from '../platform/pools.js';
 import { MIRROR_SCHEMA, mirrorTable, SyncError, type MirroredType } from './client-types.js';
 
 const SYNC_STATE = mirrorTable('sync_state');
@@ -73,8 +74,10 @@ export class Mirror {
   ) {}
 
   /** Connects to the mirror and takes its lock; MIRROR_BUSY (nothing written) when another run holds it. */
-  static async open(url: string, region: string): Promise<Mirror> {
+  static async open(url: string, region: string, onConnectionLost: (error: Error) => void): Promise<Mirror> {
     const session = new pg.Client({ connectionString: url, application_name: `sunshine-sync ${region}`, keepAlive: true });
+    // Heard from the start: an error of an idle client nobody listens to ends the process.
+    session.on('error', onConnectionLost);
     await session.connect();
     try {
       await prepareLockSession(session);
@@ -86,7 +89,10 @@ export class Mirror {
       await session.end().catch(() => {});
       throw error;
     }
-    const mirror = new Mirror(new pg.Pool({ connectionString: url, max: 2, application_name: 'sunshine-sync' }), session, region);
+    // Connections the server ends while idle (a restart, pg_terminate_backend) are reported and dropped;
+    // the next statement opens a new one. Unheard, the pool's 'error' event ended the process.
+    const pool = heardPool({ connectionString: url, max: 2, application_name: 'sunshine-sync' }, onConnectionLost);
+    const mirror = new Mirror(pool, session, region);
     // Without its session the lock is gone: the next write of this run stops (see checkLock).
     session.on('error', (error) => void (mirror.lost ??= error));
     session.on('end', () => void (mirror.closing || (mirror.lost ??= new Error('connection closed'))));

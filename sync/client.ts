@@ -16,7 +16,7 @@
  * the mirror only as bind parameters. One run at a time per mirror database, and no run writes over
  * progress it did not make (sync/client-mirror.ts).
  */
-import { SyncError, unexpectedAnswer, type MirroredType } from './client-types.js';
+import { plain, SyncError, unexpectedAnswer, type MirroredType } from './client-types.js';
 import { SunshineServer, type FeedPage } from './client-server.js';
 import { Mirror, type MirrorState, type TypeChanges } from './client-mirror.js';
 
@@ -39,6 +39,12 @@ export interface SyncOptions {
   maxPendingWaitMs?: number;
   /** Stops a following client (tests, signals). */
   signal?: AbortSignal;
+  /**
+   * Told when the mirror database ends one of the run's connections (a restart, pg_terminate_backend):
+   * the run goes on, the next statement reconnects (default: a line on stderr). Losing the lock's
+   * connection also stops the run at its next write (MIRROR_LOCK_LOST).
+   */
+  onConnectionLost?: (error: Error) => void;
 }
 
 export interface SyncProgress {
@@ -198,11 +204,25 @@ function checkOptions(options: SyncOptions): string {
   return options.region.padEnd(12, '0');
 }
 
+/**
+ * Each lost connection once (pg-pool reports an idle connection's error twice: the connection's own
+ * event and the pool's), without the message's details beyond PostgreSQL's own text.
+ */
+function connectionLostReporter(report?: (error: Error) => void): (error: Error) => void {
+  const seen = new WeakSet<Error>();
+  const tell = report ?? ((error: Error) => void process.stderr.write(`sync: a connection to the mirror database was lost (${plain(error.message)}); the next statement reconnects\n`));
+  return (error) => {
+    if (seen.has(error)) return;
+    seen.add(error);
+    tell(error);
+  };
+}
+
 export async function runSync(options: SyncOptions): Promise<SyncReport> {
   const region = checkOptions(options);
   const server = new SunshineServer(options.server.replace(/\/(graphql)?$/, ''), options.token);
   // The lock first: a second run stops before it asks the server anything or touches the mirror.
-  const mirror = await Mirror.open(options.to, region);
+  const mirror = await Mirror.open(options.to, region, connectionLostReporter(options.onConnectionLost));
   const run: Run = { options, server, mirror, report: { snapshotRows: 0, snapshotTypes: [], changes: 0, resyncs: 0, pending: false }, progress: options.onProgress ?? (() => {}) };
   try {
     for (;;) {

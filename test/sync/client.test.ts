@@ -231,3 +231,32 @@ test('a run that stops while the feed is held back says so: pending in its repor
   }
   expect(await runSync({ server: api.url, token, region: FENG, to: mirror.url })).toMatchObject({ pending: false });
 }, 60_000);
+
+test("the mirror database ending the client's connections: an idle pooled one is reported and the run goes on, the lock's ends the run cleanly", async () => {
+  const backends = (name: string) => mirror.pool.query(`select pid from pg_stat_activity where datname = current_database() and application_name = $1`, [name]);
+  const inMirror = async (id: string) => (await mirror.pool.query(`select count(*)::int as n from ${MIRROR_SCHEMA}.elders where id = $1`, [id])).rows[0].n === 1;
+  const running = startClient(['--follow', '--interval', '2']);
+  try {
+    const following = async () => (await mirror.pool.query(`select snapshot_complete from ${MIRROR_SCHEMA}.sync_state`).catch(() => ({ rows: [] }))).rows[0]?.snapshot_complete === true;
+    await waitFor(async () => (await following()) && (await backends('sunshine-sync')).rows.length > 0, 'the run to follow the feed');
+    // Right after a poll's write (the next is 2 s away), the server ends the pool's idle connections.
+    const written = async () => (await mirror.pool.query(`select updated_at from ${MIRROR_SCHEMA}.sync_state`)).rows[0].updated_at.getTime();
+    const last = await written();
+    await waitFor(async () => (await written()) !== last, 'a poll');
+    const { rows } = await mirror.pool.query(`select pg_terminate_backend(pid) as ended from pg_stat_activity where datname = current_database() and application_name = 'sunshine-sync' and state = 'idle'`);
+    expect(rows.length).toBeGreaterThan(0);
+    // It goes on (it used to die of the unheard 'error' event): the next poll reconnects and brings a new elder.
+    const elder = await registerElder(api, { idNumber: idNumber('1944-09-09', 'MALE', '320321'), name: '朱秦尤', hukouVillageCode: FENG_V1 });
+    await waitFor(async () => running.child.exitCode !== null || (await inMirror(elder.id)), 'the new elder in the mirror', 30_000);
+    expect([running.child.exitCode, running.stderr()]).toEqual([null, expect.stringMatching(/a connection to the mirror database was lost \(terminating connection due to administrator command\); the next statement reconnects/)]);
+
+    // The lock's connection ended: the run stops at its next write, as a failure that says why (no crash), and leaves no lock.
+    await mirror.pool.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = $1`, [`sunshine-sync ${FENG}`]);
+    expect(await running.exited).toBe(1);
+    expect(running.stderr()).toMatch(/sync failed: the connection holding this mirror's lock was lost/);
+    expect(await lockHeld()).toBe(false);
+  } finally {
+    running.child.kill('SIGKILL');
+  }
+  await expect(runSync({ server: api.url, token, region: FENG, to: mirror.url })).resolves.toMatchObject({ resyncs: 0 });
+}, 90_000);
