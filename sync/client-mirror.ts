@@ -13,21 +13,43 @@
  * And, should two runs meet anyway (a client without the lock, a hand edit), every write of a run
  * is conditional on the feed cursor being the one the run last saw: a run never writes over progress
  * it did not make, whether older or newer (MIRROR_MOVED; the transaction writes nothing).
+ *
+ * A snapshot never replaces rows in place. It is written to staging tables (schema
+ * sunshine_mirror_staging, one per type, the same names), batch by batch, and switched in once
+ * complete, in ONE transaction of the mirror: rows the snapshot lacks deleted, the others written,
+ * the progress moved. Until that commits the county's systems read the old rows (PostgreSQL's MVCC:
+ * readers are never blocked, and never see the switch half done), and a snapshot that fails midway
+ * leaves the mirror as it was. Why staging tables and not a marker column on the mirror's rows (the
+ * rows of the new snapshot written in place, those not seen deleted at the end): in place, a reader
+ * would see a mix of the old and the new snapshot for the minutes a re-export takes. And why a switch
+ * by rows and not by renaming tables: a rename needs an exclusive lock on the tables the county
+ * reads, and their views, grants and foreign keys would stay with the old tables.
  */
 import pg from 'pg';
 import { inTransaction } from '../platform/sql.js';
 import { LOCK_CLASS } from '../platform/locks.js';
 import { heardPool } from '../platform/pools.js';
-import { MIRROR_SCHEMA, mirrorTable, SyncError, type MirroredType } from './client-types.js';
+import { MIRROR_SCHEMA, mirrorTable, STAGING_SCHEMA, SyncError, type MirroredType } from './client-types.js';
 
 const SYNC_STATE = mirrorTable('sync_state');
 const LOCK_KEY = 0;
 
 export interface MirrorState {
+  /** Where the mirror's rows stand on the feed (null before the first snapshot was switched in). */
   feedCursor: string | null;
-  /** Export paths whose snapshot is complete. */
+  /** Export paths whose rows are in the mirror and followed. */
   doneTypes: string[];
   snapshotComplete: boolean;
+  /**
+   * The next snapshot replaces the whole mirror, every type in one switch that also moves the feed
+   * cursor: the first sync, and after RESYNC_REQUIRED (the old cursor cannot be followed). Otherwise
+   * a type is staged and switched in alone (a type offered anew), the cursor kept.
+   */
+  replacing: boolean;
+  /** The feed cursor of the first export staged for the next switch (the feed goes on from it). */
+  stagingCursor: string | null;
+  /** Export paths whose staged snapshot is complete, not yet switched in. */
+  stagedTypes: string[];
 }
 
 /** What a page of the feed does to one mirrored type: objects to write (JSON text) and ids to delete. */
@@ -36,9 +58,46 @@ export interface TypeChanges {
   deletes: string[];
 }
 
-const upsertSql = (type: MirroredType) =>
-  `insert into ${type.table} (id, state) select x->>'id', x from jsonb_array_elements($1::jsonb) x
+const upsertSql = (table: string) =>
+  `insert into ${table} (id, state) select x->>'id', x from jsonb_array_elements($1::jsonb) x
    on conflict (id) do update set state = excluded.state, synced_at = now()`;
+
+const stageSql = (type: MirroredType) =>
+  `insert into ${type.staging} (id, state) select x->>'id', x from jsonb_array_elements($1::jsonb) x
+   on conflict (id) do update set state = excluded.state`;
+
+/** A type's staged snapshot becomes its mirror table: what it lacks goes, what changed is written. */
+async function switchType(client: pg.PoolClient, type: MirroredType): Promise<void> {
+  await client.query(`delete from ${type.table} m where not exists (select from ${type.staging} s where s.id = m.id)`);
+  await client.query(
+    `insert into ${type.table} as m (id, state) select s.id, s.state from ${type.staging} s order by s.id
+     on conflict (id) do update set state = excluded.state, synced_at = now() where m.state is distinct from excluded.state`,
+  );
+  await client.query(`truncate ${type.staging}`);
+}
+
+/** The progress row of sync_state, as stored. */
+interface ProgressRow {
+  feed_cursor: string | null;
+  done_types: string[];
+  snapshot_complete: boolean;
+  rebuild: boolean;
+  staging_cursor: string | null;
+  staged_types: string[];
+}
+
+const stateOf = (row: ProgressRow): MirrorState => ({
+  feedCursor: row.feed_cursor,
+  doneTypes: row.done_types,
+  snapshotComplete: row.snapshot_complete,
+  replacing: row.rebuild || row.feed_cursor === null,
+  stagingCursor: row.staging_cursor,
+  stagedTypes: row.staged_types,
+});
+
+/** The progress columns added after the first release (a mirror made by an older client gains them). */
+const LATER_COLUMNS = `add column if not exists rebuild boolean not null default false,
+  add column if not exists staging_cursor text, add column if not exists staged_types text[] not null default '{}'`;
 
 /** Who holds the lock, as far as this user may see (pg_stat_activity hides other users' sessions' details). */
 async function holderOf(session: pg.Client): Promise<string> {
@@ -113,70 +172,102 @@ export class Mirror {
   /**
    * The first statement of every write: moves the progress row if, and only if, its feed cursor is
    * still `expected` (the row stays locked until the transaction ends, so writes of two runs cannot
-   * interleave); `set` is the assignment list ($1 region, $2 expected, then `params`).
+   * interleave); `set` is the assignment list ($1 region, $2 expected, then `params`). Answers the
+   * progress row as it is now.
    */
-  private async advance(client: pg.PoolClient, expected: string | null, set: string, params: unknown[]): Promise<string | null> {
+  private async advance(client: pg.PoolClient, expected: string | null, set: string, params: unknown[]): Promise<ProgressRow> {
     this.checkLock();
-    const { rows } = await client.query<{ feed_cursor: string | null }>(
-      `update ${SYNC_STATE} set ${set}, updated_at = now() where region = $1 and feed_cursor is not distinct from $2 returning feed_cursor`,
+    const { rows } = await client.query<ProgressRow>(
+      `update ${SYNC_STATE} set ${set}, updated_at = now() where region = $1 and feed_cursor is not distinct from $2
+       returning feed_cursor, done_types, snapshot_complete, rebuild, staging_cursor, staged_types`,
       [this.region, expected, ...params],
     );
     if (!rows[0]) {
       throw new SyncError(`this mirror's feed cursor was changed by someone else during this run (another sync run? a hand edit?): stopped without writing this batch; run again`, 'MIRROR_MOVED');
     }
-    return rows[0].feed_cursor;
+    return rows[0];
   }
 
   async ensureSchema(types: readonly MirroredType[]): Promise<void> {
     this.checkLock();
     await this.pool.query(`create schema if not exists ${pg.escapeIdentifier(MIRROR_SCHEMA)}`);
+    await this.pool.query(`create schema if not exists ${pg.escapeIdentifier(STAGING_SCHEMA)}`);
     await this.pool.query(`create table if not exists ${SYNC_STATE} (
       region text primary key, server text not null, feed_cursor text, done_types text[] not null default '{}',
       snapshot_complete boolean not null default false, updated_at timestamptz not null default now())`);
-    for (const { table } of types) {
+    // Altered only when a column is missing: ALTER TABLE locks the table even when it changes nothing.
+    const { rows } = await this.pool.query(`select count(*)::int as n from pg_attribute where attrelid = $1::regclass and attname = 'staged_types' and not attisdropped`, [SYNC_STATE]);
+    if (rows[0].n === 0) await this.pool.query(`alter table ${SYNC_STATE} ${LATER_COLUMNS}`);
+    for (const { table, staging } of types) {
       await this.pool.query(`create table if not exists ${table} (id text primary key, state jsonb not null, synced_at timestamptz not null default now())`);
+      await this.pool.query(`create table if not exists ${staging} (id text primary key, state jsonb not null)`);
     }
   }
 
   /**
    * The region's progress. A type the server no longer offers leaves `doneTypes` (its rows stay, no
-   * longer followed): offered again, it is snapshotted again, as the changes in between never came.
+   * longer followed) and `stagedTypes`: offered again, it is snapshotted again, as the changes in
+   * between never came.
    */
   async readState(server: string, offered: readonly MirroredType[]): Promise<MirrorState> {
     this.checkLock();
     // The mirror tables hold one region's rows (no region column): a second region would mix its rows
-    // in, and its RESYNC_REQUIRED would empty the first one's. One region per mirror database.
+    // in, and its RESYNC_REQUIRED would replace the first one's. One region per mirror database.
     const { rows: others } = await this.pool.query(`select region from ${SYNC_STATE} where region <> $1 limit 1`, [this.region]);
     if (others.length) {
       throw new SyncError(`this mirror holds region ${others[0].region}; mirror ${this.region} into a database of its own`, 'MIRROR_IN_USE');
     }
     await this.pool.query(`insert into ${SYNC_STATE} (region, server) values ($1, $2) on conflict (region) do nothing`, [this.region, server]);
-    const { rows } = await this.pool.query(
-      `update ${SYNC_STATE} set done_types = array(select t from unnest(done_types) t where t = any($2::text[])) where region = $1
-       returning feed_cursor, done_types, snapshot_complete`,
+    const { rows } = await this.pool.query<ProgressRow>(
+      `update ${SYNC_STATE} set done_types = array(select t from unnest(done_types) t where t = any($2::text[])),
+         staged_types = array(select t from unnest(staged_types) t where t = any($2::text[])) where region = $1
+       returning feed_cursor, done_types, snapshot_complete, rebuild, staging_cursor, staged_types`,
       [this.region, offered.map((t) => t.path)],
     );
-    return { feedCursor: rows[0].feed_cursor, doneTypes: rows[0].done_types, snapshotComplete: rows[0].snapshot_complete };
+    return stateOf(rows[0]!);
   }
 
   /**
-   * One batch of a type's snapshot, with its progress. The feed starts after the FIRST snapshot
-   * taken: its cursor is kept once set (coalesce). `first`: the type's first batch, which empties its
-   * table — a type snapshotted again (an interrupted snapshot, a type offered anew) keeps no row of an
-   * object that has gone meanwhile. `done`: its last batch. Answers the feed cursor now stored.
+   * One batch of a type's snapshot into its staging table, with its progress; the mirror's own rows
+   * are not touched. The feed will go on from the FIRST export staged: its cursor is kept once set
+   * (coalesce). `first`: the type's first batch, which empties its staging table (a type whose
+   * staging was interrupted is exported again from the start). `done`: its last batch.
    */
-  async snapshotBatch(type: MirroredType, lines: string[], batch: { cursor: string; first: boolean; done: boolean }, expected: string | null): Promise<string | null> {
-    return inTransaction(this.pool, async (client) => {
-      const stored = await this.advance(client, expected, `feed_cursor = coalesce(feed_cursor, $3),
-        done_types = case when $4 then array_append(array_remove(done_types, $5), $5) else done_types end`, [batch.cursor, batch.done, type.path]);
-      if (batch.first) await client.query(`delete from ${type.table}`);
-      if (lines.length) await client.query(upsertSql(type), [`[${lines.join(',')}]`]);
+  async stageBatch(type: MirroredType, lines: string[], batch: { cursor: string; first: boolean; done: boolean }, state: MirrorState): Promise<void> {
+    const row = await inTransaction(this.pool, async (client) => {
+      const stored = await this.advance(client, state.feedCursor, `staging_cursor = coalesce(staging_cursor, $3),
+        staged_types = case when $4 then array_append(array_remove(staged_types, $5), $5) else staged_types end`, [batch.cursor, batch.done, type.path]);
+      if (batch.first) await client.query(`truncate ${type.staging}`);
+      if (lines.length) await client.query(stageSql(type), [`[${lines.join(',')}]`]);
       return stored;
     });
+    Object.assign(state, { stagingCursor: row.staging_cursor, stagedTypes: row.staged_types });
   }
 
-  async completeSnapshot(expected: string | null): Promise<void> {
-    await inTransaction(this.pool, (client) => this.advance(client, expected, 'snapshot_complete = true', []));
+  /**
+   * Switches staged snapshots in, in one transaction. `replacing`: every type of `types` (all of them
+   * staged), and the feed cursor moves to the staging cursor — the whole mirror is now the new
+   * snapshot (the first sync, a re-sync). Otherwise the types are added to those followed and the
+   * cursor stays: the feed goes on from it and brings their changes since again, harmless.
+   */
+  async switchIn(types: readonly MirroredType[], state: MirrorState): Promise<void> {
+    const paths = types.map((t) => t.path);
+    // (the right-hand sides read the row as it was: staged_types before this switch)
+    const set = state.replacing
+      ? `feed_cursor = staging_cursor, done_types = $3::text[], snapshot_complete = true, rebuild = false, staging_cursor = null, staged_types = '{}'`
+      : `done_types = done_types || array(select t from unnest($3::text[]) t where t <> all(done_types)),
+         staged_types = array(select t from unnest(staged_types) t where t <> all($3::text[])),
+         staging_cursor = case when staged_types <@ $3::text[] then null else staging_cursor end`;
+    const row = await inTransaction(this.pool, async (client) => {
+      const stored = await this.advance(client, state.feedCursor, set, [paths]);
+      for (const type of types) await switchType(client, type);
+      return stored;
+    });
+    Object.assign(state, stateOf(row));
+  }
+
+  async completeSnapshot(state: MirrorState): Promise<void> {
+    Object.assign(state, stateOf(await inTransaction(this.pool, (client) => this.advance(client, state.feedCursor, 'snapshot_complete = true', []))));
   }
 
   /** One page of the feed and its cursor, in one transaction. */
@@ -184,17 +275,18 @@ export class Mirror {
     await inTransaction(this.pool, async (client) => {
       await this.advance(client, expected, 'feed_cursor = $3', [cursor]);
       for (const [type, { upserts, deletes }] of changes) {
-        if (upserts.length) await client.query(upsertSql(type), [`[${upserts.join(',')}]`]);
+        if (upserts.length) await client.query(upsertSql(type.table), [`[${upserts.join(',')}]`]);
         if (deletes.length) await client.query(`delete from ${type.table} where id = any($1::text[])`, [deletes]);
       }
     });
   }
 
-  /** Forgets the mirror of the region (RESYNC_REQUIRED): its rows and progress, in one transaction. */
-  async reset(types: readonly MirroredType[], expected: string | null): Promise<void> {
-    await inTransaction(this.pool, async (client) => {
-      await this.advance(client, expected, `feed_cursor = null, done_types = '{}', snapshot_complete = false`, []);
-      for (const { table } of types) await client.query(`delete from ${table}`);
-    });
+  /**
+   * RESYNC_REQUIRED: the mirror's cursor cannot be followed. Its rows stay as they are — the county
+   * goes on reading them — until a new snapshot replaces them all at once (switchIn); what was staged
+   * before is dropped, as it was staged to go on from the old cursor.
+   */
+  async beginRebuild(state: MirrorState): Promise<void> {
+    Object.assign(state, stateOf(await inTransaction(this.pool, (client) => this.advance(client, state.feedCursor, `rebuild = true, staging_cursor = null, staged_types = '{}'`, []))));
   }
 }

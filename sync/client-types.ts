@@ -13,6 +13,11 @@ import pg from 'pg';
 import { EXPORTED_TYPES, type ChangeType } from './types.js';
 
 export const MIRROR_SCHEMA = 'sunshine_mirror';
+/**
+ * Where a snapshot is staged before it replaces the mirror's rows (sync/client-mirror.ts): a schema
+ * of its own, so that `sunshine_mirror` holds only what the county's systems read.
+ */
+export const STAGING_SCHEMA = 'sunshine_mirror_staging';
 
 export class SyncError extends Error {
   constructor(message: string, readonly code?: string) {
@@ -38,16 +43,19 @@ export interface MirroredType {
   typename: string;
   /** The mirror table, schema-qualified and quoted. */
   table: string;
+  /** Its staging table (same name in STAGING_SCHEMA), where a snapshot waits until it is complete. */
+  staging: string;
 }
 
 /** A name of the mirror schema, quoted: safe whatever it holds. */
-export const mirrorTable = (name: string) => `${pg.escapeIdentifier(MIRROR_SCHEMA)}.${pg.escapeIdentifier(name)}`;
+export const mirrorTable = (name: string, schema = MIRROR_SCHEMA) => `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(name)}`;
 
 export const MIRRORED_TYPES: readonly MirroredType[] = EXPORTED_TYPES.map((t) => ({
   changeType: t.changeType,
   path: t.path,
   typename: t.typename,
   table: mirrorTable(t.path.replace(/-/g, '_')),
+  staging: mirrorTable(t.path.replace(/-/g, '_'), STAGING_SCHEMA),
 }));
 
 const byPath = new Map(MIRRORED_TYPES.map((t) => [t.path, t]));

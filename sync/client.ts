@@ -1,12 +1,13 @@
 /**
  * The sync client a county runs (npm run sync): mirrors its jurisdiction into its own PostgreSQL.
  *
- * Snapshot first — one export per type, each applied in batches — then the change feed. Resumable
- * after a crash at any point, because every batch is applied in ONE transaction of the mirror
- * together with the progress it makes: the feed cursor (taken from the first snapshot, so every
- * change after it is replayed — applying a change is idempotent: it writes the object's current
- * state or deletes it), the types whose snapshot is complete, and after the snapshot the feed's
- * cursor. A type whose snapshot was interrupted is exported again from the start.
+ * Snapshot first — one export per type, each staged in batches and switched into the mirror once
+ * complete, in one transaction (the county never reads a partial snapshot) — then the change feed.
+ * Resumable after a crash at any point, because every batch is applied in ONE transaction of the
+ * mirror together with the progress it makes: the feed cursor (taken from the first export staged,
+ * so every change after it is replayed — applying a change is idempotent: it writes the object's
+ * current state or deletes it), the types whose snapshot is staged or switched in, and after the
+ * snapshot the feed's cursor. A type whose staging was interrupted is exported again from the start.
  *
  * Mirror tables (schema sunshine_mirror, created on first run): one per type (`elders`,
  * `service_records`, …) with the global id, the state as the API shows it (jsonb), and when it was
@@ -68,8 +69,8 @@ export interface SyncReport {
   pending: boolean;
 }
 
-/** Snapshot of one type into the mirror, a batch per transaction; `state` follows what is stored. */
-async function snapshotType(mirror: Mirror, server: SunshineServer, type: MirroredType, state: MirrorState, progress: (rows: number) => void): Promise<number> {
+/** The export of one type into its staging table, a batch per transaction; `state` follows what is stored. */
+async function stageType(mirror: Mirror, server: SunshineServer, type: MirroredType, state: MirrorState, progress: (rows: number) => void): Promise<number> {
   let rows = 0;
   let batch: string[] = [];
   let complete = false;
@@ -78,7 +79,7 @@ async function snapshotType(mirror: Mirror, server: SunshineServer, type: Mirror
   const flush = async (done: boolean) => {
     const lines = batch;
     batch = [];
-    state.feedCursor = await mirror.snapshotBatch(type, lines, { cursor: cursor!, first, done }, state.feedCursor);
+    await mirror.stageBatch(type, lines, { cursor: cursor!, first, done }, state);
     first = false;
   };
   for await (const line of server.export(type, mirror.region)) {
@@ -99,7 +100,6 @@ async function snapshotType(mirror: Mirror, server: SunshineServer, type: Mirror
   if (!complete) throw new SyncError(`the export of ${type.path} ended early (connection lost?): run again to resume`);
   await flush(true);
   progress(rows);
-  state.doneTypes.push(type.path);
   return rows;
 }
 
@@ -139,25 +139,41 @@ async function offeredTypes({ server, mirror }: Run): Promise<MirroredType[]> {
 }
 
 /**
- * Snapshots every offered type the mirror has not snapshotted: all of them the first time; after
- * that, a type offered anew (the token gained `ledger:read`, or lost a permission and got it back).
+ * Snapshots every offered type the mirror has not snapshotted, each into its staging table first:
+ * the mirror's rows change only when a snapshot is complete, in one transaction (Mirror.switchIn).
  *
- * The feed then goes on from the mirror's own cursor, not from the new type's snapshot cursor, which
- * is later: the other types miss nothing, and the new type's changes between the two come again —
- * harmless, as each carries the object's current state (docs/sync.md "Never missing a change").
- * Nothing the new snapshot lacks is skipped either: the feed skips only transactions visible in the
- * FIRST snapshot, which this later snapshot sees too.
+ * Replacing the mirror (the first sync, or after RESYNC_REQUIRED): every type is staged, then all
+ * are switched in together with the feed cursor of the first one staged — until then the county
+ * reads the old mirror, whole, and a failure leaves it so (the next run goes on staging).
+ *
+ * Otherwise a type offered anew (the token gained `ledger:read`, or lost a permission and got it
+ * back) is staged and switched in alone, and the feed goes on from the mirror's own cursor, not from
+ * the new type's snapshot cursor, which is later: the other types miss nothing, and the new type's
+ * changes between the two come again — harmless, as each carries the object's current state
+ * (docs/sync.md "Never missing a change"). Nothing the new snapshot lacks is skipped either: the
+ * feed skips only transactions visible in the snapshot the cursor came from, which this later
+ * snapshot sees too.
  */
 async function snapshotMissing(run: Run, types: readonly MirroredType[], state: MirrorState): Promise<void> {
-  for (const type of types) {
-    if (state.doneTypes.includes(type.path)) continue;
+  const stage = async (type: MirroredType) => {
     const before = run.report.snapshotRows;
-    run.report.snapshotRows += await snapshotType(run.mirror, run.server, type, state, (rows) =>
+    run.report.snapshotRows += await stageType(run.mirror, run.server, type, state, (rows) =>
       run.progress({ phase: 'snapshot', type: type.path, rows: before + rows, changes: run.report.changes }),
     );
     run.report.snapshotTypes.push(type.path);
+  };
+  if (state.replacing) {
+    for (const type of types) if (!state.stagedTypes.includes(type.path)) await stage(type);
+    if (types.length) await run.mirror.switchIn(types, state);
+    return;
   }
-  if (!state.snapshotComplete) await run.mirror.completeSnapshot(state.feedCursor);
+  for (const type of types) {
+    if (state.doneTypes.includes(type.path)) continue;
+    // (staged by a run that stopped before its switch: its snapshot is still later than the cursor)
+    if (!state.stagedTypes.includes(type.path)) await stage(type);
+    await run.mirror.switchIn([type], state);
+  }
+  if (!state.snapshotComplete) await run.mirror.completeSnapshot(state);
 }
 
 const sameTypes = (a: readonly MirroredType[], b: readonly MirroredType[]) => a.length === b.length && a.every((t, i) => t === b[i]);
@@ -234,9 +250,9 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
         if ((await followFeed(run, types, state)) === 'done') return run.report;
       } catch (error) {
         if (!(error instanceof SyncError && error.code === 'RESYNC_REQUIRED')) throw error;
-        // The server cannot continue from our cursor: start over from a new snapshot, never leave a gap.
+        // The server cannot continue from our cursor: a new snapshot replaces the mirror, never a gap.
         run.report.resyncs++;
-        await mirror.reset(types, state.feedCursor);
+        await mirror.beginRebuild(state);
       }
     }
   } finally {

@@ -70,9 +70,9 @@ function follower(intervalMs: number, server = api.url) {
   return { run, stop: () => controller.abort(), following: async () => pages > 0 };
 }
 
-async function mirrorState(): Promise<{ done: string[]; complete: boolean; cursor: string | null } | null> {
-  const { rows } = await mirror.pool.query(`select done_types, snapshot_complete, feed_cursor from ${MIRROR_SCHEMA}.sync_state`).catch(() => ({ rows: [] as any[] }));
-  return rows[0] ? { done: rows[0].done_types, complete: rows[0].snapshot_complete, cursor: rows[0].feed_cursor } : null;
+async function mirrorState(): Promise<{ done: string[]; staged: string[]; complete: boolean; cursor: string | null } | null> {
+  const { rows } = await mirror.pool.query(`select done_types, staged_types, snapshot_complete, feed_cursor from ${MIRROR_SCHEMA}.sync_state`).catch(() => ({ rows: [] as any[] }));
+  return rows[0] ? { done: rows[0].done_types, staged: rows[0].staged_types, complete: rows[0].snapshot_complete, cursor: rows[0].feed_cursor } : null;
 }
 
 /** Changes the source while the client runs: new elders, moves out of the county and back, services, payments. */
@@ -101,13 +101,15 @@ test('the mirror survives two kills and ends equal to the source, row for row', 
   let writing = true;
   const writes = writeWhile(() => writing);
 
-  // 1. Killed in the middle of the snapshot: some types complete, not all.
+  // 1. Killed in the middle of the snapshot: some types staged, not all — and none of them in the
+  // mirror yet: the first snapshot is switched in whole, or not at all.
   const first = startClient();
-  await waitFor(async () => ((await mirrorState())?.done.length ?? 0) >= 2, 'part of the snapshot');
+  await waitFor(async () => ((await mirrorState())?.staged.length ?? 0) >= 2, 'part of the snapshot');
   first.child.kill('SIGKILL');
   await first.exited;
   const cut = (await mirrorState())!;
-  expect(cut.complete).toBe(false);
+  expect([cut.complete, cut.done, cut.cursor]).toEqual([false, [], null]);
+  expect((await mirror.pool.query(`select count(*)::int as n from ${MIRROR_SCHEMA}.regions`)).rows[0].n).toBe(0);
 
   // 2. Resumed, and killed again once it is following the feed.
   const second = startClient();
