@@ -5,11 +5,14 @@
  * Inside: the database epoch, the jurisdiction it was made under, the position (xid, seq) — the
  * compound key the feed is ordered by; strictly after it comes next — and, for a cursor handed out
  * by a snapshot export, that snapshot (pg_snapshot text), so the feed skips the transactions the
- * snapshot already contained: snapshot + feed repeat nothing and miss nothing.
+ * snapshot already contained: snapshot + feed repeat nothing and miss nothing. A cursor of an
+ * export narrowed with `within` carries that region too, and the feed follows it within it: the
+ * changes of what that snapshot could hold, no others (docs/sync.md "Narrowed mirrors").
  */
 import crypto from 'node:crypto';
 import { DomainError } from '../platform/errors.js';
 import { secretFromEnv } from '../platform/secrets.js';
+import { isRegionCode } from '../hierarchy/region-code.js';
 
 export interface FeedPosition {
   epoch: string;
@@ -20,6 +23,8 @@ export interface FeedPosition {
   seq: string;
   /** Transactions visible in this snapshot were delivered by the export: skip them. */
   snapshot: string | null;
+  /** The region (12 digits, inside the jurisdiction) the feed is narrowed to; null or absent: the jurisdiction. */
+  within?: string | null;
 }
 
 let secret: Buffer | undefined;
@@ -32,7 +37,10 @@ function key(): Buffer {
 const sign = (body: string) => crypto.createHmac('sha256', key()).update(body).digest('base64url');
 
 export function encodeCursor(p: FeedPosition): string {
-  const body = Buffer.from(JSON.stringify({ v: 1, e: p.epoch, j: p.jurisdiction, x: p.xid, s: p.seq, ...(p.snapshot ? { p: p.snapshot } : {}) }), 'utf8').toString('base64url');
+  const body = Buffer.from(
+    JSON.stringify({ v: 1, e: p.epoch, j: p.jurisdiction, x: p.xid, s: p.seq, ...(p.snapshot ? { p: p.snapshot } : {}), ...(p.within ? { w: p.within } : {}) }),
+    'utf8',
+  ).toString('base64url');
   return `${body}.${sign(body)}`;
 }
 
@@ -56,11 +64,12 @@ export function decodeCursor(cursor: string, jurisdiction: string, field = 'afte
   const ok =
     parsed && parsed.v === 1 && typeof parsed.e === 'string' && typeof parsed.j === 'string' &&
     typeof parsed.x === 'string' && /^[0-9]{1,20}$/.test(parsed.x) && typeof parsed.s === 'string' && /^[0-9]{1,20}$/.test(parsed.s) &&
-    (parsed.p === undefined || (typeof parsed.p === 'string' && /^[0-9]+:[0-9]+:[0-9,]*$/.test(parsed.p)));
+    (parsed.p === undefined || (typeof parsed.p === 'string' && /^[0-9]+:[0-9]+:[0-9,]*$/.test(parsed.p))) &&
+    (parsed.w === undefined || isRegionCode(parsed.w));
   if (!ok || !match) throw new DomainError('BAD_USER_INPUT', `"${cursor.slice(0, 40)}…" is not a feed cursor`, field);
   const expected = Buffer.from(sign(match[1]!));
   const given = Buffer.from(match[2]!);
   if (expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) throw resyncRequired('the cursor was not issued by this server (or its secret was rotated)');
   if (parsed!.j !== jurisdiction) throw resyncRequired(`the cursor was made for jurisdiction ${String(parsed!.j)}, not ${jurisdiction}`);
-  return { epoch: parsed!.e as string, jurisdiction, xid: parsed!.x as string, seq: parsed!.s as string, snapshot: (parsed!.p as string | undefined) ?? null };
+  return { epoch: parsed!.e as string, jurisdiction, xid: parsed!.x as string, seq: parsed!.s as string, snapshot: (parsed!.p as string | undefined) ?? null, within: (parsed!.w as string | undefined) ?? null };
 }

@@ -16,16 +16,15 @@
  */
 import type pg from 'pg';
 import type { Viewer } from '../auth/viewer.js';
-import { DomainError } from '../platform/errors.js';
 import { cursorBeforeSnapshot, databaseEpoch } from './feed.js';
-import { requireTypes, SCOPE_CTE, scopeParams } from './scope.js';
+import { parseWithin, requireTypes, SCOPE_CTE, scopeParams } from './scope.js';
 import { scopeValues, type ChangeType, type ExportedType } from './types.js';
 
 const BATCH = 2000;
 
 export interface ExportRequest {
   types: readonly ChangeType[];
-  /** A region code (2–12 digits) inside the jurisdiction; the jurisdiction when null. */
+  /** A region code (12 digits or its 2/4/6/9-digit prefix) inside the jurisdiction; the jurisdiction when null. */
   within: string | null;
 }
 
@@ -41,16 +40,6 @@ export interface ExportHeader {
 /** Receives the NDJSON text; resolves when the consumer can take more (backpressure). */
 export type Sink = (chunk: string) => Promise<void>;
 
-function parseWithin(viewer: Viewer, within: string | null): string {
-  if (within == null || within === '') return viewer.jurisdiction;
-  if (!/^[0-9]{2,12}$/.test(within) || ![2, 4, 6, 9, 12].includes(within.length)) {
-    throw new DomainError('BAD_USER_INPUT', `within must be a region code of 2, 4, 6, 9 or 12 digits, got "${within.slice(0, 20)}"`, 'within');
-  }
-  const code = within.padEnd(12, '0');
-  viewer.requireInScope(code, `within ${code}`);
-  return code;
-}
-
 async function logExport(pool: pg.Pool, viewer: Viewer, exportId: string, types: ExportedType[], within: string, reason: string, rows: number | null): Promise<void> {
   await pool.query(
     `insert into registry.access_log (subject, roles, token_id, reason, entity_type, entity_id, region_code, fields, row_count)
@@ -62,7 +51,8 @@ async function logExport(pool: pg.Pool, viewer: Viewer, exportId: string, types:
 /** Validates the request (FORBIDDEN / BAD_USER_INPUT before anything is sent), then streams it into `sink`. */
 export async function prepareExport(pool: pg.Pool, viewer: Viewer, request: ExportRequest) {
   const types = requireTypes(viewer, request.types);
-  const within = parseWithin(viewer, request.within);
+  // (an empty ?within= is the jurisdiction, as leaving it out)
+  const within = (request.within ? parseWithin(viewer, request.within) : null) ?? viewer.jurisdiction;
   return {
     types,
     within,
@@ -86,7 +76,8 @@ async function runExport(pool: pg.Pool, viewer: Viewer, types: ExportedType[], w
     const epoch = await databaseEpoch(client);
     const header: ExportHeader = {
       snapshot: snap!.snapshot,
-      cursor: cursorBeforeSnapshot(epoch, viewer.jurisdiction, snap!.snapshot),
+      // The feed from this cursor follows the same `within`: a narrowed snapshot, narrowed changes.
+      cursor: cursorBeforeSnapshot(epoch, viewer.jurisdiction, snap!.snapshot, within === viewer.jurisdiction ? null : within),
       types: types.map((t) => t.path),
       within,
       jurisdiction: viewer.jurisdiction,

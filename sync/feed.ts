@@ -15,8 +15,8 @@
 import type pg from 'pg';
 import type { Viewer } from '../auth/viewer.js';
 import { decodeCursor, encodeCursor, resyncRequired, type FeedPosition } from './cursor.js';
-import { requireTypes, SCOPE_CTE, scopeParams } from './scope.js';
-import { ancestorsOf } from '../hierarchy/region-code.js';
+import { parseWithin, requireTypes, SCOPE_CTE, scopeParams } from './scope.js';
+import { subtreeRangeOf } from '../hierarchy/region-code.js';
 import { scopeValues, typeByChangeType, typeByName, type ChangeType, type ExportedType, type ScopeParams } from './types.js';
 import { DomainError } from '../platform/errors.js';
 
@@ -60,6 +60,13 @@ export interface FeedRequest {
   after: string | null;
   first?: number | null;
   types?: readonly ChangeType[] | null;
+  /**
+   * A region of the jurisdiction to follow the feed within. A cursor carries the `within` of the
+   * export it comes from, and the feed follows it within that region whether or not it is given
+   * again; given, it must be that one (BAD_USER_INPUT otherwise). Without `after`: narrows the feed
+   * from its beginning.
+   */
+  within?: string | null;
 }
 
 /** The database's lineage (sync.database_epoch(): a restored or replaced copy differs). */
@@ -96,13 +103,17 @@ export async function readChanges(pool: pg.Pool, viewer: Viewer, request: FeedRe
   const epoch = await databaseEpoch(pool);
   // (an empty cursor is a mistake, not "from the beginning": that is null, or leaving it out)
   if (request.after === '') throw new DomainError('BAD_USER_INPUT', 'after must be a cursor the feed or an export handed out, or null to start from the beginning', 'after');
+  const asked = request.within == null ? undefined : parseWithin(viewer, request.within);
   const start: FeedPosition = request.after
     ? decodeCursor(request.after, viewer.jurisdiction)
-    : { epoch, jurisdiction: viewer.jurisdiction, xid: '0', seq: '0', snapshot: null };
+    : { epoch, jurisdiction: viewer.jurisdiction, xid: '0', seq: '0', snapshot: null, within: asked ?? null };
   if (start.epoch !== epoch) throw resyncRequired('the cursor belongs to another copy of the database (it was restored or replaced)');
+  const within = start.within ?? null;
+  if (asked !== undefined && asked !== within) throw withinMismatch(within ?? viewer.jurisdiction, asked ?? viewer.jurisdiction);
 
-  const scope = scopeParams(viewer);
-  const [low, high] = viewer.scopeRange;
+  // Narrowed, the feed is what the narrowed export would show: the region's subtree and the regions above it.
+  const scope = scopeParams(viewer, within);
+  const [low, high] = within ? subtreeRangeOf(within) : viewer.scopeRange;
   const { rows } = await pool.query<ScannedRow>(
     `with scanned as (
        select c.xid, c.seq, c.entity_type, c.entity_id, c.regions, c.old_regions, c.changed_at from sync.change c
@@ -127,7 +138,7 @@ export async function readChanges(pool: pg.Pool, viewer: Viewer, request: FeedRe
                          or (c.entity_type = 'Region' and c.entity_id = any($8::text[])))) as pending
      from (select 1) one left join last l on true left join relevant r on true
      order by r.xid, r.seq`,
-    [start.xid, start.seq, SCAN_BUDGET, types.map((t) => t.typename), start.snapshot, low, high, ancestorsOf(viewer.jurisdiction), first + 1],
+    [start.xid, start.seq, SCAN_BUDGET, types.map((t) => t.typename), start.snapshot, low, high, scope.ancestors, first + 1],
   );
   const head = rows[0]!;
   if (BigInt(start.xid) > BigInt(head.horizon_xmax)) throw resyncRequired('the cursor is ahead of this database (it was restored from an older copy)');
@@ -135,7 +146,7 @@ export async function readChanges(pool: pg.Pool, viewer: Viewer, request: FeedRe
   const found = rows.filter((r) => r.xid !== null);
   const delivered = found.slice(0, first);
   const positionOf = (xid: string, seq: string): string =>
-    encodeCursor({ epoch, jurisdiction: viewer.jurisdiction, xid, seq, snapshot: start.snapshot && BigInt(xid) < snapshotXmax(start.snapshot) ? start.snapshot : null });
+    encodeCursor({ epoch, jurisdiction: viewer.jurisdiction, xid, seq, snapshot: start.snapshot && BigInt(xid) < snapshotXmax(start.snapshot) ? start.snapshot : null, within });
   const end = found.length > first ? delivered.at(-1)! : head.last_xid ? { xid: head.last_xid, seq: head.last_seq! } : { xid: start.xid, seq: start.seq };
   const states = await currentStates(pool, scope, delivered.map((r) => ({ type: r.entity_type!, key: r.entity_id! })));
   const changes = delivered.map((r): ChangeItem => {
@@ -151,7 +162,7 @@ export async function readChanges(pool: pg.Pool, viewer: Viewer, request: FeedRe
       hash: state && typeof state.hash === 'string' ? state.hash : null,
     };
   });
-  if (changes.length) await logFeedPage(pool, viewer, changes);
+  if (changes.length) await logFeedPage(pool, viewer, within ?? viewer.jurisdiction, changes);
   return {
     changes,
     cursor: positionOf(end.xid!, end.seq!),
@@ -165,14 +176,22 @@ export async function readChanges(pool: pg.Pool, viewer: Viewer, request: FeedRe
  * access log like one (entity_type 'Feed', the page's types and rows); a page with nothing in it is
  * not (found in review: paging the feed from the start returned every elder of a county unlogged).
  */
-async function logFeedPage(pool: pg.Pool, viewer: Viewer, changes: ChangeItem[]): Promise<void> {
+async function logFeedPage(pool: pg.Pool, viewer: Viewer, region: string, changes: ChangeItem[]): Promise<void> {
   const paths = [...new Set(changes.map((c) => typeByChangeType.get(c.type)?.path ?? c.type))];
   await pool.query(
     `insert into registry.access_log (subject, roles, token_id, reason, entity_type, entity_id, region_code, fields, row_count)
      values ($1, $2, $3, 'change feed page', 'Feed', nextval('sync.export_id_seq'), $4, $5, $6)`,
-    [viewer.subject, [...viewer.roles], viewer.tokenId, viewer.jurisdiction, paths, changes.length],
+    [viewer.subject, [...viewer.roles], viewer.tokenId, region, paths, changes.length],
   );
 }
+
+/**
+ * A cursor followed within another region than its export's: a mirror of a town would receive the
+ * county's changes (objects it never had), a mirror of the county would no longer hear of its other
+ * towns. Not RESYNC_REQUIRED: the cursor is good for its own region.
+ */
+const withinMismatch = (own: string, asked: string) =>
+  new DomainError('BAD_USER_INPUT', `this cursor follows the feed within ${own} (the within of the export it comes from), not ${asked}: leave within out, or take an export within ${asked} and follow its cursor`, 'within');
 
 const globalIdOf = (type: ExportedType, key: string) => Buffer.from(`${type.typename}:${key}`, 'utf8').toString('base64url');
 
@@ -195,8 +214,12 @@ async function currentStates(pool: pg.Pool, scope: ScopeParams, wanted: { type: 
   return out;
 }
 
-/** A feed position just before a snapshot: every transaction the snapshot does not contain comes after it. */
-export function cursorBeforeSnapshot(epoch: string, jurisdiction: string, snapshot: string): string {
+/**
+ * A feed position just before a snapshot: every transaction the snapshot does not contain comes
+ * after it. `within`: the region the snapshot was narrowed to (null: the jurisdiction), which the
+ * feed from this cursor keeps to.
+ */
+export function cursorBeforeSnapshot(epoch: string, jurisdiction: string, snapshot: string, within: string | null): string {
   const xmin = BigInt(snapshot.split(':')[0]!);
-  return encodeCursor({ epoch, jurisdiction, xid: String(xmin - 1n), seq: MAX_SEQ, snapshot });
+  return encodeCursor({ epoch, jurisdiction, xid: String(xmin - 1n), seq: MAX_SEQ, snapshot, within });
 }

@@ -1,6 +1,6 @@
 /** Who may pull what: the pull path's permission, the types a caller may read, and the SQL scope parameters. */
 import { forbidden, type Viewer } from '../auth/viewer.js';
-import { ancestorsOf, scopePrefixOf } from '../hierarchy/region-code.js';
+import { ancestorsOf, parseRegionCode, scopePrefixOf } from '../hierarchy/region-code.js';
 import { EXPORTED_TYPES, typeByChangeType, type ChangeType, type ExportedType, type ScopeParams } from './types.js';
 
 /** The types the caller may receive: `sync:pull` and each type's own read permission. */
@@ -22,6 +22,18 @@ export function requireTypes(viewer: Viewer, asked: readonly ChangeType[] | null
   });
 }
 
+
+/**
+ * A region to narrow an export or the feed to (`within`): a region code as every API argument takes
+ * it (12 digits or the 2/4/6/9-digit prefix; BAD_USER_INPUT otherwise), inside the jurisdiction
+ * (FORBIDDEN otherwise). Answers its 12-digit code, or null when it is the jurisdiction itself: no
+ * narrowing.
+ */
+export function parseWithin(viewer: Viewer, within: string): string | null {
+  const code = parseRegionCode(within, 'within');
+  viewer.requireInScope(code, `within ${code}`);
+  return code === viewer.jurisdiction ? null : code;
+}
 
 /** SQL scope parameters of a caller, narrowed to `within` (a code inside the jurisdiction) when given. */
 export function scopeParams(viewer: Viewer, within?: string | null): ScopeParams {

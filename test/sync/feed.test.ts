@@ -8,7 +8,7 @@ import { Ledger } from '../../ledger/ledger.js';
 import { encodeCursor } from '../../sync/cursor.js';
 import { databaseEpoch } from '../../sync/feed.js';
 import { errorCodes, useXuzhouApi } from '../support/api.js';
-import { FENG, FENG_V1, FULL_ITEMS, idNumber, PEI, PEI_V1, registerElder, registerFacility } from '../registry/support.js';
+import { FENG, FENG_V1, FENG_V2, FULL_ITEMS, idNumber, PEI, PEI_V1, registerElder, registerFacility } from '../registry/support.js';
 import { exportAs, feedOf } from './support.js';
 import { CITY } from '../fixtures/index.js';
 
@@ -150,6 +150,48 @@ describe('the change feed', () => {
     expect(arrived.changes.filter((c) => c.operation === 'LEFT_SCOPE')).toEqual([]);
     expect(arrived.changes.filter((c) => c.type === 'ELDER').at(-1)!.state).toMatchObject({ id: elder.id, hukouVillageCode: PEI_V1 });
     expect(arrived.changes.some((c) => c.type === 'ASSESSMENT' && c.id === assessed.data!.recordAssessment.id)).toBe(true);
+  });
+
+  test('a snapshot narrowed with within is followed within it: the town’s changes, LEFT_SCOPE for what leaves the town, nothing of the rest of the county', async () => {
+    const town = FENG_V1.slice(0, 9); // FENG_V2 is in another town of the county
+    const feng = feedOf(live.api, 'SYSTEM_CLIENT', FENG);
+    const inTown = (e: Record<string, any>) => e.hukouVillageCode.startsWith(town) || e.residenceVillageCode.startsWith(town);
+    const leaving = await registerElder(live.api, { idNumber: idNumber('1942-10-10', 'FEMALE', FENG.slice(0, 6)), name: '许何吕', hukouVillageCode: FENG_V1 });
+    const snapshot = await exportAs(live.api, 'SYSTEM_CLIENT', FENG, 'elders', `?within=${town}`);
+    expect(snapshot.header.within).toBe(town.padEnd(12, '0'));
+    expect(snapshot.rows.some((r) => r.id === leaving.id)).toBe(true);
+    expect(snapshot.rows.every(inTown)).toBe(true);
+
+    // After the snapshot: an elder elsewhere in the county (never in this snapshot), one in the town, and one who leaves the town.
+    const elsewhere = await registerElder(live.api, { idNumber: idNumber('1942-11-11', 'MALE', FENG.slice(0, 6)), name: '施张孔', hukouVillageCode: FENG_V2 });
+    const arriving = await registerElder(live.api, { idNumber: idNumber('1942-12-12', 'MALE', FENG.slice(0, 6)), name: '曹严华', hukouVillageCode: FENG_V1 });
+    const moved = await live.api.gql(`mutation ($id: ID!) { updateElder(id: $id, input: { hukouVillageCode: "${FENG_V2}", residenceVillageCode: "${FENG_V2}" }) { id } }`, { id: leaving.id });
+    expect(moved.errors).toBeUndefined();
+    const followed = await feng.drain(snapshot.header.cursor, ['ELDER']);
+    expect(followed.changes.map((c) => [c.id, c.operation])).toEqual([[arriving.id, 'UPSERT'], [leaving.id, 'LEFT_SCOPE']]);
+    expect(followed.changes.some((c) => c.id === elsewhere.id)).toBe(false);
+
+    // The cursors the feed hands out stay narrowed…
+    const later = await registerElder(live.api, { idNumber: idNumber('1943-01-13', 'FEMALE', FENG.slice(0, 6)), name: '金魏陶', hukouVillageCode: FENG_V2 });
+    expect((await feng.drain(followed.cursor, ['ELDER'])).changes.filter((c) => c.id === later.id)).toEqual([]);
+    // …and the feed takes the same within for them, no other: a mirror of the town never widens into
+    // the county's changes, a mirror of the county never narrows (its other towns' rows would go stale).
+    expect((await feng.page(followed.cursor, 10, ['ELDER'], town)).errors).toBeUndefined();
+    const wider = await feng.page(followed.cursor, 10, ['ELDER'], FENG);
+    expect([errorCodes(wider), wider.errors?.[0]?.extensions?.field]).toEqual([['BAD_USER_INPUT'], 'within']);
+    const wide = (await feng.page(null, 1)).data!.changes.cursor;
+    expect(errorCodes(await feng.page(wide, 10, ['ELDER'], town))).toEqual(['BAD_USER_INPUT']);
+    expect((await feng.page(wide, 10, ['ELDER'], FENG)).errors).toBeUndefined(); // the jurisdiction itself is no narrowing
+    // Without a cursor, within narrows the feed from its beginning; outside the jurisdiction it is refused, garbage too.
+    const fromStart = await feng.page(null, 2000, ['ELDER'], town);
+    expect(fromStart.errors).toBeUndefined();
+    const upserts = fromStart.data!.changes.nodes.filter((c) => c.operation === 'UPSERT');
+    expect(upserts.length).toBeGreaterThan(0);
+    expect(upserts.every((c) => inTown(c.state!))).toBe(true);
+    const logged = await live.db.pool.query(`select region_code from registry.access_log where entity_type = 'Feed' order by id desc limit 1`);
+    expect(logged.rows).toEqual([{ region_code: town.padEnd(12, '0') }]); // as a narrowed export is logged
+    expect(errorCodes(await feng.page(null, 10, ['ELDER'], PEI))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await feng.page(null, 10, ['ELDER'], '3203x1'))).toEqual(['BAD_USER_INPUT']);
   });
 
   test("a death reported (a row of the elder's vital history, not a change of the elder) arrives as the elder's new state, and the export shows it", async () => {

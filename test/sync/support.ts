@@ -12,6 +12,8 @@ export const FEED = `query ($after: String, $first: Int, $types: [ChangeType!]) 
     nodes { type id: objectId operation committedAt state hash }
   }
 }`;
+/** The same, narrowed: `within` a region of the jurisdiction. */
+export const FEED_WITHIN = FEED.replace('$types: [ChangeType!])', '$types: [ChangeType!], $within: String)').replace('types: $types)', 'types: $types, within: $within)');
 
 export interface FeedChange {
   type: string;
@@ -25,8 +27,8 @@ export interface FeedChange {
 export function feedOf(api: TestApi, role: Role, jurisdiction: string) {
   const caller = api.as(role, jurisdiction);
   return {
-    async page(after: string | null, first = 500, types?: string[]) {
-      const res = await caller.gql<{ changes: { cursor: string; pending: boolean; pageInfo: { hasNextPage: boolean }; nodes: FeedChange[] } }>(FEED, { after, first, types });
+    async page(after: string | null, first = 500, types?: string[], within?: string) {
+      const res = await caller.gql<{ changes: { cursor: string; pending: boolean; pageInfo: { hasNextPage: boolean }; nodes: FeedChange[] } }>(within === undefined ? FEED : FEED_WITHIN, { after, first, types, within });
       return res;
     },
     /**
