@@ -20,6 +20,7 @@
 import { plain, SyncError, unexpectedAnswer, type MirroredType } from './client-types.js';
 import { SunshineServer, type FeedPage } from './client-server.js';
 import { Mirror, type MirrorState, type TypeChanges } from './client-mirror.js';
+import { parseRegionCode } from '../hierarchy/region-code.js';
 
 export { MIRROR_SCHEMA, SyncError } from './client-types.js';
 const BATCH = 1000;
@@ -209,7 +210,12 @@ async function followFeed(run: Run, types: readonly MirroredType[], state: Mirro
 /** The options a caller gives, checked before anything is done (an --interval of "abc" was NaN: a poll every millisecond). */
 function checkOptions(options: SyncOptions): string {
   const bad = (message: string) => new SyncError(message, 'BAD_OPTION');
-  if (!/^[0-9]{2,12}$/.test(options.region)) throw bad(`the region must be a region code of 2 to 12 digits, got ${JSON.stringify(options.region.slice(0, 20))}`);
+  let region: string;
+  try {
+    region = parseRegionCode(options.region, 'region'); // as every region code is read (a 3-digit "320" was padded into a code)
+  } catch {
+    throw bad(`the region must be a region code (12 digits, or its 2/4/6/9-digit prefix), got ${JSON.stringify(options.region.slice(0, 20))}`);
+  }
   if (options.intervalMs !== undefined && !(Number.isFinite(options.intervalMs) && options.intervalMs > 0)) throw bad(`the poll interval must be a positive number of milliseconds, got ${options.intervalMs}`);
   if (options.maxPendingWaitMs !== undefined && !(Number.isFinite(options.maxPendingWaitMs) && options.maxPendingWaitMs >= 0)) throw bad(`the wait for held-back changes must be 0 or more milliseconds, got ${options.maxPendingWaitMs}`);
   try {
@@ -217,7 +223,7 @@ function checkOptions(options: SyncOptions): string {
   } catch {
     throw bad(`the server must be an http(s) URL, got ${JSON.stringify(options.server.slice(0, 60))}`);
   }
-  return options.region.padEnd(12, '0');
+  return region;
 }
 
 /**

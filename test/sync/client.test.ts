@@ -156,6 +156,7 @@ test('a mirror holds one region: a second region is refused before anything of i
 
 test.each([
   ['a region that is no code', { region: '3203x1' }],
+  ['a region of a length no code has', { region: '320' }],
   ['a poll interval that is no number (--interval abc)', { follow: true, intervalMs: Number('abc') * 1000 }],
   ['a server that is no URL', { server: 'localhost:4000' }],
 ])('%s is refused before anything is done', async (_, bad) => {
