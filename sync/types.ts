@@ -11,7 +11,7 @@
  */
 import type { Permission } from '../auth/roles.js';
 
-export const CHANGE_TYPES = ['REGION', 'ELDER', 'FACILITY', 'CAREGIVER', 'STAY', 'SERVICE_RECORD', 'ASSESSMENT', 'LEDGER_TRANSACTION', 'LOT'] as const;
+export const CHANGE_TYPES = ['REGION', 'ELDER', 'FACILITY', 'CAREGIVER', 'STAY', 'SERVICE_RECORD', 'ASSESSMENT', 'CATEGORY_MEMBERSHIP', 'LEDGER_TRANSACTION', 'LOT'] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 
 export interface ExportedType {
@@ -140,6 +140,34 @@ const ASSESSMENT: ExportedType = {
       'adjustments', to_json(x.adjustments), 'diagnoses', to_json(x.diagnoses), 'riskEventCount', x.risk_event_count) end)`,
 };
 
+// 身份 (特困, 低保 …): what an elder's entitlement depends on, visible with the elder (registry/visible.ts
+// ofElder), with the fields of the API's CategoryMembership (registry/elders/history.ts): validTo is the
+// end record's date when one was appended, else the planned end.
+const CATEGORY_MEMBERSHIP: ExportedType = {
+  changeType: 'CATEGORY_MEMBERSHIP',
+  typename: 'CategoryMembership',
+  path: 'category-memberships',
+  permission: 'registry:read',
+  from: 'registry.category_membership x join registry.elder e on e.id = x.elder_id left join registry.category_membership_end z on z.membership_id = x.id',
+  key: 'x.id',
+  visible: elderVisible('e'),
+  json: `json_build_object('__typename', 'CategoryMembership', 'id', ${gid('CategoryMembership', 'x.id')}, 'elderId', ${gid('Elder', 'x.elder_id')},
+    'category', x.category, 'validFrom', x.valid_from::text, 'validTo', coalesce(least(z.ended_on, x.valid_to), z.ended_on, x.valid_to)::text,
+    'plannedValidTo', x.valid_to::text, 'endedOn', z.ended_on::text, 'endReason', z.reason, 'sourceSystem', x.source_system, 'sourceRef', x.source_ref,
+    'recordedAt', ${ts('x.recorded_at')}, 'recordedBy', x.recorded_by)`,
+};
+
+/**
+ * The approval of a transaction that came from a proposal (四眼: who proposed, who approved, when), as
+ * the API's LedgerTransaction.proposal shows it: only when the proposal's region is in scope (a city
+ * batch's proposal is the city's), null otherwise — proposedBy and approvedBy are on the transaction
+ * itself (inside its hash) for every reader, as in the API. They are staff subjects, as `actor` is.
+ */
+const approvalOf = (t: string) => `(select json_build_object('id', ${gid('Proposal', 'p.id')}, 'status', d.decision, 'operation', p.operation,
+    'regionCode', p.region_code, 'amount', p.amount::text, 'proposedBy', p.proposed_by, 'proposedAt', ${ts('p.proposed_at')},
+    'decidedBy', d.decided_by, 'decidedAt', ${ts('d.decided_at')})
+  from ledger.proposal p join ledger.proposal_decision d on d.proposal_id = p.id where p.id = ${t}.proposal_id and ${inScope('p.region_code')})`;
+
 // A transaction is visible from its region and its counterpart's (auth/viewer.ts canSeeTransaction);
 // a posting's running balance only for an account in scope (PostingResolver.balanceAfter).
 const LEDGER_TRANSACTION: ExportedType = {
@@ -157,6 +185,7 @@ const LEDGER_TRANSACTION: ExportedType = {
     'allocationId', case when x.allocation_id is not null then ${gid('LedgerTransaction', 'x.allocation_id')} end,
     'payeeType', x.payee_type, 'payeeId', x.payee_id, 'serviceMonth', x.service_month, 'benefitCode', x.benefit_code,
     'beneficiaryVillageCode', x.beneficiary_village_code, 'prevHash', encode(x.prev_hash, 'hex'), 'hash', encode(x.hash, 'hex'),
+    'proposedBy', x.proposed_by, 'approvedBy', x.approved_by, 'proposal', ${approvalOf('x')},
     'postings', (select json_agg(json_build_object('accountKind', p.account_kind, 'regionCode', p.region_code, 'fundLine', p.fund_line,
         'payeeType', a.payee_type, 'payeeId', a.payee_id, 'lotId', ${gid('Lot', 'p.lot_id')}, 'amount', p.amount::text,
         'balanceAfter', case when ${inScope('p.region_code')} then p.balance_after::text end) order by p.id)
@@ -177,7 +206,7 @@ const LOT: ExportedType = {
     'createdByTransactionId', ${gid('LedgerTransaction', 'x.created_by_transaction_id')}, 'createdAt', ${ts('x.created_at')})`,
 };
 
-export const EXPORTED_TYPES: readonly ExportedType[] = [REGION, ELDER, FACILITY, CAREGIVER, STAY, SERVICE_RECORD, ASSESSMENT, LEDGER_TRANSACTION, LOT];
+export const EXPORTED_TYPES: readonly ExportedType[] = [REGION, ELDER, FACILITY, CAREGIVER, STAY, SERVICE_RECORD, ASSESSMENT, CATEGORY_MEMBERSHIP, LEDGER_TRANSACTION, LOT];
 
 export const typeByChangeType = new Map(EXPORTED_TYPES.map((t) => [t.changeType, t]));
 export const typeByName = new Map(EXPORTED_TYPES.map((t) => [t.typename, t]));

@@ -19,7 +19,8 @@ registerEnumType(ChangeType, {
     STAY: { description: '入住 Stay (`stays`)' },
     SERVICE_RECORD: { description: '服务记录 ServiceRecord (`service-records`)' },
     ASSESSMENT: { description: '能力评估 Assessment (`assessments`)' },
-    LEDGER_TRANSACTION: { description: '记账凭证 LedgerTransaction with its postings and hash (`transactions`; needs ledger:read)' },
+    CATEGORY_MEMBERSHIP: { description: '身份 CategoryMembership: an elder’s special category (特困, 低保 …) for a period (`category-memberships`)' },
+    LEDGER_TRANSACTION: { description: '记账凭证 LedgerTransaction with its postings, hash and approval (`transactions`; needs ledger:read)' },
     LOT: { description: '资金批次 Lot (`lots`; needs ledger:read)' },
   },
 });

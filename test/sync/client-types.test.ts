@@ -145,7 +145,7 @@ test('a type offered after the first sync is snapshotted on the next run, alone,
   expect(second.snapshotTypes).toEqual(['transactions', 'lots']);
   expect(second.snapshotRows).toBe((await count('transactions')) + (await count('lots')));
   expect(second.changes).toBeGreaterThanOrEqual(3); // the move, and the payments again from the feed: harmless
-  expect(await doneTypes(m)).toEqual(['assessments', 'caregivers', 'elders', 'facilities', 'lots', 'regions', 'service-records', 'stays', 'transactions']);
+  expect(await doneTypes(m)).toEqual(['assessments', 'caregivers', 'category-memberships', 'elders', 'facilities', 'lots', 'regions', 'service-records', 'stays', 'transactions']);
   expect((await sync()).snapshotTypes).toEqual([]);
 }, 60_000);
 
@@ -181,6 +181,6 @@ test('a following run takes up a type offered while it runs, at its next poll', 
   proxy.listing = null;
   await waitFor(async () => (await done()).includes('lots'), 'the snapshot of the type offered now', 20_000);
   controller.abort();
-  expect((await run).snapshotTypes).toEqual(['regions', 'elders', 'facilities', 'caregivers', 'stays', 'service-records', 'assessments', 'transactions', 'lots']);
+  expect((await run).snapshotTypes).toEqual(['regions', 'elders', 'facilities', 'caregivers', 'stays', 'service-records', 'assessments', 'category-memberships', 'transactions', 'lots']);
   expect(await mirrorDifferences(api, m.pool, 'SYSTEM_CLIENT', FENG)).toEqual([]);
 }, 60_000);

@@ -129,7 +129,7 @@ test('the mirror survives two kills and ends equal to the source, row for row', 
 
   // The mirror equals a fresh export for the same token, for every type.
   const { types } = await (await fetch(`${api.url.replace(/\/graphql$/, '')}/export/v1/`, { headers: { authorization: `Bearer ${token}` } })).json();
-  expect(types.length).toBe(9);
+  expect(types.length).toBe(10);
   let total = 0;
   for (const { path: p } of types as { path: string }[]) {
     const fresh = await exportAs(api, 'SYSTEM_CLIENT', FENG, p);

@@ -194,6 +194,94 @@ describe('the change feed', () => {
     expect(errorCodes(await feng.page(null, 10, ['ELDER'], '3203x1'))).toEqual(['BAD_USER_INPUT']);
   });
 
+  test("an elder's category memberships (特困, 低保 …) arrive as their own type, as the API shows them: recorded, ended, and gone with the elder", async () => {
+    const feng = feedOf(live.api, 'SYSTEM_CLIENT', FENG);
+    const types = ['CATEGORY_MEMBERSHIP'];
+    const elder = await registerElder(live.api, { idNumber: idNumber('1938-04-04', 'FEMALE', FENG.slice(0, 6)), name: '孔曹严', hukouVillageCode: FENG_V1 });
+    const start = (await feng.drain(null, types)).cursor;
+    const added = await live.api.gql(`mutation ($i: AddCategoryInput!) { addElderCategory(input: $i) { id } }`, { i: { elderId: elder.id, category: 'DIBAO', validFrom: '2026-01-01', sourceSystem: '民政救助系统', sourceRef: '丰民〔2026〕12号' } });
+    expect(added.errors).toBeUndefined();
+    const id = added.data!.addElderCategory.id;
+    const FIELDS = `id category validFrom validTo plannedValidTo endedOn endReason sourceSystem sourceRef recordedAt recordedBy`;
+    const asApi = async () => {
+      const res = await live.api.as('SYSTEM_CLIENT', FENG).gql(`query ($id: ID!) { elder(id: $id) { categories(history: true) { ${FIELDS} } } }`, { id: elder.id });
+      expect(res.errors).toBeUndefined();
+      const { recordedAt, ...rest } = res.data!.elder.categories.find((m: { id: string }) => m.id === id);
+      return { rest, recordedAt: Date.parse(recordedAt) };
+    };
+    const matches = async (state: Record<string, any>) => {
+      const { recordedAt, ...rest } = state;
+      const api = await asApi();
+      expect(rest).toEqual({ __typename: 'CategoryMembership', elderId: elder.id, ...api.rest });
+      expect(Math.abs(Date.parse(recordedAt) - api.recordedAt)).toBeLessThan(1);
+    };
+
+    const recorded = await feng.drain(start, types);
+    expect(recorded.changes.map((c) => [c.id, c.operation])).toEqual([[id, 'UPSERT']]);
+    await matches(recorded.changes[0]!.state!);
+    const exported = await exportAs(live.api, 'SYSTEM_CLIENT', FENG, 'category-memberships');
+    expect(exported.rows.find((r) => r.id === id)).toEqual(recorded.changes[0]!.state);
+
+    // An end appended: the membership's state changes (validTo, endedOn, endReason).
+    const ended = await live.api.gql(`mutation ($i: EndCategoryInput!) { endElderCategory(input: $i) { id } }`, { i: { membershipId: id, endedOn: '2026-06-30', reason: '收入超标' } });
+    expect(ended.errors).toBeUndefined();
+    const after = await feng.drain(recorded.cursor, types);
+    expect(after.changes.map((c) => [c.id, c.operation, c.state?.validTo, c.state?.endedOn])).toEqual([[id, 'UPSERT', '2026-06-30', '2026-06-30']]);
+    await matches(after.changes[0]!.state!);
+
+    // The elder moves to another county: the membership leaves with them.
+    const moved = await live.api.gql(`mutation ($id: ID!) { updateElder(id: $id, input: { hukouVillageCode: "${PEI_V1}", residenceVillageCode: "${PEI_V1}" }) { id } }`, { id: elder.id });
+    expect(moved.errors).toBeUndefined();
+    expect((await feng.drain(after.cursor, types)).changes.map((c) => [c.id, c.operation])).toEqual([[id, 'LEFT_SCOPE']]);
+    expect((await exportAs(live.api, 'SYSTEM_CLIENT', FENG, 'category-memberships')).rows.some((r) => r.id === id)).toBe(false);
+  });
+
+  test("a transaction posted by an approval carries it, as the API shows it: who proposed, who approved and when", async () => {
+    const ledger = new Ledger(live.db.pool);
+    const key = (p: string) => `feed-approval-${p}-${Date.now()}`;
+    const app = await ledger.appropriate({ idempotencyKey: key('app'), effectiveDate: '2026-03-01', regionCode: CITY, fundLine: 'SENIOR_ALLOWANCE', amount: 500_000n, fiscalYear: 2026, fundingSource: 'PROVINCIAL_TRANSFER', documentNo: '苏财社〔2026〕5号' }, 'seed');
+    const alloc = await ledger.allocate({ idempotencyKey: key('alloc'), effectiveDate: '2026-03-02', fromRegionCode: CITY, toRegionCode: FENG, fundLine: 'SENIOR_ALLOWANCE', amount: 500_000n, documentNo: '徐财社〔2026〕9号', lotId: app.transaction.postings[0]!.lotId }, 'seed');
+    await ledger.receiveAllocation({ idempotencyKey: key('recv'), effectiveDate: '2026-03-05', allocationId: alloc.transaction.id }, 'seed');
+    const feng = feedOf(live.api, 'SYSTEM_CLIENT', FENG);
+    const start = (await feng.drain(null, ['LEDGER_TRANSACTION'])).cursor;
+    // Every disbursement of the fund line needs a second person for this test (the template's policies say never).
+    const policy = (min: string | null) =>
+      live.db.pool.query(`insert into ledger.approval_policy_change (fund_line, operation, min_amount, changed_by, reason) values ('SENIOR_ALLOWANCE', 'DISBURSEMENT', $1, 'feed-test', 'feed test')`, [min]);
+    await policy('0');
+    const payee = await registerElder(live.api, { idNumber: idNumber('1936-05-05', 'MALE', FENG.slice(0, 6)), name: '华金魏', hukouVillageCode: FENG_V1 });
+    let transactionId: string;
+    try {
+      const proposer = live.api.as('FINANCE_OFFICER', FENG, { subject: 'fo-zhao' });
+      const proposed = await proposer.gql(`mutation ($i: DisburseInput!) { disburse(input: $i) { transaction { id } proposal { id } } }`, {
+        i: { idempotencyKey: key('pay'), effectiveDate: '2026-03-10', regionCode: FENG, fundLine: 'SENIOR_ALLOWANCE', amount: '20000', payeeType: 'PERSON', payeeId: payee.registryNo, serviceMonth: '2026-03', benefitCode: 'SA_MONTHLY', villageCode: FENG_V1 },
+      });
+      expect(proposed.errors).toBeUndefined();
+      const approved = await live.api.as('FINANCE_OFFICER', FENG, { subject: 'fo-qian' }).gql(`mutation ($id: ID!) { approve(id: $id) { transactions { id } } }`, { id: proposed.data!.disburse.proposal.id });
+      expect(approved.errors).toBeUndefined();
+      transactionId = approved.data!.approve.transactions[0].id;
+    } finally {
+      await policy(null);
+    }
+    const { changes } = await feng.drain(start, ['LEDGER_TRANSACTION']);
+    expect(changes.map((c) => c.id)).toEqual([transactionId]);
+    const state = changes[0]!.state!;
+    const api = await live.api.as('SYSTEM_CLIENT', FENG).gql(
+      `query ($id: ID!) { node(id: $id) { ... on LedgerTransaction { proposedBy approvedBy proposal { id status operation regionCode amount proposedBy proposedAt decidedBy decidedAt } } } }`,
+      { id: transactionId },
+    );
+    expect(api.errors).toBeUndefined();
+    const { proposal, ...who } = api.data!.node;
+    expect(who).toEqual({ proposedBy: 'fo-zhao', approvedBy: 'fo-qian' });
+    expect({ proposedBy: state.proposedBy, approvedBy: state.approvedBy }).toEqual(who);
+    const at = (p: Record<string, any>) => ({ ...p, proposedAt: Date.parse(p.proposedAt), decidedAt: Date.parse(p.decidedAt) });
+    expect(at(state.proposal)).toEqual(at(proposal));
+    expect(proposal).toMatchObject({ status: 'APPROVED', decidedBy: 'fo-qian', regionCode: FENG });
+    // The export carries the same, and an ordinary transaction says it had no approval.
+    const exported = await exportAs(live.api, 'SYSTEM_CLIENT', FENG, 'transactions');
+    expect(exported.rows.find((r) => r.id === transactionId)).toEqual(state);
+    expect(exported.rows.find((r) => r.id === toGlobalId('LedgerTransaction', alloc.transaction.id))).toMatchObject({ proposedBy: null, approvedBy: null, proposal: null });
+  });
+
   test("a death reported (a row of the elder's vital history, not a change of the elder) arrives as the elder's new state, and the export shows it", async () => {
     const feng = feedOf(live.api, 'SYSTEM_CLIENT', FENG);
     const elder = await registerElder(live.api, { idNumber: idNumber('1931-02-11', 'FEMALE', FENG.slice(0, 6)), name: '钱九', hukouVillageCode: FENG_V1 });
