@@ -76,6 +76,27 @@ export const RULES: readonly RuleDefinition[] = [
     description: 'An allocation received more than transitDays after it was issued, or still not received transitDays after issue (day 10 is in time, day 11 is not), as of the evaluation date: a receipt dated after it does not count yet.',
   },
   {
+    id: 'AR-14', version: 1, nameZh: '挪用/改变用途', nameEn: 'Diversion: a payee the fund line may not pay', severity: 'HIGH', fundLines: ALL_FUND_LINES,
+    parameters: {
+      // FundLineAllowedUse: the payee types (ledger/types.ts PAYEE_TYPES) each fund line may pay.
+      fundLineAllowedUse: {
+        HARDSHIP_SUPPORT: ['PERSON', 'FACILITY'],
+        FACILITY_SUBSIDY: ['FACILITY', 'OPERATOR'],
+        PROJECT_GRANT: ['PROJECT', 'FACILITY', 'OPERATOR', 'CONTRACTOR'],
+        SENIOR_ALLOWANCE: ['PERSON'],
+        OPERATIONS: ['PERSON', 'FACILITY', 'OPERATOR', 'CONTRACTOR'],
+      },
+      // A benefit with a list of its own is judged by it instead of its line's (分散供养 is paid to the person).
+      benefitAllowedUse: { HS_DISPERSED: ['PERSON'] },
+    },
+    description: 'A payment to a payee type its benefit (benefitAllowedUse) or, without a list of its own, its fund line (fundLineAllowedUse) may not pay: 尊老金 to any organisation, 特困供养 to a contractor. Amount at risk: the payments.',
+  },
+  {
+    id: 'AR-17', version: 1, nameZh: '建成闲置', nameEn: 'Facility idle after its grant', severity: 'MEDIUM', fundLines: ['PROJECT_GRANT'],
+    parameters: { months: 6, minOccupancyPercent: 60 },
+    description: 'A facility paid project-grant money that, more than `months` after the last such payment, nobody has lived in or been served by since (IDLE), or that is residential with fewer residents on the evaluation date than minOccupancyPercent of its actual beds (LOW_OCCUPANCY). Amount at risk: the grant paid for the month.',
+  },
+  {
     id: 'AR-18', version: 1, nameZh: '护理员配比不达标', nameEn: 'Certified-caregiver ratio below standard', severity: 'MEDIUM', fundLines: ['OPERATIONS'],
     parameters: { residentsPerCertifiedCaregiver: 10 },
     description: 'A facility paid operations money for a month in which its certified caregivers were fewer than ceil(residents / 10). Amount at risk: the money paid for that month.',
