@@ -61,6 +61,15 @@ export const RULES: readonly RuleDefinition[] = [
     description: 'A payment whose fund line or benefit requires a special category (特困 for HARDSHIP_SUPPORT …) for an elder who held none of the required categories on any day of the service month.',
   },
   {
+    id: 'AR-09', version: 1, nameZh: '失能加成无有效评估', nameEn: 'Care benefit without a valid capability assessment', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,
+    parameters: {
+      // GB/T 42195 final levels: 2 中度失能, 3 重度失能, 4 完全失能.
+      minLevelByBenefit: { SEVERE_DISABILITY_CARE: 3, FAMILY_CARE_BED: 2, CIVIL_CARE_SUBSIDY: 2 },
+      assessmentValidityMonths: 12,
+    },
+    description: 'A benefit that needs a capability level (minLevelByBenefit) paid for a month in which the elder\'s latest assessment on or before the month\'s last day is missing, expired (validUntil passed, or older than assessmentValidityMonths) or of a lower final level. Amount at risk: the payments.',
+  },
+  {
     id: 'AR-11', version: 1, nameZh: '资金滞留', nameEn: 'Funds retained', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,
     parameters: { allocateWithinDays: 30, spendWithinDays: 30 },
     description: 'A lot received (or appropriated) at a region still holds money at the end of the last day allowed (allocateWithinDays above county level, spendWithinDays at county level and below). HIGH when money is still there after three times the days allowed. Amount at risk: what remained at the deadline.',

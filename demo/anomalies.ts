@@ -224,6 +224,29 @@ export async function plantDemoAnomalies(pool: pg.Pool, ledger: Ledger, registry
   const old = await ledger.appropriate({ idempotencyKey: key('OP:old'), effectiveDate: `${year - 2}-06-01`, regionCode: counties[4]!, fundLine: 'OPERATIONS', amount: 2_000_000n, fiscalYear: year - 2, fundingSource: 'OWN_BUDGET', documentNo: `县财〔${year - 2}〕示例结转` }, actor);
   expect(planted, 'AR-12', 'LOT', old.transaction.postings[0]!.lotId, null, `¥20,000 of fiscal ${year - 2} still unspent (two-year carry-over)`);
 
+  // ---- AR-09: 重度失能护理补贴 for an elder never assessed; the control's latest assessment is severe and still valid.
+  const nextMonthStart = `${endOfNextMonth(month).slice(0, 8)}01`;
+  const assessed = (await pool.query(
+    `select e.id::text, e.hukou_village_code as village, a.final_level as level
+     from registry.elder e
+     left join lateral (select s.final_level, s.assessed_on, s.valid_until from registry.assessment s where s.elder_id = e.id and s.assessed_on < $2::date
+                        order by s.assessed_on desc, s.id desc limit 1) a on true
+     where e.hukou_village_code like $1 and not exists (select from registry.vital_event v where v.elder_id = e.id) and e.id <> all($3::bigint[])
+       and (a.final_level is null or (a.final_level >= 3 and coalesce(a.valid_until, 'infinity') >= $2::date - 1 and a.assessed_on >= $2::date - interval '12 months'))
+     order by ${order}`,
+    [`${prefix}%`, nextMonthStart, [...used]],
+  )).rows as { id: string; village: string; level: number | null }[];
+  for (const [e, list, what] of [
+    [assessed.find((a) => a.level === null)!, planted, `重度失能护理补贴 for ${month} to an elder with no capability assessment`],
+    [assessed.find((a) => a.level !== null)!, controls, `重度失能护理补贴 for ${month} to an elder assessed as severely impaired within the year`],
+  ] as const) {
+    used.add(e.id);
+    const county = `${e.village.slice(0, 6)}000000`;
+    const { lot } = await fundCounty(`AR09:${e.id}`, county, 'OPERATIONS', 30_000n, `${month}-01`, `${month}-03`);
+    await disburse(`AR09:${e.id}`, { county, village: e.village, payee: elderNo(e.id), amount: 30_000n, fundLine: 'OPERATIONS', benefit: 'SEVERE_DISABILITY_CARE', lotId: lot });
+    expect(list, 'AR-09', 'ELDER', elderNo(e.id), month, what);
+  }
+
   // ---- AR-14: 特困供养 money paid to a construction contractor; the control pays 集中供养 to a care home, which the line allows.
   const careHomes = (await pool.query(
     `select f.id::text, f.village_code as village,

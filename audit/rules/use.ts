@@ -1,10 +1,40 @@
 /**
- * Rules on what the money was used for (AR-14 diversion, AR-17 a facility idle after its grant).
- * Like the other payment rules they read the run's pg_temp.audit_pay: unreversed disbursements of
- * the service months, with the elder id of a PERSON payee and the facility id of a FACILITY payee
- * named by their registry numbers.
+ * Rules on what the money was for, held against what the registry records of it: a care benefit
+ * without the assessment it needs (AR-09), a payee the fund line may not pay (AR-14), a facility idle
+ * after its grant (AR-17). Like the other payment rules they read the run's pg_temp.audit_pay:
+ * unreversed disbursements of the service months, with the elder id of a PERSON payee and the
+ * facility id of a FACILITY payee named by their registry numbers.
  */
 import { ARGS, INSERT, elderNo, ev, facilityNo, type RuleSql } from './sql.js';
+
+/**
+ * AR-09: a benefit that needs a capability level (minLevelByBenefit, GB/T 42195 final level 0–4)
+ * paid to an elder for a month whose latest assessment on or before the month's last day is missing,
+ * expired (its validUntil passed, or older than assessmentValidityMonths) or of a lower level.
+ * Payments carry no claimed level: paying the benefit claims its minimum.
+ */
+const AR09 = `with ${ARGS},
+x as (
+  select p.*, (a.p->'minLevelByBenefit'->>p.benefit_code)::int as required, (a.p->>'assessmentValidityMonths')::int as validity,
+    (to_date(p.service_month, 'YYYY-MM') + interval '1 month' - interval '1 day')::date as month_end
+  from args a join pg_temp.audit_pay p on p.in_scope and p.fund_line = any(a.lines) and p.elder_id is not null
+  where a.p->'minLevelByBenefit' ? p.benefit_code),
+judged as (
+  select x.*, s.id as assessment_id, s.assessed_on, s.final_level, s.valid_until,
+    case when s.id is null then 'NO_ASSESSMENT'
+         when s.valid_until < x.month_end or (s.assessed_on + make_interval(months => x.validity))::date < x.month_end then 'EXPIRED'
+         when s.final_level < x.required then 'LEVEL_BELOW_REQUIRED' end as finding
+  from x left join lateral (
+    select s.id, s.assessed_on, s.final_level, s.valid_until from registry.assessment s
+    where s.elder_id = x.elder_id and s.assessed_on <= x.month_end order by s.assessed_on desc, s.id desc limit 1) s on true)
+${INSERT}
+select 'AR-09', null, min(j.village), case when count(distinct j.fund_line) = 1 then min(j.fund_line) end, 'ELDER', ${elderNo('j.elder_id')},
+  j.service_month, j.service_month, sum(j.amount),
+  jsonb_build_array(${ev('Elder', 'j.elder_id')}) || jsonb_agg(${ev('LedgerTransaction', 'j.id')} order by j.id),
+  jsonb_build_object('check', j.finding, 'requiredLevel', jsonb_object_agg(j.benefit_code, j.required), 'assessmentId', j.assessment_id::text,
+    'assessedOn', j.assessed_on, 'validUntil', j.valid_until, 'finalLevel', j.final_level)
+from judged j where j.finding is not null
+group by j.elder_id, j.service_month, j.finding, j.assessment_id, j.assessed_on, j.valid_until, j.final_level`;
 
 /**
  * AR-14: a payment whose payee type is not on the whitelist of its benefit (benefitAllowedUse), or,
@@ -77,6 +107,7 @@ select 'AR-17', null, j.village_code, j.fund_line, 'FACILITY', ${facilityNo('j.f
 from judged j where j.finding is not null`;
 
 export const USE_RULES: RuleSql[] = [
+  { id: 'AR-09', version: 1, statements: [AR09] },
   { id: 'AR-14', version: 1, statements: [AR14] },
   { id: 'AR-17', version: 1, statements: [AR17] },
 ];

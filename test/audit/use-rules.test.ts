@@ -1,14 +1,15 @@
-/** AR-14 (diversion) and AR-17 (a facility idle after its grant) on their boundaries, against real PostgreSQL. */
+/** AR-09 (care benefit without a valid assessment), AR-14 (diversion) and AR-17 (a facility idle after its grant) on their boundaries, against real PostgreSQL. */
 import { inTransaction } from '../../platform/sql.js';
 import { RULES } from '../../audit/catalogue.js';
 import { facilityNo } from '../../registry/validate.js';
 import { key } from '../ledger/support.js';
+import { FULL_ITEMS } from '../registry/support.js';
 import { audit, createAuditFixture, elder, findings, FENG, fund, pay, type AuditFixture } from './support.js';
 
 let fx: AuditFixture;
 beforeAll(async () => {
   fx = await createAuditFixture();
-  for (const line of ['SENIOR_ALLOWANCE', 'HARDSHIP_SUPPORT', 'PROJECT_GRANT']) await fund(fx, FENG, line);
+  for (const line of ['SENIOR_ALLOWANCE', 'HARDSHIP_SUPPORT', 'PROJECT_GRANT', 'OPERATIONS']) await fund(fx, FENG, line);
 });
 afterAll(async () => {
   await fx.db.drop();
@@ -20,6 +21,52 @@ const facility = async (name: string, type = 'ELDERLY_CARE_INSTITUTION') => {
 };
 const override = (ruleId: string, name: string, value: unknown) =>
   inTransaction(fx.db.pool, (c) => c.query(`insert into audit.rule_parameter (rule_id, region_code, key, value, valid_from, recorded_by) values ($1, $2, $3, $4, '2026-01-01', 'test')`, [ruleId, FENG, name, JSON.stringify(value)]));
+
+test('AR-09: the latest assessment on or before the month\'s last day must exist, be valid that day and reach the benefit\'s level', async () => {
+  // GB/T 42195 totals: self-care lost → 58 (level 2); self-care and mobility lost → 43 (level 3).
+  const zero = (keys: string[]) => Object.fromEntries(keys.map((k) => [k, 0]));
+  const selfCare = ['eating', 'grooming', 'bathing', 'upperDressing', 'lowerDressing', 'urinaryControl', 'bowelControl', 'toileting'];
+  const level = { 2: { ...FULL_ITEMS, ...zero(selfCare) }, 3: { ...FULL_ITEMS, ...zero(selfCare), ...zero(['bedMobility', 'bedChairTransfer', 'walking', 'stairs']) } };
+  const assess = async (e: { id: string }, assessedOn: string, lv: 2 | 3, validUntil?: string) => {
+    const record = await fx.registry.recordAssessment({ elderId: e.id, assessedOn, reason: 'FIRST', items: level[lv], validUntil: validUntil ?? null }, 'test');
+    expect(record.finalLevel).toBe(lv);
+    return record.id;
+  };
+  const care = (e: { no: string }, month: string, benefitCode = 'SEVERE_DISABILITY_CARE') => pay(fx, e.no, month, 30000n, { fundLine: 'OPERATIONS', benefitCode });
+  const yearOld = await elder(fx, '1937-01-01');
+  const moderate = await elder(fx, '1937-02-02');
+  const lateAssessed = await elder(fx, '1937-03-03');
+  const shortValid = await elder(fx, '1937-04-04');
+  const unassessed = await elder(fx, '1937-05-05');
+  await assess(yearOld, '2025-04-30', 3);
+  await care(yearOld, '2026-04'); // twelve months to the day: valid
+  const stale = await care(yearOld, '2026-05');
+  const moderateId = await assess(moderate, '2026-01-15', 2);
+  const tooLow = await care(moderate, '2026-04');
+  await care(moderate, '2026-04', 'CIVIL_CARE_SUBSIDY'); // level 2 is enough for this one
+  await assess(lateAssessed, '2026-05-01', 3);
+  await care(lateAssessed, '2026-04'); // assessed the day after the month ended
+  await care(lateAssessed, '2026-05');
+  await assess(shortValid, '2026-01-10', 3, '2026-03-31');
+  await care(shortValid, '2026-03');
+  await care(shortValid, '2026-04');
+  await pay(fx, unassessed.no, '2026-04', 5000n); // 尊老金 needs no assessment
+
+  await audit(fx, ['AR-09']);
+  const found = await findings(fx, 'AR-09');
+  expect(found.map((f) => [f.subject_id, f.period_from, f.detail.check])).toEqual([
+    [yearOld.no, '2026-05', 'EXPIRED'], [moderate.no, '2026-04', 'LEVEL_BELOW_REQUIRED'], [lateAssessed.no, '2026-04', 'NO_ASSESSMENT'], [shortValid.no, '2026-04', 'EXPIRED'],
+  ]);
+  expect(found[0]).toMatchObject({ severity: 'MEDIUM', amount_at_risk: '30000', region_code: fx.villages[0], detail: { assessedOn: '2025-04-30', requiredLevel: { SEVERE_DISABILITY_CARE: 3 } } });
+  expect(found[0]!.evidence.map((e) => e.id)).toContain(stale);
+  expect(found[1]).toMatchObject({ amount_at_risk: '30000', detail: { finalLevel: 2, assessmentId: moderateId, requiredLevel: { SEVERE_DISABILITY_CARE: 3 } } });
+  expect(found[1]!.evidence).toHaveLength(2);
+  expect(found[1]!.evidence).toEqual(expect.arrayContaining([{ type: 'Elder', id: moderate.id }, { type: 'LedgerTransaction', id: tooLow }]));
+  expect((await audit(fx, ['AR-09'])).counts).toMatchObject({ detected: 0, refreshed: 0, cleared: 0 });
+  // A county that accepts level 2 for the severe-disability subsidy.
+  await override('AR-09', 'minLevelByBenefit', { SEVERE_DISABILITY_CARE: 2, FAMILY_CARE_BED: 2, CIVIL_CARE_SUBSIDY: 2 });
+  expect((await audit(fx, ['AR-09'])).counts).toMatchObject({ detected: 0, cleared: 1 });
+});
 
 test('AR-14: a payee type the fund line (or the benefit\'s own list) does not allow; allowed and reversed payments are none; a county may widen its list', async () => {
   const home = await facility('甲敬老院');
