@@ -3,6 +3,8 @@
  * fund lines and parameter defaults. The SQL of a version lives in audit/rules/*.ts under the same
  * id; the database keeps one audit.rule row per (id, version), appended when a new version first runs.
  */
+import { PAYEE_TYPES } from '../ledger/types.js';
+
 export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
 export const SEVERITIES: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
 export const ALL_FUND_LINES = ['HARDSHIP_SUPPORT', 'FACILITY_SUBSIDY', 'PROJECT_GRANT', 'SENIOR_ALLOWANCE', 'OPERATIONS'];
@@ -16,6 +18,12 @@ export interface RuleDefinition {
   severity: Severity;
   fundLines: string[];
   parameters: Record<string, unknown>;
+  /**
+   * Closed vocabularies of a parameter: the codes its lists may hold (`items`) and its map's keys
+   * (`keys`). The shape check alone let an override list payee type "PERSONS", and every payment to
+   * a PERSON then became a finding of the region.
+   */
+  vocabulary?: Record<string, { items?: readonly string[]; keys?: readonly string[] }>;
   description: string;
 }
 
@@ -98,6 +106,7 @@ export const RULES: readonly RuleDefinition[] = [
       // A benefit with a list of its own is judged by it instead of its line's (分散供养 is paid to the person).
       benefitAllowedUse: { HS_DISPERSED: ['PERSON'] },
     },
+    vocabulary: { fundLineAllowedUse: { items: PAYEE_TYPES, keys: ALL_FUND_LINES }, benefitAllowedUse: { items: PAYEE_TYPES } },
     description: 'A payment to a payee type its benefit (benefitAllowedUse) or, without a list of its own, its fund line (fundLineAllowedUse) may not pay: 尊老金 to any organisation, 特困供养 to a contractor. Amount at risk: the payments.',
   },
   {

@@ -172,7 +172,10 @@ test('a region overrides a rule parameter from a date on (appended); the next ru
   const base = { ruleId: 'AR-01', regionCode: PEI, key: 'deathGraceMonths', value: '1', validFrom: '2026-01-01' };
   expect(errorCodes(await set(base, 'AUDITOR'))).toEqual(['FORBIDDEN']);
   for (const [field, bad] of [['value', { value: '"one"' }], ['value', { value: '{' }], ['key', { key: 'graceDays' }], ['key', { key: '__proto__', value: '{}' }], ['key', { key: 'toString' }], ['key', { key: 'constructor' }], ['ruleId', { ruleId: 'AR-99' }], ['validFrom', { validFrom: '2026-13-01' }], ['validFrom', { validFrom: '2026-02-30' }],
-    ['value', { ruleId: 'AR-05', key: 'bandAmounts', value: '{"B80_89":"lots","B80_89_LOW_INCOME":8000,"B90_99":10000,"B100_PLUS":30000}' }]] as const) {
+    ['value', { ruleId: 'AR-05', key: 'bandAmounts', value: '{"B80_89":"lots","B80_89_LOW_INCOME":8000,"B90_99":10000,"B100_PLUS":30000}' }],
+    // a payee type the ledger does not know (every PERSON payment would be a finding), a fund line that does not exist
+    ['value', { ruleId: 'AR-14', key: 'benefitAllowedUse', value: '{"HS_DISPERSED":["PERSONS"]}' }],
+    ['value', { ruleId: 'AR-14', key: 'fundLineAllowedUse', value: '{"HARDSHIP_SUPPORT":["PERSON"],"FACILITY_SUBSIDY":["FACILITY"],"PROJECT_GRANT":["PROJECT"],"SENIOR_ALLOWANCE":["PERSON"],"OPERATIONS":["OPERATOR"],"SENIOR_ALLOWANCES":["PERSON"]}' }]] as const) {
     const res = await set({ ...base, ...bad });
     expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
     expect(res.errors![0]!.extensions!.field).toBe(field);
