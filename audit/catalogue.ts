@@ -61,12 +61,12 @@ export const RULES: readonly RuleDefinition[] = [
     description: 'An allowance for a month before the first eligible month (the month after the 80th birthday: HIGH), or a monthly line whose amount is not the amount of the band the elder was in that month (MEDIUM; amount at risk: the difference).',
   },
   {
-    id: 'AR-06', version: 1, nameZh: '身份不符', nameEn: 'Category not held for the month paid', severity: 'HIGH', fundLines: PERSON_LINES,
+    id: 'AR-06', version: 2, nameZh: '身份不符', nameEn: 'Category not held for the month paid', severity: 'HIGH', fundLines: PERSON_LINES,
     parameters: {
       categoryByFundLine: { HARDSHIP_SUPPORT: ['EXTREME_HARDSHIP'] },
       categoryByBenefit: { SA_LOW_INCOME: ['EXTREME_HARDSHIP', 'DIBAO', 'NEAR_DIBAO'] },
     },
-    description: 'A payment whose fund line or benefit requires a special category (特困 for HARDSHIP_SUPPORT …) for an elder who held none of the required categories on any day of the service month.',
+    description: 'A payment whose fund line or benefit requires a special category (特困 for HARDSHIP_SUPPORT …) for an elder who held none of the required categories on any day of the service month, or for a PERSON payee that is no registry elder (version 2: detail.inRegistry false).',
   },
   {
     id: 'AR-09', version: 1, nameZh: '失能加成无有效评估', nameEn: 'Care benefit without a valid capability assessment', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,
