@@ -14,6 +14,7 @@ import { makeIdNumber } from '../registry/id-number.js';
 import { elderNo, facilityNo } from '../registry/validate.js';
 import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
 import { insertElders } from '../registry/elders/writer.js';
+import { demoReceiver } from './payments.js';
 
 export interface Expectation {
   ruleId: string;
@@ -71,7 +72,7 @@ export async function plantDemoAnomalies(pool: pg.Pool, ledger: Ledger, registry
   const fundCounty = async (what: string, county: string, fundLine: string, amount: bigint, issued: string, received: string | null) => {
     const app = await ledger.appropriate({ idempotencyKey: key(`${what}:app`), effectiveDate: issued, regionCode: cityCode, fundLine, amount, fiscalYear: year, fundingSource: 'CITY_TRANSFER', documentNo: `徐财社〔${year}〕示例审计${what}` }, actor);
     const alloc = await ledger.allocate({ idempotencyKey: key(`${what}:alloc`), effectiveDate: issued, fromRegionCode: cityCode, toRegionCode: county, fundLine, amount, documentNo: `徐民〔${year}〕示例拨付${what}`, lotId: app.transaction.postings[0]!.lotId }, actor);
-    if (received) await ledger.receiveAllocation({ idempotencyKey: key(`${what}:recv`), effectiveDate: received, allocationId: alloc.transaction.id }, actor);
+    if (received) await ledger.receiveAllocation({ idempotencyKey: key(`${what}:recv`), effectiveDate: received, allocationId: alloc.transaction.id }, demoReceiver(actor, county));
     return { allocation: alloc.transaction.id, lot: alloc.transaction.postings.find((p) => p.accountKind === 'IN_TRANSIT_DOWN')!.lotId };
   };
   /** A payment; unless it names a lot (or spends money already in the county: `fund: false`), the exact amount is funded first. */
