@@ -15,6 +15,7 @@ import { elderNo, facilityNo } from '../registry/validate.js';
 import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
 import { insertElders } from '../registry/elders/writer.js';
 import { ruleById } from '../audit/catalogue.js';
+import { demoReceiver } from './payments.js';
 
 /** The last day of the month after `month` (YYYY-MM): when `npm start` audits the demo month. */
 const endOfNextMonth = (month: string) => new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)) + 1, 0)).toISOString().slice(0, 10);
@@ -77,7 +78,7 @@ export async function plantDemoAnomalies(pool: pg.Pool, ledger: Ledger, registry
   const fundCounty = async (what: string, county: string, fundLine: string, amount: bigint, issued: string, received: string | null) => {
     const app = await ledger.appropriate({ idempotencyKey: key(`${what}:app`), effectiveDate: issued, regionCode: cityCode, fundLine, amount, fiscalYear: year, fundingSource: 'CITY_TRANSFER', documentNo: `徐财社〔${year}〕示例审计${what}` }, actor);
     const alloc = await ledger.allocate({ idempotencyKey: key(`${what}:alloc`), effectiveDate: issued, fromRegionCode: cityCode, toRegionCode: county, fundLine, amount, documentNo: `徐民〔${year}〕示例拨付${what}`, lotId: app.transaction.postings[0]!.lotId }, actor);
-    if (received) await ledger.receiveAllocation({ idempotencyKey: key(`${what}:recv`), effectiveDate: received, allocationId: alloc.transaction.id }, actor);
+    if (received) await ledger.receiveAllocation({ idempotencyKey: key(`${what}:recv`), effectiveDate: received, allocationId: alloc.transaction.id }, demoReceiver(actor, county));
     return { allocation: alloc.transaction.id, lot: alloc.transaction.postings.find((p) => p.accountKind === 'IN_TRANSIT_DOWN')!.lotId };
   };
   /** A payment; unless it names a lot (or spends money already in the county: `fund: false`), the exact amount is funded first. */

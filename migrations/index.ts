@@ -24,6 +24,8 @@ import { Migration20261204200000_posting_transaction_lock } from './Migration202
 import { Migration20261204300000_database_clock } from './Migration20261204300000_database_clock.js';
 import { Migration20261204500000_proposal_expiry_bound } from './Migration20261204500000_proposal_expiry_bound.js';
 import { Migration20261204700000_sync_vital_events } from './Migration20261204700000_sync_vital_events.js';
+import { Migration20261205200000_registry_born_first } from './Migration20261205200000_registry_born_first.js';
+import { Migration20261205200100_period_close_rules } from './Migration20261205200100_period_close_rules.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
@@ -51,4 +53,6 @@ export const migrationsList = [
   { name: 'Migration20261204300000_database_clock', class: Migration20261204300000_database_clock },
   { name: 'Migration20261204500000_proposal_expiry_bound', class: Migration20261204500000_proposal_expiry_bound },
   { name: 'Migration20261204700000_sync_vital_events', class: Migration20261204700000_sync_vital_events },
+  { name: 'Migration20261205200000_registry_born_first', class: Migration20261205200000_registry_born_first },
+  { name: 'Migration20261205200100_period_close_rules', class: Migration20261205200100_period_close_rules },
 ];
