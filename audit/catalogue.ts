@@ -3,6 +3,8 @@
  * fund lines and parameter defaults. The SQL of a version lives in audit/rules/*.ts under the same
  * id; the database keeps one audit.rule row per (id, version), appended when a new version first runs.
  */
+import { PAYEE_TYPES } from '../ledger/types.js';
+
 export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
 export const SEVERITIES: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
 export const ALL_FUND_LINES = ['HARDSHIP_SUPPORT', 'FACILITY_SUBSIDY', 'PROJECT_GRANT', 'SENIOR_ALLOWANCE', 'OPERATIONS'];
@@ -16,6 +18,12 @@ export interface RuleDefinition {
   severity: Severity;
   fundLines: string[];
   parameters: Record<string, unknown>;
+  /**
+   * Closed vocabularies of a parameter: the codes its lists may hold (`items`) and its map's keys
+   * (`keys`). The shape check alone let an override list payee type "PERSONS", and every payment to
+   * a PERSON then became a finding of the region.
+   */
+  vocabulary?: Record<string, { items?: readonly string[]; keys?: readonly string[] }>;
   description: string;
 }
 
@@ -53,12 +61,21 @@ export const RULES: readonly RuleDefinition[] = [
     description: 'An allowance for a month before the first eligible month (the month after the 80th birthday: HIGH), or a monthly line whose amount is not the amount of the band the elder was in that month (MEDIUM; amount at risk: the difference).',
   },
   {
-    id: 'AR-06', version: 1, nameZh: '身份不符', nameEn: 'Category not held for the month paid', severity: 'HIGH', fundLines: PERSON_LINES,
+    id: 'AR-06', version: 2, nameZh: '身份不符', nameEn: 'Category not held for the month paid', severity: 'HIGH', fundLines: PERSON_LINES,
     parameters: {
       categoryByFundLine: { HARDSHIP_SUPPORT: ['EXTREME_HARDSHIP'] },
       categoryByBenefit: { SA_LOW_INCOME: ['EXTREME_HARDSHIP', 'DIBAO', 'NEAR_DIBAO'] },
     },
-    description: 'A payment whose fund line or benefit requires a special category (特困 for HARDSHIP_SUPPORT …) for an elder who held none of the required categories on any day of the service month.',
+    description: 'A payment whose fund line or benefit requires a special category (特困 for HARDSHIP_SUPPORT …) for an elder who held none of the required categories on any day of the service month, or for a PERSON payee that is no registry elder (version 2: detail.inRegistry false).',
+  },
+  {
+    id: 'AR-09', version: 1, nameZh: '失能加成无有效评估', nameEn: 'Care benefit without a valid capability assessment', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,
+    parameters: {
+      // GB/T 42195 final levels: 2 中度失能, 3 重度失能, 4 完全失能.
+      minLevelByBenefit: { SEVERE_DISABILITY_CARE: 3, FAMILY_CARE_BED: 2, CIVIL_CARE_SUBSIDY: 2 },
+      assessmentValidityMonths: 12,
+    },
+    description: 'A benefit that needs a capability level (minLevelByBenefit) paid for a month in which the elder\'s latest assessment on or before the month\'s last day is missing, expired (validUntil passed, or older than assessmentValidityMonths) or of a lower final level. Amount at risk: the payments.',
   },
   {
     id: 'AR-11', version: 1, nameZh: '资金滞留', nameEn: 'Funds retained', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,
@@ -74,6 +91,28 @@ export const RULES: readonly RuleDefinition[] = [
     id: 'AR-13', version: 2, nameZh: '下达未到账', nameEn: 'Allocation in transit too long', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,
     parameters: { transitDays: 10 },
     description: 'An allocation received more than transitDays after it was issued, or still not received transitDays after issue (day 10 is in time, day 11 is not), as of the evaluation date: a receipt dated after it does not count yet.',
+  },
+  {
+    id: 'AR-14', version: 1, nameZh: '挪用/改变用途', nameEn: 'Diversion: a payee the fund line may not pay', severity: 'HIGH', fundLines: ALL_FUND_LINES,
+    parameters: {
+      // FundLineAllowedUse: the payee types (ledger/types.ts PAYEE_TYPES) each fund line may pay.
+      fundLineAllowedUse: {
+        HARDSHIP_SUPPORT: ['PERSON', 'FACILITY'],
+        FACILITY_SUBSIDY: ['FACILITY', 'OPERATOR'],
+        PROJECT_GRANT: ['PROJECT', 'FACILITY', 'OPERATOR', 'CONTRACTOR'],
+        SENIOR_ALLOWANCE: ['PERSON'],
+        OPERATIONS: ['PERSON', 'FACILITY', 'OPERATOR', 'CONTRACTOR'],
+      },
+      // A benefit with a list of its own is judged by it instead of its line's (分散供养 is paid to the person).
+      benefitAllowedUse: { HS_DISPERSED: ['PERSON'] },
+    },
+    vocabulary: { fundLineAllowedUse: { items: PAYEE_TYPES, keys: ALL_FUND_LINES }, benefitAllowedUse: { items: PAYEE_TYPES } },
+    description: 'A payment to a payee type its benefit (benefitAllowedUse) or, without a list of its own, its fund line (fundLineAllowedUse) may not pay: 尊老金 to any organisation, 特困供养 to a contractor. Amount at risk: the payments.',
+  },
+  {
+    id: 'AR-17', version: 1, nameZh: '建成闲置', nameEn: 'Facility idle after its grant', severity: 'MEDIUM', fundLines: ['PROJECT_GRANT'],
+    parameters: { months: 6, minOccupancyPercent: 60 },
+    description: 'A facility paid project-grant money that, more than `months` after the last such payment, nobody has lived in or been served by since (IDLE), or that is residential with fewer residents on the evaluation date than minOccupancyPercent of its actual beds (LOW_OCCUPANCY). Amount at risk: the grant paid for the month.',
   },
   {
     id: 'AR-18', version: 1, nameZh: '护理员配比不达标', nameEn: 'Certified-caregiver ratio below standard', severity: 'MEDIUM', fundLines: ['OPERATIONS'],

@@ -15,15 +15,16 @@ import { todayInChina } from '../registry/id-number.js';
 import { RULES, RULE_IDS, ruleById } from './catalogue.js';
 import { PAYMENT_RULES } from './rules/payments.js';
 import { FUND_RULES } from './rules/funds.js';
+import { USE_RULES } from './rules/use.js';
 import type { RuleSql } from './rules/sql.js';
 import { mergeCandidates, type MergeCounts } from './merge.js';
 import { LedgerQueries } from '../ledger/queries.js';
 import { LOCK_CLASS } from '../platform/locks.js';
 import { auditStatementTimeoutMs } from '../platform/config.js';
 
-const RULE_SQL = new Map<string, RuleSql>([...PAYMENT_RULES, ...FUND_RULES].map((r) => [r.id, r]));
+const RULE_SQL = new Map<string, RuleSql>([...PAYMENT_RULES, ...USE_RULES, ...FUND_RULES].map((r) => [r.id, r]));
 /** Rules that read pg_temp.audit_pay (built once per run). */
-const PAYMENT_RULE_IDS = new Set(PAYMENT_RULES.map((r) => r.id));
+const PAYMENT_RULE_IDS = new Set([...PAYMENT_RULES, ...USE_RULES].map((r) => r.id));
 export const RUN_TRIGGERS = ['API', 'CLI', 'SCHEDULE', 'DEMO', 'BENCH', 'TEST'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 /** Advisory lock (class, object) that serialises runs against each other and against dispositions. */
@@ -146,6 +147,7 @@ async function preparePaymentLines(client: pg.ClientBase, range: [string, string
      select t.id, t.region_code as payer, t.fund_line, t.payee_type, t.payee_id, t.service_month, t.benefit_code,
        t.beneficiary_village_code as village, t.effective_date, p.amount,
        case when t.payee_type = 'PERSON' and t.payee_id ~ '^E[0-9]{1,18}$' then substr(t.payee_id, 2)::bigint end as elder_id,
+       case when t.payee_type = 'FACILITY' and t.payee_id ~ '^F[0-9]{1,18}$' then substr(t.payee_id, 2)::bigint end as facility_id,
        t.beneficiary_village_code between $1 and $2 as in_scope
      from ledger.transaction t
      join ledger.posting p on p.transaction_id = t.id and p.account_kind = 'EXPENDITURE'

@@ -10,7 +10,7 @@ import { forbidden, type Viewer } from '../auth/viewer.js';
 import { levelOfCode, subtreeRangeOf } from '../hierarchy/region-code.js';
 import { todayInChina } from '../registry/id-number.js';
 import { SEVERITIES, RULES, type Severity } from './catalogue.js';
-import { shapeMismatch } from './parameters.js';
+import { codeOutside, shapeMismatch } from './parameters.js';
 import { AUDIT_LOCK, ensureRuleCatalogue } from './engine.js';
 import { LOCK_CLASS } from '../platform/locks.js';
 
@@ -333,6 +333,9 @@ export async function setRuleParameter(pool: pg.Pool, viewer: Viewer, input: { r
   }
   const mismatch = shapeMismatch(value, rule.parameters[input.key], input.key);
   if (mismatch) throw bad(mismatch, 'value');
+  const vocabulary = rule.vocabulary?.[input.key];
+  const outside = vocabulary ? codeOutside(value, vocabulary, input.key) : null;
+  if (outside) throw bad(outside, 'value');
   isoDate(input.validFrom, 'validFrom'); // (a calendar date: V8's Date.parse takes 2026-02-30, PostgreSQL does not)
   return inTransaction(
     pool,

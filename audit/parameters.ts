@@ -64,3 +64,24 @@ function skeleton(v: unknown): unknown {
   if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, skeleton(x)]));
   return kindOf(v);
 }
+
+/**
+ * Why `value` uses a code outside its parameter's vocabulary (null when it does not): every text
+ * inside its lists must be one of `items`, every key of its map one of `keys`.
+ */
+export function codeOutside(value: unknown, vocabulary: { items?: readonly string[]; keys?: readonly string[] }, path: string): string | null {
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      if (typeof item === 'string' && vocabulary.items && !vocabulary.items.includes(item)) return `${path}[${i}] must be one of ${vocabulary.items.join(', ')}`;
+      const why = codeOutside(item, { items: vocabulary.items }, `${path}[${i}]`);
+      if (why) return why;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (vocabulary.keys && !vocabulary.keys.includes(key)) return `${path}.${key} is not one of ${vocabulary.keys.join(', ')}`;
+      const why = codeOutside(item, { items: vocabulary.items }, `${path}.${key}`);
+      if (why) return why;
+    }
+  }
+  return null;
+}

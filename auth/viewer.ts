@@ -91,6 +91,26 @@ export class Viewer {
   }
 
   /**
+   * Is the caller acting for this region itself — their jurisdiction is the region, not a region
+   * above it? Scope alone lets an ancestor act anywhere below; some acts must be the region's own.
+   */
+  actsFor(regionCode: string | null | undefined): boolean {
+    return this.authenticated && typeof regionCode === 'string' && regionCode === this.jurisdiction;
+  }
+
+  /**
+   * Throws FORBIDDEN unless the region is in scope and the caller acts for it itself. Outside the
+   * jurisdiction the message is requireInScope's (it names nothing); inside it, it names the region
+   * whose own act this is and why (`act`, e.g. "a receipt is confirmed by the receiving region").
+   */
+  requireActingFor(regionCode: string | null | undefined, what: string, act: string): void {
+    this.requireInScope(regionCode, what);
+    if (!this.actsFor(regionCode)) {
+      throw forbidden(`${what}: ${act} itself (${regionCode}), with a credential of that region; your jurisdiction ${this.jurisdiction} is above it`);
+    }
+  }
+
+  /**
    * A region record may be seen when it is inside the jurisdiction or on the path above it (the
    * city and province of a county officer: their names are public and every `parent` chain needs
    * them). What lies below such an ancestor stays out of reach: see `requireInScope`.

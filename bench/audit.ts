@@ -1,5 +1,5 @@
 /**
- * npm run bench:audit — all fourteen audit rules over a city-year (figures in docs/audit.md).
+ * npm run bench:audit — all the audit rules over a city-year (figures in docs/audit.md).
  *
  * A throw-away embedded PostgreSQL (fsync on, default settings), the demo city 徐州市 with its demo
  * registry (≈56,000 elders), then twelve monthly payment runs through the ledger: every living elder
@@ -23,6 +23,7 @@ import { allowanceBand } from '../registry/derived.js';
 import { elderNo, facilityNo } from '../registry/validate.js';
 import { plantDemoAnomalies } from '../demo/anomalies.js';
 import { runAudit, type RunReport } from '../audit/engine.js';
+import { RULES } from '../audit/catalogue.js';
 import { load, runBench, startCityDatabase } from './support.js';
 
 const MONTHS = Number(process.env.AUDIT_BENCH_MONTHS ?? 12);
@@ -102,7 +103,7 @@ async function main() {
     process.stdout.write(`ledger: ${size.transactions} transactions, ${size.payments} payment lines (${lines} monthly lines) loaded in ${seconds(performance.now() - t)} s; ${anomalies.planted.length} anomalies planted\n`);
     const run = () => runAudit(pool, { regionCode: CITY, from: '2026-01', to: '2026-12', asOf: '2026-12-31', trigger: 'BENCH', actor: 'bench' });
     const first = await run();
-    printRun('first run, all 14 rules over the city-year', first);
+    printRun(`first run, all ${RULES.length} rules over the city-year`, first);
     const second = await run();
     printRun('second run (idempotent)', second);
     const { rows: [f] } = await pool.query(`select count(*)::int as findings, (select count(*) from audit.finding_event)::int as events, (select count(*) from audit.finding_evidence)::int as evidence from audit.finding`);

@@ -14,6 +14,11 @@ import { makeIdNumber } from '../registry/id-number.js';
 import { elderNo, facilityNo } from '../registry/validate.js';
 import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
 import { insertElders } from '../registry/elders/writer.js';
+import { ruleById } from '../audit/catalogue.js';
+import { demoReceiver } from './payments.js';
+
+/** The last day of the month after `month` (YYYY-MM): when `npm start` audits the demo month. */
+const endOfNextMonth = (month: string) => new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)) + 1, 0)).toISOString().slice(0, 10);
 
 export interface Expectation {
   ruleId: string;
@@ -33,9 +38,11 @@ const AMOUNT = { B80_89: 5_000n, B80_89_LOW_INCOME: 8_000n, B90_99: 10_000n, B10
 
 interface Paid { txId: string; payee: string; elderId: string; county: string; village: string; amount: bigint; age: number; lowIncome: boolean; alive: boolean }
 
-export async function plantDemoAnomalies(pool: pg.Pool, ledger: Ledger, registry: RegistryService, options: { cityCode: string; month: string; seed: number; actor?: string }): Promise<DemoAnomalies> {
+export async function plantDemoAnomalies(pool: pg.Pool, ledger: Ledger, registry: RegistryService, options: { cityCode: string; month: string; seed: number; actor?: string; asOf?: string }): Promise<DemoAnomalies> {
   const actor = options.actor ?? 'demo-generator';
   const { cityCode, month, seed } = options;
+  /** The evaluation date of the audit that will look at the plants (AR-17 judges occupancy on it). */
+  const asOf = options.asOf ?? endOfNextMonth(month);
   const year = Number(month.slice(0, 4));
   const prefix = cityCode.slice(0, 4);
   const planted: Expectation[] = [];
@@ -71,7 +78,7 @@ export async function plantDemoAnomalies(pool: pg.Pool, ledger: Ledger, registry
   const fundCounty = async (what: string, county: string, fundLine: string, amount: bigint, issued: string, received: string | null) => {
     const app = await ledger.appropriate({ idempotencyKey: key(`${what}:app`), effectiveDate: issued, regionCode: cityCode, fundLine, amount, fiscalYear: year, fundingSource: 'CITY_TRANSFER', documentNo: `徐财社〔${year}〕示例审计${what}` }, actor);
     const alloc = await ledger.allocate({ idempotencyKey: key(`${what}:alloc`), effectiveDate: issued, fromRegionCode: cityCode, toRegionCode: county, fundLine, amount, documentNo: `徐民〔${year}〕示例拨付${what}`, lotId: app.transaction.postings[0]!.lotId }, actor);
-    if (received) await ledger.receiveAllocation({ idempotencyKey: key(`${what}:recv`), effectiveDate: received, allocationId: alloc.transaction.id }, actor);
+    if (received) await ledger.receiveAllocation({ idempotencyKey: key(`${what}:recv`), effectiveDate: received, allocationId: alloc.transaction.id }, demoReceiver(actor, county));
     return { allocation: alloc.transaction.id, lot: alloc.transaction.postings.find((p) => p.accountKind === 'IN_TRANSIT_DOWN')!.lotId };
   };
   /** A payment; unless it names a lot (or spends money already in the county: `fund: false`), the exact amount is funded first. */
@@ -217,6 +224,65 @@ export async function plantDemoAnomalies(pool: pg.Pool, ledger: Ledger, registry
   // ---- AR-12: a county lot of two fiscal years back, untouched.
   const old = await ledger.appropriate({ idempotencyKey: key('OP:old'), effectiveDate: `${year - 2}-06-01`, regionCode: counties[4]!, fundLine: 'OPERATIONS', amount: 2_000_000n, fiscalYear: year - 2, fundingSource: 'OWN_BUDGET', documentNo: `县财〔${year - 2}〕示例结转` }, actor);
   expect(planted, 'AR-12', 'LOT', old.transaction.postings[0]!.lotId, null, `¥20,000 of fiscal ${year - 2} still unspent (two-year carry-over)`);
+
+  // ---- AR-09: 重度失能护理补贴 for an elder never assessed; the control's latest assessment is severe and still valid.
+  const nextMonthStart = `${endOfNextMonth(month).slice(0, 8)}01`;
+  const assessed = (await pool.query(
+    `select e.id::text, e.hukou_village_code as village, a.final_level as level
+     from registry.elder e
+     left join lateral (select s.final_level, s.assessed_on, s.valid_until from registry.assessment s where s.elder_id = e.id and s.assessed_on < $2::date
+                        order by s.assessed_on desc, s.id desc limit 1) a on true
+     where e.hukou_village_code like $1 and not exists (select from registry.vital_event v where v.elder_id = e.id) and e.id <> all($3::bigint[])
+       and (a.final_level is null or (a.final_level >= 3 and coalesce(a.valid_until, 'infinity') >= $2::date - 1 and a.assessed_on >= $2::date - interval '12 months'))
+     order by ${order}`,
+    [`${prefix}%`, nextMonthStart, [...used]],
+  )).rows as { id: string; village: string; level: number | null }[];
+  for (const [e, list, what] of [
+    [assessed.find((a) => a.level === null)!, planted, `重度失能护理补贴 for ${month} to an elder with no capability assessment`],
+    [assessed.find((a) => a.level !== null)!, controls, `重度失能护理补贴 for ${month} to an elder assessed as severely impaired within the year`],
+  ] as const) {
+    used.add(e.id);
+    const county = `${e.village.slice(0, 6)}000000`;
+    const { lot } = await fundCounty(`AR09:${e.id}`, county, 'OPERATIONS', 30_000n, `${month}-01`, `${month}-03`);
+    await disburse(`AR09:${e.id}`, { county, village: e.village, payee: elderNo(e.id), amount: 30_000n, fundLine: 'OPERATIONS', benefit: 'SEVERE_DISABILITY_CARE', lotId: lot });
+    expect(list, 'AR-09', 'ELDER', elderNo(e.id), month, what);
+  }
+
+  // ---- AR-14: 特困供养 money paid to a construction contractor; the control pays 集中供养 to a care home, which the line allows.
+  const careHomes = (await pool.query(
+    `select f.id::text, f.village_code as village,
+       (select count(distinct s.elder_id) from registry.stay s where s.facility_id = f.id and s.admitted_on <= $2::date and (s.discharged_on is null or s.discharged_on > $2::date))::int as residents,
+       (select i.actual from registry.bed_inventory i where i.facility_id = f.id and i.as_of <= $2::date order by i.as_of desc, i.id desc limit 1) as beds
+     from registry.facility f join registry.facility_type ft on ft.code = f.type and ft.residential
+     where f.village_code like $1 order by md5(f.id::text || '${seed}')`,
+    [`${prefix}%`, asOf],
+  )).rows as { id: string; village: string; residents: number; beds: number | null }[];
+  const careHome = careHomes.find((f) => f.residents > 0)!;
+  const hsHomeCounty = `${careHome.village.slice(0, 6)}000000`;
+  for (const [payeeType, payee, village, list, what] of [
+    ['CONTRACTOR', 'CONTRACTOR-XZ-03', careHome.village, planted, `特困供养 for ${month} paid to a construction contractor`],
+    ['FACILITY', facilityNo(careHome.id), careHome.village, controls, `特困集中供养 for ${month} paid to the care home the elders live in`],
+  ] as const) {
+    const { lot } = await fundCounty(`AR14:${payee}`, hsHomeCounty, 'HARDSHIP_SUPPORT', 90_000n, `${month}-01`, `${month}-03`);
+    await disburse(`AR14:${payee}`, { county: hsHomeCounty, village, payee, payeeType, amount: 90_000n, fundLine: 'HARDSHIP_SUPPORT', benefit: 'HS_CENTRALISED', lotId: lot });
+    expect(list, 'AR-14', payeeType === 'FACILITY' ? 'FACILITY' : 'PAYEE', payeeType === 'FACILITY' ? payee : `${payeeType}:${payee}`, month, what);
+  }
+
+  // ---- AR-17: a construction grant in March to a new care home nobody has moved into; the control was granted too and is full enough.
+  const minPercent = ruleById.get('AR-17')!.parameters.minOccupancyPercent as number;
+  const idleVillage = paid[paid.length - 1]!.village;
+  const idle = await registry.registerFacility({ name: '示例新建颐养院', type: 'ELDERLY_CARE_INSTITUTION', operatingModel: 'PUBLIC_BUILT_PRIVATE_RUN', villageCode: idleVillage, status: 'OPERATING', operatingSince: `${year}-04-01` }, actor);
+  await registry.recordBedInventory({ facilityId: idle.id, asOf: `${year}-04-01`, approved: 60, actual: 60, nursing: 30, inclusive: 20, occupied: 0 }, actor);
+  const occupied = careHomes.find((f) => f.id !== careHome.id && f.beds && f.residents * 100 >= minPercent * f.beds)!;
+  for (const [f, list, what] of [
+    [{ id: idle.id, village: idleVillage }, planted, `¥20,000 construction grant paid ${year}-03-16 to a care home with no resident and no service since`],
+    [occupied, controls, `construction grant paid ${year}-03-16 to a care home with ${occupied.residents} residents in ${occupied.beds} beds`],
+  ] as const) {
+    const county = `${f.village.slice(0, 6)}000000`;
+    const { lot } = await fundCounty(`AR17:${f.id}`, county, 'PROJECT_GRANT', 2_000_000n, `${year}-03-01`, `${year}-03-03`);
+    await disburse(`AR17:${f.id}`, { county, village: f.village, payee: facilityNo(f.id), payeeType: 'FACILITY', amount: 2_000_000n, fundLine: 'PROJECT_GRANT', benefit: 'PG_CONSTRUCTION', serviceMonth: `${year}-03`, date: `${year}-03-16`, lotId: lot });
+    expect(list, 'AR-17', 'FACILITY', facilityNo(f.id), `${year}-03`, what);
+  }
 
   // ---- AR-20: a registered elder whose ID number's sex digit disagrees with the recorded sex.
   const village = paid[0]!.village;

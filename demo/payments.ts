@@ -15,6 +15,12 @@ export const DEMO_ALLOWANCE_FEN: Record<AllowanceBand, bigint> = { B80_89: 5_000
 /** Illustrative operating subsidy per resident and month, in fen. */
 export const DEMO_FACILITY_SUBSIDY_PER_RESIDENT_FEN = 10_000n;
 
+/**
+ * Who confirms a receipt in the demo: the receiving county's finance officer, never the city that
+ * issued the allocation (the API refuses that: ledger/access.ts, segregation of duties).
+ */
+export const demoReceiver = (actor: string, county: string) => `${actor}@${county}`;
+
 export interface DemoLedgerReport {
   allowancePayments: number;
   facilityPayments: number;
@@ -94,7 +100,7 @@ export async function payDemoMonth(pool: pg.Pool, ledger: Ledger, options: { cit
         { idempotencyKey: `demo:${fundLine}:${options.month}:allocate:${county}`, effectiveDate: firstDay, fromRegionCode: options.cityCode, toRegionCode: county, fundLine, amount, documentNo: `徐民〔${options.month.slice(0, 4)}〕示例拨付` },
         actor,
       );
-      await ledger.receiveAllocation({ idempotencyKey: `demo:${fundLine}:${options.month}:receive:${county}`, effectiveDate: `${options.month}-05`, allocationId: allocation.transaction.id }, actor);
+      await ledger.receiveAllocation({ idempotencyKey: `demo:${fundLine}:${options.month}:receive:${county}`, effectiveDate: `${options.month}-05`, allocationId: allocation.transaction.id }, demoReceiver(actor, county));
       await ledger.disburseBatch(lines, actor);
       if (fundLine === 'SENIOR_ALLOWANCE') report.allowancePayments += lines.length;
       else report.facilityPayments += lines.length;

@@ -8,7 +8,8 @@
  * - A lot is visible when the region that holds it is in scope.
  * - A write acts at regions in scope, with the permission for the operation there; the records it
  *   refers to must be the caller's: an allocation is received by its counterpart, a lot returned by
- *   the region that holds it, a transaction reversed by the region that recorded it.
+ *   the region that holds it, a transaction reversed by the region that recorded it — the first two,
+ *   and the reversal of a receipt or a return, by that region itself, not from above it.
  *
  * Out of scope is FORBIDDEN; a record that does not exist is null (for a write, the ledger refuses
  * the id with its own error).
@@ -79,20 +80,40 @@ export function regionFor(viewer: Viewer, permission: Permission, input: string,
   return code;
 }
 
-/** Receipt of an allocation is confirmed by the receiving region (its counterpart); the ledger rejects ids that are not allocations. */
+/**
+ * Segregation of duties between the two parties of a movement of money: the acts of the lower
+ * party are its own, not those of a region above it — which is the other party or stands over it.
+ * Scope alone let the city's finance officer confirm the arrival (到账) of its own allocation at a
+ * county, so a receipt no longer proved that the county had the money (AR-13 下达未到账 relies on
+ * it), pull a county's money back up as a "return", or undo a county's receipt or return by a
+ * reversal. A caller below the region (a town officer) is outside its scope and refused as well.
+ */
+const RECEIPT = 'a receipt is confirmed by the receiving region';
+const RETURN = 'money is returned by the region that holds the lot';
+
+/** Receipt of an allocation is confirmed by the receiving region itself; the ledger rejects ids that are not allocations. */
 export async function requireReceivable(viewer: Viewer, lookup: LedgerLookup, allocationId: string): Promise<void> {
   const allocation = await lookup.transaction.load(allocationId);
-  if (allocation) viewer.requireInScope(allocation.counterpartRegionCode ?? allocation.regionCode, 'allocationId');
+  if (!allocation) return;
+  if (allocation.kind !== 'ALLOCATION') viewer.requireInScope(allocation.regionCode, 'allocationId'); // (the ledger answers BAD_USER_INPUT)
+  else viewer.requireActingFor(allocation.counterpartRegionCode, 'allocationId', RECEIPT);
 }
 
-/** Unspent money is sent back by the region that holds the lot. */
+/** Unspent money is sent back by the region that holds the lot, itself. */
 export async function requireReturnable(viewer: Viewer, lookup: LedgerLookup, lotId: string): Promise<void> {
   const lot = await lookup.lot.load(lotId);
-  if (lot) viewer.requireInScope(lot.regionCode, 'lotId');
+  if (lot) viewer.requireActingFor(lot.regionCode, 'lotId', RETURN);
 }
 
-/** Corrections belong to the region that recorded the original. */
+/**
+ * Corrections belong to the region that recorded the original; a receipt or a return is the lower
+ * party's act, and so is its reversal (else the region above could put a confirmed allocation back
+ * in transit, or send returned money down again without an allocation and its receipt).
+ */
 export async function requireReversible(viewer: Viewer, lookup: LedgerLookup, transactionId: string): Promise<void> {
   const original = await lookup.transaction.load(transactionId);
-  if (original) viewer.requireInScope(original.regionCode, 'transactionId');
+  if (!original) return;
+  if (original.kind === 'ALLOCATION_RECEIVED') viewer.requireActingFor(original.regionCode, 'transactionId', 'a receipt is reversed by the receiving region');
+  else if (original.kind === 'RETURN') viewer.requireActingFor(original.regionCode, 'transactionId', 'a return is reversed by the returning region');
+  else viewer.requireInScope(original.regionCode, 'transactionId');
 }

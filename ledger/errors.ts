@@ -70,6 +70,8 @@ export function fromDatabaseError(error: unknown): LedgerError | null {
       return new LedgerError('BAD_USER_INPUT', e.message ?? 'a reversal is dated on or after the transaction it reverses', 'effectiveDate');
     case 'SL020':
       return new LedgerError('PERIOD_CLOSED', e.message ?? 'the period is closed');
+    case 'SL024': // a close of a month that has not ended (closed-through: it would close the months to come)
+      return new LedgerError('BAD_USER_INPUT', e.message ?? 'the month has not ended', 'month');
     case 'SL021':
       return new LedgerError('PERIOD_STATE', e.message ?? 'the period does not allow this');
     case 'SL022':

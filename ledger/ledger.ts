@@ -158,6 +158,14 @@ export class Ledger {
     await client.query('savepoint ledger_dry_run');
     try {
       await insertPostingsOnly(client, planned);
+      // An allocation's own rule is its header's (the receiving region's period), which a dry run does not insert.
+      const allocations = planned.filter((p) => p.plan.kind === 'ALLOCATION' && p.plan.counterpartRegionCode);
+      if (allocations.length) {
+        await client.query(
+          `select ledger.require_receiver_period_open(r, f, d) from unnest($1::text[], $2::text[], $3::date[]) t (r, f, d)`,
+          [allocations.map((p) => p.plan.counterpartRegionCode), allocations.map((p) => p.plan.fundLine), allocations.map((p) => p.request.effectiveDate)],
+        );
+      }
     } catch (error) {
       await client.query('rollback to savepoint ledger_dry_run');
       throw fromDatabaseError(error) ?? error;

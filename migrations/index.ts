@@ -25,6 +25,8 @@ import { Migration20261204300000_database_clock } from './Migration2026120430000
 import { Migration20261204500000_proposal_expiry_bound } from './Migration20261204500000_proposal_expiry_bound.js';
 import { Migration20261204700000_sync_vital_events } from './Migration20261204700000_sync_vital_events.js';
 import { Migration20261205100000_sync_categories } from './Migration20261205100000_sync_categories.js';
+import { Migration20261205200000_registry_born_first } from './Migration20261205200000_registry_born_first.js';
+import { Migration20261205200100_period_close_rules } from './Migration20261205200100_period_close_rules.js';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_hierarchy', class: Migration20261123000000_hierarchy },
@@ -53,4 +55,6 @@ export const migrationsList = [
   { name: 'Migration20261204500000_proposal_expiry_bound', class: Migration20261204500000_proposal_expiry_bound },
   { name: 'Migration20261204700000_sync_vital_events', class: Migration20261204700000_sync_vital_events },
   { name: 'Migration20261205100000_sync_categories', class: Migration20261205100000_sync_categories },
+  { name: 'Migration20261205200000_registry_born_first', class: Migration20261205200000_registry_born_first },
+  { name: 'Migration20261205200100_period_close_rules', class: Migration20261205200100_period_close_rules },
 ];

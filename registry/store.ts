@@ -28,6 +28,11 @@ export function requireBorn(life: ElderLife, date: string, field: string): void 
   if (date < life.birthDate) throw new DomainError('BAD_USER_INPUT', `${field} is before the birth date`, field);
 }
 
+/** The input field of each dated column the database checks against the birth date (SR001, Migration20261205200000). */
+const BORN_FIRST_FIELDS: Record<string, string> = {
+  admitted_on: 'admittedOn', started_at: 'startedAt', valid_from: 'validFrom', assessed_on: 'assessedOn', death_date: 'deathDate',
+};
+
 /** Maps constraint violations to errors a caller can act on. */
 export function fromDatabaseError(error: unknown): DomainError | null {
   const e = error as { code?: string; constraint?: string; message?: string; column?: string };
@@ -47,6 +52,11 @@ export function fromDatabaseError(error: unknown): DomainError | null {
       return new DomainError('NOT_FOUND', 'a referenced record does not exist');
     case '23514':
       return new DomainError('BAD_USER_INPUT', `a value is out of range (${e.constraint ?? 'check'})`);
+    case 'SR001': {
+      // requireBorn refuses it first; the database is the guarantee for every other writer.
+      const field = BORN_FIRST_FIELDS[e.column ?? ''];
+      return new DomainError('BAD_USER_INPUT', `${field ?? e.column ?? 'a date'} is before the birth date`, field);
+    }
     case 'SR000':
       return new DomainError('APPEND_ONLY', e.message ?? 'registry history is append-only');
     default:

@@ -46,7 +46,7 @@ export async function ensureDemoRegistry(
     log.info(paid, 'demo payments of the month recorded in the ledger');
     if (options.anomalies !== false) {
       // Planted anomalies (and clean controls beside them), then the first audit, so an auditor sees findings at once.
-      const anomalies = await plantDemoAnomalies(pool, ledger, registry, { cityCode, month: DEMO_MONTH, seed: options.seed ?? DEMO_SEED });
+      const anomalies = await plantDemoAnomalies(pool, ledger, registry, { cityCode, month: DEMO_MONTH, seed: options.seed ?? DEMO_SEED, asOf: DEMO_AUDIT_AS_OF });
       const run = await runAudit(pool, { regionCode: cityCode, from: `${DEMO_MONTH.slice(0, 4)}-01`, to: `${DEMO_MONTH.slice(0, 4)}-12`, asOf: DEMO_AUDIT_AS_OF, trigger: 'DEMO', actor: 'demo-generator' });
       log.info({ planted: anomalies.planted.length, controls: anomalies.controls.length, run: run.id, durationMs: run.durationMs, ...run.counts }, 'demo anomalies planted and audited');
     }

@@ -86,7 +86,7 @@ export class LedgerResolver {
     return payload(await ctx.approvals.allocate(request, ctx.viewer.subject));
   }
 
-  @Mutation(() => PostPayload, { description: 'Confirm receipt of an allocation (at most once).' })
+  @Mutation(() => PostPayload, { description: 'Confirm receipt of an allocation (at most once), with a credential of the receiving region itself: not of the issuer above it (FORBIDDEN).' })
   @Authorized('ledger:allocate')
   async receiveAllocation(@Arg('input', () => ReceiveAllocationInput, { description: 'The mutation’s input (each field described on its input type).' }) input: ReceiveAllocationInput, @Ctx() ctx: Context): Promise<PostPayload> {
     const allocationId = internalId(input.allocationId, 'LedgerTransaction', 'allocationId');
@@ -109,7 +109,7 @@ export class LedgerResolver {
     return (await ctx.approvals.disburseBatch(requests, ctx.viewer.subject)).map(payload);
   }
 
-  @Mutation(() => PostPayload, { description: "Send a lot's unspent money back to its parent lot (lineage kept)." })
+  @Mutation(() => PostPayload, { description: "Send a lot's unspent money back to its parent lot (lineage kept), with a credential of the lot's region itself (FORBIDDEN from above)." })
   @Authorized('ledger:allocate')
   async returnFunds(@Arg('input', () => ReturnFundsInput, { description: 'The mutation’s input (each field described on its input type).' }) input: ReturnFundsInput, @Ctx() ctx: Context): Promise<PostPayload> {
     const lotId = internalId(input.lotId, 'Lot', 'lotId');

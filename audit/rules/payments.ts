@@ -94,19 +94,23 @@ select 'AR-05', case when bool_or(under_age) then 'HIGH' else 'MEDIUM' end, min(
     'underAge', bool_or(under_age))
 from bad group by elder_id, service_month`;
 
-/** AR-06: a required category not held on any day of the service month. */
+/**
+ * AR-06: a required category not held on any day of the service month — or a PERSON payee that is
+ * no registry elder at all (version 2): nobody can hold a category the registry does not know of,
+ * and version 1 passed such lines over, so 特困 money paid to a made-up person id went unseen.
+ */
 const AR06 = `with ${ARGS},
 x as (
   select p.*, coalesce(a.p->'categoryByBenefit'->p.benefit_code, a.p->'categoryByFundLine'->p.fund_line) as required,
     to_date(p.service_month, 'YYYY-MM') as first, (to_date(p.service_month, 'YYYY-MM') + interval '1 month')::date as next
-  from args a join pg_temp.audit_pay p on p.in_scope and p.fund_line = any(a.lines) and p.elder_id is not null)
+  from args a join pg_temp.audit_pay p on p.in_scope and p.fund_line = any(a.lines) and p.payee_type = 'PERSON')
 ${INSERT}
-select 'AR-06', null, min(village), ${singleLine('fund_line')}, 'ELDER', ${elderNo('elder_id')}, service_month, service_month, sum(amount),
-  jsonb_build_array(${ev('Elder', 'elder_id')}) || jsonb_agg(${ev('LedgerTransaction', 'id')} order by id),
-  jsonb_build_object('requiredCategories', jsonb_agg(distinct required))
-from x
-where required is not null and not ${heldDuring('x.elder_id', 'x.required', 'x.first', 'x.next')}
-group by elder_id, service_month`;
+select 'AR-06', null, min(village), ${singleLine('fund_line')}, ${subjectType}, ${subjectId}, service_month, service_month, sum(amount),
+  case when p.elder_id is not null then jsonb_build_array(${ev('Elder', 'p.elder_id')}) else '[]'::jsonb end || jsonb_agg(${ev('LedgerTransaction', 'id')} order by id),
+  jsonb_build_object('requiredCategories', jsonb_agg(distinct required), 'inRegistry', p.elder_id is not null)
+from x p
+where required is not null and (p.elder_id is null or not ${heldDuring('p.elder_id', 'p.required', 'p.first', 'p.next')})
+group by p.elder_id, p.payee_type, p.payee_id, service_month`;
 
 /** AR-18: operations money paid for a month in which certified caregivers < ceil(residents / 10). */
 const AR18 = `with ${ARGS},
@@ -190,7 +194,7 @@ export const PAYMENT_RULES: RuleSql[] = [
   { id: 'AR-03', version: 2, statements: [AR03] },
   { id: 'AR-04', version: 1, statements: [AR04] },
   { id: 'AR-05', version: 1, statements: [AR05] },
-  { id: 'AR-06', version: 1, statements: [AR06] },
+  { id: 'AR-06', version: 2, statements: [AR06] },
   { id: 'AR-18', version: 1, statements: [AR18] },
   { id: 'AR-22', version: 1, statements: [AR22_COUNT, AR22_REISSUE] },
   { id: 'AR-24', version: 1, statements: [AR24] },

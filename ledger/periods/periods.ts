@@ -373,15 +373,28 @@ async function inTransitAllocations(client: pg.PoolClient, regionCode: string, f
 
 /**
  * The hook for the audit engine (schema `audit`, built separately): when it provides
- * audit.open_critical_findings(region_code, fund_line, month), its open CRITICAL findings for the
- * period block the close. Until it exists there is nothing to check.
+ * audit.open_critical_findings(region_code, fund_line, month), its open CRITICAL findings block the
+ * close — those of every month the close closes, not only the month named: the first close of a
+ * region and fund line closes all earlier months with it (closed-through), and asking about the
+ * named month alone let the findings of those months through. The months closed are the ones after
+ * the latest month with events (the month itself when it is being closed again after a reopening);
+ * a finding without a period touches every month. Called under the period lock. Until the hook
+ * exists there is nothing to check.
  */
 async function criticalFindings(client: pg.PoolClient, regionCode: string, fundLine: string, start: string): Promise<PeriodBlocker[]> {
   const { rows: present } = await client.query(`select to_regprocedure('audit.open_critical_findings(text, text, text)') is not null as ok`);
   if (!present[0].ok) return [];
-  const { rows } = await client.query(`select to_jsonb(f) as finding from audit.open_critical_findings($1, $2, $3) f limit 100`, [
-    regionCode, fundLine, start.slice(0, 7),
-  ]);
+  // (a null month asks for the findings of every period; the range of this close is applied here)
+  const { rows } = await client.query(
+    `with closes as (
+       select to_char(case when max(e.month) is null then null when max(e.month) < $3::date then max(e.month) + interval '1 month' else $3::date end, 'YYYY-MM') as first_month
+       from ledger.period_event e where e.region_code = $1 and e.fund_line = $2)
+     select to_jsonb(f) as finding from audit.open_critical_findings($1, $2, null) f, closes c
+     where f.period_from is null
+        or (f.period_from <= $4 and (c.first_month is null or coalesce(f.period_to, f.period_from) >= c.first_month))
+     limit 100`,
+    [regionCode, fundLine, start, start.slice(0, 7)],
+  );
   return rows.map((r, i) => {
     const f = r.finding as Record<string, unknown>;
     const id = String(f.id ?? f.finding_id ?? i + 1);

@@ -19,8 +19,8 @@ function typeErrors(file: string): string[] {
 }
 
 describe('generated client types', () => {
-  test('the example client compiles against the generated documents', () => {
-    expect(typeErrors(path.join(projectRoot, 'client/example.ts'))).toEqual([]);
+  test.each(['client/example.ts', 'client/workflows.ts'])('%s compiles against the generated documents', (file) => {
+    expect(typeErrors(path.join(projectRoot, file))).toEqual([]);
   }, 120_000);
 
   test('a query that asks for a field the schema lacks, or passes a wrong variable, does not compile', () => {

@@ -6,18 +6,32 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
+import { Kind, parse, print, visit, type ASTNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import { projectRoot } from '../../platform/config.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import type { Role } from '../../auth/roles.js';
+import { Ledger } from '../../ledger/ledger.js';
+import { toGlobalId } from '../../api/global-id.js';
+import { CITY, COUNTY, fundCounty, key } from '../fixtures/index.js';
 
 let db: TestDatabase;
 let interpreted: TestApi;
 let compiled: TestApi;
 
+/** A disbursement of 丰县 for the operations that read one transaction (set once it is written). */
+const seeded = { id: '' };
+
 beforeAll(async () => {
   db = await createTestDatabase({ withXuzhou: true });
+  const ledger = new Ledger(db.pool);
+  const { lot } = await fundCounty(ledger, COUNTY, { amount: 100_000n });
+  const village = await db.pool.query(`select code from region where level = 'VILLAGE' and code like $1 order by code limit 1`, [`${COUNTY.slice(0, 6)}%`]);
+  const paid = await ledger.disburse({
+    idempotencyKey: key('jit-pay'), effectiveDate: '2026-03-10', regionCode: COUNTY, fundLine: 'SENIOR_ALLOWANCE', amount: 5_000n, payeeType: 'PERSON',
+    payeeId: 'E00000001', serviceMonth: '2026-03', benefitCode: 'SA_MONTHLY', villageCode: village.rows[0].code, lotId: lot,
+  }, 'test-finance');
+  seeded.id = toGlobalId('LedgerTransaction', paid.transaction.id);
   interpreted = await startTestApi(db, { jit: false });
   compiled = await startTestApi(db, { jit: true });
 });
@@ -34,25 +48,50 @@ interface Case {
   as?: [Role, string];
 }
 
-/** Every operation of client/operations, with variables that reach data. */
+/**
+ * Every query of client/operations, with variables that reach data. Its mutations are left out here:
+ * run twice, a write answers the second time as a replay, so the two executors would differ by
+ * `replayed` alone (refused mutations are in SUITE; test/api/client-workflows.test.ts runs them).
+ */
 function clientOperations(): Case[] {
   const dir = path.join(projectRoot, 'client/operations');
   const variables: Record<string, Record<string, unknown>> = {
     RegionDetail: { code: '320321000000' },
     RegionChildren: { code: '320300000000', first: 5 },
     SearchRegions: { search: '镇', within: '320300000000', first: 10 },
+    CountyBalances: { regionCode: COUNTY, fundLine: 'SENIOR_ALLOWANCE' },
+    Journal: { filter: { regionCode: COUNTY }, first: 5 },
+    TransactionDetail: seeded,
+    Periods: { regionCode: COUNTY, fundLine: 'SENIOR_ALLOWANCE', from: '2026-01', to: '2026-04' },
+    Findings: { first: 5 },
+    FindingDetail: { id: toGlobalId('AuditFinding', '1') },
+    FindingSummaryByRule: { regionCode: CITY, from: '2026-01', to: '2026-12' },
+    Elders: { filter: { within: COUNTY }, first: 5 },
   };
   return fs.readdirSync(dir).filter((f) => f.endsWith('.graphql')).flatMap((file) => {
     const document = parse(fs.readFileSync(path.join(dir, file), 'utf8'));
-    const fragments = document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
+    const fragments = new Map(document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
     return document.definitions
-      .filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)
+      .filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'query')
       .map((operation) => ({
         name: `client/operations/${file}: ${operation.name?.value}`,
-        query: [operation, ...fragments].map((d) => print(d)).join('\n'),
+        query: [operation, ...fragmentsUsed(operation, fragments)].map((d) => print(d)).join('\n'),
         variables: variables[operation.name?.value ?? ''] ?? {},
       }));
   });
+}
+
+/** The fragments a definition spreads, and theirs (a document with an unused fragment is invalid). */
+function fragmentsUsed(definition: ASTNode, all: Map<string, FragmentDefinitionNode>, used = new Map<string, FragmentDefinitionNode>()): FragmentDefinitionNode[] {
+  visit(definition, {
+    FragmentSpread(spread) {
+      const fragment = all.get(spread.name.value);
+      if (!fragment || used.has(fragment.name.value)) return;
+      used.set(fragment.name.value, fragment);
+      fragmentsUsed(fragment, all, used);
+    },
+  });
+  return [...used.values()];
 }
 
 const SUITE: Case[] = [

@@ -16,7 +16,7 @@ beforeAll(async () => {
   const ledger = new Ledger(db.pool);
   await generateDemoRegistry(db.pool, registry, { cityPrefix: '3203', seed: DEMO_SEED, eldersPerVillage: 3 });
   await payDemoMonth(db.pool, ledger, { cityCode: DEMO_CITY_CODE, month: DEMO_MONTH });
-  anomalies = await plantDemoAnomalies(db.pool, ledger, registry, { cityCode: DEMO_CITY_CODE, month: DEMO_MONTH, seed: DEMO_SEED });
+  anomalies = await plantDemoAnomalies(db.pool, ledger, registry, { cityCode: DEMO_CITY_CODE, month: DEMO_MONTH, seed: DEMO_SEED, asOf: DEMO_AUDIT_AS_OF });
 }, 180_000);
 afterAll(async () => {
   await db?.drop();
@@ -28,7 +28,7 @@ test('every planted anomaly is found, no control is, and nothing else; a re-run 
   const run = () => runAudit(db.pool, { regionCode: DEMO_CITY_CODE, from: '2026-01', to: '2026-12', asOf: DEMO_AUDIT_AS_OF, trigger: 'TEST', actor: 'test' });
   const first = await run();
   const found = (await db.pool.query(`select rule_id as "ruleId", subject_type as "subjectType", subject_id as "subjectId", period_from as "periodFrom" from audit.finding_state`)).rows.map(keyOf).sort();
-  expect(new Set(anomalies.planted.map((p) => p.ruleId))).toEqual(new Set(['AR-01', 'AR-03', 'AR-04', 'AR-05', 'AR-06', 'AR-11', 'AR-12', 'AR-13', 'AR-18', 'AR-20', 'AR-22', 'AR-24']));
+  expect(new Set(anomalies.planted.map((p) => p.ruleId))).toEqual(new Set(['AR-01', 'AR-03', 'AR-04', 'AR-05', 'AR-06', 'AR-09', 'AR-11', 'AR-12', 'AR-13', 'AR-14', 'AR-17', 'AR-18', 'AR-20', 'AR-22', 'AR-24']));
   expect(found).toEqual(anomalies.planted.map(keyOf).sort());
   for (const control of anomalies.controls) expect(found).not.toContain(keyOf(control));
   expect(anomalies.controls.length).toBeGreaterThanOrEqual(7);
@@ -45,7 +45,7 @@ test('planting is deterministic from the seed', async () => {
     const ledger = new Ledger(other.pool);
     await generateDemoRegistry(other.pool, registry, { cityPrefix: '3203', seed: DEMO_SEED, eldersPerVillage: 3 });
     await payDemoMonth(other.pool, ledger, { cityCode: DEMO_CITY_CODE, month: DEMO_MONTH });
-    const again = await plantDemoAnomalies(other.pool, ledger, registry, { cityCode: DEMO_CITY_CODE, month: DEMO_MONTH, seed: DEMO_SEED });
+    const again = await plantDemoAnomalies(other.pool, ledger, registry, { cityCode: DEMO_CITY_CODE, month: DEMO_MONTH, seed: DEMO_SEED, asOf: DEMO_AUDIT_AS_OF });
     expect(again.planted.filter((p) => p.subjectType !== 'LOT' && p.subjectType !== 'TRANSACTION').map(keyOf)).toEqual(anomalies.planted.filter((p) => p.subjectType !== 'LOT' && p.subjectType !== 'TRANSACTION').map(keyOf));
     expect(again.planted.map((p) => p.what)).toEqual(anomalies.planted.map((p) => p.what));
   } finally {

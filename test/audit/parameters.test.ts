@@ -1,6 +1,6 @@
 /** The shape of a rule parameter's override (audit/parameters.ts): its default's, all the way down. */
 import { RULES } from '../../audit/catalogue.js';
-import { shapeMismatch } from '../../audit/parameters.js';
+import { codeOutside, shapeMismatch } from '../../audit/parameters.js';
 
 const parameter = (ruleId: string, key: string) => RULES.find((r) => r.id === ruleId)!.parameters[key];
 
@@ -34,4 +34,12 @@ test('lists hold items of the default\'s kind; objects of fixed keys keep them',
   expect(shapeMismatch({ HARDSHIP_SUPPORT: 'EXTREME_HARDSHIP' }, byLine, 'categoryByFundLine')).toBe('categoryByFundLine.HARDSHIP_SUPPORT must be a JSON array');
   expect(shapeMismatch(true, parameter('AR-21', 'verifyChain'), 'verifyChain')).toBeNull();
   expect(shapeMismatch('yes', parameter('AR-21', 'verifyChain'), 'verifyChain')).toBe('verifyChain must be a JSON boolean');
+});
+
+test('a closed vocabulary: every default keeps to its own; an override naming a code outside it is refused', () => {
+  for (const rule of RULES) for (const [key, vocabulary] of Object.entries(rule.vocabulary ?? {})) expect([rule.id, key, codeOutside(rule.parameters[key], vocabulary, key)]).toEqual([rule.id, key, null]);
+  const { vocabulary } = RULES.find((r) => r.id === 'AR-14')!;
+  expect(codeOutside({ HS_DISPERSED: ['PERSON', 'FACILITY'] }, vocabulary!.benefitAllowedUse!, 'benefitAllowedUse')).toBeNull();
+  expect(codeOutside({ HS_DISPERSED: ['PERSONS'] }, vocabulary!.benefitAllowedUse!, 'benefitAllowedUse')).toBe('benefitAllowedUse.HS_DISPERSED[0] must be one of PERSON, FACILITY, PROJECT, OPERATOR, CONTRACTOR');
+  expect(codeOutside({ SENIOR_ALLOWANCE: ['PERSON'], GIFTS: ['PERSON'] }, vocabulary!.fundLineAllowedUse!, 'fundLineAllowedUse')).toMatch(/^fundLineAllowedUse.GIFTS is not one of HARDSHIP_SUPPORT/);
 });

@@ -100,8 +100,15 @@ test('AR-06: hardship support for a month before the category was held', async (
   await fx.registry.addCategory({ elderId: member.id, category: 'EXTREME_HARDSHIP', validFrom: '2026-04-01' }, 'test');
   await pay(fx, member.no, '2026-03', 60000n, { fundLine: 'HARDSHIP_SUPPORT', benefitCode: 'HS_BASIC_LIVING' });
   await pay(fx, member.no, '2026-04', 60000n, { fundLine: 'HARDSHIP_SUPPORT', benefitCode: 'HS_BASIC_LIVING' });
+  // Version 2: a PERSON payee that is no registry elder holds no category either; an allowance that
+  // needs none (尊老金 SA_MONTHLY) to such a payee is not this rule's.
+  await pay(fx, 'P-NOT-REGISTERED', '2026-03', 60000n, { fundLine: 'HARDSHIP_SUPPORT', benefitCode: 'HS_BASIC_LIVING' });
+  await pay(fx, 'P-NOT-REGISTERED', '2026-04', 5000n);
   await audit(fx, ['AR-06']);
-  expect(await findings(fx, 'AR-06', member.no)).toMatchObject([{ period_from: '2026-03', amount_at_risk: '60000' }]);
+  expect(await findings(fx, 'AR-06', member.no)).toMatchObject([{ period_from: '2026-03', amount_at_risk: '60000', subject_type: 'ELDER', detail: { inRegistry: true } }]);
+  expect(await findings(fx, 'AR-06', 'PERSON:P-NOT-REGISTERED')).toMatchObject([
+    { period_from: '2026-03', amount_at_risk: '60000', subject_type: 'PAYEE', detail: { inRegistry: false, requiredCategories: [['EXTREME_HARDSHIP']] } },
+  ]);
 });
 
 test('AR-18: operations money for a month below 1:10, not for a facility at 1:10', async () => {

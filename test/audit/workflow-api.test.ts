@@ -10,6 +10,7 @@ import { authHeader, errorCodes, useXuzhouApi } from '../support/api.js';
 import { Ledger } from '../../ledger/ledger.js';
 import { RegistryService } from '../../registry/registry.js';
 import { runAudit } from '../../audit/engine.js';
+import { RULES } from '../../audit/catalogue.js';
 import { elderNo } from '../../registry/validate.js';
 import { idNumber } from '../registry/support.js';
 import { CITY, FENG, PEI, plantFinding } from './support.js';
@@ -171,7 +172,10 @@ test('a region overrides a rule parameter from a date on (appended); the next ru
   const base = { ruleId: 'AR-01', regionCode: PEI, key: 'deathGraceMonths', value: '1', validFrom: '2026-01-01' };
   expect(errorCodes(await set(base, 'AUDITOR'))).toEqual(['FORBIDDEN']);
   for (const [field, bad] of [['value', { value: '"one"' }], ['value', { value: '{' }], ['key', { key: 'graceDays' }], ['key', { key: '__proto__', value: '{}' }], ['key', { key: 'toString' }], ['key', { key: 'constructor' }], ['ruleId', { ruleId: 'AR-99' }], ['validFrom', { validFrom: '2026-13-01' }], ['validFrom', { validFrom: '2026-02-30' }],
-    ['value', { ruleId: 'AR-05', key: 'bandAmounts', value: '{"B80_89":"lots","B80_89_LOW_INCOME":8000,"B90_99":10000,"B100_PLUS":30000}' }]] as const) {
+    ['value', { ruleId: 'AR-05', key: 'bandAmounts', value: '{"B80_89":"lots","B80_89_LOW_INCOME":8000,"B90_99":10000,"B100_PLUS":30000}' }],
+    // a payee type the ledger does not know (every PERSON payment would be a finding), a fund line that does not exist
+    ['value', { ruleId: 'AR-14', key: 'benefitAllowedUse', value: '{"HS_DISPERSED":["PERSONS"]}' }],
+    ['value', { ruleId: 'AR-14', key: 'fundLineAllowedUse', value: '{"HARDSHIP_SUPPORT":["PERSON"],"FACILITY_SUBSIDY":["FACILITY"],"PROJECT_GRANT":["PROJECT"],"SENIOR_ALLOWANCE":["PERSON"],"OPERATIONS":["OPERATOR"],"SENIOR_ALLOWANCES":["PERSON"]}' }]] as const) {
     const res = await set({ ...base, ...bad });
     expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
     expect(res.errors![0]!.extensions!.field).toBe(field);
@@ -189,7 +193,7 @@ test('the nightly scheduler: the next 02:30 in China, and a run of every city wi
   expect(() => startAuditScheduler(live.db.pool, pino({ level: 'silent' }), '25:00')).toThrow(/SUNSHINE_AUDIT_SCHEDULE/);
   await startAuditScheduler(live.db.pool, pino({ level: 'silent' }), 'off').runNow();
   const { rows } = await live.db.pool.query(`select region_code, actor, jsonb_array_length(rules) as rules from audit.run where trigger = 'SCHEDULE'`);
-  expect(rows).toEqual([{ region_code: CITY, actor: 'audit-scheduler', rules: 14 }]);
+  expect(rows).toEqual([{ region_code: CITY, actor: 'audit-scheduler', rules: RULES.length }]); // every rule of the catalogue
 });
 
 test('runAudit refuses bad input field by field and records nothing', async () => {

@@ -6,9 +6,12 @@ const live = useXuzhouApi();
 
 let as: Record<string, string>;
 let countyClerk: Record<string, string>;
+let countyFinance: Record<string, string>;
 beforeAll(async () => {
   as = await authHeader('FINANCE_OFFICER', CITY, { subject: 'finance-officer-7' });
   countyClerk = await authHeader('CIVIL_AFFAIRS_OFFICER', COUNTY, { subject: 'county-clerk-3' });
+  // The receipt is the county's own act (ledger/access.ts): confirmed with the county's credential.
+  countyFinance = await authHeader('FINANCE_OFFICER', COUNTY, { subject: 'county-finance-5' });
 });
 let n = 0;
 const key = (p: string) => `${p}-${Date.now()}-${++n}`;
@@ -43,7 +46,7 @@ test('a payment travels city → county → payee and its trail leads back to th
   const recv = await live.api.gql(
     `mutation ($i: ReceiveAllocationInput!) { receiveAllocation(input: $i) { ${TX} } }`,
     { i: { idempotencyKey: key('recv'), effectiveDate: '2026-01-15', allocationId: alloc.data!.allocate.transaction.id } },
-    as,
+    countyFinance,
   );
   expect(recv.errors).toBeUndefined();
   const village = await villageOfCounty();
@@ -62,7 +65,7 @@ test('a payment travels city → county → payee and its trail leads back to th
   expect(trail.errors).toBeUndefined();
   expect(trail.data!.trail.map((s: any) => [s.transaction.kind, s.transaction.region.code, s.transaction.actor])).toEqual([
     ['DISBURSEMENT', COUNTY, 'county-clerk-3'],
-    ['ALLOCATION_RECEIVED', COUNTY, 'finance-officer-7'],
+    ['ALLOCATION_RECEIVED', COUNTY, 'county-finance-5'],
     ['ALLOCATION', CITY, 'finance-officer-7'],
     ['APPROPRIATION', CITY, 'finance-officer-7'],
   ]);

@@ -10,6 +10,8 @@ import { Ledger } from '../../ledger/ledger.js';
 import { Periods } from '../../ledger/periods/periods.js';
 import { computeTrialBalance } from '../../ledger/periods/trial-balance.js';
 import { tolerateDropTermination } from '../support/database.js';
+import { AuditFindings } from '../../audit/findings.js';
+import { plantFinding } from '../audit/support.js';
 import { createLedgerFixture, disbursement, fundCounty, key, CITY, COUNTY, OTHER_COUNTY, type LedgerFixture } from './support.js';
 
 let fx: LedgerFixture;
@@ -316,30 +318,17 @@ test('sealing: bottom-up, the sealed trial balance reproduces after more posting
   await expect(fx.db.pool.query(`update ledger.trial_balance_line set closing = 0`)).rejects.toMatchObject({ code: 'SL000' });
 });
 
-test('open CRITICAL audit findings block a close once the audit engine provides audit.open_critical_findings', async () => {
-  const line = 'PROJECT_GRANT';
-  const exists = (await fx.db.pool.query(`select to_regprocedure('audit.open_critical_findings(text, text, text)') is not null as ok`)).rows[0].ok;
-  if (!exists) {
-    // The audit engine's contract (its own migration creates the real one): a stand-in over a table of findings.
-    await fx.db.pool.query(`create schema if not exists audit`);
-    await fx.db.pool.query(`create table audit.stand_in_finding (finding_id bigint, rule_id text, region_code text, fund_line text, month text)`);
-    await fx.db.pool.query(`
-      create function audit.open_critical_findings(region_code text, fund_line text, month text)
-        returns table (finding_id bigint, rule_id text, finding_region_code text, finding_fund_line text, subject_type text, subject_id text,
-                       period_from text, period_to text, amount_at_risk bigint, status text)
-        language sql stable as $$
-          select f.finding_id, f.rule_id, f.region_code, f.fund_line, 'LOT', '17', f.month, f.month, 100, 'OPEN' from audit.stand_in_finding f
-          where f.region_code = open_critical_findings.region_code and f.fund_line = open_critical_findings.fund_line and f.month = open_critical_findings.month $$`);
-    await fx.db.pool.query(`grant usage on schema audit to sunshine_app; grant select on audit.stand_in_finding to sunshine_app`);
-    await fx.db.pool.query(`insert into audit.stand_in_finding values (42, 'AR-07', $1, $2, '2026-06')`, [COUNTY, line]);
-  }
-  const month = '2026-06';
-  if (!exists) {
-    await expect(periods.close(officer('fo-8'), { regionCode: COUNTY, fundLine: line, month })).rejects.toMatchObject({
-      code: 'PERIOD_CLOSE_BLOCKED', blockers: [{ kind: 'CRITICAL_AUDIT_FINDING', id: '42', description: expect.stringContaining('AR-07') }],
-    });
-    await fx.db.pool.query(`truncate audit.stand_in_finding`);
-  }
-  // Without open CRITICAL findings for the period, the close goes through.
-  expect((await periods.close(officer('fo-8'), { regionCode: COUNTY, fundLine: line, month })).state).toBe('CLOSED');
+test('an open CRITICAL audit finding blocks the close of its month; once dismissed, the close goes through', async () => {
+  // A county of its own (plantFinding's finding is of SENIOR_ALLOWANCE, 2026-03).
+  const { rows: [{ code: county }] } = await fx.db.pool.query(
+    `select code from region where parent_code = $1 and code not in ($2, $3) order by code limit 1`, [CITY, COUNTY, OTHER_COUNTY],
+  );
+  const line = 'SENIOR_ALLOWANCE';
+  const month = '2026-03';
+  const finding = await plantFinding(fx.db.pool, county, { ruleId: 'AR-21', severity: 'CRITICAL' });
+  await expect(periods.close(officer('fo-8', county), { regionCode: county, fundLine: line, month })).rejects.toMatchObject({
+    code: 'PERIOD_CLOSE_BLOCKED', blockers: [{ kind: 'CRITICAL_AUDIT_FINDING', id: finding, description: expect.stringContaining('AR-21') }],
+  });
+  await new AuditFindings(fx.db.pool, fx.db.sql).dispose(new Viewer({ subject: 'auditor-1', roles: ['AUDITOR'], jurisdiction: CITY }), { findingId: finding, action: 'DISMISS', reason: '测试数据' });
+  expect((await periods.close(officer('fo-8', county), { regionCode: county, fundLine: line, month })).state).toBe('CLOSED');
 });

@@ -8,9 +8,10 @@
  *    spent before it arrived), running balances equal to the sums, balances as of any date equal to
  *    a brute-force sum, and an intact hash chain;
  *  - periods: the model closes months of the city and the counties (each run works in a month of its
- *    own, later than the last), predicts PERIOD_CLOSED for postings into them, PERIOD_CLOSE_BLOCKED
- *    while allocations are in transit and PERIOD_STATE out of order; no posting ever lands in a month
- *    after it was closed;
+ *    own, later than the last), predicts PERIOD_CLOSED for postings into them (and for allocations
+ *    into a month the receiving county closed), PERIOD_CLOSE_BLOCKED while allocations are in transit,
+ *    BAD_USER_INPUT for a month that has not ended and PERIOD_STATE out of order; no posting ever
+ *    lands in a month after it was closed;
  *  - approvals: proposals (payments through ledger/approvals, every amount needing approval) hold
  *    their money at once — the model predicts INSUFFICIENT_FUNDS for anything that would spend held
  *    money, and which lot an unnamed proposal holds; approval by a second person posts them (or is
@@ -88,6 +89,11 @@ const previousMonth = (month: string) => {
   d.setUTCMonth(d.getUTCMonth() - 1);
   return d.toISOString().slice(0, 7);
 };
+const nextMonth = (month: string) => {
+  const d = new Date(`${month}-01T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + 1);
+  return d.toISOString().slice(0, 7);
+};
 const bal = (k: string) => model.balances.get(k) ?? 0n;
 const heldOn = (lot: string) => model.held.get(lot) ?? 0n;
 /** What can be spent from a lot: its AVAILABLE balance less what pending proposals hold on it. */
@@ -148,9 +154,15 @@ const opArb = fc.oneof(
 );
 type Op = typeof opArb extends fc.Arbitrary<infer T> ? T : never;
 
-/** Each run works in a month of its own (runs and shrinks go forward in time): closing one never blocks the next. */
+/**
+ * Each run works in a month of its own (runs and shrinks go forward in time): closing one never
+ * blocks the next. From 2000-01 on, so that the months of 30 runs and their shrinks have ended and
+ * can be closed (a month closes once it has ended); a later one would answer BAD_USER_INPUT.
+ */
 let monthOfRun = 0;
-const date = (offset: number) => new Date(Date.UTC(2026, monthOfRun, 1 + offset)).toISOString().slice(0, 10);
+const date = (offset: number) => new Date(Date.UTC(2000, monthOfRun, 1 + offset)).toISOString().slice(0, 10);
+/** Has the month ended in China (UTC+8), as the database's clock says when a month may close? */
+const monthEnded = (month: string) => `${nextMonth(month)}-01` <= new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
 const closer = new Viewer({ subject: 'property-closer', roles: ['CITY_ADMIN'], jurisdiction: CITY });
 const approver = new Viewer({ subject: 'property-approver', roles: ['FINANCE_OFFICER'], jurisdiction: COUNTY });
 
@@ -252,7 +264,8 @@ class Run {
         expected = source ? (balance >= amount ? 'ok' : 'INSUFFICIENT_FUNDS') : chosen ? 'ok' : 'INSUFFICIENT_FUNDS';
         if (expected === 'ok' && crossesZeroAsOf(effectiveDate, [{ key: balKey(CITY, fundLine, 'AVAILABLE', null, chosen!), amount: -amount }])) refusedAsOf = true;
         const to = op.other ? OTHER_COUNTY : COUNTY;
-        regions = [CITY];
+        // The issuer's month, and the receiver's: no allocation into a month the receiving region has closed.
+        regions = [CITY, to];
         fundLineOf = fundLine;
         const input = {
           idempotencyKey: key('p-alloc'), effectiveDate, fromRegionCode: CITY, toRegionCode: to, fundLine, amount,
@@ -360,7 +373,8 @@ class Run {
         const month = effectiveDate.slice(0, 7);
         const latest = model.closedThrough.get(`${region}|${fundLine}`);
         const blocked = [...model.inTransit.values()].some((a) => a.fundLine === fundLine && (a.from === region || a.to === region) && a.date.slice(0, 7) <= month);
-        const want: Expected = blocked ? 'PERIOD_CLOSE_BLOCKED' : latest === undefined || latest === previousMonth(month) ? 'ok' : 'PERIOD_STATE';
+        const want: Expected = blocked ? 'PERIOD_CLOSE_BLOCKED' : !monthEnded(month) ? 'BAD_USER_INPUT'
+          : latest === undefined || latest === previousMonth(month) ? 'ok' : 'PERIOD_STATE';
         let got: Expected = 'ok';
         try {
           await periods.close(closer, { regionCode: region, fundLine, month });

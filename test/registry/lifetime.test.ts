@@ -3,10 +3,12 @@
  * event (admission, service, category, assessment, death) on or after the birth date, else
  * BAD_USER_INPUT naming the field and nothing written; and on a date before the birth an elder has
  * no age and is in no age filter. Ages are computed at the end of asOf's month (the birth day is
- * masked), so "before the birth" for ages means a month before the birth month.
+ * masked), so "before the birth" for ages means a month before the birth month. The database refuses
+ * such rows too (SR001), for every writer, the owner included.
  */
 import { errorCodes, useXuzhouApi } from '../support/api.js';
 import { FENG_V1, FULL_ITEMS, idNumber, registerElder, registerFacility, tolerateDropTermination } from './support.js';
+import { fromDatabaseError as registryError } from '../../registry/store.js';
 
 const live = useXuzhouApi();
 beforeAll(() => tolerateDropTermination(live.db.pool));
@@ -50,6 +52,74 @@ describe('dated events of an elder are not before the birth', () => {
     expect(admit.errors).toBeUndefined();
     const category = await live.api.gql(`mutation ($i: AddCategoryInput!) { addElderCategory(input: $i) { id } }`, { i: { elderId: elder.id, category: 'EMPTY_NEST', validFrom: BIRTH, validTo: '1944-06-30' } });
     expect(category.errors).toBeUndefined();
+  });
+});
+
+describe('the database refuses an event before the birth too, whoever writes it (SR001)', () => {
+  /** Internal ids of a fresh elder (born BIRTH) and facility, for direct SQL. */
+  const ids = {} as { elder: string; facility: string };
+  beforeAll(async () => {
+    const key = (id: string) => Buffer.from(id, 'base64url').toString().split(':')[1]!;
+    const fresh = await registerElder(live.api, { idNumber: idNumber(BIRTH, 'MALE'), name: '直写', hukouVillageCode: FENG_V1 });
+    ids.elder = key(fresh.id);
+    ids.facility = key(facility.id);
+  });
+
+  /** One insert as the application role, in a transaction that is rolled back whatever happens. */
+  async function insertAsApp(text: string, params: unknown[]): Promise<void> {
+    const client = await live.db.pool.connect();
+    try {
+      await client.query('begin; set local role sunshine_app');
+      await client.query(text, params);
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
+  }
+
+  const inserts: [string, string, string, (day: string) => [string, unknown[]]][] = [
+    ['stay', 'admitted_on', 'admittedOn', (day) => [`insert into registry.stay (elder_id, facility_id, admitted_on, recorded_by) values ($1, $2, $3, 'sql')`, [ids.elder, ids.facility, day]]],
+    ['service_record', 'started_at', 'startedAt', (day) => [
+      `insert into registry.service_record (elder_id, facility_id, service_type, village_code, started_at, subsidised, recorded_by) values ($1, $2, 'MEAL', $3, $4, false, 'sql')`,
+      [ids.elder, ids.facility, FENG_V1, `${day}T11:30:00+08:00`],
+    ]],
+    ['category_membership', 'valid_from', 'validFrom', (day) => [`insert into registry.category_membership (elder_id, category, valid_from, recorded_by) values ($1, 'EMPTY_NEST', $2, 'sql')`, [ids.elder, day]]],
+    ['assessment', 'assessed_on', 'assessedOn', (day) => [
+      `insert into registry.assessment (elder_id, assessed_on, reason, items, self_care, mobility, mental_state, perception_social, total, preliminary_level, adjustments, final_level, diagnoses, risk_event_count, recorded_by)
+       values ($1, $2, 'FIRST', '{}', 0, 0, 0, 0, 0, 0, '{}', 0, '{}', 0, 'sql')`,
+      [ids.elder, day],
+    ]],
+    ['vital_event', 'death_date', 'deathDate', (day) => [`insert into registry.vital_event (elder_id, status, death_date, source, recorded_by) values ($1, 'DECEASED', $2, 'VILLAGE_REPORT', 'sql')`, [ids.elder, day]]],
+  ];
+
+  test.each(inserts)('registry.%s: %s the day before the birth is refused, naming the column and no date; the birth date is accepted', async (table, column, field, insert) => {
+    const error = await insertAsApp(...insert('1944-06-14')).then(() => null, (e: unknown) => e);
+    expect(error).toMatchObject({ code: 'SR001', column, table });
+    expect((error as Error).message).not.toMatch(/1944/);
+    // Were it ever to reach the domain, it answers as requireBorn does.
+    expect(registryError(error)).toMatchObject({ code: 'BAD_USER_INPUT', field, message: `${field} is before the birth date` });
+    await insertAsApp(...insert(BIRTH));
+  });
+
+  test('a service is dated by its day in China here too: 23:00 the evening before the birth is refused, 00:30 on the day is not', async () => {
+    const service = (startedAt: string) => insertAsApp(
+      `insert into registry.service_record (elder_id, facility_id, service_type, village_code, started_at, subsidised, recorded_by) values ($1, $2, 'MEAL', $3, $4, false, 'sql')`,
+      [ids.elder, ids.facility, FENG_V1, startedAt],
+    );
+    await expect(service('1944-06-14T15:00:00Z')).rejects.toMatchObject({ code: 'SR001' });
+    await service('1944-06-14T16:30:00Z');
+  });
+
+  test('one row before the birth refuses a bulk insert whole, also for the owner', async () => {
+    const before = await count('category_membership');
+    await expect(
+      live.db.pool.query(
+        `insert into registry.category_membership (elder_id, category, valid_from, recorded_by)
+         select $1, c, d, 'bulk' from unnest(array['LEFT_BEHIND', 'CHILDLESS_WIDOWED']::text[], array['1950-01-01', '1944-06-01']::date[]) t (c, d)`,
+        [ids.elder],
+      ),
+    ).rejects.toMatchObject({ code: 'SR001', column: 'valid_from' });
+    expect(await count('category_membership')).toBe(before);
   });
 });
 

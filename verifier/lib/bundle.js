@@ -5,19 +5,18 @@ import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { TransactionPool } from './tx-pool.js';
 import { createSide } from './side.js';
-import { consistencyFailure, TreeBuilder } from './merkle.js';
-import { verifyCheckpoint } from './note.js';
 import { transactionHash, ZERO_HASH } from './canonical.js';
 import { regionPrefix } from './regions.js';
 import { isCompactLine, parseTransactionLine } from './tx-line.js';
 import { Journal } from './journal.js';
+import { Report } from './report.js';
+import { Statements } from './statements.js';
+import { TreeState } from './tree-state.js';
 
 /** v1: every record a JSON object; v2: transactions as compact tab-separated lines (tx-line.js). */
 export const FORMATS = ['sunshine-ledger-bundle/v1', 'sunshine-ledger-bundle/v2'];
 export const FORMAT = FORMATS[1];
 const ORDER = ['header', 'checkpoint', 'earlierCheckpoint', 'consistency', 'leaves', 'account', 'lot', 'transaction', 'balance', 'trial', 'end'];
-const b64 = (buffer) => Buffer.from(buffer).toString('base64');
-
 /** The recomputed chain hash, or null when the record's fields cannot be encoded (a posting that is not an object): chain.hash names it. */
 function hashOrNull(t) {
   try {
@@ -37,66 +36,6 @@ function amountOf(p) {
     return null;
   }
 }
-
-class Report {
-  constructor(limit) {
-    this.entries = []; // failures, and slots (arrays) for failures found later that belong at that place
-    this.lines = []; // the line each entry was found at
-    this.line = 0; // the line being checked (set by the reader)
-    this.kept = 0;
-    this.count = 0;
-    this.limit = limit;
-    this.stats = {};
-    this.lineHashes = null;
-  }
-  fail(check, details) {
-    this.count++;
-    if (this.kept < this.limit) {
-      this.entries.push({ check, ...details });
-      this.lines.push(this.line);
-      this.kept++;
-    }
-  }
-  /**
-   * A place in the report for the checks that wait for the side sums (tree root, file digest): they
-   * are reported where the sequential reading would have found them, not at the end.
-   */
-  slot() {
-    const list = [];
-    this.entries.push(list);
-    this.lines.push(this.line);
-    return (check, details) => {
-      this.count++;
-      list.push({ check, ...details });
-    };
-  }
-  /**
-   * The chain-hash mismatches of the side thread (line-hashes.js), each put before what the in-order
-   * checks found at its line or later: where a sequential reader checks a transaction's hash first.
-   */
-  addLineHashes({ failures, count }) {
-    this.count += count;
-    this.lineHashes = failures;
-  }
-  get failures() {
-    const side = this.lineHashes ?? [];
-    const merged = [];
-    let k = 0;
-    for (let i = 0; i < this.entries.length; i++) {
-      for (; k < side.length && side[k].line <= this.lines[i]; k++) merged.push(hashFailure(side[k]));
-      const entry = this.entries[i];
-      if (Array.isArray(entry)) merged.push(...entry);
-      else merged.push(entry);
-    }
-    for (; k < side.length; k++) merged.push(hashFailure(side[k]));
-    return merged.slice(0, this.limit);
-  }
-  get ok() {
-    return this.count === 0;
-  }
-}
-
-const hashFailure = ({ seq, expected, found }) => ({ check: 'chain.hash', seq, expected, found });
 
 /**
  * Verifies the bundle at `file` with the log's verifier keys (and optionally witness keys, a quorum
@@ -229,9 +168,11 @@ async function readLines(file, report, state, pool, side) {
   if (pool) await pool.drain(state, report, true);
 }
 
-/** A cell's balance as of the bundle's `to` date: every posting, less those dated after it. */
-const balanceAsOfTo = (cell) => cell.running - cell.later;
-
+/**
+ * The in-order checks of one bundle, record by record: its form and order, the chain, double entry,
+ * the lots, the journal templates (journal.js); the tree side (tree-state.js) and the statements
+ * (statements.js) are kept apart.
+ */
 class BundleState {
   constructor(report, side, options) {
     this.report = report;
@@ -241,33 +182,19 @@ class BundleState {
     this.header = null;
     /** A record came before any header (reported once, then such records are skipped). */
     this.beforeHeader = false;
-    this.latest = null;
-    this.earlier = [];
-    this.consistency = [];
-    this.leafBytes = null;
-    this.leafCount = 0;
-    this.wanted = new Set(); // the tree sizes (numbers) whose root the side thread keeps
+    this.tree = new TreeState(report, side, options);
+    this.statements = new Statements(report);
     this.accounts = new Map();
     this.lots = new Map();
     this.journal = new Journal();
     this.legAccounts = []; // the accounts and lots of the transaction being checked, reused
     this.legLots = [];
     this.lastSeq = 0n;
-    this.cells = new Map(); // account|lot → { key, running (seq order), later (postings after `to`) }, for the region's accounts
-    this.trial = new Map(); // region|fund line|kind → {opening, debits, credits}
+    this.lastLeaf = null;
     this.ended = false;
     this.transactions = 0;
     this.netLotIds = [];
     this.netAmounts = [];
-    this.savedCheckpoint = null;
-    if (options.saved) {
-      try {
-        this.savedCheckpoint = verifyCheckpoint(options.saved, options.logKeys);
-        this.wanted.add(Number(this.savedCheckpoint.size));
-      } catch (error) {
-        report.fail('saved.signature', { expected: 'a checkpoint signed by a log key', found: error.message });
-      }
-    }
   }
 
   fail(check, details) {
@@ -291,20 +218,35 @@ class BundleState {
       this.fail('bundle.format', { line: lineNo, expected: `a record after "${ORDER[this.stage]}"`, found: String(record.type) });
       return;
     }
-    if (stage > ORDER.indexOf('leaves') && this.stage <= ORDER.indexOf('leaves')) this.leavesDone();
+    if (stage > ORDER.indexOf('leaves') && this.stage <= ORDER.indexOf('leaves')) this.tree.leavesDone();
     this.stage = stage;
     switch (record.type) {
       case 'header': return this.takeHeader(record);
-      case 'checkpoint': return this.takeCheckpoint(record);
-      case 'earlierCheckpoint': return this.takeEarlier(record);
-      case 'consistency': return this.consistency.push(record);
-      case 'leaves': return this.takeLeaves(record);
+      case 'checkpoint': return this.tree.takeCheckpoint(record);
+      case 'earlierCheckpoint': return this.tree.takeEarlier(record);
+      case 'consistency': return this.tree.takeConsistency(record);
+      case 'leaves': return this.tree.takeLeaves(record);
       case 'account': return this.takeAccount(record);
       case 'lot': return this.takeLot(record);
       case 'transaction': return this.takeTransaction(record, computed);
-      case 'balance': return this.takeBalance(record);
-      case 'trial': return this.takeTrial(record);
+      case 'balance': return this.statements.takeBalance(record);
+      case 'trial': return this.statements.takeTrial(record);
     }
+  }
+
+  takeHeader(h) {
+    if (!FORMATS.includes(h.format)) this.fail('bundle.format', { expected: FORMATS.join(' or '), found: String(h.format) });
+    this.header = h;
+    this.compact = h.format === FORMATS[1];
+    this.statements.period(h.from, h.to);
+    try {
+      this.prefix = regionPrefix(h.region);
+    } catch (error) {
+      this.fail('bundle.format', { expected: 'a 12-digit region', found: error.message });
+      this.prefix = '';
+    }
+    this.treeSize = BigInt(h.treeSize);
+    this.tree.start(this.treeSize, h.origin);
   }
 
   /** Accounts carry what every posting to them needs: in scope or not, and their trial-balance line. */
@@ -326,109 +268,6 @@ class BundleState {
     this.journal.addLot(lot);
   }
 
-  takeHeader(h) {
-    if (!FORMATS.includes(h.format)) this.fail('bundle.format', { expected: FORMATS.join(' or '), found: String(h.format) });
-    this.header = h;
-    this.compact = h.format === FORMATS[1];
-    this.periodFrom = h.from;
-    this.periodTo = h.to;
-    try {
-      this.prefix = regionPrefix(h.region);
-    } catch (error) {
-      this.fail('bundle.format', { expected: 'a 12-digit region', found: error.message });
-      this.prefix = '';
-    }
-    this.treeSize = BigInt(h.treeSize);
-    this.leafBytes = Buffer.alloc(Number(this.treeSize) * 32);
-  }
-
-  takeCheckpoint(record) {
-    try {
-      this.latest = verifyCheckpoint(record.note, this.options.logKeys, this.options.witnessKeys);
-    } catch (error) {
-      this.fail('checkpoint.signature', { expected: 'a checkpoint signed by a log key', found: error.message });
-      return;
-    }
-    if (this.latest.size !== this.treeSize) this.fail('checkpoint.size', { expected: String(this.treeSize), found: String(this.latest.size) });
-    if (this.latest.origin !== this.header.origin) this.fail('checkpoint.origin', { expected: this.header.origin, found: this.latest.origin });
-    const witnesses = new Set(this.latest.cosignatures.map((c) => c.key.name));
-    this.report.stats.cosignatures = [...witnesses];
-    if (witnesses.size < this.options.quorum) {
-      this.fail('checkpoint.witnesses', { expected: `at least ${this.options.quorum} witness cosignature(s)`, found: `${witnesses.size}` });
-    }
-  }
-
-  takeEarlier(record) {
-    try {
-      const checkpoint = verifyCheckpoint(record.note, this.options.logKeys);
-      this.earlier.push(checkpoint);
-      this.wanted.add(Number(checkpoint.size));
-    } catch (error) {
-      this.fail('checkpoint.earlier', { expected: 'a checkpoint signed by a log key', found: error.message });
-    }
-  }
-
-  takeLeaves(record) {
-    const hashes = Buffer.from(record.hashes, 'base64');
-    const start = Number(record.start);
-    if (start !== this.leafCount || hashes.length % 32 !== 0 || start * 32 + hashes.length > this.leafBytes.length) {
-      this.fail('leaves.order', { expected: `leaves from ${this.leafCount}, at most ${this.treeSize} in all`, found: `${hashes.length / 32} from ${start}` });
-      return;
-    }
-    hashes.copy(this.leafBytes, start * 32);
-    this.side.leaves(hashes, this.wanted);
-    this.leafCount += hashes.length / 32;
-  }
-
-  leavesDone() {
-    if (this.leavesChecked) return;
-    this.leavesChecked = true;
-    if (BigInt(this.leafCount) !== this.treeSize) {
-      this.fail('leaves.count', { expected: String(this.treeSize), found: String(this.leafCount) });
-    }
-    this.report.stats.treeSize = this.leafCount;
-    this.report.stats.root = null; // (set by checkTree, once the side thread has the root)
-    this.treeFail = this.report.slot();
-  }
-
-  /** The checks on the tree's root and its prefixes, reported where leavesDone stood. */
-  checkTree(sums) {
-    const fail = this.treeFail;
-    const root = sums.root;
-    this.report.stats.root = b64(root);
-    if (this.latest && !root.equals(this.latest.root)) fail('merkle.root', { expected: b64(this.latest.root), found: b64(root) });
-    for (const checkpoint of this.earlier) this.checkPrefix(fail, sums.roots, 'checkpoint.earlier', checkpoint);
-    if (this.savedCheckpoint) this.checkPrefix(fail, sums.roots, 'saved.consistency', this.savedCheckpoint);
-    for (const proof of this.consistency) this.checkConsistencyProof(fail, proof);
-  }
-
-  /** A checkpoint of size m must have the root of the first m leaves: the tree only ever grew. */
-  checkPrefix(fail, roots, check, checkpoint) {
-    if (checkpoint.size > BigInt(this.leafCount)) {
-      fail(check, { expected: `a tree of at least ${checkpoint.size} transactions (a checkpoint of that size was signed)`, found: `${this.leafCount}: transactions were dropped` });
-      return;
-    }
-    const root = checkpoint.size === 0n ? new TreeBuilder().root() : roots.get(Number(checkpoint.size));
-    if (!root || !root.equals(checkpoint.root)) {
-      fail(check, { expected: `root ${b64(checkpoint.root)} of the first ${checkpoint.size} transactions`, found: `${root ? b64(root) : 'none'}: history was rewritten` });
-    }
-  }
-
-  checkConsistencyProof(fail, proof) {
-    const first = this.earlier.find((c) => c.size === BigInt(proof.fromSize));
-    if (!first || !this.latest || BigInt(proof.toSize) !== this.latest.size) {
-      fail('consistency.proof', { expected: 'a proof between two checkpoints of the bundle', found: `${proof.fromSize} → ${proof.toSize}` });
-      return;
-    }
-    const why = consistencyFailure(BigInt(proof.fromSize), BigInt(proof.toSize), first.root, this.latest.root, proof.hashes.map((h) => Buffer.from(h, 'base64')));
-    if (why) fail('consistency.proof', { expected: `${proof.fromSize} → ${proof.toSize} consistent`, found: why });
-  }
-
-  leafHex(seq) {
-    const i = Number(seq) - 1;
-    return this.leafBytes.subarray(i * 32, i * 32 + 32).toString('hex');
-  }
-
   takeTransaction(t, computed = t.compact && this.options.hashOnSide ? t.hash : hashOrNull(t)) {
     this.transactions++;
     const seq = BigInt(t.seq);
@@ -442,10 +281,10 @@ class BundleState {
     }
     this.lastSeq = seq;
     if (computed !== t.hash) this.fail('chain.hash', { ...at, expected: computed ?? 'a hash of well-formed fields (these cannot be encoded)', found: t.hash });
-    const leaf = this.leafHex(seq);
+    const leaf = this.tree.leafHex(seq);
     if (t.hash !== leaf) this.fail('chain.leaf', { ...at, expected: leaf, found: t.hash });
     // (in a whole-city bundle the previous leaf is the one just decoded for the previous transaction)
-    const previous = seq === 1n ? ZERO_HASH : seq - 1n === this.lastLeaf?.seq ? this.lastLeaf.hex : this.leafHex(seq - 1n);
+    const previous = seq === 1n ? ZERO_HASH : seq - 1n === this.lastLeaf?.seq ? this.lastLeaf.hex : this.tree.leafHex(seq - 1n);
     this.lastLeaf = { seq, hex: leaf };
     if (t.prevHash !== previous) this.fail('chain.link', { ...at, expected: previous, found: t.prevHash });
     this.checkEntries(t, at);
@@ -507,12 +346,12 @@ class BundleState {
         }
       }
       if (!account.scoped) continue;
-      const cell = account.cells.get(p.lotId) ?? this.newCell(account, p);
+      const cell = this.statements.cellOf(account, p);
       const balance = (cell.running += amount);
       if (account.creditNormal ? balance > 0n : balance < 0n) {
         this.fail('balance.negative', { ...at, expected: `${account.kind} account ${p.accountId} lot ${p.lotId} ${account.kind === 'FUNDING_SOURCE' ? '≤ 0' : '≥ 0'}`, found: String(balance) });
       }
-      this.addToStatements(account, cell, p.effectiveDate, amount);
+      this.statements.post(account, cell, p.effectiveDate, amount);
     }
     if (sum !== 0n) this.fail('double-entry', { ...at, expected: 'debits = credits (sum 0)', found: `sum ${sum}` });
     this.checkLotFlows(lotIds, nets, at);
@@ -535,50 +374,6 @@ class BundleState {
     }
   }
 
-  /** The running sums of one account in one lot, looked up by the account's own map on the hot path. */
-  newCell(account, p) {
-    const key = p.accountId + '|' + p.lotId;
-    const cell = { key, running: 0n, later: 0n };
-    account.cells.set(p.lotId, cell);
-    this.cells.set(key, cell);
-    return cell;
-  }
-
-  addToStatements(account, cell, date, amount) {
-    const { periodFrom: from, periodTo: to } = this;
-    if (to && date > to) {
-      cell.later += amount; // (the balance as of `to` is running − later: one sum a posting, not two)
-      return;
-    }
-    let line = account.trialLine;
-    if (!line) {
-      line = this.trial.get(account.trialKey) ?? { opening: 0n, debits: 0n, credits: 0n };
-      this.trial.set(account.trialKey, line);
-      account.trialLine = line;
-    }
-    if (from && date < from) line.opening += amount;
-    else if (amount > 0n) line.debits += amount;
-    else line.credits -= amount;
-  }
-
-  takeBalance(b) {
-    const key = `${b.accountId}|${b.lotId}`;
-    const cell = this.cells.get(key);
-    const computed = cell ? balanceAsOfTo(cell) : 0n;
-    if (BigInt(b.balance) !== computed) this.fail('balance.statement', { expected: `account ${b.accountId} lot ${b.lotId}: ${computed}`, found: String(b.balance) });
-    this.statedBalances = (this.statedBalances ?? new Set()).add(key);
-  }
-
-  takeTrial(r) {
-    const key = `${r.regionCode}|${r.fundLine}|${r.accountKind}`;
-    const line = this.trial.get(key) ?? { opening: 0n, debits: 0n, credits: 0n };
-    const closing = line.opening + line.debits - line.credits;
-    const expected = `${line.opening} + ${line.debits} - ${line.credits} = ${closing}`;
-    const found = `${r.opening} + ${r.debits} - ${r.credits} = ${r.closing}`;
-    if (expected !== found) this.fail('trial.statement', { expected: `${key}: ${expected}`, found });
-    this.statedTrial = (this.statedTrial ?? new Set()).add(key);
-  }
-
   /** The end line: checked in finish(), once the side thread has the digest of every byte before it. */
   end(record, lines) {
     this.ended = true;
@@ -594,21 +389,13 @@ class BundleState {
 
   finish() {
     if (!this.header) this.fail('bundle.format', { expected: 'a header line', found: 'none' });
-    if (!this.latest && this.header) this.fail('checkpoint.signature', { expected: 'a checkpoint', found: 'none' });
-    if (this.header) this.leavesDone();
+    else this.tree.finish();
     const sums = this.side.result();
     if (sums.lineHashes) this.report.addLineHashes(sums.lineHashes);
-    if (this.treeFail) this.checkTree(sums);
+    this.tree.checkTree(sums);
     if (this.endLine) this.checkEnd(sums.digest);
     if (!this.ended) this.fail('bundle.format', { expected: 'an end line', found: 'the bundle stops early' });
-    for (const [key, cell] of this.cells) {
-      const balance = balanceAsOfTo(cell);
-      if (balance !== 0n && !this.statedBalances?.has(key)) this.fail('balance.statement', { expected: `a stated balance for account|lot ${key}: ${balance}`, found: 'none' });
-    }
-    for (const [key, line] of this.trial) {
-      const moved = line.opening !== 0n || line.debits !== 0n || line.credits !== 0n;
-      if (moved && !this.statedTrial?.has(key)) this.fail('trial.statement', { expected: `a trial-balance line for ${key}`, found: 'none' });
-    }
+    this.statements.finish();
     Object.assign(this.report.stats, { transactions: this.transactions, accounts: this.accounts.size, lots: this.lots.size });
   }
 }
