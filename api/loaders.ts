@@ -5,7 +5,7 @@
 import { keyedLoader, shapedLoader } from './batching.js';
 import type { RegionRecord } from '../hierarchy/region-record.js';
 import type { LevelCounts, RegionRepository } from '../hierarchy/region.repository.js';
-import type { RegionLevel } from '../hierarchy/region-code.js';
+import type { RegionLevel } from '../platform/region-code.js';
 import type { ResolvedPage } from './relay.js';
 import type { BalanceLine, LedgerQueries } from '../ledger/queries.js';
 import type { LotRecord, PayeeType, TransactionRecord } from '../ledger/types.js';

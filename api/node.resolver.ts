@@ -9,7 +9,7 @@ import { Proposal } from './ledger/approval.type.js';
 import { fromGlobalId, Node } from './relay.js';
 import { registryNodeLoaders } from './registry/nodes.js';
 import { auditNodeLoaders } from './audit/audit.resolver.js';
-import { isRegionCode } from '../hierarchy/region-code.js';
+import { isRegionCode } from '../platform/region-code.js';
 import { isRecordId } from '../platform/validate.js';
 import { visibleRegion } from '../hierarchy/access.js';
 

@@ -7,8 +7,8 @@ import { AS_APP_ROLE, inTransaction, join, queryRows, raw, sql, type Sql, type S
 import { DomainError } from '../platform/errors.js';
 import { characters, isoDate, optionalFreeText, regionCode as parseRegion } from '../platform/validate.js';
 import { forbidden, type Viewer } from '../auth/viewer.js';
-import { levelOfCode, subtreeRangeOf } from '../hierarchy/region-code.js';
-import { todayInChina } from '../registry/id-number.js';
+import { levelOfCode, subtreeRangeOf } from '../platform/region-code.js';
+import { todayInChina } from '../platform/id-number.js';
 import { SEVERITIES, RULES, type Severity } from './catalogue.js';
 import { codeOutside, shapeMismatch } from './parameters.js';
 import { AUDIT_LOCK, ensureRuleCatalogue } from './engine.js';

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import type { Logger } from '../platform/logger.js';
-import { todayInChina } from '../registry/id-number.js';
+import { todayInChina } from '../platform/id-number.js';
 import { runAudit } from './engine.js';
 import { auditSchedule } from '../platform/config.js';
 

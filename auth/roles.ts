@@ -3,7 +3,7 @@
  * jurisdiction (a region code) limits every permission to that region's subtree. The table below is
  * the single place where "who may do what" is decided; README "Roles and scopes" mirrors it.
  */
-import type { RegionLevel } from '../hierarchy/region-code.js';
+import type { RegionLevel } from '../platform/region-code.js';
 
 export const ROLES = ['CITY_ADMIN', 'FINANCE_OFFICER', 'CIVIL_AFFAIRS_OFFICER', 'VILLAGE_VERIFIER', 'AUDITOR', 'SYSTEM_CLIENT'] as const;
 export type Role = (typeof ROLES)[number];

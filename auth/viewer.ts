@@ -4,7 +4,7 @@
  * here, once, so resolvers and domain services stay free of role logic.
  */
 import { DomainError } from '../platform/errors.js';
-import { isRegionCode, levelOfCode, rangeOfPrefix, scopePrefixOf } from '../hierarchy/region-code.js';
+import { isRegionCode, levelOfCode, rangeOfPrefix, scopePrefixOf } from '../platform/region-code.js';
 import { ROLE_LEVELS, ROLE_PERMISSIONS, type Permission, type Role } from './roles.js';
 
 export class AuthError extends DomainError {

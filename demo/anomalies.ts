@@ -10,7 +10,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { PayeeType } from '../ledger/types.js';
 import type { RegistryService } from '../registry/registry.js';
 import { allowanceBand } from '../registry/derived.js';
-import { makeIdNumber } from '../registry/id-number.js';
+import { makeIdNumber } from '../platform/id-number.js';
 import { elderNo, facilityNo } from '../registry/validate.js';
 import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
 import { insertElders } from '../registry/elders/writer.js';

@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import type { Ledger } from '../ledger/ledger.js';
 import type { DisburseInput } from '../ledger/types.js';
-import { scopePrefixOf } from '../hierarchy/region-code.js';
+import { scopePrefixOf } from '../platform/region-code.js';
 import { allowanceBand, type AllowanceBand } from '../registry/derived.js';
 import { elderNo, facilityNo } from '../registry/validate.js';
 

@@ -10,7 +10,7 @@
  */
 import type pg from 'pg';
 import { AS_APP_ROLE, inTransaction } from '../platform/sql.js';
-import { makeIdNumber, type Sex } from '../registry/id-number.js';
+import { makeIdNumber, type Sex } from '../platform/id-number.js';
 import { scoreAssessment, ITEMS } from '../registry/assessment.js';
 import type { RegistryService } from '../registry/registry.js';
 import { maskName } from '../registry/personal/pii.js';

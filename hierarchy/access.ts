@@ -13,7 +13,7 @@
  */
 import type { Viewer } from '../auth/viewer.js';
 import { DomainError } from '../platform/errors.js';
-import { parseRegionCode } from './region-code.js';
+import { parseRegionCode } from '../platform/region-code.js';
 import type { RegionRecord } from './region-record.js';
 
 /** Batched look-ups of regions (the API passes its per-request DataLoader). */

@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { inTransaction } from '../platform/sql.js';
-import type { RegionLevel } from './region-code.js';
+import type { RegionLevel } from '../platform/region-code.js';
 import type { LevelCounts } from './region.repository.js';
 
 export type ImportScope = { kind: 'all' } | { kind: 'province'; code: string } | { kind: 'city'; code: string };

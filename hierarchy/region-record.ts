@@ -4,7 +4,7 @@
  * hand-written, batched SQL (hierarchy/region.repository.ts): lateral joins and range scans that an
  * ORM mapping would not express, so there is no MikroORM entity to keep in step with the table.
  */
-import type { RegionLevel } from './region-code.js';
+import type { RegionLevel } from '../platform/region-code.js';
 
 export interface RegionRecord {
   code: string;

@@ -4,7 +4,7 @@
  * Subtrees are code ranges (code, subtree_max]: see migrations/Migration20261123000000_hierarchy.ts.
  */
 import { join, param, raw, sql, type Sql, type SqlFragment } from '../platform/sql.js';
-import type { RegionLevel } from './region-code.js';
+import type { RegionLevel } from '../platform/region-code.js';
 import type { RegionRecord } from './region-record.js';
 
 export interface Page {

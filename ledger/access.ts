@@ -16,7 +16,7 @@
  */
 import { forbidden, type Viewer } from '../auth/viewer.js';
 import type { Permission } from '../auth/roles.js';
-import { parseRegionCode } from '../hierarchy/region-code.js';
+import { parseRegionCode } from '../platform/region-code.js';
 import type { LotRecord, TransactionRecord } from './types.js';
 
 /** Batched look-ups of ledger records (the API passes its per-request DataLoaders). */

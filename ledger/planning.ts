@@ -4,7 +4,7 @@
  * of one database transaction have taken from them or brought into them so far.
  */
 import type pg from 'pg';
-import { isRegionCode } from '../hierarchy/region-code.js';
+import { isRegionCode } from '../platform/region-code.js';
 import { badInput, LedgerError } from './errors.js';
 import type { PlannedPosting } from './journal.js';
 import { hot } from './store.js';

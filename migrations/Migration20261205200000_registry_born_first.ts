@@ -18,7 +18,7 @@ import { Migration } from '@mikro-orm/migrations';
  * whose admitted_on never changes (stay_guard), and an elder's birth date never changes
  * (elder_immutable). Existing rows are left as they are.
  *
- * The day of a service is its day in China (UTC+8, as registry/id-number.ts todayInChina), where
+ * The day of a service is its day in China (UTC+8, as platform/id-number.ts todayInChina), where
  * birth dates are: 1944-06-14T16:30Z is the 15th.
  */
 const EVENTS: { table: string; column: string; day: string }[] = [

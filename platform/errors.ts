@@ -5,8 +5,8 @@
  * `code` on as `extensions.code`, `field` as `extensions.field` and `details()` beside them;
  * everything else a domain module throws is an internal error.
  *
- * Subclasses: AuthError (auth/viewer.ts), InvalidRegionCodeError (hierarchy/region-code.ts),
- * InvalidIdNumberError (registry/id-number.ts), LedgerError and PeriodBlockedError (ledger/errors.ts).
+ * Subclasses: AuthError (auth/viewer.ts), InvalidRegionCodeError (platform/region-code.ts),
+ * InvalidIdNumberError (platform/id-number.ts), LedgerError and PeriodBlockedError (ledger/errors.ts).
  */
 export class DomainError extends Error {
   constructor(

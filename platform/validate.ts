@@ -7,9 +7,9 @@
  * fail there as an internal error, or be silently replaced).
  */
 import { DomainError } from './errors.js';
-import { isVillageCode, parseRegionCode } from '../hierarchy/region-code.js';
+import { isVillageCode, parseRegionCode } from './region-code.js';
 // Pure functions without I/O: the check digit of GB 11643 lives with the registry's ID-number rules.
-import { parseIdNumber } from '../registry/id-number.js';
+import { parseIdNumber } from './id-number.js';
 
 export const bad = (message: string, field: string) => new DomainError('BAD_USER_INPUT', message, field);
 
@@ -216,7 +216,7 @@ export function code(value: unknown, field: string): string {
 
 // ---- region codes ---------------------------------------------------------------------------------
 
-/** Any region-code argument: 12 digits or the 2/4/6/9-digit prefix, as hierarchy/region-code.ts parses it; answers 12 digits. */
+/** Any region-code argument: 12 digits or the 2/4/6/9-digit prefix, as platform/region-code.ts parses it; answers 12 digits. */
 export function regionCode(value: unknown, field: string): string {
   if (typeof value !== 'string') throw bad(`${field} must be a region code`, field);
   return parseRegionCode(value, field);

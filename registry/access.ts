@@ -18,7 +18,7 @@ import type { Permission } from '../auth/roles.js';
 import type { AccessLogRecord, CaregiverRecord, ElderRecord, FacilityRecord } from './types.js';
 import { elderNo, facilityNo } from './validate.js';
 import { raw, sql, type Param, type SqlFragment } from '../platform/sql.js';
-import { parseRegionCode, scopePrefixOf } from '../hierarchy/region-code.js';
+import { parseRegionCode, scopePrefixOf } from '../platform/region-code.js';
 
 /** Batched look-ups of the records a rule needs (the API passes its per-request DataLoaders). */
 export interface RegistryLookup {

@@ -19,7 +19,7 @@ import { DomainError } from '../platform/errors.js';
 import { LOCK_CLASS } from '../platform/locks.js';
 import type { RegistryService } from './registry.js';
 import { maskIdNumber, normalisePhone } from './personal/pii.js';
-import { parseIdNumber } from './id-number.js';
+import { parseIdNumber } from '../platform/id-number.js';
 import * as v from './validate.js';
 import { insertElders } from './elders/writer.js';
 

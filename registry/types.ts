@@ -1,5 +1,5 @@
 /** Records the registry reads and writes: plain data, no GraphQL, no ORM. Personal fields appear only masked. */
-import type { Sex } from './id-number.js';
+import type { Sex } from '../platform/id-number.js';
 import type { Adjustment, CapabilityLevel } from './assessment.js';
 import type { AssessmentReason, CertificateLevel, FacilityStatus, OperatingModel, StaffRole, StayFundingMode, VitalSource, VitalStatus } from './vocabulary.js';
 

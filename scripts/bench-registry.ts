@@ -23,7 +23,7 @@ import { RegistryService } from '../registry/registry.js';
 import { generateDemoRegistry, prng } from '../demo/registry.js';
 import { payDemoMonth } from '../demo/payments.js';
 import { importRegistryCsv } from '../registry/import.js';
-import { makeIdNumber } from '../registry/id-number.js';
+import { makeIdNumber } from '../platform/id-number.js';
 import { Ledger } from '../ledger/ledger.js';
 import { latencyStats } from '../bench/support.js';
 

@@ -16,7 +16,7 @@ import { logger } from '../platform/logger.js';
 import { bootPlatform } from '../platform/boot.js';
 import { ormPool } from '../platform/sql.js';
 import { DomainError } from '../platform/errors.js';
-import { normaliseRegionCode } from '../hierarchy/region-code.js';
+import { normaliseRegionCode } from '../platform/region-code.js';
 import { ProofService, proofKeysFromEnv, publishedKeys, writeBundle, type BundleFormat } from '../ledger/proof/index.js';
 
 const program = new Command()

@@ -7,7 +7,7 @@ import { loadConfig } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
 import { bootPlatform } from '../platform/boot.js';
 import { importRegions, parseScope, type ImportScope } from '../hierarchy/import.js';
-import { REGION_LEVELS } from '../hierarchy/region-code.js';
+import { REGION_LEVELS } from '../platform/region-code.js';
 import { importProgressReporter } from './progress.js';
 import { ormPool } from '../platform/sql.js';
 

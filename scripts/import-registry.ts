@@ -14,7 +14,7 @@ import { ormPool, sqlOnPool } from '../platform/sql.js';
 import { RegistryService } from '../registry/registry.js';
 import { importRegistryCsv, rejectedRowsCsv, type ImportKind, type RegistryImportProgress } from '../registry/import.js';
 import { DomainError } from '../platform/errors.js';
-import { normaliseRegionCode, scopePrefixOf } from '../hierarchy/region-code.js';
+import { normaliseRegionCode, scopePrefixOf } from '../platform/region-code.js';
 
 const program = new Command()
   .name('import:registry')

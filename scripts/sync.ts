@@ -9,7 +9,7 @@
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { runSync, SyncError, type SyncProgress } from '../sync/client.js';
-import { normaliseRegionCode } from '../hierarchy/region-code.js';
+import { normaliseRegionCode } from '../platform/region-code.js';
 import { syncClientSettings } from '../platform/config.js';
 
 const program = new Command()

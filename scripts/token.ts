@@ -9,7 +9,7 @@ import { Command, Option } from 'commander';
 import type { JWK } from 'jose';
 import { ROLES, ROLE_LEVELS, type Role } from '../auth/roles.js';
 import { issueToken, signingKeyFromConfig, signingKeyFromJwk } from '../auth/tokens.js';
-import { normaliseRegionCode } from '../hierarchy/region-code.js';
+import { normaliseRegionCode } from '../platform/region-code.js';
 
 const program = new Command()
   .name('token')

@@ -6,7 +6,7 @@
  */
 import readline from 'node:readline';
 import { Readable } from 'node:stream';
-import { isRegionCode } from '../hierarchy/region-code.js';
+import { isRegionCode } from '../platform/region-code.js';
 import { offeredTypes, plain, shown, SyncError, unexpectedAnswer, type MirroredType } from './client-types.js';
 
 const FEED_PAGE = 1000;

@@ -20,7 +20,7 @@
 import { plain, SyncError, unexpectedAnswer, type MirroredType } from './client-types.js';
 import { SunshineServer, type FeedPage } from './client-server.js';
 import { Mirror, type MirrorState, type TypeChanges } from './client-mirror.js';
-import { parseRegionCode } from '../hierarchy/region-code.js';
+import { parseRegionCode } from '../platform/region-code.js';
 
 export { MIRROR_SCHEMA, SyncError } from './client-types.js';
 const BATCH = 1000;

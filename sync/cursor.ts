@@ -12,7 +12,7 @@
 import crypto from 'node:crypto';
 import { DomainError } from '../platform/errors.js';
 import { secretFromEnv } from '../platform/secrets.js';
-import { isRegionCode } from '../hierarchy/region-code.js';
+import { isRegionCode } from '../platform/region-code.js';
 
 export interface FeedPosition {
   epoch: string;

@@ -16,7 +16,7 @@ import type pg from 'pg';
 import type { Viewer } from '../auth/viewer.js';
 import { decodeCursor, encodeCursor, resyncRequired, type FeedPosition } from './cursor.js';
 import { parseWithin, requireTypes, SCOPE_CTE, scopeParams } from './scope.js';
-import { subtreeRangeOf } from '../hierarchy/region-code.js';
+import { subtreeRangeOf } from '../platform/region-code.js';
 import { scopeValues, typeByChangeType, typeByName, type ChangeType, type ExportedType, type ScopeParams } from './types.js';
 import { DomainError } from '../platform/errors.js';
 

@@ -1,6 +1,6 @@
 /** Who may pull what: the pull path's permission, the types a caller may read, and the SQL scope parameters. */
 import { forbidden, type Viewer } from '../auth/viewer.js';
-import { ancestorsOf, parseRegionCode, scopePrefixOf } from '../hierarchy/region-code.js';
+import { ancestorsOf, parseRegionCode, scopePrefixOf } from '../platform/region-code.js';
 import { EXPORTED_TYPES, typeByChangeType, type ChangeType, type ExportedType, type ScopeParams } from './types.js';
 
 /** The types the caller may receive: `sync:pull` and each type's own read permission. */

@@ -10,7 +10,7 @@ import type { Context } from '../context.js';
 import { badUserInput } from '../errors.js';
 import { nodeLoaders } from '../node.resolver.js';
 import { fromGlobalId, type Node } from '../relay.js';
-import { isRegionCode } from '../../hierarchy/region-code.js';
+import { isRegionCode } from '../../platform/region-code.js';
 
 /** Representations per `_entities` call. A gateway sends one call per subgraph and query plan step, deduplicated. */
 export const MAX_REPRESENTATIONS = 1_000;

@@ -16,7 +16,7 @@
  * below is kept to it in the SQL.
  */
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import { isRegionCode } from '../../hierarchy/region-code.js';
+import { isRegionCode } from '../../platform/region-code.js';
 import { canSeeBelow } from '../../hierarchy/access.js';
 import type { TreePage } from '../../hierarchy/region-tree.js';
 import type { RegionTreeCache } from '../../hierarchy/region-tree-cache.js';

@@ -1,7 +1,7 @@
 /** Queries and relations of the hierarchy. Thin: parse arguments, call a loader or the repository, wrap the result; who may see which region is hierarchy/access.ts. */
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { Authorized } from '../authorization.js';
-import { parseRegionCode, type RegionLevel as Level } from '../../hierarchy/region-code.js';
+import { parseRegionCode, type RegionLevel as Level } from '../../platform/region-code.js';
 import type { RegionFilter } from '../../hierarchy/region.repository.js';
 import type { RegionRecord } from '../../hierarchy/region-record.js';
 import type { Context } from '../context.js';
@@ -9,7 +9,7 @@ import { badUserInput } from '../errors.js';
 import { namedRegion, regionIfVisible, regionsVisible, requireBelowVisible, visibleRegion } from '../../hierarchy/access.js';
 import { PageArgs, resolvePage, type ResolvedPage } from '../relay.js';
 import { Region, RegionConnection, RegionConnectionTypes, RegionCounts, RegionLevel } from './region.type.js';
-import { isRegionCode } from '../../hierarchy/region-code.js';
+import { isRegionCode } from '../../platform/region-code.js';
 
 const MAX_SEARCH_LENGTH = 50;
 

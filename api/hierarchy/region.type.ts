@@ -2,7 +2,7 @@
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import type { RegionRecord } from '../../hierarchy/region-record.js';
-import type { RegionLevel as Level } from '../../hierarchy/region-code.js';
+import type { RegionLevel as Level } from '../../platform/region-code.js';
 import { connectionTypes, Node, toGlobalId } from '../relay.js';
 
 export const RegionLevel = {

@@ -12,7 +12,7 @@ import { singleParam } from '../../platform/validate.js';
 import type { Logger } from '../../platform/logger.js';
 import { AuthError } from '../../auth/viewer.js';
 import { drained } from '../../platform/streams.js';
-import { normaliseRegionCode } from '../../hierarchy/region-code.js';
+import { normaliseRegionCode } from '../../platform/region-code.js';
 import { publishedKeys, writeBundle, type BundleFormat, type ProofService } from '../../ledger/proof/index.js';
 import { checkBundleRequest } from '../../ledger/proof/bundle.js';
 import type { Viewer } from '../../auth/viewer.js';

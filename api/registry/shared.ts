@@ -4,7 +4,7 @@ import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { Context } from '../context.js';
 import { PageArgs, resolvePage, type ResolvedPage } from '../relay.js';
 import { LedgerTransaction, LedgerTransactionConnection, LedgerTransactionConnectionTypes } from '../ledger/ledger.type.js';
-import { todayInChina } from '../../registry/id-number.js';
+import { todayInChina } from '../../platform/id-number.js';
 import type { VitalEventRecord } from '../../registry/types.js';
 import { withinScope } from '../../registry/access.js';
 import * as v from '../../registry/validate.js';

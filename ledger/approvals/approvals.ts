@@ -11,7 +11,7 @@ import type pg from 'pg';
 import { loadConfig } from '../../platform/config.js';
 import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
 import type { Viewer } from '../../auth/viewer.js';
-import { commonAncestorOf, subtreeRangeOf } from '../../hierarchy/region-code.js';
+import { commonAncestorOf, subtreeRangeOf } from '../../platform/region-code.js';
 import { Ledger, type LedgerRequest, type PlanSummary } from '../ledger.js';
 import { badInput, LedgerError } from '../errors.js';
 import { requireDistinctKeys } from '../idempotency.js';

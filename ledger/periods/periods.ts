@@ -11,7 +11,7 @@
 import type pg from 'pg';
 import type { Viewer } from '../../auth/viewer.js';
 import { forbidden } from '../../auth/viewer.js';
-import { levelOfCode } from '../../hierarchy/region-code.js';
+import { levelOfCode } from '../../platform/region-code.js';
 import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
 import { badInput, fromDatabaseError, LedgerError, PeriodBlockedError, type PeriodBlocker } from '../errors.js';
 import * as v from '../validate.js';

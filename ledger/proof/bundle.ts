@@ -13,7 +13,7 @@ import type pg from 'pg';
 import { DomainError } from '../../platform/errors.js';
 import type { Viewer } from '../../auth/viewer.js';
 import { AS_APP_ROLE, inTransaction } from '../../platform/sql.js';
-import { isRegionCode, scopePrefixOf } from '../../hierarchy/region-code.js';
+import { isRegionCode, scopePrefixOf } from '../../platform/region-code.js';
 import type { ProofService } from './checkpoints.js';
 import { consistencyPath, withNodes } from './merkle.js';
 import { fetchNodes } from './tree.js';

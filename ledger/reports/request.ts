@@ -4,7 +4,7 @@
  */
 import { DomainError } from '../../platform/errors.js';
 import { singleParam } from '../../platform/validate.js';
-import { normaliseRegionCode } from '../../hierarchy/region-code.js';
+import { normaliseRegionCode } from '../../platform/region-code.js';
 import * as v from '../validate.js';
 
 export const EXPORT_FORMATS = ['hledger', 'xlsx', 'csv'] as const;

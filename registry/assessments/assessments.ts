@@ -2,7 +2,7 @@
  * Capability assessments (能力评估, GB/T 42195-2022): recorded with their score (assessment.ts), append-only,
  * read per elder or by id.
  */
-import { todayInChina } from '../id-number.js';
+import { todayInChina } from '../../platform/id-number.js';
 import { scoreAssessment, type AssessmentInput } from '../assessment.js';
 import { RegistryRoom, requireBorn, ts } from '../store.js';
 import { RecordTable } from '../reads.js';

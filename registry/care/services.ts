@@ -8,7 +8,7 @@ import { RecordTable, type Extra } from '../reads.js';
 import { sql } from '../../platform/sql.js';
 import type { Page, ServiceRecordRecord } from '../types.js';
 import * as v from '../validate.js';
-import { todayInChina } from '../id-number.js';
+import { todayInChina } from '../../platform/id-number.js';
 
 const SERVICE = `r.id::text, r.elder_id::text as "elderId", r.facility_id::text as "facilityId", r.service_type as "serviceType", r.village_code as "villageCode",
   ${ts('r.started_at')} as "startedAt", ${ts('r.ended_at')} as "endedAt", r.subsidised, r.unit_price_fen::text as "unitPriceFen",

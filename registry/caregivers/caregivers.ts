@@ -2,7 +2,7 @@
  * Caregivers (养老护理员, name sealed and masked) and their monthly assignments to facilities (排班).
  */
 import { DomainError } from '../../platform/errors.js';
-import { scopePrefixOf } from '../../hierarchy/region-code.js';
+import { scopePrefixOf } from '../../platform/region-code.js';
 import { maskName } from '../personal/pii.js';
 import { inScope } from '../access.js';
 import { join, param, raw, sql, type SqlFragment } from '../../platform/sql.js';

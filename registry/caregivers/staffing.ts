@@ -4,7 +4,7 @@
  */
 import { inScope } from '../access.js';
 import { join, param, queryRows, raw, sql, type SqlFragment } from '../../platform/sql.js';
-import { scopePrefixOf } from '../../hierarchy/region-code.js';
+import { scopePrefixOf } from '../../platform/region-code.js';
 import { RegistryRoom } from '../store.js';
 import type { Page, StaffingRecord } from '../types.js';
 import { RESIDENTS_PER_CERTIFIED_CAREGIVER } from '../vocabulary.js';

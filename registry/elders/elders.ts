@@ -3,8 +3,8 @@
  * each change logged by field name), and its batched and scoped list reads.
  */
 import { DomainError } from '../../platform/errors.js';
-import { scopePrefixOf } from '../../hierarchy/region-code.js';
-import { parseIdNumber, requireAgreement, todayInChina, type Sex } from '../id-number.js';
+import { scopePrefixOf } from '../../platform/region-code.js';
+import { parseIdNumber, requireAgreement, todayInChina, type Sex } from '../../platform/id-number.js';
 import { maskIdNumber, maskName, maskPhone, normalisePhone } from '../personal/pii.js';
 import { inScope } from '../access.js';
 import { join, param, raw, sql, type SqlFragment } from '../../platform/sql.js';

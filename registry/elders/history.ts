@@ -4,7 +4,7 @@
  */
 import { DomainError } from '../../platform/errors.js';
 import { LOCK_CLASS } from '../../platform/locks.js';
-import { todayInChina } from '../id-number.js';
+import { todayInChina } from '../../platform/id-number.js';
 import { RegistryRoom, requireBorn, ts } from '../store.js';
 import { RecordTable } from '../reads.js';
 import type { CategoryMembershipRecord, VitalEventRecord } from '../types.js';

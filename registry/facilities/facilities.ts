@@ -3,7 +3,7 @@
  */
 import type pg from 'pg';
 import { DomainError } from '../../platform/errors.js';
-import { scopePrefixOf } from '../../hierarchy/region-code.js';
+import { scopePrefixOf } from '../../platform/region-code.js';
 import { inScope } from '../access.js';
 import { join, param, raw, sql, type SqlFragment } from '../../platform/sql.js';
 import { RegistryRoom, ts, type RegistryStore } from '../store.js';

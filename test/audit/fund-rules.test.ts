@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import { inTransaction } from '../../platform/sql.js';
 import { key } from '../ledger/support.js';
-import { makeIdNumber } from '../../registry/id-number.js';
+import { makeIdNumber } from '../../platform/id-number.js';
 import { audit, CITY, createAuditFixture, elder, findings, FENG, fund, pay, type AuditFixture } from './support.js';
 
 let fx: AuditFixture;

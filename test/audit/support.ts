@@ -6,7 +6,7 @@ import { elderNo } from '../../registry/validate.js';
 import { idNumber } from '../registry/support.js';
 import { runAudit } from '../../audit/engine.js';
 import { RULES } from '../../audit/catalogue.js';
-import type { Sex } from '../../registry/id-number.js';
+import type { Sex } from '../../platform/id-number.js';
 import type { DisburseInput } from '../../ledger/types.js';
 
 export { CITY, FENG, PEI } from '../fixtures/index.js';

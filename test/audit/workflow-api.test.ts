@@ -14,7 +14,7 @@ import { RULES } from '../../audit/catalogue.js';
 import { elderNo } from '../../registry/validate.js';
 import { idNumber } from '../registry/support.js';
 import { CITY, FENG, PEI, plantFinding } from './support.js';
-import { todayInChina } from '../../registry/id-number.js';
+import { todayInChina } from '../../platform/id-number.js';
 import { msUntil, startAuditScheduler } from '../../audit/scheduler.js';
 import { pino } from 'pino';
 

@@ -5,7 +5,7 @@
 import { toGlobalId } from '../../api/relay.js';
 import { Ledger } from '../../ledger/ledger.js';
 import { errorCodes, useXuzhouApi } from '../support/api.js';
-import { checkCharacter } from '../../registry/id-number.js';
+import { checkCharacter } from '../../platform/id-number.js';
 import { FENG, FENG_V1, FENG_V2, PEI, PEI_V1, idNumber, registerElder, registerFacility } from '../registry/support.js';
 import { CITY } from '../fixtures/index.js';
 

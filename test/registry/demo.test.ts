@@ -4,7 +4,7 @@ import { tolerateDropTermination } from './support.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { RegistryService } from '../../registry/registry.js';
 import { generateDemoRegistry } from '../../demo/registry.js';
-import { parseIdNumber } from '../../registry/id-number.js';
+import { parseIdNumber } from '../../platform/id-number.js';
 import { ensureDemoRegistry } from '../../scripts/demo-registry.js';
 
 const silent = pino({ level: 'silent' });

@@ -1,6 +1,6 @@
 /** The registry's pure rules: GB 11643 ID numbers, masking, encryption, GB/T 42195 scoring, derived bands. */
 import fc from 'fast-check';
-import { checkCharacter, makeIdNumber, parseIdNumber, requireAgreement } from '../../registry/id-number.js';
+import { checkCharacter, makeIdNumber, parseIdNumber, requireAgreement } from '../../platform/id-number.js';
 import { maskBirthDate, maskIdNumber, maskName, maskPhone, normalisePhone, parseKeyRing, Pii } from '../../registry/personal/pii.js';
 import { DIMENSIONS, ITEMS, levelFromTotal, scoreAssessment } from '../../registry/assessment.js';
 import { ageAt, ageBand, ageOn, allowanceBand, birthRangeOfAges, endOfPreviousMonth } from '../../registry/derived.js';

@@ -2,7 +2,7 @@
 import { errorCodes, useXuzhouApi } from '../support/api.js';
 import type { Role } from '../../auth/roles.js';
 import { CITY, ELDER_FIELDS, FENG, FENG_V1, FENG_V2, FULL_ITEMS, idNumber, PEI, PEI_V1, registerElder, tolerateDropTermination } from './support.js';
-import { checkCharacter } from '../../registry/id-number.js';
+import { checkCharacter } from '../../platform/id-number.js';
 
 const live = useXuzhouApi();
 beforeAll(() => tolerateDropTermination(live.db.pool));

@@ -1,5 +1,5 @@
 /** Shared fixtures of the registry tests: villages of 徐州 in two counties, valid ID numbers, GraphQL helpers. */
-import { makeIdNumber, type Sex } from '../../registry/id-number.js';
+import { makeIdNumber, type Sex } from '../../platform/id-number.js';
 import type { TestApi } from '../support/api.js';
 
 export { CITY, FENG, PEI } from '../fixtures/index.js';

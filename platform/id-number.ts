@@ -13,7 +13,7 @@
  * (the look-up hash, de-duplication, masking) only ever sees the 18-character form, so the same
  * person registered once with each form is caught as a duplicate.
  */
-import { DomainError } from '../platform/errors.js';
+import { DomainError } from './errors.js';
 
 export const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
 export const ID_CHECK_MAP = '10X98765432';

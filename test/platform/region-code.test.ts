@@ -1,11 +1,11 @@
 /**
- * hierarchy/region-code.ts is the one home of region-code rules: levels, significant prefixes,
+ * platform/region-code.ts is the one home of region-code rules: levels, significant prefixes,
  * subtree ranges, ancestors and the 12-digit pattern. No other module writes the pattern or strips
  * trailing zeros by itself.
  */
 import path from 'node:path';
 import { readSource, sourceFiles } from '../support/sources.js';
-import { ancestorsOf, cityOf, commonAncestorOf, isRegionCode, isVillageCode, levelOfCode, parseRegionCode, scopePrefixOf, subtreeRangeOf } from '../../hierarchy/region-code.js';
+import { ancestorsOf, cityOf, commonAncestorOf, isRegionCode, isVillageCode, levelOfCode, parseRegionCode, scopePrefixOf, subtreeRangeOf } from '../../platform/region-code.js';
 
 test('levels, prefixes and ranges follow the zero-padded tail', () => {
   expect(['320000000000', '320300000000', '320321000000', '320321100000', '320321100201'].map(levelOfCode)).toEqual(['PROVINCE', 'CITY', 'COUNTY', 'TOWN', 'VILLAGE']);
@@ -39,7 +39,7 @@ test('the 12-digit pattern and the typed forms', () => {
 });
 
 /** The rules' own file (the hierarchy migration's CHECK is under migrations/, skipped). */
-const ALLOWED = new Set([path.join('hierarchy', 'region-code.ts')]);
+const ALLOWED = new Set([path.join('platform', 'region-code.ts')]);
 const SKIP = new Set(['node_modules', 'dist', 'test', 'migrations', 'bench', 'verifier', 'client', 'docs']);
 
 

@@ -8,7 +8,7 @@
  * only parse what callers type.
  */
 
-import { DomainError } from '../platform/errors.js';
+import { DomainError } from './errors.js';
 
 export const REGION_LEVELS = ['PROVINCE', 'CITY', 'COUNTY', 'TOWN', 'VILLAGE'] as const;
 export type RegionLevel = (typeof REGION_LEVELS)[number];
