@@ -30,6 +30,7 @@ import { createApp } from '../api/server.js';
 import { DEFAULT_LIMITS } from '../api/hardening.js';
 import { issueToken, secretKeySet, secretSigningKey } from '../auth/tokens.js';
 import { runSync } from '../sync/client.js';
+import { EXPORTED_TYPES } from '../sync/types.js';
 import { latencyStats, load, runBench, startCityDatabase } from './support.js';
 
 const MONTHS = Number(process.env.SYNC_BENCH_MONTHS ?? 12);
@@ -37,7 +38,8 @@ const SECONDS = Number(process.env.SYNC_BENCH_SECONDS ?? 10);
 const CITY = '320300000000';
 const COUNTY = '320321000000'; // 丰县
 const SECRET = 'sync-bench-secret-0123456789-0123456789';
-const TYPES = 'regions,elders,facilities,caregivers,stays,service-records,assessments,transactions,lots';
+/** Every exported type, as a client asks for the whole slice (the list grows with sync/types.ts). */
+const TYPES = EXPORTED_TYPES.map((t) => t.path).join(',');
 const log = pino({ level: 'warn' });
 const seconds = (from: number) => (performance.now() - from) / 1000;
 
@@ -89,7 +91,7 @@ async function main() {
     const cityToken = await issueToken({ subject: 'city-system@3203', roles: ['SYSTEM_CLIENT'], jurisdiction: CITY }, key);
 
     // 1. exports
-    console.log('| export (all 9 types, one snapshot) | rows | seconds | rows/s | bytes on the wire | load |\n|---|---:|---:|---:|---:|---:|');
+    console.log(`| export (all ${EXPORTED_TYPES.length} types, one snapshot) | rows | seconds | rows/s | bytes on the wire | load |\n|---|---:|---:|---:|---:|---:|`);
     for (const [label, token, gzip] of [['丰县, plain', countyToken, false], ['丰县, gzip', countyToken, true], ['徐州市 (whole city), plain', cityToken, false], ['徐州市, gzip', cityToken, true]] as const) {
       const r = await timedExport(base, token, '', gzip);
       console.log(`| ${label} | ${r.rows.toLocaleString('en')} | ${r.seconds.toFixed(1)} | ${Math.round(r.rows / r.seconds).toLocaleString('en')} | ${(r.bytes / 1e6).toFixed(1)} MB | ${load()} |`);
