@@ -14,14 +14,22 @@ import { Migration } from '@mikro-orm/migrations';
  * in the export and the feed. A transaction's approval is written before the transaction and never
  * changes, so nothing new announces it; but mirrors made before hold the approved transactions
  * without it: each of those is announced once here, so that the feed brings it to them.
+ *
+ * On a large platform (found in review, 2026-12-05): the outbox's check was widened first, which
+ * read every row the outbox ever got while holding it exclusively, and the deploy (one transaction
+ * for every pending migration) kept it so through the backfill and the triggers — every ledger write
+ * (its outbox trigger) and every feed page waited. Now the backfill comes first, the check last and
+ * NOT VALID (test/sync/migration-locks.test.ts).
  */
 export class Migration20261205100000_sync_categories extends Migration {
   override name = 'Migration20261205100000_sync_categories';
 
   override up(): void {
-    const types = `'Region', 'Elder', 'Facility', 'Caregiver', 'Stay', 'ServiceRecord', 'Assessment', 'LedgerTransaction', 'Lot'`;
-    this.addSql(`alter table sync.change drop constraint change_entity_type_check,
-      add constraint change_entity_type_check check (entity_type in (${types}, 'CategoryMembership'))`);
+    const changes = `insert into sync.change (entity_type, entity_id, regions, old_regions)`;
+    // First, while nothing is locked that a writer needs (an INSERT takes only ROW EXCLUSIVE): on a
+    // ledger whose approval policy holds every payment this is millions of rows.
+    this.addSql(`${changes} select 'LedgerTransaction', t.id, array_remove(array[t.region_code, t.counterpart_region_code], null), '{}'
+      from ledger.transaction t where t.proposal_id is not null order by t.id`);
 
     const fn = (name: string, body: string) =>
       this.addSql(`create function sync.${name}() returns trigger language plpgsql security definer set search_path = pg_catalog, public as $$
@@ -29,7 +37,6 @@ export class Migration20261205100000_sync_categories extends Migration {
           ${body};
           return null;
         end $$`);
-    const changes = `insert into sync.change (entity_type, entity_id, regions, old_regions)`;
     fn('category_membership_inserted', `${changes} select 'CategoryMembership', n.id, array[e.hukou_village_code, e.residence_village_code], '{}'
       from n join registry.elder e on e.id = n.elder_id order by n.id`);
     fn('category_membership_ended', `${changes} select 'CategoryMembership', m.id, array[e.hukou_village_code, e.residence_village_code], '{}'
@@ -46,8 +53,13 @@ export class Migration20261205100000_sync_categories extends Migration {
     this.addSql(`create trigger elder_sync_update_memberships after update on registry.elder
       referencing old table as o new table as n for each statement execute function sync.elder_moved_memberships()`);
 
-    this.addSql(`${changes} select 'LedgerTransaction', t.id, array_remove(array[t.region_code, t.counterpart_region_code], null), '{}'
-      from ledger.transaction t where t.proposal_id is not null order by t.id`);
+    // Last: ALTER TABLE takes the outbox exclusively — every ledger write and feed page waits — and the
+    // deploy's one transaction holds that until it commits. NOT VALID: the rows already there passed
+    // the narrower check, so reading every one of them (the outbox is never pruned) under that lock
+    // would prove nothing; new rows are checked all the same.
+    const types = `'Region', 'Elder', 'Facility', 'Caregiver', 'Stay', 'ServiceRecord', 'Assessment', 'LedgerTransaction', 'Lot'`;
+    this.addSql(`alter table sync.change drop constraint change_entity_type_check,
+      add constraint change_entity_type_check check (entity_type in (${types}, 'CategoryMembership')) not valid`);
   }
 
   override down(): void {

@@ -29,7 +29,7 @@ import pg from 'pg';
 import { inTransaction } from '../platform/sql.js';
 import { LOCK_CLASS } from '../platform/locks.js';
 import { heardPool } from '../platform/pools.js';
-import { MIRROR_SCHEMA, mirrorTable, STAGING_SCHEMA, SyncError, type MirroredType } from './client-types.js';
+import { MIRROR_SCHEMA, MIRRORED_TYPES, mirrorTable, STAGING_SCHEMA, SyncError, type MirroredType } from './client-types.js';
 
 const SYNC_STATE = mirrorTable('sync_state');
 const LOCK_KEY = 0;
@@ -224,7 +224,27 @@ export class Mirror {
        returning feed_cursor, done_types, snapshot_complete, rebuild, staging_cursor, staged_types`,
       [this.region, offered.map((t) => t.path)],
     );
+    await this.emptyUnusedStaging(rows[0]!.staged_types);
     return stateOf(rows[0]!);
+  }
+
+  /**
+   * Empties the staging table of every type whose staged snapshot is not complete: no run switches
+   * such rows in (a type not staged is exported again from its first batch, which empties its table
+   * anyway). Without this the half of a snapshot a failed run left, or the whole staged snapshot of a
+   * type the server no longer offers, stayed in the staging schema for ever — a county's slice, its
+   * masked personal data included, on the county's disk. Looked at first, so that an empty table is
+   * not truncated (and locked) on every run.
+   */
+  private async emptyUnusedStaging(staged: readonly string[]): Promise<void> {
+    for (const type of MIRRORED_TYPES) {
+      if (staged.includes(type.path)) continue;
+      // (a type never offered to this mirror has no staging table)
+      const { rows: present } = await this.pool.query<{ present: boolean }>(`select to_regclass($1) is not null as present`, [type.staging]);
+      if (!present[0]!.present) continue;
+      const { rows: used } = await this.pool.query<{ used: boolean }>(`select exists (select from ${type.staging}) as used`);
+      if (used[0]!.used) await this.pool.query(`truncate ${type.staging}`);
+    }
   }
 
   /**

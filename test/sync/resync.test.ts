@@ -142,3 +142,38 @@ test('a type offered again is re-snapshotted beside its old rows, which stay rea
   expect((await run).snapshotTypes).toEqual([type.path]);
   expect(await mirrorDifferences(api, m.pool, 'SYSTEM_CLIENT', FENG)).toEqual([]);
 }, 60_000);
+
+test('staging holds nothing for a type no longer offered: a half-staged snapshot of a withdrawn type is emptied on the next run, not kept for ever', async () => {
+  const m = await newMirror();
+  const sync = () => runSync({ server: proxy.url, token, region: FENG, to: m.url });
+  await sync();
+  const counts = await Promise.all(MIRRORED_TYPES.map(async (t) => ({ t, n: (await m.pool.query(`select count(*)::int as n from ${t.table}`)).rows[0].n as number })));
+  const { t: type, n } = counts.reduce((a, b) => (b.n > a.n ? b : a));
+  expect(n).toBeGreaterThan(1000); // (so that a batch of its staging commits before the export is cut)
+  const staged = async () => (await m.pool.query(`select count(*)::int as n from ${type.staging}`)).rows[0].n as number;
+  const withdrawn = (body: { types: { path: string }[] }) => ({ ...body, types: body.types.filter((t) => t.path !== type.path) });
+  const mirrored = async () => (await m.pool.query(`select id, state, synced_at from ${type.table} order by id`)).rows;
+
+  // Withdrawn for a run, offered again, and its re-snapshot dropped midway: half of it is staged.
+  proxy.listing = withdrawn;
+  await sync();
+  const old = await mirrored();
+  proxy.listing = null;
+  proxy.exports = (path) => (path === type.path ? { cut: true } : null);
+  await expect(sync()).rejects.toThrow();
+  expect(await staged()).toBeGreaterThanOrEqual(1000);
+
+  // Withdrawn again (the permission is gone for good): no run will ever switch that half in, so it
+  // must not stay in the staging schema — a county's slice, masked personal data included.
+  proxy.exports = null;
+  proxy.listing = withdrawn;
+  await sync();
+  expect(await staged()).toBe(0);
+  expect(await mirrored()).toEqual(old); // (the mirror's own rows of the type stay as they were)
+
+  // Offered again, it is snapshotted from the start and the mirror equals a fresh export.
+  proxy.listing = null;
+  expect((await sync()).snapshotTypes).toEqual([type.path]);
+  expect(await staged()).toBe(0);
+  expect(await mirrorDifferences(api, m.pool, 'SYSTEM_CLIENT', FENG)).toEqual([]);
+}, 90_000);
