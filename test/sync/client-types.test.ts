@@ -6,14 +6,12 @@
  * followed without a gap. A proxy in front of the real server (test/sync/proxy.ts) plays the
  * spoofer, and the server of a token that may pull fewer types.
  */
-import { Ledger } from '../../ledger/ledger.js';
-import { RegistryService } from '../../registry/registry.js';
-import { generateDemoRegistry } from '../../demo/registry.js';
-import { payDemoMonth } from '../../demo/payments.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startTestApi, tokenFor, type TestApi } from '../support/api.js';
+import type { TestDatabase } from '../support/database.js';
+import type { TestApi } from '../support/api.js';
 import { FENG, FENG_V1, FENG_V2, idNumber, PEI_V1, registerElder } from '../registry/support.js';
-import { startProxy, type TestProxy } from './proxy.js';
+import { Ledger } from '../../ledger/ledger.js';
+import type { TestProxy } from './proxy.js';
+import { useProxiedSource } from './proxied-source.js';
 import { exportAs, mirrorDifferences, waitFor } from './support.js';
 import { MIRROR_SCHEMA, runSync } from '../../sync/client.js';
 
@@ -21,34 +19,9 @@ let source: TestDatabase;
 let api: TestApi;
 let proxy: TestProxy;
 let token: string;
-const mirrors: TestDatabase[] = [];
-
-beforeAll(async () => {
-  source = await createTestDatabase({ withXuzhou: true });
-  await generateDemoRegistry(source.pool, new RegistryService(source.pool, source.sql), { cityPrefix: '320321', eldersPerVillage: 1 });
-  await payDemoMonth(source.pool, new Ledger(source.pool), { cityCode: '320300000000', month: '2026-10' });
-  api = await startTestApi(source);
-  proxy = await startProxy(api.url);
-  token = await tokenFor('SYSTEM_CLIENT', FENG);
-}, 120_000);
-
-afterEach(() => {
-  proxy.listing = null;
-  proxy.graphql = null;
-});
-
-afterAll(async () => {
-  await proxy?.close();
-  await api?.close();
-  for (const m of mirrors) await m.drop();
-  await source?.drop();
-});
-
-async function newMirror(): Promise<TestDatabase> {
-  const m = await createTestDatabase({ withXuzhou: false });
-  mirrors.push(m);
-  return m;
-}
+const fixture = useProxiedSource();
+beforeAll(() => ({ source, api, proxy, token } = fixture));
+const newMirror = () => fixture.newMirror();
 
 const relation = async (m: TestDatabase, name: string) => (await m.pool.query(`select to_regclass($1)::text as r`, [name])).rows[0].r;
 const namespace = async (m: TestDatabase, name: string) => (await m.pool.query(`select count(*)::int as n from pg_namespace where nspname = $1`, [name])).rows[0].n;

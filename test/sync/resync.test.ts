@@ -5,14 +5,11 @@
  * fails midway leaves the old mirror as it was, and the next run goes on from what it staged. A
  * proxy in front of the server (test/sync/proxy.ts) holds an export at its last line, or drops it.
  */
-import { Ledger } from '../../ledger/ledger.js';
-import { RegistryService } from '../../registry/registry.js';
-import { generateDemoRegistry } from '../../demo/registry.js';
-import { payDemoMonth } from '../../demo/payments.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startTestApi, tokenFor, type TestApi } from '../support/api.js';
+import type { TestDatabase } from '../support/database.js';
+import type { TestApi } from '../support/api.js';
 import { FENG, FENG_V1, idNumber, PEI, PEI_V1, registerElder } from '../registry/support.js';
-import { startProxy, type TestProxy } from './proxy.js';
+import type { TestProxy } from './proxy.js';
+import { useProxiedSource } from './proxied-source.js';
 import { feedOf, mirrorDifferences, waitFor } from './support.js';
 import { MIRROR_SCHEMA, runSync } from '../../sync/client.js';
 import { MIRRORED_TYPES } from '../../sync/client-types.js';
@@ -21,34 +18,9 @@ let source: TestDatabase;
 let api: TestApi;
 let proxy: TestProxy;
 let token: string;
-const mirrors: TestDatabase[] = [];
-
-beforeAll(async () => {
-  source = await createTestDatabase({ withXuzhou: true });
-  await generateDemoRegistry(source.pool, new RegistryService(source.pool, source.sql), { cityPrefix: '320321', eldersPerVillage: 1 });
-  await payDemoMonth(source.pool, new Ledger(source.pool), { cityCode: '320300000000', month: '2026-10' });
-  api = await startTestApi(source);
-  proxy = await startProxy(api.url);
-  token = await tokenFor('SYSTEM_CLIENT', FENG);
-}, 120_000);
-
-afterEach(() => {
-  proxy.listing = null;
-  proxy.exports = null;
-});
-
-afterAll(async () => {
-  await proxy?.close();
-  await api?.close();
-  for (const m of mirrors) await m.drop();
-  await source?.drop();
-});
-
-async function newMirror(): Promise<TestDatabase> {
-  const m = await createTestDatabase({ withXuzhou: false });
-  mirrors.push(m);
-  return m;
-}
+const fixture = useProxiedSource();
+beforeAll(() => ({ source, api, proxy, token } = fixture));
+const newMirror = () => fixture.newMirror();
 
 /** Everything a county reads in its mirror: every table's rows, and the feed cursor. */
 async function contents(m: TestDatabase): Promise<Record<string, unknown>> {
