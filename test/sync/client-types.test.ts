@@ -12,7 +12,7 @@ import { FENG, FENG_V1, FENG_V2, idNumber, PEI_V1, registerElder } from '../regi
 import { Ledger } from '../../ledger/ledger.js';
 import type { TestProxy } from './proxy.js';
 import { useProxiedSource } from './proxied-source.js';
-import { exportAs, mirrorDifferences, waitFor } from './support.js';
+import { exportAs, mirrorDifferences, waitFor, moveElder } from './support.js';
 import { MIRROR_SCHEMA, runSync } from '../../sync/client.js';
 
 let source: TestDatabase;
@@ -92,11 +92,6 @@ async function payments(n: number): Promise<void> {
   );
 }
 
-async function moveElder(id: string, village: string): Promise<void> {
-  const res = await api.gql(`mutation ($id: ID!, $v: String!) { updateElder(id: $id, input: { hukouVillageCode: $v, residenceVillageCode: $v }) { id } }`, { id, v: village });
-  if (res.errors) throw new Error(JSON.stringify(res.errors));
-}
-
 test('a type offered after the first sync is snapshotted on the next run, alone, and the feed goes on without a gap', async () => {
   const m = await newMirror();
   const sync = () => runSync({ server: proxy.url, token, region: FENG, to: m.url });
@@ -108,7 +103,7 @@ test('a type offered after the first sync is snapshotted on the next run, alone,
   // Before the next run: changes of a type already mirrored (an elder moves within the county) and of the new one.
   const elder = await registerElder(api, { idNumber: idNumber('1942-02-02', 'FEMALE', '320321'), name: '钱孙李', hukouVillageCode: FENG_V1 });
   await sync();
-  await moveElder(elder.id, FENG_V2);
+  await moveElder(api, elder.id, FENG_V2);
   await payments(1);
 
   // The token may pull the ledger now: its two types are snapshotted, nothing else is.
@@ -132,7 +127,7 @@ test('a type no longer offered, and offered again, is snapshotted again: what ha
   // Elders are not offered for a while; meanwhile the elder leaves the county.
   proxy.listing = without('elders');
   await sync();
-  await moveElder(elder.id, PEI_V1);
+  await moveElder(api, elder.id, PEI_V1);
   await sync();
 
   proxy.listing = null;

@@ -10,7 +10,7 @@ import type { TestApi } from '../support/api.js';
 import { FENG, FENG_V1, idNumber, PEI, PEI_V1, registerElder } from '../registry/support.js';
 import type { TestProxy } from './proxy.js';
 import { useProxiedSource } from './proxied-source.js';
-import { feedOf, mirrorDifferences, waitFor } from './support.js';
+import { feedOf, mirrorDifferences, waitFor, moveElder } from './support.js';
 import { MIRROR_SCHEMA, runSync } from '../../sync/client.js';
 import { MIRRORED_TYPES } from '../../sync/client-types.js';
 
@@ -38,11 +38,6 @@ async function cursorToRefuse(m: TestDatabase): Promise<void> {
   await m.pool.query(`update ${MIRROR_SCHEMA}.sync_state set feed_cursor = $1`, [other]);
 }
 
-async function moveElder(id: string, village: string): Promise<void> {
-  const res = await api.gql(`mutation ($id: ID!, $v: String!) { updateElder(id: $id, input: { hukouVillageCode: $v, residenceVillageCode: $v }) { id } }`, { id, v: village });
-  if (res.errors) throw new Error(JSON.stringify(res.errors));
-}
-
 test('RESYNC_REQUIRED: the old mirror stays readable, whole, while the new snapshot is exported, and is replaced in one switch; a failed re-export leaves it intact', async () => {
   const m = await newMirror();
   const sync = () => runSync({ server: proxy.url, token, region: FENG, to: m.url });
@@ -53,7 +48,7 @@ test('RESYNC_REQUIRED: the old mirror stays readable, whole, while the new snaps
   // The server cannot go on from the mirror's cursor; meanwhile an elder left the county (the feed
   // that would have said so is lost) and another one arrived.
   await cursorToRefuse(m);
-  await moveElder(leaving.id, PEI_V1);
+  await moveElder(api, leaving.id, PEI_V1);
   const arriving = await registerElder(api, { idNumber: idNumber('1941-08-08', 'FEMALE', '320321'), name: '沈韩杨', hukouVillageCode: FENG_V1 });
   const before = await contents(m);
 

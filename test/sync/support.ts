@@ -104,3 +104,9 @@ export async function waitFor(condition: () => Promise<boolean>, what: string, t
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** Moves an elder's household and residence to `village` through the API (as the test server's default caller). */
+export async function moveElder(api: TestApi, id: string, village: string): Promise<void> {
+  const res = await api.gql(`mutation ($id: ID!, $v: String!) { updateElder(id: $id, input: { hukouVillageCode: $v, residenceVillageCode: $v }) { id } }`, { id, v: village });
+  if (res.errors) throw new Error(JSON.stringify(res.errors));
+}
