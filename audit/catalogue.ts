@@ -78,14 +78,14 @@ export const RULES: readonly RuleDefinition[] = [
     description: 'A payment whose fund line or benefit requires a special category (特困 for HARDSHIP_SUPPORT …) for an elder who held none of the required categories on any day of the service month, or for a PERSON payee that is no registry elder (version 2: detail.inRegistry false).',
   },
   {
-    id: 'AR-09', version: 1, nameZh: '失能加成无有效评估', nameEn: 'Care benefit without a valid capability assessment', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,
+    id: 'AR-09', version: 2, nameZh: '失能加成无有效评估', nameEn: 'Care benefit without a valid capability assessment', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,
     parameters: {
       // GB/T 42195 final levels: 2 中度失能, 3 重度失能, 4 完全失能.
       minLevelByBenefit: { SEVERE_DISABILITY_CARE: 3, FAMILY_CARE_BED: 2, CIVIL_CARE_SUBSIDY: 2 },
       assessmentValidityMonths: 12,
     },
     limits: { minLevelByBenefit: { max: 4 }, assessmentValidityMonths: { min: 1, max: 120 } },
-    description: 'A benefit that needs a capability level (minLevelByBenefit) paid for a month in which the elder\'s latest assessment on or before the month\'s last day is missing, expired (validUntil passed, or older than assessmentValidityMonths) or of a lower final level. Amount at risk: the payments.',
+    description: 'A benefit that needs a capability level (minLevelByBenefit) paid for a month in which the elder\'s latest assessment on or before the month\'s last day is missing, expired (validUntil passed, or older than assessmentValidityMonths) or of a lower final level — or paid to a PERSON payee that is no registry elder (version 2: detail.inRegistry false). Amount at risk: the payments.',
   },
   {
     id: 'AR-11', version: 1, nameZh: '资金滞留', nameEn: 'Funds retained', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,
