@@ -24,6 +24,13 @@ export interface RuleDefinition {
    * a PERSON then became a finding of the region.
    */
   vocabulary?: Record<string, { items?: readonly string[]; keys?: readonly string[] }>;
+  /**
+   * The range of every number inside a parameter (the shape check alone allows 0 to 10⁹). The SQL
+   * adds months and days to dates, divides by counts and multiplies percentages: AR-18's
+   * residentsPerCertifiedCaregiver 0 was a division by zero, AR-17's months or AR-12's
+   * carryOverYears 10⁹ a date out of range, and every later run of the region failed.
+   */
+  limits?: Record<string, { min?: number; max: number }>;
   description: string;
 }
 
@@ -31,6 +38,7 @@ export const RULES: readonly RuleDefinition[] = [
   {
     id: 'AR-01', version: 1, nameZh: '向已死亡人员发放', nameEn: 'Paid after death', severity: 'HIGH', fundLines: PERSON_LINES,
     parameters: { deathGraceMonths: 0 },
+    limits: { deathGraceMonths: { max: 120 } },
     description: 'A payment to an elder for a service month after the month of death plus deathGraceMonths (0: the death month itself is payable, the month after is not).',
   },
   {
@@ -58,6 +66,7 @@ export const RULES: readonly RuleDefinition[] = [
       lowIncomeCategories: ['EXTREME_HARDSHIP', 'DIBAO', 'NEAR_DIBAO'],
       bandAmounts: { B80_89: 5000, B80_89_LOW_INCOME: 8000, B90_99: 10000, B100_PLUS: 30000 },
     },
+    limits: { threshold: { max: 150 } },
     description: 'An allowance for a month before the first eligible month (the month after the 80th birthday: HIGH), or a monthly line whose amount is not the amount of the band the elder was in that month (MEDIUM; amount at risk: the difference).',
   },
   {
@@ -69,27 +78,31 @@ export const RULES: readonly RuleDefinition[] = [
     description: 'A payment whose fund line or benefit requires a special category (特困 for HARDSHIP_SUPPORT …) for an elder who held none of the required categories on any day of the service month, or for a PERSON payee that is no registry elder (version 2: detail.inRegistry false).',
   },
   {
-    id: 'AR-09', version: 1, nameZh: '失能加成无有效评估', nameEn: 'Care benefit without a valid capability assessment', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,
+    id: 'AR-09', version: 2, nameZh: '失能加成无有效评估', nameEn: 'Care benefit without a valid capability assessment', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,
     parameters: {
       // GB/T 42195 final levels: 2 中度失能, 3 重度失能, 4 完全失能.
       minLevelByBenefit: { SEVERE_DISABILITY_CARE: 3, FAMILY_CARE_BED: 2, CIVIL_CARE_SUBSIDY: 2 },
       assessmentValidityMonths: 12,
     },
-    description: 'A benefit that needs a capability level (minLevelByBenefit) paid for a month in which the elder\'s latest assessment on or before the month\'s last day is missing, expired (validUntil passed, or older than assessmentValidityMonths) or of a lower final level. Amount at risk: the payments.',
+    limits: { minLevelByBenefit: { max: 4 }, assessmentValidityMonths: { min: 1, max: 120 } },
+    description: 'A benefit that needs a capability level (minLevelByBenefit) paid for a month in which the elder\'s latest assessment on or before the month\'s last day is missing, expired (validUntil passed, or older than assessmentValidityMonths) or of a lower final level — or paid to a PERSON payee that is no registry elder (version 2: detail.inRegistry false). Amount at risk: the payments.',
   },
   {
     id: 'AR-11', version: 1, nameZh: '资金滞留', nameEn: 'Funds retained', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,
     parameters: { allocateWithinDays: 30, spendWithinDays: 30 },
+    limits: { allocateWithinDays: { max: 3650 }, spendWithinDays: { max: 3650 } },
     description: 'A lot received (or appropriated) at a region still holds money at the end of the last day allowed (allocateWithinDays above county level, spendWithinDays at county level and below). HIGH when money is still there after three times the days allowed. Amount at risk: what remained at the deadline.',
   },
   {
     id: 'AR-12', version: 1, nameZh: '资金闲置', nameEn: 'Funds idle', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,
     parameters: { idleMonths: 12, minAmount: 0, carryOverYears: 2 },
+    limits: { idleMonths: { max: 1200 }, carryOverYears: { max: 100 } },
     description: 'A lot with an available balance above minAmount and no movement for idleMonths (MEDIUM), or of a fiscal year carryOverYears or more before the evaluation year with any balance left (HIGH: two-year carry-over must be recovered).',
   },
   {
     id: 'AR-13', version: 2, nameZh: '下达未到账', nameEn: 'Allocation in transit too long', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,
     parameters: { transitDays: 10 },
+    limits: { transitDays: { max: 3650 } },
     description: 'An allocation received more than transitDays after it was issued, or still not received transitDays after issue (day 10 is in time, day 11 is not), as of the evaluation date: a receipt dated after it does not count yet.',
   },
   {
@@ -112,11 +125,13 @@ export const RULES: readonly RuleDefinition[] = [
   {
     id: 'AR-17', version: 1, nameZh: '建成闲置', nameEn: 'Facility idle after its grant', severity: 'MEDIUM', fundLines: ['PROJECT_GRANT'],
     parameters: { months: 6, minOccupancyPercent: 60 },
+    limits: { months: { max: 1200 }, minOccupancyPercent: { max: 100 } },
     description: 'A facility paid project-grant money that, more than `months` after the last such payment, nobody has lived in or been served by since (IDLE), or that is residential with fewer residents on the evaluation date than minOccupancyPercent of its actual beds (LOW_OCCUPANCY). Amount at risk: the grant paid for the month.',
   },
   {
     id: 'AR-18', version: 1, nameZh: '护理员配比不达标', nameEn: 'Certified-caregiver ratio below standard', severity: 'MEDIUM', fundLines: ['OPERATIONS'],
     parameters: { residentsPerCertifiedCaregiver: 10 },
+    limits: { residentsPerCertifiedCaregiver: { min: 1, max: 1000 } },
     description: 'A facility paid operations money for a month in which its certified caregivers were fewer than ceil(residents / 10). Amount at risk: the money paid for that month.',
   },
   {
@@ -132,6 +147,7 @@ export const RULES: readonly RuleDefinition[] = [
   {
     id: 'AR-22', version: 1, nameZh: '冲销异常', nameEn: 'Reversal patterns', severity: 'MEDIUM', fundLines: ALL_FUND_LINES,
     parameters: { maxReversals: 2, reissueDays: 30 },
+    limits: { reissueDays: { max: 3650 } },
     description: 'More than maxReversals reversed payments to one payee in a calendar year, or a reversed payment re-issued within reissueDays to a different payee (same paying region, line, benefit, month and amount).',
   },
   {

@@ -85,3 +85,20 @@ export function codeOutside(value: unknown, vocabulary: { items?: readonly strin
   }
   return null;
 }
+
+/**
+ * Why a number inside `value` lies outside its parameter's range (null when none does): every
+ * number of the value, in lists and maps too (a level in minLevelByBenefit), must lie in
+ * [min, max] (min 0 unless given).
+ */
+export function numberOutside(value: unknown, limit: { min?: number; max: number }, path: string): string | null {
+  const min = limit.min ?? 0;
+  if (typeof value === 'number') return value < min || value > limit.max ? `${path} must be from ${min} to ${limit.max}` : null;
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const why = numberOutside(item, limit, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`);
+      if (why) return why;
+    }
+  }
+  return null;
+}

@@ -116,6 +116,11 @@ export function allocation(input: AllocateInput): Request {
       if (!(receiver.code > issuer.code && receiver.code <= issuer.subtreeMax)) {
         throw badInput(`region ${to} is not below region ${from}`, 'toRegionCode');
       }
+      // A receipt is the receiving region's own act (ledger/access.ts), and no credential acts for a
+      // village (auth/roles.ts ROLE_LEVELS): money sent to one would stay in transit for good.
+      if (receiver.level === 'VILLAGE') {
+        throw badInput(`region ${to} is a village: money is allocated to a town or above, whose officers confirm its receipt (a village's payments are made by the region that holds the money)`, 'toRegionCode');
+      }
       await ctx.fundLine(fundLine);
       const source = await ctx.lot(await ctx.consumeLot(from, fundLine, amount, lotId));
       return {

@@ -11,13 +11,16 @@ import { ARGS, INSERT, elderNo, ev, facilityNo, type RuleSql } from './sql.js';
  * AR-09: a benefit that needs a capability level (minLevelByBenefit, GB/T 42195 final level 0–4)
  * paid to an elder for a month whose latest assessment on or before the month's last day is missing,
  * expired (its validUntil passed, or older than assessmentValidityMonths) or of a lower level.
- * Payments carry no claimed level: paying the benefit claims its minimum.
+ * Payments carry no claimed level: paying the benefit claims its minimum. Version 2: a PERSON payee
+ * that is no registry elder has no assessment either (NO_ASSESSMENT, subject PAYEE, detail.inRegistry
+ * false) — version 1 passed such lines over, so a care benefit paid to a made-up person id was found
+ * by no rule (AR-06 judges only lines that need a category).
  */
 const AR09 = `with ${ARGS},
 x as (
   select p.*, (a.p->'minLevelByBenefit'->>p.benefit_code)::int as required, (a.p->>'assessmentValidityMonths')::int as validity,
     (to_date(p.service_month, 'YYYY-MM') + interval '1 month' - interval '1 day')::date as month_end
-  from args a join pg_temp.audit_pay p on p.in_scope and p.fund_line = any(a.lines) and p.elder_id is not null
+  from args a join pg_temp.audit_pay p on p.in_scope and p.fund_line = any(a.lines) and p.payee_type = 'PERSON'
   where a.p->'minLevelByBenefit' ? p.benefit_code),
 judged as (
   select x.*, s.id as assessment_id, s.assessed_on, s.final_level, s.valid_until,
@@ -28,13 +31,14 @@ judged as (
     select s.id, s.assessed_on, s.final_level, s.valid_until from registry.assessment s
     where s.elder_id = x.elder_id and s.assessed_on <= x.month_end order by s.assessed_on desc, s.id desc limit 1) s on true)
 ${INSERT}
-select 'AR-09', null, min(j.village), case when count(distinct j.fund_line) = 1 then min(j.fund_line) end, 'ELDER', ${elderNo('j.elder_id')},
+select 'AR-09', null, min(j.village), case when count(distinct j.fund_line) = 1 then min(j.fund_line) end,
+  case when j.elder_id is not null then 'ELDER' else 'PAYEE' end, coalesce(${elderNo('j.elder_id')}, j.payee_type || ':' || j.payee_id),
   j.service_month, j.service_month, sum(j.amount),
-  jsonb_build_array(${ev('Elder', 'j.elder_id')}) || jsonb_agg(${ev('LedgerTransaction', 'j.id')} order by j.id),
+  case when j.elder_id is not null then jsonb_build_array(${ev('Elder', 'j.elder_id')}) else '[]'::jsonb end || jsonb_agg(${ev('LedgerTransaction', 'j.id')} order by j.id),
   jsonb_build_object('check', j.finding, 'requiredLevel', jsonb_object_agg(j.benefit_code, j.required), 'assessmentId', j.assessment_id::text,
-    'assessedOn', j.assessed_on, 'validUntil', j.valid_until, 'finalLevel', j.final_level)
+    'assessedOn', j.assessed_on, 'validUntil', j.valid_until, 'finalLevel', j.final_level, 'inRegistry', j.elder_id is not null)
 from judged j where j.finding is not null
-group by j.elder_id, j.service_month, j.finding, j.assessment_id, j.assessed_on, j.valid_until, j.final_level`;
+group by j.elder_id, j.payee_type, j.payee_id, j.service_month, j.finding, j.assessment_id, j.assessed_on, j.valid_until, j.final_level`;
 
 /**
  * AR-14: a payment whose payee type is not on the whitelist of its benefit (benefitAllowedUse), or,
@@ -107,7 +111,7 @@ select 'AR-17', null, j.village_code, j.fund_line, 'FACILITY', ${facilityNo('j.f
 from judged j where j.finding is not null`;
 
 export const USE_RULES: RuleSql[] = [
-  { id: 'AR-09', version: 1, statements: [AR09] },
+  { id: 'AR-09', version: 2, statements: [AR09] },
   { id: 'AR-14', version: 1, statements: [AR14] },
   { id: 'AR-17', version: 1, statements: [AR17] },
 ];

@@ -68,6 +68,20 @@ test('AR-09: the latest assessment on or before the month\'s last day must exist
   expect((await audit(fx, ['AR-09'])).counts).toMatchObject({ detected: 0, cleared: 1 });
 });
 
+test('AR-09 version 2: a care benefit paid to a PERSON payee that is no registry elder has no assessment either', async () => {
+  // Version 1 judged registry elders only: the same money to a made-up person id was found by no rule
+  // (AR-06 judges only lines that need a category, and 重度失能护理补贴 needs none).
+  const made = await pay(fx, 'P-0731', '2026-07', 30000n, { fundLine: 'OPERATIONS', benefitCode: 'SEVERE_DISABILITY_CARE' });
+  await pay(fx, 'P-0732', '2026-07', 5000n, { fundLine: 'OPERATIONS', benefitCode: 'OP_MONTHLY' }); // needs no level
+  await audit(fx, ['AR-09'], { from: '2026-07', to: '2026-07' });
+  expect(await findings(fx, 'AR-09', 'PERSON:P-0732')).toEqual([]);
+  expect(await findings(fx, 'AR-09', 'PERSON:P-0731')).toMatchObject([{
+    subject_type: 'PAYEE', period_from: '2026-07', amount_at_risk: '30000', region_code: fx.villages[0],
+    evidence: [{ type: 'LedgerTransaction', id: made }],
+    detail: { check: 'NO_ASSESSMENT', inRegistry: false, requiredLevel: { SEVERE_DISABILITY_CARE: expect.any(Number) } }, // (the test above lowered it to 2)
+  }]);
+});
+
 test('AR-14: a payee type the fund line (or the benefit\'s own list) does not allow; allowed and reversed payments are none; a county may widen its list', async () => {
   const home = await facility('甲敬老院');
   const person = await elder(fx, '1940-01-01');

@@ -115,3 +115,23 @@ test('the city still corrects a county payment (one party: no counterpart to sta
   expect(res.errors).toBeUndefined();
   expect(res.data!.reverse.transaction).toMatchObject({ kind: 'REVERSAL', regionCode: COUNTY, actor: 'city-finance-1' });
 });
+
+test('no allocation to a village: no credential acts for one, so its receipt could never be confirmed (BAD_USER_INPUT on toRegionCode, nothing written)', async () => {
+  // Until receipts became the receiving region's own act the town or county above confirmed it;
+  // since then the money stayed in transit for good (blocking the county's close, found by AR-13),
+  // and neither a receipt nor a return of the village's lot could be made by anyone.
+  await fundCounty(ledger, COUNTY, { amount: 50_000n, actor: 'seed' });
+  const village = await firstRegionBelow(live.db.pool, town, 'VILLAGE');
+  const before = await written();
+  for (const [from, officer] of [[COUNTY, countyFinance()], [town, townFinance()]] as const) {
+    const res = await officer.gql(POST('allocate', 'AllocateInput'), {
+      i: { idempotencyKey: key('alloc'), effectiveDate: '2026-03-08', fromRegionCode: from, toRegionCode: village, fundLine: 'SENIOR_ALLOWANCE', amount: '100', documentNo: '丰财〔2026〕3号' },
+    });
+    expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(res.errors![0]!.extensions!.field).toBe('toRegionCode');
+  }
+  expect(await written()).toBe(before);
+  // The domain refuses it too (bench, demo and scripts call the ledger directly).
+  await expect(ledger.allocate({ idempotencyKey: key('alloc'), effectiveDate: '2026-03-08', fromRegionCode: COUNTY, toRegionCode: village, fundLine: 'SENIOR_ALLOWANCE', amount: 100n, documentNo: '丰财〔2026〕3号' }, 'seed'))
+    .rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'toRegionCode' });
+});
