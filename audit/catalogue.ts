@@ -110,7 +110,8 @@ export const RULES: readonly RuleDefinition[] = [
     parameters: {
       // FundLineAllowedUse: the payee types (ledger/types.ts PAYEE_TYPES) each fund line may pay.
       fundLineAllowedUse: {
-        HARDSHIP_SUPPORT: ['PERSON', 'FACILITY'],
+        // 集中供养 goes to the home, or to the operator that runs a publicly built one (公建民营).
+        HARDSHIP_SUPPORT: ['PERSON', 'FACILITY', 'OPERATOR'],
         FACILITY_SUBSIDY: ['FACILITY', 'OPERATOR'],
         PROJECT_GRANT: ['PROJECT', 'FACILITY', 'OPERATOR', 'CONTRACTOR'],
         SENIOR_ALLOWANCE: ['PERSON'],

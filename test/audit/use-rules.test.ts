@@ -90,6 +90,7 @@ test('AR-14: a payee type the fund line (or the benefit\'s own list) does not al
   await pay(fx, person.no, '2026-04', 5000n); // 尊老金 to the elder: allowed
   const contractor = [await pay(fx, 'CONTRACTOR-FX-9', '2026-04', 60000n, { ...hs, payeeType: 'CONTRACTOR' }), await pay(fx, 'CONTRACTOR-FX-9', '2026-04', 30000n, { ...hs, payeeType: 'CONTRACTOR' })];
   await pay(fx, home.no, '2026-05', 90000n, { ...hs, payeeType: 'FACILITY', villageCode: fx.villages[1]! }); // 集中供养 to the institution: allowed
+  await pay(fx, 'OPERATOR-FX-1', '2026-05', 90000n, { ...hs, payeeType: 'OPERATOR' }); // … or to the operator of a publicly built home (公建民营): allowed
   await pay(fx, home.no, '2026-06', 60000n, { ...hs, benefitCode: 'HS_DISPERSED', payeeType: 'FACILITY', villageCode: fx.villages[1]! }); // 分散供养 is the person's
   const reversed = await pay(fx, 'CONTRACTOR-FX-8', '2026-04', 60000n, { ...hs, payeeType: 'CONTRACTOR' });
   await fx.ledger.reverse({ idempotencyKey: key('rev'), effectiveDate: '2026-04-20', transactionId: reversed, reason: '错付' }, 'test');
@@ -110,7 +111,7 @@ test('AR-14: a payee type the fund line (or the benefit\'s own list) does not al
 
   // 丰县 lets its hardship line pay contractors (e.g. 特困供养机构 repairs): that finding clears, the others stand.
   const lists = RULES.find((r) => r.id === 'AR-14')!.parameters.fundLineAllowedUse as Record<string, string[]>;
-  await override('AR-14', 'fundLineAllowedUse', { ...lists, HARDSHIP_SUPPORT: ['PERSON', 'FACILITY', 'CONTRACTOR'] });
+  await override('AR-14', 'fundLineAllowedUse', { ...lists, HARDSHIP_SUPPORT: [...lists.HARDSHIP_SUPPORT!, 'CONTRACTOR'] });
   const widened = await audit(fx, ['AR-14']);
   expect(widened.counts.cleared).toBe(1);
   expect((await findings(fx, 'AR-14')).map((f) => [f.subject_id, f.condition_holds])).toEqual([['CONTRACTOR:CONTRACTOR-FX-9', false], [home.no, true], [home.no, true]]);
