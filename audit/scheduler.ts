@@ -1,7 +1,7 @@
 /**
  * The nightly audit inside the server: at SUNSHINE_AUDIT_SCHEDULE (HH:MM, China time; default 02:30;
- * "off" disables it) every city that has ledger money is audited over the service months of the
- * current year so far, all rules, as the system. Runs one region at a time; a failure is logged and
+ * "off" disables it) every city that has ledger money is audited over the twelve service months up
+ * to the current one, all rules, as the system. Runs one region at a time; a failure is logged and
  * the next night tries again.
  */
 import type pg from 'pg';
@@ -27,6 +27,19 @@ export function msUntil(schedule: string, now = Date.now()): number {
   return next - now;
 }
 
+/**
+ * The service months a nightly run covers: the twelve up to today's, a rolling year. The months of
+ * the calendar year so far left a blind spot at every New Year: a rule whose condition ripens months
+ * after the month it judges — AR-17, six months after a grant; AR-13, days after an allocation —
+ * never saw a grant paid in the second half of a year again once January came.
+ */
+export function scheduledMonths(today: string): { from: string; to: string } {
+  const year = Number(today.slice(0, 4));
+  const month = Number(today.slice(5, 7));
+  const first = new Date(Date.UTC(year, month - 12, 1)).toISOString().slice(0, 7);
+  return { from: first, to: today.slice(0, 7) };
+}
+
 export function startAuditScheduler(pool: pg.Pool, log: Logger, schedule = auditSchedule()): AuditScheduler {
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
@@ -35,7 +48,7 @@ export function startAuditScheduler(pool: pg.Pool, log: Logger, schedule = audit
     const { rows } = await pool.query<{ city: string }>(`select distinct rpad(left(region_code, 4), 12, '0') as city from ledger.lot order by 1`);
     for (const { city } of rows) {
       try {
-        const report = await runAudit(pool, { regionCode: city, from: `${today.slice(0, 4)}-01`, to: today.slice(0, 7), trigger: 'SCHEDULE', actor: 'audit-scheduler' });
+        const report = await runAudit(pool, { regionCode: city, ...scheduledMonths(today), trigger: 'SCHEDULE', actor: 'audit-scheduler' });
         log.info({ region: city, run: report.id, durationMs: report.durationMs, ...report.counts }, 'scheduled audit done');
       } catch (error) {
         log.error({ err: error, region: city }, 'scheduled audit failed');

@@ -1,6 +1,7 @@
 /** AR-09 (care benefit without a valid assessment), AR-14 (diversion) and AR-17 (a facility idle after its grant) on their boundaries, against real PostgreSQL. */
 import { inTransaction } from '../../platform/sql.js';
 import { RULES } from '../../audit/catalogue.js';
+import { scheduledMonths } from '../../audit/scheduler.js';
 import { facilityNo } from '../../registry/validate.js';
 import { key } from '../ledger/support.js';
 import { FULL_ITEMS } from '../registry/support.js';
@@ -152,6 +153,16 @@ describe('AR-17', () => {
     const again = await audit(fx, ['AR-17']);
     expect(again.counts).toMatchObject({ detected: 0, cleared: 1 });
     expect((await findings(fx, 'AR-17', late.no)).map((f) => [f.period_from, f.condition_holds])).toEqual([['2026-05', false]]);
+  });
+
+  test('a grant paid in the second half of a year is judged after New Year by the nightly window (a rolling year)', async () => {
+    const august = await facility('辛中心');
+    await grant(august, '2026-08-10'); // deadline 2027-02-10
+    // The calendar year so far, as the scheduler ran until 2026-12-04, never judged it in 2027.
+    await audit(fx, ['AR-17'], { from: '2027-01', to: '2027-03', asOf: '2027-03-01' });
+    expect(await findings(fx, 'AR-17', august.no)).toEqual([]);
+    await audit(fx, ['AR-17'], { ...scheduledMonths('2027-03-01'), asOf: '2027-03-01' });
+    expect((await findings(fx, 'AR-17', august.no)).map((f) => [f.period_from, f.detail.check, f.detail.deadline])).toEqual([['2026-08', 'IDLE', '2027-02-10']]);
   });
 
   test('a residential facility below minOccupancyPercent of its beds on the evaluation date; at the percentage it is not', async () => {

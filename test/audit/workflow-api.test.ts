@@ -9,13 +9,13 @@ import { toGlobalId } from '../../api/relay.js';
 import { authHeader, errorCodes, useXuzhouApi } from '../support/api.js';
 import { Ledger } from '../../ledger/ledger.js';
 import { RegistryService } from '../../registry/registry.js';
-import { runAudit } from '../../audit/engine.js';
+import { runAudit, validateRun } from '../../audit/engine.js';
 import { RULES } from '../../audit/catalogue.js';
 import { elderNo } from '../../registry/validate.js';
 import { idNumber } from '../registry/support.js';
 import { CITY, FENG, PEI, plantFinding } from './support.js';
 import { todayInChina } from '../../platform/id-number.js';
-import { msUntil, startAuditScheduler } from '../../audit/scheduler.js';
+import { msUntil, scheduledMonths, startAuditScheduler } from '../../audit/scheduler.js';
 import { pino } from 'pino';
 
 const live = useXuzhouApi();
@@ -185,6 +185,14 @@ test('a region overrides a rule parameter from a date on (appended); the next ru
   const run = await live.api.as('AUDITOR', CITY).gql(`mutation { runAudit(input: { regionCode: "${PEI}", from: "2026-01", to: "2026-12", rules: ["AR-01"] }) { rules { parameters } counts { cleared } } }`);
   expect(run.data!.runAudit).toEqual({ rules: [{ parameters: '{"deathGraceMonths":1}' }], counts: { cleared: 1 } });
   await expect(live.db.pool.query(`update audit.rule_parameter set value = '0'`)).rejects.toMatchObject({ code: 'SA000' });
+});
+
+test('the nightly scheduler covers a rolling year of service months, across New Year', () => {
+  expect(scheduledMonths('2026-12-04')).toEqual({ from: '2026-01', to: '2026-12' });
+  expect(scheduledMonths('2027-02-15')).toEqual({ from: '2026-03', to: '2027-02' });
+  expect(scheduledMonths('2027-01-01')).toEqual({ from: '2026-02', to: '2027-01' });
+  // A run validates it (at most 36 months, from before to).
+  expect(validateRun({ regionCode: CITY, ...scheduledMonths('2027-02-15') })).toMatchObject({ from: '2026-03', to: '2027-02' });
 });
 
 test('the nightly scheduler: the next 02:30 in China, and a run of every city with ledger money, recorded as SCHEDULE', async () => {
