@@ -12,6 +12,7 @@ import { isoDate, regionCode as parseRegion } from '../platform/validate.js';
 import type { Viewer } from '../auth/viewer.js';
 import { cityOf, subtreeRangeOf } from '../platform/region-code.js';
 import { todayInChina } from '../platform/id-number.js';
+import { parameterProblem } from './parameters.js';
 import { RULES, RULE_IDS, ruleById } from './catalogue.js';
 import { PAYMENT_RULES } from './rules/payments.js';
 import { FUND_RULES } from './rules/funds.js';
@@ -128,7 +129,7 @@ export async function ensureRuleCatalogue(client: pg.ClientBase): Promise<void> 
  */
 export async function effectiveParameters(client: pg.ClientBase, regionCode: string, asOf: string, ruleIds: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
   const { rows } = await client.query<{ rule_id: string; key: string; value: unknown }>(
-    `select distinct on (rule_id, key) rule_id, key, value from audit.rule_parameter
+    `select rule_id, key, value from audit.rule_parameter
      where rule_id = any($3::text[]) and valid_from <= $2::date
        and $1 between region_code and region_subtree_max(region_code, region_level_of(region_code))
      order by rule_id, key, case region_level_of(region_code) when 'VILLAGE' then 5 when 'TOWN' then 4 when 'COUNTY' then 3 when 'CITY' then 2 else 1 end desc,
@@ -136,7 +137,16 @@ export async function effectiveParameters(client: pg.ClientBase, regionCode: str
     [regionCode, asOf, ruleIds],
   );
   const result = new Map(ruleIds.map((id) => [id, { ...ruleById.get(id)!.parameters }]));
-  for (const row of rows) result.get(row.rule_id)![row.key] = row.value;
+  // The first row of each key in that order wins — the first that would pass setAuditRuleParameter
+  // today: one written into the table directly (or valid for an older version of the rule) is passed
+  // over, and the run records what it used instead of failing, night after night.
+  const decided = new Set<string>();
+  for (const row of rows) {
+    const key = `${row.rule_id} ${row.key}`;
+    if (decided.has(key) || parameterProblem(ruleById.get(row.rule_id)!, row.key, row.value) !== null) continue;
+    decided.add(key);
+    result.get(row.rule_id)![row.key] = row.value;
+  }
   return result;
 }
 

@@ -10,7 +10,7 @@ import { forbidden, type Viewer } from '../auth/viewer.js';
 import { levelOfCode, subtreeRangeOf } from '../platform/region-code.js';
 import { todayInChina } from '../platform/id-number.js';
 import { SEVERITIES, RULES, type Severity } from './catalogue.js';
-import { codeOutside, numberOutside, shapeMismatch } from './parameters.js';
+import { parameterProblem } from './parameters.js';
 import { AUDIT_LOCK, ensureRuleCatalogue } from './engine.js';
 import { LOCK_CLASS } from '../platform/locks.js';
 
@@ -331,14 +331,8 @@ export async function setRuleParameter(pool: pg.Pool, viewer: Viewer, input: { r
   } catch {
     throw bad('value must be JSON (a number, a list, an object …)', 'value');
   }
-  const mismatch = shapeMismatch(value, rule.parameters[input.key], input.key);
-  if (mismatch) throw bad(mismatch, 'value');
-  const vocabulary = rule.vocabulary?.[input.key];
-  const outside = vocabulary ? codeOutside(value, vocabulary, input.key) : null;
-  if (outside) throw bad(outside, 'value');
-  const limit = rule.limits?.[input.key];
-  const beyond = limit ? numberOutside(value, limit, input.key) : null;
-  if (beyond) throw bad(beyond, 'value');
+  const problem = parameterProblem(rule, input.key, value);
+  if (problem) throw bad(problem, 'value');
   isoDate(input.validFrom, 'validFrom'); // (a calendar date: V8's Date.parse takes 2026-02-30, PostgreSQL does not)
   return inTransaction(
     pool,

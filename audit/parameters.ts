@@ -4,6 +4,7 @@
  * `::bigint`): an override of the right top-level type with the wrong insides (a band amount
  * "lots") would make every later run of that region fail, so it is refused when it is set.
  */
+import type { RuleDefinition } from './catalogue.js';
 
 /** Numbers in parameters are counts, days, months or fen: non-negative integers. */
 const MAX_NUMBER = 1_000_000_000;
@@ -101,4 +102,16 @@ export function numberOutside(value: unknown, limit: { min?: number; max: number
     }
   }
   return null;
+}
+
+/**
+ * Why `value` cannot be the rule's parameter `key` (null when it can): its default's shape, its
+ * closed vocabulary, its range — every check an override must pass, when it is set and when a run
+ * reads it (a row written past setAuditRuleParameter must not fail every run of its region).
+ */
+export function parameterProblem(rule: Pick<RuleDefinition, 'parameters' | 'vocabulary' | 'limits'>, key: string, value: unknown): string | null {
+  if (!Object.hasOwn(rule.parameters, key)) return `no parameter ${key}`;
+  const vocabulary = rule.vocabulary?.[key];
+  const limit = rule.limits?.[key];
+  return shapeMismatch(value, rule.parameters[key], key) ?? (vocabulary ? codeOutside(value, vocabulary, key) : null) ?? (limit ? numberOutside(value, limit, key) : null);
 }

@@ -87,3 +87,14 @@ test('at both ends of every range, every rule still runs', async () => {
     expect(run.rules.map((r) => r.id)).toEqual(RULES.map((r) => r.id));
   }
 });
+
+test('an override written into the table past setAuditRuleParameter is passed over when a run reads it: the one before it counts, and the run goes through', async () => {
+  const { inTransaction } = await import('../../platform/sql.js');
+  // Written directly (an operator's SQL, or a value valid for an older rule): a division by zero for AR-18.
+  await inTransaction(fx.db.pool, (c) => c.query(
+    `insert into audit.rule_parameter (rule_id, region_code, key, value, valid_from, recorded_by) values ('AR-18', $1, 'residentsPerCertifiedCaregiver', '0', '2026-06-01', 'psql')`, [FENG],
+  ));
+  await set('AR-18', 'residentsPerCertifiedCaregiver', 12); // valid, from 2026-01-01: what the run must use
+  const run = await audit(fx, ['AR-18']);
+  expect(run.rules.find((r) => r.id === 'AR-18')!.parameters).toMatchObject({ residentsPerCertifiedCaregiver: 12 });
+});
