@@ -6,14 +6,12 @@
  * first close, which closes every earlier month with it, is blocked by the open CRITICAL findings
  * of those months too, not only of the month named.
  */
-import pg from 'pg';
 import { Viewer } from '../../auth/viewer.js';
 import { Ledger } from '../../ledger/ledger.js';
 import { Periods } from '../../ledger/periods/periods.js';
 import { ApprovalPolicies, Approvals } from '../../ledger/approvals/index.js';
-import { tolerateDropTermination } from '../support/database.js';
 import { plantFinding } from '../audit/support.js';
-import { createLedgerFixture, key, CITY, COUNTY, type LedgerFixture } from './support.js';
+import { createLedgerFixture, expectRefusedBehindHeldClose, key, CITY, COUNTY, type LedgerFixture } from './support.js';
 
 let fx: LedgerFixture;
 let periods: Periods;
@@ -111,23 +109,8 @@ describe('no allocation into a month its receiving region has closed', () => {
   });
 
   test('an allocation racing the county’s close waits for it, and is then refused', async () => {
-    const client = await fx.db.pool.connect();
-    const other = new pg.Pool({ connectionString: fx.db.url, max: 2 });
-    tolerateDropTermination(other);
-    try {
-      // The county's close of April, holding the exclusive period lock, not yet committed (nothing is in transit).
-      await client.query('begin; set local role sunshine_app');
-      await client.query(`insert into ledger.period_event (region_code, fund_line, month, action, actor) values ($1, $2, '2026-04-01', 'CLOSE', 'fo-2')`, [COUNTY, line]);
-      let settled = false;
-      const racing = allocate(new Ledger(other), '2026-04-20').finally(() => (settled = true));
-      await new Promise((r) => setTimeout(r, 300));
-      expect(settled).toBe(false);
-      await client.query('commit');
-      await expect(racing).rejects.toMatchObject({ code: 'PERIOD_CLOSED' });
-    } finally {
-      client.release();
-      await other.end();
-    }
+    // The county's close of April, holding the exclusive period lock, not yet committed (nothing is in transit).
+    await expectRefusedBehindHeldClose(fx, COUNTY, line, (ledger) => allocate(ledger, '2026-04-20'));
   });
 });
 

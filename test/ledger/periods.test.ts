@@ -12,7 +12,7 @@ import { computeTrialBalance } from '../../ledger/periods/trial-balance.js';
 import { tolerateDropTermination } from '../support/database.js';
 import { AuditFindings } from '../../audit/findings.js';
 import { plantFinding } from '../audit/support.js';
-import { createLedgerFixture, disbursement, fundCounty, key, CITY, COUNTY, OTHER_COUNTY, type LedgerFixture } from './support.js';
+import { createLedgerFixture, disbursement, expectRefusedBehindHeldClose, fundCounty, key, CITY, COUNTY, OTHER_COUNTY, type LedgerFixture } from './support.js';
 
 let fx: LedgerFixture;
 let periods: Periods;
@@ -136,24 +136,8 @@ describe('close versus post, racing', () => {
 
   test('a close in flight makes postings wait, and they are then refused', async () => {
     // April: a close that holds the exclusive lock and has written its event, not yet committed.
-    const client = await fx.db.pool.connect();
-    const other = new pg.Pool({ connectionString: fx.db.url, max: 2 });
-    tolerateDropTermination(other);
-    try {
-      await client.query('begin; set local role sunshine_app');
-      await client.query(`insert into ledger.period_event (region_code, fund_line, month, action, actor) values ($1, $2, '2026-04-01', 'CLOSE', 'fo-2')`, [COUNTY, line]);
-      let settled = false;
-      const posting = new Ledger(other)
-        .disburse(disbursement(fx, { idempotencyKey: key('pay'), effectiveDate: '2026-04-15', fundLine: line, amount: 10n, lotId: lot, serviceMonth: '2026-04' }), 'clerk')
-        .finally(() => (settled = true));
-      await new Promise((r) => setTimeout(r, 300));
-      expect(settled).toBe(false);
-      await client.query('commit');
-      await expect(posting).rejects.toMatchObject({ code: 'PERIOD_CLOSED' });
-    } finally {
-      client.release();
-      await other.end();
-    }
+    await expectRefusedBehindHeldClose(fx, COUNTY, line, (ledger) =>
+      ledger.disburse(disbursement(fx, { idempotencyKey: key('pay'), effectiveDate: '2026-04-15', fundLine: line, amount: 10n, lotId: lot, serviceMonth: '2026-04' }), 'clerk'));
   });
 
   test('twenty payments and a close at once: whatever got in got in before the close; nothing changes the month afterwards', async () => {

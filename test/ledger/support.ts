@@ -1,8 +1,9 @@
 /** Helpers for ledger tests: a ledger on a private database copy holding 徐州市, and ready-made requests. */
+import pg from 'pg';
 import { Ledger } from '../../ledger/ledger.js';
 import { LedgerQueries } from '../../ledger/queries.js';
 import type { DisburseInput } from '../../ledger/types.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, tolerateDropTermination, type TestDatabase } from '../support/database.js';
 
 import { COUNTY, fundCounty as fundCountyOf, key } from '../fixtures/index.js';
 
@@ -45,4 +46,29 @@ export function disbursement(fx: LedgerFixture, overrides: Partial<DisburseInput
 /** City appropriation → allocation to 丰县 → receipt: returns the county's lot id. */
 export async function fundCounty(fx: LedgerFixture, amount: bigint, fundLine = 'SENIOR_ALLOWANCE', actor = 'test-finance'): Promise<string> {
   return (await fundCountyOf(fx.ledger, COUNTY, { amount, fundLine, actor })).lot;
+}
+
+/**
+ * A close of April of `regionCode` and `fundLine` held open — its event written, the period lock
+ * taken, not yet committed — while `write` runs on a ledger of its own connections: the write must
+ * wait for the close (still unsettled 300 ms later), then be refused with PERIOD_CLOSED.
+ */
+export async function expectRefusedBehindHeldClose(fx: LedgerFixture, regionCode: string, fundLine: string, write: (ledger: Ledger) => Promise<unknown>): Promise<void> {
+  const client = await fx.db.pool.connect();
+  const other = new pg.Pool({ connectionString: fx.db.url, max: 2 });
+  tolerateDropTermination(other);
+  try {
+    await client.query('begin; set local role sunshine_app');
+    await client.query(`insert into ledger.period_event (region_code, fund_line, month, action, actor) values ($1, $2, '2026-04-01', 'CLOSE', 'fo-2')`, [regionCode, fundLine]);
+    let settled = false;
+    const racing = write(new Ledger(other)).finally(() => (settled = true));
+    racing.catch(() => {}); // (awaited below; not an unhandled rejection meanwhile)
+    await new Promise((r) => setTimeout(r, 300));
+    if (settled) throw new Error('the write did not wait for the close');
+    await client.query('commit');
+    await expect(racing).rejects.toMatchObject({ code: 'PERIOD_CLOSED' });
+  } finally {
+    client.release();
+    await other.end();
+  }
 }
