@@ -136,9 +136,9 @@ export const RULES: readonly RuleDefinition[] = [
     description: 'A facility paid operations money for a month in which its certified caregivers were fewer than ceil(residents / 10). Amount at risk: the money paid for that month.',
   },
   {
-    id: 'AR-20', version: 1, nameZh: '身份信息异常', nameEn: 'ID integrity', severity: 'MEDIUM', fundLines: [],
+    id: 'AR-20', version: 2, nameZh: '身份信息异常', nameEn: 'ID integrity', severity: 'MEDIUM', fundLines: [],
     parameters: {},
-    description: 'Stored registry data that disagrees with itself: the sex digit of the ID number against the recorded sex (MEDIUM), or two records with the same masked name, birth date, sex and household village (LOW, a probable duplicate person). Checksums and the birth date in the ID are verified on every registry write.',
+    description: 'Stored registry data that disagrees with itself: the sex digit of the ID number against the recorded sex (MEDIUM), two records with the same masked name, birth date, sex and household village (LOW, a probable duplicate person), or events of an elder dated before the birth, stored before PostgreSQL refused them (MEDIUM; version 2). Checksums and the birth date in the ID are verified on every registry write.',
   },
   {
     id: 'AR-21', version: 1, nameZh: '账务完整性', nameEn: 'Ledger integrity', severity: 'CRITICAL', fundLines: ALL_FUND_LINES,

@@ -89,6 +89,26 @@ select 'AR-20', 'LOW', g.hukou_village_code, null, 'ELDER', ${elderNo('g.ids[1]'
   (select jsonb_agg(${ev('Elder', 'x')}) from unnest(g.ids) x), jsonb_build_object('check', 'PROBABLE_DUPLICATE_PERSON', 'records', cardinality(g.ids))
 from groups g`;
 
+/**
+ * AR-20 (version 2): an event of an elder dated before the birth — an admission, a service (its day in
+ * China), a category, an assessment, a death. PostgreSQL refuses new ones since 2026-12-04
+ * (SR001); rows stored before stay, and an auditor must see them. The detail names the kinds and
+ * counts only, never a date (a birth date is personal data).
+ */
+const AR20_BEFORE_BIRTH = `with ${ARGS},
+early as (
+  select s.elder_id, 'STAY' as kind from registry.stay s join registry.elder e on e.id = s.elder_id where s.admitted_on < e.birth_date
+  union all select r.elder_id, 'SERVICE_RECORD' from registry.service_record r join registry.elder e on e.id = r.elder_id
+    where (r.started_at at time zone 'Asia/Shanghai')::date < e.birth_date
+  union all select m.elder_id, 'CATEGORY_MEMBERSHIP' from registry.category_membership m join registry.elder e on e.id = m.elder_id where m.valid_from < e.birth_date
+  union all select x.elder_id, 'ASSESSMENT' from registry.assessment x join registry.elder e on e.id = x.elder_id where x.assessed_on < e.birth_date
+  union all select v.elder_id, 'VITAL_EVENT' from registry.vital_event v join registry.elder e on e.id = v.elder_id where v.death_date < e.birth_date),
+per_elder as (select elder_id, jsonb_object_agg(kind, n order by kind) as kinds from (select elder_id, kind, count(*) as n from early group by 1, 2) k group by elder_id)
+${INSERT}
+select 'AR-20', 'MEDIUM', e.hukou_village_code, null, 'ELDER', ${elderNo('e.id')}, null, null, 0,
+  jsonb_build_array(${ev('Elder', 'e.id')}), jsonb_build_object('check', 'EVENT_BEFORE_BIRTH', 'events', p.kinds)
+from args a join registry.elder e on e.hukou_village_code between a.lo and a.hi join per_elder p on p.elder_id = e.id`;
+
 /** AR-21: the hash chain (whole ledger), balance per transaction and sign per account and lot (in scope). */
 /** The chain was verified before (in parallel chunks, audit/engine.ts): pg_temp.audit_chain holds the first broken seq, if any. */
 const AR21_CHAIN = `with ${ARGS}
@@ -164,7 +184,7 @@ export const FUND_RULES: RuleSql[] = [
   { id: 'AR-11', version: 1, statements: [AR11] },
   { id: 'AR-12', version: 1, statements: [AR12] },
   { id: 'AR-13', version: 2, statements: [AR13] },
-  { id: 'AR-20', version: 1, statements: [AR20_SEX, AR20_DUPLICATE] },
+  { id: 'AR-20', version: 2, statements: [AR20_SEX, AR20_DUPLICATE, AR20_BEFORE_BIRTH] },
   { id: 'AR-21', version: 1, statements: [AR21_CHAIN, AR21_BALANCE, AR21_SIGN] },
   { id: 'AR-25', version: 1, statements: [AR25_LOT, AR25_TOTAL] },
 ];

@@ -81,6 +81,22 @@ test('AR-20: a sex digit that disagrees with the record, and a probable duplicat
   expect(found.find((f) => f.severity === 'LOW')!.evidence).toHaveLength(2);
 });
 
+test('AR-20 version 2: events dated before the birth, stored before PostgreSQL refused them, are a finding (kinds and counts, no dates)', async () => {
+  const early = await elder(fx, '1950-06-15');
+  const fine = await elder(fx, '1951-03-03'); // (not early's namesake: a probable duplicate would be the same finding)
+  const home = await fx.registry.registerFacility({ name: '癸院', type: 'ELDERLY_CARE_INSTITUTION', operatingModel: 'PUBLIC_BUILT_PRIVATE_RUN', villageCode: fx.villages[1]! }, 'test');
+  // As they were written before the triggers (SR001): past them, as the owner in replica mode.
+  const past = (sql: string, values: unknown[]) => inTransaction(fx.db.pool, (c) => c.query(sql, values), 'set local session_replication_role = replica');
+  await past(`insert into registry.stay (elder_id, facility_id, admitted_on, recorded_by) values ($1, $2, '1950-06-14', 'legacy')`, [early.id, home.id]);
+  await past(`insert into registry.category_membership (elder_id, category, valid_from, recorded_by) values ($1, 'DIBAO', '1949-01-01', 'legacy')`, [early.id]);
+  await past(`insert into registry.category_membership (elder_id, category, valid_from, recorded_by) values ($1, 'DIBAO', '1951-03-03', 'legacy')`, [fine.id]); // on the birthday: fine
+  await audit(fx, ['AR-20']);
+  const found = (await findings(fx, 'AR-20')).filter((f) => f.detail.check === 'EVENT_BEFORE_BIRTH');
+  expect(found.map((f) => [f.subject_id, f.severity, f.detail.events])).toEqual([[early.no, 'MEDIUM', { CATEGORY_MEMBERSHIP: 1, STAY: 1 }]]);
+  expect(JSON.stringify(found[0])).not.toMatch(/1950|1949/);
+  expect((await findings(fx, 'AR-20', fine.no))).toEqual([]);
+});
+
 test('AR-21 and AR-25: a posting slipped in past the triggers breaks the chain, the balance and the lot; removing it clears them', async () => {
   const { lot } = await fund(fx, FENG, 'HARDSHIP_SUPPORT', 50_000n);
   const payee = await elder(fx, '1941-01-01');
