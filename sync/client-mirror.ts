@@ -58,13 +58,10 @@ export interface TypeChanges {
   deletes: string[];
 }
 
-const upsertSql = (table: string) =>
+/** Writes a batch of objects (a JSON array) by id; a mirror table's rows also get `synced_at` (staging tables have none). */
+const upsertSql = (table: string, stampSynced: boolean) =>
   `insert into ${table} (id, state) select x->>'id', x from jsonb_array_elements($1::jsonb) x
-   on conflict (id) do update set state = excluded.state, synced_at = now()`;
-
-const stageSql = (type: MirroredType) =>
-  `insert into ${type.staging} (id, state) select x->>'id', x from jsonb_array_elements($1::jsonb) x
-   on conflict (id) do update set state = excluded.state`;
+   on conflict (id) do update set state = excluded.state${stampSynced ? ', synced_at = now()' : ''}`;
 
 /** A type's staged snapshot becomes its mirror table: what it lacks goes, what changed is written. */
 async function switchType(client: pg.PoolClient, type: MirroredType): Promise<void> {
@@ -258,7 +255,7 @@ export class Mirror {
       const stored = await this.advance(client, state.feedCursor, `staging_cursor = coalesce(staging_cursor, $3),
         staged_types = case when $4 then array_append(array_remove(staged_types, $5), $5) else staged_types end`, [batch.cursor, batch.done, type.path]);
       if (batch.first) await client.query(`truncate ${type.staging}`);
-      if (lines.length) await client.query(stageSql(type), [`[${lines.join(',')}]`]);
+      if (lines.length) await client.query(upsertSql(type.staging, false), [`[${lines.join(',')}]`]);
       return stored;
     });
     Object.assign(state, { stagingCursor: row.staging_cursor, stagedTypes: row.staged_types });
@@ -295,7 +292,7 @@ export class Mirror {
     await inTransaction(this.pool, async (client) => {
       await this.advance(client, expected, 'feed_cursor = $3', [cursor]);
       for (const [type, { upserts, deletes }] of changes) {
-        if (upserts.length) await client.query(upsertSql(type.table), [`[${upserts.join(',')}]`]);
+        if (upserts.length) await client.query(upsertSql(type.table, true), [`[${upserts.join(',')}]`]);
         if (deletes.length) await client.query(`delete from ${type.table} where id = any($1::text[])`, [deletes]);
       }
     });

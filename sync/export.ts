@@ -17,7 +17,7 @@
 import type pg from 'pg';
 import type { Viewer } from '../auth/viewer.js';
 import { cursorBeforeSnapshot, databaseEpoch } from './feed.js';
-import { parseWithin, requireTypes, SCOPE_CTE, scopeParams } from './scope.js';
+import { logBulkPull, parseWithin, requireTypes, SCOPE_CTE, scopeParams } from './scope.js';
 import { scopeValues, type ChangeType, type ExportedType } from './types.js';
 
 const BATCH = 2000;
@@ -40,13 +40,8 @@ export interface ExportHeader {
 /** Receives the NDJSON text; resolves when the consumer can take more (backpressure). */
 export type Sink = (chunk: string) => Promise<void>;
 
-async function logExport(pool: pg.Pool, viewer: Viewer, exportId: string, types: ExportedType[], within: string, reason: string, rows: number | null): Promise<void> {
-  await pool.query(
-    `insert into registry.access_log (subject, roles, token_id, reason, entity_type, entity_id, region_code, fields, row_count)
-     values ($1, $2, $3, $4, 'Export', $5, $6, $7, $8)`,
-    [viewer.subject, [...viewer.roles], viewer.tokenId, reason, exportId, within, types.map((t) => t.path), rows],
-  );
-}
+const logExport = (pool: pg.Pool, viewer: Viewer, exportId: string, types: ExportedType[], within: string, reason: string, rows: number | null) =>
+  logBulkPull(pool, viewer, { kind: 'Export', id: exportId, reason, region: within, paths: types.map((t) => t.path), rows });
 
 /** Validates the request (FORBIDDEN / BAD_USER_INPUT before anything is sent), then streams it into `sink`. */
 export async function prepareExport(pool: pg.Pool, viewer: Viewer, request: ExportRequest) {

@@ -15,7 +15,7 @@
 import type pg from 'pg';
 import type { Viewer } from '../auth/viewer.js';
 import { decodeCursor, encodeCursor, resyncRequired, type FeedPosition } from './cursor.js';
-import { parseWithin, requireTypes, SCOPE_CTE, scopeParams } from './scope.js';
+import { logBulkPull, parseWithin, requireTypes, SCOPE_CTE, scopeParams } from './scope.js';
 import { subtreeRangeOf } from '../platform/region-code.js';
 import { scopeValues, typeByChangeType, typeByName, type ChangeType, type ExportedType, type ScopeParams } from './types.js';
 import { DomainError } from '../platform/errors.js';
@@ -176,13 +176,9 @@ export async function readChanges(pool: pg.Pool, viewer: Viewer, request: FeedRe
  * access log like one (entity_type 'Feed', the page's types and rows); a page with nothing in it is
  * not (found in review: paging the feed from the start returned every elder of a county unlogged).
  */
-async function logFeedPage(pool: pg.Pool, viewer: Viewer, region: string, changes: ChangeItem[]): Promise<void> {
+function logFeedPage(pool: pg.Pool, viewer: Viewer, region: string, changes: ChangeItem[]): Promise<void> {
   const paths = [...new Set(changes.map((c) => typeByChangeType.get(c.type)?.path ?? c.type))];
-  await pool.query(
-    `insert into registry.access_log (subject, roles, token_id, reason, entity_type, entity_id, region_code, fields, row_count)
-     values ($1, $2, $3, 'change feed page', 'Feed', nextval('sync.export_id_seq'), $4, $5, $6)`,
-    [viewer.subject, [...viewer.roles], viewer.tokenId, region, paths, changes.length],
-  );
+  return logBulkPull(pool, viewer, { kind: 'Feed', id: null, reason: 'change feed page', region, paths, rows: changes.length });
 }
 
 /**

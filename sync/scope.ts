@@ -1,4 +1,5 @@
-/** Who may pull what: the pull path's permission, the types a caller may read, and the SQL scope parameters. */
+/** Who may pull what: the pull path's permission, the types a caller may read, the SQL scope parameters, and the access-log record of each bulk pull. */
+import type pg from 'pg';
 import { forbidden, type Viewer } from '../auth/viewer.js';
 import { ancestorsOf, parseRegionCode, scopePrefixOf } from '../platform/region-code.js';
 import { EXPORTED_TYPES, typeByChangeType, type ChangeType, type ExportedType, type ScopeParams } from './types.js';
@@ -43,3 +44,20 @@ export function scopeParams(viewer: Viewer, within?: string | null): ScopeParams
 
 /** A CTE that fixes the types of the three projection parameters, whichever a projection uses. */
 export const SCOPE_CTE = `with scope_params as (select $1::text as prefix, $2::boolean as health, $3::text[] as ancestors)`;
+
+/**
+ * A bulk pull in the access log: an export (started, then finished or aborted) or a feed page — both
+ * hand out (masked) personal data of a region by the thousand. `id` names the export; null takes a
+ * new number from the exports' sequence (a feed page).
+ */
+export async function logBulkPull(
+  pool: pg.Pool,
+  viewer: Viewer,
+  entry: { kind: 'Export' | 'Feed'; id: string | null; reason: string; region: string; paths: string[]; rows: number | null },
+): Promise<void> {
+  await pool.query(
+    `insert into registry.access_log (subject, roles, token_id, reason, entity_type, entity_id, region_code, fields, row_count)
+     values ($1, $2, $3, $4, $5, coalesce($6::bigint, nextval('sync.export_id_seq')), $7, $8, $9)`,
+    [viewer.subject, [...viewer.roles], viewer.tokenId, entry.reason, entry.kind, entry.id, entry.region, entry.paths, entry.rows],
+  );
+}
